@@ -1,0 +1,39 @@
+# Minhu: `make demo` runs the whole product offline; `make test` installs everything and tests it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHECKED := bot handlers storage
+
+.PHONY: install test lint demo run bench browser clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(CHECKED) tests bench
+	$(BIN)/ruff format --check $(CHECKED) tests bench
+	$(BIN)/mypy
+
+browser:
+	@bash .ci/install-browser
+
+test: $(STAMP) lint browser
+	$(BIN)/pytest
+
+run: $(STAMP)
+	$(BIN)/minhu run
+
+demo: $(STAMP)
+	$(BIN)/minhu demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,1 @@
+"""Minhu (民呼): when residents call, the town answers."""

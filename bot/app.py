@@ -1,0 +1,93 @@
+"""One place wires the application: storage, services, handlers (in order), jobs."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any, cast
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.delivery import Delivery
+from bot.errors import on_error
+from bot.menus import set_default_menus
+from bot.persistence import SQLitePersistence
+from bot.processor import PerChatUpdateProcessor
+from bot.render import Renderer
+from bot.services import SERVICES_KEY, MinhuContext, Services, services_of
+from handlers import admin, help, my, onboarding, privacy, report
+from handlers import settings as settings_menu
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+DELIVERY_SWEEP_SECONDS = 5.0
+MinhuApp = Application[Any, MinhuContext, Any, Any, Any, Any]
+
+
+async def _post_init(app: MinhuApp) -> None:
+    services = services_of(app)
+    await services.db.open()
+    recovered = await services.delivery.recover()
+    if recovered:
+        log.info("%d notices were in flight at the last stop; they will be sent", recovered)
+    await set_default_menus(app)
+    services.delivery.start(app, DELIVERY_SWEEP_SECONDS)
+
+
+async def _post_shutdown(app: MinhuApp) -> None:
+    await services_of(app).db.close()
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    raise_errors: bool = False,
+    rate_limit: bool = True,
+) -> MinhuApp:
+    """Build the bot: every handler registered here, in an order that matters."""
+    db = Database(settings.database)
+    renderer = Renderer(settings.tz)
+    clock = clock or SystemClock()
+    services = Services(
+        settings=settings,
+        db=db,
+        renderer=renderer,
+        clock=clock,
+        delivery=Delivery(db, renderer, clock),
+        raise_errors=raise_errors,
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_url)
+        .base_file_url(settings.file_url)
+        .context_types(ContextTypes(context=MinhuContext))
+        .persistence(SQLitePersistence(db, update_interval=settings.persistence_interval))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(cast(Any, AIORateLimiter(max_retries=2)))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app: MinhuApp = builder.build()
+    app.bot_data[SERVICES_KEY] = services
+
+    # Conversations track button presses per chat, not per message; that is intended.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+        # Group 0, order matters: conversations first, then single commands and buttons,
+        # then the answers of last resort for whatever nobody took.
+        for module in (onboarding, report, settings_menu, my, privacy, admin, help):
+            app.add_handlers(module.handlers(), group=0)
+    app.add_handlers(help.last_resort(), group=0)
+    app.add_error_handler(on_error)
+    return app

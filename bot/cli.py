@@ -1,0 +1,201 @@
+"""The `minhu` command: run the bot, the emulator, the demo, and the data tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+from storage import people
+from storage.csv_import import ImportError_, import_csv
+from storage.db import Database, StorageError
+from storage.models import ROLES
+from storage.seed import seed_demo
+
+log = logging.getLogger("minhu")
+
+
+def _with_db(settings: Settings, work: Callable[[Database], Awaitable[int]]) -> int:
+    async def runner() -> int:
+        async with Database(settings.database) as db:
+            return await work(db)
+
+    return asyncio.run(runner())
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot against Telegram (or any Bot-API-compatible server)."""
+    from telegram import Update
+
+    from bot.app import build_application
+
+    app = build_application(settings)
+    if args.webhook:
+        if not settings.webhook_url or not settings.webhook_secret:
+            raise ConfigError("--webhook needs MINHU_WEBHOOK_URL and MINHU_WEBHOOK_SECRET")
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply pending migrations."""
+
+    async def work(db: Database) -> int:
+        print(f"database {settings.database} is at schema version {await db.schema_version()}")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Load the demo town."""
+
+    async def work(db: Database) -> int:
+        counts = await seed_demo(db)
+        print("demo town 埭溪镇 loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import zones, communities, grids, departments and staff from CSV."""
+
+    async def work(db: Database) -> int:
+        try:
+            result = await import_csv(db, Path(args.file), SystemClock().now())
+        except ImportError_ as exc:
+            for line, message in exc.problems:
+                print(f"{args.file}:{line}: {message}", file=sys.stderr)
+            print("nothing was imported", file=sys.stderr)
+            return 1
+        print("imported: " + ", ".join(f"{v} {k}" for k, v in sorted(result.counts.items())))
+        return 0
+
+    if not Path(args.file).is_file():
+        print(f"no such file: {args.file}", file=sys.stderr)
+        return 1
+    return _with_db(settings, work)
+
+
+def cmd_grant(args: argparse.Namespace, settings: Settings) -> int:
+    """Grant a role to a Telegram user id."""
+
+    async def work(db: Database) -> int:
+        grid_id = department_id = None
+        if args.grid:
+            grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (args.grid,))
+            if grid_id is None:
+                print(f"unknown grid code {args.grid!r}", file=sys.stderr)
+                return 1
+        if args.department:
+            department_id = await db.fetchval(
+                "SELECT id FROM departments WHERE code = ?", (args.department,)
+            )
+            if department_id is None:
+                print(f"unknown department code {args.department!r}", file=sys.stderr)
+                return 1
+        try:
+            added = await people.grant(
+                db,
+                args.user_id,
+                args.role,
+                SystemClock().now(),
+                grid_id=grid_id,
+                department_id=department_id,
+                display_name=args.name or "",
+                granted_by="cli",
+            )
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        print(f"{'granted' if added else 'already held'}: {args.role} to {args.user_id}")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    """Revoke a role."""
+
+    async def work(db: Database) -> int:
+        removed = await people.revoke(db, args.user_id, args.role)
+        print(f"revoked {removed} grant(s) of {args.role} from {args.user_id}")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy the live database consistently."""
+
+    async def work(db: Database) -> int:
+        await db.backup(args.path)
+        print(f"backed up {settings.database} to {args.path}")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(prog="minhu", description="Minhu (民呼) community governance bot")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot (long polling; --webhook for webhook mode)")
+    run.add_argument("--webhook", action="store_true")
+    run.set_defaults(func=cmd_run, token=True)
+    db = sub.add_parser("db", help="database tools")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    sub.add_parser("seed-demo", help="load the demo town 埭溪镇").set_defaults(func=cmd_seed_demo)
+    imp = sub.add_parser("import", help="import a town from CSV")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+    grant = sub.add_parser("grant", help="grant a role")
+    grant.add_argument("role", choices=ROLES)
+    grant.add_argument("user_id", type=int)
+    grant.add_argument("--grid", help="grid code (grid_worker)")
+    grant.add_argument("--department", help="department code (department)")
+    grant.add_argument("--name", help="display name shown to colleagues and in bulletins")
+    grant.set_defaults(func=cmd_grant)
+    revoke = sub.add_parser("revoke", help="revoke a role")
+    revoke.add_argument("role", choices=ROLES)
+    revoke.add_argument("user_id", type=int)
+    revoke.set_defaults(func=cmd_revoke)
+    backup = sub.add_parser("backup", help="consistent copy of the live database")
+    backup.add_argument("path")
+    backup.set_defaults(func=cmd_backup)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `minhu` command."""
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings(require_token=bool(getattr(args, "token", False)))
+        setup_logging(settings.token)
+        return int(args.func(args, settings))
+    except ConfigError as exc:
+        print(f"minhu: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except StorageError as exc:
+        print(f"minhu: database error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

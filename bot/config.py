@@ -1,0 +1,124 @@
+"""Configuration from the environment (a `.env` file in the working directory is read too)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,200}$")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message is one clear line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Minhu reads from its environment."""
+
+    token: str
+    api_url: str = TELEGRAM_API_URL
+    database: str = "minhu.db"
+    timezone: str = "Asia/Shanghai"
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    persistence_interval: float = 1.0
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str = ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def file_url(self) -> str:
+        """The file download base in python-telegram-bot's `base_file_url` form."""
+        if self.api_url.endswith("/bot"):
+            return self.api_url[: -len("bot")] + "file/bot"
+        return self.api_url.rstrip("/") + "/file/bot"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines of a .env file (comments and blank lines ignored)."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_settings(
+    env: dict[str, str] | None = None,
+    *,
+    dotenv: Path | None = Path(".env"),
+    require_token: bool = True,
+) -> Settings:
+    """Build Settings from `env` (default os.environ) over a .env file; raise ConfigError."""
+    merged: dict[str, str] = read_dotenv(dotenv) if dotenv else {}
+    merged.update(os.environ if env is None else env)
+
+    token = merged.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if require_token and not token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set (put it in the environment or .env)")
+    if token and not TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN is malformed (expected <digits>:<secret>)")
+
+    api_url = merged.get("MINHU_TELEGRAM_API_URL", "").strip() or TELEGRAM_API_URL
+    if not re.match(r"^https?://[^\s/]+", api_url):
+        raise ConfigError(f"MINHU_TELEGRAM_API_URL is not an http(s) URL: {api_url!r}")
+
+    timezone = merged.get("MINHU_TIMEZONE", "").strip() or "Asia/Shanghai"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"MINHU_TIMEZONE is not a known time zone: {timezone!r}") from None
+
+    admin_ids: set[int] = set()
+    for part in merged.get("MINHU_ADMIN_IDS", "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(f"MINHU_ADMIN_IDS must be comma-separated user ids, got {part!r}")
+        admin_ids.add(int(part))
+
+    interval_text = merged.get("MINHU_PERSISTENCE_INTERVAL", "1").strip()
+    try:
+        interval = float(interval_text)
+        if not 0 < interval <= 60:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"MINHU_PERSISTENCE_INTERVAL must be seconds in (0, 60], got {interval_text!r}"
+        ) from None
+
+    port_text = merged.get("MINHU_WEBHOOK_PORT", "8443").strip()
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(f"MINHU_WEBHOOK_PORT must be a port number, got {port_text!r}")
+
+    return Settings(
+        token=token,
+        api_url=api_url,
+        database=merged.get("MINHU_DATABASE", "").strip() or "minhu.db",
+        timezone=timezone,
+        admin_ids=frozenset(admin_ids),
+        persistence_interval=interval,
+        webhook_url=merged.get("MINHU_WEBHOOK_URL", "").strip(),
+        webhook_listen=merged.get("MINHU_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+        webhook_port=int(port_text),
+        webhook_secret=merged.get("MINHU_WEBHOOK_SECRET", "").strip(),
+    )

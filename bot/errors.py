@@ -1,0 +1,41 @@
+"""The one error handler: log, tell the user something went wrong, re-raise in tests."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.render import pick_language
+from bot.services import MinhuContext
+from storage import people
+
+log = logging.getLogger(__name__)
+
+
+class HandlerCrashed(RuntimeError):
+    """Raised in tests when a handler failed, so a broken handler cannot pass."""
+
+
+async def on_error(update: object, context: MinhuContext) -> None:
+    """Log the failure and give the user an answer."""
+    error = context.error
+    log.error("error while handling an update", exc_info=error)
+    services = context.services
+    if isinstance(update, Update) and update.effective_chat is not None:
+        user = update.effective_user
+        person = await people.get(services.db, user.id) if user else None
+        lang = person.language if person else pick_language(user.language_code if user else None)
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                services.renderer.render(lang, "common.error"),
+                parse_mode=ParseMode.HTML,
+            )
+        except TelegramError:
+            log.warning("could not tell the user about the error")
+    if services.raise_errors:
+        services.crashes.append(error)
+        raise HandlerCrashed("a handler failed; see the log above") from error

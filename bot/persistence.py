@@ -1,0 +1,114 @@
+"""python-telegram-bot persistence in Minhu's own SQLite database (no pickle files).
+
+Conversation states and user data are written on PTB's flush interval (one second by
+default), so a crash loses at most that much input and never half a record. User data is
+written only for people who consented: the row references `people` and disappears with them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import ConversationDict, ConversationKey
+
+from storage.db import Database
+
+UserData = dict[Any, Any]
+
+
+class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]]):
+    """Stores conversations and per-user data in the `ptb_*` tables."""
+
+    def __init__(self, db: Database, update_interval: float = 1.0) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self.db = db
+
+    async def _ready(self) -> Database:
+        await self.db.open()
+        return self.db
+
+    async def get_user_data(self) -> dict[int, UserData]:
+        db = await self._ready()
+        rows = await db.fetchall("SELECT user_id, data FROM ptb_user_data")
+        return {int(r[0]): json.loads(r[1]) for r in rows}
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return {}
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        return {}
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        db = await self._ready()
+        rows = await db.fetchall("SELECT key, state FROM ptb_conversations WHERE name = ?", (name,))
+        return {tuple(json.loads(r[0])): json.loads(r[1]) for r in rows}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        db = await self._ready()
+        async with db.transaction() as conn:
+            if new_state is None:
+                await conn.execute(
+                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
+                    (name, json.dumps(list(key))),
+                )
+            else:
+                await conn.execute(
+                    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
+                    "ON CONFLICT(name, key) DO UPDATE SET state = excluded.state",
+                    (name, json.dumps(list(key)), json.dumps(new_state)),
+                )
+
+    async def update_user_data(self, user_id: int, data: UserData) -> None:
+        db = await self._ready()
+        async with db.transaction() as conn:
+            if not data:
+                await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
+                return
+            # Only for people who consented: nothing personal before consent.
+            await conn.execute(
+                "INSERT INTO ptb_user_data (user_id, data) "
+                "SELECT ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET data = excluded.data",
+                (user_id, json.dumps(data, ensure_ascii=False), user_id),
+            )
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_callback_data(self, data: Any) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        return None
+
+    async def drop_user_data(self, user_id: int) -> None:
+        db = await self._ready()
+        async with db.transaction() as conn:
+            await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
+
+    async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

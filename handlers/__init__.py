@@ -1,0 +1,1 @@
+"""Minhu's handlers: one module per conversation or feature."""

@@ -1,0 +1,110 @@
+"""Helpers shared by handlers: language, replies, keyboards, roles, consent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.render import pick_language
+from bot.services import MinhuContext
+from storage import people
+from storage.models import Person
+
+# Limits on what residents type (Telegram allows 4,096; we ask for less).
+MAX_TEXT = 2000
+MIN_DESCRIPTION = 5
+MAX_ADDRESS = 200
+MAX_PHOTOS = 5
+
+Row = Sequence[tuple[str, str]]
+
+
+def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
+    """Build an inline keyboard from rows of (label, callback_data)."""
+    for row in rows:
+        for _, data in row:
+            if not 1 <= len(data.encode()) <= 64:
+                raise ValueError(f"callback data must be 1-64 bytes: {data!r}")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def current_person(update: Update, context: MinhuContext) -> Person | None:
+    """The consented person behind this update, if any."""
+    user = update.effective_user
+    if user is None:
+        return None
+    return await people.get(context.services.db, user.id)
+
+
+async def language_of(update: Update, context: MinhuContext) -> str:
+    """The user's language: stored choice, else the pre-consent choice, else Telegram's."""
+    person = await current_person(update, context)
+    if person is not None:
+        return person.language
+    chosen = context.user_data.get("language") if context.user_data is not None else None
+    if isinstance(chosen, str):
+        return chosen
+    user = update.effective_user
+    return pick_language(user.language_code if user else None)
+
+
+def t(context: MinhuContext, language: str, key: str, **ctx: Any) -> str:
+    """Render one template block."""
+    return context.services.renderer.render(language, key, **ctx)
+
+
+async def say(
+    update: Update,
+    context: MinhuContext,
+    key: str,
+    *,
+    language: str | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+    edit: bool = False,
+    **ctx: Any,
+) -> Message | None:
+    """Answer the user with a rendered template: edit the pressed message or send a new one."""
+    lang = language or await language_of(update, context)
+    text = t(context, lang, key, **ctx)
+    query = update.callback_query
+    if edit and query is not None and isinstance(query.message, Message):
+        try:
+            result = await query.message.edit_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+            return None
+        return result if isinstance(result, Message) else None
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(
+        chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+async def answer(update: Update, context: MinhuContext, key: str | None = None, **ctx: Any) -> None:
+    """Answer a callback query (optionally with a short toast)."""
+    query = update.callback_query
+    if query is None:
+        return
+    if key is None:
+        await query.answer()
+        return
+    lang = await language_of(update, context)
+    await query.answer(t(context, lang, key, **ctx), show_alert=False)
+
+
+def parse_int(value: str) -> int | None:
+    """A positive integer from callback data, or None for anything forged."""
+    if not value.isdigit() or len(value) > 12:
+        return None
+    return int(value)

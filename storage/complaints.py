@@ -1,0 +1,163 @@
+"""Complaints and hazard reports: numbering, intake, history."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_iso, to_iso
+from storage.db import Database
+from storage.models import Complaint, ComplaintEvent
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    """What a resident has confirmed; becomes a complaint in one transaction."""
+
+    reporter_id: int
+    category_id: int
+    grid_id: int
+    description: str
+    anonymous: bool
+    photos: tuple[tuple[str, str], ...] = ()  # (file_id, file_unique_id)
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    kind: str = "complaint"
+
+
+def format_number(year: int, seq: int) -> str:
+    """MH-YYYY-NNNNNN."""
+    return f"MH-{year:04d}-{seq:06d}"
+
+
+async def next_number(conn: aiosqlite.Connection, year: int) -> str:
+    """Allocate the next number of the year inside the caller's transaction."""
+    name = f"complaint:{year}"
+    await conn.execute(
+        "INSERT INTO counters (name, value) VALUES (?, 1) "
+        "ON CONFLICT(name) DO UPDATE SET value = value + 1",
+        (name,),
+    )
+    cur = await conn.execute("SELECT value FROM counters WHERE name = ?", (name,))
+    row = await cur.fetchone()
+    assert row is not None
+    return format_number(year, int(row[0]))
+
+
+async def insert(
+    conn: aiosqlite.Connection,
+    new: NewComplaint,
+    now: datetime,
+    *,
+    year: int,
+    department_id: int | None,
+) -> tuple[int, str]:
+    """Insert a complaint, its photos and its first event inside the caller's transaction."""
+    number = await next_number(conn, year)
+    stamp = to_iso(now)
+    cur = await conn.execute(
+        """INSERT INTO complaints (number, kind, category_id, grid_id, reporter_id, anonymous,
+               description, address, latitude, longitude, status, department_id,
+               created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)""",
+        (
+            number,
+            new.kind,
+            new.category_id,
+            new.grid_id,
+            new.reporter_id,
+            int(new.anonymous),
+            new.description,
+            new.address,
+            new.latitude,
+            new.longitude,
+            department_id,
+            stamp,
+            stamp,
+        ),
+    )
+    complaint_id = cur.lastrowid
+    assert complaint_id is not None
+    await conn.executemany(
+        "INSERT INTO complaint_photos (complaint_id, file_id, file_unique_id, position) "
+        "VALUES (?, ?, ?, ?)",
+        [(complaint_id, fid, uid, i) for i, (fid, uid) in enumerate(new.photos)],
+    )
+    await conn.execute(
+        """INSERT INTO complaint_events (complaint_id, at, actor_id, kind, to_status)
+           VALUES (?, ?, ?, 'submitted', 'submitted')""",
+        (complaint_id, stamp, new.reporter_id),
+    )
+    return complaint_id, number
+
+
+def _complaint(row: sqlite3.Row, photos: tuple[str, ...], events: tuple[ComplaintEvent, ...]):
+    return Complaint(
+        id=row["id"],
+        number=row["number"],
+        kind=row["kind"],
+        category_id=row["category_id"],
+        grid_id=row["grid_id"],
+        reporter_id=row["reporter_id"],
+        anonymous=bool(row["anonymous"]),
+        description=row["description"],
+        address=row["address"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        status=row["status"],
+        department_id=row["department_id"],
+        created_at=from_iso(row["created_at"]),
+        photo_file_ids=photos,
+        events=events,
+    )
+
+
+async def events(db: Database, complaint_id: int) -> tuple[ComplaintEvent, ...]:
+    """A complaint's history, oldest first."""
+    rows = await db.fetchall(
+        "SELECT at, kind, from_status, to_status, note FROM complaint_events "
+        "WHERE complaint_id = ? ORDER BY at, id",
+        (complaint_id,),
+    )
+    return tuple(
+        ComplaintEvent(from_iso(r["at"]), r["kind"], r["from_status"], r["to_status"], r["note"])
+        for r in rows
+    )
+
+
+async def get(db: Database, complaint_id: int) -> Complaint | None:
+    """One complaint with its photos and history."""
+    row = await db.fetchone("SELECT * FROM complaints WHERE id = ?", (complaint_id,))
+    if row is None:
+        return None
+    photos = await db.fetchall(
+        "SELECT file_id FROM complaint_photos WHERE complaint_id = ? ORDER BY position",
+        (complaint_id,),
+    )
+    return _complaint(row, tuple(p[0] for p in photos), await events(db, complaint_id))
+
+
+async def by_number(db: Database, number: str) -> Complaint | None:
+    """One complaint by its MH number."""
+    cid = await db.fetchval("SELECT id FROM complaints WHERE number = ?", (number,))
+    return await get(db, int(cid)) if cid is not None else None
+
+
+async def of_reporter(db: Database, reporter_id: int, limit: int = 10) -> list[Complaint]:
+    """A resident's most recent complaints (without photos and history)."""
+    rows = await db.fetchall(
+        "SELECT * FROM complaints WHERE reporter_id = ? ORDER BY id DESC LIMIT ?",
+        (reporter_id, limit),
+    )
+    return [_complaint(r, (), ()) for r in rows]
+
+
+async def count_of_reporter(db: Database, reporter_id: int) -> int:
+    """How many complaints a resident has filed."""
+    return int(
+        await db.fetchval("SELECT COUNT(*) FROM complaints WHERE reporter_id = ?", (reporter_id,))
+    )

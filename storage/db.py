@@ -1,0 +1,188 @@
+"""One SQLite database: a writer connection behind a lock and a reader connection (WAL)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StorageError(Exception):
+    """Base class of storage errors."""
+
+
+class MigrationError(StorageError):
+    """A migration file is missing, out of order or failed."""
+
+
+def _migration_files() -> list[tuple[int, str, str]]:
+    """Return (version, name, sql) for every numbered migration, in order."""
+    found = []
+    for entry in resources.files("storage.migrations").iterdir():
+        name = entry.name
+        if not name.endswith(".sql"):
+            continue
+        version = int(name.split("_", 1)[0])
+        found.append((version, name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise MigrationError(f"migrations must be numbered 1..N without gaps, got {versions}")
+    return found
+
+
+def latest_version() -> int:
+    """The schema version the code expects."""
+    return len(_migration_files())
+
+
+async def _configure(conn: aiosqlite.Connection) -> None:
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+
+
+class Database:
+    """The database: `transaction()` for writes, `fetch*` for reads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self._writer is not None
+
+    async def open(self, *, migrate: bool = True) -> Database:
+        """Open both connections, switch to WAL and apply pending migrations (idempotent)."""
+        if self._writer is not None:
+            return self
+        self._writer = await aiosqlite.connect(self.path, isolation_level=None)
+        self._writer.row_factory = sqlite3.Row
+        await self._writer.execute("PRAGMA journal_mode = WAL")
+        await _configure(self._writer)
+        if migrate:
+            await self.upgrade()
+        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+        self._reader.row_factory = sqlite3.Row
+        await _configure(self._reader)
+        await self._reader.execute("PRAGMA query_only = ON")
+        return self
+
+    async def close(self) -> None:
+        """Close both connections."""
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def __aenter__(self) -> Database:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def writer(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise StorageError("database is not open")
+        return self._writer
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise StorageError("database is not open")
+        return self._reader
+
+    async def schema_version(self) -> int:
+        """The version recorded in the file (PRAGMA user_version)."""
+        async with self.writer.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def upgrade(self) -> list[str]:
+        """Apply every migration newer than the file's version; return the names applied."""
+        applied = []
+        current = await self.schema_version()
+        for version, name, sql in _migration_files():
+            if version <= current:
+                continue
+            async with self._lock:
+                try:
+                    await self.writer.execute("BEGIN IMMEDIATE")
+                    for statement in _split_sql(sql):
+                        await self.writer.execute(statement)
+                    await self.writer.execute(f"PRAGMA user_version = {version}")
+                    await self.writer.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    await self.writer.execute("ROLLBACK")
+                    raise MigrationError(f"migration {name} failed: {exc}") from exc
+            log.info("applied migration %s", name)
+            applied.append(name)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction (BEGIN IMMEDIATE); commits on success, rolls back on error."""
+        async with self._lock:
+            conn = self.writer
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        """Run a read query and return its first row."""
+        async with self.reader.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Run a read query and return all rows."""
+        async with self.reader.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run a read query and return the first column of its first row."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def backup(self, target: str | Path) -> None:
+        """Write a consistent copy of the live database to `target` (SQLite online backup)."""
+        async with self._lock:
+            dest = await aiosqlite.connect(str(target))
+            try:
+                await self.writer.backup(dest)
+            finally:
+                await dest.close()
+
+
+def _split_sql(script: str) -> Iterable[str]:
+    """Split a migration script into statements (no triggers with inner semicolons)."""
+    buffer: list[str] = []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        buffer.append(line)
+        if stripped.endswith(";") and sqlite3.complete_statement("\n".join(buffer)):
+            yield "\n".join(buffer)
+            buffer = []
+    if buffer:
+        yield "\n".join(buffer)

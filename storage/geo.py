@@ -1,0 +1,107 @@
+"""Geography (zones, communities, grids), departments and categories."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from storage.db import Database
+from storage.models import Category, Community, Department, Grid, Zone
+
+_GRID_SQL = """
+SELECT g.id, g.community_id, g.code, g.name, c.name AS community_name,
+       z.id AS zone_id, z.name AS zone_name
+FROM grids g JOIN communities c ON c.id = g.community_id JOIN zones z ON z.id = c.zone_id
+"""
+
+
+def _grid(row: sqlite3.Row) -> Grid:
+    return Grid(
+        id=row["id"],
+        community_id=row["community_id"],
+        code=row["code"],
+        name=row["name"],
+        community_name=row["community_name"],
+        zone_id=row["zone_id"],
+        zone_name=row["zone_name"],
+    )
+
+
+def _category(row: sqlite3.Row) -> Category:
+    return Category(
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        name_en=row["name_en"],
+        is_hazard=bool(row["is_hazard"]),
+        department_id=row["department_id"],
+        ack_days=row["ack_days"],
+        resolve_days=row["resolve_days"],
+    )
+
+
+async def zones(db: Database) -> list[Zone]:
+    """All zones in order."""
+    rows = await db.fetchall("SELECT id, code, name FROM zones ORDER BY id")
+    return [Zone(r["id"], r["code"], r["name"]) for r in rows]
+
+
+async def zone(db: Database, zone_id: int) -> Zone | None:
+    """One zone by id."""
+    r = await db.fetchone("SELECT id, code, name FROM zones WHERE id = ?", (zone_id,))
+    return Zone(r["id"], r["code"], r["name"]) if r else None
+
+
+async def communities(db: Database, zone_id: int) -> list[Community]:
+    """The communities of a zone."""
+    rows = await db.fetchall(
+        "SELECT id, zone_id, code, name FROM communities WHERE zone_id = ? ORDER BY id",
+        (zone_id,),
+    )
+    return [Community(r["id"], r["zone_id"], r["code"], r["name"]) for r in rows]
+
+
+async def community(db: Database, community_id: int) -> Community | None:
+    """One community by id."""
+    r = await db.fetchone(
+        "SELECT id, zone_id, code, name FROM communities WHERE id = ?", (community_id,)
+    )
+    return Community(r["id"], r["zone_id"], r["code"], r["name"]) if r else None
+
+
+async def grids(db: Database, community_id: int) -> list[Grid]:
+    """The grids of a community."""
+    rows = await db.fetchall(_GRID_SQL + " WHERE g.community_id = ? ORDER BY g.id", (community_id,))
+    return [_grid(r) for r in rows]
+
+
+async def grid(db: Database, grid_id: int) -> Grid | None:
+    """One grid with its community and zone names."""
+    r = await db.fetchone(_GRID_SQL + " WHERE g.id = ?", (grid_id,))
+    return _grid(r) if r else None
+
+
+async def find_by_code(db: Database, code: str) -> tuple[str, int] | None:
+    """Resolve a deep-link code to ('zone', id), ('community', id) or ('grid', id)."""
+    for kind, table in (("grid", "grids"), ("community", "communities"), ("zone", "zones")):
+        r = await db.fetchone(f"SELECT id FROM {table} WHERE code = ?", (code,))
+        if r:
+            return kind, int(r["id"])
+    return None
+
+
+async def departments(db: Database) -> list[Department]:
+    """All departments."""
+    rows = await db.fetchall("SELECT id, code, name FROM departments ORDER BY id")
+    return [Department(r["id"], r["code"], r["name"]) for r in rows]
+
+
+async def categories(db: Database) -> list[Category]:
+    """Active complaint categories in display order."""
+    rows = await db.fetchall("SELECT * FROM categories WHERE active = 1 ORDER BY sort, id")
+    return [_category(r) for r in rows]
+
+
+async def category(db: Database, category_id: int) -> Category | None:
+    """One active category by id."""
+    r = await db.fetchone("SELECT * FROM categories WHERE id = ? AND active = 1", (category_id,))
+    return _category(r) if r else None

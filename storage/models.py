@@ -1,0 +1,109 @@
+"""Plain dataclasses returned by the data access functions (never raw rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ROLES = ("admin", "grid_worker", "department", "representative")
+
+
+@dataclass(frozen=True)
+class Zone:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Community:
+    id: int
+    zone_id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Grid:
+    id: int
+    community_id: int
+    code: str
+    name: str
+    community_name: str
+    zone_id: int
+    zone_name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.zone_name} · {self.community_name} · {self.name}"
+
+
+@dataclass(frozen=True)
+class Department:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    code: str
+    name: str
+    name_en: str
+    is_hazard: bool
+    department_id: int | None
+    ack_days: int
+    resolve_days: int
+
+    def label(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    first_name: str
+    language: str
+    grid_id: int | None
+    consented_at: datetime
+    mute_broadcasts: bool
+    blocked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    user_id: int
+    role: str
+    grid_id: int | None
+    department_id: int | None
+    display_name: str
+
+
+@dataclass(frozen=True)
+class ComplaintEvent:
+    at: datetime
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Complaint:
+    id: int
+    number: str
+    kind: str
+    category_id: int
+    grid_id: int
+    reporter_id: int | None
+    anonymous: bool
+    description: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    status: str
+    department_id: int | None
+    created_at: datetime
+    photo_file_ids: tuple[str, ...] = ()
+    events: tuple[ComplaintEvent, ...] = field(default=())

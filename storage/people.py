@@ -1,0 +1,186 @@
+"""People (residents who consented) and role grants."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from bot.clock import from_iso, to_iso
+from storage.db import Database
+from storage.models import ROLES, Person, RoleGrant
+
+
+def _person(row: sqlite3.Row) -> Person:
+    return Person(
+        id=row["id"],
+        first_name=row["first_name"],
+        language=row["language"],
+        grid_id=row["grid_id"],
+        consented_at=from_iso(row["consented_at"]),
+        mute_broadcasts=bool(row["mute_broadcasts"]),
+        blocked_at=from_iso(row["blocked_at"]) if row["blocked_at"] else None,
+    )
+
+
+async def get(db: Database, user_id: int) -> Person | None:
+    """The person with this Telegram id, if they have consented."""
+    row = await db.fetchone("SELECT * FROM people WHERE id = ?", (user_id,))
+    return _person(row) if row else None
+
+
+async def register(
+    db: Database, user_id: int, first_name: str, language: str, grid_id: int, now: datetime
+) -> Person:
+    """Record consent with language and home grid in one transaction."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            """INSERT INTO people (id, first_name, language, grid_id, consented_at,
+                                   created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name,
+                   language = excluded.language, grid_id = excluded.grid_id,
+                   blocked_at = NULL, updated_at = excluded.updated_at""",
+            (user_id, first_name, language, grid_id, to_iso(now), to_iso(now), to_iso(now)),
+        )
+    person = await get(db, user_id)
+    assert person is not None
+    return person
+
+
+async def update(db: Database, user_id: int, now: datetime, **fields: Any) -> None:
+    """Change language, grid_id or mute_broadcasts of a person."""
+    allowed = {"language", "grid_id", "mute_broadcasts", "first_name"}
+    if not fields or not set(fields) <= allowed:
+        raise ValueError(f"cannot update {sorted(set(fields) - allowed)}")
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    async with db.transaction() as conn:
+        await conn.execute(
+            f"UPDATE people SET {assignments}, updated_at = ? WHERE id = ?",
+            (*fields.values(), to_iso(now), user_id),
+        )
+
+
+async def erase(db: Database, user_id: int) -> int:
+    """Erase a person; their complaints stay, anonymised. Returns complaints kept."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "SELECT COUNT(*) FROM complaints WHERE reporter_id = ?", (user_id,)
+        )
+        row = await cur.fetchone()
+        kept = int(row[0]) if row else 0
+        # The problem stays on record (place, photos, history); the link to the person goes.
+        await conn.execute("UPDATE complaints SET anonymous = 1 WHERE reporter_id = ?", (user_id,))
+        await conn.execute(
+            "UPDATE complaint_events SET actor_id = NULL WHERE actor_id = ?", (user_id,)
+        )
+        await conn.execute(
+            "DELETE FROM ptb_conversations WHERE key = ?", (json.dumps([user_id, user_id]),)
+        )
+        await conn.execute("DELETE FROM people WHERE id = ?", (user_id,))
+    return kept
+
+
+async def mark_blocked(db: Database, user_id: int, now: datetime | None) -> None:
+    """Record that the user blocked the bot (None: they came back)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE people SET blocked_at = ? WHERE id = ?",
+            (to_iso(now) if now else None, user_id),
+        )
+
+
+def _grant(row: sqlite3.Row) -> RoleGrant:
+    return RoleGrant(
+        user_id=row["user_id"],
+        role=row["role"],
+        grid_id=row["grid_id"],
+        department_id=row["department_id"],
+        display_name=row["display_name"],
+    )
+
+
+async def roles(db: Database, user_id: int) -> list[RoleGrant]:
+    """Every role granted to a user."""
+    rows = await db.fetchall(
+        "SELECT * FROM role_grants WHERE user_id = ? ORDER BY role, id", (user_id,)
+    )
+    return [_grant(r) for r in rows]
+
+
+async def grant(
+    db: Database,
+    user_id: int,
+    role: str,
+    now: datetime,
+    *,
+    grid_id: int | None = None,
+    department_id: int | None = None,
+    display_name: str = "",
+    granted_by: str = "",
+) -> bool:
+    """Grant a role; returns False if it was already held."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
+    if role == "grid_worker" and grid_id is None:
+        raise ValueError("a grid worker needs a grid")
+    if role == "department" and department_id is None:
+        raise ValueError("a department officer needs a department")
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            """INSERT OR IGNORE INTO role_grants
+                 (user_id, role, grid_id, department_id, display_name, granted_at, granted_by)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (user_id, role, grid_id, department_id, display_name, to_iso(now), granted_by),
+        )
+        return cur.rowcount == 1
+
+
+async def revoke(db: Database, user_id: int, role: str) -> int:
+    """Revoke every grant of a role from a user; returns how many were removed."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "DELETE FROM role_grants WHERE user_id = ? AND role = ?", (user_id, role)
+        )
+        return cur.rowcount
+
+
+async def staff_of_grid(db: Database, grid_id: int) -> list[int]:
+    """User ids of the grid's workers."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT user_id FROM role_grants WHERE role = 'grid_worker' AND grid_id = ?",
+        (grid_id,),
+    )
+    return [r[0] for r in rows]
+
+
+async def staff_of_department(db: Database, department_id: int) -> list[int]:
+    """User ids of a department's officers."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT user_id FROM role_grants WHERE role = 'department' AND department_id = ?",
+        (department_id,),
+    )
+    return [r[0] for r in rows]
+
+
+async def staff_user_ids(db: Database) -> list[int]:
+    """Every user id holding any role (for per-user command menus)."""
+    rows = await db.fetchall("SELECT DISTINCT user_id FROM role_grants ORDER BY user_id")
+    return [r[0] for r in rows]
+
+
+async def export(db: Database, user_id: int) -> dict[str, Any]:
+    """Everything stored about a person, for /mydata."""
+    person = await db.fetchone("SELECT * FROM people WHERE id = ?", (user_id,))
+    complaints = await db.fetchall(
+        """SELECT number, status, description, address, latitude, longitude, anonymous,
+                  created_at FROM complaints WHERE reporter_id = ? ORDER BY id""",
+        (user_id,),
+    )
+    grants = await roles(db, user_id)
+    return {
+        "person": dict(person) if person else None,
+        "roles": [g.role for g in grants],
+        "complaints": [dict(r) for r in complaints],
+    }

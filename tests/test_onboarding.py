@@ -1,0 +1,107 @@
+"""A resident registers: privacy notice, consent, zone → community → grid; settings; help."""
+
+from __future__ import annotations
+
+from storage import people
+from tests.conftest import ADMIN_ID
+from tests.support.harness import Harness, User, register, table_counts, texts
+
+
+async def test_a_newcomer_consents_and_chooses_a_grid(bot: Harness, resident: User) -> None:
+    calls = await bot.send(resident, "/start")
+    assert "隐私说明" in texts(calls)
+    assert await people.get(bot.services.db, resident.id) is None
+
+    calls = await register(bot, resident)
+    assert "登记完成" in texts(calls)
+    person = await people.get(bot.services.db, resident.id)
+    assert person is not None and person.language == "zh-CN"
+    grid = await bot.services.db.fetchval("SELECT name FROM grids WHERE id = ?", (person.grid_id,))
+    assert grid == "上强社区第一网格"
+
+
+async def test_nothing_personal_is_stored_before_consent(bot: Harness, resident: User) -> None:
+    before = await table_counts(bot)
+    await bot.send(resident, "/start")
+    await bot.button(resident, "English")  # switch language before consenting
+    await bot.app.update_persistence()  # type: ignore[union-attr]
+    assert await table_counts(bot) == before
+
+
+async def test_declining_stores_nothing(bot: Harness, resident: User) -> None:
+    before = await table_counts(bot)
+    await bot.send(resident, "/start")
+    calls = await bot.button(resident, "不同意")
+    assert "没有保存" in texts(calls)
+    assert await table_counts(bot) == before
+
+
+async def test_english_speakers_get_english_and_can_switch(
+    bot: Harness, english_resident: User
+) -> None:
+    calls = await bot.send(english_resident, "/start")
+    assert "Privacy notice" in texts(calls)
+    calls = await bot.button(english_resident, "中文")
+    assert "隐私说明" in texts(calls)
+    await bot.button(english_resident, "✅")
+    await bot.button(english_resident, "阳山")
+    await bot.button(english_resident, "大冲村")
+    await bot.button(english_resident, "大冲村网格")
+    person = await people.get(bot.services.db, english_resident.id)
+    assert person is not None and person.language == "zh-CN"
+
+
+async def test_a_qr_poster_deep_link_preselects_the_grid(bot: Harness, resident: User) -> None:
+    await bot.send(resident, "/start MF-01-02")
+    calls = await bot.button(resident, "✅")
+    assert "梅峰村第二网格" in texts(calls)
+    await bot.button(resident, "是的")
+    person = await people.get(bot.services.db, resident.id)
+    grid = await bot.services.db.fetchval("SELECT code FROM grids WHERE id = ?", (person.grid_id,))  # type: ignore[union-attr]
+    assert grid == "MF-01-02"
+
+
+async def test_a_zone_deep_link_starts_at_its_communities(bot: Harness, resident: User) -> None:
+    await bot.send(resident, "/start LHT")
+    calls = await bot.button(resident, "✅")
+    assert "老虎潭片区" in texts(calls)
+    assert "鲁家庄村" in bot.buttons(resident.id)
+
+
+async def test_a_registered_resident_is_welcomed_back(bot: Harness, resident: User) -> None:
+    await register(bot, resident)
+    calls = await bot.send(resident, "/start")
+    assert "欢迎回来" in texts(calls)
+
+
+async def test_settings_change_language_and_grid(bot: Harness, resident: User) -> None:
+    await register(bot, resident)
+    await bot.send(resident, "/settings")
+    calls = await bot.button(resident, "English")
+    assert "Settings" in texts(calls)
+    await bot.button(resident, "Change grid")
+    await bot.button(resident, "梅峰")
+    await bot.button(resident, "三合村")
+    await bot.button(resident, "三合村网格")
+    person = await people.get(bot.services.db, resident.id)
+    assert person is not None and person.language == "en"
+    code = await bot.services.db.fetchval("SELECT code FROM grids WHERE id = ?", (person.grid_id,))
+    assert code == "MF-02-01"
+
+
+async def test_help_lists_the_commands_of_the_users_roles(bot: Harness, resident: User) -> None:
+    await register(bot, resident)
+    resident_help = texts(await bot.send(resident, "/help"))
+    assert "/report" in resident_help and "/grant" not in resident_help
+    admin = User(ADMIN_ID, "镇办小李")
+    await register(bot, admin)
+    admin_help = texts(await bot.send(admin, "/help"))
+    assert "/grant" in admin_help and "管理员" in admin_help
+
+
+async def test_command_menus_are_set_per_role(bot: Harness) -> None:
+    scopes = [
+        c.params.get("scope", {}).get("type") for c in bot.fake.calls if c.method == "setMyCommands"
+    ]
+    assert scopes.count("all_private_chats") == 2  # Chinese and English
+    assert "chat" in scopes  # the configured admin gets an admin menu

@@ -1,0 +1,149 @@
+"""A resident reports a problem, gets an MH number, and the grid worker is told."""
+
+from __future__ import annotations
+
+from storage import outbox, people
+from tests.support.harness import Harness, User, register, texts
+
+WORKER = User(200001, "张网格")
+
+
+async def _grant_worker(bot: Harness, user: User, grid_code: str = "SQ-01-01") -> None:
+    db = bot.services.db
+    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (grid_code,))
+    await people.grant(db, user.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
+
+
+async def _report_until_summary(bot: Harness, user: User, category: str = "环境卫生") -> None:
+    await bot.send(user, "/report")
+    await bot.button(user, category)
+    await bot.send(user, "小区东门垃圾桶满了三天没人清理，气味很大")
+    await bot.send_photo(user, "photo-A")
+    await bot.send_photo(user, "photo-B")
+    await bot.button(user, "照片发完了")
+    await bot.send_location(user, 30.7012, 119.9523)
+    await bot.button(user, "实名")
+
+
+async def test_a_resident_reports_with_two_photos_and_a_location(
+    bot: Harness, resident: User
+) -> None:
+    await _grant_worker(bot, WORKER)
+    await register(bot, resident)
+    await _report_until_summary(bot, resident)
+    summary = texts(bot.fake.sent_to(resident.id)[-1:])
+    assert "照片：2 张" in summary and "已发送定位" in summary
+
+    calls = await bot.button(resident, "确认提交")
+    assert "MH-2026-000001" in texts(calls)
+
+    db = bot.services.db
+    row = await db.fetchone("SELECT * FROM complaints WHERE number = 'MH-2026-000001'")
+    assert row["reporter_id"] == resident.id and row["status"] == "submitted"
+    assert (row["latitude"], row["longitude"]) == (30.7012, 119.9523)
+    photos = await db.fetchall(
+        "SELECT file_id FROM complaint_photos WHERE complaint_id = ? ORDER BY position",
+        (row["id"],),
+    )
+    assert [p[0] for p in photos] == ["photo-A", "photo-B"]
+    events = await db.fetchall(
+        "SELECT kind, to_status FROM complaint_events WHERE complaint_id = ?", (row["id"],)
+    )
+    assert [tuple(e) for e in events] == [("submitted", "submitted")]
+
+    # The worker's notice is an outbox row first, then delivered with photos and location.
+    assert (await outbox.counts(db)) == {"pending": 1}
+    assert await bot.services.delivery.flush(bot.app.bot) == 1  # type: ignore[union-attr]
+    to_worker = bot.fake.sent_to(WORKER.id)
+    assert [c.method for c in to_worker] == ["sendMediaGroup", "sendLocation", "sendMessage"]
+    notice = texts(to_worker)
+    assert "MH-2026-000001" in notice and "垃圾桶" in notice and "王阿姨" in notice
+    assert (await outbox.counts(db)) == {"sent": 1}
+
+    listing = texts(await bot.send(resident, "/my"))
+    assert "MH-2026-000001" in listing and "已提交" in listing
+    history = texts(await bot.button(resident, "MH-2026-000001"))
+    assert "办理经过" in history and "提交" in history
+
+
+async def test_anonymous_reports_hide_the_name_from_staff(bot: Harness, resident: User) -> None:
+    await _grant_worker(bot, WORKER)
+    await register(bot, resident)
+    await bot.send(resident, "/report")
+    await bot.button(resident, "停车管理")
+    await bot.send(resident, "消防通道上长期停着一辆白色面包车")
+    await bot.button(resident, "不需要照片")
+    await bot.send(resident, "上强社区3幢楼下")
+    await bot.button(resident, "匿名")
+    await bot.button(resident, "确认提交")
+    await bot.services.delivery.flush(bot.app.bot)  # type: ignore[union-attr]
+    notice = texts(bot.fake.sent_to(WORKER.id))
+    assert "匿名" in notice and "王阿姨" not in notice and "3幢楼下" in notice
+
+
+async def test_hazards_are_routed_to_the_department(bot: Harness, resident: User) -> None:
+    officer = User(300001, "消防小杨")
+    db = bot.services.db
+    dept = await db.fetchval("SELECT id FROM departments WHERE code = 'XF'")
+    await people.grant(db, officer.id, "department", bot.clock.now(), department_id=dept)
+    await _grant_worker(bot, WORKER)
+    await register(bot, resident)
+    await _report_until_summary(bot, resident, category="安全隐患")
+    await bot.button(resident, "确认提交")
+    await bot.services.delivery.flush(bot.app.bot)  # type: ignore[union-attr]
+    assert "新隐患报告" in texts(bot.fake.sent_to(officer.id))
+    assert bot.fake.sent_to(WORKER.id) == []
+    kind = await db.fetchval("SELECT kind FROM complaints")
+    assert kind == "hazard"
+
+
+async def test_with_no_staff_the_admins_are_told(bot: Harness, resident: User) -> None:
+    from tests.conftest import ADMIN_ID
+
+    await register(bot, resident)
+    await _report_until_summary(bot, resident)
+    await bot.button(resident, "确认提交")
+    await bot.services.delivery.flush(bot.app.bot)  # type: ignore[union-attr]
+    assert "MH-2026-000001" in texts(bot.fake.sent_to(ADMIN_ID))
+
+
+async def test_the_summary_can_be_edited_before_submitting(bot: Harness, resident: User) -> None:
+    await register(bot, resident)
+    await _report_until_summary(bot, resident)
+    await bot.button(resident, "修改")
+    await bot.button(resident, "描述")
+    calls = await bot.send(resident, "西门的垃圾桶满了，已经三天没人清理")
+    assert "西门的垃圾桶" in texts(calls)  # straight back to the summary
+    await bot.button(resident, "确认提交")
+    description = await bot.services.db.fetchval("SELECT description FROM complaints")
+    assert description.startswith("西门")
+
+
+async def test_numbers_count_up_within_the_year(bot: Harness, resident: User) -> None:
+    await register(bot, resident)
+    for expected in ("MH-2026-000001", "MH-2026-000002"):
+        await _report_until_summary(bot, resident)
+        assert expected in texts(await bot.button(resident, "确认提交"))
+
+
+async def test_a_restart_mid_report_continues_at_the_same_step(
+    bot: Harness, resident: User
+) -> None:
+    await register(bot, resident)
+    await bot.send(resident, "/report")
+    await bot.button(resident, "环境卫生")
+    await bot.send(resident, "路灯坏了一个星期，晚上很黑")
+    await bot.send_photo(resident, "photo-before-restart")
+
+    await bot.restart()
+
+    calls = await bot.button(resident, "照片发完了")
+    assert "照片：1 张" in texts(calls)
+    await bot.send(resident, "上强路12号")
+    await bot.button(resident, "实名")
+    calls = await bot.button(resident, "确认提交")
+    assert "MH-2026-000001" in texts(calls)
+    row = await bot.services.db.fetchone("SELECT description, address FROM complaints")
+    assert tuple(row) == ("路灯坏了一个星期，晚上很黑", "上强路12号")
+    photo = await bot.services.db.fetchval("SELECT file_id FROM complaint_photos")
+    assert photo == "photo-before-restart"
