@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlparse
 
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
@@ -42,6 +44,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         app.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
@@ -151,6 +154,27 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
+def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the Telegram Bot API emulator and its chat page."""
+    from bot.emulator import EmulatorConfig, serve
+
+    print(f"emulator listening on http://{args.host}:{args.port}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            serve(EmulatorConfig(host=args.host, port=args.port, flood_control=not args.no_limits))
+        )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the offline demo: emulator, demo data, bot, chat page."""
+    from bot.demo import DEMO_DATABASE, run_demo
+
+    database = Path(args.database) if args.database else DEMO_DATABASE
+    asyncio.run(run_demo(args.host, args.port, database))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(prog="minhu", description="Minhu (民呼) community governance bot")
@@ -158,6 +182,16 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling; --webhook for webhook mode)")
     run.add_argument("--webhook", action="store_true")
     run.set_defaults(func=cmd_run, token=True)
+    emu = sub.add_parser("emulator", help="run the Telegram Bot API emulator and chat page")
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=8080)
+    emu.add_argument("--no-limits", action="store_true", help="switch flood control off")
+    emu.set_defaults(func=cmd_emulator)
+    demo = sub.add_parser("demo", help="run the whole product offline (no token, no network)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    demo.add_argument("--database", help=f"SQLite file (default {'demo-data/minhu-demo.db'})")
+    demo.set_defaults(func=cmd_demo)
     db = sub.add_parser("db", help="database tools")
     dbsub = db.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)

@@ -42,12 +42,16 @@ def new_draft(grid_id: int) -> dict[str, Any]:
 
 
 async def recipients(services: Services, grid_id: int, department_id: int | None) -> list[int]:
-    """Who gets a new complaint: the department's officers or the grid's workers, else admins."""
+    """Who is told of a new complaint: the department or the grid staff, else the admins."""
     if department_id is not None:
         found = await people.staff_of_department(services.db, department_id)
     else:
         found = await people.staff_of_grid(services.db, grid_id)
-    return found or await admin_ids(services)
+    # Telegram only lets us write to people who have opened the bot (and so consented).
+    reachable = [uid for uid in found if await people.get(services.db, uid) is not None]
+    if reachable:
+        return reachable
+    return [uid for uid in await admin_ids(services) if await people.get(services.db, uid)]
 
 
 async def submit(services: Services, reporter_id: int, draft: dict[str, Any]) -> Submitted:

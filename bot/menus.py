@@ -65,9 +65,11 @@ async def set_default_menus(app: Application[Any, Any, Any, Any, Any, Any]) -> N
 async def refresh_menu(app: Application[Any, Any, Any, Any, Any, Any], user_id: int) -> None:
     """Set one user's menu from their roles and language (failures are only logged)."""
     services = services_of(app)
-    roles = await role_names(services, user_id)
     person = await people.get(services.db, user_id)
-    lang = person.language if person else "zh-CN"
+    if person is None:
+        return  # Telegram knows no chat with someone who never opened the bot
+    roles = await role_names(services, user_id)
+    lang = person.language
     try:
         if roles:
             await app.bot.set_my_commands(

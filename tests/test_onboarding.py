@@ -100,8 +100,10 @@ async def test_help_lists_the_commands_of_the_users_roles(bot: Harness, resident
 
 
 async def test_command_menus_are_set_per_role(bot: Harness) -> None:
-    scopes = [
-        c.params.get("scope", {}).get("type") for c in bot.fake.calls if c.method == "setMyCommands"
-    ]
-    assert scopes.count("all_private_chats") == 2  # Chinese and English
-    assert "chat" in scopes  # the configured admin gets an admin menu
+    scopes = [c.params["scope"]["type"] for c in bot.fake.calls if c.method == "setMyCommands"]
+    assert scopes == ["all_private_chats", "all_private_chats"]  # Chinese and English
+    since = len(bot.fake.calls)
+    await register(bot, User(ADMIN_ID, "镇办小李"))  # the admin's own menu once they start
+    menus = [c for c in bot.fake.calls[since:] if c.method == "setMyCommands"]
+    assert menus[0].params["scope"] == {"type": "chat", "chat_id": ADMIN_ID}
+    assert "grant" in [cmd["command"] for cmd in menus[0].params["commands"]]

@@ -12,6 +12,7 @@ async def _grant_worker(bot: Harness, user: User, grid_code: str = "SQ-01-01") -
     db = bot.services.db
     grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (grid_code,))
     await people.grant(db, user.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
+    await register(bot, user)  # staff open the bot once, like everyone
 
 
 async def _report_until_summary(bot: Harness, user: User, category: str = "环境卫生") -> None:
@@ -53,8 +54,9 @@ async def test_a_resident_reports_with_two_photos_and_a_location(
 
     # The worker's notice is an outbox row first, then delivered with photos and location.
     assert (await outbox.counts(db)) == {"pending": 1}
+    since = len(bot.fake.calls)
     assert await bot.services.delivery.flush(bot.app.bot) == 1  # type: ignore[union-attr]
-    to_worker = bot.fake.sent_to(WORKER.id)
+    to_worker = bot.fake.sent_to(WORKER.id, since)
     assert [c.method for c in to_worker] == ["sendMediaGroup", "sendLocation", "sendMessage"]
     notice = texts(to_worker)
     assert "MH-2026-000001" in notice and "垃圾桶" in notice and "王阿姨" in notice
@@ -76,8 +78,9 @@ async def test_anonymous_reports_hide_the_name_from_staff(bot: Harness, resident
     await bot.send(resident, "上强社区3幢楼下")
     await bot.button(resident, "匿名")
     await bot.button(resident, "确认提交")
+    since = len(bot.fake.calls)
     await bot.services.delivery.flush(bot.app.bot)  # type: ignore[union-attr]
-    notice = texts(bot.fake.sent_to(WORKER.id))
+    notice = texts(bot.fake.sent_to(WORKER.id, since))
     assert "匿名" in notice and "王阿姨" not in notice and "3幢楼下" in notice
 
 
@@ -86,13 +89,15 @@ async def test_hazards_are_routed_to_the_department(bot: Harness, resident: User
     db = bot.services.db
     dept = await db.fetchval("SELECT id FROM departments WHERE code = 'XF'")
     await people.grant(db, officer.id, "department", bot.clock.now(), department_id=dept)
+    await register(bot, officer)
     await _grant_worker(bot, WORKER)
     await register(bot, resident)
     await _report_until_summary(bot, resident, category="安全隐患")
     await bot.button(resident, "确认提交")
+    since = len(bot.fake.calls)
     await bot.services.delivery.flush(bot.app.bot)  # type: ignore[union-attr]
-    assert "新隐患报告" in texts(bot.fake.sent_to(officer.id))
-    assert bot.fake.sent_to(WORKER.id) == []
+    assert "新隐患报告" in texts(bot.fake.sent_to(officer.id, since))
+    assert bot.fake.sent_to(WORKER.id, since) == []
     kind = await db.fetchval("SELECT kind FROM complaints")
     assert kind == "hazard"
 
@@ -100,11 +105,25 @@ async def test_hazards_are_routed_to_the_department(bot: Harness, resident: User
 async def test_with_no_staff_the_admins_are_told(bot: Harness, resident: User) -> None:
     from tests.conftest import ADMIN_ID
 
+    await register(bot, User(ADMIN_ID, "镇办小李"))
     await register(bot, resident)
     await _report_until_summary(bot, resident)
     await bot.button(resident, "确认提交")
     await bot.services.delivery.flush(bot.app.bot)  # type: ignore[union-attr]
     assert "MH-2026-000001" in texts(bot.fake.sent_to(ADMIN_ID))
+
+
+async def test_staff_who_never_opened_the_bot_are_not_written_to(
+    bot: Harness, resident: User
+) -> None:
+    db = bot.services.db
+    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+    await people.grant(db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
+    await register(bot, resident)
+    await _report_until_summary(bot, resident)
+    await bot.button(resident, "确认提交")
+    assert await db.fetchval("SELECT COUNT(*) FROM outbox") == 0  # nobody reachable yet
+    assert await db.fetchval("SELECT COUNT(*) FROM complaints") == 1
 
 
 async def test_the_summary_can_be_edited_before_submitting(bot: Harness, resident: User) -> None:
