@@ -47,12 +47,11 @@ class MinhuRateLimiter(AIORateLimiter):
     ) -> bool | JSONDict | list[JSONDict]:
         chat_id = data.get("chat_id")
         producing = endpoint.startswith("send") or endpoint.startswith("edit")
-        if producing and chat_id is not None and str(chat_id).lstrip("-").isdigit():
-            if int(chat_id) > 0:
-                async with self._private_limiter(int(chat_id)):
-                    return await super().process_request(
-                        callback, args, kwargs, endpoint, data, rate_limit_args
-                    )
+        if producing and isinstance(chat_id, int | str) and str(chat_id).isdigit():
+            async with self._private_limiter(int(chat_id)):
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
         return await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
