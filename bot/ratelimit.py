@@ -12,7 +12,7 @@ from telegram._utils.types import JSONDict
 from telegram.ext import AIORateLimiter
 
 PRIVATE_RATE = 1.0  # messages per second, sustained, per private chat
-PRIVATE_BURST = 20  # short bursts allowed
+PRIVATE_BURST = 10  # half the burst Telegram tolerates: a restarted bot stays within it
 _MAX_TRACKED_CHATS = 10_000
 
 

@@ -6,11 +6,13 @@ complaint is written only on confirm, in one transaction, and only then is the n
 
 from __future__ import annotations
 
+import logging
 from enum import IntEnum
 from typing import Any
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -38,6 +40,7 @@ from handlers.common import (
 from storage import geo
 
 PREFIX = "rp"
+log = logging.getLogger(__name__)
 
 
 class State(IntEnum):
@@ -93,7 +96,8 @@ async def _ask_photos(update: Update, context: MinhuContext) -> int:
             _cancel_row(context, lang),
         ]
     )
-    await say(update, context, "report.ask_photos", markup=markup, max=MAX_PHOTOS)
+    sent = await say(update, context, "report.ask_photos", markup=markup, max=MAX_PHOTOS)
+    _draft(context)["photo_prompt"] = sent.message_id if sent else None
     return State.PHOTOS
 
 
@@ -239,7 +243,8 @@ async def photo(update: Update, context: MinhuContext) -> int:
             _cancel_row(context, lang),
         ]
     )
-    await say(
+    await _retire_photo_prompt(update, context, draft)
+    sent = await say(
         update,
         context,
         "report.photo_received",
@@ -247,7 +252,20 @@ async def photo(update: Update, context: MinhuContext) -> int:
         count=len(draft["photos"]),
         max=MAX_PHOTOS,
     )
+    draft["photo_prompt"] = sent.message_id if sent else None
     return State.PHOTOS
+
+
+async def _retire_photo_prompt(
+    update: Update, context: MinhuContext, draft: dict[str, Any]
+) -> None:
+    """Take the buttons off the previous photo prompt, so only the latest one can be pressed."""
+    prompt, chat = draft.pop("photo_prompt", None), update.effective_chat
+    if prompt and chat is not None:
+        try:
+            await context.bot.edit_message_reply_markup(chat.id, prompt, reply_markup=None)
+        except BadRequest as exc:
+            log.info("could not retire the photo prompt: %s", exc.message)
 
 
 async def photos_done(update: Update, context: MinhuContext) -> int:

@@ -166,3 +166,14 @@ async def test_a_restart_mid_report_continues_at_the_same_step(
     assert tuple(row) == ("路灯坏了一个星期，晚上很黑", "上强路12号")
     photo = await bot.services.db.fetchval("SELECT file_id FROM complaint_photos")
     assert photo == "photo-before-restart"
+
+
+async def test_only_the_latest_photo_prompt_keeps_its_buttons(bot: Harness, resident: User) -> None:
+    await register(bot, resident)
+    await bot.send(resident, "/report")
+    await bot.button(resident, "环境卫生")
+    await bot.send(resident, "楼道里堆满了杂物，挡住了消防通道")
+    first_prompt = bot.last_keyboard_message(resident.id)
+    await bot.send_photo(resident, "p1")
+    assert "reply_markup" not in bot.fake.messages[(resident.id, first_prompt)]
+    assert set(bot.buttons(resident.id)) == {"✅ 照片发完了", "✖ 取消"}

@@ -1,0 +1,48 @@
+"""One emulator for the whole end-to-end session; it must count zero 400s and zero 429s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.emulator import Emulator, EmulatorConfig, run_emulator_in_thread
+from tests.e2e.support import BOT_ID, TOKEN, BotProcess
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    with run_emulator_in_thread(EmulatorConfig(port=0)) as emu:
+        with httpx.Client(base_url=emu.url) as client:
+            client.post(
+                "/api/bots",
+                json={"token": TOKEN, "first_name": "民呼 Minhu", "username": "minhu_e2e_bot"},
+            ).raise_for_status()
+        yield emu
+        with httpx.Client(base_url=emu.url) as client:
+            counters = client.get("/api/counters", params={"bot": BOT_ID}).json()
+        status = counters["status"]
+        assert status.get("400", 0) == 0, f"the bot caused 400s: {counters}"
+        assert status.get("429", 0) == 0, f"the bot hit flood control: {counters}"
+
+
+@pytest.fixture
+def client(emulator: Emulator) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=emulator.url, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+def minhu(emulator: Emulator, tmp_path: Path) -> Iterator[BotProcess]:
+    """A fresh database with the demo town and the bot polling the emulator."""
+    bot = BotProcess(emulator.bot_api_base, tmp_path / "e2e.db", tmp_path / "bot.log")
+    bot.seed()
+    bot.start()
+    yield bot
+    if bot.proc is not None:
+        assert bot.stop() == 0, (tmp_path / "bot.log").read_text()
+    log = (tmp_path / "bot.log").read_text()
+    assert "Traceback" not in log, log
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log

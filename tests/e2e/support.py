@@ -1,0 +1,169 @@
+"""End-to-end support: the real bot process against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+TOKEN = "5550001:E2E-minhu-token-for-tests"
+BOT_ID = 5550001
+_user_ids = itertools.count(610001)
+
+
+@dataclass
+class Chat:
+    """A simulated person talking to the bot through the emulator's client API."""
+
+    client: httpx.Client
+    user_id: int
+    seq: int = 0
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    def _after(self) -> int:
+        return self.seq
+
+    def _post(self, path: str, **body: Any) -> dict[str, Any]:
+        self.seq = self.current_seq()
+        response = self.client.post(
+            f"/api/users/{self.user_id}/{path}", json={"bot": BOT_ID, **body}
+        )
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def current_seq(self) -> int:
+        r = self.client.get(
+            f"/api/chats/{self.user_id}/messages", params={"after_seq": 1 << 40, "bot": BOT_ID}
+        )
+        return int(r.json()["seq"])
+
+    def say(self, text: str) -> None:
+        self._post("messages", text=text)
+
+    def photo(self) -> None:
+        self._post("photos")
+
+    def location(self, latitude: float, longitude: float) -> None:
+        self._post("location", latitude=latitude, longitude=longitude)
+
+    def sticker(self) -> None:
+        self._post("sticker")
+
+    def press(self, label_part: str, *, forge_data: str | None = None) -> dict[str, Any]:
+        """Press the inline button whose label contains `label_part` on the latest message."""
+        if forge_data is not None:
+            message = self.latest_with_buttons()
+            return self._post(
+                "callback", message_id=message["message_id"], data=forge_data, forge=True
+            )
+        message = self.latest_with_buttons()
+        rows = message["reply_markup"]["inline_keyboard"]
+        matches = [b for row in rows for b in row if label_part in b["text"]]
+        assert len(matches) == 1, f"{label_part!r} in {[b['text'] for r in rows for b in r]}"
+        return self._post(
+            "callback", message_id=message["message_id"], data=matches[0]["callback_data"]
+        )
+
+    def messages(self, after_seq: int = 0, wait: float = 0) -> list[dict[str, Any]]:
+        r = self.client.get(
+            f"/api/chats/{self.user_id}/messages",
+            params={"after_seq": after_seq, "wait": wait, "bot": BOT_ID},
+        )
+        r.raise_for_status()
+        return list(r.json()["messages"])
+
+    def latest_with_buttons(self) -> dict[str, Any]:
+        for message in reversed(self.messages()):
+            markup = message.get("reply_markup") or {}
+            if message["from_bot"] and not message.get("deleted") and markup.get("inline_keyboard"):
+                return message
+        raise AssertionError("no bot message with inline buttons")
+
+    def expect(self, text: str, timeout: float = 15.0) -> dict[str, Any]:
+        """Wait (long-polling, no sleeps) for a bot message since the last action with `text`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.messages(self.seq, wait=min(5.0, deadline - time.monotonic())):
+                body = (message.get("text") or "") + (message.get("caption") or "")
+                if message["from_bot"] and text in body:
+                    return message
+        raise AssertionError(
+            f"no bot message containing {text!r}; got "
+            f"{[m.get('text') for m in self.messages(self.seq)]}"
+        )
+
+    def answer_of_last_press(self, query_id: str) -> dict[str, Any]:
+        r = self.client.get(f"/api/callbacks/{query_id}", params={"wait": 10, "bot": BOT_ID})
+        r.raise_for_status()
+        return dict(r.json())
+
+
+def new_user(client: httpx.Client, name: str, language: str = "zh-hans") -> Chat:
+    uid = next(_user_ids)
+    r = client.post("/api/users", json={"id": uid, "first_name": name, "language_code": language})
+    r.raise_for_status()
+    return Chat(client, uid)
+
+
+@dataclass
+class BotProcess:
+    """`minhu run` as a real process (polling, or webhook with `webhook_port`)."""
+
+    api_base: str
+    database: Path
+    log_path: Path
+    webhook_port: int | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "MINHU_TELEGRAM_API_URL": self.api_base,
+            "MINHU_DATABASE": str(self.database),
+            "MINHU_ADMIN_IDS": "619999",
+            "MINHU_PERSISTENCE_INTERVAL": "0.2",
+        }
+        if self.webhook_port:
+            env |= {
+                "MINHU_WEBHOOK_URL": f"http://127.0.0.1:{self.webhook_port}/hook",
+                "MINHU_WEBHOOK_PORT": str(self.webhook_port),
+                "MINHU_WEBHOOK_SECRET": "e2e-secret-token",
+            }
+        return env
+
+    def start(self) -> BotProcess:
+        args = [sys.executable, "-m", "bot", "run"] + (["--webhook"] if self.webhook_port else [])
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(args, env=self.env(), stdout=log, stderr=log)
+        return self
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=60)
+        self.proc = None
+        return code
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+    def seed(self) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "bot", "seed-demo"],
+            env=self.env(),
+            check=True,
+            capture_output=True,
+        )
