@@ -9,6 +9,7 @@ import pytest
 
 from storage.db import Database
 from storage.seed import seed_demo
+from tests.support.browser import find_chromium
 from tests.support.harness import Harness, User
 
 ADMIN_ID = 900001
@@ -40,3 +41,9 @@ def resident() -> User:
 @pytest.fixture
 def english_resident() -> User:
     return User(100002, "Alice", language_code="en")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium, checked to launch (a skip locally, a failure under CI=true)."""
+    return find_chromium()

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_ARGS, Demo
+from tests.browser.conftest import Demo
+from tests.support.browser import CHROMIUM_ARGS
 
 with contextlib.suppress(ImportError):  # then chromium_path skips (or fails when CI=true)
     from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright

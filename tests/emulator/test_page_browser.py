@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 
 from bot.emulator import Emulator
 from bot.emulator.media import make_png
+from tests.support.browser import CHROMIUM_ARGS
 
 from .conftest import BotCaller
 
@@ -19,18 +19,10 @@ playwright_api = pytest.importorskip("playwright.async_api")
 
 
 @pytest.fixture
-async def page(emu: Emulator) -> AsyncIterator[Any]:
-    """A phone-sized page showing the emulator (skip if Chromium cannot start)."""
+async def page(emu: Emulator, chromium_path: str) -> AsyncIterator[Any]:
+    """A phone-sized page showing the emulator (Debian's Chromium; a failure under CI=true)."""
     async with playwright_api.async_playwright() as pw:
-        browser = None
-        for path in (None, shutil.which("chromium"), shutil.which("chromium-browser")):
-            try:
-                browser = await pw.chromium.launch(executable_path=path, args=["--no-sandbox"])
-                break
-            except Exception:
-                continue
-        if browser is None:
-            pytest.skip("no Chromium available for Playwright")
+        browser = await pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         tab = await browser.new_page(viewport={"width": 360, "height": 740})
         errors: list[str] = []
         tab.on("pageerror", lambda exc: errors.append(str(exc)))
