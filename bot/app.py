@@ -17,7 +17,7 @@ from bot.errors import on_error
 from bot.menus import set_default_menus
 from bot.persistence import SQLitePersistence
 from bot.processor import PerChatUpdateProcessor
-from bot.ratelimit import MinhuRateLimiter
+from bot.ratelimit import FloodGate
 from bot.render import Renderer
 from bot.services import SERVICES_KEY, MinhuContext, Services, services_of
 from handlers import admin, help, my, onboarding, privacy, report
@@ -76,7 +76,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(cast(Any, MinhuRateLimiter(max_retries=2)))
+        builder = builder.rate_limiter(cast(Any, FloodGate()))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app: MinhuApp = builder.build()

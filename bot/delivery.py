@@ -1,22 +1,30 @@
-"""Delivery of outbox rows: notices that are not direct replies.
+"""The delivery engine: sends outbox rows through the flood gate, on python-telegram-bot's
+JobQueue (APScheduler).
 
-Rows are written in the same transaction as the change that causes them; this engine sends
-what is due, records the outcome, and is woken right after a commit (`kick`) and by a periodic
-sweep, so a row written before a crash is sent after the restart.
+Rows are written in the same transaction as the change that causes them. A pass claims the
+due rows (lane order: personal notices before bulk), sends each chat's rows in order and
+different chats concurrently, and records every outcome. Passes run right after a commit
+(`kick`), at the next due time (a wake-up job named "DELIVERY due"), and on a periodic sweep
+("DELIVERY sweep"); misfired jobs run late instead of being dropped. At start-up the jobs are
+rebuilt from the rows and rows a crash left 'sending' are put back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InputMediaPhoto
+from jinja2 import TemplateError
+from telegram import InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, ExtBot
 
 from bot.clock import Clock
+from bot.ratelimit import retry_seconds
 from bot.render import Renderer
 from storage import outbox, people
 from storage.db import Database
@@ -24,95 +32,172 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "DELIVERY sweep"
+WAKE_JOB = "DELIVERY due"
 KICK_JOB = "DELIVERY kick"
+CAPTION_LIMIT = 1024
+MAX_ATTEMPTS = 8
+JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True}
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before retrying after a timeout or network error: 2, 4, 8 … 300 seconds."""
+    return timedelta(seconds=min(300, 2 ** (attempts + 1)))
 
 
 class Delivery:
-    """Sends due outbox rows, one pass at a time."""
+    """Sends due outbox rows; one pass at a time."""
 
-    def __init__(self, db: Database, renderer: Renderer, clock: Clock) -> None:
-        self.db = db
-        self.renderer = renderer
-        self.clock = clock
+    def __init__(
+        self,
+        db: Database,
+        renderer: Renderer,
+        clock: Clock,
+        *,
+        batch: int = 60,
+        concurrency: int = 64,
+    ) -> None:
+        self.db, self.renderer, self.clock = db, renderer, clock
+        self.batch = batch
+        self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
+        self._again = False
+        self.app: AnyApp | None = None
+        self._stopped_chats: set[int] = set()  # chats whose remaining rows wait this pass
 
     async def recover(self) -> int:
         """At start-up: rows left 'sending' by a crash go back to 'pending'."""
-        async with self.db.transaction() as conn:
-            cur = await conn.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
-            return cur.rowcount
+        return await outbox.recover(self.db)
 
-    async def flush(self, bot: Bot) -> int:
+    async def run_pass(self, bot: ExtBot[Any]) -> int:
         """Send every row that is due now; returns how many were sent."""
+        self._again = True
+        if self._lock.locked():
+            return 0  # the running pass sees the new rows
         sent = 0
         async with self._lock:
-            while True:
-                items = await outbox.due(self.db, self.clock.now(), limit=50)
-                if not items:
-                    return sent
-                for item in items:
-                    if await self._send_one(bot, item):
-                        sent += 1
-                    elif await self._still_pending(item.id):
-                        return sent  # back off until the next sweep
+            while self._again:
+                self._again = False
+                while items := await outbox.claim(self.db, self.clock.now(), self.batch):
+                    self._again = True
+                    sent += await self._send_batch(bot, items)
+        await self._schedule_wake()
+        return sent
 
-    async def _still_pending(self, item_id: int) -> bool:
-        state = await self.db.fetchval("SELECT state FROM outbox WHERE id = ?", (item_id,))
-        return bool(state == "pending")
+    async def _send_batch(self, bot: ExtBot[Any], items: list[outbox.OutboxItem]) -> int:
+        by_chat: dict[int, list[outbox.OutboxItem]] = defaultdict(list)
+        for item in items:
+            by_chat[item.chat_id].append(item)
 
-    async def _send_one(self, bot: Bot, item: outbox.OutboxItem) -> bool:
+        async def one_chat(chat_items: list[outbox.OutboxItem]) -> int:
+            async with self._slots:
+                done = 0
+                for number, item in enumerate(chat_items):
+                    if await self._deliver(bot, item):
+                        done += 1
+                    elif item.chat_id in self._stopped_chats:
+                        for rest in chat_items[number + 1 :]:
+                            await outbox.retry_at(self.db, rest.id, self.clock.now(), "held")
+                        break
+                return done
+
+        self._stopped_chats.clear()
+        results = await asyncio.gather(*(one_chat(group) for group in by_chat.values()))
+        return sum(results)
+
+    async def _deliver(self, bot: ExtBot[Any], item: outbox.OutboxItem) -> bool:
+        """Send one row and record what happened; True if it was sent."""
         ctx: dict[str, Any] = dict(item.context)
-        language = str(ctx.get("language", "zh-CN"))
         now = self.clock.now()
         try:
-            text = self.renderer.render(language, item.template, **ctx)
-            photos = list(ctx.get("photos") or [])
-            if len(photos) > 1:
-                await bot.send_media_group(item.chat_id, [InputMediaPhoto(p) for p in photos[:10]])
-            elif photos:
-                await bot.send_photo(item.chat_id, photos[0])
-            location = ctx.get("location")
-            if location:
-                await bot.send_location(item.chat_id, location[0], location[1])
-            await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
+            text = self.renderer.render(str(ctx.get("language", "zh-CN")), item.template, **ctx)
+            await self._send(bot, item, ctx, text)
         except Forbidden as exc:
             await people.mark_blocked(self.db, item.chat_id, now)
-            await outbox.mark(self.db, item.id, "failed", now, f"blocked: {exc.message}")
-            log.info("outbox %s: recipient %s blocked the bot", item.id, item.chat_id)
-            return False
-        except BadRequest as exc:
-            await outbox.mark(self.db, item.id, "dead", now, exc.message)
-            log.warning("outbox %s dead letter: %s", item.id, exc.message)
+            await outbox.finish(self.db, item.id, "failed", now, f"blocked: {exc.message}")
+            log.info("outbox %s: %s blocked the bot; skipped from now on", item.id, item.chat_id)
             return False
         except RetryAfter as exc:
-            log.warning("outbox %s: flood control, retry after %s", item.id, exc.retry_after)
-            await outbox.mark(self.db, item.id, "pending", now, f"retry after {exc.retry_after}")
+            wait = retry_seconds(exc)
+            await outbox.retry_at(self.db, item.id, now + timedelta(seconds=wait), "flood control")
+            self._stopped_chats.add(item.chat_id)
             return False
-        except NetworkError as exc:
-            await outbox.mark(self.db, item.id, "pending", now, f"network: {exc.message}")
-            log.warning("outbox %s: network error %s, will retry", item.id, exc.message)
+        except BadRequest as exc:
+            await outbox.finish(self.db, item.id, "dead", now, exc.message)
+            log.warning("outbox %s (%s) dead letter: %s", item.id, item.kind, exc.message)
             return False
-        await outbox.mark(self.db, item.id, "sent", now)
+        except NetworkError as exc:  # timeouts included
+            if item.attempts + 1 >= MAX_ATTEMPTS:
+                await outbox.finish(self.db, item.id, "dead", now, f"network: {exc.message}")
+                log.warning("outbox %s dead after %s attempts", item.id, MAX_ATTEMPTS)
+            else:
+                await outbox.retry_at(
+                    self.db, item.id, now + backoff(item.attempts), f"network: {exc.message}"
+                )
+            self._stopped_chats.add(item.chat_id)
+            return False
+        except (TemplateError, KeyError, TypeError) as exc:
+            await outbox.finish(self.db, item.id, "dead", now, f"template: {exc}")
+            log.error("outbox %s: cannot render %s: %s", item.id, item.template, exc)
+            return False
+        await outbox.finish(self.db, item.id, "sent", now)
         return True
 
-    async def _job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.flush(context.bot)
+    async def _send(
+        self, bot: ExtBot[Any], item: outbox.OutboxItem, ctx: dict[str, Any], text: str
+    ) -> None:
+        lane: dict[str, Any] = {"rate_limit_args": item.lane} if bot.rate_limiter else {}
+        photos = list(ctx.get("photos") or [])
+        if len(photos) == 1 and len(text) <= CAPTION_LIMIT:
+            await bot.send_photo(
+                item.chat_id,
+                photos[0],
+                caption=text,
+                parse_mode=ParseMode.HTML,
+                **lane,
+            )
+            return
+        if len(photos) > 1:
+            await bot.send_media_group(
+                item.chat_id, [InputMediaPhoto(p) for p in photos[:10]], **lane
+            )
+        elif photos:
+            await bot.send_photo(item.chat_id, photos[0], **lane)
+        location = ctx.get("location")
+        if location:
+            await bot.send_location(item.chat_id, location[0], location[1], **lane)
+        await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML, **lane)
 
-    def start(self, application: Application[Any, Any, Any, Any, Any, Any], every: float) -> None:
-        """Sweep periodically (misfires are run late, never dropped)."""
+    # Scheduling on the JobQueue ---------------------------------------------------------
+
+    async def _job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.run_pass(context.bot)
+
+    def start(self, application: AnyApp, every: float) -> None:
+        """Sweep periodically and run a first pass now (misfires run late, never dropped)."""
+        self.app = application
         assert application.job_queue is not None
         application.job_queue.run_repeating(
             self._job,
             interval=every,
             first=0,
             name=SWEEP_JOB,
-            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+            job_kwargs={**JOB_KWARGS, "max_instances": 1},
         )
 
-    def kick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def kick(self, application: AnyApp) -> None:
         """Send what is due now, in the background (right after a commit)."""
-        if application.job_queue is None:
+        self._again = True
+        if application.job_queue is not None:
+            application.job_queue.run_once(self._job, 0, name=KICK_JOB, job_kwargs=JOB_KWARGS)
+
+    async def _schedule_wake(self) -> None:
+        """One wake-up job at the next due time (replacing an earlier one)."""
+        app = self.app
+        if app is None or app.job_queue is None:
             return
-        application.job_queue.run_once(
-            self._job, 0, name=KICK_JOB, job_kwargs={"misfire_grace_time": None}
-        )
+        due = await outbox.next_due(self.db)
+        for job in app.job_queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+        if due is not None and due > self.clock.now():
+            app.job_queue.run_once(self._job, due, name=WAKE_JOB, job_kwargs=JOB_KWARGS)

@@ -1,24 +1,33 @@
-"""The outbox: messages that are not direct replies are rows first, then sent."""
+"""The outbox: messages that are not direct replies are rows first, then sent.
+
+States: pending → sending → sent | failed (recipient blocked us) | dead (Telegram refused the
+message) | dropped (its moment passed, or the broadcast was cancelled). A row is claimed
+('sending') before the request goes out; rows left 'sending' by a crash go back to 'pending'
+at start-up, so at most the messages in flight at a crash can be sent twice.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.clock import to_iso
+from bot.clock import from_iso, to_iso
 from storage.db import Database
 
 LANE_DIRECT, LANE_PERSONAL, LANE_BULK = 0, 1, 2
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class OutboxItem:
     id: int
     chat_id: int
+    lane: int
     kind: str
     template: str
     context: dict[str, Any]
@@ -37,12 +46,13 @@ async def enqueue(
     now: datetime,
     lane: int = LANE_PERSONAL,
     expires_at: datetime | None = None,
+    broadcast_id: int | None = None,
 ) -> bool:
     """Add a message inside the caller's transaction; False if the dedupe key exists."""
     cur = await conn.execute(
         """INSERT OR IGNORE INTO outbox (chat_id, lane, kind, template, context, due_at,
-               expires_at, dedupe_key, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               expires_at, dedupe_key, broadcast_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             chat_id,
             lane,
@@ -52,29 +62,47 @@ async def enqueue(
             to_iso(due_at),
             to_iso(expires_at) if expires_at else None,
             dedupe_key,
+            broadcast_id,
             to_iso(now),
         ),
     )
     return cur.rowcount == 1
 
 
-async def due(db: Database, now: datetime, limit: int = 100) -> list[OutboxItem]:
-    """Pending messages whose time has come, by lane then due time."""
-    rows = await db.fetchall(
-        """SELECT id, chat_id, kind, template, context, attempts FROM outbox
-           WHERE state = 'pending' AND due_at <= ? ORDER BY lane, due_at, id LIMIT ?""",
-        (to_iso(now), limit),
-    )
-    return [
-        OutboxItem(
-            r["id"], r["chat_id"], r["kind"], r["template"], json.loads(r["context"]), r["attempts"]
+async def claim(db: Database, now: datetime, limit: int = 200) -> list[OutboxItem]:
+    """Take due rows for sending (lane, then due time); drop expired ones, fail blocked ones."""
+    stamp = to_iso(now)
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            """UPDATE outbox SET state = 'dropped', last_error = 'expired'
+               WHERE state = 'pending' AND due_at <= ? AND expires_at IS NOT NULL
+                 AND expires_at <= ?
+               RETURNING id, kind, chat_id""",
+            (stamp, stamp),
         )
-        for r in rows
-    ]
+        for row in await cur.fetchall():
+            log.info("outbox %s (%s to %s) dropped: its moment has passed", *row)
+        await conn.execute(
+            """UPDATE outbox SET state = 'failed', last_error = 'blocked'
+               WHERE state = 'pending' AND due_at <= ?
+                 AND chat_id IN (SELECT id FROM people WHERE blocked_at IS NOT NULL)""",
+            (stamp,),
+        )
+        cur = await conn.execute(
+            """UPDATE outbox SET state = 'sending'
+               WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?
+                            ORDER BY lane, due_at, id LIMIT ?)
+               RETURNING id, chat_id, lane, kind, template, context, attempts""",
+            (stamp, limit),
+        )
+        rows = await cur.fetchall()
+    items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
+    items.sort(key=lambda i: (i.lane, i.id))
+    return items
 
 
-async def mark(db: Database, item_id: int, state: str, now: datetime, error: str = "") -> None:
-    """Record the outcome of one attempt."""
+async def finish(db: Database, item_id: int, state: str, now: datetime, error: str = "") -> None:
+    """Record the final outcome of a claimed row: sent, failed, dead or dropped."""
     async with db.transaction() as conn:
         await conn.execute(
             """UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?,
@@ -83,7 +111,36 @@ async def mark(db: Database, item_id: int, state: str, now: datetime, error: str
         )
 
 
-async def counts(db: Database) -> dict[str, int]:
-    """Rows per state (for tests and /stats)."""
-    rows = await db.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+async def retry_at(db: Database, item_id: int, due_at: datetime, error: str) -> None:
+    """Put a claimed row back, due again at `due_at` (after a timeout or flood control)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            """UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?,
+                   due_at = ? WHERE id = ?""",
+            (error, to_iso(due_at), item_id),
+        )
+
+
+async def recover(db: Database) -> int:
+    """Rows a crash left 'sending' go back to 'pending'; returns how many."""
+    async with db.transaction() as conn:
+        cur = await conn.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+        return cur.rowcount
+
+
+async def next_due(db: Database) -> datetime | None:
+    """When the earliest pending row falls due."""
+    value = await db.fetchval("SELECT MIN(due_at) FROM outbox WHERE state = 'pending'")
+    return from_iso(value) if value else None
+
+
+async def counts(db: Database, broadcast_id: int | None = None) -> dict[str, int]:
+    """Rows per state (of one broadcast, or of all)."""
+    if broadcast_id is None:
+        rows = await db.fetchall("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+    else:
+        rows = await db.fetchall(
+            "SELECT state, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
+            (broadcast_id,),
+        )
     return {r[0]: r[1] for r in rows}

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from storage.db import latest_version
+
 
 def minhu(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -86,7 +88,7 @@ def test_grant_and_revoke(tmp_path: Path) -> None:
 
 
 def test_db_upgrade_and_backup(tmp_path: Path) -> None:
-    assert "schema version 1" in minhu(tmp_path, "db", "upgrade").stdout
+    assert f"schema version {latest_version()}" in minhu(tmp_path, "db", "upgrade").stdout
     minhu(tmp_path, "seed-demo")
     result = minhu(tmp_path, "backup", str(tmp_path / "copy.db"))
     assert result.returncode == 0

@@ -55,7 +55,7 @@ async def test_a_resident_reports_with_two_photos_and_a_location(
     # The worker's notice is an outbox row first, then delivered with photos and location.
     assert (await outbox.counts(db)) == {"pending": 1}
     since = len(bot.fake.calls)
-    assert await bot.services.delivery.flush(bot.app.bot) == 1  # type: ignore[union-attr]
+    assert await bot.services.delivery.run_pass(bot.app.bot) == 1  # type: ignore[union-attr]
     to_worker = bot.fake.sent_to(WORKER.id, since)
     assert [c.method for c in to_worker] == ["sendMediaGroup", "sendLocation", "sendMessage"]
     notice = texts(to_worker)
@@ -79,7 +79,7 @@ async def test_anonymous_reports_hide_the_name_from_staff(bot: Harness, resident
     await bot.button(resident, "匿名")
     await bot.button(resident, "确认提交")
     since = len(bot.fake.calls)
-    await bot.services.delivery.flush(bot.app.bot)  # type: ignore[union-attr]
+    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
     notice = texts(bot.fake.sent_to(WORKER.id, since))
     assert "匿名" in notice and "王阿姨" not in notice and "3幢楼下" in notice
 
@@ -95,7 +95,7 @@ async def test_hazards_are_routed_to_the_department(bot: Harness, resident: User
     await _report_until_summary(bot, resident, category="安全隐患")
     await bot.button(resident, "确认提交")
     since = len(bot.fake.calls)
-    await bot.services.delivery.flush(bot.app.bot)  # type: ignore[union-attr]
+    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
     assert "新隐患报告" in texts(bot.fake.sent_to(officer.id, since))
     assert bot.fake.sent_to(WORKER.id, since) == []
     kind = await db.fetchval("SELECT kind FROM complaints")
@@ -109,7 +109,7 @@ async def test_with_no_staff_the_admins_are_told(bot: Harness, resident: User) -
     await register(bot, resident)
     await _report_until_summary(bot, resident)
     await bot.button(resident, "确认提交")
-    await bot.services.delivery.flush(bot.app.bot)  # type: ignore[union-attr]
+    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
     assert "MH-2026-000001" in texts(bot.fake.sent_to(ADMIN_ID))
 
 

@@ -96,3 +96,18 @@ async def test_backup_is_a_consistent_readable_copy(tmp_path: Path) -> None:
         await db.backup(tmp_path / "copy.db")
     async with Database(tmp_path / "copy.db") as copy:
         assert await copy.fetchval("SELECT name FROM zones") == "上强片区"
+
+
+async def test_an_old_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A file at version 1 with data gets the later migrations and keeps its rows."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    first = _migration_files()[0]
+    with sqlite3.connect(path) as conn:
+        conn.executescript(first[2])
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO zones (code, name) VALUES ('SQ', '上强片区')")
+    async with Database(path) as db:
+        assert await db.schema_version() == latest_version()
+        assert await db.fetchval("SELECT name FROM zones") == "上强片区"

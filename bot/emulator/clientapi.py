@@ -65,7 +65,35 @@ class UsersHandler(ClientHandler):
             username=self.arg("username") or None,
             language_code=self.arg("language_code") or None,
         )
+        if self.bool_arg("started"):  # the user opened the bot earlier: their chat exists
+            self.host.state.private_chat(self.get_bot(), user)
         return {"user": user.to_api()}
+
+
+class UsersBulkHandler(ClientHandler):
+    """``POST /api/users/bulk {count, start_id, first_name?, language_code?, started?}``."""
+
+    @endpoint
+    async def post(self) -> dict[str, Any]:
+        """Create `count` users with consecutive ids (for broadcast tests and benchmarks)."""
+        count, start_id = (
+            self.int_arg("count", required=True),
+            self.int_arg("start_id", required=True),
+        )
+        if not 1 <= count <= 100_000 or start_id <= 0:
+            raise ClientError(400, "count must be 1..100000 and start_id positive")
+        prefix = str(self.arg("first_name") or "user")
+        language = self.arg("language_code") or None
+        started = self.bool_arg("started")
+        bot = self.get_bot() if started else None
+        state = self.host.state
+        for n in range(count):
+            user = state.users.get(start_id + n) or state.add_user(
+                f"{prefix}{n}", user_id=start_id + n, language_code=language
+            )
+            if bot is not None:
+                state.private_chat(bot, user)
+        return {"created": count, "first_id": start_id, "last_id": start_id + count - 1}
 
 
 class UserHandler(ClientHandler):

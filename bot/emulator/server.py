@@ -95,6 +95,7 @@ class Emulator:
             (r"/file/bot([^/]+)/(.+)", FileDownloadHandler, h),
             (r"/api/bots", ca.BotsHandler, h),
             (r"/api/users", ca.UsersHandler, h),
+            (r"/api/users/bulk", ca.UsersBulkHandler, h),
             (rf"/api/users/{UID}", ca.UserHandler, h),
             (
                 rf"/api/users/{UID}/(messages|photos|documents|location|contact|sticker|voice)",
