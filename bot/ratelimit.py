@@ -15,14 +15,16 @@ import heapq
 import itertools
 import logging
 import time
+import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,14 @@ class Limits:
 class TokenBucket:
     """A token bucket whose waiters are served by priority (lower first), then arrival."""
 
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
-        self.rate, self.burst, self.clock = rate, float(burst), clock
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.rate, self.burst, self.clock, self.sleep = rate, float(burst), clock, sleep
         self.tokens, self.stamp = float(burst), clock()
         self.paused_until = 0.0
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
@@ -78,7 +86,7 @@ class TokenBucket:
             self._refill()
             wait = max(self.paused_until - self.clock(), (1 - self.tokens) / self.rate, 0)
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
                 continue
             _, _, future = heapq.heappop(self._waiters)
             if not future.done():
@@ -144,5 +152,7 @@ class FloodGate(BaseRateLimiter[int]):
 
 def retry_seconds(exc: RetryAfter) -> float:
     """`retry_after` in seconds (PTB gives an int or a timedelta depending on its settings)."""
-    value = exc.retry_after
+    with warnings.catch_warnings():  # PTB warns that the int form will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return float(value) if isinstance(value, int | float) else value.total_seconds()

@@ -223,3 +223,17 @@ class ClientFileHandler(ClientHandler):
         self.set_header("Content-Type", rec.mime_type or "application/octet-stream")
         self.set_header("Cache-Control", "max-age=3600")
         self.finish(rec.data or b"")
+
+
+class BotMessageCountsHandler(ClientHandler):
+    """``GET /api/stats/bot-messages[?bot=]``: how many messages the bot sent to each chat."""
+
+    @endpoint
+    async def get(self) -> dict[str, Any]:
+        """Chat id → number of (not deleted) bot messages, for exactly-once checks."""
+        bot = self.get_bot()
+        counts = {
+            str(chat.id): sum(1 for m in chat.messages.values() if m.from_bot and not m.deleted)
+            for chat in bot.chats.values()
+        }
+        return {"counts": {k: v for k, v in counts.items() if v}}

@@ -112,6 +112,7 @@ class Emulator:
             (rf"/api/chats/{UID}/messages", cv.MessagesHandler, h),
             (r"/api/events", cv.EventsHandler, h),
             (r"/api/counters", cv.CountersHandler, h),
+            (r"/api/stats/bot-messages", cv.BotMessageCountsHandler, h),
             (r"/api/counters/reset", cv.CountersHandler, h),
             (r"/api/config", cv.ConfigHandler, h),
             (r"/api/updates", cv.UpdatesHandler, h),

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7000001
@@ -30,6 +31,9 @@ class FakeTelegram(BaseRequest):
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
+    # Faults to answer, in order, to the next calls of a method: (method, code, description,
+    # retry_after); code 0 raises a timeout as a slow network would.
+    faults: list[tuple[str, int, str, int]] = field(default_factory=list)
     _ids: dict[int, itertools.count[int]] = field(default_factory=dict)
 
     async def initialize(self) -> None:
@@ -120,6 +124,16 @@ class FakeTelegram(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         call = Call(api_method, params)
         self.calls.append(call)
+        for fault in self.faults:
+            if fault[0] == api_method:
+                self.faults.remove(fault)
+                _, code, description, retry_after = fault
+                if code == 0:
+                    raise TimedOut("fake timeout")
+                body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+                if retry_after:
+                    body["parameters"] = {"retry_after": retry_after}
+                return code, json.dumps(body).encode()
         try:
             call.result = self._answer(api_method, params)
         except _Refused as refused:
