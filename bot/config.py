@@ -30,6 +30,7 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str = ""
+    rate_limit: bool = True
 
     @property
     def tz(self) -> ZoneInfo:
@@ -110,6 +111,10 @@ def load_settings(
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"MINHU_WEBHOOK_PORT must be a port number, got {port_text!r}")
 
+    rate_text = merged.get("MINHU_RATE_LIMIT", "on").strip().lower() or "on"
+    if rate_text not in ("on", "off"):
+        raise ConfigError(f"MINHU_RATE_LIMIT must be on or off, got {rate_text!r}")
+
     return Settings(
         token=token,
         api_url=api_url,
@@ -121,4 +126,5 @@ def load_settings(
         webhook_listen=merged.get("MINHU_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         webhook_port=int(port_text),
         webhook_secret=merged.get("MINHU_WEBHOOK_SECRET", "").strip(),
+        rate_limit=rate_text == "on",
     )

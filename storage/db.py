@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -16,6 +17,7 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+READERS = 3
 
 
 class StorageError(Exception):
@@ -59,7 +61,8 @@ class Database:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._readers: list[tuple[asyncio.Lock, aiosqlite.Connection]] = []
+        self._turn = itertools.count()
         self._lock = asyncio.Lock()
 
     @property
@@ -76,18 +79,22 @@ class Database:
         await _configure(self._writer)
         if migrate:
             await self.upgrade()
-        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
-        self._reader.row_factory = sqlite3.Row
-        await _configure(self._reader)
-        await self._reader.execute("PRAGMA query_only = ON")
+        # Each reader serves one query at a time and finishes it, so no read transaction
+        # lingers: every read sees everything committed before it started.
+        for _ in range(READERS):
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            reader.row_factory = sqlite3.Row
+            await _configure(reader)
+            await reader.execute("PRAGMA query_only = ON")
+            self._readers.append((asyncio.Lock(), reader))
         return self
 
     async def close(self) -> None:
         """Close both connections."""
-        for conn in (self._reader, self._writer):
+        for conn in [*(r for _, r in self._readers), self._writer]:
             if conn is not None:
                 await conn.close()
-        self._reader = self._writer = None
+        self._readers, self._writer = [], None
 
     async def __aenter__(self) -> Database:
         return await self.open()
@@ -101,11 +108,13 @@ class Database:
             raise StorageError("database is not open")
         return self._writer
 
-    @property
-    def reader(self) -> aiosqlite.Connection:
-        if self._reader is None:
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        if not self._readers:
             raise StorageError("database is not open")
-        return self._reader
+        lock, conn = self._readers[next(self._turn) % len(self._readers)]
+        async with lock:  # FIFO: one query at a time per reader, nobody starves
+            yield conn
 
     async def schema_version(self) -> int:
         """The version recorded in the file (PRAGMA user_version)."""
@@ -150,12 +159,12 @@ class Database:
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         """Run a read query and return its first row."""
-        async with self.reader.execute(sql, params) as cur:
+        async with self._reader() as conn, conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Run a read query and return all rows."""
-        async with self.reader.execute(sql, params) as cur:
+        async with self._reader() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:

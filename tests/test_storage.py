@@ -111,3 +111,28 @@ async def test_an_old_database_is_upgraded_in_place(tmp_path: Path) -> None:
     async with Database(path) as db:
         assert await db.schema_version() == latest_version()
         assert await db.fetchval("SELECT name FROM zones") == "上强片区"
+
+
+async def test_a_write_is_visible_to_the_next_read_under_concurrent_reads(
+    tmp_path: Path,
+) -> None:
+    """Read-your-writes while other coroutines keep reading (no stale WAL snapshot)."""
+    import asyncio
+
+    async with Database(tmp_path / "rw.db") as db:
+        stop = asyncio.Event()
+
+        async def reader_loop() -> None:
+            while not stop.is_set():
+                await db.fetchone("SELECT COUNT(*) FROM zones")
+
+        readers = [asyncio.create_task(reader_loop()) for _ in range(5)]
+        misses = 0
+        for n in range(200):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO zones (code, name) VALUES (?, 'z')", (f"Z{n}",))
+            if await db.fetchval("SELECT id FROM zones WHERE code = ?", (f"Z{n}",)) is None:
+                misses += 1
+        stop.set()
+        await asyncio.gather(*readers)
+        assert misses == 0

@@ -143,9 +143,27 @@ class BotProcess:
 
     def start(self) -> BotProcess:
         args = [sys.executable, "-m", "bot", "run"] + (["--webhook"] if self.webhook_port else [])
+        start = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(args, env=self.env(), stdout=log, stderr=log)
+        self._wait_ready(start)
         return self
+
+    def _wait_ready(self, offset: int, timeout: float = 60.0) -> None:
+        """Until this process logs that it started (or dies, which fails the test)."""
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.log_path.open("rb") as f:
+                f.seek(offset)
+                if b"Application started" in f.read():
+                    return
+            try:
+                code = self.proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                continue
+            raise AssertionError(f"the bot exited with {code}:\n{self.log_path.read_text()}")
+        raise AssertionError(f"the bot did not start:\n{self.log_path.read_text()}")
 
     def stop(self) -> int:
         assert self.proc is not None
