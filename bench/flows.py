@@ -8,6 +8,8 @@ the user take the next step, so late messages of one step are never counted for 
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 import time
 from collections.abc import Callable
@@ -54,6 +56,11 @@ def reply_keyboard(msgs: Msgs) -> bool:
     return any("keyboard" in (m.get("reply_markup") or {}) for m in msgs)
 
 
+def edited(msgs: Msgs) -> bool:
+    """A bot message was edited (the pressed message, not a new one such as an error)."""
+    return any(m.get("edited") for m in msgs)
+
+
 def any_bot(msgs: Msgs) -> bool:
     """Any bot message changed."""
     return bool(msgs)
@@ -75,7 +82,7 @@ def minhu_steps(user_id: int) -> list[Step]:
         Step("press", "ob:agree", button("ob:z:")),
         Step("press", "ob:z:", button("ob:c:")),
         Step("press", "ob:c:", button("ob:g:")),
-        Step("press", "ob:g:", any_bot),
+        Step("press", "ob:g:", edited),
         Step("text", "/report", button("rp:cat:")),
         Step("press", "rp:cat:", button("rp:cancel", new=True)),
         Step("text", f"小区{user_id % 1000}号楼路灯坏了三天", button("rp:photos:done")),
@@ -106,6 +113,8 @@ class UserResult:
     user_id: int
     actions: int = 0
     latencies: list[float] = field(default_factory=list)
+    completions: list[float] = field(default_factory=list)
+    finished: float = 0.0  # perf_counter() when the last successful step completed
     error: str | None = None
     tickets: list[str] = field(default_factory=list)
 
@@ -127,10 +136,13 @@ def _action(step: Step, last: Msgs) -> tuple[str, dict[str, Any]]:
 class Driver:
     """Drives users of one bot through the client API."""
 
-    def __init__(self, client: httpx.AsyncClient, bot_id: int, timeout: float) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, bot_id: int, timeout: float, think: float = 0.0
+    ) -> None:
         self.client = client
         self.bot_id = bot_id
         self.timeout = timeout
+        self.think = think
 
     async def seq(self) -> int:
         """The emulator's current change sequence number."""
@@ -178,7 +190,9 @@ class Driver:
         result = UserResult(user_id)
         last: Msgs = []
         try:
-            for step in steps:
+            for index, step in enumerate(steps):
+                if self.think > 0 and index > 0:  # a human reads the reply, then acts
+                    await asyncio.sleep(self.think * random.uniform(0.5, 1.5))
                 path, body = _action(step, last)
                 started = time.perf_counter()
                 resp = await self.client.post(
@@ -189,6 +203,8 @@ class Driver:
                 last, seq, latency = await self._wait(user_id, seq, step, started)
                 result.actions += 1
                 result.latencies.append(latency)
+                result.finished = time.perf_counter()
+                result.completions.append(result.finished - started)
                 for msg in last:
                     result.tickets += TICKET_RE.findall(msg.get("text") or "")
         except (StepError, httpx.HTTPError) as exc:

@@ -32,9 +32,39 @@ class BotProcess:
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the bot's log."""
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:])
+
+    def log_errors(self, limit: int = 20) -> list[str]:
+        """ERROR/CRITICAL log lines; for a traceback, its last frame and its exception line."""
+        if not self._log.closed:
+            self._log.flush()
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        found: list[str] = []
+        frame: str | None = None
+        in_traceback = False
+        for line in text.splitlines():
+            if " ERROR " in line or " CRITICAL " in line:
+                found.append(line)
+            elif line.startswith("Traceback"):
+                in_traceback, frame = True, None
+            elif in_traceback and line.startswith("  File "):
+                frame = line.strip()
+            elif in_traceback and line[:1] not in ("", " ", "\t"):
+                found.append(f"{line}  [{frame}]" if frame else line)
+                in_traceback = False
+        return found[:limit]
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the process so far (Linux /proc; None elsewhere)."""
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     async def stop(self, grace: float = 20.0) -> int:
         """SIGINT (graceful stop), then kill after ``grace`` seconds."""
@@ -71,12 +101,9 @@ def seed_demo(token: str, api_base: str, database: Path, cwd: Path) -> None:
 def start_minhu(
     token: str, api_base: str, database: Path, cwd: Path, *, rate_limit: bool = True
 ) -> BotProcess:
-    """`minhu run` (long polling) against the emulator; without AIORateLimiter if asked."""
-    env = _bot_env(token, api_base, database)
-    if rate_limit:
-        return BotProcess("minhu", [str(BIN / "minhu"), "run"], env, cwd)
-    argv = [sys.executable, "-m", "bench.minhu_nolimit"]
-    return BotProcess("minhu-nolimit", argv, env, cwd)
+    """`minhu run` (long polling) against the emulator; MINHU_RATE_LIMIT=off if asked."""
+    env = _bot_env(token, api_base, database) | {"MINHU_RATE_LIMIT": "on" if rate_limit else "off"}
+    return BotProcess("minhu", [str(BIN / "minhu"), "run"], env, cwd)
 
 
 def start_echo(
@@ -99,13 +126,14 @@ async def counters(client: httpx.AsyncClient, bot_id: int) -> dict[str, Any]:
 
 
 async def wait_polling(client: httpx.AsyncClient, bot: BotProcess, bot_id: int) -> None:
-    """Wait until the bot's next getUpdates call (it is then ready for updates)."""
-    before = (await counters(client, bot_id))["methods"].get("getUpdates", 0)
+    """Wait until the bot starts polling (run_polling calls deleteWebhook right before)."""
+    before = (await counters(client, bot_id))["methods"].get("deleteWebhook", 0)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if bot.proc.poll() is not None:
             raise RuntimeError(f"{bot.name} exited early:\n{bot.log_tail()}")
-        if (await counters(client, bot_id))["methods"].get("getUpdates", 0) > before:
+        if (await counters(client, bot_id))["methods"].get("deleteWebhook", 0) > before:
+            await asyncio.sleep(0.5)  # the first getUpdates and Application.start()
             return
         await asyncio.sleep(0.05)
     raise RuntimeError(f"{bot.name} did not start polling in 60 s:\n{bot.log_tail()}")

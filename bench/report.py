@@ -26,10 +26,21 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def summarise(
-    config: str, bot: str, results: list[UserResult], wall: float, counters: dict[str, Any]
+    label: tuple[str, str],
+    results: list[UserResult],
+    started: float,
+    wall: float,
+    counters: dict[str, Any],
 ) -> dict[str, Any]:
-    """One row: throughput, latency percentiles, failures and the bot's API counters."""
+    """One row: throughput, latency percentiles, failures and the bot's API counters.
+
+    Throughput is counted up to the last completed action, so a user stuck until the step
+    timeout does not dilute it (failures are reported separately).
+    """
+    config, bot = label
     latencies = [lat for r in results for lat in r.latencies]
+    completions = [c for r in results for c in r.completions]
+    busy = max((r.finished for r in results if r.actions), default=started) - started
     actions = sum(r.actions for r in results)
     failures = [f"user {r.user_id}: {r.error}" for r in results if r.error]
     return {
@@ -40,10 +51,12 @@ def summarise(
         "failed_users": len(failures),
         "failures": failures[:10],
         "wall_s": round(wall, 3),
-        "updates_per_s": round(actions / wall, 2) if wall > 0 else 0.0,
+        "busy_s": round(busy, 3),
+        "updates_per_s": round(actions / busy, 2) if busy > 0 else 0.0,
         "p50_ms": round(1000 * percentile(latencies, 50), 1),
         "p95_ms": round(1000 * percentile(latencies, 95), 1),
         "max_ms": round(1000 * max(latencies, default=0.0), 1),
+        "step_p95_ms": round(1000 * percentile(completions, 95), 1),
         "tickets": len({t for r in results for t in r.tickets}),
         "counters": counters,
     }
@@ -71,6 +84,12 @@ def verdict(rows: list[dict[str, Any]], config: str, bot: str = "minhu") -> dict
     if not minhu or not echo or not echo["updates_per_s"]:
         return {"config": config, "bot": bot, "ratio": None, "met": False}
     ratio = minhu["updates_per_s"] / echo["updates_per_s"]
+    cpu_ratio = None
+    if minhu.get("bot_cpu_s") and echo.get("bot_cpu_s"):
+        # capacity if the bot's own CPU were the only limit: updates per CPU second
+        cpu_ratio = round(
+            (minhu["actions"] / minhu["bot_cpu_s"]) / (echo["actions"] / echo["bot_cpu_s"]), 3
+        )
     ratio_ok = ratio >= TARGET_RATIO
     p95_ok = minhu["p95_ms"] <= TARGET_P95_MS
     return {
@@ -79,6 +98,7 @@ def verdict(rows: list[dict[str, Any]], config: str, bot: str = "minhu") -> dict
         "ratio": round(ratio, 3),
         "ratio_target": TARGET_RATIO,
         "ratio_met": ratio_ok,
+        "cpu_ratio": cpu_ratio,
         "minhu_p95_ms": minhu["p95_ms"],
         "p95_target_ms": TARGET_P95_MS,
         "p95_met": p95_ok,
@@ -94,17 +114,22 @@ def _status(row: dict[str, Any], code: str) -> int:
 def table(rows: list[dict[str, Any]]) -> str:
     """The results as a fixed-width table."""
     head = (
-        f"{'config':<11}{'bot':<10}{'users':>6}{'actions':>8}{'failed':>7}{'wall s':>8}"
-        f"{'upd/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'api':>6}"
+        f"{'config':<22}{'bot':<10}{'users':>6}{'actions':>8}{'failed':>7}{'wall s':>8}"
+        f"{'upd/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'api':>6}{'cpu ms/upd':>11}"
+        f"{'harness%':>9}"
         f"{'400':>5}{'403':>5}{'429':>5}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         calls = sum(r["counters"]["methods"].values())
+        cpu = r.get("bot_cpu_s")
+        cpu_ms = f"{1000 * cpu / r['actions']:.1f}" if cpu is not None and r["actions"] else "-"
+        harness = f"{100 * r['harness_cpu_s'] / r['busy_s']:.0f}" if r["busy_s"] else "-"
         lines.append(
-            f"{r['config']:<11}{r['bot']:<10}{r['users']:>6}{r['actions']:>8}"
-            f"{r['failed_users']:>7}{r['wall_s']:>8.2f}{r['updates_per_s']:>8.1f}"
-            f"{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}{r['max_ms']:>8.1f}{calls:>6}"
+            f"{r['config']:<22}{r['bot']:<10}{r['users']:>6}{r['actions']:>8}"
+            f"{r['failed_users']:>7}{r['busy_s']:>8.2f}{r['updates_per_s']:>8.1f}"
+            f"{r['p50_ms']:>8.1f}{r['p95_ms']:>8.1f}{r['max_ms']:>8.1f}{calls:>6}{cpu_ms:>11}"
+            f"{harness:>9}"
             f"{_status(r, '400'):>5}{_status(r, '403'):>5}{_status(r, '429'):>5}"
         )
     return "\n".join(lines)
@@ -117,7 +142,14 @@ def render(result: dict[str, Any]) -> str:
         f"machine: {m['processor']} ({m['machine']}), nproc {m['nproc']}, "
         f"Python {m['python']}, {m['platform']}",
         f"residents per bot: {result['residents']}, actions per resident: "
-        f"{result['actions_per_user']}, echo mode: {result['echo_mode']}",
+        f"{result['actions_per_user']}, think time: {result['think_s']} s, "
+        f"echo mode: {result['echo_mode']}",
+        "minhu = `minhu run` (its flood gate on only with limits on); "
+        "echo = bench/echo_bot.py (with AIORateLimiter when limits on)",
+        "latency = action sent -> first bot message changed; "
+        "cpu ms/upd = bot process CPU per action; harness% = CPU of this process (emulator "
+        "thread + simulated users) / busy time: near 100 means the harness, not the bot, "
+        "was the bottleneck",
         "",
         table(result["rows"]),
         "",
@@ -132,6 +164,8 @@ def render(result: dict[str, Any]) -> str:
             f"{v['bot']} p95 = {v['minhu_p95_ms']:.0f} ms "
             f"(target <= {v['p95_target_ms']:.0f} ms: {'met' if v['p95_met'] else 'NOT met'})"
         )
+        if v.get("cpu_ratio") is not None:
+            out.append(f"    updates per bot-CPU-second, {v['bot']}/echo = {v['cpu_ratio']:.2f}")
     out.append("")
     for r in result["rows"]:
         c = r["counters"]
@@ -141,6 +175,8 @@ def render(result: dict[str, Any]) -> str:
             out.append(f"  errors {c['error_counts']}")
         for f in r["failures"]:
             out.append(f"  FAILED {f}")
+        for line in r.get("bot_log_errors", []):
+            out.append(f"  bot log: {line}")
     for name, c in result["totals"].items():
         out.append(f"whole run {name}: status {c['status']}")
         for desc, count in c.get("error_counts", {}).items():

@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.broadcasts import BroadcastProgress
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery
@@ -20,7 +21,7 @@ from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import FloodGate
 from bot.render import Renderer
 from bot.services import SERVICES_KEY, MinhuContext, Services, services_of
-from handlers import admin, help, my, onboarding, privacy, report
+from handlers import admin, broadcast, broadcast_list, help, my, onboarding, privacy, report
 from handlers import settings as settings_menu
 from storage.db import Database
 
@@ -38,6 +39,7 @@ async def _post_init(app: MinhuApp) -> None:
         log.info("%d notices were in flight at the last stop; they will be sent", recovered)
     await set_default_menus(app)
     services.delivery.start(app, DELIVERY_SWEEP_SECONDS)
+    BroadcastProgress(services).start(app)
 
 
 async def _post_shutdown(app: MinhuApp) -> None:
@@ -75,7 +77,7 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if rate_limit:
+    if rate_limit and settings.rate_limit:
         builder = builder.rate_limiter(cast(Any, FloodGate()))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -87,7 +89,8 @@ def build_application(
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         # Group 0, order matters: conversations first, then single commands and buttons,
         # then the answers of last resort for whatever nobody took.
-        for module in (onboarding, report, settings_menu, my, privacy, admin, help):
+        modules = (onboarding, report, settings_menu, my, privacy, admin, broadcast, broadcast_list)
+        for module in (*modules, help):
             app.add_handlers(module.handlers(), group=0)
     app.add_handlers(help.last_resort(), group=0)
     app.add_error_handler(on_error)

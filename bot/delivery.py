@@ -12,8 +12,11 @@ rebuilt from the rows and rows a crash left 'sending' are put back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
-from collections import defaultdict
+import warnings
+from collections import OrderedDict, defaultdict
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +25,7 @@ from telegram import InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes, ExtBot
+from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
 from bot.ratelimit import retry_seconds
@@ -36,6 +40,9 @@ WAKE_JOB = "DELIVERY due"
 KICK_JOB = "DELIVERY kick"
 CAPTION_LIMIT = 1024
 MAX_ATTEMPTS = 8
+RECORD_EVERY = 0.1  # seconds between writes of 'sent' outcomes
+UNLIMITED_BATCH = 500  # rows per claim when no flood gate paces us
+RENDER_CACHE = 256
 JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True}
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -55,15 +62,18 @@ class Delivery:
         clock: Clock,
         *,
         batch: int = 60,
-        concurrency: int = 64,
+        concurrency: int = 16,
     ) -> None:
         self.db, self.renderer, self.clock = db, renderer, clock
         self.batch = batch
+        self.concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
         self._again = False
         self.app: AnyApp | None = None
         self._stopped_chats: set[int] = set()  # chats whose remaining rows wait this pass
+        self._sent: list[int] = []  # sent, not yet recorded (written every RECORD_EVERY s)
+        self._render_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     async def recover(self) -> int:
         """At start-up: rows left 'sending' by a crash go back to 'pending'."""
@@ -75,14 +85,36 @@ class Delivery:
         if self._lock.locked():
             return 0  # the running pass sees the new rows
         sent = 0
+        batch = self.batch if bot.rate_limiter else UNLIMITED_BATCH
+        # Chats waiting at the flood gate hold a slot, so with the gate more chats go at once;
+        # without it, a few connections are faster (httpx's pool work grows with connections).
+        self._slots = asyncio.Semaphore(self.concurrency if bot.rate_limiter else 2)
         async with self._lock:
-            while self._again:
-                self._again = False
-                while items := await outbox.claim(self.db, self.clock.now(), self.batch):
-                    self._again = True
-                    sent += await self._send_batch(bot, items)
+            recorder = asyncio.create_task(self._record_periodically())
+            try:
+                while self._again:
+                    self._again = False
+                    while items := await outbox.claim(self.db, self.clock.now(), batch):
+                        self._again = True
+                        sent += await self._send_batch(bot, items)
+            finally:
+                recorder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await recorder
+                await self._record()
         await self._schedule_wake()
         return sent
+
+    async def _record(self) -> None:
+        """Write the buffered 'sent' outcomes in one transaction."""
+        done, self._sent = self._sent, []
+        await outbox.mark_sent(self.db, done, self.clock.now())
+
+    async def _record_periodically(self) -> None:
+        """Bound what a crash can make us send twice to RECORD_EVERY seconds of sends."""
+        while True:
+            await asyncio.sleep(RECORD_EVERY)
+            await self._record()
 
     async def _send_batch(self, bot: ExtBot[Any], items: list[outbox.OutboxItem]) -> int:
         by_chat: dict[int, list[outbox.OutboxItem]] = defaultdict(list)
@@ -110,7 +142,7 @@ class Delivery:
         ctx: dict[str, Any] = dict(item.context)
         now = self.clock.now()
         try:
-            text = self.renderer.render(str(ctx.get("language", "zh-CN")), item.template, **ctx)
+            text = self._render(item.template, ctx)
             await self._send(bot, item, ctx, text)
         except Forbidden as exc:
             await people.mark_blocked(self.db, item.chat_id, now)
@@ -140,8 +172,19 @@ class Delivery:
             await outbox.finish(self.db, item.id, "dead", now, f"template: {exc}")
             log.error("outbox %s: cannot render %s: %s", item.id, item.template, exc)
             return False
-        await outbox.finish(self.db, item.id, "sent", now)
+        self._sent.append(item.id)
         return True
+
+    def _render(self, template: str, ctx: dict[str, Any]) -> str:
+        """Render once per distinct message (a broadcast renders once per language)."""
+        key = (template, json.dumps(ctx, sort_keys=True, ensure_ascii=False))
+        text = self._render_cache.get(key)
+        if text is None:
+            text = self.renderer.render(str(ctx.get("language", "zh-CN")), template, **ctx)
+            self._render_cache[key] = text
+            if len(self._render_cache) > RENDER_CACHE:
+                self._render_cache.popitem(last=False)
+        return text
 
     async def _send(
         self, bot: ExtBot[Any], item: outbox.OutboxItem, ctx: dict[str, Any], text: str
@@ -166,7 +209,11 @@ class Delivery:
         location = ctx.get("location")
         if location:
             await bot.send_location(item.chat_id, location[0], location[1], **lane)
-        await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML, **lane)
+        # The plain request: the answer need not be parsed into a Message object.
+        api_kwargs = {"chat_id": item.chat_id, "text": text, "parse_mode": ParseMode.HTML}
+        with warnings.catch_warnings():  # PTB nudges towards send_message; this is on purpose
+            warnings.simplefilter("ignore", PTBUserWarning)
+            await bot.do_api_request("sendMessage", api_kwargs=api_kwargs, **lane)
 
     # Scheduling on the JobQueue ---------------------------------------------------------
 

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 RESIDENT_COMMANDS = ("report", "my", "settings", "help", "mydata", "deleteme", "cancel")
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
-    "admin": ("grant", "revoke"),
+    "admin": ("grant", "revoke", "broadcast", "broadcasts"),
     "grid_worker": (),
     "department": (),
     "representative": (),
@@ -62,8 +62,14 @@ async def set_default_menus(app: Application[Any, Any, Any, Any, Any, Any]) -> N
         await refresh_menu(app, user_id)
 
 
-async def refresh_menu(app: Application[Any, Any, Any, Any, Any, Any], user_id: int) -> None:
-    """Set one user's menu from their roles and language (failures are only logged)."""
+async def refresh_menu(
+    app: Application[Any, Any, Any, Any, Any, Any], user_id: int, *, roles_changed: bool = False
+) -> None:
+    """Set one user's menu from their roles and language (failures are only logged).
+
+    People without roles keep the default menu; theirs is only deleted when their roles
+    changed (a revoke), so registering costs no extra request.
+    """
     services = services_of(app)
     person = await people.get(services.db, user_id)
     if person is None:
@@ -76,7 +82,7 @@ async def refresh_menu(app: Application[Any, Any, Any, Any, Any, Any], user_id: 
                 _bot_commands(app, lang, commands_for(roles)),
                 scope=BotCommandScopeChat(user_id),
             )
-        else:
+        elif roles_changed:
             await app.bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
     except TelegramError as exc:
         log.info("could not set the command menu of %s (%s)", user_id, exc)

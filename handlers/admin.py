@@ -56,7 +56,7 @@ async def grant(update: Update, context: MinhuContext) -> None:
         display_name=name,
         granted_by=f"telegram:{update.effective_user.id}",
     )
-    await refresh_menu(context.application, user_id)
+    await refresh_menu(context.application, user_id, roles_changed=True)
     await say(update, context, "admin.granted", role=role, user_id=user_id, added=added)
 
 
@@ -69,7 +69,7 @@ async def revoke(update: Update, context: MinhuContext) -> None:
         await say(update, context, "admin.revoke_usage", roles=ROLES)
         return
     removed = await people.revoke(context.services.db, int(args[1]), args[0])
-    await refresh_menu(context.application, int(args[1]))
+    await refresh_menu(context.application, int(args[1]), roles_changed=True)
     await say(update, context, "admin.revoked", role=args[0], user_id=args[1], removed=removed)
 
 

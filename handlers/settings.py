@@ -1,4 +1,4 @@
-"""/settings: language and home grid."""
+"""/settings: language, home grid, and whether ordinary announcements arrive."""
 
 from __future__ import annotations
 
@@ -34,10 +34,12 @@ async def show(update: Update, context: MinhuContext, *, edit: bool = False) -> 
     lang = person.language
     grid = await geo.grid(context.services.db, person.grid_id) if person.grid_id else None
     other = "en" if lang == "zh-CN" else "zh-CN"
+    mute = "unmute" if person.mute_broadcasts else "mute"
     markup = keyboard(
         [
             [(t(context, other, "settings.btn_language"), f"{PREFIX}:lang:{other}")],
             [(t(context, lang, "settings.btn_grid"), f"{PREFIX}:grid")],
+            [(t(context, lang, f"settings.btn_{mute}"), f"{PREFIX}:mute")],
             [(t(context, lang, "settings.btn_done"), f"{PREFIX}:done")],
         ]
     )
@@ -49,6 +51,7 @@ async def show(update: Update, context: MinhuContext, *, edit: bool = False) -> 
         edit=edit,
         markup=markup,
         grid=grid.full_name if grid else "",
+        muted=person.mute_broadcasts,
     )
     return State.MENU
 
@@ -70,6 +73,21 @@ async def set_language(update: Update, context: MinhuContext) -> int:
     )
     await answer(update, context)
     await refresh_menu(context.application, update.effective_user.id)
+    return await show(update, context, edit=True)
+
+
+async def toggle_mute(update: Update, context: MinhuContext) -> int:
+    """Mute or unmute ordinary announcements (urgent notices always arrive)."""
+    person = await current_person(update, context)
+    if person is None:
+        return await show(update, context)
+    await people.update(
+        context.services.db,
+        person.id,
+        context.services.clock.now(),
+        mute_broadcasts=int(not person.mute_broadcasts),
+    )
+    await answer(update, context)
     return await show(update, context, edit=True)
 
 
@@ -169,6 +187,7 @@ def handlers() -> list[BaseHandler]:
                 State.MENU: [
                     CallbackQueryHandler(set_language, pattern=f"^{PREFIX}:lang:"),
                     CallbackQueryHandler(choose_grid_start, pattern=f"^{PREFIX}:grid$"),
+                    CallbackQueryHandler(toggle_mute, pattern=f"^{PREFIX}:mute$"),
                     CallbackQueryHandler(done, pattern=f"^{PREFIX}:done$"),
                 ],
                 State.ZONE: [CallbackQueryHandler(choose_zone, pattern=f"^{PREFIX}:z:")],

@@ -111,6 +111,19 @@ async def finish(db: Database, item_id: int, state: str, now: datetime, error: s
         )
 
 
+async def mark_sent(db: Database, item_ids: list[int], now: datetime) -> None:
+    """Record many successful sends in one transaction."""
+    if not item_ids:
+        return
+    stamp = to_iso(now)
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL,"
+            " sent_at = ? WHERE id = ?",
+            [(stamp, item_id) for item_id in item_ids],
+        )
+
+
 async def retry_at(db: Database, item_id: int, due_at: datetime, error: str) -> None:
     """Put a claimed row back, due again at `due_at` (after a timeout or flood control)."""
     async with db.transaction() as conn:

@@ -1,0 +1,141 @@
+"""The delivery engine against the emulator with Telegram's flood limits on: nothing lost,
+nothing sent twice, zero 429s, replies overtake broadcasts, blocked people skipped."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.delivery_support import (
+    add_people,
+    bot_message_counts,
+    broadcast,
+    outbox_states,
+    reminders,
+    wait_until,
+)
+from tests.e2e.support import BotProcess, new_user
+from tests.e2e.test_resident_journey import register
+
+
+def finished(database: Path) -> bool:
+    states = outbox_states(database)
+    return not states.get("pending") and not states.get("sending")
+
+
+def test_sigkill_in_the_middle_of_a_2000_recipient_broadcast(
+    minhu: BotProcess, client: httpx.Client
+) -> None:
+    assert minhu.stop() == 0
+    ids = add_people(client, minhu.database, 1_000_000, 2000)
+    _, total = broadcast(minhu.database, "今晚8点起东区停水，请提前储水。")
+    assert total == 2000
+    minhu.start()
+    wait_until(
+        lambda: sum(bot_message_counts(client).values()) >= 600, client, 120, "600 deliveries"
+    )
+    minhu.kill()
+    in_flight = outbox_states(minhu.database).get("sending", 0)
+    minhu.start()
+    wait_until(lambda: finished(minhu.database), client, 240, "the broadcast to finish")
+    counts = bot_message_counts(client)
+    missing = [uid for uid in ids if counts.get(uid, 0) == 0]
+    duplicates = sum(counts.get(uid, 0) - 1 for uid in ids if counts.get(uid, 0) > 1)
+    assert missing == []
+    assert duplicates <= in_flight, (duplicates, in_flight)
+    assert outbox_states(minhu.database) == {"sent": 2000}
+    # Zero 429s: checked for the whole session by the emulator fixture.
+
+
+def test_reminders_due_while_the_bot_was_down(minhu: BotProcess, client: httpx.Client) -> None:
+    assert minhu.stop() == 0
+    ids = add_people(client, minhu.database, 1_100_000, 100)
+    reminders(minhu.database, ids[:80], due_ago=600, expires_in=3600, tag="on-time")
+    reminders(minhu.database, ids[80:], due_ago=7200, expires_in=-60, tag="too-late")
+    minhu.start()
+    wait_until(lambda: finished(minhu.database), client, 60, "the reminders")
+    counts = bot_message_counts(client)
+    assert [counts.get(uid, 0) for uid in ids[:80]] == [1] * 80
+    assert [counts.get(uid, 0) for uid in ids[80:]] == [0] * 20
+    assert outbox_states(minhu.database) == {"sent": 80, "dropped": 20}
+    assert "its moment has passed" in minhu.log_path.read_text()
+
+
+def test_a_residents_reply_overtakes_a_running_broadcast(
+    minhu: BotProcess, client: httpx.Client
+) -> None:
+    resident = new_user(client, "钱阿姨")
+    register(resident)
+    add_people(client, minhu.database, 1_200_000, 450)
+    broadcast(minhu.database, "社区公告：周六上午义诊。")  # picked up by the next sweep
+    wait_until(
+        lambda: outbox_states(minhu.database).get("sent", 0) >= 30,
+        client,
+        60,
+        "the broadcast to start",
+    )
+    resident.say("/help")
+    resident.expect("帮助")
+    pending = outbox_states(minhu.database).get("pending", 0)
+    assert pending > 300, f"the reply waited behind the broadcast ({pending} left)"
+
+
+def test_people_who_blocked_the_bot_are_marked_and_skipped(
+    minhu: BotProcess, client: httpx.Client
+) -> None:
+    ids = add_people(client, minhu.database, 1_300_000, 20)
+    for uid in ids[:5]:
+        client.post(f"/api/users/{uid}/block").raise_for_status()
+    broadcast(minhu.database, "第一次公告")
+    wait_until(
+        lambda: finished(minhu.database) and outbox_states(minhu.database),
+        client,
+        60,
+        "the first broadcast",
+    )
+    with sqlite3.connect(minhu.database) as db:
+        blocked = [
+            r[0]
+            for r in db.execute("SELECT id FROM people WHERE blocked_at IS NOT NULL ORDER BY id")
+        ]
+    assert blocked == ids[:5]
+    forbidden_before = client.get("/api/counters").json()
+    broadcast(minhu.database, "第二次公告")
+    wait_until(lambda: finished(minhu.database), client, 60, "the second broadcast")
+    forbidden_after = client.get("/api/counters").json()
+    assert _status(forbidden_after, "403") == _status(forbidden_before, "403")
+    counts = bot_message_counts(client)
+    assert [counts.get(uid, 0) for uid in ids] == [0] * 5 + [2] * 15
+
+
+def _status(counters: dict, code: str) -> int:  # type: ignore[type-arg]
+    return sum(int(bot["status"].get(code, 0)) for bot in counters["bots"].values())
+
+
+def test_flood_control_from_the_server_pauses_sending_and_loses_nothing(tmp_path: Path) -> None:
+    """A server stricter than Telegram (5 msg/s): its 429s pause us, every reminder arrives."""
+    from bot.emulator import EmulatorConfig, run_emulator_in_thread
+    from tests.e2e.support import TOKEN
+
+    strict = EmulatorConfig(port=0, overall_rate=5.0, overall_burst=5)
+    with run_emulator_in_thread(strict) as emu, httpx.Client(base_url=emu.url) as client:
+        client.post("/api/bots", json={"token": TOKEN}).raise_for_status()
+        bot = BotProcess(emu.bot_api_base, tmp_path / "strict.db", tmp_path / "bot.log")
+        bot.seed()
+        ids = add_people(client, bot.database, 1_400_000, 40)
+        reminders(bot.database, ids, due_ago=1, expires_in=3600, tag="strict")
+        bot.start()
+        try:
+            wait_until(lambda: finished(bot.database), client, 120, "the reminders")
+        finally:
+            assert bot.stop() == 0
+        counts = bot_message_counts(client)
+        assert [counts.get(uid, 0) for uid in ids] == [1] * 40
+        status = client.get("/api/counters").json()
+        assert _status(status, "429") >= 1  # the server did push back
+        with sqlite3.connect(bot.database) as db:
+            retried = db.execute("SELECT COUNT(*) FROM outbox WHERE attempts > 1").fetchone()[0]
+        assert retried >= 1
+        assert "flood control: pausing all sends for 1 s" in bot.log_path.read_text()
