@@ -73,6 +73,7 @@ async def progress_text(
         total=broadcast.total,
         seconds=seconds,
         eta_at=services.clock.now() + timedelta(seconds=seconds),
+        updated_at=services.clock.now(),  # so a refresh never repeats the text it replaces
         **figures,
     )
 
