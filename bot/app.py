@@ -11,7 +11,7 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.broadcasts import BroadcastProgress
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.errors import on_error
@@ -21,6 +21,8 @@ from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import FloodGate
 from bot.render import Renderer
 from bot.services import SERVICES_KEY, MinhuContext, Services, services_of
+from bot.timers import TimerRunner
+from bot.workdays import WorkCalendar
 from handlers import admin, broadcast, broadcast_list, help, my, onboarding, privacy, report
 from handlers import settings as settings_menu
 from storage.db import Database
@@ -39,6 +41,8 @@ async def _post_init(app: MinhuApp) -> None:
         log.info("%d notices were in flight at the last stop; they will be sent", recovered)
     await set_default_menus(app)
     services.delivery.start(app, DELIVERY_SWEEP_SECONDS)
+    assert services.timers is not None
+    services.timers.start(app, services.settings.timer_sweep)
     BroadcastProgress(services).start(app)
 
 
@@ -57,13 +61,19 @@ def build_application(
     """Build the bot: every handler registered here, in an order that matters."""
     db = Database(settings.database)
     renderer = Renderer(settings.tz)
-    clock = clock or SystemClock()
+    if clock is None:
+        clock = (
+            OffsetClock(settings.clock_offset_file)
+            if settings.clock_offset_file
+            else (SystemClock())
+        )
     services = Services(
         settings=settings,
         db=db,
         renderer=renderer,
         clock=clock,
         delivery=Delivery(db, renderer, clock),
+        calendar=WorkCalendar(settings.tz),
         raise_errors=raise_errors,
     )
     builder = (
@@ -83,6 +93,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     app: MinhuApp = builder.build()
     app.bot_data[SERVICES_KEY] = services
+    services.timers = TimerRunner(services)
 
     # Conversations track button presses per chat, not per message; that is intended.
     with warnings.catch_warnings():

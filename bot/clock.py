@@ -19,6 +19,22 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class OffsetClock:
+    """The real time moved forward by the seconds written in a file (end-to-end tests move a
+    running bot's time this way: `MINHU_CLOCK_OFFSET_FILE`)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def now(self) -> datetime:
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                offset = float(f.read().strip() or 0)
+        except (OSError, ValueError):
+            offset = 0.0
+        return datetime.now(UTC) + timedelta(seconds=offset)
+
+
 class ManualClock:
     """A clock that only moves when told to (for tests)."""
 

@@ -31,6 +31,8 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str = ""
     rate_limit: bool = True
+    clock_offset_file: str = ""  # tests only: a file holding seconds to add to the clock
+    timer_sweep: float = 30.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -127,4 +129,17 @@ def load_settings(
         webhook_port=int(port_text),
         webhook_secret=merged.get("MINHU_WEBHOOK_SECRET", "").strip(),
         rate_limit=rate_text == "on",
+        clock_offset_file=merged.get("MINHU_CLOCK_OFFSET_FILE", "").strip(),
+        timer_sweep=_seconds(merged, "MINHU_TIMER_SWEEP", "30"),
     )
+
+
+def _seconds(values: dict[str, str], name: str, default: str) -> float:
+    text = values.get(name, default).strip() or default
+    try:
+        seconds = float(text)
+        if not 0 < seconds <= 3600:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds in (0, 3600], got {text!r}") from None
+    return seconds

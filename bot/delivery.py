@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from jinja2 import TemplateError
-from telegram import InputMediaPhoto
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes, ExtBot
@@ -190,6 +190,7 @@ class Delivery:
         self, bot: ExtBot[Any], item: outbox.OutboxItem, ctx: dict[str, Any], text: str
     ) -> None:
         lane: dict[str, Any] = {"rate_limit_args": item.lane} if bot.rate_limiter else {}
+        markup = _markup(ctx.get("buttons"))
         photos = list(ctx.get("photos") or [])
         if len(photos) == 1 and len(text) <= CAPTION_LIMIT:
             await bot.send_photo(
@@ -197,6 +198,7 @@ class Delivery:
                 photos[0],
                 caption=text,
                 parse_mode=ParseMode.HTML,
+                reply_markup=markup,
                 **lane,
             )
             return
@@ -210,7 +212,13 @@ class Delivery:
         if location:
             await bot.send_location(item.chat_id, location[0], location[1], **lane)
         # The plain request: the answer need not be parsed into a Message object.
-        api_kwargs = {"chat_id": item.chat_id, "text": text, "parse_mode": ParseMode.HTML}
+        api_kwargs: dict[str, Any] = {
+            "chat_id": item.chat_id,
+            "text": text,
+            "parse_mode": ParseMode.HTML,
+        }
+        if markup is not None:
+            api_kwargs["reply_markup"] = markup.to_dict()
         with warnings.catch_warnings():  # PTB nudges towards send_message; this is on purpose
             warnings.simplefilter("ignore", PTBUserWarning)
             await bot.do_api_request("sendMessage", api_kwargs=api_kwargs, **lane)
@@ -238,6 +246,11 @@ class Delivery:
         if application.job_queue is not None:
             application.job_queue.run_once(self._job, 0, name=KICK_JOB, job_kwargs=JOB_KWARGS)
 
+    def kick_soon(self) -> None:
+        """`kick` on the application this engine was started on (no-op before start-up)."""
+        if self.app is not None:
+            self.kick(self.app)
+
     async def _schedule_wake(self) -> None:
         """One wake-up job at the next due time (replacing an earlier one)."""
         app = self.app
@@ -248,3 +261,12 @@ class Delivery:
             job.schedule_removal()
         if due is not None and due > self.clock.now():
             app.job_queue.run_once(self._job, due, name=WAKE_JOB, job_kwargs=JOB_KWARGS)
+
+
+def _markup(rows: Any) -> InlineKeyboardMarkup | None:
+    """Buttons stored with a row: [[[label, callback_data], ...], ...]."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )

@@ -10,10 +10,12 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.render import Renderer
+from bot.workdays import WorkCalendar
 from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.delivery import Delivery
+    from bot.timers import TimerRunner
 
 SERVICES_KEY = "minhu.services"
 
@@ -27,7 +29,9 @@ class Services:
     renderer: Renderer
     clock: Clock
     delivery: Delivery
+    calendar: WorkCalendar
     raise_errors: bool = False
+    timers: TimerRunner | None = None
     crashes: list[BaseException | None] = field(default_factory=list)
 
 

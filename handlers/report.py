@@ -388,7 +388,14 @@ async def confirm(update: Update, context: MinhuContext) -> int:
     await answer(update, context)
     if isinstance(update.callback_query.message, Message):
         await update.callback_query.message.edit_reply_markup(None)
-    await say(update, context, "report.submitted", number=submitted.number)
+    await say(
+        update,
+        context,
+        "report.submitted",
+        number=submitted.number,
+        ack_due=submitted.ack_due,
+        resolve_due=submitted.resolve_due,
+    )
     context.services.delivery.kick(context.application)
     return ConversationHandler.END
 

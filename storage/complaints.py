@@ -27,6 +27,7 @@ class NewComplaint:
     latitude: float | None = None
     longitude: float | None = None
     kind: str = "complaint"
+    parent_id: int | None = None  # a relapse points at the complaint that came back
 
 
 def format_number(year: int, seq: int) -> str:
@@ -62,8 +63,8 @@ async def insert(
     cur = await conn.execute(
         """INSERT INTO complaints (number, kind, category_id, grid_id, reporter_id, anonymous,
                description, address, latitude, longitude, status, department_id,
-               created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)""",
+               parent_id, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?)""",
         (
             number,
             new.kind,
@@ -76,6 +77,7 @@ async def insert(
             new.latitude,
             new.longitude,
             department_id,
+            new.parent_id,
             stamp,
             stamp,
         ),
@@ -95,7 +97,14 @@ async def insert(
     return complaint_id, number
 
 
-def _complaint(row: sqlite3.Row, photos: tuple[str, ...], events: tuple[ComplaintEvent, ...]):
+def _when(value: str | None) -> datetime | None:
+    return from_iso(value) if value else None
+
+
+def row_to_complaint(
+    row: sqlite3.Row, photos: tuple[str, ...] = (), events: tuple[ComplaintEvent, ...] = ()
+) -> Complaint:
+    """A complaints row as a dataclass."""
     return Complaint(
         id=row["id"],
         number=row["number"],
@@ -113,6 +122,17 @@ def _complaint(row: sqlite3.Row, photos: tuple[str, ...], events: tuple[Complain
         created_at=from_iso(row["created_at"]),
         photo_file_ids=photos,
         events=events,
+        updated_at=_when(row["updated_at"]),
+        accepted_at=_when(row["accepted_at"]),
+        resolved_at=_when(row["resolved_at"]),
+        closed_at=_when(row["closed_at"]),
+        close_reason=row["close_reason"],
+        rating=row["rating"],
+        ack_due_at=_when(row["ack_due_at"]),
+        resolve_due_at=_when(row["resolve_due_at"]),
+        escalated_at=_when(row["escalated_at"]),
+        parent_id=row["parent_id"],
+        resolution_note=row["resolution_note"],
     )
 
 
@@ -135,10 +155,11 @@ async def get(db: Database, complaint_id: int) -> Complaint | None:
     if row is None:
         return None
     photos = await db.fetchall(
-        "SELECT file_id FROM complaint_photos WHERE complaint_id = ? ORDER BY position",
+        "SELECT file_id FROM complaint_photos WHERE complaint_id = ? AND stage = 'report' "
+        "ORDER BY position",
         (complaint_id,),
     )
-    return _complaint(row, tuple(p[0] for p in photos), await events(db, complaint_id))
+    return row_to_complaint(row, tuple(p[0] for p in photos), await events(db, complaint_id))
 
 
 async def by_number(db: Database, number: str) -> Complaint | None:
@@ -153,7 +174,7 @@ async def of_reporter(db: Database, reporter_id: int, limit: int = 10) -> list[C
         "SELECT * FROM complaints WHERE reporter_id = ? ORDER BY id DESC LIMIT ?",
         (reporter_id, limit),
     )
-    return [_complaint(r, (), ()) for r in rows]
+    return [row_to_complaint(r, (), ()) for r in rows]
 
 
 async def count_of_reporter(db: Database, reporter_id: int) -> int:

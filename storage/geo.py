@@ -101,7 +101,10 @@ async def categories(db: Database) -> list[Category]:
     return [_category(r) for r in rows]
 
 
-async def category(db: Database, category_id: int) -> Category | None:
-    """One active category by id."""
-    r = await db.fetchone("SELECT * FROM categories WHERE id = ? AND active = 1", (category_id,))
+async def category(db: Database, category_id: int, *, active_only: bool = True) -> Category | None:
+    """One category by id (only an active one unless asked)."""
+    r = await db.fetchone(
+        "SELECT * FROM categories WHERE id = ? AND (active = 1 OR ? = 0)",
+        (category_id, int(active_only)),
+    )
     return _category(r) if r else None

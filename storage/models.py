@@ -107,3 +107,14 @@ class Complaint:
     created_at: datetime
     photo_file_ids: tuple[str, ...] = ()
     events: tuple[ComplaintEvent, ...] = field(default=())
+    updated_at: datetime | None = None
+    accepted_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    rating: int | None = None
+    ack_due_at: datetime | None = None
+    resolve_due_at: datetime | None = None
+    escalated_at: datetime | None = None
+    parent_id: int | None = None
+    resolution_note: str | None = None

@@ -1,0 +1,132 @@
+"""Runs due complaint timers on the JobQueue: reminders, escalation (催办), closing unanswered
+resolutions, and the 30-day follow-up (回头看). Jobs are derived from the `timers` rows: a sweep
+("TIMERS sweep") and one wake-up at the next due time ("TIMERS due"); misfires run late."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram.ext import Application, ContextTypes
+
+from bot import complaints as service
+from bot import notices
+from bot.lifecycle import Action, NotAllowed, Status
+from bot.services import Services
+from storage import complaints, timers
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "TIMERS sweep"
+WAKE_JOB = "TIMERS due"
+JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True}
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class TimerRunner:
+    """Does what the due timers say, each once."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.app: AnyApp | None = None
+        self._lock = asyncio.Lock()
+
+    async def run_pass(self) -> int:
+        """Handle every due timer; returns how many were handled."""
+        done = 0
+        async with self._lock:
+            while due := await timers.due(self.services.db, self.services.clock.now()):
+                for timer in due:
+                    await self._run(timer)
+                    done += 1
+        await self._schedule_wake()
+        if done:
+            self.services.delivery.kick_soon()
+        return done
+
+    async def _run(self, timer: timers.Timer) -> None:
+        services, now = self.services, self.services.clock.now()
+        kind = timer.kind
+        if kind in ("ack_due", "resolve_due"):
+            await self._try(timer, Action.ESCALATE)
+        elif kind == "auto_close":
+            await self._try(timer, Action.AUTO_CLOSE)
+        async with services.db.transaction() as conn:
+            if not await timers.finish(conn, timer.id, now):
+                return
+            c = await complaints.get(services.db, timer.complaint_id)
+            if c is None:
+                return
+            status = Status(c.status)
+            base = {"number": c.number, "due_at": timer.due_at.isoformat()}
+            if kind == "ack_remind" and c.accepted_at is None:
+                staff = await notices.assignees(services, c.grid_id, c.department_id)
+                await notices.send(
+                    conn,
+                    services,
+                    staff,
+                    template="notices.remind_ack",
+                    key=f"timer:{timer.id}",
+                    now=now,
+                    context=base,
+                )
+            if kind == "resolve_remind" and status in (Status.ACCEPTED, Status.ESCALATED):
+                staff = await notices.assignees(services, c.grid_id, c.department_id)
+                await notices.send(
+                    conn,
+                    services,
+                    staff,
+                    template="notices.remind_resolve",
+                    key=f"timer:{timer.id}",
+                    now=now,
+                    context=base,
+                )
+            if kind == "followup" and status is Status.CLOSED and c.reporter_id:
+                buttons = [
+                    [
+                        ("notices.btn_came_back", f"cr:back:{c.id}"),
+                        ("notices.btn_still_fine", f"cr:fine:{c.id}"),
+                    ]
+                ]
+                await notices.send(
+                    conn,
+                    services,
+                    await notices.reachable(services, [c.reporter_id]),
+                    template="notices.followup",
+                    key=f"timer:{timer.id}",
+                    now=now,
+                    context={**base, "description": c.description},
+                    buttons=buttons,
+                )
+
+    async def _try(self, timer: timers.Timer, action: Action) -> None:
+        try:
+            await service.act(self.services, timer.complaint_id, action, None)
+        except NotAllowed as exc:
+            log.info("timer %s (%s): nothing to do (%s)", timer.id, timer.kind, exc.reason)
+
+    async def _job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.run_pass()
+
+    def start(self, application: AnyApp, every: float = 30.0) -> None:
+        """Sweep periodically; the first sweep runs at once (timers due while we were down)."""
+        self.app = application
+        assert application.job_queue is not None
+        application.job_queue.run_repeating(
+            self._job,
+            interval=every,
+            first=0,
+            name=SWEEP_JOB,
+            job_kwargs={**JOB_KWARGS, "max_instances": 1},
+        )
+
+    async def _schedule_wake(self) -> None:
+        app = self.app
+        if app is None or app.job_queue is None:
+            return
+        due = await timers.next_due(self.services.db)
+        for job in app.job_queue.get_jobs_by_name(WAKE_JOB):
+            job.schedule_removal()
+        if due is not None and due > self.services.clock.now():
+            app.job_queue.run_once(self._job, due, name=WAKE_JOB, job_kwargs=JOB_KWARGS)
