@@ -141,6 +141,15 @@ class BotProcess:
             }
         return env
 
+    @property
+    def offset_file(self) -> Path:
+        return self.database.parent / "clock-offset"
+
+    def advance(self, seconds: float) -> None:
+        """Move the running bot's clock forward (it reads this file on every `now()`)."""
+        current = float(self.offset_file.read_text()) if self.offset_file.exists() else 0.0
+        self.offset_file.write_text(str(current + seconds))
+
     def start(self) -> BotProcess:
         args = [sys.executable, "-m", "bot", "run"] + (["--webhook"] if self.webhook_port else [])
         start = self.log_path.stat().st_size if self.log_path.exists() else 0
