@@ -23,7 +23,19 @@ from bot.render import Renderer
 from bot.services import SERVICES_KEY, MinhuContext, Services, services_of
 from bot.timers import TimerRunner
 from bot.workdays import WorkCalendar
-from handlers import admin, broadcast, broadcast_list, help, my, onboarding, privacy, report
+from handlers import (
+    admin,
+    broadcast,
+    broadcast_list,
+    feedback,
+    help,
+    inbox,
+    my,
+    onboarding,
+    privacy,
+    report,
+    staff_actions,
+)
 from handlers import settings as settings_menu
 from storage.db import Database
 
@@ -100,8 +112,9 @@ def build_application(
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         # Group 0, order matters: conversations first, then single commands and buttons,
         # then the answers of last resort for whatever nobody took.
-        modules = (onboarding, report, settings_menu, my, privacy, admin, broadcast, broadcast_list)
-        for module in (*modules, help):
+        conversations = (onboarding, report, settings_menu, broadcast, staff_actions, feedback)
+        features = (my, privacy, admin, broadcast_list, inbox, help)
+        for module in (*conversations, *features):
             app.add_handlers(module.handlers(), group=0)
     app.add_handlers(help.last_resort(), group=0)
     app.add_error_handler(on_error)

@@ -140,7 +140,9 @@ async def act(
             await lifecycle.add_resolution_photo(conn, complaint.id, *photo)
         changed = _reload(complaint, fields)
         await _schedule(conn, services, changed, category, now)
-        await _tell(conn, services, changed, action, note=note, rating=rating, now=now)
+        await _tell(
+            conn, services, changed, action, note=note, rating=rating, now=now, actor_id=user_id
+        )
     services.delivery.kick_soon()
     result = await complaints.get(db, complaint_id)
     assert result is not None
@@ -197,8 +199,9 @@ async def _tell(
     note: str,
     rating: int | None,
     now: datetime,
+    actor_id: int | None = None,
 ) -> None:
-    """The notices one change causes."""
+    """The notices one change causes (not to the person who made it)."""
     key = f"{EVENT_OF[action]}:{c.id}:{now.isoformat()}"
     base = {
         "number": c.number,
@@ -208,7 +211,7 @@ async def _tell(
         "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
         "close_reason": c.close_reason,
     }
-    followers = await notices.followers(services, c)
+    followers = [f for f in await notices.followers(services, c) if f != actor_id]
     staff = await notices.assignees(services, c.grid_id, c.department_id)
     if action is Action.RESOLVE and c.reporter_id in followers:
         buttons = [

@@ -22,9 +22,9 @@ log = logging.getLogger(__name__)
 
 RESIDENT_COMMANDS = ("report", "my", "settings", "help", "mydata", "deleteme", "cancel")
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
-    "admin": ("grant", "revoke", "broadcast", "broadcasts"),
-    "grid_worker": (),
-    "department": (),
+    "admin": ("inbox", "complaint", "stats", "grant", "revoke", "broadcast", "broadcasts"),
+    "grid_worker": ("inbox",),
+    "department": ("inbox",),
     "representative": (),
 }
 

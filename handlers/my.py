@@ -1,12 +1,14 @@
-"""/my: a resident's complaints, their status and history."""
+"""/my: a resident's complaints, their status and history (with what the resident may do)."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.lifecycle import REOPEN_WINDOW, Action
 from bot.services import MinhuContext
 from handlers.common import answer, current_person, keyboard, language_of, parse_int, say
+from handlers.feedback import reporter_actions, resident_buttons
 from storage import complaints, geo
 
 PREFIX = "my"
@@ -58,10 +60,13 @@ async def history(update: Update, context: MinhuContext) -> None:
     lang = await language_of(update, context)
     category = await geo.category(db, found.category_id)
     grid = await geo.grid(db, found.grid_id)
+    actions = await reporter_actions(context.services, found)
+    rows = resident_buttons(context, lang, found.id, actions)
     await say(
         update,
         context,
         "my.history",
+        markup=keyboard(rows) if rows else None,
         number=found.number,
         status=found.status,
         category=category.label(lang) if category else "",
@@ -71,6 +76,12 @@ async def history(update: Update, context: MinhuContext) -> None:
         events=found.events,
         address=found.address,
         has_location=found.latitude is not None,
+        may_confirm=Action.CONFIRM in actions,
+        reopen_until=(
+            found.resolved_at + REOPEN_WINDOW
+            if Action.REOPEN in actions and found.resolved_at
+            else None
+        ),
     )
 
 

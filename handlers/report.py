@@ -1,4 +1,4 @@
-"""/report: category → description → photos → location → anonymity → confirm.
+"""/report: category → description (→ "me too") → photos → location → anonymity → confirm.
 
 The draft lives in the user's persisted data, so a restart continues at the same step; the
 complaint is written only on confirm, in one transaction, and only then is the number given.
@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot import intake
+from bot.lifecycle import NotAllowed
 from bot.services import MinhuContext
 from handlers.common import (
     MAX_ADDRESS,
@@ -37,6 +38,7 @@ from handlers.common import (
     say,
     t,
 )
+from handlers.report_same import join, offer
 from storage import geo
 
 PREFIX = "rp"
@@ -51,6 +53,7 @@ class State(IntEnum):
     ANONYMITY = 14
     CONFIRM = 15
     EDIT = 16
+    SAME = 17  # similar open complaints were offered: join one, or go on with a new one
 
 
 def _draft(context: MinhuContext) -> dict[str, Any]:
@@ -223,7 +226,38 @@ async def description(update: Update, context: MinhuContext) -> int:
             max=MAX_TEXT,
         )
         return State.DESCRIPTION
-    _draft(context)["description"] = text
+    draft = _draft(context)
+    draft["description"] = text
+    lang = await language_of(update, context)
+    if await offer(update, context, draft, _cancel_row(context, lang)):
+        return State.SAME
+    return await _next(update, context, State.PHOTOS)
+
+
+async def same(update: Update, context: MinhuContext) -> int:
+    """ "Me too" on an offered complaint: follow it instead of filing a new one."""
+    assert context.user_data is not None
+    try:
+        joined = await join(update, context, _draft(context))
+    except NotAllowed:
+        await answer(update, context)
+        await say(update, context, "report.same_gone", edit=True)
+        return await _next(update, context, State.PHOTOS)
+    if joined is None:
+        await answer(update, context, "common.invalid_button")
+        return State.SAME
+    context.user_data.pop("draft", None)
+    await answer(update, context)
+    number, added = joined
+    await say(update, context, "report.same_joined", edit=True, number=number, added=added)
+    return ConversationHandler.END
+
+
+async def not_same(update: Update, context: MinhuContext) -> int:
+    """None of the offered complaints: go on with a new one."""
+    _draft(context).pop("same", None)
+    await answer(update, context)
+    await say(update, context, "report.not_same", edit=True)
     return await _next(update, context, State.PHOTOS)
 
 
@@ -459,6 +493,11 @@ def handlers() -> list[BaseHandler]:
                 State.DESCRIPTION: [
                     MessageHandler(text, description),
                     MessageHandler(other, expect_text),
+                ],
+                State.SAME: [
+                    CallbackQueryHandler(same, pattern=f"^{PREFIX}:same:"),
+                    CallbackQueryHandler(not_same, pattern=f"^{PREFIX}:new$"),
+                    MessageHandler(other, expect_button),
                 ],
                 State.PHOTOS: [
                     MessageHandler(filters.PHOTO, photo),

@@ -101,6 +101,17 @@ class Chat:
             f"{[m.get('text') for m in self.messages(self.seq)]}"
         )
 
+    def expect_button(self, label_part: str, timeout: float = 15.0) -> None:
+        """Wait (long-polling) until the latest message with buttons offers `label_part`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = self.latest_with_buttons()["reply_markup"]["inline_keyboard"]
+            if any(label_part in b["text"] for row in rows for b in row):
+                return
+            self.messages(self.seq, wait=min(2.0, deadline - time.monotonic()))
+            self.seq = self.current_seq()
+        raise AssertionError(f"no button {label_part!r} appeared")
+
     def answer_of_last_press(self, query_id: str) -> dict[str, Any]:
         r = self.client.get(f"/api/callbacks/{query_id}", params={"wait": 10, "bot": BOT_ID})
         r.raise_for_status()
@@ -132,6 +143,8 @@ class BotProcess:
             "MINHU_DATABASE": str(self.database),
             "MINHU_ADMIN_IDS": "619999",
             "MINHU_PERSISTENCE_INTERVAL": "0.2",
+            "MINHU_TIMER_SWEEP": "1",
+            "MINHU_CLOCK_OFFSET_FILE": str(self.offset_file),
         }
         if self.webhook_port:
             env |= {

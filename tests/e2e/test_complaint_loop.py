@@ -1,0 +1,137 @@
+"""Over real HTTP, the whole closed loop of one hazard report:
+report → accept → progress → resolve with photo → "not fixed" → reopen → resolve → "fixed",
+rating → 30 days later the follow-up (回头看) says "it came back" → a linked relapse."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import httpx
+
+from tests.e2e.support import BotProcess, Chat, new_user
+from tests.e2e.test_resident_journey import register
+
+
+def grant_department(minhu: BotProcess, user_id: int, code: str) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "grant",
+            "department",
+            str(user_id),
+            "--department",
+            code,
+            "--name",
+            "消防小杨",
+        ],
+        env=minhu.env(),
+        check=True,
+        capture_output=True,
+    )
+
+
+def report_hazard(resident: Chat) -> str:
+    resident.say("/report")
+    resident.expect("类别")
+    resident.press("安全隐患")
+    resident.expect("描述问题")
+    resident.say("3幢楼下的消防栓没水，万一着火就麻烦了")
+    resident.expect("照片")
+    resident.photo()
+    resident.expect("第 1 张")
+    resident.press("照片发完了")
+    resident.expect("什么位置")
+    resident.location(30.7012, 119.9523)
+    resident.expect("匿名")
+    resident.press("实名")
+    resident.expect("请确认")
+    resident.press("确认提交")
+    return str(resident.expect("MH-2026-")["text"])
+
+
+def accept(officer: Chat) -> None:
+    """Press 签收; the answer is a short toast, and the buttons become progress / resolve."""
+    pressed = officer.press("签收")
+    toast = officer.answer_of_last_press(pressed["callback_query_id"])["callback"]
+    assert "签收成功" in toast["text"]
+    officer.expect_button("办结")
+
+
+def resolve(officer: Chat, note: str) -> None:
+    officer.press("办结")
+    officer.expect("办结说明")
+    officer.say(note)
+    officer.expect("完工照片")
+    officer.photo()
+    officer.expect("已办结")
+
+
+def test_the_closed_loop_of_a_hazard_report(minhu: BotProcess, client: httpx.Client) -> None:
+    officer = new_user(client, "消防小杨")
+    grant_department(minhu, officer.user_id, "XF")
+    register(officer)
+    resident = new_user(client, "王阿姨")
+    register(resident)
+    assert "MH-2026-000001" in report_hazard(resident)
+
+    officer.expect("新隐患报告 MH-2026-000001")
+    accept(officer)
+    resident.expect("受理")
+    officer.press("进展")
+    officer.expect("办理进展")
+    officer.say("已联系物业，明天上午维修")
+    officer.expect("已记录")
+    resident.expect("明天上午维修")
+    resolve(officer, "更换了消防栓阀门，水压正常")
+
+    resident.expect("已办结")
+    resident.press("没解决")
+    resident.expect("还有什么问题")
+    resident.say("还是没有水，阀门拧不开")
+    resident.expect("已重新打开")
+
+    officer.expect("重新打开的隐患报告 MH-2026-000001")
+    accept(officer)
+    resolve(officer, "整体更换了消防栓，已试水")
+    resident.expect("已办结")
+    resident.press("解决了")
+    resident.expect("打个分")
+    resident.press("5 星")
+    resident.expect("谢谢您的评价")
+
+    minhu.advance(31 * 24 * 3600)  # a month later (the bot's clock is moved, not slept)
+    resident.expect("回头看", timeout=30)
+    resident.press("又出现了")
+    assert "MH-2026-000002" in resident.expect("新编号")["text"]
+    officer.expect("新隐患报告 MH-2026-000002")
+
+    with sqlite3.connect(minhu.database) as db:
+        first = db.execute(
+            "SELECT status, close_reason, rating FROM complaints WHERE id = 1"
+        ).fetchone()
+        assert first == ("closed", "confirmed", 5)
+        kinds = [
+            r[0]
+            for r in db.execute(
+                "SELECT kind FROM complaint_events WHERE complaint_id = 1 ORDER BY id"
+            )
+        ]
+        assert kinds == [
+            "submitted",
+            "accepted",
+            "note",
+            "resolved",
+            "reopened",
+            "accepted",
+            "resolved",
+            "closed",
+            "relapse",
+        ]
+        assert db.execute(
+            "SELECT COUNT(*) FROM complaint_photos WHERE complaint_id = 1 AND stage = 'resolution'"
+        ).fetchone() == (2,)
+        assert db.execute("SELECT parent_id FROM complaints WHERE id = 2").fetchone() == (1,)
