@@ -35,7 +35,7 @@ from bot.broadcasts import (
 from bot.delivery import CAPTION_LIMIT
 from bot.roles import has_role
 from bot.services import MinhuContext
-from handlers.common import answer, keyboard, language_of, parse_int, say, t
+from handlers.common import answer, hint, keyboard, language_of, parse_int, say, t
 from handlers.geo_picker import community_keyboard, grid_keyboard, zone_keyboard
 from storage import broadcasts, geo
 from storage.broadcasts import ROLE_CODES, Audience
@@ -452,18 +452,6 @@ async def cancel(update: Update, context: MinhuContext) -> int:
     return ConversationHandler.END
 
 
-async def expect_text(update: Update, context: MinhuContext) -> int | None:
-    """A sticker, voice message or file where the announcement is asked for."""
-    await say(update, context, "broadcast.expect_text")
-    return None
-
-
-async def expect_button(update: Update, context: MinhuContext) -> int | None:
-    """Typing where a button is expected."""
-    await say(update, context, "broadcast.expect_button")
-    return None
-
-
 def handlers() -> list[BaseHandler]:
     """The /broadcast conversation (persistent: it survives a restart)."""
     typed = filters.TEXT & ~filters.COMMAND
@@ -474,43 +462,43 @@ def handlers() -> list[BaseHandler]:
             states={
                 State.AUDIENCE: [
                     CallbackQueryHandler(choose_kind, pattern=f"^{PREFIX}:a:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("broadcast.expect_button")),
                 ],
                 State.ZONE: [
                     CallbackQueryHandler(choose_zone, pattern=f"^{PREFIX}:z:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("broadcast.expect_button")),
                 ],
                 State.COMMUNITY: [
                     CallbackQueryHandler(choose_community, pattern=f"^{PREFIX}:c:"),
                     CallbackQueryHandler(back_to_zones, pattern=f"^{PREFIX}:back$"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("broadcast.expect_button")),
                 ],
                 State.GRID: [
                     CallbackQueryHandler(choose_grid, pattern=f"^{PREFIX}:g:"),
                     CallbackQueryHandler(choose_zone, pattern=f"^{PREFIX}:z:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("broadcast.expect_button")),
                 ],
                 State.ROLE: [
                     CallbackQueryHandler(choose_role, pattern=f"^{PREFIX}:r:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("broadcast.expect_button")),
                 ],
                 State.MEETING: [
                     CallbackQueryHandler(choose_meeting, pattern=f"^{PREFIX}:m:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("broadcast.expect_button")),
                 ],
                 State.TEXT: [
                     MessageHandler(typed, text),
                     MessageHandler(filters.PHOTO, photo),
-                    MessageHandler(other, expect_text),
+                    MessageHandler(other, hint("broadcast.expect_text")),
                 ],
                 State.URGENCY: [
                     CallbackQueryHandler(urgency, pattern=f"^{PREFIX}:u:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("broadcast.expect_button")),
                 ],
                 State.CONFIRM: [
                     CallbackQueryHandler(confirm, pattern=f"^{PREFIX}:ok:"),
                     CallbackQueryHandler(edit_text, pattern=f"^{PREFIX}:edit$"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("broadcast.expect_button")),
                 ],
             },
             fallbacks=[

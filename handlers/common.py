@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -101,6 +101,17 @@ async def answer(update: Update, context: MinhuContext, key: str | None = None, 
         return
     lang = await language_of(update, context)
     await query.answer(t(context, lang, key, **ctx), show_alert=False)
+
+
+def hint(key: str) -> Callable[[Update, MinhuContext], Coroutine[Any, Any, None]]:
+    """A callback that answers with one template and stays at the same conversation step
+    (for a sticker where words are asked for, typing where a button is expected, …)."""
+
+    async def answer_with_hint(update: Update, context: MinhuContext) -> None:
+        await say(update, context, key)
+
+    answer_with_hint.__doc__ = f"Answer with {key} and stay at this step."
+    return answer_with_hint
 
 
 def parse_int(value: str) -> int | None:

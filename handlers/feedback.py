@@ -27,7 +27,7 @@ from bot import complaints as service
 from bot.clock import from_iso, to_iso
 from bot.lifecycle import Action, Actor, NotAllowed, allowed_actions
 from bot.services import MinhuContext, Services
-from handlers.common import Row, answer, keyboard, language_of, parse_int, say, t
+from handlers.common import Row, answer, hint, keyboard, language_of, parse_int, say, t
 from storage import complaints, geo
 from storage.models import Complaint
 
@@ -230,12 +230,6 @@ async def reason(update: Update, context: MinhuContext) -> int:
     return ConversationHandler.END
 
 
-async def expect_text(update: Update, context: MinhuContext) -> int | None:
-    """Something other than words where the reason is asked for."""
-    await say(update, context, "feedback.expect_text")
-    return None
-
-
 async def cancel(update: Update, context: MinhuContext) -> int:
     """Leave without changing anything."""
     if context.user_data is not None:
@@ -293,7 +287,10 @@ def handlers() -> list[BaseHandler]:
                 CallbackQueryHandler(ask_reason, pattern=rf"^{PREFIX}:(notfixed|reopen):"),
             ],
             states={
-                State.REASON: [MessageHandler(text, reason), MessageHandler(other, expect_text)],
+                State.REASON: [
+                    MessageHandler(text, reason),
+                    MessageHandler(other, hint("feedback.expect_text")),
+                ],
             },
             fallbacks=[
                 CommandHandler("cancel", cancel),

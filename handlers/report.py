@@ -32,6 +32,7 @@ from handlers.common import (
     MIN_DESCRIPTION,
     answer,
     current_person,
+    hint,
     keyboard,
     language_of,
     parse_int,
@@ -454,30 +455,6 @@ async def cancel(update: Update, context: MinhuContext) -> int:
     return ConversationHandler.END
 
 
-async def expect_text(update: Update, context: MinhuContext) -> int | None:
-    """Something other than words where a description is asked for."""
-    await say(update, context, "report.expect_text")
-    return None
-
-
-async def expect_photo(update: Update, context: MinhuContext) -> int | None:
-    """Something other than a photo (or 'done') at the photo step."""
-    await say(update, context, "report.expect_photo")
-    return None
-
-
-async def expect_location(update: Update, context: MinhuContext) -> int | None:
-    """Something other than a location or an address at the location step."""
-    await say(update, context, "report.expect_location")
-    return None
-
-
-async def expect_button(update: Update, context: MinhuContext) -> int | None:
-    """Typing where a button is expected."""
-    await say(update, context, "report.expect_button")
-    return None
-
-
 def handlers() -> list[BaseHandler]:
     """The /report conversation (persistent: it survives a restart)."""
     text = filters.TEXT & ~filters.COMMAND
@@ -488,39 +465,39 @@ def handlers() -> list[BaseHandler]:
             states={
                 State.CATEGORY: [
                     CallbackQueryHandler(choose_category, pattern=f"^{PREFIX}:cat:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("report.expect_button")),
                 ],
                 State.DESCRIPTION: [
                     MessageHandler(text, description),
-                    MessageHandler(other, expect_text),
+                    MessageHandler(other, hint("report.expect_text")),
                 ],
                 State.SAME: [
                     CallbackQueryHandler(same, pattern=f"^{PREFIX}:same:"),
                     CallbackQueryHandler(not_same, pattern=f"^{PREFIX}:new$"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("report.expect_button")),
                 ],
                 State.PHOTOS: [
                     MessageHandler(filters.PHOTO, photo),
                     CallbackQueryHandler(photos_done, pattern=f"^{PREFIX}:photos:done$"),
-                    MessageHandler(other, expect_photo),
+                    MessageHandler(other, hint("report.expect_photo")),
                 ],
                 State.LOCATION: [
                     MessageHandler(filters.LOCATION, location),
                     MessageHandler(text, address),
-                    MessageHandler(other, expect_location),
+                    MessageHandler(other, hint("report.expect_location")),
                 ],
                 State.ANONYMITY: [
                     CallbackQueryHandler(anonymity, pattern=f"^{PREFIX}:anon:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("report.expect_button")),
                 ],
                 State.CONFIRM: [
                     CallbackQueryHandler(confirm, pattern=f"^{PREFIX}:confirm$"),
                     CallbackQueryHandler(edit_menu, pattern=f"^{PREFIX}:edit$"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("report.expect_button")),
                 ],
                 State.EDIT: [
                     CallbackQueryHandler(edit_field, pattern=f"^{PREFIX}:e:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("report.expect_button")),
                 ],
             },
             fallbacks=[

@@ -25,7 +25,7 @@ from bot.complaints import act
 from bot.lifecycle import Action, NotAllowed
 from bot.services import MinhuContext
 from handlers import staff_transfer as transfer
-from handlers.common import answer, keyboard, language_of, say, t
+from handlers.common import answer, hint, keyboard, language_of, say, t
 from handlers.staff_flow import (
     PICK,
     PREFIX,
@@ -192,21 +192,6 @@ async def cancel(update: Update, context: MinhuContext) -> int:
     return ConversationHandler.END
 
 
-async def expect_text(update: Update, context: MinhuContext) -> None:
-    """A sticker, voice or photo where words are asked for."""
-    await say(update, context, "staff.expect_text")
-
-
-async def expect_photo(update: Update, context: MinhuContext) -> None:
-    """Anything but a photo (or the "no photo" button) at the photo step."""
-    await say(update, context, "staff.expect_photo")
-
-
-async def expect_button(update: Update, context: MinhuContext) -> None:
-    """Typing where a button is expected."""
-    await say(update, context, "staff.expect_button")
-
-
 def handlers() -> list[BaseHandler]:
     """The staff buttons and their one persistent conversation ("staff")."""
     text = filters.TEXT & ~filters.COMMAND
@@ -221,35 +206,41 @@ def handlers() -> list[BaseHandler]:
                 CallbackQueryHandler(start_resolve, pattern=f"^{PREFIX}:resolve:"),
             ],
             states={
-                State.REASON: [MessageHandler(text, reason), MessageHandler(other, expect_text)],
-                State.NOTE: [MessageHandler(text, note), MessageHandler(other, expect_text)],
+                State.REASON: [
+                    MessageHandler(text, reason),
+                    MessageHandler(other, hint("staff.expect_text")),
+                ],
+                State.NOTE: [
+                    MessageHandler(text, note),
+                    MessageHandler(other, hint("staff.expect_text")),
+                ],
                 State.RESOLUTION: [
                     MessageHandler(text, resolution),
-                    MessageHandler(other, expect_text),
+                    MessageHandler(other, hint("staff.expect_text")),
                 ],
                 State.PHOTO: [
                     MessageHandler(filters.PHOTO, resolution_photo),
                     CallbackQueryHandler(no_photo, pattern=f"^{PREFIX}:nophoto$"),
-                    MessageHandler(other, expect_photo),
+                    MessageHandler(other, hint("staff.expect_photo")),
                 ],
                 State.TRANSFER: [
                     CallbackQueryHandler(transfer.to_department, pattern=f"^{PICK}:d:"),
                     CallbackQueryHandler(transfer.pick_zone, pattern=f"^{PICK}:grid$"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("staff.expect_button")),
                 ],
                 State.ZONE: [
                     CallbackQueryHandler(transfer.pick_community, pattern=f"^{PICK}:z:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("staff.expect_button")),
                 ],
                 State.COMMUNITY: [
                     CallbackQueryHandler(transfer.pick_grid, pattern=f"^{PICK}:c:"),
                     CallbackQueryHandler(transfer.pick_zone, pattern=f"^{PICK}:back$"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("staff.expect_button")),
                 ],
                 State.GRID: [
                     CallbackQueryHandler(transfer.to_grid, pattern=f"^{PICK}:g:"),
                     CallbackQueryHandler(transfer.pick_community, pattern=f"^{PICK}:z:"),
-                    MessageHandler(other, expect_button),
+                    MessageHandler(other, hint("staff.expect_button")),
                 ],
             },
             fallbacks=[
