@@ -24,10 +24,12 @@ from jinja2 import TemplateError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import Application, ContextTypes, ExtBot
+from telegram.ext import ContextTypes, ExtBot
 from telegram.warnings import PTBUserWarning
 
+from bot import jobs
 from bot.clock import Clock
+from bot.jobs import AnyApp
 from bot.ratelimit import retry_seconds
 from bot.render import Renderer
 from storage import outbox, people
@@ -43,8 +45,6 @@ MAX_ATTEMPTS = 8
 RECORD_EVERY = 0.1  # seconds between writes of 'sent' outcomes
 UNLIMITED_BATCH = 500  # rows per claim when no flood gate paces us
 RENDER_CACHE = 256
-JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True}
-AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -231,20 +231,13 @@ class Delivery:
     def start(self, application: AnyApp, every: float) -> None:
         """Sweep periodically and run a first pass now (misfires run late, never dropped)."""
         self.app = application
-        assert application.job_queue is not None
-        application.job_queue.run_repeating(
-            self._job,
-            interval=every,
-            first=0,
-            name=SWEEP_JOB,
-            job_kwargs={**JOB_KWARGS, "max_instances": 1},
-        )
+        jobs.start_sweep(application, self._job, SWEEP_JOB, every)
 
     def kick(self, application: AnyApp) -> None:
         """Send what is due now, in the background (right after a commit)."""
         self._again = True
         if application.job_queue is not None:
-            application.job_queue.run_once(self._job, 0, name=KICK_JOB, job_kwargs=JOB_KWARGS)
+            application.job_queue.run_once(self._job, 0, name=KICK_JOB, job_kwargs=jobs.JOB_KWARGS)
 
     def kick_soon(self) -> None:
         """`kick` on the application this engine was started on (no-op before start-up)."""
@@ -253,14 +246,9 @@ class Delivery:
 
     async def _schedule_wake(self) -> None:
         """One wake-up job at the next due time (replacing an earlier one)."""
-        app = self.app
-        if app is None or app.job_queue is None:
-            return
-        due = await outbox.next_due(self.db)
-        for job in app.job_queue.get_jobs_by_name(WAKE_JOB):
-            job.schedule_removal()
-        if due is not None and due > self.clock.now():
-            app.job_queue.run_once(self._job, due, name=WAKE_JOB, job_kwargs=JOB_KWARGS)
+        if self.app is not None:
+            due = await outbox.next_due(self.db)
+            jobs.schedule_wake(self.app, self._job, WAKE_JOB, due, self.clock.now())
 
 
 def _markup(rows: Any) -> InlineKeyboardMarkup | None:

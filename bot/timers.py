@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import complaints as service
-from bot import notices
+from bot import jobs, notices
+from bot.jobs import AnyApp
 from bot.lifecycle import Action, NotAllowed, Status
 from bot.services import Services
 from storage import complaints, timers
@@ -20,8 +20,6 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "TIMERS sweep"
 WAKE_JOB = "TIMERS due"
-JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True}
-AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 class TimerRunner:
@@ -112,21 +110,9 @@ class TimerRunner:
     def start(self, application: AnyApp, every: float = 30.0) -> None:
         """Sweep periodically; the first sweep runs at once (timers due while we were down)."""
         self.app = application
-        assert application.job_queue is not None
-        application.job_queue.run_repeating(
-            self._job,
-            interval=every,
-            first=0,
-            name=SWEEP_JOB,
-            job_kwargs={**JOB_KWARGS, "max_instances": 1},
-        )
+        jobs.start_sweep(application, self._job, SWEEP_JOB, every)
 
     async def _schedule_wake(self) -> None:
-        app = self.app
-        if app is None or app.job_queue is None:
-            return
-        due = await timers.next_due(self.services.db)
-        for job in app.job_queue.get_jobs_by_name(WAKE_JOB):
-            job.schedule_removal()
-        if due is not None and due > self.services.clock.now():
-            app.job_queue.run_once(self._job, due, name=WAKE_JOB, job_kwargs=JOB_KWARGS)
+        if self.app is not None:
+            due = await timers.next_due(self.services.db)
+            jobs.schedule_wake(self.app, self._job, WAKE_JOB, due, self.services.clock.now())
