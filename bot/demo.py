@@ -80,9 +80,15 @@ async def create_demo_users(emulator: Emulator) -> None:
             json={"token": DEMO_TOKEN, "first_name": "民呼 Minhu", "username": "minhu_demo_bot"},
         )
         for p in DEMO_PEOPLE:
+            # Demo staff have opened the bot before, so their menus can be set at start-up.
             await client.post(
                 "/api/users",
-                json={"id": p.user_id, "first_name": p.name, "language_code": "zh-hans"},
+                json={
+                    "id": p.user_id,
+                    "first_name": p.name,
+                    "language_code": "zh-hans",
+                    "started": p.role is not None,
+                },
             )
 
 
