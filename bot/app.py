@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.assignments import AssignmentTimers
 from bot.broadcasts import BroadcastProgress
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Settings
@@ -25,16 +26,28 @@ from bot.timers import TimerRunner
 from bot.workdays import WorkCalendar
 from handlers import (
     admin,
+    assign_admin,
+    assignment_lists,
+    assignments,
     broadcast,
     broadcast_list,
     feedback,
     help,
     inbox,
+    meetings,
+    meetings_admin,
+    meetings_manage,
+    meetings_result,
     my,
     onboarding,
+    patrol,
     privacy,
+    reception,
+    reception_outcomes,
+    reception_rep,
     report,
     staff_actions,
+    supervision,
 )
 from handlers import settings as settings_menu
 from storage.db import Database
@@ -106,14 +119,33 @@ def build_application(
     app: MinhuApp = builder.build()
     app.bot_data[SERVICES_KEY] = services
     services.timers = TimerRunner(services)
+    services.timers.sources.append(AssignmentTimers(services))
 
     # Conversations track button presses per chat, not per message; that is intended.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         # Group 0, order matters: conversations first, then single commands and buttons,
         # then the answers of last resort for whatever nobody took.
-        conversations = (onboarding, report, settings_menu, broadcast, staff_actions, feedback)
-        features = (my, privacy, admin, broadcast_list, inbox, help)
+        conversations = (
+            onboarding,
+            report,
+            settings_menu,
+            broadcast,
+            staff_actions,
+            feedback,
+            meetings_admin,
+            meetings_manage,
+            meetings_result,
+            meetings,
+            assign_admin,
+            assignments,
+            supervision,
+            reception,
+            reception_rep,
+            reception_outcomes,
+            patrol,
+        )
+        features = (my, privacy, admin, broadcast_list, inbox, assignment_lists, help)
         for module in (*conversations, *features):
             app.add_handlers(module.handlers(), group=0)
     app.add_handlers(help.last_resort(), group=0)

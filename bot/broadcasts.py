@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ExtBot
 
+from bot import jobs
 from bot.clock import from_iso
 from bot.render import DEFAULT_LANGUAGE
 from bot.services import MinhuContext, Services
@@ -111,7 +112,7 @@ class BroadcastProgress:
         """Refresh every few seconds (a late run runs late, overlapping runs never)."""
         assert application.job_queue is not None
         application.job_queue.run_repeating(
-            self._job,
+            jobs.guarded(self._job, PROGRESS_JOB),
             interval=PROGRESS_SECONDS,
             first=PROGRESS_SECONDS,
             name=PROGRESS_JOB,

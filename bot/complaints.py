@@ -288,6 +288,7 @@ async def announce_to_staff(
     reporter = await people.get(db, c.reporter_id) if c.reporter_id else None
     context = {
         "number": c.number,
+        "kind": c.kind,
         "hazard": category.is_hazard,
         "category": category.name,
         "category_en": category.name_en,
@@ -322,10 +323,17 @@ async def open_new(
     complaint_id: int,
     category: Category,
     now: datetime,
+    *,
+    resolve_due: datetime | None = None,
 ) -> tuple[datetime, datetime]:
-    """After intake (same transaction): deadlines, timers and the staff notices."""
+    """After intake (same transaction): deadlines, timers and the staff notices.
+
+    `resolve_due` replaces the category's deadline (a representative's rectification item
+    sets its own); the deadline to accept is never later than it."""
     ack_due = services.calendar.add_working_days(now, category.ack_days)
-    resolve_due = services.calendar.add_working_days(now, category.resolve_days)
+    if resolve_due is None:
+        resolve_due = services.calendar.add_working_days(now, category.resolve_days)
+    ack_due = min(ack_due, resolve_due)
     await lifecycle.set_due(conn, complaint_id, ack_due, resolve_due)
     cur = await conn.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,))
     row = await cur.fetchone()

@@ -191,6 +191,9 @@ class Delivery:
     ) -> None:
         lane: dict[str, Any] = {"rate_limit_args": item.lane} if bot.rate_limiter else {}
         markup = _markup(ctx.get("buttons"))
+        location = ctx.get("location")
+        if location:  # first: the text below says "see the pin above"
+            await bot.send_location(item.chat_id, location[0], location[1], **lane)
         photos = list(ctx.get("photos") or [])
         if len(photos) == 1 and len(text) <= CAPTION_LIMIT:
             await bot.send_photo(
@@ -208,9 +211,6 @@ class Delivery:
             )
         elif photos:
             await bot.send_photo(item.chat_id, photos[0], **lane)
-        location = ctx.get("location")
-        if location:
-            await bot.send_location(item.chat_id, location[0], location[1], **lane)
         # The plain request: the answer need not be parsed into a Message object.
         api_kwargs: dict[str, Any] = {
             "chat_id": item.chat_id,
@@ -237,7 +237,9 @@ class Delivery:
         """Send what is due now, in the background (right after a commit)."""
         self._again = True
         if application.job_queue is not None:
-            application.job_queue.run_once(self._job, 0, name=KICK_JOB, job_kwargs=jobs.JOB_KWARGS)
+            application.job_queue.run_once(
+                jobs.guarded(self._job, KICK_JOB), 0, name=KICK_JOB, job_kwargs=jobs.JOB_KWARGS
+            )
 
     def kick_soon(self) -> None:
         """`kick` on the application this engine was started on (no-op before start-up)."""

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiosqlite
+
 from bot import complaints as lifecycle_service
 from bot.services import Services
 from storage import complaints, geo, people
 from storage.complaints import NewComplaint
+from storage.models import Category
 
 
 class DraftError(ValueError):
@@ -67,12 +70,29 @@ async def submit(services: Services, reporter_id: int, draft: dict[str, Any]) ->
         kind="hazard" if category.is_hazard else "complaint",
     )
     now = services.clock.now()
-    local_year = now.astimezone(services.settings.tz).year
     async with db.transaction() as conn:
-        complaint_id, number = await complaints.insert(
-            conn, new, now, year=local_year, department_id=category.department_id
+        return await open_item(
+            conn, services, new, category, now, department_id=category.department_id
         )
-        ack_due, resolve_due = await lifecycle_service.open_new(
-            conn, services, complaint_id, category, now
-        )
+
+
+async def open_item(
+    conn: aiosqlite.Connection,
+    services: Services,
+    new: NewComplaint,
+    category: Category,
+    now: datetime,
+    *,
+    department_id: int | None,
+    resolve_due: datetime | None = None,
+) -> Submitted:
+    """Insert a complaint and start its lifecycle inside the caller's transaction (residents'
+    reports, representatives' suggestions and rectification items, hazards found on patrol)."""
+    local_year = now.astimezone(services.settings.tz).year
+    complaint_id, number = await complaints.insert(
+        conn, new, now, year=local_year, department_id=department_id
+    )
+    ack_due, resolve_due = await lifecycle_service.open_new(
+        conn, services, complaint_id, category, now, resolve_due=resolve_due
+    )
     return Submitted(complaint_id, number, ack_due, resolve_due)

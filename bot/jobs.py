@@ -1,25 +1,41 @@
-"""JobQueue helpers shared by the delivery engine and the timers: jobs are derived from rows,
-named deterministically, and a misfired job runs late instead of being dropped (APScheduler's
-default drops a job that starts more than a second late)."""
+"""JobQueue helpers shared by the delivery engine, the timers and the progress messages: jobs
+are derived from rows, named deterministically, and a misfired job runs late instead of being
+dropped (APScheduler's default drops a job that starts more than a second late)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
 from telegram.ext import Application
 
+log = logging.getLogger(__name__)
 JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 Callback = Callable[[Any], Coroutine[Any, Any, None]]
+
+
+def guarded(callback: Callback, name: str) -> Callback:
+    """A job a shutdown may cancel mid-run: its work is rows, resumed at the next start, so
+    the cancellation is logged as such instead of as a crash."""
+
+    async def run(context: Any) -> None:
+        try:
+            await callback(context)
+        except asyncio.CancelledError:
+            log.info("%s stopped by the shutdown; it resumes from the rows at the next start", name)
+
+    return run
 
 
 def start_sweep(app: AnyApp, callback: Callback, name: str, every: float) -> None:
     """Run `callback` now and every `every` seconds, never two at once."""
     assert app.job_queue is not None
     app.job_queue.run_repeating(
-        callback,
+        guarded(callback, name),
         interval=every,
         first=0,
         name=name,
@@ -36,4 +52,4 @@ def schedule_wake(
     for job in app.job_queue.get_jobs_by_name(name):
         job.schedule_removal()
     if due is not None and due > now:
-        app.job_queue.run_once(callback, due, name=name, job_kwargs=JOB_KWARGS)
+        app.job_queue.run_once(guarded(callback, name), due, name=name, job_kwargs=JOB_KWARGS)

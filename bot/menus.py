@@ -20,12 +20,36 @@ from storage import people
 
 log = logging.getLogger(__name__)
 
-RESIDENT_COMMANDS = ("report", "my", "settings", "help", "mydata", "deleteme", "cancel")
+RESIDENT_COMMANDS = (
+    "report",
+    "my",
+    "meetings",
+    "reception",
+    "settings",
+    "help",
+    "mydata",
+    "deleteme",
+    "cancel",
+)
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
-    "admin": ("inbox", "complaint", "stats", "grant", "revoke", "broadcast", "broadcasts"),
-    "grid_worker": ("inbox",),
-    "department": ("inbox",),
-    "representative": (),
+    "admin": (
+        "inbox",
+        "complaint",
+        "stats",
+        "grant",
+        "revoke",
+        "broadcast",
+        "broadcasts",
+        "newmeeting",
+        "meeting",
+        "checkin",
+        "meetingresult",
+        "assign",
+        "assignments",
+    ),
+    "grid_worker": ("inbox", "patrol", "tasks"),
+    "department": ("inbox", "tasks"),
+    "representative": ("tasks", "suggest"),
 }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
+from typing import Protocol
 
 from telegram.ext import ContextTypes
 
@@ -22,6 +24,14 @@ SWEEP_JOB = "TIMERS sweep"
 WAKE_JOB = "TIMERS due"
 
 
+class TimerSource(Protocol):
+    """More rows that fall due, run by the same jobs (e.g. assignment timers)."""
+
+    async def run_due(self) -> int: ...
+
+    async def next_due(self) -> datetime | None: ...
+
+
 class TimerRunner:
     """Does what the due timers say, each once."""
 
@@ -29,6 +39,7 @@ class TimerRunner:
         self.services = services
         self.app: AnyApp | None = None
         self._lock = asyncio.Lock()
+        self.sources: list[TimerSource] = []
 
     async def run_pass(self) -> int:
         """Handle every due timer; returns how many were handled."""
@@ -38,6 +49,8 @@ class TimerRunner:
                 for timer in due:
                     await self._run(timer)
                     done += 1
+            for source in self.sources:
+                done += await source.run_due()
         await self._schedule_wake()
         if done:
             self.services.delivery.kick_soon()
@@ -114,5 +127,7 @@ class TimerRunner:
 
     async def _schedule_wake(self) -> None:
         if self.app is not None:
-            due = await timers.next_due(self.services.db)
+            dues = [await timers.next_due(self.services.db)]
+            dues += [await source.next_due() for source in self.sources]
+            due = min((d for d in dues if d is not None), default=None)
             jobs.schedule_wake(self.app, self._job, WAKE_JOB, due, self.services.clock.now())

@@ -62,6 +62,19 @@ CATEGORIES = [
 ]
 
 
+# The people's congress liaison sites of the seed article, "1个人大代表联络站+5个人大代表联络点"
+# (names and addresses invented for the demo town): code, name, address, zone code (None: the
+# whole town), station or point.
+STATIONS = [
+    ("RD-TOWN", "埭溪镇人大代表联络站", "埭溪镇人民政府一楼", None, "station"),
+    ("RD-SQ", "上强片区人大代表联络点", "上强社区党群服务中心", "SQ", "point"),
+    ("RD-DH", "东红村人大代表联络点", "东红村文化礼堂", "SQ", "point"),
+    ("RD-YS", "阳山片区人大代表联络点", "阳山社区党群服务中心", "YS", "point"),
+    ("RD-MF", "梅峰片区人大代表联络点", "梅峰村便民服务中心", "MF", "point"),
+    ("RD-LHT", "老虎潭片区人大代表联络点", "老虎潭村便民服务中心", "LHT", "point"),
+]
+
+
 async def ensure_reference_data(conn: aiosqlite.Connection) -> None:
     """Departments and categories (idempotent; a real town needs these too)."""
     await conn.executemany(
@@ -104,6 +117,12 @@ async def seed_demo(db: Database) -> dict[str, int]:
                            ON CONFLICT(code) DO NOTHING""",
                         (c_code, f"{c_code}-{n:02d}", g_name),
                     )
+        await conn.executemany(
+            """INSERT INTO liaison_stations (code, name, address, zone_id, kind, is_demo)
+               VALUES (?, ?, ?, (SELECT id FROM zones WHERE code = ?), ?, 1)
+               ON CONFLICT(code) DO NOTHING""",
+            STATIONS,
+        )
     counts = {}
     for table in ("zones", "communities", "grids", "departments", "categories"):
         counts[table] = int(await db.fetchval(f"SELECT COUNT(*) FROM {table}"))

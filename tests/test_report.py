@@ -57,7 +57,7 @@ async def test_a_resident_reports_with_two_photos_and_a_location(
     since = len(bot.fake.calls)
     assert await bot.services.delivery.run_pass(bot.app.bot) == 1  # type: ignore[union-attr]
     to_worker = bot.fake.sent_to(WORKER.id, since)
-    assert [c.method for c in to_worker] == ["sendMediaGroup", "sendLocation", "sendMessage"]
+    assert [c.method for c in to_worker] == ["sendLocation", "sendMediaGroup", "sendMessage"]
     notice = texts(to_worker)
     assert "MH-2026-000001" in notice and "垃圾桶" in notice and "王阿姨" in notice
     assert (await outbox.counts(db)) == {"sent": 1}
@@ -177,3 +177,23 @@ async def test_only_the_latest_photo_prompt_keeps_its_buttons(bot: Harness, resi
     await bot.send_photo(resident, "p1")
     assert "reply_markup" not in bot.fake.messages[(resident.id, first_prompt)]
     assert set(bot.buttons(resident.id)) == {"✅ 照片发完了", "✖ 取消"}
+
+
+async def test_one_photo_comes_as_a_captioned_photo_after_the_pin(
+    bot: Harness, resident: User
+) -> None:
+    await _grant_worker(bot, WORKER)
+    await register(bot, resident)
+    await bot.send(resident, "/report")
+    await bot.button(resident, "环境卫生")
+    await bot.send(resident, "小区东门垃圾桶满了三天没人清理，气味很大")
+    await bot.send_photo(resident, "only-photo")
+    await bot.button(resident, "照片发完了")
+    await bot.send_location(resident, 30.7012, 119.9523)
+    await bot.button(resident, "实名")
+    await bot.button(resident, "确认提交")
+    since = len(bot.fake.calls)
+    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
+    to_worker = bot.fake.sent_to(WORKER.id, since)
+    assert [c.method for c in to_worker] == ["sendLocation", "sendPhoto"]
+    assert "见上方位置" in str(to_worker[1].params["caption"])

@@ -1,0 +1,135 @@
+"""Representatives' suggestions (意见建议) and rectification items (督促整改): filed from a
+supervision visit — announced, or unannounced (暗访) — or from a reception day, routed to a
+department with a deadline, then handled through the same complaint lifecycle as any report
+(`bot.intake.open_item`, `bot.complaints`): nothing here is a second lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot import intake
+from bot.assignment_rules import check_deadline
+from bot.clock import from_iso
+from bot.lifecycle import NotAllowed
+from bot.roles import has_role
+from bot.services import Services
+from storage import geo, people, supervision
+from storage.complaints import NewComplaint
+from storage.models import Category
+
+KINDS = ("suggestion", "rectification")
+MIN_TEXT, MAX_TEXT = 5, 2000
+MAX_PHOTOS = 5
+
+
+@dataclass(frozen=True)
+class Item:
+    """What a representative confirmed."""
+
+    kind: str
+    source: str
+    category_id: int
+    department_id: int
+    grid_id: int
+    description: str
+    photos: tuple[tuple[str, str], ...] = ()
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    resolve_due: datetime | None = None  # None: the category's working-day deadline
+    booking_id: int | None = None
+
+
+def from_draft(draft: dict[str, Any]) -> Item:
+    """The item a /suggest conversation collected (KeyError when a step is missing)."""
+    loc = draft.get("location")
+    return Item(
+        kind=str(draft["kind"]),
+        source=str(draft["source"]),
+        category_id=int(draft["category_id"]),
+        department_id=int(draft["department_id"]),
+        grid_id=int(draft["grid_id"]),
+        description=str(draft["description"]),
+        photos=tuple((p[0], p[1]) for p in draft["photos"]),
+        address=draft.get("address"),
+        latitude=loc[0] if loc else None,
+        longitude=loc[1] if loc else None,
+        resolve_due=from_iso(draft["due_at"]) if draft.get("due_at") else None,
+    )
+
+
+async def check(services: Services, representative_id: int, item: Item) -> Category:
+    """The item's category if a representative may file it as it is; else NotAllowed."""
+    db = services.db
+    if not await has_role(services, representative_id, "representative"):
+        raise NotAllowed("not_allowed")
+    if await people.get(db, representative_id) is None:
+        raise NotAllowed("need_start")
+    if item.kind not in KINDS or item.source not in supervision.SOURCES:
+        raise NotAllowed("bad_input")
+    if not MIN_TEXT <= len(item.description.strip()) <= MAX_TEXT or len(item.photos) > MAX_PHOTOS:
+        raise NotAllowed("bad_input")
+    category = await geo.category(db, item.category_id)
+    departments = {d.id for d in await geo.departments(db)}
+    if category is None or item.department_id not in departments:
+        raise NotAllowed("bad_target")
+    if await geo.grid(db, item.grid_id) is None:
+        raise NotAllowed("bad_target")
+    if item.resolve_due is not None:
+        check_deadline(item.resolve_due, services.clock.now())
+    return category
+
+
+async def file_in(
+    conn: aiosqlite.Connection,
+    services: Services,
+    representative_id: int,
+    item: Item,
+    category: Category,
+    now: datetime,
+) -> intake.Submitted:
+    """File a checked item inside the caller's transaction; the department is told."""
+    new = NewComplaint(
+        reporter_id=representative_id,
+        category_id=category.id,
+        grid_id=item.grid_id,
+        description=item.description.strip(),
+        anonymous=False,
+        photos=item.photos,
+        address=item.address,
+        latitude=item.latitude,
+        longitude=item.longitude,
+        kind=item.kind,
+    )
+    submitted = await intake.open_item(
+        conn,
+        services,
+        new,
+        category,
+        now,
+        department_id=item.department_id,
+        resolve_due=item.resolve_due,
+    )
+    await supervision.add(
+        conn,
+        submitted.complaint_id,
+        representative_id=representative_id,
+        source=item.source,
+        now=now,
+        booking_id=item.booking_id,
+    )
+    return submitted
+
+
+async def file(services: Services, representative_id: int, item: Item) -> intake.Submitted:
+    """Check and file a suggestion or rectification item; the number comes after the commit."""
+    category = await check(services, representative_id, item)
+    now = services.clock.now()
+    async with services.db.transaction() as conn:
+        submitted = await file_in(conn, services, representative_id, item, category, now)
+    services.delivery.kick_soon()
+    return submitted

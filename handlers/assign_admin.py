@@ -1,0 +1,343 @@
+"""/assign (admins): what — a complaint number MH-… or free text → to whom — a representative,
+a department, or a grid worker (zone first), chosen with buttons → by when — a date, typed or
+from a button, never in the past → confirm. The assignment is written only on confirm, by
+`bot.assignments.assign`, which checks the admin and the assignee again."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import assignments as service
+from bot.assignment_rules import TARGETS, check_deadline, deadline_of, parse_day
+from bot.clock import from_iso
+from bot.lifecycle import NotAllowed
+from bot.roles import has_role
+from bot.services import MinhuContext
+from handlers.common import Row, answer, hint, keyboard, language_of, parse_int, say, t
+from handlers.staff_flow import retire
+from storage import complaints, geo
+
+PREFIX = "aa"
+DRAFT = "assign_draft"  # user_data: subject, complaint, target, deadline
+SUBJECT = (5, 500)
+QUICK_DAYS = (3, 7, 15)
+NUMBER = re.compile(r"^MH-\d{4}-\d{6}$")
+
+
+class State(IntEnum):
+    SUBJECT = 80
+    KIND = 81
+    ZONE = 82
+    WHO = 83
+    DEADLINE = 84
+    CONFIRM = 85
+
+
+def _draft(context: MinhuContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    found = context.user_data.get(DRAFT)
+    if not isinstance(found, dict):
+        found = context.user_data[DRAFT] = {}
+    return found
+
+
+def _cancel_row(context: MinhuContext, lang: str) -> Row:
+    return [(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")]
+
+
+def _last(update: Update) -> str:
+    assert update.callback_query is not None
+    return (update.callback_query.data or "").rsplit(":", 1)[-1]
+
+
+async def start(update: Update, context: MinhuContext) -> int:
+    """/assign: admins only; what is to be done?"""
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    if not await has_role(context.services, user.id, "admin"):
+        await say(update, context, "common.not_allowed")
+        return ConversationHandler.END
+    context.user_data[DRAFT] = {}
+    lang = await language_of(update, context)
+    sent = await say(
+        update,
+        context,
+        "assignments.ask_subject",
+        markup=keyboard([_cancel_row(context, lang)]),
+        min=SUBJECT[0],
+        max=SUBJECT[1],
+    )
+    context.user_data[DRAFT]["prompt"] = sent.message_id if sent else None
+    return State.SUBJECT
+
+
+async def subject(update: Update, context: MinhuContext) -> int:
+    """A complaint number, or the task in words."""
+    assert update.message is not None
+    text = (update.message.text or "").strip()
+    draft = _draft(context)
+    if NUMBER.match(text.upper()):
+        found = await complaints.by_number(context.services.db, text.upper())
+        if found is None:
+            await say(update, context, "assignments.no_such_complaint", number=text.upper())
+            return State.SUBJECT
+        draft |= {"complaint_id": found.id, "number": found.number}
+        draft["text"] = found.description[: SUBJECT[1]]
+    elif SUBJECT[0] <= len(text) <= SUBJECT[1]:
+        draft |= {"complaint_id": None, "number": None, "text": text}
+    else:
+        await say(
+            update,
+            context,
+            "assignments.bad_subject",
+            length=len(text),
+            min=SUBJECT[0],
+            max=SUBJECT[1],
+        )
+        return State.SUBJECT
+    await retire(update, context, draft.get("prompt"))  # its cancel button
+    return await _ask_kind(update, context, edit=False)
+
+
+async def _ask_kind(update: Update, context: MinhuContext, *, edit: bool) -> int:
+    lang = await language_of(update, context)
+    rows: list[Row] = [
+        [(t(context, lang, f"assignments.btn_kind_{k}"), f"{PREFIX}:k:{k}")] for k in TARGETS
+    ]
+    rows.append(_cancel_row(context, lang))
+    draft = _draft(context)
+    await say(
+        update,
+        context,
+        "assignments.ask_kind",
+        edit=edit,
+        markup=keyboard(rows),
+        text=draft["text"],
+        complaint=draft["number"],
+    )
+    return State.KIND
+
+
+async def kind(update: Update, context: MinhuContext) -> int:
+    """A representative, a department, or a grid worker (then first the zone)."""
+    chosen = _last(update)
+    if chosen not in TARGETS:
+        await answer(update, context, "common.invalid_button")
+        return State.KIND
+    await answer(update, context)
+    _draft(context)["kind"] = chosen
+    if chosen == "grid_worker":
+        lang = await language_of(update, context)
+        zones = await geo.zones(context.services.db)
+        rows: list[Row] = [[(z.name, f"{PREFIX}:z:{z.id}")] for z in zones]
+        rows.append(_cancel_row(context, lang))
+        await say(update, context, "assignments.ask_zone", edit=True, markup=keyboard(rows))
+        return State.ZONE
+    return await _ask_who(update, context, None)
+
+
+async def zone(update: Update, context: MinhuContext) -> int:
+    """The zone whose grid workers are offered."""
+    zone_id = parse_int(_last(update))
+    if zone_id is None or await geo.zone(context.services.db, zone_id) is None:
+        await answer(update, context, "common.invalid_button")
+        return State.ZONE
+    await answer(update, context)
+    return await _ask_who(update, context, zone_id)
+
+
+async def _ask_who(update: Update, context: MinhuContext, zone_id: int | None) -> int:
+    draft = _draft(context)
+    offered = await service.choices(context.services, draft["kind"], zone_id)
+    if not offered:
+        await say(update, context, "assignments.nobody", edit=True, kind=draft["kind"])
+        return await _ask_kind(update, context, edit=False)
+    draft["offered"] = {str(i): name for i, name in offered}
+    lang = await language_of(update, context)
+    buttons = [(name, f"{PREFIX}:p:{i}") for i, name in offered]
+    rows: list[Row] = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(_cancel_row(context, lang))
+    await say(
+        update, context, "assignments.ask_who", edit=True, markup=keyboard(rows), kind=draft["kind"]
+    )
+    return State.WHO
+
+
+async def who(update: Update, context: MinhuContext) -> int:
+    """Someone (or a department) from the offered buttons."""
+    draft = _draft(context)
+    chosen = _last(update)
+    offered = draft.get("offered") or {}
+    if chosen not in offered:
+        await answer(update, context, "common.invalid_button")
+        return State.WHO
+    await answer(update, context)
+    draft |= {"target_id": int(chosen), "target": offered[chosen]}
+    lang = await language_of(update, context)
+    today = context.services.clock.now().astimezone(context.services.settings.tz).date()
+    quick = [
+        (t(context, lang, "assignments.btn_in_days", days=n), f"{PREFIX}:d:{n}") for n in QUICK_DAYS
+    ]
+    message = update.callback_query.message if update.callback_query else None
+    draft["prompt"] = message.message_id if message else None
+    await say(
+        update,
+        context,
+        "assignments.ask_deadline",
+        edit=True,
+        markup=keyboard([quick, _cancel_row(context, lang)]),
+        assignee=draft["target"],
+        example=(today + timedelta(days=7)).isoformat(),
+    )
+    return State.DEADLINE
+
+
+async def deadline_typed(update: Update, context: MinhuContext) -> int:
+    """A typed date: 18:00 that day."""
+    assert update.message is not None
+    services = context.services
+    today = services.clock.now().astimezone(services.settings.tz).date()
+    day = parse_day(update.message.text or "", today)
+    if day is None:
+        await say(update, context, "assignments.bad_date")
+        return State.DEADLINE
+    return await _deadline(update, context, deadline_of(day, services.settings.tz))
+
+
+async def deadline_pressed(update: Update, context: MinhuContext) -> int:
+    """In 3, 7 or 15 days."""
+    days = parse_int(_last(update))
+    if days not in QUICK_DAYS:
+        await answer(update, context, "common.invalid_button")
+        return State.DEADLINE
+    await answer(update, context)
+    services = context.services
+    today = services.clock.now().astimezone(services.settings.tz).date()
+    assert days is not None
+    return await _deadline(
+        update, context, deadline_of(today + timedelta(days=days), services.settings.tz)
+    )
+
+
+async def _deadline(update: Update, context: MinhuContext, due_at: datetime) -> int:
+    try:
+        check_deadline(due_at, context.services.clock.now())
+    except NotAllowed as refused:
+        await say(update, context, "assignments.refused", reason=refused.reason)
+        return State.DEADLINE
+    draft = _draft(context)
+    draft["due_at"] = due_at.isoformat()
+    await retire(update, context, draft.get("prompt"))  # the quick-date buttons
+    lang = await language_of(update, context)
+    rows = [
+        [(t(context, lang, "assignments.btn_confirm"), f"{PREFIX}:ok")],
+        _cancel_row(context, lang),
+    ]
+    await say(
+        update,
+        context,
+        "assignments.summary",
+        edit=update.callback_query is not None,
+        markup=keyboard(rows),
+        text=draft["text"],
+        complaint=draft["number"],
+        assignee=draft["target"],
+        due_at=due_at,
+    )
+    return State.CONFIRM
+
+
+async def confirm(update: Update, context: MinhuContext) -> int:
+    """Write the assignment; the assignee is told through the outbox."""
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    draft = _draft(context)
+    context.user_data.pop(DRAFT, None)
+    try:
+        if "due_at" not in draft:
+            raise NotAllowed("expired")
+        number = await service.assign(
+            context.services,
+            user.id,
+            text=draft["text"],
+            complaint_id=draft["complaint_id"],
+            target_kind=draft["kind"],
+            target_id=int(draft["target_id"]),
+            due_at=from_iso(draft["due_at"]),
+        )
+    except NotAllowed as refused:
+        await answer(update, context)
+        await say(update, context, "assignments.refused", edit=True, reason=refused.reason)
+        return ConversationHandler.END
+    await answer(update, context)
+    await say(
+        update,
+        context,
+        "assignments.assigned",
+        edit=True,
+        number=number,
+        assignee=draft["target"],
+        due_at=draft["due_at"],
+    )
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: MinhuContext) -> int:
+    """/cancel or the cancel button: nothing is assigned."""
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT, None)
+    await answer(update, context)
+    await say(
+        update, context, "assignments.assign_cancelled", edit=update.callback_query is not None
+    )
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    """The /assign conversation (persistent: it survives a restart)."""
+    text = filters.TEXT & ~filters.COMMAND
+    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    buttons_only: BaseHandler = MessageHandler(other, hint("assignments.expect_button"))
+    return [
+        ConversationHandler(
+            entry_points=[CommandHandler("assign", start)],
+            states={
+                State.SUBJECT: [
+                    MessageHandler(text, subject),
+                    MessageHandler(other, hint("assignments.expect_text")),
+                ],
+                State.KIND: [CallbackQueryHandler(kind, pattern=f"^{PREFIX}:k:"), buttons_only],
+                State.ZONE: [CallbackQueryHandler(zone, pattern=f"^{PREFIX}:z:"), buttons_only],
+                State.WHO: [CallbackQueryHandler(who, pattern=f"^{PREFIX}:p:"), buttons_only],
+                State.DEADLINE: [
+                    CallbackQueryHandler(deadline_pressed, pattern=f"^{PREFIX}:d:"),
+                    MessageHandler(text, deadline_typed),
+                    MessageHandler(other, hint("assignments.expect_date")),
+                ],
+                State.CONFIRM: [
+                    CallbackQueryHandler(confirm, pattern=f"^{PREFIX}:ok$"),
+                    buttons_only,
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel),
+                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:cancel$"),
+            ],
+            name="assign",
+            persistent=True,
+            allow_reentry=True,
+        )
+    ]

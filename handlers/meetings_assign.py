@@ -1,0 +1,145 @@
+"""The last part of /meetingresult: each decision of a recorded meeting can become an
+assignment (交办) to a representative, a department or a grid worker of the zone, with a
+deadline. `bot.meeting_results.assign` checks the role, the target and the deadline again."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot import meeting_results as results
+from bot.meeting_rules import Invalid, parse_deadline
+from bot.meetings import Refused
+from bot.services import MinhuContext
+from handlers.common import answer, keyboard, language_of, parse_int, say, t
+from handlers.meeting_result_flow import (
+    PREFIX,
+    RESULT,
+    State,
+    Task,
+    last_value,
+    row,
+    step,
+    task_of,
+)
+from storage import assignments, geo
+from storage import meetings as store
+
+
+async def assign_list(update: Update, context: MinhuContext, *, edit: bool = False) -> int:
+    """The recorded meeting's decisions, a button each to hand one on, and "done"."""
+    task = task_of(context)
+    assert task is not None
+    db = context.services.db
+    lang = await language_of(update, context)
+    items = []
+    rows = []
+    for d in await store.decisions(db, int(task["id"])):
+        given = await assignments.of_decision(db, d.id)
+        items.append({"position": d.position, "text": d.text, "assigned": len(given)})
+        label = t(context, lang, "meetings.btn_assign", position=d.position)
+        rows.append([(label, f"{PREFIX}:d:{d.id}")])
+    rows.append(row(context, lang, "meetings.btn_assign_done", "fin"))
+    await say(
+        update, context, "meetings.assign_list", edit=edit, markup=keyboard(rows), items=items
+    )
+    return State.ASSIGN_LIST
+
+
+@step
+async def pick_decision(update: Update, context: MinhuContext, task: Task) -> int:
+    """A decision to assign: to whom?"""
+    decision_id = parse_int(last_value(update))
+    found = await store.decision(context.services.db, decision_id) if decision_id else None
+    if found is None or found.meeting_id != task["id"]:
+        await answer(update, context, "common.invalid_button")
+        return State.ASSIGN_LIST
+    await answer(update, context)
+    task["decision_id"] = found.id
+    lang = await language_of(update, context)
+    rows = [row(context, lang, f"meetings.btn_kind_{k}", f"k:{k}") for k in results.ASSIGNEE_KINDS]
+    rows.append(row(context, lang, "common.btn_back", "list"))
+    await say(
+        update, context, "meetings.ask_kind", edit=True, markup=keyboard(rows), text=found.text
+    )
+    return State.ASSIGN_KIND
+
+
+@step
+async def pick_kind(update: Update, context: MinhuContext, task: Task) -> int:
+    """Representatives, departments, or the zone's grid workers."""
+    kind = last_value(update)
+    m = await store.get(context.services.db, int(task["id"]))
+    if kind not in results.ASSIGNEE_KINDS or m is None:
+        await answer(update, context, "common.invalid_button")
+        return State.ASSIGN_KIND
+    db = context.services.db
+    if kind == "department":
+        choices = [(d.id, d.name) for d in await geo.departments(db)]
+    else:
+        choices = await store.staff_choices(db, kind, m.zone_id)
+    if not choices:
+        await answer(update, context, "meetings.nobody", kind=kind)
+        return State.ASSIGN_KIND
+    await answer(update, context)
+    task["kind"] = kind
+    lang = await language_of(update, context)
+    rows = [[(name, f"{PREFIX}:t:{target}")] for target, name in choices]
+    rows.append(row(context, lang, "common.btn_back", "list"))
+    await say(update, context, "meetings.ask_target", edit=True, markup=keyboard(rows), kind=kind)
+    return State.ASSIGN_TARGET
+
+
+@step
+async def pick_target(update: Update, context: MinhuContext, task: Task) -> int:
+    """Who: then the deadline."""
+    target = parse_int(last_value(update))
+    if target is None:
+        await answer(update, context, "common.invalid_button")
+        return State.ASSIGN_TARGET
+    await answer(update, context)
+    task["target"] = target
+    await say(update, context, "meetings.ask_due", edit=True)
+    return State.ASSIGN_DUE
+
+
+@step
+async def due(update: Update, context: MinhuContext, task: Task) -> int | None:
+    """The deadline: the assignment is made and the assignee told."""
+    user = update.effective_user
+    assert user is not None and update.message is not None
+    services = context.services
+    try:
+        when = parse_deadline(update.message.text or "", services.settings.tz, services.clock.now())
+        number = await results.assign(
+            services,
+            int(task["decision_id"]),
+            user.id,
+            kind=str(task["kind"]),
+            target_id=int(task["target"]),
+            due_at=when,
+        )
+    except Invalid as bad:
+        await say(update, context, "meetings.invalid", reason=bad.reason, **bad.values)
+        return None
+    except Refused as refused:
+        await say(update, context, "meetings.refused", reason=refused.reason, **refused.values)
+        return await assign_list(update, context)
+    await say(update, context, "meetings.assigned_done", number=number, due_at=when)
+    return await assign_list(update, context)
+
+
+@step
+async def back_to_list(update: Update, context: MinhuContext, task: Task) -> int:
+    """Back to the decisions."""
+    await answer(update, context)
+    return await assign_list(update, context, edit=True)
+
+
+async def finish(update: Update, context: MinhuContext) -> int:
+    """No more assignments."""
+    if context.user_data is not None:
+        context.user_data.pop(RESULT, None)
+    await answer(update, context)
+    await say(update, context, "meetings.assign_finished", edit=True)
+    return ConversationHandler.END

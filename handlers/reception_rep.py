@@ -1,0 +1,247 @@
+"""A representative publishes a reception day (接待日): station → time → number of slots →
+confirm. `bot.reception.publish` checks the role again and writes the session with the
+representative's reminders; `handlers.reception_outcomes` is what comes after."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import IntEnum
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import reception as service
+from bot.clock import from_iso
+from bot.lifecycle import NotAllowed
+from bot.roles import has_role
+from bot.services import MinhuContext
+from handlers.common import Row, answer, hint, keyboard, language_of, parse_int, say, t
+from storage import reception as store
+
+PREFIX = "rv"
+DRAFT = "reception_draft"  # user_data: station, starts_at, slots
+QUICK_SLOTS = (3, 5, 10)
+
+
+class State(IntEnum):
+    STATION = 120
+    WHEN = 121
+    SLOTS = 122
+    CONFIRM = 123
+
+
+def _draft(context: MinhuContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    found = context.user_data.get(DRAFT)
+    if not isinstance(found, dict):
+        found = context.user_data[DRAFT] = {}
+    return found
+
+
+def ids(update: Update) -> list[int | None]:
+    """The numbers after rv:<verb>: in the pressed button's data (None where forged)."""
+    assert update.callback_query is not None
+    return [parse_int(p) for p in (update.callback_query.data or "").split(":")[2:]]
+
+
+def _cancel_row(context: MinhuContext, lang: str) -> Row:
+    return [(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")]
+
+
+async def representative(update: Update, context: MinhuContext) -> bool:
+    """Representatives only; a polite refusal for everyone else."""
+    user = update.effective_user
+    if user is not None and await has_role(context.services, user.id, "representative"):
+        return True
+    await answer(update, context, "common.not_allowed")
+    if update.callback_query is None:
+        await say(update, context, "common.not_allowed")
+    return False
+
+
+async def start_publish(update: Update, context: MinhuContext) -> int | None:
+    """发布接待日: at which station or point?"""
+    if not await representative(update, context):
+        return None
+    await answer(update, context)
+    assert context.user_data is not None
+    context.user_data[DRAFT] = {}
+    lang = await language_of(update, context)
+    stations = await store.stations(context.services.db)
+    rows: list[Row] = [[(s.name, f"{PREFIX}:s:{s.id}")] for s in stations]
+    rows.append(_cancel_row(context, lang))
+    await say(update, context, "reception.ask_station", markup=keyboard(rows))
+    return State.STATION
+
+
+async def station(update: Update, context: MinhuContext) -> int:
+    """The station; then the time."""
+    (station_id,) = ids(update)[:1] or [None]
+    found = await store.station(context.services.db, station_id) if station_id else None
+    if found is None:
+        await answer(update, context, "common.invalid_button")
+        return State.STATION
+    await answer(update, context)
+    _draft(context).update({"station_id": found.id, "station": found.name})
+    services = context.services
+    example = services.clock.now().astimezone(services.settings.tz) + timedelta(days=7)
+    await say(
+        update,
+        context,
+        "reception.ask_when",
+        edit=True,
+        station=found.name,
+        example=example.strftime("%Y-%m-%d") + " 09:00",
+    )
+    return State.WHEN
+
+
+async def when(update: Update, context: MinhuContext) -> int:
+    """The date and time; then the number of slots."""
+    assert update.message is not None
+    services = context.services
+    starts_at = service.parse_when(
+        update.message.text or "", services.clock.now(), services.settings.tz
+    )
+    if starts_at is None:
+        await say(update, context, "reception.bad_when")
+        return State.WHEN
+    now = services.clock.now()
+    if starts_at <= now or starts_at > now + service.MAX_AHEAD:
+        await say(
+            update, context, "reception.refused", reason="past" if starts_at <= now else "too_far"
+        )
+        return State.WHEN
+    _draft(context)["starts_at"] = starts_at.isoformat()
+    lang = await language_of(update, context)
+    rows = [[(str(n), f"{PREFIX}:n:{n}") for n in QUICK_SLOTS], _cancel_row(context, lang)]
+    low, high = service.SLOTS
+    await say(update, context, "reception.ask_slots", markup=keyboard(rows), min=low, max=high)
+    return State.SLOTS
+
+
+async def slots_typed(update: Update, context: MinhuContext) -> int:
+    """A typed number of slots."""
+    assert update.message is not None
+    return await _slots(update, context, parse_int((update.message.text or "").strip()))
+
+
+async def slots_pressed(update: Update, context: MinhuContext) -> int:
+    """3, 5 or 10 slots."""
+    await answer(update, context)
+    (n,) = ids(update)[:1] or [None]
+    return await _slots(update, context, n if n in QUICK_SLOTS else None)
+
+
+async def _slots(update: Update, context: MinhuContext, n: int | None) -> int:
+    low, high = service.SLOTS
+    if n is None or not low <= n <= high:
+        await say(update, context, "reception.bad_slots", min=low, max=high)
+        return State.SLOTS
+    draft = _draft(context)
+    draft["slots"] = n
+    lang = await language_of(update, context)
+    rows = [
+        [(t(context, lang, "reception.btn_confirm"), f"{PREFIX}:ok")],
+        _cancel_row(context, lang),
+    ]
+    await say(
+        update,
+        context,
+        "reception.summary",
+        edit=update.callback_query is not None,
+        markup=keyboard(rows),
+        station=draft["station"],
+        starts_at=from_iso(draft["starts_at"]),
+        slots=n,
+    )
+    return State.CONFIRM
+
+
+async def confirm(update: Update, context: MinhuContext) -> int:
+    """Publish: residents of the zone see it in /reception."""
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    draft = _draft(context)
+    context.user_data.pop(DRAFT, None)
+    await answer(update, context)
+    try:
+        if "slots" not in draft:
+            raise NotAllowed("expired")
+        found = await service.publish(
+            context.services,
+            user.id,
+            int(draft["station_id"]),
+            from_iso(draft["starts_at"]),
+            int(draft["slots"]),
+        )
+    except NotAllowed as refused:
+        await say(update, context, "reception.refused", edit=True, reason=refused.reason)
+        return ConversationHandler.END
+    await say(
+        update,
+        context,
+        "reception.published",
+        edit=True,
+        station=found.station_name,
+        starts_at=found.starts_at,
+        slots=found.slots,
+    )
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: MinhuContext) -> int:
+    """/cancel or the cancel button: nothing changes."""
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT, None)
+    await answer(update, context)
+    await say(update, context, "reception.cancelled", edit=update.callback_query is not None)
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    """Publishing a reception day (one persistent conversation)."""
+    text = filters.TEXT & ~filters.COMMAND
+    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    buttons_only: BaseHandler = MessageHandler(other, hint("reception.expect_button"))
+    return [
+        ConversationHandler(
+            entry_points=[
+                CallbackQueryHandler(start_publish, pattern=f"^{PREFIX}:new$"),
+            ],
+            states={
+                State.STATION: [
+                    CallbackQueryHandler(station, pattern=f"^{PREFIX}:s:"),
+                    buttons_only,
+                ],
+                State.WHEN: [
+                    MessageHandler(text, when),
+                    MessageHandler(other, hint("reception.expect_text")),
+                ],
+                State.SLOTS: [
+                    CallbackQueryHandler(slots_pressed, pattern=f"^{PREFIX}:n:"),
+                    MessageHandler(text, slots_typed),
+                    MessageHandler(other, hint("reception.expect_text")),
+                ],
+                State.CONFIRM: [
+                    CallbackQueryHandler(confirm, pattern=f"^{PREFIX}:ok$"),
+                    buttons_only,
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel),
+                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:cancel$"),
+            ],
+            name="reception_rep",
+            persistent=True,
+            allow_reentry=True,
+        ),
+    ]

@@ -1,0 +1,69 @@
+"""People and steps shared by the representatives' tests (assignments, supervision,
+reception days, patrols): staff are granted their role and open the bot once, like anyone."""
+
+from __future__ import annotations
+
+from storage import people
+from tests.conftest import ADMIN_ID
+from tests.support.harness import Harness, User, register
+
+ADMIN = User(ADMIN_ID, "镇办老陈")
+REP = User(400001, "周代表")
+OTHER_REP = User(400002, "吴代表")
+WORKER = User(200001, "张网格")
+OFFICER = User(300001, "消防小杨")  # 消防 (XF): safety hazards go there
+BUILDER = User(300002, "城建小王")  # 城建 (CJ)
+
+
+async def grant(
+    bot: Harness,
+    user: User,
+    role: str,
+    *,
+    grid: str | None = None,
+    department: str | None = None,
+    zone: str = "上强",
+) -> None:
+    """Grant a role and register the person (home grid in `zone`)."""
+    db = bot.services.db
+    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (grid,)) if grid else None
+    dept_id = (
+        await db.fetchval("SELECT id FROM departments WHERE code = ?", (department,))
+        if department
+        else None
+    )
+    await people.grant(
+        db,
+        user.id,
+        role,
+        bot.clock.now(),
+        grid_id=grid_id,
+        department_id=dept_id,
+        display_name=user.first_name,
+    )
+    if await people.get(db, user.id) is None:
+        await register(bot, user, zone=zone)
+
+
+async def deliver(bot: Harness) -> int:
+    """Send what the outbox holds now; the index of the first call it made."""
+    since = len(bot.fake.calls)
+    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
+    return since
+
+
+async def file_complaint(
+    bot: Harness,
+    user: User,
+    category: str = "环境卫生",
+    text: str = "小区东门垃圾桶满了三天没人清理，气味很大",
+) -> str:
+    """A resident files a complaint (no photo, a typed address); its number."""
+    await bot.send(user, "/report")
+    await bot.button(user, category)
+    await bot.send(user, text)
+    await bot.button(user, "不需要照片")
+    await bot.send(user, "上强社区3幢楼下")
+    await bot.button(user, "实名")
+    await bot.button(user, "确认提交")
+    return str(await bot.services.db.fetchval("SELECT number FROM complaints ORDER BY id DESC"))
