@@ -179,8 +179,31 @@ async def export(db: Database, user_id: int) -> dict[str, Any]:
         (user_id,),
     )
     grants = await roles(db, user_id)
+    supported = await db.fetchall(
+        """SELECT c.number, s.at FROM complaint_supporters s
+           JOIN complaints c ON c.id = s.complaint_id WHERE s.person_id = ? ORDER BY s.at""",
+        (user_id,),
+    )
+    bookings = await db.fetchall(
+        """SELECT m.title, m.starts_at, b.status, b.code, b.created_at FROM meeting_bookings b
+           JOIN meetings m ON m.id = b.meeting_id WHERE b.person_id = ? ORDER BY b.id""",
+        (user_id,),
+    )
+    topics = await db.fetchall(
+        "SELECT meeting_id, text, created_at FROM meeting_topics WHERE person_id = ? ORDER BY id",
+        (user_id,),
+    )
+    receptions = await db.fetchall(
+        "SELECT session_id, topic, created_at FROM reception_bookings WHERE person_id = ? "
+        "ORDER BY id",
+        (user_id,),
+    )
     return {
         "person": dict(person) if person else None,
         "roles": [g.role for g in grants],
         "complaints": [dict(r) for r in complaints],
+        "me_too": [dict(r) for r in supported],
+        "meeting_bookings": [dict(r) for r in bookings],
+        "meeting_topics": [dict(r) for r in topics],
+        "reception_bookings": [dict(r) for r in receptions],
     }

@@ -26,6 +26,29 @@ async def test_mydata_sends_everything_as_a_file(bot: Harness, resident: User) -
     exported = await people.export(bot.services.db, resident.id)
     assert exported["person"]["first_name"] == "王阿姨"
     assert [c["number"] for c in exported["complaints"]] == ["MH-2026-000001"]
+    async with bot.services.db.transaction() as conn:  # a meeting booking and a topic
+        await conn.execute(
+            "INSERT INTO meetings (id, title, place, starts_at, duration_minutes, capacity,"
+            " registration_until, created_by, created_at) VALUES (7, '停车议事会', '党群中心',"
+            " '2026-03-10T01:00:00+00:00', 60, 20, '2026-03-09T01:00:00+00:00', 1,"
+            " '2026-03-02T02:00:00+00:00')"
+        )
+        await conn.execute(
+            "INSERT INTO meeting_bookings (meeting_id, person_id, status, code, created_at)"
+            " VALUES (7, ?, 'booked', 'ABCD2345', '2026-03-02T02:00:00+00:00')",
+            (resident.id,),
+        )
+        await conn.execute(
+            "INSERT INTO meeting_topics (meeting_id, person_id, text, created_at)"
+            " VALUES (7, ?, '东门停车难', '2026-03-02T02:00:00+00:00')",
+            (resident.id,),
+        )
+    exported = await people.export(bot.services.db, resident.id)
+    assert [(b["title"], b["code"]) for b in exported["meeting_bookings"]] == [
+        ("停车议事会", "ABCD2345")
+    ]
+    assert [t["text"] for t in exported["meeting_topics"]] == ["东门停车难"]
+    assert exported["me_too"] == [] and exported["reception_bookings"] == []
     json.dumps(exported, ensure_ascii=False)  # what is sent is plain JSON
 
 
