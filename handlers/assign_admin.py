@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -26,7 +25,19 @@ from bot.clock import from_iso
 from bot.lifecycle import NotAllowed
 from bot.roles import has_role
 from bot.services import MinhuContext
-from handlers.common import Row, answer, hint, keyboard, language_of, parse_int, say, t
+from handlers.common import (
+    Row,
+    answer,
+    cancel_row,
+    hint,
+    keyboard,
+    language_of,
+    last_field,
+    parse_int,
+    say,
+    t,
+    user_draft,
+)
 from handlers.staff_flow import retire
 from storage import complaints, geo
 
@@ -46,23 +57,6 @@ class State(IntEnum):
     CONFIRM = 85
 
 
-def _draft(context: MinhuContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    found = context.user_data.get(DRAFT)
-    if not isinstance(found, dict):
-        found = context.user_data[DRAFT] = {}
-    return found
-
-
-def _cancel_row(context: MinhuContext, lang: str) -> Row:
-    return [(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")]
-
-
-def _last(update: Update) -> str:
-    assert update.callback_query is not None
-    return (update.callback_query.data or "").rsplit(":", 1)[-1]
-
-
 async def start(update: Update, context: MinhuContext) -> int:
     """/assign: admins only; what is to be done?"""
     user = update.effective_user
@@ -76,7 +70,7 @@ async def start(update: Update, context: MinhuContext) -> int:
         update,
         context,
         "assignments.ask_subject",
-        markup=keyboard([_cancel_row(context, lang)]),
+        markup=keyboard([cancel_row(context, lang, PREFIX)]),
         min=SUBJECT[0],
         max=SUBJECT[1],
     )
@@ -88,7 +82,7 @@ async def subject(update: Update, context: MinhuContext) -> int:
     """A complaint number, or the task in words."""
     assert update.message is not None
     text = (update.message.text or "").strip()
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     if NUMBER.match(text.upper()):
         found = await complaints.by_number(context.services.db, text.upper())
         if found is None:
@@ -117,8 +111,8 @@ async def _ask_kind(update: Update, context: MinhuContext, *, edit: bool) -> int
     rows: list[Row] = [
         [(t(context, lang, f"assignments.btn_kind_{k}"), f"{PREFIX}:k:{k}")] for k in TARGETS
     ]
-    rows.append(_cancel_row(context, lang))
-    draft = _draft(context)
+    rows.append(cancel_row(context, lang, PREFIX))
+    draft = user_draft(context, DRAFT)
     await say(
         update,
         context,
@@ -133,17 +127,17 @@ async def _ask_kind(update: Update, context: MinhuContext, *, edit: bool) -> int
 
 async def kind(update: Update, context: MinhuContext) -> int:
     """A representative, a department, or a grid worker (then first the zone)."""
-    chosen = _last(update)
+    chosen = last_field(update)
     if chosen not in TARGETS:
         await answer(update, context, "common.invalid_button")
         return State.KIND
     await answer(update, context)
-    _draft(context)["kind"] = chosen
+    user_draft(context, DRAFT)["kind"] = chosen
     if chosen == "grid_worker":
         lang = await language_of(update, context)
         zones = await geo.zones(context.services.db)
         rows: list[Row] = [[(z.name, f"{PREFIX}:z:{z.id}")] for z in zones]
-        rows.append(_cancel_row(context, lang))
+        rows.append(cancel_row(context, lang, PREFIX))
         await say(update, context, "assignments.ask_zone", edit=True, markup=keyboard(rows))
         return State.ZONE
     return await _ask_who(update, context, None)
@@ -151,7 +145,7 @@ async def kind(update: Update, context: MinhuContext) -> int:
 
 async def zone(update: Update, context: MinhuContext) -> int:
     """The zone whose grid workers are offered."""
-    zone_id = parse_int(_last(update))
+    zone_id = parse_int(last_field(update))
     if zone_id is None or await geo.zone(context.services.db, zone_id) is None:
         await answer(update, context, "common.invalid_button")
         return State.ZONE
@@ -160,7 +154,7 @@ async def zone(update: Update, context: MinhuContext) -> int:
 
 
 async def _ask_who(update: Update, context: MinhuContext, zone_id: int | None) -> int:
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     offered = await service.choices(context.services, draft["kind"], zone_id)
     if not offered:
         await say(update, context, "assignments.nobody", edit=True, kind=draft["kind"])
@@ -169,7 +163,7 @@ async def _ask_who(update: Update, context: MinhuContext, zone_id: int | None) -
     lang = await language_of(update, context)
     buttons = [(name, f"{PREFIX}:p:{i}") for i, name in offered]
     rows: list[Row] = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(_cancel_row(context, lang))
+    rows.append(cancel_row(context, lang, PREFIX))
     await say(
         update, context, "assignments.ask_who", edit=True, markup=keyboard(rows), kind=draft["kind"]
     )
@@ -178,8 +172,8 @@ async def _ask_who(update: Update, context: MinhuContext, zone_id: int | None) -
 
 async def who(update: Update, context: MinhuContext) -> int:
     """Someone (or a department) from the offered buttons."""
-    draft = _draft(context)
-    chosen = _last(update)
+    draft = user_draft(context, DRAFT)
+    chosen = last_field(update)
     offered = draft.get("offered") or {}
     if chosen not in offered:
         await answer(update, context, "common.invalid_button")
@@ -198,7 +192,7 @@ async def who(update: Update, context: MinhuContext) -> int:
         context,
         "assignments.ask_deadline",
         edit=True,
-        markup=keyboard([quick, _cancel_row(context, lang)]),
+        markup=keyboard([quick, cancel_row(context, lang, PREFIX)]),
         assignee=draft["target"],
         example=(today + timedelta(days=7)).isoformat(),
     )
@@ -219,7 +213,7 @@ async def deadline_typed(update: Update, context: MinhuContext) -> int:
 
 async def deadline_pressed(update: Update, context: MinhuContext) -> int:
     """In 3, 7 or 15 days."""
-    days = parse_int(_last(update))
+    days = parse_int(last_field(update))
     if days not in QUICK_DAYS:
         await answer(update, context, "common.invalid_button")
         return State.DEADLINE
@@ -238,13 +232,13 @@ async def _deadline(update: Update, context: MinhuContext, due_at: datetime) -> 
     except NotAllowed as refused:
         await say(update, context, "assignments.refused", reason=refused.reason)
         return State.DEADLINE
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     draft["due_at"] = due_at.isoformat()
     await retire(update, context, draft.get("prompt"))  # the quick-date buttons
     lang = await language_of(update, context)
     rows = [
         [(t(context, lang, "assignments.btn_confirm"), f"{PREFIX}:ok")],
-        _cancel_row(context, lang),
+        cancel_row(context, lang, PREFIX),
     ]
     await say(
         update,
@@ -264,7 +258,7 @@ async def confirm(update: Update, context: MinhuContext) -> int:
     """Write the assignment; the assignee is told through the outbox."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     context.user_data.pop(DRAFT, None)
     try:
         if "due_at" not in draft:

@@ -23,7 +23,19 @@ from bot import patrols
 from bot.lifecycle import NotAllowed
 from bot.roles import has_role
 from bot.services import MinhuContext
-from handlers.common import Row, answer, hint, keyboard, language_of, parse_int, say, t
+from handlers.common import (
+    Row,
+    answer,
+    cancel_row,
+    hint,
+    keyboard,
+    language_of,
+    last_field,
+    parse_int,
+    say,
+    t,
+    user_draft,
+)
 from storage import geo
 
 PREFIX = "pt"
@@ -37,23 +49,6 @@ class State(IntEnum):
     RESULT = 103
     CATEGORY = 104
     DESCRIPTION = 105
-
-
-def _draft(context: MinhuContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    found = context.user_data.get(DRAFT)
-    if not isinstance(found, dict):
-        found = context.user_data[DRAFT] = {}
-    return found
-
-
-def _cancel_row(context: MinhuContext, lang: str) -> Row:
-    return [(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")]
-
-
-def _last(update: Update) -> str:
-    assert update.callback_query is not None
-    return (update.callback_query.data or "").rsplit(":", 1)[-1]
 
 
 async def _plain(update: Update, context: MinhuContext, key: str, markup: Any, **ctx: Any) -> None:
@@ -77,11 +72,11 @@ async def start(update: Update, context: MinhuContext) -> int:
         return ConversationHandler.END
     context.user_data[DRAFT] = {}
     if len(grids) == 1:
-        _draft(context)["grid_id"] = grids[0].id
+        user_draft(context, DRAFT)["grid_id"] = grids[0].id
         return await _ask_location(update, context)
     lang = await language_of(update, context)
     rows: list[Row] = [[(g.full_name, f"{PREFIX}:g:{g.id}")] for g in grids]
-    rows.append(_cancel_row(context, lang))
+    rows.append(cancel_row(context, lang, PREFIX))
     await say(update, context, "patrol.ask_grid", markup=keyboard(rows))
     return State.GRID
 
@@ -89,13 +84,13 @@ async def start(update: Update, context: MinhuContext) -> int:
 async def grid(update: Update, context: MinhuContext) -> int:
     """One of the worker's grids."""
     assert update.effective_user is not None
-    grid_id = parse_int(_last(update))
+    grid_id = parse_int(last_field(update))
     mine = {g.id for g in await patrols.grids_of(context.services, update.effective_user.id)}
     if grid_id not in mine:
         await answer(update, context, "common.invalid_button")
         return State.GRID
     await answer(update, context)
-    _draft(context)["grid_id"] = grid_id
+    user_draft(context, DRAFT)["grid_id"] = grid_id
     return await _ask_location(update, context)
 
 
@@ -111,7 +106,7 @@ async def location(update: Update, context: MinhuContext) -> int:
     """A shared location."""
     assert update.message is not None and update.message.location is not None
     loc = update.message.location
-    _draft(context).update({"location": [loc.latitude, loc.longitude], "address": None})
+    user_draft(context, DRAFT).update({"location": [loc.latitude, loc.longitude], "address": None})
     return await _ask_photo(update, context)
 
 
@@ -123,17 +118,17 @@ async def address(update: Update, context: MinhuContext) -> int:
     if not low <= len(text) <= high:
         await say(update, context, "patrol.bad_address", min=low, max=high)
         return State.LOCATION
-    _draft(context).update({"location": None, "address": text})
+    user_draft(context, DRAFT).update({"location": None, "address": text})
     return await _ask_photo(update, context)
 
 
 async def _ask_photo(update: Update, context: MinhuContext) -> int:
-    has_location = _draft(context).get("location") is not None
+    has_location = user_draft(context, DRAFT).get("location") is not None
     await _plain(update, context, "patrol.place_noted", ReplyKeyboardRemove(), located=has_location)
     lang = await language_of(update, context)
     rows = [
         [(t(context, lang, "patrol.btn_no_photo"), f"{PREFIX}:nophoto")],
-        _cancel_row(context, lang),
+        cancel_row(context, lang, PREFIX),
     ]
     await say(update, context, "patrol.ask_photo", markup=keyboard(rows))
     return State.PHOTO
@@ -143,14 +138,14 @@ async def photo(update: Update, context: MinhuContext) -> int:
     """A photo of what was checked."""
     assert update.message is not None and update.message.photo
     biggest = update.message.photo[-1]
-    _draft(context)["photo"] = [biggest.file_id, biggest.file_unique_id]
+    user_draft(context, DRAFT)["photo"] = [biggest.file_id, biggest.file_unique_id]
     return await _ask_result(update, context, edit=False)
 
 
 async def no_photo(update: Update, context: MinhuContext) -> int:
     """No photo."""
     await answer(update, context)
-    _draft(context)["photo"] = None
+    user_draft(context, DRAFT)["photo"] = None
     return await _ask_result(update, context, edit=True)
 
 
@@ -159,9 +154,9 @@ async def _ask_result(update: Update, context: MinhuContext, *, edit: bool) -> i
     rows = [
         [(t(context, lang, "patrol.btn_no_hazard"), f"{PREFIX}:r:none")],
         [(t(context, lang, "patrol.btn_hazard"), f"{PREFIX}:r:hazard")],
-        _cancel_row(context, lang),
+        cancel_row(context, lang, PREFIX),
     ]
-    photo_taken = _draft(context).get("photo") is not None
+    photo_taken = user_draft(context, DRAFT).get("photo") is not None
     await say(
         update, context, "patrol.ask_result", edit=edit, markup=keyboard(rows), photo=photo_taken
     )
@@ -170,7 +165,7 @@ async def _ask_result(update: Update, context: MinhuContext, *, edit: bool) -> i
 
 async def result(update: Update, context: MinhuContext) -> int:
     """No hazard: recorded now. A hazard: which category?"""
-    chosen = _last(update)
+    chosen = last_field(update)
     if chosen not in ("none", "hazard"):
         await answer(update, context, "common.invalid_button")
         return State.RESULT
@@ -184,20 +179,20 @@ async def result(update: Update, context: MinhuContext) -> int:
     )
     labels = [(c.label(lang), f"{PREFIX}:c:{c.id}") for c in cats]
     rows: list[Row] = [labels[i : i + 2] for i in range(0, len(labels), 2)]
-    rows.append(_cancel_row(context, lang))
+    rows.append(cancel_row(context, lang, PREFIX))
     await say(update, context, "patrol.ask_category", edit=True, markup=keyboard(rows))
     return State.CATEGORY
 
 
 async def category(update: Update, context: MinhuContext) -> int:
     """The hazard's category; then what it is."""
-    category_id = parse_int(_last(update))
+    category_id = parse_int(last_field(update))
     found = await geo.category(context.services.db, category_id) if category_id else None
     if found is None:
         await answer(update, context, "common.invalid_button")
         return State.CATEGORY
     await answer(update, context)
-    _draft(context)["category_id"] = found.id
+    user_draft(context, DRAFT)["category_id"] = found.id
     lang = await language_of(update, context)
     low, high = patrols.DESCRIPTION
     await say(
@@ -220,14 +215,14 @@ async def description(update: Update, context: MinhuContext) -> int:
     if not low <= len(text) <= high:
         await say(update, context, "patrol.bad_length", length=len(text), min=low, max=high)
         return State.DESCRIPTION
-    _draft(context)["description"] = text
+    user_draft(context, DRAFT)["description"] = text
     return await _log(update, context, hazard=True)
 
 
 async def _log(update: Update, context: MinhuContext, *, hazard: bool) -> int:
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     context.user_data.pop(DRAFT, None)
     loc, pic = draft.get("location"), draft.get("photo")
     edit = update.callback_query is not None

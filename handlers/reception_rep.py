@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import IntEnum
-from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -23,7 +22,18 @@ from bot.clock import from_iso
 from bot.lifecycle import NotAllowed
 from bot.roles import has_role
 from bot.services import MinhuContext
-from handlers.common import Row, answer, hint, keyboard, language_of, parse_int, say, t
+from handlers.common import (
+    Row,
+    answer,
+    cancel_row,
+    hint,
+    keyboard,
+    language_of,
+    parse_int,
+    say,
+    t,
+    user_draft,
+)
 from storage import reception as store
 
 PREFIX = "rv"
@@ -38,22 +48,10 @@ class State(IntEnum):
     CONFIRM = 123
 
 
-def _draft(context: MinhuContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    found = context.user_data.get(DRAFT)
-    if not isinstance(found, dict):
-        found = context.user_data[DRAFT] = {}
-    return found
-
-
 def ids(update: Update) -> list[int | None]:
     """The numbers after rv:<verb>: in the pressed button's data (None where forged)."""
     assert update.callback_query is not None
     return [parse_int(p) for p in (update.callback_query.data or "").split(":")[2:]]
-
-
-def _cancel_row(context: MinhuContext, lang: str) -> Row:
-    return [(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")]
 
 
 async def representative(update: Update, context: MinhuContext) -> bool:
@@ -77,7 +75,7 @@ async def start_publish(update: Update, context: MinhuContext) -> int | None:
     lang = await language_of(update, context)
     stations = await store.stations(context.services.db)
     rows: list[Row] = [[(s.name, f"{PREFIX}:s:{s.id}")] for s in stations]
-    rows.append(_cancel_row(context, lang))
+    rows.append(cancel_row(context, lang, PREFIX))
     await say(update, context, "reception.ask_station", markup=keyboard(rows))
     return State.STATION
 
@@ -90,7 +88,7 @@ async def station(update: Update, context: MinhuContext) -> int:
         await answer(update, context, "common.invalid_button")
         return State.STATION
     await answer(update, context)
-    _draft(context).update({"station_id": found.id, "station": found.name})
+    user_draft(context, DRAFT).update({"station_id": found.id, "station": found.name})
     services = context.services
     example = services.clock.now().astimezone(services.settings.tz) + timedelta(days=7)
     await say(
@@ -120,9 +118,9 @@ async def when(update: Update, context: MinhuContext) -> int:
             update, context, "reception.refused", reason="past" if starts_at <= now else "too_far"
         )
         return State.WHEN
-    _draft(context)["starts_at"] = starts_at.isoformat()
+    user_draft(context, DRAFT)["starts_at"] = starts_at.isoformat()
     lang = await language_of(update, context)
-    rows = [[(str(n), f"{PREFIX}:n:{n}") for n in QUICK_SLOTS], _cancel_row(context, lang)]
+    rows = [[(str(n), f"{PREFIX}:n:{n}") for n in QUICK_SLOTS], cancel_row(context, lang, PREFIX)]
     low, high = service.SLOTS
     await say(update, context, "reception.ask_slots", markup=keyboard(rows), min=low, max=high)
     return State.SLOTS
@@ -146,12 +144,12 @@ async def _slots(update: Update, context: MinhuContext, n: int | None) -> int:
     if n is None or not low <= n <= high:
         await say(update, context, "reception.bad_slots", min=low, max=high)
         return State.SLOTS
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     draft["slots"] = n
     lang = await language_of(update, context)
     rows = [
         [(t(context, lang, "reception.btn_confirm"), f"{PREFIX}:ok")],
-        _cancel_row(context, lang),
+        cancel_row(context, lang, PREFIX),
     ]
     await say(
         update,
@@ -170,7 +168,7 @@ async def confirm(update: Update, context: MinhuContext) -> int:
     """Publish: residents of the zone see it in /reception."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     context.user_data.pop(DRAFT, None)
     await answer(update, context)
     try:

@@ -27,7 +27,20 @@ from bot.clock import from_iso
 from bot.lifecycle import NotAllowed
 from bot.roles import has_role
 from bot.services import MinhuContext
-from handlers.common import MAX_ADDRESS, Row, answer, hint, keyboard, language_of, parse_int, say, t
+from handlers.common import (
+    MAX_ADDRESS,
+    Row,
+    answer,
+    cancel_row,
+    hint,
+    keyboard,
+    language_of,
+    last_field,
+    parse_int,
+    say,
+    t,
+    user_draft,
+)
 from storage import geo, people
 
 PREFIX = "sv"
@@ -47,23 +60,6 @@ class State(IntEnum):
     CONFIRM = 98
 
 
-def _draft(context: MinhuContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    found = context.user_data.get(DRAFT)
-    if not isinstance(found, dict):
-        found = context.user_data[DRAFT] = {}
-    return found
-
-
-def _cancel_row(context: MinhuContext, lang: str) -> Row:
-    return [(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")]
-
-
-def _last(update: Update) -> str:
-    assert update.callback_query is not None
-    return (update.callback_query.data or "").rsplit(":", 1)[-1]
-
-
 async def _ask(
     update: Update,
     context: MinhuContext,
@@ -74,7 +70,7 @@ async def _ask(
     **ctx: Any,
 ) -> None:
     lang = await language_of(update, context)
-    rows = [*rows, _cancel_row(context, lang)]
+    rows = [*rows, cancel_row(context, lang, PREFIX)]
     await say(update, context, f"supervision.{key}", edit=edit, markup=keyboard(rows), **ctx)
 
 
@@ -110,12 +106,12 @@ async def start(update: Update, context: MinhuContext) -> int:
 
 async def kind(update: Update, context: MinhuContext) -> int:
     """意见建议 or 督促整改; then which visit it came from."""
-    chosen = _last(update)
+    chosen = last_field(update)
     if chosen not in supervision.KINDS:
         await answer(update, context, "common.invalid_button")
         return State.KIND
     await answer(update, context)
-    _draft(context)["kind"] = chosen
+    user_draft(context, DRAFT)["kind"] = chosen
     lang = await language_of(update, context)
     rows = [[(t(context, lang, f"supervision.btn_{s}"), f"{PREFIX}:s:{s}")] for s in SOURCES]
     await _ask(update, context, "ask_source", rows, edit=True, kind=chosen)
@@ -124,12 +120,12 @@ async def kind(update: Update, context: MinhuContext) -> int:
 
 async def source(update: Update, context: MinhuContext) -> int:
     """An announced visit, or an unannounced one (暗访); then the category."""
-    chosen = _last(update)
+    chosen = last_field(update)
     if chosen not in SOURCES:
         await answer(update, context, "common.invalid_button")
         return State.SOURCE
     await answer(update, context)
-    _draft(context)["source"] = chosen
+    user_draft(context, DRAFT)["source"] = chosen
     lang = await language_of(update, context)
     cats = await geo.categories(context.services.db)
     labels = [(c.label(lang), f"{PREFIX}:c:{c.id}") for c in cats]
@@ -141,13 +137,13 @@ async def source(update: Update, context: MinhuContext) -> int:
 async def category(update: Update, context: MinhuContext) -> int:
     """The category sets the default deadline; then the department (its own one first)."""
     db = context.services.db
-    category_id = parse_int(_last(update))
+    category_id = parse_int(last_field(update))
     found = await geo.category(db, category_id) if category_id else None
     if found is None:
         await answer(update, context, "common.invalid_button")
         return State.CATEGORY
     await answer(update, context)
-    _draft(context)["category_id"] = found.id
+    user_draft(context, DRAFT)["category_id"] = found.id
     departments = sorted(
         await geo.departments(db), key=lambda d: (d.id != found.department_id, d.id)
     )
@@ -160,13 +156,13 @@ async def category(update: Update, context: MinhuContext) -> int:
 
 async def department(update: Update, context: MinhuContext) -> int:
     """The department it goes to; then the description."""
-    department_id = parse_int(_last(update))
+    department_id = parse_int(last_field(update))
     found = [d for d in await geo.departments(context.services.db) if d.id == department_id]
     if not found:
         await answer(update, context, "common.invalid_button")
         return State.DEPARTMENT
     await answer(update, context)
-    _draft(context).update({"department_id": found[0].id, "department": found[0].name})
+    user_draft(context, DRAFT).update({"department_id": found[0].id, "department": found[0].name})
     await say(
         update,
         context,
@@ -187,7 +183,7 @@ async def description(update: Update, context: MinhuContext) -> int:
     if not low <= len(text) <= high:
         await say(update, context, "supervision.bad_length", length=len(text), min=low, max=high)
         return State.DESCRIPTION
-    _draft(context)["description"] = text
+    user_draft(context, DRAFT)["description"] = text
     lang = await language_of(update, context)
     rows = [[(t(context, lang, "supervision.btn_photos_done"), f"{PREFIX}:photos")]]
     await _ask(update, context, "ask_photos", rows, max=supervision.MAX_PHOTOS)
@@ -197,7 +193,7 @@ async def description(update: Update, context: MinhuContext) -> int:
 async def photo(update: Update, context: MinhuContext) -> int:
     """A photo of what was found (up to five)."""
     assert update.message is not None and update.message.photo
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     if len(draft["photos"]) >= supervision.MAX_PHOTOS:
         await say(update, context, "supervision.too_many_photos", max=supervision.MAX_PHOTOS)
         return State.PHOTOS
@@ -223,7 +219,7 @@ async def photos_done(update: Update, context: MinhuContext) -> int:
 async def location(update: Update, context: MinhuContext) -> int:
     """A shared location."""
     assert update.message is not None and update.message.location is not None
-    _draft(context)["location"] = [
+    user_draft(context, DRAFT)["location"] = [
         update.message.location.latitude,
         update.message.location.longitude,
     ]
@@ -239,13 +235,13 @@ async def address(update: Update, context: MinhuContext) -> int:
         if not 2 <= len(text) <= MAX_ADDRESS:
             await say(update, context, "supervision.bad_address", max=MAX_ADDRESS)
             return State.LOCATION
-        _draft(context)["address"] = text
+        user_draft(context, DRAFT)["address"] = text
     return await _ask_deadline(update, context)
 
 
 async def _ask_deadline(update: Update, context: MinhuContext) -> int:
     services = context.services
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     found = await geo.category(services.db, int(draft["category_id"]), active_only=False)
     assert found is not None
     default = services.calendar.add_working_days(services.clock.now(), found.resolve_days)
@@ -260,7 +256,7 @@ async def _ask_deadline(update: Update, context: MinhuContext) -> int:
 async def deadline_default(update: Update, context: MinhuContext) -> int:
     """The category's working-day deadline."""
     await answer(update, context)
-    _draft(context)["due_at"] = None
+    user_draft(context, DRAFT)["due_at"] = None
     return await _summary(update, context)
 
 
@@ -279,12 +275,12 @@ async def deadline_typed(update: Update, context: MinhuContext) -> int:
     except NotAllowed as refused:
         await say(update, context, "supervision.refused", reason=refused.reason)
         return State.DEADLINE
-    _draft(context)["due_at"] = due_at.isoformat()
+    user_draft(context, DRAFT)["due_at"] = due_at.isoformat()
     return await _summary(update, context)
 
 
 async def _summary(update: Update, context: MinhuContext) -> int:
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     lang = await language_of(update, context)
     found = await geo.category(context.services.db, int(draft["category_id"]), active_only=False)
     due: datetime | None = from_iso(draft["due_at"]) if draft.get("due_at") else None
@@ -312,7 +308,7 @@ async def confirm(update: Update, context: MinhuContext) -> int:
     """File it; the number is given only after the commit."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    draft = _draft(context)
+    draft = user_draft(context, DRAFT)
     context.user_data.pop(DRAFT, None)
     await answer(update, context)
     try:
