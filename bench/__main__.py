@@ -9,6 +9,8 @@ the same number of actions to the echo bot:
   bots' capacity, for the updates/s ratio.
 - "limits off, paced": no limits, human pacing: the reply latency a resident feels.
 Each bot process lives for one phase.
+Also the broadcast run (bench/broadcast.py) and the bulletin run (bench/bulletins.py: ranking
+plus rendering vs the bare SQL aggregate at 10k, 100k and 1M synthetic complaints).
 Results: a table on stdout and bench-results/bench.json. Exit status 1 when a user failed or
 Minhu got a 400.
 """
@@ -26,7 +28,7 @@ import httpx
 
 from bot.emulator import EmulatorConfig, run_emulator_in_thread
 
-from . import broadcast, procs, report
+from . import broadcast, bulletins, procs, report
 from .flows import Driver, Step, echo_steps, minhu_steps
 
 MINHU_TOKEN = "7100001:bench-minhu-token"
@@ -195,7 +197,22 @@ def parse_args() -> argparse.Namespace:
         "--broadcast-limits", nargs="+", choices=("on", "off"), default=["on", "off"]
     )
     parser.add_argument(
-        "--only", nargs="+", choices=("flows", "broadcast"), default=["flows", "broadcast"]
+        "--only",
+        nargs="+",
+        choices=("flows", "broadcast", "bulletins"),
+        default=["flows", "broadcast", "bulletins"],
+    )
+    parser.add_argument(
+        "--complaints",
+        nargs="+",
+        type=int,
+        default=bulletins.SIZES,
+        help="bulletin bench sizes (synthetic complaints)",
+    )
+    parser.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="make the bulletin bench databases again instead of reusing bench-results/work",
     )
     parser.add_argument(
         "--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS), metavar="CONFIG"
@@ -211,18 +228,23 @@ def main() -> int:
     args = parse_args()
     config = EmulatorConfig(host="127.0.0.1", port=0, flood_control=True)
     result: dict[str, Any] = {"machine": report.machine(), "rows": [], "broadcast": []}
-    with procs.temp_workdir() as work, run_emulator_in_thread(config) as emu:
-        print(f"emulator at {emu.url}", flush=True)
-        if "flows" in args.only:
-            print(f"report flow: {args.residents} residents per bot", flush=True)
-            result |= asyncio.run(bench(emu.url, emu.bot_api_base, args, work))
-        if "broadcast" in args.only:
-            result["broadcast"] = asyncio.run(broadcasts(emu.url, emu.bot_api_base, args, work))
+    if {"flows", "broadcast"} & set(args.only):
+        with procs.temp_workdir() as work, run_emulator_in_thread(config) as emu:
+            print(f"emulator at {emu.url}", flush=True)
+            if "flows" in args.only:
+                print(f"report flow: {args.residents} residents per bot", flush=True)
+                result |= asyncio.run(bench(emu.url, emu.bot_api_base, args, work))
+            if "broadcast" in args.only:
+                result["broadcast"] = asyncio.run(broadcasts(emu.url, emu.bot_api_base, args, work))
+    if "bulletins" in args.only:
+        result["bulletins"] = bulletins.run(args.complaints, regenerate=args.regenerate)
     print()
     if result["rows"]:
         print(report.render(result))
     if result["broadcast"]:
         print(broadcast.render(result["broadcast"]))
+    if "bulletins" in result:
+        print(bulletins.render(result["bulletins"]))
     report.write_json(result, args.json)
     print(f"\nwritten to {args.json}")
     failed = any(r["failed_users"] for r in result["rows"] if r["bot"] == "minhu")

@@ -12,6 +12,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.assignments import AssignmentTimers
 from bot.broadcasts import BroadcastProgress
+from bot.bulletin_publish import BulletinSchedule
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery
@@ -31,6 +32,7 @@ from handlers import (
     assignments,
     broadcast,
     broadcast_list,
+    bulletin,
     feedback,
     help,
     inbox,
@@ -69,6 +71,7 @@ async def _post_init(app: MinhuApp) -> None:
     assert services.timers is not None
     services.timers.start(app, services.settings.timer_sweep)
     BroadcastProgress(services).start(app)
+    BulletinSchedule(services).start(app, services.settings.timer_sweep)
 
 
 async def _post_shutdown(app: MinhuApp) -> None:
@@ -145,7 +148,7 @@ def build_application(
             reception_outcomes,
             patrol,
         )
-        features = (my, privacy, admin, broadcast_list, inbox, assignment_lists, help)
+        features = (my, privacy, admin, broadcast_list, bulletin, inbox, assignment_lists, help)
         for module in (*conversations, *features):
             app.add_handlers(module.handlers(), group=0)
     app.add_handlers(help.last_resort(), group=0)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.rankings import Weights
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,200}$")
@@ -33,6 +37,13 @@ class Settings:
     rate_limit: bool = True
     clock_offset_file: str = ""  # tests only: a file holding seconds to add to the clock
     timer_sweep: float = 30.0
+    # Bulletins (晾晒): where they go, when, in which language, and how units are scored.
+    bulletin_chat_id: int | None = None
+    bulletin_language: str = "zh-CN"
+    bulletin_weekly: tuple[int, time] | None = (0, time(9))  # Monday 09:00
+    bulletin_monthly: tuple[int, time] | None = (1, time(9))  # the 1st, 09:00
+    bulletin_weights: Weights = field(default_factory=Weights)
+    bulletin_min_cases: int = 3
 
     @property
     def tz(self) -> ZoneInfo:
@@ -131,7 +142,56 @@ def load_settings(
         rate_limit=rate_text == "on",
         clock_offset_file=merged.get("MINHU_CLOCK_OFFSET_FILE", "").strip(),
         timer_sweep=_seconds(merged, "MINHU_TIMER_SWEEP", "30"),
+        **_bulletin_settings(merged),
     )
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _bulletin_settings(values: dict[str, str]) -> dict[str, Any]:
+    chat_text = values.get("MINHU_BULLETIN_CHAT_ID", "").strip()
+    if chat_text and not re.fullmatch(r"-?\d{1,20}", chat_text):
+        raise ConfigError(
+            f"MINHU_BULLETIN_CHAT_ID must be a chat id like -1001234567890, got {chat_text!r}"
+        )
+    language = values.get("MINHU_BULLETIN_LANGUAGE", "").strip() or "zh-CN"
+    if language not in ("zh-CN", "en"):
+        raise ConfigError(f"MINHU_BULLETIN_LANGUAGE must be zh-CN or en, got {language!r}")
+    try:
+        weights = Weights.parse(values.get("MINHU_BULLETIN_WEIGHTS", ""))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    min_text = values.get("MINHU_BULLETIN_MIN_CASES", "3").strip() or "3"
+    if not min_text.isdigit() or not 1 <= int(min_text) <= 1000:
+        raise ConfigError(f"MINHU_BULLETIN_MIN_CASES must be a number 1..1000, got {min_text!r}")
+    return {
+        "bulletin_chat_id": int(chat_text) if chat_text else None,
+        "bulletin_language": language,
+        "bulletin_weekly": _when(values, "MINHU_BULLETIN_WEEKLY", "mon 09:00", weekly=True),
+        "bulletin_monthly": _when(values, "MINHU_BULLETIN_MONTHLY", "1 09:00", weekly=False),
+        "bulletin_weights": weights,
+        "bulletin_min_cases": int(min_text),
+    }
+
+
+def _when(
+    values: dict[str, str], name: str, default: str, *, weekly: bool
+) -> tuple[int, time] | None:
+    """'mon 09:00' (weekly) or '1 09:00' (day of the month, 1–28); 'off' turns it off."""
+    text = (values.get(name, "").strip() or default).lower()
+    if text == "off":
+        return None
+    day_text, _, clock = text.partition(" ")
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", clock.strip())
+    if weekly:
+        day = WEEKDAYS.index(day_text) if day_text in WEEKDAYS else -1
+    else:
+        day = int(day_text) if day_text.isdigit() and 1 <= int(day_text) <= 28 else -1
+    if day < 0 or match is None:
+        example = "mon 09:00" if weekly else "1 09:00 (day 1–28)"
+        raise ConfigError(f"{name} must look like {example!r} or be 'off', got {text!r}")
+    return day, time(int(match[1]), int(match[2]))
 
 
 def _seconds(values: dict[str, str], name: str, default: str) -> float:

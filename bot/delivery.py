@@ -32,7 +32,7 @@ from bot.clock import Clock
 from bot.jobs import AnyApp
 from bot.ratelimit import retry_seconds
 from bot.render import Renderer
-from storage import outbox, people
+from storage import bulletins, outbox, people
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class Delivery:
         self._stopped_chats: set[int] = set()  # chats whose remaining rows wait this pass
         self._sent: list[int] = []  # sent, not yet recorded (written every RECORD_EVERY s)
         self._render_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._parts: OrderedDict[int, str] = OrderedDict()
 
     async def recover(self) -> int:
         """At start-up: rows left 'sending' by a crash go back to 'pending'."""
@@ -142,6 +143,8 @@ class Delivery:
         ctx: dict[str, Any] = dict(item.context)
         now = self.clock.now()
         try:
+            if "bulletin_part" in ctx:
+                ctx["text"] = await self._part(int(ctx["bulletin_part"]))
             text = self._render(item.template, ctx)
             await self._send(bot, item, ctx, text)
         except Forbidden as exc:
@@ -175,6 +178,18 @@ class Delivery:
         self._sent.append(item.id)
         return True
 
+    async def _part(self, part_id: int) -> str:
+        """A bulletin's message text, stored once however many followers receive it."""
+        text = self._parts.get(part_id)
+        if text is None:
+            found = await bulletins.part_text(self.db, part_id)
+            if found is None:
+                raise KeyError(f"bulletin part {part_id} is gone")
+            text = self._parts[part_id] = found
+            if len(self._parts) > RENDER_CACHE:
+                self._parts.popitem(last=False)
+        return text
+
     def _render(self, template: str, ctx: dict[str, Any]) -> str:
         """Render once per distinct message (a broadcast renders once per language)."""
         key = (template, json.dumps(ctx, sort_keys=True, ensure_ascii=False))
@@ -191,6 +206,8 @@ class Delivery:
     ) -> None:
         lane: dict[str, Any] = {"rate_limit_args": item.lane} if bot.rate_limiter else {}
         markup = _markup(ctx.get("buttons"))
+        if ctx.get("chart") and await self._send_chart(bot, item, int(ctx["chart"]), text, lane):
+            return
         location = ctx.get("location")
         if location:  # first: the text below says "see the pin above"
             await bot.send_location(item.chat_id, location[0], location[1], **lane)
@@ -222,6 +239,25 @@ class Delivery:
         with warnings.catch_warnings():  # PTB nudges towards send_message; this is on purpose
             warnings.simplefilter("ignore", PTBUserWarning)
             await bot.do_api_request("sendMessage", api_kwargs=api_kwargs, **lane)
+
+    async def _send_chart(
+        self, bot: ExtBot[Any], item: outbox.OutboxItem, bulletin_id: int, text: str, lane: Any
+    ) -> bool:
+        """A bulletin's chart with its caption: uploaded once, then sent by Telegram's id."""
+        png, file_id = await bulletins.chart(self.db, bulletin_id)
+        photo = file_id or png
+        if photo is None:
+            return False
+        message = await bot.send_photo(
+            item.chat_id,
+            photo,
+            caption=text,
+            parse_mode=ParseMode.HTML,
+            **lane,
+        )
+        if file_id is None and message.photo:
+            await bulletins.set_chart_file_id(self.db, bulletin_id, message.photo[-1].file_id)
+        return True
 
     # Scheduling on the JobQueue ---------------------------------------------------------
 

@@ -46,6 +46,7 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "meetingresult",
         "assign",
         "assignments",
+        "bulletin",
     ),
     "grid_worker": ("inbox", "patrol", "tasks"),
     "department": ("inbox", "tasks"),

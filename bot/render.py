@@ -40,6 +40,8 @@ class Renderer:
         )
         self.env.filters["local"] = self._local_time
         self.env.filters["truncate_text"] = _truncate
+        self.env.filters["pct"] = _percent
+        self.env.filters["one"] = _one_decimal
 
     def _local_time(self, moment: datetime | str, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if isinstance(moment, str):
@@ -69,3 +71,12 @@ class Renderer:
 
 def _truncate(text: str, length: int = 60) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _percent(share: float | None) -> str:
+    """0.875 -> "87.5%"; None (nothing to measure) -> "—"."""
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def _one_decimal(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"

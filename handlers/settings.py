@@ -1,4 +1,5 @@
-"""/settings: language, home grid, and whether ordinary announcements arrive."""
+"""/settings: language, home grid, whether ordinary announcements arrive, and whether the
+home zone's bulletin (晾晒) arrives."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.render import LANGUAGES
 from bot.services import MinhuContext
 from handlers.common import answer, current_person, keyboard, parse_int, say, t
 from handlers.geo_picker import community_keyboard, grid_keyboard, zone_keyboard
-from storage import geo, people
+from storage import bulletins, geo, people
 
 PREFIX = "st"
 
@@ -35,14 +36,19 @@ async def show(update: Update, context: MinhuContext, *, edit: bool = False) -> 
     grid = await geo.grid(context.services.db, person.grid_id) if person.grid_id else None
     other = "en" if lang == "zh-CN" else "zh-CN"
     mute = "unmute" if person.mute_broadcasts else "mute"
-    markup = keyboard(
-        [
-            [(t(context, other, "settings.btn_language"), f"{PREFIX}:lang:{other}")],
-            [(t(context, lang, "settings.btn_grid"), f"{PREFIX}:grid")],
-            [(t(context, lang, f"settings.btn_{mute}"), f"{PREFIX}:mute")],
-            [(t(context, lang, "settings.btn_done"), f"{PREFIX}:done")],
-        ]
+    following = grid is not None and await bulletins.follows(
+        context.services.db, person.id, grid.zone_id
     )
+    rows = [
+        [(t(context, other, "settings.btn_language"), f"{PREFIX}:lang:{other}")],
+        [(t(context, lang, "settings.btn_grid"), f"{PREFIX}:grid")],
+        [(t(context, lang, f"settings.btn_{mute}"), f"{PREFIX}:mute")],
+    ]
+    if grid is not None:
+        follow = "unfollow" if following else "follow"
+        rows.append([(t(context, lang, f"settings.btn_{follow}"), f"{PREFIX}:follow")])
+    rows.append([(t(context, lang, "settings.btn_done"), f"{PREFIX}:done")])
+    markup = keyboard(rows)
     await say(
         update,
         context,
@@ -52,6 +58,8 @@ async def show(update: Update, context: MinhuContext, *, edit: bool = False) -> 
         markup=markup,
         grid=grid.full_name if grid else "",
         muted=person.mute_broadcasts,
+        zone=grid.zone_name if grid else "",
+        following=following,
     )
     return State.MENU
 
@@ -88,6 +96,21 @@ async def toggle_mute(update: Update, context: MinhuContext) -> int:
         mute_broadcasts=int(not person.mute_broadcasts),
     )
     await answer(update, context)
+    return await show(update, context, edit=True)
+
+
+async def toggle_follow(update: Update, context: MinhuContext) -> int:
+    """Follow or stop following the home zone's bulletin (晾晒)."""
+    person = await current_person(update, context)
+    db = context.services.db
+    grid = await geo.grid(db, person.grid_id) if person and person.grid_id else None
+    if person is None or grid is None:
+        await answer(update, context, "common.invalid_button")
+        return await show(update, context, edit=True)
+    following = await bulletins.follows(db, person.id, grid.zone_id)
+    await bulletins.set_following(db, person.id, grid.zone_id, not following)
+    key = "settings.unfollowed" if following else "settings.followed"
+    await answer(update, context, key, zone=grid.zone_name)
     return await show(update, context, edit=True)
 
 
@@ -188,6 +211,7 @@ def handlers() -> list[BaseHandler]:
                     CallbackQueryHandler(set_language, pattern=f"^{PREFIX}:lang:"),
                     CallbackQueryHandler(choose_grid_start, pattern=f"^{PREFIX}:grid$"),
                     CallbackQueryHandler(toggle_mute, pattern=f"^{PREFIX}:mute$"),
+                    CallbackQueryHandler(toggle_follow, pattern=f"^{PREFIX}:follow$"),
                     CallbackQueryHandler(done, pattern=f"^{PREFIX}:done$"),
                 ],
                 State.ZONE: [CallbackQueryHandler(choose_zone, pattern=f"^{PREFIX}:z:")],

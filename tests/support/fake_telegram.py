@@ -24,6 +24,7 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    files: dict[str, bytes] = field(default_factory=dict)  # uploads: field name -> bytes
 
 
 @dataclass
@@ -123,6 +124,9 @@ class FakeTelegram(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         call = Call(api_method, params)
+        if request_data is not None and request_data.contains_files:
+            for name, value in (request_data.multipart_data or {}).items():
+                call.files[name] = value[1] if isinstance(value, tuple) else value
         self.calls.append(call)
         for fault in self.faults:
             if fault[0] == api_method:

@@ -47,6 +47,7 @@ class Harness:
     )
     fake: FakeTelegram = field(default_factory=FakeTelegram)
     app: MinhuApp | None = None
+    extra_settings: dict[str, Any] = field(default_factory=dict)  # e.g. bulletin_chat_id
 
     @property
     def settings(self) -> Settings:
@@ -55,6 +56,7 @@ class Harness:
             api_url="http://offline.invalid/bot",
             database=str(self.db_path),
             admin_ids=self.admin_ids,
+            **self.extra_settings,
         )
 
     @property

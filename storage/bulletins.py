@@ -1,0 +1,179 @@
+"""Published bulletins, their rendered parts and chart, and who follows a zone's bulletin.
+
+A scheduled bulletin's row is unique per period (a partial unique index), and it is written in
+the same transaction as its outbox rows: publishing twice is impossible, a crash publishes
+nothing or everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.clock import from_iso, to_iso
+from bot.periods import Period
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    id: int
+    period: Period
+    trigger: str
+    chat_id: int | None
+    messages: int
+    created_by: int | None
+    created_at: datetime
+
+
+async def create(
+    conn: aiosqlite.Connection,
+    period: Period,
+    *,
+    trigger: str,
+    chat_id: int | None,
+    language: str,
+    chart: bytes | None,
+    created_by: int | None,
+    now: datetime,
+) -> int | None:
+    """A new bulletin row; None when this period's scheduled bulletin already exists."""
+    cur = await conn.execute(
+        """INSERT OR IGNORE INTO bulletins (period_kind, period_start, period_end, trigger,
+               chat_id, language, chart, created_by, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (
+            period.kind,
+            period.start.isoformat(),
+            period.end.isoformat(),
+            trigger,
+            chat_id,
+            language,
+            chart,
+            created_by,
+            to_iso(now),
+        ),
+    )
+    return cur.lastrowid if cur.rowcount == 1 else None
+
+
+async def add_part(
+    conn: aiosqlite.Connection,
+    bulletin_id: int,
+    audience: str,
+    language: str,
+    position: int,
+    text: str,
+) -> int:
+    cur = await conn.execute(
+        """INSERT INTO bulletin_parts (bulletin_id, audience, language, position, text)
+           VALUES (?, ?, ?, ?, ?)""",
+        (bulletin_id, audience, language, position, text),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+async def set_messages(conn: aiosqlite.Connection, bulletin_id: int, messages: int) -> None:
+    await conn.execute("UPDATE bulletins SET messages = ? WHERE id = ?", (messages, bulletin_id))
+
+
+async def part_text(db: Database, part_id: int) -> str | None:
+    return await db.fetchval("SELECT text FROM bulletin_parts WHERE id = ?", (part_id,))
+
+
+async def chart(db: Database, bulletin_id: int) -> tuple[bytes | None, str | None]:
+    """The chart PNG and, once Telegram has it, its file id (sent by id from then on)."""
+    row = await db.fetchone(
+        "SELECT chart, chart_file_id FROM bulletins WHERE id = ?", (bulletin_id,)
+    )
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
+async def set_chart_file_id(db: Database, bulletin_id: int, file_id: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE bulletins SET chart_file_id = ? WHERE id = ? AND chart_file_id IS NULL",
+            (file_id, bulletin_id),
+        )
+
+
+async def scheduled(db: Database, period: Period) -> Bulletin | None:
+    row = await db.fetchone(
+        """SELECT id, period_kind, period_start, trigger, chat_id, messages, created_by,
+                  created_at FROM bulletins
+           WHERE period_kind = ? AND period_start = ? AND trigger = 'schedule'""",
+        (period.kind, period.start.isoformat()),
+    )
+    return None if row is None else _bulletin(row)
+
+
+async def recent(db: Database, limit: int = 10) -> list[Bulletin]:
+    rows = await db.fetchall(
+        """SELECT id, period_kind, period_start, trigger, chat_id, messages, created_by,
+                  created_at FROM bulletins ORDER BY id DESC LIMIT ?""",
+        (limit,),
+    )
+    return [_bulletin(r) for r in rows]
+
+
+def _bulletin(row: aiosqlite.Row) -> Bulletin:
+    return Bulletin(
+        id=row[0],
+        period=Period.from_key(f"{row[1]}:{row[2]}"),
+        trigger=row[3],
+        chat_id=row[4],
+        messages=row[5],
+        created_by=row[6],
+        created_at=from_iso(row[7]),
+    )
+
+
+# Following a zone --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Follower:
+    person_id: int
+    zone_id: int
+    zone_code: str
+    language: str
+
+
+async def followers(conn: aiosqlite.Connection) -> list[Follower]:
+    """Residents following a zone (they asked for it) who have not blocked the bot."""
+    cur = await conn.execute(
+        """SELECT s.person_id, s.zone_id, z.code, p.language
+           FROM subscriptions s JOIN people p ON p.id = s.person_id
+           JOIN zones z ON z.id = s.zone_id
+           WHERE p.blocked_at IS NULL
+           ORDER BY s.zone_id, s.person_id"""
+    )
+    return [Follower(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+
+
+async def follows(db: Database, person_id: int, zone_id: int) -> bool:
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM subscriptions WHERE person_id = ? AND zone_id = ?",
+            (person_id, zone_id),
+        )
+    )
+
+
+async def set_following(db: Database, person_id: int, zone_id: int, follow: bool) -> None:
+    async with db.transaction() as conn:
+        if follow:
+            await conn.execute(
+                "INSERT OR IGNORE INTO subscriptions (person_id, zone_id) VALUES (?, ?)",
+                (person_id, zone_id),
+            )
+        else:
+            await conn.execute(
+                "DELETE FROM subscriptions WHERE person_id = ? AND zone_id = ?",
+                (person_id, zone_id),
+            )
