@@ -71,7 +71,7 @@ async def _post_init(app: MinhuApp) -> None:
     assert services.timers is not None
     services.timers.start(app, services.settings.timer_sweep)
     BroadcastProgress(services).start(app)
-    BulletinSchedule(services).start(app, services.settings.timer_sweep)
+    await BulletinSchedule(services).start(app, services.settings.timer_sweep)
 
 
 async def _post_shutdown(app: MinhuApp) -> None:

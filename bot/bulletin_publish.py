@@ -215,10 +215,11 @@ class BulletinSchedule:
     async def _job(self, context: object) -> None:
         await self.run_due()
 
-    def start(self, application: AnyApp, every: float) -> None:
-        if (
-            self.services.settings.bulletin_weekly is None
-            and self.services.settings.bulletin_monthly is None
-        ):
+    async def start(self, application: AnyApp, every: float) -> None:
+        """Record when the schedule first ran (at start-up, before any update or job), then
+        sweep every `every` seconds."""
+        settings = self.services.settings
+        if settings.bulletin_weekly is None and settings.bulletin_monthly is None:
             return
+        await self.since()
         jobs.start_sweep(application, self._job, SWEEP_JOB, every)

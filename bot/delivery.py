@@ -175,7 +175,10 @@ class Delivery:
             await outbox.finish(self.db, item.id, "dead", now, f"template: {exc}")
             log.error("outbox %s: cannot render %s: %s", item.id, item.template, exc)
             return False
-        self._sent.append(item.id)
+        if item.lane == outbox.LANE_BULK:
+            self._sent.append(item.id)  # recorded in batches: bulk throughput
+        else:  # a personal notice or a channel post: recorded at once, so a crash right
+            await outbox.mark_sent(self.db, [item.id], now)  # after it cannot resend it
         return True
 
     async def _part(self, part_id: int) -> str:

@@ -134,6 +134,7 @@ class BotProcess:
     log_path: Path
     webhook_port: int | None = None
     proc: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         env = {
@@ -145,6 +146,7 @@ class BotProcess:
             "MINHU_PERSISTENCE_INTERVAL": "0.2",
             "MINHU_TIMER_SWEEP": "1",
             "MINHU_CLOCK_OFFSET_FILE": str(self.offset_file),
+            **self.extra_env,
         }
         if self.webhook_port:
             env |= {
