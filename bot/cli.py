@@ -175,6 +175,54 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_bulletin(args: argparse.Namespace, settings: Settings) -> int:
+    """A period's bulletin: printed as its messages, or written as XLSX and HTML."""
+    from bot import exports
+    from bot.bulletin_render import BulletinText
+    from bot.bulletins import BulletinConfig, build_report
+    from bot.periods import KINDS, Period, last_complete
+    from bot.render import Renderer
+
+    now = SystemClock().now()
+    try:
+        if args.period in KINDS:
+            period = last_complete(args.period, now, settings.tz)
+        else:
+            period = Period.from_key(args.period)
+    except ValueError:
+        print(
+            f"--period must be week, month, quarter, year (the last complete one) or a start "
+            f"like month:2026-10-01, got {args.period!r}",
+            file=sys.stderr,
+        )
+        return 1
+
+    async def work(db: Database) -> int:
+        config = BulletinConfig(
+            tz=settings.tz, weights=settings.bulletin_weights, min_cases=settings.bulletin_min_cases
+        )
+        report = await build_report(db, period, now, config)
+        text = BulletinText(Renderer(settings.tz), report, args.language)
+        if not args.xlsx and not args.html:
+            print("\n\n".join(text.messages()))
+            return 0
+        title, subtitle = text.plain("title"), text.plain("summary")
+        files: dict[str, bytes] = {}
+        if args.xlsx:
+            files[args.xlsx] = exports.xlsx_workbook(title, text.tables())
+        if args.html:
+            page = exports.html_page(
+                title, subtitle, text.tables(), language=args.language, chart_png=text.chart()
+            )
+            files[args.html] = page.encode("utf-8")
+        for name, data in files.items():
+            await asyncio.to_thread(Path(name).write_bytes, data)
+            print(f"wrote {name}")
+        return 0
+
+    return _with_db(settings, work)
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     p = argparse.ArgumentParser(prog="minhu", description="Minhu (民呼) community governance bot")
@@ -213,6 +261,12 @@ def parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="consistent copy of the live database")
     backup.add_argument("path")
     backup.set_defaults(func=cmd_backup)
+    bulletin = sub.add_parser("bulletin", help="a period's bulletin: print it or export it")
+    bulletin.add_argument("--period", default="week", help="week|month|quarter|year or KIND:START")
+    bulletin.add_argument("--language", choices=("zh-CN", "en"), default="zh-CN")
+    bulletin.add_argument("--xlsx", help="write the tables as an Excel workbook")
+    bulletin.add_argument("--html", help="write a standalone web page")
+    bulletin.set_defaults(func=cmd_bulletin)
     return p
 
 

@@ -8,6 +8,7 @@ import logging
 import signal
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 from telegram import Update
@@ -15,7 +16,9 @@ from telegram import Update
 from bot.app import build_application
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.demo_history import write_history
 from bot.emulator import Emulator, EmulatorConfig
+from bot.workdays import WorkCalendar
 from storage import people
 from storage.db import Database
 from storage.seed import seed_demo
@@ -70,10 +73,12 @@ async def prepare_database(path: Path) -> None:
                 display_name=p.name.split(" (")[0],
                 granted_by="demo",
             )
+        await write_history(db, WorkCalendar(ZoneInfo("Asia/Shanghai")), now)
 
 
-async def create_demo_users(emulator: Emulator) -> None:
-    """The demo people exist as users on the emulator, ready in the chat page."""
+async def create_demo_users(emulator: Emulator) -> int:
+    """The demo people exist as users on the emulator, ready in the chat page; the town's
+    bulletin channel (晾晒), which all of them can read. Returns the channel's id."""
     async with httpx.AsyncClient(base_url=emulator.url) as client:
         await client.post(
             "/api/bots",
@@ -90,6 +95,16 @@ async def create_demo_users(emulator: Emulator) -> None:
                     "started": p.role is not None,
                 },
             )
+        response = await client.post(
+            "/api/chats",
+            json={
+                "type": "channel",
+                "title": "埭溪镇基层治理晾晒",
+                "members": [p.user_id for p in DEMO_PEOPLE],
+            },
+        )
+        response.raise_for_status()
+        return int(response.json()["chat"]["id"])
 
 
 async def run_demo(host: str, port: int, database: Path) -> None:
@@ -97,12 +112,13 @@ async def run_demo(host: str, port: int, database: Path) -> None:
     await prepare_database(database)
     emulator = Emulator(EmulatorConfig(host=host, port=port))
     await emulator.start()
-    await create_demo_users(emulator)
+    channel = await create_demo_users(emulator)
     settings = Settings(
         token=DEMO_TOKEN,
         api_url=emulator.bot_api_base,
         database=str(database),
         admin_ids=frozenset({900001}),
+        bulletin_chat_id=channel,
     )
     app = build_application(settings)
     stop = asyncio.Event()

@@ -111,6 +111,8 @@ async def test_a_long_bulletin_splits_under_4096_without_breaking_html_or_a_row(
         assert len(messages) >= 10
         for message in messages:
             assert utf16_len(_plain(message)) <= utf16_len(message) <= MESSAGE_LIMIT
+        assert not any("&lt;b&gt;" in m for m in messages)  # headings stay bold when repeated
+        assert sum("（续）" in m or "(continued)" in m for m in messages) >= 5
         plain = [_plain(m) for m in messages]
         # Every worker's row is whole in exactly one message (its name and its figures).
         for unit in report.workers:

@@ -177,7 +177,7 @@ async def test_too_few_cases_are_listed_but_not_ranked_in_the_bulletin(town: Tow
     assert grids["SQ-01-01"].rank is None and grids["SQ-01-01"].score == 100.0
     text = "\n".join(BulletinText(RENDERER, report, "zh-CN").messages())
     ranked_at = text.index("上强社区第二网格")
-    note_at = text.index("以下单位本期办件少于3件，列出不排名")
+    note_at = text.index("以下单位本期自办件少于3件，列出不排名")
     assert ranked_at < note_at < text.index("上强社区第一网格")
     assert "本期无办件、无巡查：东红村第一网格" in text
 
@@ -214,7 +214,7 @@ async def test_the_monthly_assessment_honours_the_top_six(town: Town) -> None:
     assert table[6] == ("网格员6号", 6, True, True)
     assert [t[3] for t in table[7:]] == [False, False]
     text = "\n".join(BulletinText(RENDERER, report, "zh-CN").messages())
-    assert text.count("月度先进") == 7
+    assert text.count("分</b> · 月度先进") == 7
     assert "🏅 并列6. <b>网格员6号</b>" in text
 
     # A weekly bulletin has no assessment and honours nobody.
