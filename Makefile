@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHECKED := bot handlers storage
 
-.PHONY: install test lint demo run bench browser clean
+.PHONY: install test lint demo run bench browser fonts clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,16 @@ lint: $(STAMP)
 browser:
 	@bash .ci/install-browser
 
+fonts:
+	@bash .ci/install-fonts
+
 test: $(STAMP) lint browser
 	$(BIN)/pytest
 
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(BIN)/minhu run
 
-demo: $(STAMP)
+demo: $(STAMP) fonts
 	$(BIN)/minhu demo
 
 bench: $(STAMP)
