@@ -17,6 +17,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot import jobs
 from bot.bulletin_render import BulletinText
@@ -59,8 +60,8 @@ async def publish(
 ) -> Outcome | None:
     """Publish the bulletin of `period`; None if its scheduled bulletin already went out."""
     settings, db = services.settings, services.db
-    if trigger == "schedule" and await bulletins.scheduled(db, period) is not None:
-        return None
+    if trigger == "schedule" and await bulletins.published(db, period):
+        return None  # already out (on schedule, or by an admin with /bulletin)
     if report is None:
         report = await report_for(services, period)
     now = services.clock.now()
@@ -110,9 +111,10 @@ async def publish(
                     now=now,
                 )
                 sent += 1
-        followers = await bulletins.followers(conn)
         stored: dict[tuple[str, str], list[int]] = {}
-        for follower in followers:
+        items: list[tuple[int, dict[str, Any], str]] = []
+        reached: set[int] = set()
+        for follower in await bulletins.followers(conn):
             language = follower.language if follower.language in LANGUAGES else "zh-CN"
             key = (follower.zone_code, language)
             if key not in zone_parts:
@@ -124,20 +126,24 @@ async def publish(
                     )
                     for position, text in enumerate(zone_parts[key])
                 ]
-            for position, part_id in enumerate(stored[key]):
-                await outbox.enqueue(
-                    conn,
-                    chat_id=follower.person_id,
-                    kind="bulletin",
-                    template="bulletin.part",
-                    context={"bulletin_part": part_id},
-                    due_at=now,
-                    dedupe_key=f"bulletin:{bulletin_id}:{follower.person_id}:"
-                    f"{follower.zone_code}:{position}",
-                    now=now,
-                    lane=outbox.LANE_BULK,
-                    expires_at=now + timedelta(days=7),
+            reached.add(follower.person_id)
+            items += [
+                (
+                    follower.person_id,
+                    {"bulletin_part": part_id},
+                    f"bulletin:{bulletin_id}:{follower.person_id}:{follower.zone_code}:{position}",
                 )
+                for position, part_id in enumerate(stored[key])
+            ]
+        await outbox.enqueue_many(
+            conn,
+            items,
+            kind="bulletin",
+            template="bulletin.part",
+            due_at=now,
+            now=now,
+            expires_at=now + timedelta(days=7),
+        )
         await bulletins.set_messages(conn, bulletin_id, sent)
     services.delivery.kick_soon()
     log.info(
@@ -146,9 +152,9 @@ async def publish(
         period.key,
         trigger,
         sent,
-        len(followers),
+        len(reached),
     )
-    return Outcome(bulletin_id, sent, len(followers))
+    return Outcome(bulletin_id, sent, len(reached))
 
 
 # The schedule ---------------------------------------------------------------------------

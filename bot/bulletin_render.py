@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CHART_BARS = 40
+IDLE_PER_ROW = 60
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -132,8 +133,8 @@ class BulletinText:
                 unranked_started = True
                 rows.append(self.r("unranked", name=block))
             rows.append(self.r(block, u=unit, s=unit.stats))
-        if idle:
-            rows.append(self.r("idle", names=idle))
+        for first in range(0, len(idle), IDLE_PER_ROW):  # rows of names, each fits a message
+            rows.append(self.r("idle", names=idle[first : first + IDLE_PER_ROW]))
         return rows
 
     def area_rows(self, areas: list[AreaRow]) -> list[str]:
@@ -223,7 +224,7 @@ class BulletinText:
         return unescape(_TAG.sub("", self.r(block, **ctx)))
 
     def _meeting_cells(self, m: MeetingRow) -> list[Cell]:
-        name = m.zone or self.plain("whole_town")
+        name = self.plain("total") if m.total else m.zone or self.plain("whole_town")
         counts = [m.planned, m.held, m.cancelled, m.awaiting_result, m.booked, m.attended]
         return [name, *counts, m.attendance_rate]
 
@@ -236,7 +237,8 @@ class BulletinText:
         rows: list[list[Cell]] = []
         for u in units:
             mark = self.plain("rank_cell", u=u)
-            rows.append([mark, u.stats.name, u.stats.place, u.score, *cells(u)])
+            shown = u.stats.name_en if self.language == "en" and u.stats.name_en else u.stats.name
+            rows.append([mark, shown, u.stats.place or None, u.score, *cells(u)])
         percent = frozenset({5, 6, 8}) if name != "representatives" else frozenset({4})
         return Table(
             name,

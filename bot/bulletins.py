@@ -67,6 +67,7 @@ class MeetingRow:
     awaiting_result: int
     booked: int
     attended: int
+    total: bool = False  # the sum of the rows above
 
     @property
     def attendance_rate(self) -> float | None:
@@ -99,11 +100,14 @@ class Report:
         rows = self.meetings
         return MeetingRow(
             "",
-            *(sum(getattr(r, name) for r in rows) for name in MEETING_COUNTS),
+            planned=sum(r.planned for r in rows),
+            held=sum(r.held for r in rows),
+            cancelled=sum(r.cancelled for r in rows),
+            awaiting_result=sum(r.awaiting_result for r in rows),
+            booked=sum(r.booked for r in rows),
+            attended=sum(r.attended for r in rows),
+            total=True,
         )
-
-
-MEETING_COUNTS = ("planned", "held", "cancelled", "awaiting_result", "booked", "attended")
 
 
 async def build_report(
@@ -122,43 +126,49 @@ async def build_report(
         p.grid_id: UnitStats(p.grid_code, p.grid_name, p.community_name) for p in places.values()
     }
     dept_stats = {
-        d: UnitStats(code, name, name_en) for d, (code, name, name_en) in departments.items()
+        d: UnitStats(code, name, name_en=name_en)
+        for d, (code, name, name_en) in departments.items()
     }
-    current: dict[tuple[int, int], int] = {}
+    current: dict[tuple[int, int], int] = {}  # residents' cases per (grid, category)
     for g in groups:
         unit = grid_stats.get(g.grid_id)
         if unit is None:
             continue
-        unit.received += g.received
-        current[g.grid_id, g.category_id] = current.get((g.grid_id, g.category_id), 0) + g.received
-        handler = unit if g.department_id is None else dept_stats.get(g.department_id)
-        if handler is None:
-            continue
-        if handler is not unit:
-            handler.received += g.received
-        handler.add(_handled(g))
+        if g.origin == q.RESIDENT:
+            unit.received += g.received
+            key = (g.grid_id, g.category_id)
+            current[key] = current.get(key, 0) + g.received
+        if g.department_id is not None:
+            department = dept_stats.get(g.department_id)
+            if department is not None:  # every case a department handles counts for it
+                department.received += g.received
+                department.add(_handled(g))
+        elif g.origin == q.RESIDENT:  # a grid is ranked on residents' cases it handles
+            unit.add(_handled(g))
+    for (_, grid_id), (done, found) in patrols.items():
+        if grid_id in grid_stats:
+            grid_stats[grid_id].patrols += done
+            grid_stats[grid_id].hazards_found += found
 
+    # A worker is ranked on the record of the grids they hold (workers sharing a grid share
+    # its record) and on their own patrols.
     workers: list[UnitStats] = []
     by_user: dict[int, UnitStats] = {}
     for grant in await q.staff(db, "grid_worker"):
         if grant.grid_id is None or grant.grid_id not in places:
             continue
         place = places[grant.grid_id]
-        done, found = patrols.get((grant.user_id, grant.grid_id), (0, 0))
-        grid_stats[grant.grid_id].patrols += done
-        grid_stats[grant.grid_id].hazards_found += found
         worker = by_user.get(grant.user_id)
         if worker is None:
-            name = grant.display_name.strip() or f"#{grant.user_id}"
+            name = grant.display_name.strip() or f"{place.grid_name}网格员"
             worker = UnitStats(f"{place.grid_code}/{grant.user_id}", name, place.grid_name)
             by_user[grant.user_id] = worker
             workers.append(worker)
         else:
             worker.place += f"、{place.grid_name}"
-        grid = grid_stats[grant.grid_id]
         share = UnitStats(worker.key, worker.name)
-        share.add(grid)
-        share.patrols, share.hazards_found = done, found
+        share.add(grid_stats[grant.grid_id])
+        share.patrols, share.hazards_found = patrols.get((grant.user_id, grant.grid_id), (0, 0))
         worker.add(share)
 
     weights, min_cases = config.weights, config.min_cases
@@ -188,7 +198,7 @@ def _handled(g: q.ComplaintGroup) -> UnitStats:
     return UnitStats(
         "",
         "",
-        handled=g.received,
+        handled=g.handled,
         ack_judged=g.ack_judged,
         ack_on_time=g.ack_on_time,
         resolve_judged=g.resolve_judged,
@@ -257,7 +267,7 @@ async def _representatives(
         w = work.get(grant.user_id, q.RepresentativeWork(0, 0, 0, 0, 0, 0, 0))
         unit = UnitStats(
             f"{grant.user_id:012d}",
-            grant.display_name.strip() or f"#{grant.user_id}",
+            grant.display_name.strip() or "人大代表",
             resolve_judged=w.done_on_time + w.done_late + w.overdue_open,
             resolve_on_time=w.done_on_time,
             overdue=w.overdue_open,

@@ -17,7 +17,7 @@ import json
 import logging
 import warnings
 from collections import OrderedDict, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from jinja2 import TemplateError
@@ -71,7 +71,8 @@ class Delivery:
         self._lock = asyncio.Lock()
         self._again = False
         self.app: AnyApp | None = None
-        self._stopped_chats: set[int] = set()  # chats whose remaining rows wait this pass
+        # chats whose remaining rows wait, and until when (after their failed row, in order)
+        self._stopped_chats: dict[int, datetime] = {}
         self._sent: list[int] = []  # sent, not yet recorded (written every RECORD_EVERY s)
         self._render_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._parts: OrderedDict[int, str] = OrderedDict()
@@ -129,8 +130,9 @@ class Delivery:
                     if await self._deliver(bot, item):
                         done += 1
                     elif item.chat_id in self._stopped_chats:
+                        until = self._stopped_chats[item.chat_id]
                         for rest in chat_items[number + 1 :]:
-                            await outbox.retry_at(self.db, rest.id, self.clock.now(), "held")
+                            await outbox.retry_at(self.db, rest.id, until, "held")
                         break
                 return done
 
@@ -153,9 +155,9 @@ class Delivery:
             log.info("outbox %s: %s blocked the bot; skipped from now on", item.id, item.chat_id)
             return False
         except RetryAfter as exc:
-            wait = retry_seconds(exc)
-            await outbox.retry_at(self.db, item.id, now + timedelta(seconds=wait), "flood control")
-            self._stopped_chats.add(item.chat_id)
+            until = now + timedelta(seconds=retry_seconds(exc))
+            await outbox.retry_at(self.db, item.id, until, "flood control")
+            self._stopped_chats[item.chat_id] = until
             return False
         except BadRequest as exc:
             await outbox.finish(self.db, item.id, "dead", now, exc.message)
@@ -169,7 +171,7 @@ class Delivery:
                 await outbox.retry_at(
                     self.db, item.id, now + backoff(item.attempts), f"network: {exc.message}"
                 )
-            self._stopped_chats.add(item.chat_id)
+            self._stopped_chats[item.chat_id] = now + backoff(item.attempts)
             return False
         except (TemplateError, KeyError, TypeError) as exc:
             await outbox.finish(self.db, item.id, "dead", now, f"template: {exc}")

@@ -73,8 +73,9 @@ class UnitStats:
     key: str  # a stable code: ranks of equal score are listed in this order
     name: str
     place: str = ""  # the grid or community it belongs to, for the table
+    name_en: str = ""  # a department's English name
     received: int = 0  # cases that arrived (all handlers)
-    handled: int = 0  # cases it handled itself: the sample size
+    handled: int = 0  # cases it handled itself, not rejected
     ack_judged: int = 0
     ack_on_time: int = 0
     resolve_judged: int = 0
@@ -96,6 +97,12 @@ class UnitStats:
             "overdue", "patrols", "hazards_found",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def judged(self) -> int:
+        """Cases whose outcome is known (acknowledged, resolved, or past a deadline): the
+        sample a rank rests on — fresh cases still in time prove nothing yet."""
+        return max(self.ack_judged, self.resolve_judged)
 
     @property
     def ack_rate(self) -> float | None:
@@ -166,13 +173,14 @@ def rank(
     weights: Weights,
     *,
     min_cases: int,
-    sample: str = "handled",
+    sample: str = "judged",
     honour: int = 0,
 ) -> list[Ranked]:
     """Rank units: best score first, equal shown scores tied (1, 2, 2, 4), ties in code order;
     units whose `sample` count is under `min_cases` (or with no score) follow, unranked, in
-    the order given.
+    the order given (`min_cases` is at least 1: nothing judged is never ranked).
     With `honour`, ranks up to that number are honoured (a tie at the line is honoured too)."""
+    min_cases = max(1, min_cases)
     most_patrols = max((u.patrols for u in units), default=0)
     scored = [(u, score(u, weights, most_patrols)) for u in units]
     eligible = [(u, s) for u, s in scored if s is not None and _sample(u, sample) >= min_cases]

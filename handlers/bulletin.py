@@ -169,6 +169,10 @@ async def download(update: Update, context: MinhuContext) -> None:
 
 
 async def close(update: Update, context: MinhuContext) -> None:
+    """Close the menu (and forget the preview)."""
+    if not await is_admin(update, context):
+        await answer(update, context, "common.not_allowed")
+        return
     if context.user_data is not None:
         context.user_data.pop(PREVIEW_KEY, None)
     await answer(update, context)

@@ -175,9 +175,13 @@ async def choose_grid(update: Update, context: MinhuContext) -> int:
     if grid is None:
         await answer(update, context, "common.invalid_button")
         return State.GRID
-    await people.update(
-        context.services.db, update.effective_user.id, context.services.clock.now(), grid_id=grid.id
-    )
+    db, user_id = context.services.db, update.effective_user.id
+    person = await people.get(db, user_id)
+    before = await geo.grid(db, person.grid_id) if person and person.grid_id else None
+    await people.update(db, user_id, context.services.clock.now(), grid_id=grid.id)
+    if before is not None and before.zone_id != grid.zone_id:
+        # Whoever followed their old home zone's bulletin now follows the new one's.
+        await bulletins.move_following(db, user_id, before.zone_id, grid.zone_id)
     await answer(update, context, "settings.grid_changed", grid=grid.name)
     return await show(update, context, edit=True)
 

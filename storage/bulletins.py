@@ -39,11 +39,13 @@ async def create(
     created_by: int | None,
     now: datetime,
 ) -> int | None:
-    """A new bulletin row; None when this period's scheduled bulletin already exists."""
+    """A new bulletin row; None when this period's scheduled bulletin already exists (only a
+    scheduled one can collide: other constraint failures raise)."""
     cur = await conn.execute(
-        """INSERT OR IGNORE INTO bulletins (period_kind, period_start, period_end, trigger,
+        """INSERT INTO bulletins (period_kind, period_start, period_end, trigger,
                chat_id, language, chart, created_by, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING""",
         (
             period.kind,
             period.start.isoformat(),
@@ -112,6 +114,16 @@ async def scheduled(db: Database, period: Period) -> Bulletin | None:
     return None if row is None else _bulletin(row)
 
 
+async def published(db: Database, period: Period) -> bool:
+    """Whether any bulletin of this period went out (scheduled or on demand)."""
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM bulletins WHERE period_kind = ? AND period_start = ?",
+            (period.kind, period.start.isoformat()),
+        )
+    )
+
+
 async def recent(db: Database, limit: int = 10) -> list[Bulletin]:
     rows = await db.fetchall(
         """SELECT id, period_kind, period_start, trigger, chat_id, messages, created_by,
@@ -176,4 +188,18 @@ async def set_following(db: Database, person_id: int, zone_id: int, follow: bool
             await conn.execute(
                 "DELETE FROM subscriptions WHERE person_id = ? AND zone_id = ?",
                 (person_id, zone_id),
+            )
+
+
+async def move_following(db: Database, person_id: int, old_zone: int, new_zone: int) -> None:
+    """A resident who moved home grid across zones follows the new zone if they followed the
+    old one (and stops following the old one)."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "DELETE FROM subscriptions WHERE person_id = ? AND zone_id = ?", (person_id, old_zone)
+        )
+        if cur.rowcount:
+            await conn.execute(
+                "INSERT OR IGNORE INTO subscriptions (person_id, zone_id) VALUES (?, ?)",
+                (person_id, new_zone),
             )

@@ -69,6 +69,39 @@ async def enqueue(
     return cur.rowcount == 1
 
 
+async def enqueue_many(
+    conn: aiosqlite.Connection,
+    items: list[tuple[int, dict[str, Any], str]],
+    *,
+    kind: str,
+    template: str,
+    due_at: datetime,
+    now: datetime,
+    lane: int = LANE_BULK,
+    expires_at: datetime | None = None,
+) -> None:
+    """Many messages of one kind — (chat_id, context, dedupe_key) each — in one statement."""
+    await conn.executemany(
+        """INSERT OR IGNORE INTO outbox (chat_id, lane, kind, template, context, due_at,
+               expires_at, dedupe_key, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (
+                chat_id,
+                lane,
+                kind,
+                template,
+                json.dumps(context, ensure_ascii=False),
+                to_iso(due_at),
+                to_iso(expires_at) if expires_at else None,
+                dedupe_key,
+                to_iso(now),
+            )
+            for chat_id, context, dedupe_key in items
+        ],
+    )
+
+
 async def claim(db: Database, now: datetime, limit: int = 200) -> list[OutboxItem]:
     """Take due rows for sending (lane, then due time); drop expired ones, fail blocked ones."""
     stamp = to_iso(now)

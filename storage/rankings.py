@@ -2,14 +2,19 @@
 in plain Python. Complaints are read once, grouped by grid, category and department; every
 other table (units, names, last year's counts) is small or read through a covering index.
 
-A complaint counts for the period it was received in (its cohort). Its outcome is judged at
+A complaint counts for the period it was received in (its cohort), for the grid or department
+handling it when the bulletin is made (a transfer gives the new handler fresh deadlines; an
+escalation stays with the case). Cases are told apart by origin: residents' complaints and
+hazard reports (群众诉求, what grids are ranked on), hazard tickets a grid worker raised on
+patrol (counted as hazards found, not as cases), and representatives' suggestions and
+rectification items (for the departments that handle them). Its outcome is judged at
 `as_of`, the moment the bulletin is made:
 - acknowledged on time: accepted no later than its acknowledgement deadline; a case is
   *judged* once it was accepted or its deadline passed (a fresh case still in time is neither
   on time nor late yet);
 - resolved on time: resolved (or closed after resolving) no later than its resolution
   deadline; judged once resolved or past that deadline;
-- rejected cases are not judged.
+- rejected cases are not judged, nor counted as handled.
 Deadlines were computed on China's working-day calendar when the case arrived, so a case
 spanning a holiday is measured against the deadline the holiday already moved.
 
@@ -25,15 +30,19 @@ from typing import Any
 from bot.clock import to_iso
 from storage.db import Database
 
+RESIDENT, PATROL, REPRESENTATIVE = 0, 1, 2  # where a case came from
+
 
 @dataclass(frozen=True)
 class ComplaintGroup:
-    """Complaints of one grid, category and handler (department or the grid itself)."""
+    """Complaints of one grid, category, handler (department or the grid) and origin."""
 
     grid_id: int
     category_id: int
     department_id: int | None
+    origin: int
     received: int
+    handled: int  # not rejected
     ack_judged: int
     ack_on_time: int
     resolve_judged: int
@@ -46,9 +55,14 @@ class ComplaintGroup:
     overdue: int
 
 
-GROUPS_SQL = """
+PATROL_TICKETS = "SELECT complaint_id FROM patrols WHERE complaint_id IS NOT NULL"
+GROUPS_SQL = f"""
 SELECT grid_id, category_id, department_id,
+       CASE WHEN kind IN ('suggestion', 'rectification') THEN {REPRESENTATIVE}
+            WHEN id IN ({PATROL_TICKETS}) THEN {PATROL}
+            ELSE {RESIDENT} END AS origin,
        COUNT(*),
+       SUM(status <> 'rejected'),
        SUM(status <> 'rejected' AND (accepted_at IS NOT NULL OR ack_due_at < :as_of)),
        SUM(status <> 'rejected' AND accepted_at IS NOT NULL AND accepted_at <= ack_due_at),
        SUM(status <> 'rejected' AND (status IN ('resolved', 'closed')
@@ -58,11 +72,11 @@ SELECT grid_id, category_id, department_id,
        TOTAL(rating),
        SUM(status = 'closed'),
        SUM(status = 'closed' AND close_reason = 'no_reply'),
-       COUNT(parent_id),
-       COUNT(escalated_at)
+       SUM(status <> 'rejected' AND parent_id IS NOT NULL),
+       SUM(status <> 'rejected' AND escalated_at IS NOT NULL)
 FROM complaints INDEXED BY complaints_created
 WHERE created_at >= :start AND created_at < :end
-GROUP BY grid_id, category_id, department_id
+GROUP BY grid_id, category_id, department_id, origin
 """
 
 
@@ -78,10 +92,12 @@ async def complaint_groups(
 async def counts_by_grid_category(
     db: Database, start: datetime, end: datetime
 ) -> dict[tuple[int, int], int]:
-    """Cases received per (grid, category) — last year's base, read from a covering index."""
+    """Residents' cases per (grid, category) — last year's base, from a covering index."""
     rows = await db.fetchall(
-        """SELECT grid_id, category_id, COUNT(*) FROM complaints INDEXED BY complaints_period
-           WHERE created_at >= ? AND created_at < ? GROUP BY grid_id, category_id""",
+        f"""SELECT grid_id, category_id, COUNT(*) FROM complaints INDEXED BY complaints_period
+            WHERE created_at >= ? AND created_at < ? AND kind IN ('complaint', 'hazard')
+              AND id NOT IN ({PATROL_TICKETS})
+            GROUP BY grid_id, category_id""",
         (to_iso(start), to_iso(end)),
     )
     return {(r[0], r[1]): r[2] for r in rows}
@@ -150,7 +166,7 @@ async def staff(db: Database, role: str) -> list[Staff]:
 async def patrols_by_worker(
     db: Database, start: datetime, end: datetime
 ) -> dict[tuple[int, int], tuple[int, int]]:
-    """(worker, grid) -> (patrols, hazards found)."""
+    """(worker, grid) -> (patrols, hazards found), whoever holds the grid today."""
     rows = await db.fetchall(
         """SELECT worker_id, grid_id, COUNT(*), TOTAL(hazard_found) FROM patrols
            WHERE at >= ? AND at < ? GROUP BY worker_id, grid_id""",

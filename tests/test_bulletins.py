@@ -22,6 +22,7 @@ from bot.clock import ManualClock
 from bot.emulator.textparse import parse_html
 from bot.periods import Period
 from bot.render import Renderer
+from storage import bulletins
 from storage.db import Database
 from tests.bulletin_support import TZ, Town, local
 from tests.conftest import ADMIN_ID
@@ -219,6 +220,30 @@ async def test_the_weekly_bulletin_is_published_once_also_across_a_restart(
     assert any("2026年11月网格工作考核通报" in t for t in texts)
 
 
+async def test_the_database_refuses_a_second_scheduled_bulletin_of_a_period(
+    seeded_db: Path,
+) -> None:
+    week = Period.from_key("week:2026-11-16")
+    async with Database(seeded_db) as db:
+        for trigger, expected in (("schedule", True), ("schedule", False), ("manual", True)):
+            async with db.transaction() as conn:
+                made = await bulletins.create(
+                    conn, week, trigger=trigger, chat_id=CHANNEL, language="zh-CN",
+                    chart=None, created_by=None, now=local(2026, 11, 23, 9),
+                )  # fmt: skip
+            assert (made is not None) == expected
+
+
+async def test_a_bulletin_published_by_hand_is_not_published_again_on_schedule(
+    channel_bot: Harness,
+) -> None:
+    bot = channel_bot
+    await publish(bot.services, Period.from_key("week:2026-11-16"), trigger="manual")
+    bot.clock.set(local(2026, 11, 23, 9, 0))
+    assert await BulletinSchedule(bot.services).run_due() == []
+    assert await _published(bot) == [("week", "2026-11-16", "manual")]
+
+
 async def test_the_chart_is_uploaded_once_then_sent_by_its_id(channel_bot: Harness) -> None:
     bot = channel_bot
     town = await Town(bot.services.db).load()
@@ -329,6 +354,18 @@ async def test_followers_get_their_zones_part(channel_bot: Harness) -> None:
     theirs = " ".join(str(c.params.get("text")) for c in calls if c.params["chat_id"] == other.id)
     assert "阳山片区 · week 47 of 2026" in theirs
     assert not [c for c in calls if c.params["chat_id"] == quiet.id]
+
+    # Moving home to another zone moves the follow with it.
+    await bot.send(follower, "/settings")
+    await bot.button(follower, "更换网格")
+    await bot.button(follower, "阳山")
+    await bot.button(follower, "阳山社区")
+    await bot.button(follower, "第一网格")
+    zones = await bot.services.db.fetchall(
+        "SELECT z.code FROM subscriptions s JOIN zones z ON z.id = s.zone_id WHERE person_id = ?",
+        (follower.id,),
+    )
+    assert [r[0] for r in zones] == ["YS"]
 
     # Unfollowing stops it.
     await bot.send(follower, "/settings")

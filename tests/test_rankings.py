@@ -58,7 +58,7 @@ async def test_on_time_is_measured_against_working_days_across_national_day(town
     report = await build_report(town.db, week, local(2026, 10, 20), CONFIG)
     row = next(r for r in report.grids if r.stats.key == grid)
     s = row.stats
-    assert (s.received, s.handled) == (4, 4)
+    assert (s.received, s.handled) == (4, 3)  # the rejected case is not handled work
     assert (s.ack_on_time, s.ack_judged) == (2, 3)
     assert (s.resolve_on_time, s.resolve_judged) == (2, 3)
     assert s.avg_rating == 4.5
@@ -177,7 +177,7 @@ async def test_too_few_cases_are_listed_but_not_ranked_in_the_bulletin(town: Tow
     assert grids["SQ-01-01"].rank is None and grids["SQ-01-01"].score == 100.0
     text = "\n".join(BulletinText(RENDERER, report, "zh-CN").messages())
     ranked_at = text.index("上强社区第二网格")
-    note_at = text.index("以下单位本期自办件少于3件，列出不排名")
+    note_at = text.index("以下单位本期可评价的自办件（已签收、已办结或已过期限）少于3件")
     assert ranked_at < note_at < text.index("上强社区第一网格")
     assert "本期无办件、无巡查：东红村第一网格" in text
 
@@ -237,6 +237,56 @@ async def test_patrols_count_for_the_worker_who_made_them(town: Town) -> None:
     assert workers["张网格"].rank == 1 and workers["李网格"].rank == 2
     grid = {r.stats.key: r.stats for r in report.grids}["SQ-01-01"]
     assert grid.patrols == 15
+
+
+async def test_fresh_or_rejected_cases_never_top_the_table(town: Town) -> None:
+    # Monday 23 November, 09:00: last week's bulletin.
+    as_of = local(2026, 11, 23, 9)
+    for _ in range(3):  # three cases, all rejected
+        await town.complaint("SQ-01-01", local(2026, 11, 17), rejected=True)
+    for _ in range(3):  # three cases on Sunday evening, their deadlines still ahead
+        await town.complaint("SQ-02-01", local(2026, 11, 22, 20))
+    for case in range(10):  # ten handled, nine on time, rated 4
+        filed = local(2026, 11, 16, 9)
+        late = timedelta(days=4) if case == 0 else timedelta(hours=1)
+        await town.complaint(
+            "SQ-01-02", filed, accepted=filed + late, resolved=filed + late + timedelta(hours=1),
+            closed=filed + timedelta(days=5), close_reason="confirmed", rating=4,
+        )  # fmt: skip
+    week = containing("week", date(2026, 11, 16))
+    report = await build_report(town.db, week, as_of, CONFIG)
+    grids = {r.stats.key: r for r in report.grids}
+    assert grids["SQ-01-02"].rank == 1
+    assert grids["SQ-01-01"].rank is None and grids["SQ-01-01"].stats.handled == 0
+    assert grids["SQ-02-01"].rank is None and grids["SQ-02-01"].stats.judged == 0
+
+
+async def test_patrol_tickets_and_representatives_items_are_not_residents_cases(
+    town: Town,
+) -> None:
+    filed = local(2026, 11, 17, 9)
+    await town.worker(801, "SQ-01-01", "张网格")
+    ticket = await town.complaint(
+        "SQ-01-01", filed, category="safety", accepted=filed, resolved=filed + timedelta(hours=1)
+    )
+    async with town.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO patrols (worker_id, grid_id, at, hazard_found, complaint_id)"
+            " VALUES (801, ?, ?, 1, ?)",
+            (town.grids["SQ-01-01"], filed.isoformat(), ticket),
+        )
+        await conn.execute("UPDATE complaints SET kind = 'hazard' WHERE id = ?", (ticket,))
+    suggestion = await town.complaint("SQ-01-01", filed, department=1)
+    async with town.db.transaction() as conn:
+        await conn.execute("UPDATE complaints SET kind = 'suggestion' WHERE id = ?", (suggestion,))
+    await town.complaint("SQ-01-01", filed, department=1)  # a resident's, routed
+    week = containing("week", date(2026, 11, 16))
+    report = await build_report(town.db, week, local(2026, 11, 23, 9), CONFIG)
+    grid = {r.stats.key: r.stats for r in report.grids}["SQ-01-01"]
+    assert (grid.received, grid.handled, grid.patrols, grid.hazards_found) == (1, 0, 1, 1)
+    assert report.total.current == 1
+    department = next(r.stats for r in report.departments)
+    assert department.received == 2  # the resident's case and the suggestion it handles
 
 
 def test_weights_are_configurable_and_checked() -> None:

@@ -1,7 +1,8 @@
 -- Bulletins (晾晒). Indexes for the period aggregates: complaints by the day they arrived
--- (covering the grid and category, so last year's counts never read the table), assignments
--- by deadline.
-CREATE INDEX complaints_period ON complaints(created_at, grid_id, category_id);
+-- (covering the grid, category and kind, so last year's counts never read the table),
+-- assignments by deadline, patrol tickets by complaint.
+CREATE INDEX complaints_period ON complaints(created_at, grid_id, category_id, kind);
+CREATE INDEX patrols_complaint ON patrols(complaint_id) WHERE complaint_id IS NOT NULL;
 CREATE INDEX assignments_due ON assignments(due_at, assignee_id);
 CREATE INDEX meetings_start ON meetings(starts_at);
 CREATE INDEX supervision_items_created ON supervision_items(created_at);
