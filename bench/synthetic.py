@@ -34,6 +34,7 @@ second `make bench` does not pay the million-row load again. Delete the work dir
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 import sqlite3
@@ -42,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import storage
 from storage.db import Database, latest_version
 from storage.seed import seed_demo
 
@@ -513,6 +515,15 @@ def _meetings(
     return {"meetings": meetings, "meeting_bookings": bookings}
 
 
+def _migrations_digest() -> str:
+    """A digest of every migration's text."""
+    folder = Path(storage.__file__).parent / "migrations"
+    digest = hashlib.sha256()
+    for sql in sorted(folder.glob("*.sql")):
+        digest.update(sql.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def cached(
     work: Path, complaints: int, *, seed: int, now: datetime, regenerate: bool = False
 ) -> tuple[Path, dict[str, Any], bool]:
@@ -524,6 +535,7 @@ def cached(
     want = {
         "version": VERSION,
         "schema": latest_version(),
+        "migrations": _migrations_digest(),  # an edited migration (new index) regenerates
         "complaints": complaints,
         "seed": seed,
         "now": now.isoformat(),
