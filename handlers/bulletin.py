@@ -75,17 +75,27 @@ def _period(update: Update, context: MinhuContext) -> Period | None:
     return period if period.start <= today and period.start.year >= 2000 else None
 
 
-async def preview(update: Update, context: MinhuContext) -> None:
-    """Show the bulletin as it would be published, then what can be done with it."""
+async def _pressed(update: Update, context: MinhuContext) -> tuple[Period, int] | None:
+    """An admin's press naming a real period (and the chat to answer in), else None after
+    saying why; the press is answered either way."""
     if not await is_admin(update, context):
         await answer(update, context, "common.not_allowed")
-        return
+        return None
     period = _period(update, context)
     chat = update.effective_chat
     if period is None or chat is None:
         await answer(update, context, "common.invalid_button")
-        return
+        return None
     await answer(update, context)
+    return period, chat.id
+
+
+async def preview(update: Update, context: MinhuContext) -> None:
+    """Show the bulletin as it would be published, then what can be done with it."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    period, chat_id = pressed
     services, lang = context.services, await language_of(update, context)
     await say(update, context, "bulletin_admin.working", edit=True)
     report = await report_for(services, period)
@@ -93,13 +103,13 @@ async def preview(update: Update, context: MinhuContext) -> None:
     chart = await asyncio.to_thread(text.chart)
     if chart is not None:
         await context.bot.send_photo(
-            chat.id, chart, caption=text.caption(), parse_mode=ParseMode.HTML
+            chat_id, chart, caption=text.caption(), parse_mode=ParseMode.HTML
         )
     for part in text.messages():
-        await context.bot.send_message(chat.id, part, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML)
     assert context.user_data is not None
     context.user_data[PREVIEW_KEY] = period.key
-    chat_id = services.settings.bulletin_chat_id
+    channel = services.settings.bulletin_chat_id
     rows = [[(t(context, lang, "bulletin_admin.btn_publish"), f"{PREFIX}:pub:{period.key}")]]
     rows.append(
         [
@@ -108,7 +118,7 @@ async def preview(update: Update, context: MinhuContext) -> None:
         ]
     )
     rows.append([(t(context, lang, "bulletin_admin.btn_close"), f"{PREFIX}:cancel")])
-    await say(update, context, "bulletin_admin.previewed", markup=keyboard(rows), chat=chat_id)
+    await say(update, context, "bulletin_admin.previewed", markup=keyboard(rows), chat=channel)
 
 
 async def do_publish(update: Update, context: MinhuContext) -> None:
@@ -139,15 +149,10 @@ async def do_publish(update: Update, context: MinhuContext) -> None:
 
 async def download(update: Update, context: MinhuContext) -> None:
     """The whole bulletin as an XLSX workbook or a standalone HTML page."""
-    if not await is_admin(update, context):
-        await answer(update, context, "common.not_allowed")
+    pressed = await _pressed(update, context)
+    if pressed is None:
         return
-    period = _period(update, context)
-    chat = update.effective_chat
-    if period is None or chat is None:
-        await answer(update, context, "common.invalid_button")
-        return
-    await answer(update, context)
+    period, chat_id = pressed
     services, lang = context.services, await language_of(update, context)
     report = await report_for(services, period)
     text = BulletinText(services.renderer, report, lang)
@@ -164,7 +169,7 @@ async def download(update: Update, context: MinhuContext) -> None:
         page = exports.html_page(title, subtitle, tables, language=lang, chart_png=chart)
         document = InputFile(page.encode("utf-8"), filename=f"{name}.html")
     await context.bot.send_document(
-        chat.id, document, caption=t(context, lang, "bulletin_admin.file_caption", p=period)
+        chat_id, document, caption=t(context, lang, "bulletin_admin.file_caption", p=period)
     )
 
 
