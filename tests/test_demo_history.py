@@ -7,9 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.bulletin_render import MESSAGE_LIMIT, BulletinText, utf16_len
 from bot.bulletins import BulletinConfig, build_report
 from bot.demo import prepare_database
+from bot.emulator.textparse import parse_html
 from bot.periods import last_complete
+from bot.render import Renderer
 from storage.db import Database
 from tests.bulletin_support import TZ
 
@@ -38,3 +41,22 @@ async def test_the_demo_history_is_written_once_and_ranks_like_a_real_town(
     assert 6 <= sum(w.honoured for w in report.workers) <= 8
     assert report.total.previous > 0  # a year earlier is there to compare with
     assert any(r.ranked for r in report.representatives)
+
+
+async def test_every_part_of_a_full_bulletin_is_valid_telegram_html(tmp_path: Path) -> None:
+    """The demo's month has every table (workers, grids, categories, zones, communities,
+    departments, representatives, meetings): each message parses as Telegram HTML."""
+    path = tmp_path / "demo.db"
+    await prepare_database(path)
+    now = datetime.now(UTC)
+    async with Database(path) as db:
+        report = await build_report(db, last_complete("month", now, TZ), now, BulletinConfig(tz=TZ))
+    assert report.departments and report.representatives and report.categories
+    for language in ("zh-CN", "en"):
+        text = BulletinText(Renderer(TZ), report, language)
+        messages = [*text.messages(), text.caption()]
+        for zone in report.zones:
+            messages += text.zone_messages(zone.key)
+        for message in messages:
+            assert utf16_len(message) <= MESSAGE_LIMIT
+            parse_html(message)
