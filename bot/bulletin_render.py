@@ -295,10 +295,10 @@ class BulletinText:
 
     def bars(self) -> list[Bar]:
         units = self.report.workers if self.report.assessment else self.report.grids
-        return [
+        return [  # the ranking only: an unranked unit's score is not shown anywhere
             Bar(u.stats.name, u.score or 0.0, u.rank, u.honoured)
             for u in units
-            if u.score is not None
+            if u.score is not None and u.ranked
         ]
 
     def chart(self) -> bytes | None:

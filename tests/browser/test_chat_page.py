@@ -190,3 +190,32 @@ def test_a_person_registers_and_reports_a_problem_in_the_chat_page(
     phone.close()
 
     assert errors == [], f"JavaScript errors on the chat page: {errors}"
+
+
+def test_an_admin_publishes_the_bulletin_and_the_channel_shows_it(
+    demo: Demo, browser: Browser, artifacts_dir: Path
+) -> None:
+    """老陈 previews last month's assessment, publishes it, and the demo channel shows the
+    chart (drawn with a CJK font) and the ranking."""
+    context = browser.new_context(viewport={"width": 900, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(demo.url)
+    page.get_by_test_id("user-tab").filter(has_text="管理员 老陈").click(timeout=WAIT_MS)
+    send(page, "/bulletin")
+    press(page, "晾晒通报", re.compile(r"上月 · .*").pattern)
+    preview = bot_message(page, "网格工作考核通报")
+    expect(preview).to_contain_text("🏅", timeout=WAIT_MS)
+    press(page, "以上是预览", "📢 发布")
+    expect(bot_message(page, "晾晒已发布")).to_be_visible(timeout=WAIT_MS)
+
+    page.get_by_test_id("chat-tab").filter(has_text="埭溪镇基层治理晾晒").click(timeout=WAIT_MS)
+    post = bot_message(page, "网格工作考核通报")
+    expect(post).to_contain_text("月度先进", timeout=WAIT_MS)
+    chart = page.locator('[data-testid="message"][data-from="bot"] img.photo').last
+    expect(chart).to_be_visible(timeout=WAIT_MS)
+    assert chart.evaluate("img => img.complete && img.naturalWidth") == 1000
+    page.screenshot(path=str(artifacts_dir / "bulletin-channel.png"), full_page=True)
+    context.close()
+    assert errors == [], f"JavaScript errors on the chat page: {errors}"
