@@ -218,6 +218,19 @@ async def cancel_booking(
     return b, promoted
 
 
+async def give_up_all(services: Services, user_id: int) -> int:
+    """Before a person is erased (/deleteme): give up their seats and places in line on
+    coming meetings, so the next in line is promoted and told. Returns how many."""
+    given_up = 0
+    for booking_id in await bookings.live_of_person(services.db, user_id):
+        try:
+            await cancel_booking(services, booking_id, user_id)
+        except Refused:  # the meeting started or was cancelled: nothing to hand on
+            continue
+        given_up += 1
+    return given_up
+
+
 async def _promote(
     conn: aiosqlite.Connection, services: Services, m: Meeting, w: Booking, now: datetime
 ) -> None:

@@ -8,6 +8,7 @@ import json
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot import meetings
 from bot.services import MinhuContext
 from handlers.common import answer, current_person, keyboard, language_of, say, t
 from storage import people
@@ -62,6 +63,7 @@ async def delete_answer(update: Update, context: MinhuContext) -> None:
     if update.callback_query.data != f"{PREFIX}:yes":
         await say(update, context, "privacy.delete_kept", language=lang, edit=True)
         return
+    await meetings.give_up_all(context.services, person.id)  # the waiting list moves up
     kept = await people.erase(context.services.db, person.id)
     if context.user_data is not None:
         context.user_data.clear()

@@ -204,3 +204,13 @@ async def checked_in_count(db: Database, meeting_id: int) -> int:
         (meeting_id,),
     )
     return int(value or 0)
+
+
+async def live_of_person(db: Database, person_id: int) -> list[int]:
+    """The ids of a person's seats and places in line (any meeting)."""
+    rows = await db.fetchall(
+        "SELECT id FROM meeting_bookings WHERE person_id = ? "
+        "AND status IN ('booked', 'waitlisted') ORDER BY id",
+        (person_id,),
+    )
+    return [int(r[0]) for r in rows]

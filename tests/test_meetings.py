@@ -128,6 +128,22 @@ async def test_a_full_meeting_offers_the_waitlist_and_a_cancellation_promotes_th
     assert "排在第 <b>1</b> 位" in texts(await book(bot, WANG, m.id))
 
 
+async def test_a_seat_freed_by_deleteme_goes_to_the_first_in_line(bot: Harness) -> None:
+    await town(bot)
+    m = await meeting(bot, capacity=1)
+    await book(bot, WANG, m.id)
+    await book(bot, LI, m.id)  # waiting
+    await deliver(bot)
+    await bot.send(WANG, "/deleteme")
+    assert "已删除" in texts(await bot.button(WANG, "确定删除"))
+    li = await booking_of(bot, m.id, LI)
+    assert li.status == "booked"
+    assert "候补成功" in to(await deliver(bot), LI)
+    assert not await bot.services.db.fetchval(
+        "SELECT COUNT(*) FROM meeting_bookings WHERE person_id = ?", (WANG.id,)
+    )
+
+
 async def test_a_forged_button_for_another_persons_booking_changes_nothing(bot: Harness) -> None:
     await town(bot)
     m = await meeting(bot, capacity=1)
