@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import meeting_notices as mn
+from bot.assignment_notices import buttons as assignment_buttons
 from bot.meeting_rules import ATTENDANCE, DECISION, MAX_DECISIONS, SUMMARY, Invalid, text_within
 from bot.meetings import Refused, require_admin
 from bot.services import Services
@@ -127,6 +128,7 @@ async def assign(
             now=now,
             context=await mn.context_of(services, m)
             | {"decision": decision.text, "due_at": due_at.isoformat(), "number": assignment_id},
+            buttons=assignment_buttons("accept", assignment_id=assignment_id),
         )
     services.delivery.kick_soon()
     return assignment_id

@@ -169,6 +169,10 @@ async def test_a_decision_becomes_an_assignment_with_a_deadline(bot: Harness) ->
     assert "交办任务（编号 1）" in to(calls, ZHOU) and "3号楼先行试点" in to(calls, ZHOU)
     assert "社区出施工方案" in to(calls, officer)
     assert "网格员摸排意愿" in to(calls, WORKER)
+    # The representative accepts from the notice itself.
+    assert "✅ 签收" in bot.buttons(ZHOU.id)
+    await bot.button(ZHOU, "签收")
+    assert (await assignments.get(db, given[0][0].id)).status == "accepted"  # type: ignore[union-attr]
 
 
 async def test_a_forged_assignment_target_is_refused(bot: Harness) -> None:
