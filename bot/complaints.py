@@ -1,7 +1,8 @@
 """Complaint service: applies the rules of `bot.lifecycle` to stored complaints.
 
 Every change is one transaction: the conditional update (nobody changed it meanwhile), the
-history event, the notices (outbox rows) and the timers for what comes next.
+history event, the notices (outbox rows) and the timers for what comes next. Who is told
+what lives in `bot.complaint_notices`; `announce_to_staff` is re-exported from here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot import notices
+from bot.complaint_notices import announce_to_staff, tell
 from bot.lifecycle import Action, Actor, NotAllowed, Status, Ticket, decide
 from bot.roles import has_role
 from bot.services import Services
@@ -140,8 +141,16 @@ async def act(
             await lifecycle.add_resolution_photo(conn, complaint.id, *photo)
         changed = _reload(complaint, fields)
         await _schedule(conn, services, changed, category, now)
-        await _tell(
-            conn, services, changed, action, note=note, rating=rating, now=now, actor_id=user_id
+        await tell(
+            conn,
+            services,
+            changed,
+            action,
+            event=EVENT_OF[action],
+            note=note,
+            rating=rating,
+            now=now,
+            actor_id=user_id,
         )
     services.delivery.kick_soon()
     result = await complaints.get(db, complaint_id)
@@ -188,133 +197,6 @@ async def _schedule(
         await timers.add(conn, "auto_close", c.id, c.resolved_at + CONFIRM_AFTER, now)
     if status is Status.CLOSED and c.closed_at:
         await timers.add(conn, "followup", c.id, c.closed_at + FOLLOW_UP_AFTER, now)
-
-
-async def _tell(
-    conn: aiosqlite.Connection,
-    services: Services,
-    c: Complaint,
-    action: Action,
-    *,
-    note: str,
-    rating: int | None,
-    now: datetime,
-    actor_id: int | None = None,
-) -> None:
-    """The notices one change causes (not to the person who made it)."""
-    key = f"{EVENT_OF[action]}:{c.id}:{now.isoformat()}"
-    base = {
-        "number": c.number,
-        "event": EVENT_OF[action],
-        "note": note,
-        "rating": rating,
-        "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
-        "close_reason": c.close_reason,
-    }
-    followers = [f for f in await notices.followers(services, c) if f != actor_id]
-    staff = await notices.assignees(services, c.grid_id, c.department_id)
-    if action is Action.RESOLVE and c.reporter_id in followers:
-        buttons = [
-            [
-                ("notices.btn_fixed", f"cr:fixed:{c.id}"),
-                ("notices.btn_not_fixed", f"cr:notfixed:{c.id}"),
-            ]
-        ]
-        await notices.send(
-            conn,
-            services,
-            [c.reporter_id],
-            template="notices.resolved",
-            key=f"r{key}",
-            now=now,
-            context=base,
-            buttons=buttons,
-        )
-        followers = [f for f in followers if f != c.reporter_id]
-    if action not in (Action.ESCALATE,):
-        await notices.send(
-            conn,
-            services,
-            followers,
-            template="notices.status_update",
-            key=f"f{key}",
-            now=now,
-            context=base,
-        )
-    if action in (Action.TRANSFER, Action.NOT_FIXED, Action.REOPEN):
-        await announce_to_staff(conn, services, c, now, key=f"s{key}", reopened=action)
-    if action is Action.CONFIRM:
-        await notices.send(
-            conn,
-            services,
-            staff,
-            template="notices.staff_update",
-            key=f"s{key}",
-            now=now,
-            context=base,
-        )
-    if action is Action.ESCALATE:
-        admins = await notices.zone_admins(services, c.grid_id)
-        late = {"stage": "resolve" if c.accepted_at else "ack", **base}
-        await notices.send(
-            conn,
-            services,
-            admins,
-            template="notices.escalation",
-            key=f"a{key}",
-            now=now,
-            context=late,
-        )
-        await notices.send(
-            conn, services, staff, template="notices.overdue", key=f"s{key}", now=now, context=late
-        )
-
-
-async def announce_to_staff(
-    conn: aiosqlite.Connection,
-    services: Services,
-    c: Complaint,
-    now: datetime,
-    *,
-    key: str,
-    reopened: Action | None = None,
-) -> None:
-    """Tell the assignees (or the admins when nobody can be reached) with action buttons."""
-    db = services.db
-    staff = await notices.assignees(services, c.grid_id, c.department_id)
-    staff = staff or await notices.zone_admins(services, c.grid_id)
-    category = await _category(services, c)
-    grid = await geo.grid(db, c.grid_id)
-    reporter = await people.get(db, c.reporter_id) if c.reporter_id else None
-    context = {
-        "number": c.number,
-        "kind": c.kind,
-        "hazard": category.is_hazard,
-        "category": category.name,
-        "category_en": category.name_en,
-        "grid": grid.full_name if grid else "",
-        "description": c.description,
-        "address": c.address,
-        "has_location": c.latitude is not None,
-        "reporter": None if c.anonymous or reporter is None else reporter.first_name,
-        "photo_count": len(c.photo_file_ids),
-        "photos": list(c.photo_file_ids),
-        "location": [c.latitude, c.longitude] if c.latitude is not None else None,
-        "submitted_at": c.created_at.isoformat(),
-        "ack_due_at": c.ack_due_at.isoformat() if c.ack_due_at else None,
-        "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
-        "reopened": reopened.value if reopened else None,
-    }
-    await notices.send(
-        conn,
-        services,
-        staff,
-        template="notices.new_complaint",
-        key=key,
-        now=now,
-        context=context,
-        buttons=notices.staff_buttons(c.id),
-    )
 
 
 async def open_new(
