@@ -56,14 +56,13 @@ async def publish(
     *,
     trigger: str,
     created_by: int | None = None,
-    report: Report | None = None,
 ) -> Outcome | None:
-    """Publish the bulletin of `period`; None if its scheduled bulletin already went out."""
+    """Publish the bulletin of `period` (counted now); None for a scheduled one whose period
+    already went out."""
     settings, db = services.settings, services.db
     if trigger == "schedule" and await bulletins.published(db, period):
         return None  # already out (on schedule, or by an admin with /bulletin)
-    if report is None:
-        report = await report_for(services, period)
+    report = await report_for(services, period)
     now = services.clock.now()
     chat_id = settings.bulletin_chat_id
     channel = BulletinText(services.renderer, report, settings.bulletin_language)
@@ -189,9 +188,12 @@ class BulletinSchedule:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._running = asyncio.Lock()
+        self._since: datetime | None = None
 
     async def since(self) -> datetime:
-        """When the schedule first ran on this database (recorded once)."""
+        """When the schedule first ran on this database (recorded once, read once)."""
+        if self._since is not None:
+            return self._since
         now = self.services.clock.now()
         async with self.services.db.transaction() as conn:
             await conn.execute(
@@ -201,7 +203,8 @@ class BulletinSchedule:
         value = await self.services.db.fetchval(
             "SELECT value FROM counters WHERE name = ?", (SINCE_KEY,)
         )
-        return datetime.fromtimestamp(int(value), tz=UTC)
+        self._since = datetime.fromtimestamp(int(value), tz=UTC)
+        return self._since
 
     async def run_due(self) -> list[Outcome]:
         """Publish every due, unpublished scheduled bulletin; what was published."""
