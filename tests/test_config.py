@@ -74,3 +74,40 @@ def test_minhu_run_without_a_token_says_one_line(tmp_path: Path) -> None:
         "minhu: configuration error: TELEGRAM_BOT_TOKEN is not set (put it in the environment "
         "or .env)"
     ]
+
+
+def test_bulletin_settings_and_their_errors() -> None:
+    from datetime import time
+
+    base = {"TELEGRAM_BOT_TOKEN": "123:abc"}
+    defaults = load_settings(base, dotenv=None)
+    assert defaults.bulletin_chat_id is None
+    assert (defaults.bulletin_weekly, defaults.bulletin_monthly) == ((0, time(9)), (1, time(9)))
+    s = load_settings(
+        base
+        | {
+            "MINHU_BULLETIN_CHAT_ID": "-1001234567890",
+            "MINHU_BULLETIN_WEEKLY": "Fri 17:30",
+            "MINHU_BULLETIN_MONTHLY": "off",
+            "MINHU_BULLETIN_WEIGHTS": "patrol=0, ack=40",
+            "MINHU_BULLETIN_MIN_CASES": "5",
+            "MINHU_BULLETIN_LANGUAGE": "en",
+        },
+        dotenv=None,
+    )
+    assert (s.bulletin_chat_id, s.bulletin_weekly, s.bulletin_monthly) == (
+        -1001234567890,
+        (4, time(17, 30)),
+        None,
+    )
+    assert (s.bulletin_weights.ack, s.bulletin_weights.patrol, s.bulletin_min_cases) == (40, 0, 5)
+    for name, value, message in (
+        ("MINHU_BULLETIN_CHAT_ID", "@channel", "chat id"),
+        ("MINHU_BULLETIN_WEEKLY", "monday 9am", "mon 09:00"),
+        ("MINHU_BULLETIN_MONTHLY", "31 09:00", "day 1–28"),
+        ("MINHU_BULLETIN_WEIGHTS", "speed=3", "unknown weight"),
+        ("MINHU_BULLETIN_MIN_CASES", "0", "1..1000"),
+        ("MINHU_BULLETIN_LANGUAGE", "fr", "zh-CN or en"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            load_settings(base | {name: value}, dotenv=None)
