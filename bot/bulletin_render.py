@@ -89,12 +89,17 @@ def pack(
     return messages
 
 
+def strip_tags(html: str) -> str:
+    """Telegram HTML as the plain text it shows."""
+    return unescape(_TAG.sub("", html))
+
+
 def _fit(piece: str, limit: int) -> str:
     """A piece longer than a whole message (a pathological name) loses its formatting and
     is cut, rather than being split in the middle of a tag."""
     if utf16_len(piece) <= limit:
         return piece
-    plain = unescape(_TAG.sub("", piece))
+    plain = strip_tags(piece)
     while utf16_len(escape(plain, quote=False)) > limit - 1:
         plain = plain[: max(0, len(plain) - max(1, len(plain) // 20))]
     return escape(plain, quote=False) + "…"
@@ -221,7 +226,7 @@ class BulletinText:
 
     def plain(self, block: str, **ctx: Any) -> str:
         """A rendered block as plain text (the exports escape for themselves)."""
-        return unescape(_TAG.sub("", self.r(block, **ctx)))
+        return strip_tags(self.r(block, **ctx))
 
     def _meeting_cells(self, m: MeetingRow) -> list[Cell]:
         name = self.plain("total") if m.total else m.zone or self.plain("whole_town")

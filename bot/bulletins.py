@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 from bot.periods import Period
 from bot.rankings import HONOURED, Change, Ranked, UnitStats, Weights, rank
+from storage import geo
 from storage import rankings as q
 from storage.db import Database
+from storage.models import Category
 
 # Representatives: assignments done on time weigh most; visits and reception sessions are
 # counted relative to the most active representative (the "patrol" component).
@@ -118,7 +120,7 @@ async def build_report(
     groups = await q.complaint_groups(db, start, end, as_of)
     last_year = await q.counts_by_grid_category(db, last_start, last_end)
     places = await q.places(db)
-    categories = await q.categories(db)
+    categories = await geo.categories(db, active_only=False)
     departments = await q.departments(db)
     patrols = await q.patrols_by_worker(db, start, end)
 
@@ -236,7 +238,7 @@ def _areas(
 
 
 def _categories(
-    categories: dict[int, q.Category],
+    categories: list[Category],
     current: dict[tuple[int, int], int],
     last_year: dict[tuple[int, int], int],
 ) -> list[CategoryRow]:
@@ -248,7 +250,7 @@ def _categories(
         before[category_id] = before.get(category_id, 0) + n
     rows = [
         CategoryRow(c.id, c.code, c.name, c.name_en, Change(now.get(c.id, 0), before.get(c.id, 0)))
-        for c in sorted(categories.values(), key=lambda c: (c.sort, c.code))
+        for c in categories  # in display order
         if now.get(c.id) or before.get(c.id)
     ]
     return rows

@@ -206,13 +206,13 @@ def cmd_bulletin(args: argparse.Namespace, settings: Settings) -> int:
         if not args.xlsx and not args.html:
             print("\n\n".join(text.messages()))
             return 0
-        title, subtitle = text.plain("title"), text.plain("summary")
+        title, subtitle, tables = text.plain("title"), text.plain("summary"), text.tables()
         files: dict[str, bytes] = {}
         if args.xlsx:
-            files[args.xlsx] = exports.xlsx_workbook(title, text.tables())
+            files[args.xlsx] = exports.xlsx_workbook(title, tables)
         if args.html:
             page = exports.html_page(
-                title, subtitle, text.tables(), language=args.language, chart_png=text.chart()
+                title, subtitle, tables, language=args.language, chart_png=text.chart()
             )
             files[args.html] = page.encode("utf-8")
         for name, data in files.items():

@@ -95,9 +95,12 @@ async def departments(db: Database) -> list[Department]:
     return [Department(r["id"], r["code"], r["name"]) for r in rows]
 
 
-async def categories(db: Database) -> list[Category]:
-    """Active complaint categories in display order."""
-    rows = await db.fetchall("SELECT * FROM categories WHERE active = 1 ORDER BY sort, id")
+async def categories(db: Database, *, active_only: bool = True) -> list[Category]:
+    """Complaint categories in display order (only active ones unless asked: a bulletin
+    counts past cases of a category retired since)."""
+    rows = await db.fetchall(
+        "SELECT * FROM categories WHERE active = 1 OR ? = 0 ORDER BY sort, id", (int(active_only),)
+    )
     return [_category(r) for r in rows]
 
 

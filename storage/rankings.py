@@ -125,20 +125,6 @@ async def places(db: Database) -> dict[int, Place]:
     return {r[0]: Place(*r) for r in rows}
 
 
-@dataclass(frozen=True)
-class Category:
-    id: int
-    code: str
-    name: str
-    name_en: str
-    sort: int
-
-
-async def categories(db: Database) -> dict[int, Category]:
-    rows = await db.fetchall("SELECT id, code, name, name_en, sort FROM categories")
-    return {r[0]: Category(*r) for r in rows}
-
-
 async def departments(db: Database) -> dict[int, tuple[str, str, str]]:
     """id -> (code, name, English name)."""
     rows = await db.fetchall("SELECT id, code, name, name_en FROM departments")
