@@ -29,7 +29,7 @@ from bot.assignment_notices import PREFIX
 from bot.assignment_rules import Step, decide
 from bot.lifecycle import NotAllowed
 from bot.services import MinhuContext, Services
-from handlers.common import answer, hint, keyboard, language_of, parse_int, say, t
+from handlers.common import answer, hint, keyboard, language_of, parse_int, say, sent_photo, t
 from handlers.staff_flow import retire
 from storage import assignments as store
 
@@ -236,11 +236,8 @@ async def done_note(update: Update, context: MinhuContext) -> int | None:
 
 async def photo(update: Update, context: MinhuContext) -> int | None:
     """The photo of the work: report done with it."""
-    assert update.message is not None and update.message.photo
-    biggest = update.message.photo[-1]
     words = str((_task(context) or {}).get("note") or "")
-    pic = (biggest.file_id, biggest.file_unique_id)
-    return await _finish(update, context, Step.DONE, note=words, photo=pic)
+    return await _finish(update, context, Step.DONE, note=words, photo=sent_photo(update))
 
 
 async def no_photo(update: Update, context: MinhuContext) -> int | None:

@@ -134,6 +134,13 @@ def hint(key: str) -> Callable[[Update, MinhuContext], Coroutine[Any, Any, None]
     return answer_with_hint
 
 
+def sent_photo(update: Update) -> tuple[str, str]:
+    """The largest size of the photo just sent: (file_id, file_unique_id)."""
+    assert update.message is not None and update.message.photo
+    biggest = update.message.photo[-1]
+    return biggest.file_id, biggest.file_unique_id
+
+
 def parse_int(value: str) -> int | None:
     """A positive integer from callback data, or None for anything forged."""
     if not value.isdigit() or len(value) > 12:

@@ -33,6 +33,7 @@ from handlers.common import (
     last_field,
     parse_int,
     say,
+    sent_photo,
     t,
     user_draft,
 )
@@ -136,9 +137,7 @@ async def _ask_photo(update: Update, context: MinhuContext) -> int:
 
 async def photo(update: Update, context: MinhuContext) -> int:
     """A photo of what was checked."""
-    assert update.message is not None and update.message.photo
-    biggest = update.message.photo[-1]
-    user_draft(context, DRAFT)["photo"] = [biggest.file_id, biggest.file_unique_id]
+    user_draft(context, DRAFT)["photo"] = list(sent_photo(update))
     return await _ask_result(update, context, edit=False)
 
 

@@ -27,6 +27,7 @@ from handlers.common import (
     language_of,
     parse_int,
     say,
+    sent_photo,
     t,
 )
 from handlers.report_prompts import (
@@ -109,14 +110,12 @@ async def not_same(update: Update, context: MinhuContext) -> int:
 
 async def photo(update: Update, context: MinhuContext) -> int:
     """A photo for the report (up to five)."""
-    assert update.message is not None and update.message.photo
     draft = draft_of(context)
     lang = await language_of(update, context)
     if len(draft["photos"]) >= MAX_PHOTOS:
         await say(update, context, "report.too_many_photos", max=MAX_PHOTOS)
         return State.PHOTOS
-    biggest = update.message.photo[-1]
-    draft["photos"].append([biggest.file_id, biggest.file_unique_id])
+    draft["photos"].append(list(sent_photo(update)))
     markup = keyboard(
         [
             [(t(context, lang, "report.btn_photos_done"), f"{PREFIX}:photos:done")],

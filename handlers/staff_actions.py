@@ -25,7 +25,7 @@ from bot.complaints import act
 from bot.lifecycle import Action, NotAllowed
 from bot.services import MinhuContext
 from handlers import staff_transfer as transfer
-from handlers.common import answer, hint, keyboard, language_of, say, t
+from handlers.common import answer, hint, keyboard, language_of, say, sent_photo, t
 from handlers.staff_flow import (
     PICK,
     PREFIX,
@@ -168,11 +168,8 @@ async def resolution(update: Update, context: MinhuContext) -> int | None:
 
 async def resolution_photo(update: Update, context: MinhuContext) -> int | None:
     """The photo of the finished work: resolve with it."""
-    assert update.message is not None and update.message.photo
-    biggest = update.message.photo[-1]
     words = str((task_of(context) or {}).get("note") or "")
-    photo = (biggest.file_id, biggest.file_unique_id)
-    return await finish(update, context, Action.RESOLVE, note=words, photo=photo)
+    return await finish(update, context, Action.RESOLVE, note=words, photo=sent_photo(update))
 
 
 async def no_photo(update: Update, context: MinhuContext) -> int | None:

@@ -38,6 +38,7 @@ from handlers.common import (
     last_field,
     parse_int,
     say,
+    sent_photo,
     t,
     user_draft,
 )
@@ -192,13 +193,11 @@ async def description(update: Update, context: MinhuContext) -> int:
 
 async def photo(update: Update, context: MinhuContext) -> int:
     """A photo of what was found (up to five)."""
-    assert update.message is not None and update.message.photo
     draft = user_draft(context, DRAFT)
     if len(draft["photos"]) >= supervision.MAX_PHOTOS:
         await say(update, context, "supervision.too_many_photos", max=supervision.MAX_PHOTOS)
         return State.PHOTOS
-    biggest = update.message.photo[-1]
-    draft["photos"].append([biggest.file_id, biggest.file_unique_id])
+    draft["photos"].append(list(sent_photo(update)))
     await say(update, context, "supervision.photo_received", count=len(draft["photos"]))
     return State.PHOTOS
 
