@@ -46,6 +46,29 @@ class State(IntEnum):
     NEW_PLACE = 73
 
 
+async def meeting_rows(
+    update: Update, context: MinhuContext, items: list[Meeting], data: str
+) -> list[list[tuple[str, str]]]:
+    """One button per meeting for admins (title and time), pressing `<data>:<id>`."""
+    lang = await language_of(update, context)
+    return [
+        [
+            (
+                plain(
+                    context,
+                    lang,
+                    "meetings.btn_admin_item",
+                    id=m.id,
+                    title=m.title,
+                    starts_at=m.starts_at,
+                ),
+                f"{data}:{m.id}",
+            )
+        ]
+        for m in items
+    ]
+
+
 async def is_admin(update: Update, context: MinhuContext) -> bool:
     """The user is an admin (a polite refusal otherwise)."""
     user = update.effective_user
@@ -129,23 +152,7 @@ async def meeting_command(update: Update, context: MinhuContext) -> None:
         await show(update, context, m)
         return
     items = await store.for_admins(db, context.services.clock.now())
-    lang = await language_of(update, context)
-    rows = [
-        [
-            (
-                plain(
-                    context,
-                    lang,
-                    "meetings.btn_admin_item",
-                    id=m.id,
-                    title=m.title,
-                    starts_at=m.starts_at,
-                ),
-                f"{PREFIX}:v:{m.id}",
-            )
-        ]
-        for m in items
-    ]
+    rows = await meeting_rows(update, context, items, f"{PREFIX}:v")
     await say(
         update,
         context,

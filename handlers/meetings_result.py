@@ -45,7 +45,6 @@ from handlers.meeting_result_flow import (
     row,
     step,
 )
-from handlers.meetings import plain
 from handlers.meetings_assign import (
     assign_list,
     back_to_list,
@@ -55,7 +54,7 @@ from handlers.meetings_assign import (
     pick_kind,
     pick_target,
 )
-from handlers.meetings_manage import is_admin
+from handlers.meetings_manage import is_admin, meeting_rows
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 
@@ -76,23 +75,7 @@ async def start(update: Update, context: MinhuContext) -> int | None:
         meeting_id = parse_int(args[0].lstrip("#")) if args else None
         if not args:
             started = [m for m in await store.for_admins(services.db, now) if m.starts_at <= now]
-            lang = await language_of(update, context)
-            rows = [
-                [
-                    (
-                        plain(
-                            context,
-                            lang,
-                            "meetings.btn_admin_item",
-                            id=m.id,
-                            title=m.title,
-                            starts_at=m.starts_at,
-                        ),
-                        f"{PREFIX}:s:{m.id}",
-                    )
-                ]
-                for m in started
-            ]
+            rows = await meeting_rows(update, context, started, f"{PREFIX}:s")
             await say(
                 update,
                 context,
