@@ -27,9 +27,11 @@ from telegram import (
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop, BaseHandler, ChatMemberHandler, TypeHandler
 
 from bot.render import pick_language
@@ -104,7 +106,10 @@ class ChatGuard:
             user = update.effective_user
             if chat is None or chat.type != Chat.PRIVATE or user is None or user.id != chat.id:
                 lang = pick_language(query.from_user.language_code)
-                await query.answer(t(context, lang, "chat.button_private_only"))
+                try:
+                    await query.answer(t(context, lang, "chat.button_private_only"))
+                except (BadRequest, Forbidden) as exc:  # a query too old to answer
+                    log.info("could not answer a button pressed outside a private chat: %s", exc)
                 raise ApplicationHandlerStop
             return
         if chat is None or chat.type == Chat.PRIVATE:
@@ -125,12 +130,17 @@ class ChatGuard:
         lang = pick_language(message.from_user.language_code)
         link = f"https://t.me/{context.bot.username}"
         button = InlineKeyboardButton(t(context, lang, "chat.btn_open_private"), url=link)
-        await message.reply_text(
-            t(context, lang, "chat.go_private"),
-            parse_mode=ParseMode.HTML,
-            reply_markup=InlineKeyboardMarkup([[button]]),
-            do_quote=True,
-        )
+        try:
+            await message.reply_text(
+                t(context, lang, "chat.go_private"),
+                parse_mode=ParseMode.HTML,
+                reply_markup=InlineKeyboardMarkup([[button]]),
+                reply_parameters=ReplyParameters(
+                    message.message_id, allow_sending_without_reply=True
+                ),
+            )
+        except (BadRequest, Forbidden) as exc:  # the group does not let the bot write
+            log.info("could not answer in chat %s: %s", message.chat_id, exc)
 
     async def membership(self, update: Update, context: MinhuContext) -> None:
         """A person blocked the bot (kicked) or came back (member) in their private chat."""

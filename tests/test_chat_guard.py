@@ -108,3 +108,16 @@ async def test_a_deletion_button_pressed_in_a_group_erases_nobody(
 async def test_a_command_posted_in_a_channel_is_not_answered(bot: Harness) -> None:
     assert await post_in_channel(bot, "/report") == []
     assert await post_in_channel(bot, "本周晾晒已发布") == []
+
+
+async def test_a_group_that_does_not_let_the_bot_write_is_no_crash(
+    bot: Harness, resident: User
+) -> None:
+    refusal = "Bad Request: not enough rights to send text messages to the chat"
+    bot.fake.faults.append(("sendMessage", 400, refusal, 0))
+    calls = await send_in_group(bot, resident, "/report")  # the harness fails on any crash
+    assert [c.method for c in calls] == ["sendMessage"]
+    bot.fake.faults.append(("answerCallbackQuery", 400, "Bad Request: query is too old", 0))
+    assert [c.method for c in await press_in_group(bot, resident, "dm:yes")] == [
+        "answerCallbackQuery"
+    ]
