@@ -33,6 +33,7 @@ from handlers import (
     broadcast,
     broadcast_list,
     bulletin,
+    chat_guard,
     feedback,
     help,
     inbox,
@@ -124,6 +125,8 @@ def build_application(
     services.timers = TimerRunner(services)
     services.timers.sources.append(AssignmentTimers(services))
 
+    # Group -1 first: private chats only, edits unread, blocks recorded (handlers/chat_guard).
+    app.add_handlers(chat_guard.handlers(), group=-1)
     # Conversations track button presses per chat, not per message; that is intended.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")

@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.render import pick_language
 from bot.services import MinhuContext
@@ -19,9 +19,22 @@ class HandlerCrashed(RuntimeError):
     """Raised in tests when a handler failed, so a broken handler cannot pass."""
 
 
+async def _blocked(update: object, context: MinhuContext, error: Forbidden) -> None:
+    """The user blocked the bot (or it may not write there): mark them; nothing to send."""
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is not None and chat.type == chat.PRIVATE:
+        await people.mark_blocked(context.services.db, chat.id, context.services.clock.now())
+        log.info("%s blocked the bot (%s); nothing more is sent to them", chat.id, error.message)
+    else:
+        log.info("chat %s refused a message (%s)", chat.id if chat else "?", error.message)
+
+
 async def on_error(update: object, context: MinhuContext) -> None:
     """Log the failure and give the user an answer."""
     error = context.error
+    if isinstance(error, Forbidden):
+        await _blocked(update, context, error)
+        return
     log.error("error while handling an update", exc_info=error)
     services = context.services
     if isinstance(update, Update) and update.effective_chat is not None:

@@ -7,6 +7,7 @@ only in memory (persistence writes user data only for people who exist).
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -14,16 +15,30 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
+    MessageHandler,
+    filters,
 )
 
-from bot.menus import refresh_menu
+from bot.menus import commands_for, refresh_menu
 from bot.render import LANGUAGES
+from bot.roles import role_names
 from bot.services import MinhuContext
-from handlers.common import answer, current_person, keyboard, language_of, parse_int, say, t
+from handlers.common import (
+    answer,
+    current_person,
+    hint,
+    keyboard,
+    language_of,
+    parse_int,
+    say,
+    t,
+)
 from handlers.geo_picker import community_keyboard, grid_keyboard, zone_keyboard
 from storage import geo, people
 
 PREFIX = "ob"
+# The staff's own work lists, pointed to in their welcome when their roles have them.
+WORK_COMMANDS = ("inbox", "tasks", "patrol", "suggest", "assignments")
 
 
 class State(IntEnum):
@@ -44,22 +59,39 @@ def _consent_keyboard(context: MinhuContext, lang: str):
     )
 
 
+async def _staff(update: Update, context: MinhuContext, lang: str) -> dict[str, Any]:
+    """The user's roles and their work commands (empty for residents), for the welcomes."""
+    assert update.effective_user is not None
+    roles = await role_names(context.services, update.effective_user.id)
+    names = commands_for(roles)
+    work = [(c, t(context, lang, f"menu.{c}")) for c in WORK_COMMANDS if roles and c in names]
+    return {"roles": roles, "work": work}
+
+
 async def start(update: Update, context: MinhuContext) -> int:
     """Greet; registered people see their home, newcomers see the privacy notice."""
     assert context.user_data is not None
     person = await current_person(update, context)
+    lang = await language_of(update, context)
+    staff = await _staff(update, context, lang)
     if person is not None:
         grid = await geo.grid(context.services.db, person.grid_id) if person.grid_id else None
-        await say(update, context, "onboarding.welcome_back", grid=grid.full_name if grid else "")
+        await say(
+            update,
+            context,
+            "onboarding.welcome_back",
+            grid=grid.full_name if grid else "",
+            **staff,
+        )
         return ConversationHandler.END
     context.user_data["start_hint"] = context.args[0] if context.args else ""
-    lang = await language_of(update, context)
     await say(
         update,
         context,
         "onboarding.privacy",
         language=lang,
         markup=_consent_keyboard(context, lang),
+        roles=staff["roles"],
     )
     return State.CONSENT
 
@@ -73,6 +105,7 @@ async def switch_language(update: Update, context: MinhuContext) -> int:
         return State.CONSENT
     context.user_data["language"] = lang
     await answer(update, context)
+    staff = await _staff(update, context, lang)
     await say(
         update,
         context,
@@ -80,6 +113,7 @@ async def switch_language(update: Update, context: MinhuContext) -> int:
         language=lang,
         edit=True,
         markup=_consent_keyboard(context, lang),
+        roles=staff["roles"],
     )
     return State.CONSENT
 
@@ -99,9 +133,10 @@ async def agree(update: Update, context: MinhuContext) -> int:
     await answer(update, context)
     lang = await language_of(update, context)
     db = context.services.db
-    hint = await geo.find_by_code(db, str(context.user_data.get("start_hint", "")))
-    if hint is not None and hint[0] == "grid":
-        grid = await geo.grid(db, hint[1])
+    code = str(context.user_data.get("start_hint", ""))
+    found = await geo.find_by_code(db, code) if code else None
+    if found is not None and found[0] == "grid":
+        grid = await geo.grid(db, found[1])
         assert grid is not None
         markup = keyboard(
             [
@@ -118,12 +153,12 @@ async def agree(update: Update, context: MinhuContext) -> int:
             grid=grid.full_name,
         )
         return State.GRID
-    if hint is not None and hint[0] in ("zone", "community"):
-        zone_id = hint[1]
-        if hint[0] == "community":
-            found = await geo.community(db, hint[1])
-            assert found is not None
-            zone_id = found.zone_id
+    if found is not None and found[0] in ("zone", "community"):
+        zone_id = found[1]
+        if found[0] == "community":
+            community = await geo.community(db, found[1])
+            assert community is not None
+            zone_id = community.zone_id
         return await _show_communities(update, context, lang, zone_id)
     await say(
         update,
@@ -131,6 +166,7 @@ async def agree(update: Update, context: MinhuContext) -> int:
         "onboarding.choose_zone",
         edit=True,
         markup=await zone_keyboard(context, lang, PREFIX),
+        unknown_code=code,  # a QR code or link we do not know is said to be unknown
     )
     return State.ZONE
 
@@ -213,7 +249,13 @@ async def choose_grid(update: Update, context: MinhuContext) -> int:
     context.user_data.pop("language", None)
     await answer(update, context)
     await say(
-        update, context, "onboarding.registered", language=lang, edit=True, grid=grid.full_name
+        update,
+        context,
+        "onboarding.registered",
+        language=lang,
+        edit=True,
+        grid=grid.full_name,
+        **await _staff(update, context, lang),
     )
     await refresh_menu(context.application, user.id)
     return ConversationHandler.END
@@ -230,6 +272,7 @@ async def cancel(update: Update, context: MinhuContext) -> int:
 
 def handlers() -> list[BaseHandler]:
     """The onboarding conversation."""
+    typed = ~filters.COMMAND  # words, a sticker, … where a button is expected
     return [
         ConversationHandler(
             entry_points=[CommandHandler("start", start)],
@@ -238,16 +281,22 @@ def handlers() -> list[BaseHandler]:
                     CallbackQueryHandler(agree, pattern=f"^{PREFIX}:agree$"),
                     CallbackQueryHandler(decline, pattern=f"^{PREFIX}:decline$"),
                     CallbackQueryHandler(switch_language, pattern=f"^{PREFIX}:lang:"),
+                    MessageHandler(typed, hint("onboarding.press_agree")),
                 ],
-                State.ZONE: [CallbackQueryHandler(choose_zone, pattern=f"^{PREFIX}:z:")],
+                State.ZONE: [
+                    CallbackQueryHandler(choose_zone, pattern=f"^{PREFIX}:z:"),
+                    MessageHandler(typed, hint("onboarding.press_place")),
+                ],
                 State.COMMUNITY: [
                     CallbackQueryHandler(choose_community, pattern=f"^{PREFIX}:c:"),
                     CallbackQueryHandler(back_to_zones, pattern=f"^{PREFIX}:back$"),
+                    MessageHandler(typed, hint("onboarding.press_place")),
                 ],
                 State.GRID: [
                     CallbackQueryHandler(choose_grid, pattern=f"^{PREFIX}:g:"),
                     CallbackQueryHandler(choose_zone, pattern=f"^{PREFIX}:z:"),
                     CallbackQueryHandler(back_to_zones, pattern=f"^{PREFIX}:back$"),
+                    MessageHandler(typed, hint("onboarding.press_place")),
                 ],
             },
             fallbacks=[

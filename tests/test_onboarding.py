@@ -107,3 +107,40 @@ async def test_command_menus_are_set_per_role(bot: Harness) -> None:
     menus = [c for c in bot.fake.calls[since:] if c.method == "setMyCommands"]
     assert menus[0].params["scope"] == {"type": "chat", "chat_id": ADMIN_ID}
     assert "grant" in [cmd["command"] for cmd in menus[0].params["commands"]]
+
+
+async def test_a_granted_worker_opening_the_bot_gets_the_staff_welcome(bot: Harness) -> None:
+    worker = User(200001, "张网格")
+    db = bot.services.db
+    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+    # `minhu grant` before they ever opened the bot
+    await people.grant(db, worker.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
+    assert "网格员" in texts(await bot.send(worker, "/start"))
+    welcome = texts(await register(bot, worker))
+    assert "网格员" in welcome and "/inbox" in welcome and "/tasks" in welcome
+    assert "现在您可以" not in welcome  # not the resident's welcome
+    again = texts(await bot.send(worker, "/start"))
+    assert "/inbox" in again and "/tasks" in again
+
+
+async def test_typing_instead_of_agreeing_says_to_press_the_button(
+    bot: Harness, resident: User
+) -> None:
+    before = await table_counts(bot)
+    await bot.send(resident, "/start")
+    reply = texts(await bot.send(resident, "同意"))
+    assert "请点击" in reply and "同意并继续" in reply
+    assert await table_counts(bot) == before
+    assert "片区" in texts(await bot.button(resident, "✅"))  # the buttons still work
+
+
+async def test_an_unknown_qr_code_is_said_to_be_unknown_before_the_zones(
+    bot: Harness, resident: User
+) -> None:
+    await bot.send(resident, "/start XX-99-99")
+    reply = texts(await bot.button(resident, "✅"))
+    assert "无法识别" in reply and "XX-99-99" in reply and "片区" in reply
+    assert "上强片区" in bot.buttons(resident.id)
+    # Going back to the zones later does not repeat it.
+    await bot.button(resident, "上强")
+    assert "无法识别" not in texts(await bot.button(resident, "返回"))

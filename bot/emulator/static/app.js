@@ -257,8 +257,18 @@ function pressReply(btn) {
   return sendText(btn.text);
 }
 
+// A t.me link to the selected bot opens its private chat, as in Telegram (?start=X sends /start X).
+function openBotLink(url) {
+  const bot = S.bots.find((b) => b.id === S.bot);
+  const m = bot && url.match(/^https:\/\/t\.me\/([A-Za-z0-9_]+)\/?(?:\?start=([A-Za-z0-9_-]{1,64}))?$/);
+  if (!m || m[1].toLowerCase() !== bot.username.toLowerCase()) return false;
+  selectChat(S.user);
+  if (m[2]) sendText(`/start ${m[2]}`);
+  return true;
+}
+
 async function pressInline(msg, btn) {
-  if (btn.url) return window.open(btn.url, "_blank");
+  if (btn.url) return openBotLink(btn.url) || window.open(btn.url, "_blank");
   if (btn.callback_data === undefined) return toast("This button type is not emulated");
   await act(async () => {
     const body = { message_id: msg.message_id, data: btn.callback_data, chat_id: S.chat };
