@@ -26,7 +26,7 @@ browser:
 fonts:
 	@bash .ci/install-fonts
 
-test: $(STAMP) lint browser
+test: $(STAMP) lint browser fonts
 	$(BIN)/pytest
 
 run: $(STAMP) fonts
