@@ -27,7 +27,7 @@ from telegram.ext import (
 from bot import ics
 from bot import meetings as service
 from bot.meeting_notices import context_of
-from bot.meeting_rules import PROPOSAL, Invalid, Seats
+from bot.meeting_rules import PROPOSAL, Invalid, Seats, reminders_due
 from bot.roles import has_role
 from bot.services import MinhuContext
 from handlers.common import answer, current_person, hint, keyboard, language_of, parse_int, say, t
@@ -171,7 +171,7 @@ async def send_ics(update: Update, context: MinhuContext, m: Meeting, b: Booking
     await context.bot.send_document(
         chat.id,
         InputFile(ics.calendar(event, services.settings.tz), filename=f"meeting-{m.id}.ics"),
-        caption=t(context, lang, "meetings.ics_caption", **values),
+        caption=services.renderer.caption(lang, "meetings.ics_caption", **values),
         parse_mode=ParseMode.HTML,
     )
 
@@ -197,7 +197,16 @@ async def _book(update: Update, context: MinhuContext, *, waitlist: bool) -> Non
     await answer(update, context)
     values = await context_of(context.services, done.meeting)
     if done.booking.status == "booked":
-        await say(update, context, "meetings.booked", **values, code=done.booking.code)
+        # Only the reminders still ahead are promised (a late booking gets fewer, or none).
+        ahead = reminders_due(done.meeting.starts_at, context.services.clock.now())
+        await say(
+            update,
+            context,
+            "meetings.booked",
+            **values,
+            code=done.booking.code,
+            reminders=[minutes for minutes, _, _ in ahead],
+        )
         await send_ics(update, context, done.meeting, done.booking)
     else:
         await say(update, context, "meetings.waitlisted", **values, position=done.position)
