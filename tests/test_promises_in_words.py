@@ -9,7 +9,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.render import TEMPLATES_DIR, Renderer
-from tests.meeting_support import WANG, book, meeting, town
+from tests.meeting_support import WANG, book, local, meeting, town
+from tests.rep_support import REP, grant
 from tests.support.harness import Harness, User, register, texts
 
 
@@ -35,6 +36,28 @@ async def test_a_booking_days_ahead_still_promises_both_reminders(bot: Harness) 
     await town(bot, WANG)
     m = await meeting(bot)
     assert "会前 24 小时和 1 小时会提醒您" in texts(await book(bot, WANG, m.id))
+
+
+async def test_a_reception_booked_90_minutes_ahead_promises_only_the_last_reminder(
+    bot: Harness, resident: User
+) -> None:
+    await grant(bot, REP, "representative")
+    await register(bot, resident)
+    await bot.send(REP, "/reception")
+    await bot.button(REP, "发布接待日")
+    await bot.button(REP, "上强片区人大代表联络点")
+    await bot.send(REP, "2026-03-05 09:00")
+    await bot.button(REP, "3")
+    await bot.button(REP, "确认发布")
+    bot.clock.set(local(2026, 3, 5, 7, 30))
+    await bot.send(resident, "/reception")
+    await bot.button(resident, "预约")
+    told = texts(await bot.send(resident, "小区东门路灯坏了半个月"))
+    assert "预约成功" in told and "开始前 1 小时会提醒您" in told and "24 小时" not in told
+    queued = await bot.services.db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE template = 'reception.remind_resident'"
+    )
+    assert queued == 1
 
 
 async def test_a_photo_with_the_description_as_caption_keeps_both(
