@@ -14,7 +14,7 @@ from bot.services import MinhuContext
 from storage import people
 from storage.models import Person
 
-# Limits on what people type, in characters as they see them (an emoji is one): whatever
+# Limits on what people type, in characters (code points: most emoji are one): whatever
 # they type, every message quoting it is fitted to Telegram by the renderer (bot/render.py,
 # "…" in the quote). Only a limit promising that a text is relayed whole in one Telegram
 # message (a broadcast, a caption) counts Telegram's UTF-16 units, `render.telegram_units`.

@@ -19,6 +19,7 @@ from bot.render import CAPTION_LIMIT, LANGUAGES, MESSAGE_LIMIT, Renderer, fit, s
 from handlers.common import MAX_ADDRESS, MAX_TEXT
 from handlers.staff_actions import LIMITS as STAFF_NOTE_LIMITS
 from storage import people
+from tests.conftest import ADMIN_ID
 from tests.support.fake_telegram import Call
 from tests.support.harness import Harness, User, register, texts
 
@@ -373,3 +374,25 @@ async def test_a_resident_who_types_1994_emoji_files_the_complaint_and_staff_can
     await bot.send(resident, "/my")
     assert "办理经过" in texts(await bot.button(resident, "MH-2026-000001"))
     _all_fit(bot.fake.calls)
+
+
+async def test_an_emoji_announcement_is_measured_as_telegram_measures_it(bot: Harness) -> None:
+    admin = User(ADMIN_ID, "镇办老陈")
+    await register(bot, admin, zone="梅峰", community="梅峰村")
+    await register(bot, User(100011, "王阿姨"))
+    await bot.send(admin, "/broadcast")
+    await bot.button(admin, "全体居民")
+    # 2,045 emoji: a message Telegram accepts from a person, but 4,090 units and the header
+    # would not fit one message to 10,000 residents; refused with the count that matters.
+    reply = texts(await bot.send(admin, "📢" * 2045))
+    assert "太长" in reply and "4090" in reply
+    poster = bot._user_message(admin, photo=[_PHOTO], caption="📢" * 600)  # 1,200 units
+    assert "太长" in texts(await bot._process(poster))
+    await bot.send(admin, "📢" * 1750)  # 3,500 units: the most an announcement may have
+    await bot.button(admin, "普通公告")
+    await bot.button(admin, "确认发送")
+    assert await bot.services.delivery.run_pass(bot.app.bot) >= 1  # type: ignore[union-attr]
+    _all_fit(bot.fake.calls)
+
+
+_PHOTO = {"file_id": "poster", "file_unique_id": "poster-u", "width": 1280, "height": 960}
