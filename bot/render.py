@@ -33,6 +33,7 @@ DEFAULT_LANGUAGE = "zh-CN"
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 MESSAGE_LIMIT = 4096  # UTF-16 units of a message's text after entity parsing
 CAPTION_LIMIT = 1024  # the same for a photo's or a document's caption
+TOAST_LIMIT = 200  # characters of a callback query's answer (plain text, no HTML)
 ELLIPSIS = "…"
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,10 @@ class Renderer:
     def caption(self, language: str, key: str, /, **context: Any) -> str:
         """Render block `feature.block` as a caption (at most 1,024 units)."""
         return self.render_within(CAPTION_LIMIT, language, key, **context)
+
+    def toast(self, language: str, key: str, /, **context: Any) -> str:
+        """Render block `feature.block` as a button's toast: plain text, at most 200."""
+        return parse_html(self.render_within(TOAST_LIMIT, language, key, **context))[0]
 
     def render_within(self, limit: int, language: str, key: str, /, **context: Any) -> str:
         """Render block `feature.block`, its quoted texts shortened to fit `limit` units;

@@ -103,7 +103,8 @@ async def answer(update: Update, context: MinhuContext, key: str | None = None, 
         await query.answer()
         return
     lang = await language_of(update, context)
-    await query.answer(t(context, lang, key, **ctx), show_alert=False)
+    toast = context.services.renderer.toast(lang, key, **ctx)
+    await query.answer(toast, show_alert=False)
 
 
 def user_draft(context: MinhuContext, key: str) -> dict[str, Any]:

@@ -396,3 +396,12 @@ async def test_an_emoji_announcement_is_measured_as_telegram_measures_it(bot: Ha
 
 
 _PHOTO = {"file_id": "poster", "file_unique_id": "poster-u", "width": 1280, "height": 960}
+
+
+@pytest.mark.parametrize("kind", sorted(ALPHABETS))
+def test_a_toast_is_plain_text_within_200_characters(kind: str) -> None:
+    renderer = Renderer(TZ)
+    grid = typing(kind, 0)(300)
+    toast = renderer.toast("zh-CN", "settings.grid_changed", grid=grid)
+    assert 0 < len(toast) <= 200 and utf16_len(toast) <= 200
+    assert toast.endswith("…") and ("网格已改为 " + grid).startswith(toast[:-1])  # not HTML

@@ -192,6 +192,8 @@ class _Refused(Exception):
 
 def _check_limits(method: str, p: dict[str, Any]) -> None:
     """Refuse as Telegram would a text, caption or keyboard that breaks its rules."""
+    if method == "answerCallbackQuery" and len(str(p.get("text") or "")) > 200:
+        raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
     if method in ("sendMessage", "editMessageText"):
         format_text(p.get("text"), p.get("parse_mode"), p.get("entities"), LIMITS)
     if "caption" in p:
