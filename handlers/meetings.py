@@ -27,7 +27,7 @@ from telegram.ext import (
 from bot import ics
 from bot import meetings as service
 from bot.meeting_notices import context_of
-from bot.meeting_rules import PROPOSAL, Invalid, Seats, reminders_due
+from bot.meeting_rules import PROPOSAL, Invalid, Seats
 from bot.roles import has_role
 from bot.services import MinhuContext
 from handlers.common import answer, current_person, hint, keyboard, language_of, parse_int, say, t
@@ -197,15 +197,15 @@ async def _book(update: Update, context: MinhuContext, *, waitlist: bool) -> Non
     await answer(update, context)
     values = await context_of(context.services, done.meeting)
     if done.booking.status == "booked":
-        # Only the reminders still ahead are promised (a late booking gets fewer, or none).
-        ahead = reminders_due(done.meeting.starts_at, context.services.clock.now())
+        # The reminders queued are the ones promised (a late booking gets fewer, or none).
+        reminders = list(done.reminders)
         await say(
             update,
             context,
             "meetings.booked",
             **values,
             code=done.booking.code,
-            reminders=[minutes for minutes, _, _ in ahead],
+            reminders=reminders,
         )
         await send_ics(update, context, done.meeting, done.booking)
     else:
