@@ -31,7 +31,7 @@ from bot import jobs
 from bot.clock import Clock
 from bot.jobs import AnyApp
 from bot.ratelimit import retry_seconds
-from bot.render import Renderer
+from bot.render import Renderer, fits_caption
 from storage import bulletins, outbox, people
 from storage.db import Database
 
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "DELIVERY sweep"
 WAKE_JOB = "DELIVERY due"
 KICK_JOB = "DELIVERY kick"
-CAPTION_LIMIT = 1024
 MAX_ATTEMPTS = 8
 RECORD_EVERY = 0.1  # seconds between writes of 'sent' outcomes
 UNLIMITED_BATCH = 500  # rows per claim when no flood gate paces us
@@ -217,7 +216,7 @@ class Delivery:
         if location:  # first: the text below says "see the pin above"
             await bot.send_location(item.chat_id, location[0], location[1], **lane)
         photos = list(ctx.get("photos") or [])
-        if len(photos) == 1 and len(text) <= CAPTION_LIMIT:
+        if len(photos) == 1 and fits_caption(text):
             await bot.send_photo(
                 item.chat_id,
                 photos[0],

@@ -131,15 +131,18 @@ async def announce(
 
 async def remind(
     conn: aiosqlite.Connection, services: Services, m: Meeting, b: Booking, now: datetime
-) -> None:
-    """The reminders of one seat still ahead (none is sent after the start)."""
+) -> list[int]:
+    """The reminders of one seat still ahead (none is sent after the start); returns them,
+    in minutes before the start, so a confirmation promises exactly these."""
     if b.person_id is None or b.status != "booked":
-        return
+        return []
     recipient = await with_languages(services, [b.person_id])
     if not recipient:
-        return
+        return []
     ctx = await context_of(services, m) | {"code": b.code}
+    queued = []
     for minutes, due, expires in reminders_due(m.starts_at, now):
+        queued.append(minutes)
         ctx["minutes"] = minutes
         await send(
             conn,
@@ -152,6 +155,7 @@ async def remind(
             due_at=due,
             expires_at=expires,
         )
+    return queued
 
 
 async def remind_all(

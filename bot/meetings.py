@@ -59,6 +59,7 @@ class Booked:
     meeting: Meeting
     booking: Booking
     position: int = 0  # place on the waiting list; 0 when a seat was booked
+    reminders: tuple[int, ...] = ()  # minutes before the start of the reminders queued
 
 
 @dataclass(frozen=True)
@@ -175,12 +176,13 @@ async def book(services: Services, meeting_id: int, user_id: int, *, waitlist: b
         )
         b = await bookings.booking_in(conn, booking_id)
         assert b is not None
+        reminders: list[int] = []
         if status == "booked":
-            await mn.remind(conn, services, m, b, now)
+            reminders = await mn.remind(conn, services, m, b, now)
             await mn.fill(conn, services, m, seats.booked, seats.booked + 1, now)
     services.delivery.kick_soon()
     position = await bookings.waiting_position(db, b) if status == "waitlisted" else 0
-    return Booked(m, b, position)
+    return Booked(m, b, position, tuple(reminders))
 
 
 async def cancel_booking(

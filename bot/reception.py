@@ -31,6 +31,12 @@ OTHER_CATEGORY = "other"  # a suggestion from a reception is filed under 其他
 _TIME = re.compile(r"^(.*?)\s+(\d{1,2})\s*[:：点]\s*(\d{2})?\s*分?$")
 
 
+def reminders_ahead(starts_at: datetime, now: datetime) -> list[int]:
+    """Minutes before the start of a booking's reminders still ahead: those sent, and the
+    only ones its confirmation promises."""
+    return [int(lead.total_seconds() // 60) for lead in REMINDERS if starts_at - lead > now]
+
+
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     """ "2026-03-10 09:00", "3月10日 9:30", "3-10 9点": a local date and time; None if not."""
     found = _TIME.match(text.strip())
@@ -194,19 +200,19 @@ async def book(services: Services, session_id: int, person_id: int, topic: str) 
         booking_id = await store.book(conn, session_id, person_id, topic, now)
         if booking_id is None:
             raise NotAllowed("full")
-        for lead in REMINDERS:
-            if found.starts_at - lead > now:
-                await _enqueue(
-                    conn,
-                    services,
-                    person_id,
-                    template="reception.remind_resident",
-                    key=f"rcp:{session_id}:b{booking_id}:{int(lead.total_seconds())}",
-                    now=now,
-                    due_at=found.starts_at - lead,
-                    expires_at=found.starts_at,
-                    context=context_of(found) | {"topic": topic},
-                )
+        for minutes in reminders_ahead(found.starts_at, now):
+            lead = timedelta(minutes=minutes)
+            await _enqueue(
+                conn,
+                services,
+                person_id,
+                template="reception.remind_resident",
+                key=f"rcp:{session_id}:b{booking_id}:{int(lead.total_seconds())}",
+                now=now,
+                due_at=found.starts_at - lead,
+                expires_at=found.starts_at,
+                context=context_of(found) | {"topic": topic},
+            )
         if await notices.reachable(services, [found.representative_id]):
             await _enqueue(
                 conn,

@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 
 from bot.broadcasts import MAX_CAPTION, MAX_TEXT, duration_seconds, progress_text
-from bot.delivery import CAPTION_LIMIT
+from bot.render import fits_caption, telegram_units
 from bot.services import MinhuContext
 from handlers.broadcast_audience import (
     back_to_zones,
@@ -65,8 +65,8 @@ async def text(update: Update, context: MinhuContext, draft: dict[str, Any]) -> 
     """The admin typed the announcement."""
     assert update.message is not None
     body = (update.message.text or "").strip()
-    if not 1 <= len(body) <= MAX_TEXT:
-        await say(update, context, "broadcast.bad_text", length=len(body), max=MAX_TEXT)
+    if not 1 <= telegram_units(body) <= MAX_TEXT:  # relayed whole: Telegram's units
+        await say(update, context, "broadcast.bad_text", length=telegram_units(body), max=MAX_TEXT)
         return State.TEXT
     draft["text"], draft["photo"] = body, None
     return await _after_text(update, context, draft)
@@ -77,12 +77,12 @@ async def photo(update: Update, context: MinhuContext, draft: dict[str, Any]) ->
     """The admin sent a photo: its caption is the announcement."""
     assert update.message is not None and update.message.photo
     caption = (update.message.caption or "").strip()
-    if len(caption) > MAX_CAPTION:
+    if telegram_units(caption) > MAX_CAPTION:
         await say(
             update,
             context,
             "broadcast.bad_caption",
-            length=len(caption),
+            length=telegram_units(caption),
             max=MAX_CAPTION,
             max_text=MAX_TEXT,
         )
@@ -134,7 +134,7 @@ async def _preview(update: Update, context: MinhuContext, draft: dict[str, Any])
         ctx["photos"] = [photo_id]
     body = services.renderer.render(lang, broadcasts.TEMPLATE, **ctx)
     # The same choice as the delivery engine: one photo message when the caption fits.
-    if photo_id and len(body) <= CAPTION_LIMIT:
+    if photo_id and fits_caption(body):
         await context.bot.send_photo(chat.id, photo_id, caption=body, parse_mode=ParseMode.HTML)
     else:
         if photo_id:

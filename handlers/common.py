@@ -14,7 +14,10 @@ from bot.services import MinhuContext
 from storage import people
 from storage.models import Person
 
-# Limits on what residents type (Telegram allows 4,096; we ask for less).
+# Limits on what people type, in characters (code points: most emoji are one): whatever
+# they type, every message quoting it is fitted to Telegram by the renderer (bot/render.py,
+# "…" in the quote). Only a limit promising that a text is relayed whole in one Telegram
+# message (a broadcast, a caption) counts Telegram's UTF-16 units, `render.telegram_units`.
 MAX_TEXT = 2000
 MIN_DESCRIPTION = 5
 MAX_ADDRESS = 200
@@ -100,7 +103,8 @@ async def answer(update: Update, context: MinhuContext, key: str | None = None, 
         await query.answer()
         return
     lang = await language_of(update, context)
-    await query.answer(t(context, lang, key, **ctx), show_alert=False)
+    toast = context.services.renderer.toast(lang, key, **ctx)
+    await query.answer(toast, show_alert=False)
 
 
 def user_draft(context: MinhuContext, key: str) -> dict[str, Any]:

@@ -171,7 +171,7 @@ async def send_ics(update: Update, context: MinhuContext, m: Meeting, b: Booking
     await context.bot.send_document(
         chat.id,
         InputFile(ics.calendar(event, services.settings.tz), filename=f"meeting-{m.id}.ics"),
-        caption=t(context, lang, "meetings.ics_caption", **values),
+        caption=services.renderer.caption(lang, "meetings.ics_caption", **values),
         parse_mode=ParseMode.HTML,
     )
 
@@ -197,7 +197,16 @@ async def _book(update: Update, context: MinhuContext, *, waitlist: bool) -> Non
     await answer(update, context)
     values = await context_of(context.services, done.meeting)
     if done.booking.status == "booked":
-        await say(update, context, "meetings.booked", **values, code=done.booking.code)
+        # The reminders queued are the ones promised (a late booking gets fewer, or none).
+        reminders = list(done.reminders)
+        await say(
+            update,
+            context,
+            "meetings.booked",
+            **values,
+            code=done.booking.code,
+            reminders=reminders,
+        )
         await send_ics(update, context, done.meeting, done.booking)
     else:
         await say(update, context, "meetings.waitlisted", **values, position=done.position)

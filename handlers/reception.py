@@ -150,6 +150,7 @@ async def topic(update: Update, context: MinhuContext) -> int | None:
         address=found.station_address,
         starts_at=found.starts_at,
         topic=text,
+        reminders=service.reminders_ahead(found.starts_at, context.services.clock.now()),
     )
     return ConversationHandler.END
 

@@ -166,6 +166,9 @@ def handlers() -> list[BaseHandler]:
                 ],
                 State.DESCRIPTION: [
                     MessageHandler(text, description),
+                    MessageHandler(
+                        filters.PHOTO & filters.CAPTION & filters.UpdateType.MESSAGE, description
+                    ),
                     MessageHandler(other, hint("report.expect_text")),
                 ],
                 State.SAME: [

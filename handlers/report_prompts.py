@@ -77,16 +77,21 @@ async def ask_description(update: Update, context: MinhuContext) -> int:
 
 
 async def ask_photos(update: Update, context: MinhuContext) -> int:
-    """Ask for photos; the prompt's id is kept so its buttons can be retired later."""
+    """Ask for photos; the prompt's id is kept so its buttons can be retired later. A photo
+    already kept (sent with the description as its caption) is counted, not asked for."""
     lang = await language_of(update, context)
+    draft = draft_of(context)
+    count = len(draft["photos"])
+    done = "report.btn_photos_done" if count else "report.btn_no_photos"
     markup = keyboard(
         [
-            [(t(context, lang, "report.btn_no_photos"), f"{PREFIX}:photos:done")],
+            [(t(context, lang, done), f"{PREFIX}:photos:done")],
             cancel_row(context, lang, PREFIX),
         ]
     )
-    sent = await say(update, context, "report.ask_photos", markup=markup, max=MAX_PHOTOS)
-    draft_of(context)["photo_prompt"] = sent.message_id if sent else None
+    key = "report.photo_received" if count else "report.ask_photos"
+    sent = await say(update, context, key, markup=markup, max=MAX_PHOTOS, count=count)
+    draft["photo_prompt"] = sent.message_id if sent else None
     return State.PHOTOS
 
 

@@ -60,9 +60,10 @@ async def choose_category(update: Update, context: MinhuContext) -> int:
 
 
 async def description(update: Update, context: MinhuContext) -> int:
-    """The resident typed the description."""
+    """The resident typed the description, or sent a photo with it as the caption (then the
+    caption is the description and the photo the first photo)."""
     assert update.message is not None
-    text = (update.message.text or "").strip()
+    text = (update.message.text or update.message.caption or "").strip()
     if len(text) < MIN_DESCRIPTION or len(text) > MAX_TEXT:
         await say(
             update,
@@ -75,6 +76,8 @@ async def description(update: Update, context: MinhuContext) -> int:
         return State.DESCRIPTION
     draft = draft_of(context)
     draft["description"] = text
+    if update.message.photo and len(draft["photos"]) < MAX_PHOTOS:
+        draft["photos"].append(list(sent_photo(update)))
     lang = await language_of(update, context)
     if await offer(update, context, draft, cancel_row(context, lang, PREFIX)):
         return State.SAME

@@ -45,8 +45,8 @@ async def test_filed_before_the_spring_festival_it_is_due_on_the_make_up_saturda
     bot.clock.set(local(2026, 2, 13, 10, 0))  # Friday; the holiday runs Feb 15-23
     await _setup(bot, resident)
     reply = texts(await _file_and_confirm(bot, resident))
-    assert "02月14日 18:00 前受理" in reply  # Saturday Feb 14 is a make-up working day
-    assert "02月25日 18:00 前办结" in reply  # parking: 3 working days: Feb 14, 24, 25
+    assert "2月14日 18:00 前受理" in reply  # Saturday Feb 14 is a make-up working day
+    assert "2月25日 18:00 前办结" in reply  # parking: 3 working days: Feb 14, 24, 25
     c = await complaints.get(bot.services.db, 1)
     assert c is not None and c.ack_due_at == local(2026, 2, 14, 18, 0)
 
@@ -78,7 +78,7 @@ async def test_a_reminder_before_the_deadline_and_escalation_at_it(
     assert await runner.run_pass() == 1
     since = len(bot.fake.calls)
     await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
-    assert "请在 02月14日 18:00 前签收" in texts(bot.fake.sent_to(WORKER.id, since))
+    assert "请在 2月14日 18:00 前签收" in texts(bot.fake.sent_to(WORKER.id, since))
 
     bot.clock.set(local(2026, 2, 14, 18, 0))  # the deadline passes: 催办
     assert await runner.run_pass() == 1

@@ -41,8 +41,8 @@ async def test_an_admin_creates_a_meeting_and_its_zone_hears_of_it(bot: Harness)
     await town(bot, WANG, LI, YANGSHAN)
     await people.update(bot.services.db, LI.id, bot.clock.now(), mute_broadcasts=1)
     summary = await _form(bot, GOOD)
-    assert "请确认议事会信息" in summary and "2026年03月10日 09:30，时长 120 分钟" in summary
-    assert "报名截止：2026年03月09日 18:00" in summary  # a date alone: 18:00 that day
+    assert "请确认议事会信息" in summary and "2026年3月10日 09:30，时长 120 分钟" in summary
+    assert "报名截止：2026年3月9日 18:00" in summary  # a date alone: 18:00 that day
     done = texts(await bot.button(ADMIN, "发布"))
     assert "已发布议事会 <b>#1 上强社区加装电梯协商议事会</b>" in done and "1 位居民" in done
 
@@ -91,7 +91,7 @@ async def test_a_community_meeting_is_only_for_that_community(bot: Harness) -> N
         (7, "很多", "1–10000 之间的整数"),
         (8, "30", "0–29 之间的整数"),
         (8, "31", "0–29 之间的整数"),
-        (9, "2026-03-10 10:00", "必须早于开始时间（03月10日 09:30）"),
+        (9, "2026-03-10 10:00", "必须早于开始时间（3月10日 09:30）"),
         (9, "2026-03-10 09:30", "必须早于开始时间"),
         (9, "2026-03-01 18:00", "已经过去了"),
         (9, "明天", "看不懂这个时间"),

@@ -145,7 +145,7 @@ async def test_a_decision_becomes_an_assignment_with_a_deadline(bot: Harness) ->
     assert "已经过去了" in texts(await bot.send(ADMIN, "2026-03-01"))
     assert "看不懂" in texts(await bot.send(ADMIN, "月底"))
     listed = texts(await bot.send(ADMIN, "2026-04-30"))
-    assert "已交办（编号 1），期限 2026年04月30日 18:00" in listed and "已交办 1 次" in listed
+    assert "已交办（编号 1），期限 2026年4月30日 18:00" in listed and "已交办 1 次" in listed
     await bot.button(ADMIN, "交办第 2 条")
     await bot.button(ADMIN, "职能部门")
     await bot.button(ADMIN, "城建")

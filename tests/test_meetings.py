@@ -93,7 +93,7 @@ async def test_booking_past_the_deadline_is_refused(bot: Harness) -> None:
     bot.clock.set(local(2026, 3, 9, 18, 0))
     before = await table_counts(bot)
     calls = await bot.button(WANG, "报名")
-    assert "报名已于 03月09日 18:00 截止了" in texts(calls)
+    assert "报名已于 3月9日 18:00 截止了" in texts(calls)
     assert await table_counts(bot) == before
     await bot.press(WANG, f"mt:v:{m.id}")
     card = bot.fake.sent_to(WANG.id)[-1]

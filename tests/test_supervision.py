@@ -47,7 +47,7 @@ async def test_a_rectification_item_from_an_unannounced_visit_reaches_the_depart
 
     since = await deliver(bot)
     notice = texts(bot.fake.sent_to(BUILDER.id, since))
-    assert f"新代表督促整改事项 {number}" in notice and "03月06日 18:00 前办结" in notice
+    assert f"新代表督促整改事项 {number}" in notice and "3月6日 18:00 前办结" in notice
     await bot.press(BUILDER, f"cs:accept:{c.id}")  # under the photo of the notice
     await bot.press(BUILDER, f"cs:resolve:{c.id}")
     await bot.send(BUILDER, "已更换全部松动地砖并压实")

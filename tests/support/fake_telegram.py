@@ -1,7 +1,10 @@
 """A fake Bot API behind python-telegram-bot's request seam: no network by construction.
 
 It answers the methods Minhu calls with Telegram-shaped results and records every call, as
-PTB's own tests do with `OfflineRequest`. End-to-end tests use the real emulator instead.
+PTB's own tests do with `OfflineRequest`. Texts, captions and keyboards are checked by the
+emulator's own rules (HTML parsed as Telegram parses it, 4,096 / 1,024 UTF-16 units, button
+data), so every test that sends a message also proves it fits. End-to-end tests use the real
+emulator instead.
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ from typing import Any
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.emulator.config import EmulatorConfig
+from bot.emulator.limits import ApiError, format_text, validate_reply_markup
+
 BOT_ID = 7000001
 BOT_USER = {"id": BOT_ID, "is_bot": True, "first_name": "Minhu", "username": "minhu_test_bot"}
+LIMITS = EmulatorConfig()  # Telegram's limits, as the emulator enforces them
 
 
 @dataclass
@@ -66,6 +73,10 @@ class FakeTelegram(BaseRequest):
         if chat_id in self.blocked and (method.startswith("send") or method.startswith("edit")):
             raise _Refused(403, "Forbidden: bot was blocked by the user")
         photo = [{"file_id": "AgAD-fake", "file_unique_id": "u", "width": 90, "height": 90}]
+        try:
+            _check_limits(method, p)
+        except ApiError as refused:
+            raise _Refused(refused.code, refused.description) from None
         if method == "getMe":
             return BOT_USER | {
                 "can_join_groups": True,
@@ -177,6 +188,23 @@ class _Refused(Exception):
     def __init__(self, code: int, description: str) -> None:
         super().__init__(description)
         self.code, self.description = code, description
+
+
+def _check_limits(method: str, p: dict[str, Any]) -> None:
+    """Refuse as Telegram would a text, caption or keyboard that breaks its rules."""
+    if method == "answerCallbackQuery" and len(str(p.get("text") or "")) > 200:
+        raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+    if method in ("sendMessage", "editMessageText"):
+        format_text(p.get("text"), p.get("parse_mode"), p.get("entities"), LIMITS)
+    if "caption" in p:
+        format_text(p["caption"], p.get("parse_mode"), None, LIMITS, caption=True)
+    for item in p.get("media") or []:
+        if isinstance(item, dict) and "caption" in item:
+            format_text(item["caption"], item.get("parse_mode"), None, LIMITS, caption=True)
+    markup = p.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    validate_reply_markup(markup, LIMITS)
 
 
 def _markup(params: dict[str, Any]) -> dict[str, Any]:

@@ -115,7 +115,7 @@ class Harness:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return await self._process(self._user_message(user, **content))
 
-    async def send_photo(self, user: User, file_id: str) -> list[Call]:
+    async def send_photo(self, user: User, file_id: str, caption: str | None = None) -> list[Call]:
         photo = [
             {
                 "file_id": f"{file_id}-s",
@@ -125,7 +125,8 @@ class Harness:
             },
             {"file_id": file_id, "file_unique_id": f"{file_id}-u", "width": 1280, "height": 960},
         ]
-        return await self._process(self._user_message(user, photo=photo))
+        extra = {"caption": caption} if caption is not None else {}
+        return await self._process(self._user_message(user, photo=photo, **extra))
 
     async def send_location(self, user: User, latitude: float, longitude: float) -> list[Call]:
         return await self._process(
