@@ -7,7 +7,8 @@ list from the schema and fails on a table that is in neither function):
 - erased: people, subscriptions (follows), complaint_supporters (me too), meeting and
   reception bookings, the outbox rows addressed to them, saved conversation state (ptb_*);
 - anonymised: complaints (the problem stays for statistics; the link, the rating and the name
-  in staff notices go), complaint and assignment events (the actor), meeting topics;
+  in staff notices go), complaint and assignment events (the actor), meeting topics, a staff
+  member's first name in the notices of work given to them;
 - kept: role grants (granted and revoked by an admin; exported).
 """
 
@@ -119,6 +120,15 @@ _ERASE: tuple[str, ...] = (
     """UPDATE outbox SET context = json_replace(context, '$.reporter', NULL, '$.rating', NULL)
        WHERE json_extract(context, '$.number') IN (
            SELECT number FROM complaints WHERE reporter_id = ?1)""",
+    # A staff member's first name in notices of work given to them: the name as an admin
+    # granted it stays, else their id (the same rule as bot.assignment_notices.assignee_name).
+    """UPDATE outbox SET context = json_replace(context, '$.assignee', (
+           SELECT COALESCE(NULLIF(MAX(r.display_name), ''), CAST(?1 AS TEXT))
+           FROM role_grants r WHERE r.user_id = ?1))
+       WHERE template LIKE 'assignments.%'
+         AND json_extract(context, '$.number') IN (
+             SELECT id FROM assignments WHERE assignee_id = ?1)
+         AND json_extract(context, '$.assignee') = (SELECT first_name FROM people WHERE id = ?1)""",
     # The representative's notice of their reception booking goes with the booking.
     """DELETE FROM outbox WHERE EXISTS (
            SELECT 1 FROM reception_bookings b WHERE b.person_id = ?1

@@ -3,8 +3,11 @@ in-memory conversation state, not in the raw database file or its write-ahead lo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from bot import assignments
+from bot.assignment_rules import Step
 from storage import people
 from storage.db import Database
 from tests.privacy_support import (
@@ -16,8 +19,8 @@ from tests.privacy_support import (
     deliver,
     personal_columns,
 )
-from tests.rep_support import REP, WORKER
-from tests.support.harness import Harness, register, texts
+from tests.rep_support import ADMIN, REP, WORKER
+from tests.support.harness import Harness, User, register, texts
 
 # Tables with a column naming a person where a row may stay after erasure, and why.
 KEPT = {
@@ -114,6 +117,9 @@ async def test_deleteme_in_the_middle_of_a_report_ends_it_and_the_old_confirm_is
     await bot.press(RESIDENT, "rp:confirm", life.confirm_message)  # the old 确认提交
     assert "已过期" in " ".join(bot.fake.answers(since))
     assert await db.fetchval("SELECT COUNT(*) FROM complaints") == filed
+    since = len(bot.fake.calls)
+    await bot.press(RESIDENT, "st:follow")  # /settings was left open too
+    assert "已过期" in " ".join(bot.fake.answers(since))
     assert bot.app is not None
     assert not bot.app.user_data.get(RESIDENT.id)  # the draft is gone from memory too
 
@@ -143,3 +149,31 @@ async def test_every_connection_overwrites_what_it_deletes(tmp_path: Path) -> No
             assert tuple(await cur.fetchone() or ()) == (1,)
         for _ in range(3):  # each reader in turn
             assert await db.fetchval("PRAGMA secure_delete") == 1
+
+
+async def test_a_worker_who_erases_themselves_is_no_longer_named_in_the_admins_notices(
+    bot: Harness,
+) -> None:
+    worker = User(200077, "林小梅")  # granted without a display name: notices use her name
+    grid_id = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+    await people.grant(bot.services.db, worker.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
+    await register(bot, worker)
+    await register(bot, ADMIN, zone="梅峰", community="梅峰村")
+    task = await assignments.assign(
+        bot.services,
+        ADMIN.id,
+        text="检查第一网格的消防栓",
+        complaint_id=None,
+        target_kind="grid_worker",
+        target_id=worker.id,
+        due_at=bot.clock.now() + timedelta(days=7),
+    )
+    await assignments.act(bot.services, task, Step.ACCEPT, worker.id)
+    named = "SELECT COUNT(*) FROM outbox WHERE context LIKE '%' || ? || '%'"
+    assert await bot.services.db.fetchval(named, (worker.first_name,)) >= 1
+    await bot.send(worker, "/deleteme")
+    await bot.button(worker, "确定删除")
+    assert await bot.services.db.fetchval(named, (worker.first_name,)) == 0
+    since = len(bot.fake.calls)
+    await deliver(bot)
+    assert f"#{task}" in texts(bot.fake.sent_to(ADMIN.id, since))
