@@ -191,42 +191,53 @@ async def cancel_booking(
     """A person gives up their seat (or place in line); the first in line who fits is
     promoted and told at once. Returns the cancelled booking and who was promoted."""
     now = services.clock.now()
-    promoted: list[Booking] = []
     async with services.db.transaction() as conn:
-        b = await bookings.booking_in(conn, booking_id)
-        if b is None or b.person_id != user_id:
-            raise Refused("not_yours")
-        if b.status == "cancelled":
-            raise Refused("already_cancelled")
-        m = await store.get_in(conn, b.meeting_id)
-        assert m is not None
-        if m.status == "cancelled":
-            raise Refused("meeting_cancelled")
-        if m.status != "open" or now >= m.starts_at:
-            raise Refused("started")
-        await bookings.set_status(conn, b.id, b.status, "cancelled", now)
-        await store.drop_pending(conn, mn.prefix(m.id, "rem", f"b{b.id}"), "booking cancelled")
-        if b.status == "booked":
-            seats = Seats(m.capacity, m.reserved_seats, *await bookings.seat_counts(conn, m.id))
-            line = await bookings.waiting(conn, m.id)
-            chosen = promotions(seats, [(w.id, w.representative) for w in line])
-            for w in line:
-                if w.id in chosen and await bookings.set_status(
-                    conn, w.id, "waitlisted", "booked", now
-                ):
-                    promoted.append(w)
-                    await _promote(conn, services, m, w, now)
+        b, promoted = await _give_up(conn, services, booking_id, user_id, now)
     services.delivery.kick_soon()
     return b, promoted
 
 
-async def give_up_all(services: Services, user_id: int) -> int:
-    """Before a person is erased (/deleteme): give up their seats and places in line on
-    coming meetings, so the next in line is promoted and told. Returns how many."""
+async def _give_up(
+    conn: aiosqlite.Connection, services: Services, booking_id: int, user_id: int, now: datetime
+) -> tuple[Booking, list[Booking]]:
+    """Cancel one booking inside the caller's transaction and promote who is next in line."""
+    promoted: list[Booking] = []
+    b = await bookings.booking_in(conn, booking_id)
+    if b is None or b.person_id != user_id:
+        raise Refused("not_yours")
+    if b.status == "cancelled":
+        raise Refused("already_cancelled")
+    m = await store.get_in(conn, b.meeting_id)
+    assert m is not None
+    if m.status == "cancelled":
+        raise Refused("meeting_cancelled")
+    if m.status != "open" or now >= m.starts_at:
+        raise Refused("started")
+    await bookings.set_status(conn, b.id, b.status, "cancelled", now)
+    await store.drop_pending(conn, mn.prefix(m.id, "rem", f"b{b.id}"), "booking cancelled")
+    if b.status == "booked":
+        seats = Seats(m.capacity, m.reserved_seats, *await bookings.seat_counts(conn, m.id))
+        line = await bookings.waiting(conn, m.id)
+        chosen = promotions(seats, [(w.id, w.representative) for w in line])
+        for w in line:
+            if w.id in chosen and await bookings.set_status(
+                conn, w.id, "waitlisted", "booked", now
+            ):
+                promoted.append(w)
+                await _promote(conn, services, m, w, now)
+    return b, promoted
+
+
+async def give_up_all(
+    conn: aiosqlite.Connection, services: Services, user_id: int, now: datetime
+) -> int:
+    """Before a person is erased (/deleteme), inside the erasing transaction: give up their
+    seats and places in line on coming meetings, so the next in line is promoted and told.
+    Returns how many."""
     given_up = 0
-    for booking_id in await bookings.live_of_person(services.db, user_id):
+    for booking_id in await bookings.live_of_person(conn, user_id):
         try:
-            await cancel_booking(services, booking_id, user_id)
+            await _give_up(conn, services, booking_id, user_id, now)
         except Refused:  # the meeting started or was cancelled: nothing to hand on
             continue
         given_up += 1

@@ -3,6 +3,8 @@
 Conversation states and user data are written on PTB's flush interval (one second by
 default), so a crash loses at most that much input and never half a record. User data is
 written only for people who consented: the row references `people` and disappears with them.
+When a person is erased, `forget` drops what the running bot holds of them in memory, which
+PTB would otherwise write back at its next flush.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext import Application, BasePersistence, ConversationHandler, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from storage.db import Database
@@ -112,3 +114,28 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
 
     async def flush(self) -> None:
         return None
+
+
+def forget(application: Application[Any, Any, Any, Any, Any, Any], user_id: int) -> int:
+    """Drop a person from the running bot: their user data, their private chat's data and
+    every conversation they are in, so an old button of one gets the stale-button answer.
+    Returns how many conversations ended."""
+    application.drop_user_data(user_id)
+    application.drop_chat_data(user_id)  # a private chat has the person's id
+    return sum(
+        _end_conversations(handler, user_id)
+        for group in application.handlers.values()
+        for handler in group
+        if isinstance(handler, ConversationHandler)
+    )
+
+
+def _end_conversations(handler: ConversationHandler[Any], user_id: int) -> int:
+    """End this person's conversations of one handler (keys are (chat_id, user_id))."""
+    # PTB has no public way to end a conversation from outside it. Its state mapping is a
+    # TrackingDict: a key popped from it is also deleted from persistence at the next flush.
+    states = handler._conversations
+    keys = [key for key in states if user_id in key]
+    for key in keys:
+        states.pop(key, None)
+    return len(keys)

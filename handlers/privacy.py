@@ -1,36 +1,44 @@
-"""/mydata sends people everything stored about them; /deleteme erases it after confirming."""
+"""/mydata sends people everything stored about them (a JSON file and a page to read);
+/deleteme erases it after confirming, and ends whatever conversation they were in."""
 
 from __future__ import annotations
 
 import io
-import json
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import meetings
+from bot import privacy
+from bot.persistence import forget
 from bot.services import MinhuContext
 from handlers.common import answer, current_person, keyboard, language_of, say, t
-from storage import people
 
 PREFIX = "dm"
 
 
 async def my_data(update: Update, context: MinhuContext) -> None:
-    """Send the person their data as a JSON file."""
+    """Send the person their data: a JSON file, then the same as a page to read."""
     person = await current_person(update, context)
     chat = update.effective_chat
     if person is None or chat is None:
         await say(update, context, "common.need_start")
         return
-    data = await people.export(context.services.db, person.id)
-    payload = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-    lang = await language_of(update, context)
+    lang = person.language
+    found = await privacy.export(context.services, person.id, lang)
     await context.bot.send_document(
         chat.id,
-        document=io.BytesIO(payload),
+        document=io.BytesIO(found.json),
         filename=f"minhu-mydata-{person.id}.json",
-        caption=t(context, lang, "privacy.mydata_caption", complaints=len(data["complaints"])),
+        caption=t(
+            context, lang, "privacy.mydata_caption", complaints=len(found.data["complaints"])
+        ),
+        parse_mode="HTML",
+    )
+    await context.bot.send_document(
+        chat.id,
+        document=io.BytesIO(found.page.encode("utf-8")),
+        filename=f"minhu-mydata-{person.id}.html",
+        caption=t(context, lang, "privacy.mydata_page_caption"),
         parse_mode="HTML",
     )
 
@@ -63,12 +71,8 @@ async def delete_answer(update: Update, context: MinhuContext) -> None:
     if update.callback_query.data != f"{PREFIX}:yes":
         await say(update, context, "privacy.delete_kept", language=lang, edit=True)
         return
-    await meetings.give_up_all(context.services, person.id)  # the waiting list moves up
-    kept = await people.erase(context.services.db, person.id)
-    if context.user_data is not None:
-        context.user_data.clear()
-    if context.application.persistence is not None:
-        await context.application.persistence.drop_user_data(person.id)
+    kept = await privacy.erase(context.services, person.id)
+    forget(context.application, person.id)  # drafts and running conversations end too
     await say(update, context, "privacy.deleted", language=lang, edit=True, kept=kept)
 
 

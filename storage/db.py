@@ -53,6 +53,9 @@ async def _configure(conn: aiosqlite.Connection) -> None:
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = NORMAL")
+    # Deleted rows are overwritten with zeros, so an erased person cannot be read back from
+    # the file's free space (see `checkpoint` for the write-ahead log).
+    await conn.execute("PRAGMA secure_delete = ON")
 
 
 class Database:
@@ -171,6 +174,15 @@ class Database:
         """Run a read query and return the first column of its first row."""
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+    async def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the file and empty it; False if a reader held it."""
+        async with self._lock, self.writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        busy = bool(row[0]) if row else True
+        if busy:
+            log.warning("checkpoint incomplete: a reader held the write-ahead log")
+        return not busy
 
     async def backup(self, target: str | Path) -> None:
         """Write a consistent copy of the live database to `target` (SQLite online backup)."""

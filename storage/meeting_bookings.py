@@ -206,11 +206,11 @@ async def checked_in_count(db: Database, meeting_id: int) -> int:
     return int(value or 0)
 
 
-async def live_of_person(db: Database, person_id: int) -> list[int]:
-    """The ids of a person's seats and places in line (any meeting)."""
-    rows = await db.fetchall(
+async def live_of_person(conn: aiosqlite.Connection, person_id: int) -> list[int]:
+    """The ids of a person's seats and places in line (any meeting), in a transaction."""
+    cur = await conn.execute(
         "SELECT id FROM meeting_bookings WHERE person_id = ? "
         "AND status IN ('booked', 'waitlisted') ORDER BY id",
         (person_id,),
     )
-    return [int(r[0]) for r in rows]
+    return [int(r[0]) for r in await cur.fetchall()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 from typing import Any
@@ -60,26 +59,6 @@ async def update(db: Database, user_id: int, now: datetime, **fields: Any) -> No
             f"UPDATE people SET {assignments}, updated_at = ? WHERE id = ?",
             (*fields.values(), to_iso(now), user_id),
         )
-
-
-async def erase(db: Database, user_id: int) -> int:
-    """Erase a person; their complaints stay, anonymised. Returns complaints kept."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "SELECT COUNT(*) FROM complaints WHERE reporter_id = ?", (user_id,)
-        )
-        row = await cur.fetchone()
-        kept = int(row[0]) if row else 0
-        # The problem stays on record (place, photos, history); the link to the person goes.
-        await conn.execute("UPDATE complaints SET anonymous = 1 WHERE reporter_id = ?", (user_id,))
-        await conn.execute(
-            "UPDATE complaint_events SET actor_id = NULL WHERE actor_id = ?", (user_id,)
-        )
-        await conn.execute(
-            "DELETE FROM ptb_conversations WHERE key = ?", (json.dumps([user_id, user_id]),)
-        )
-        await conn.execute("DELETE FROM people WHERE id = ?", (user_id,))
-    return kept
 
 
 async def mark_blocked(db: Database, user_id: int, now: datetime | None) -> None:
@@ -168,42 +147,3 @@ async def staff_user_ids(db: Database) -> list[int]:
     """Every user id holding any role (for per-user command menus)."""
     rows = await db.fetchall("SELECT DISTINCT user_id FROM role_grants ORDER BY user_id")
     return [r[0] for r in rows]
-
-
-async def export(db: Database, user_id: int) -> dict[str, Any]:
-    """Everything stored about a person, for /mydata."""
-    person = await db.fetchone("SELECT * FROM people WHERE id = ?", (user_id,))
-    complaints = await db.fetchall(
-        """SELECT number, status, description, address, latitude, longitude, anonymous,
-                  created_at FROM complaints WHERE reporter_id = ? ORDER BY id""",
-        (user_id,),
-    )
-    grants = await roles(db, user_id)
-    supported = await db.fetchall(
-        """SELECT c.number, s.at FROM complaint_supporters s
-           JOIN complaints c ON c.id = s.complaint_id WHERE s.person_id = ? ORDER BY s.at""",
-        (user_id,),
-    )
-    bookings = await db.fetchall(
-        """SELECT m.title, m.starts_at, b.status, b.code, b.created_at FROM meeting_bookings b
-           JOIN meetings m ON m.id = b.meeting_id WHERE b.person_id = ? ORDER BY b.id""",
-        (user_id,),
-    )
-    topics = await db.fetchall(
-        "SELECT meeting_id, text, created_at FROM meeting_topics WHERE person_id = ? ORDER BY id",
-        (user_id,),
-    )
-    receptions = await db.fetchall(
-        "SELECT session_id, topic, created_at FROM reception_bookings WHERE person_id = ? "
-        "ORDER BY id",
-        (user_id,),
-    )
-    return {
-        "person": dict(person) if person else None,
-        "roles": [g.role for g in grants],
-        "complaints": [dict(r) for r in complaints],
-        "me_too": [dict(r) for r in supported],
-        "meeting_bookings": [dict(r) for r in bookings],
-        "meeting_topics": [dict(r) for r in topics],
-        "reception_bookings": [dict(r) for r in receptions],
-    }

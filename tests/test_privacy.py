@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot import privacy
 from storage import people
 from tests.support.harness import Harness, User, register, texts
 
@@ -18,12 +19,15 @@ async def _one_complaint(bot: Harness, user: User) -> None:
     await bot.button(user, "确认提交")
 
 
-async def test_mydata_sends_everything_as_a_file(bot: Harness, resident: User) -> None:
+async def test_mydata_sends_everything_as_a_file_and_a_page(bot: Harness, resident: User) -> None:
     await register(bot, resident)
     await _one_complaint(bot, resident)
     calls = await bot.send(resident, "/mydata")
-    assert [c.method for c in calls if c.method.startswith("send")] == ["sendDocument"]
-    exported = await people.export(bot.services.db, resident.id)
+    documents = [c for c in calls if c.method.startswith("send")]
+    assert [c.method for c in documents] == ["sendDocument", "sendDocument"]
+    assert json.loads(documents[0].files["document"])["person"]["first_name"] == "王阿姨"
+    assert documents[1].files["document"].startswith(b"<!DOCTYPE html>")
+    exported = (await privacy.export(bot.services, resident.id, "zh-CN")).data
     assert exported["person"]["first_name"] == "王阿姨"
     assert [c["number"] for c in exported["complaints"]] == ["MH-2026-000001"]
     async with bot.services.db.transaction() as conn:  # a meeting booking and a topic
@@ -43,7 +47,7 @@ async def test_mydata_sends_everything_as_a_file(bot: Harness, resident: User) -
             " VALUES (7, ?, '东门停车难', '2026-03-02T02:00:00+00:00')",
             (resident.id,),
         )
-    exported = await people.export(bot.services.db, resident.id)
+    exported = (await privacy.export(bot.services, resident.id, "zh-CN")).data
     assert [(b["title"], b["code"]) for b in exported["meeting_bookings"]] == [
         ("停车议事会", "ABCD2345")
     ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.persistence import SQLitePersistence
-from storage import people
+from storage import people, privacy
 from storage.db import Database, _migration_files, latest_version
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -76,7 +76,8 @@ async def test_user_data_is_persisted_only_for_people_who_consented(tmp_path: Pa
         await people.register(db, 5, "Ann", "en", 1, NOW)
         await persistence.update_user_data(5, {"draft": {"description": "x"}})
         assert await persistence.get_user_data() == {5: {"draft": {"description": "x"}}}
-        await people.erase(db, 5)
+        async with db.transaction() as conn:
+            await privacy.erase_in(conn, 5)
         assert await persistence.get_user_data() == {}  # erased with the person
 
 

@@ -1,0 +1,163 @@
+"""SQL of the two rights of a person: everything stored about them (/mydata), and erasure
+(/deleteme) inside the caller's transaction.
+
+What links a row to a person, table by table (tests/test_privacy_coverage.py derives the
+list from the schema and fails on a table that is in neither function):
+
+- erased: people, subscriptions (follows), complaint_supporters (me too), meeting and
+  reception bookings, the outbox rows addressed to them, saved conversation state (ptb_*);
+- anonymised: complaints (the problem stays for statistics; the link, the rating and the name
+  in staff notices go), complaint and assignment events (the actor), meeting topics, a staff
+  member's first name in the notices of work given to them;
+- kept: role grants (granted and revoked by an admin; exported).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database
+
+# The person's rows in every table that holds them, for /mydata: (section, SQL).
+_EXPORT: tuple[tuple[str, str], ...] = (
+    (
+        "roles",
+        """SELECT role, grid_id, department_id, zone_id, display_name, granted_at
+           FROM role_grants WHERE user_id = ? ORDER BY id""",
+    ),
+    (
+        "complaints",
+        """SELECT number, kind, status, description, address, latitude, longitude, anonymous,
+                  rating, close_reason, created_at, closed_at
+           FROM complaints WHERE reporter_id = ? ORDER BY id""",
+    ),
+    (
+        "ratings",
+        """SELECT number, rating, closed_at FROM complaints
+           WHERE reporter_id = ? AND rating IS NOT NULL ORDER BY closed_at, id""",
+    ),
+    (
+        "complaint_events",
+        """SELECT c.number, e.at, e.kind, e.from_status, e.to_status, e.note
+           FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id
+           WHERE e.actor_id = ? ORDER BY e.at, e.id""",
+    ),
+    (
+        "me_too",
+        """SELECT c.number, s.at FROM complaint_supporters s
+           JOIN complaints c ON c.id = s.complaint_id WHERE s.person_id = ? ORDER BY s.at""",
+    ),
+    (
+        "follows",
+        """SELECT z.code, z.name FROM subscriptions s JOIN zones z ON z.id = s.zone_id
+           WHERE s.person_id = ? ORDER BY z.code""",
+    ),
+    (
+        "meeting_bookings",
+        """SELECT m.title, m.place, m.starts_at, b.status, b.code, b.checked_in_at,
+                  b.created_at
+           FROM meeting_bookings b JOIN meetings m ON m.id = b.meeting_id
+           WHERE b.person_id = ? ORDER BY b.id""",
+    ),
+    (
+        "meeting_topics",
+        """SELECT m.title, t.text, t.created_at FROM meeting_topics t
+           JOIN meetings m ON m.id = t.meeting_id WHERE t.person_id = ? ORDER BY t.id""",
+    ),
+    (
+        "reception_bookings",
+        """SELECT st.name AS station, s.starts_at, b.topic, b.outcome, b.created_at
+           FROM reception_bookings b JOIN reception_sessions s ON s.id = b.session_id
+           JOIN liaison_stations st ON st.id = s.station_id
+           WHERE b.person_id = ? ORDER BY b.id""",
+    ),
+    (
+        "assignment_events",
+        """SELECT assignment_id, at, kind, note FROM assignment_events
+           WHERE actor_id = ? ORDER BY at, id""",
+    ),
+    (
+        "notices",
+        """SELECT kind, template, context, state, due_at, sent_at, created_at
+           FROM outbox WHERE chat_id = ? ORDER BY due_at, id""",
+    ),
+    ("saved_user_data", "SELECT data FROM ptb_user_data WHERE user_id = ?"),
+    ("saved_chat_data", "SELECT data FROM ptb_chat_data WHERE chat_id = ?"),
+    (
+        "saved_conversations",
+        """SELECT name, key, state AS step FROM ptb_conversations
+           WHERE EXISTS (SELECT 1 FROM json_each(ptb_conversations.key) WHERE value = ?)
+           ORDER BY name""",
+    ),
+)
+_JSON_COLUMNS = frozenset({"context", "data", "key", "step"})
+
+
+async def export(db: Database, user_id: int) -> dict[str, Any]:
+    """Everything stored about a person, section by section (JSON values parsed)."""
+    person = await db.fetchone(
+        """SELECT p.*, c.name AS community, g.name AS grid FROM people p
+           LEFT JOIN grids g ON g.id = p.grid_id
+           LEFT JOIN communities c ON c.id = g.community_id WHERE p.id = ?""",
+        (user_id,),
+    )
+    found: dict[str, Any] = {"person": dict(person) if person else None}
+    for section, sql in _EXPORT:
+        rows = await db.fetchall(sql, (user_id,))
+        found[section] = [
+            {k: json.loads(v) if k in _JSON_COLUMNS else v for k, v in dict(r).items()}
+            for r in rows
+        ]
+    return found
+
+
+# Erasure, in this order (the person's row goes last: its cascades take the rest).
+_ERASE: tuple[str, ...] = (
+    # Staff notices about their complaints lose the name and the rating (sent ones too).
+    """UPDATE outbox SET context = json_replace(context, '$.reporter', NULL, '$.rating', NULL)
+       WHERE json_extract(context, '$.number') IN (
+           SELECT number FROM complaints WHERE reporter_id = ?1)""",
+    # A staff member's first name in notices of work given to them: the name as an admin
+    # granted it stays, else their id (the same rule as bot.assignment_notices.assignee_name).
+    """UPDATE outbox SET context = json_replace(context, '$.assignee', (
+           SELECT COALESCE(NULLIF(MAX(r.display_name), ''), CAST(?1 AS TEXT))
+           FROM role_grants r WHERE r.user_id = ?1))
+       WHERE template LIKE 'assignments.%'
+         AND json_extract(context, '$.number') IN (
+             SELECT id FROM assignments WHERE assignee_id = ?1)
+         AND json_extract(context, '$.assignee') = (SELECT first_name FROM people WHERE id = ?1)""",
+    # The representative's notice of their reception booking goes with the booking.
+    """DELETE FROM outbox WHERE EXISTS (
+           SELECT 1 FROM reception_bookings b WHERE b.person_id = ?1
+             AND outbox.dedupe_key LIKE 'rcp:' || b.session_id || ':b' || b.id || ':%')""",
+    # Every notice addressed to them, whatever its state (reminders, answers, broadcasts).
+    "DELETE FROM outbox WHERE chat_id = ?1",
+    # The problem stays on record (place, photos, history); the link, the rating go.
+    "UPDATE complaints SET anonymous = 1, rating = NULL WHERE reporter_id = ?1",
+    "UPDATE complaint_events SET actor_id = NULL WHERE actor_id = ?1",
+    "UPDATE assignment_events SET actor_id = NULL WHERE actor_id = ?1",
+    "UPDATE meeting_topics SET person_id = NULL WHERE person_id = ?1",
+    "DELETE FROM subscriptions WHERE person_id = ?1",
+    "DELETE FROM complaint_supporters WHERE person_id = ?1",
+    "DELETE FROM meeting_bookings WHERE person_id = ?1",
+    "DELETE FROM reception_bookings WHERE person_id = ?1",
+    # Saved conversation state: any conversation keyed by them (private chat or group).
+    """DELETE FROM ptb_conversations
+       WHERE EXISTS (SELECT 1 FROM json_each(ptb_conversations.key) WHERE value = ?1)""",
+    "DELETE FROM ptb_user_data WHERE user_id = ?1",
+    "DELETE FROM ptb_chat_data WHERE chat_id = ?1",
+    "DELETE FROM people WHERE id = ?1",
+)
+
+
+async def erase_in(conn: aiosqlite.Connection, user_id: int) -> int:
+    """Erase a person inside the caller's transaction; returns the complaints kept anonymised."""
+    cur = await conn.execute("SELECT COUNT(*) FROM complaints WHERE reporter_id = ?", (user_id,))
+    row = await cur.fetchone()
+    kept = int(row[0]) if row else 0
+    for statement in _ERASE:
+        await conn.execute(statement, (user_id,))
+    return kept
