@@ -11,8 +11,8 @@ its log holds what was erased. The in-memory state of the running bot is the cal
 from __future__ import annotations
 
 import json
-import sys
 import logging
+import sys
 from dataclasses import dataclass
 from typing import Any
 
