@@ -35,8 +35,8 @@ async def unreachable(db: Database, admin_ids: list[int]) -> Unreachable:
     """Grids without a reachable worker, departments without a reachable officer, active
     categories routed to such a department; and whether any admin can be reached."""
     grids = await db.fetchall(
-        f"""SELECT c.name || ' ' || g.name FROM grids g JOIN communities c ON c.id = g.community_id
-            WHERE NOT EXISTS ({_GRID.format(grid="g.id")}) ORDER BY c.id, g.id"""
+        f"""SELECT g.name FROM grids g JOIN communities c ON c.id = g.community_id
+            WHERE NOT EXISTS ({_GRID.format(grid="g.id")}) ORDER BY c.zone_id, c.id, g.id"""
     )
     departments = await db.fetchall(
         f"""SELECT d.name FROM departments d
