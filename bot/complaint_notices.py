@@ -98,6 +98,11 @@ async def tell(
         )
 
 
+async def in_charge_reachable(services: Services, c: Complaint) -> bool:
+    """Whether someone in charge of the complaint can be told (else admins must assign it)."""
+    return bool(await notices.assignees(services, c.grid_id, c.department_id))
+
+
 async def announce_to_staff(
     conn: aiosqlite.Connection,
     services: Services,
@@ -111,7 +116,7 @@ async def announce_to_staff(
     case then waits for them to transfer it); True if someone in charge was told."""
     db = services.db
     staff = await notices.assignees(services, c.grid_id, c.department_id)
-    told = bool(staff)
+    told = bool(staff)  # the rule of `in_charge_reachable`
     staff = staff or await notices.zone_admins(services, c.grid_id)
     category = await geo.category(db, c.category_id, active_only=False)
     assert category is not None

@@ -128,3 +128,24 @@ async def test_the_resolution_reminder_states_the_deadline_not_its_own_time(
     reminder = texts(bot.fake.sent_to(WORKER.id, await deliver(bot)))
     assert "请在 03月05日 18:00 前办结" in reminder
     assert "14:00" not in reminder
+
+
+async def test_a_reopened_complaint_whose_worker_blocked_the_bot_says_it_waits(
+    bot: Harness, resident: User
+) -> None:
+    from bot.complaints import act
+    from bot.lifecycle import Action
+
+    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+    await people.grant(bot.services.db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid)
+    for user in (WORKER, ADMIN, resident):
+        await register(bot, user)
+    await _report(bot, resident, "环境卫生")
+    await act(bot.services, 1, Action.ACCEPT, WORKER.id)
+    await act(bot.services, 1, Action.RESOLVE, WORKER.id, note="已修好")
+    await deliver(bot)
+    await people.mark_blocked(bot.services.db, WORKER.id, bot.clock.now())
+    await bot.button(resident, "没解决")
+    reply = texts(await bot.send(resident, "路灯还是不亮，晚上还是很黑"))
+    assert "已重新打开" in reply
+    assert "工作人员已收到" not in reply and "等镇里指派" in reply
