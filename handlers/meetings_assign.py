@@ -9,6 +9,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ConversationHandler
 
+from bot import assignment_notices
 from bot import meeting_results as results
 from bot.assignment_rules import QUICK_DAYS, in_working_days, next_working, on_day_off
 from bot.clock import from_iso
@@ -174,7 +175,9 @@ async def _assign(update: Update, context: MinhuContext, task: Task, when: datet
     except Refused as refused:
         await say(update, context, "meetings.refused", reason=refused.reason, **refused.values)
         return await assign_list(update, context)
-    await say(update, context, "meetings.assigned_done", number=number, due_at=when)
+    given = await assignments.get(services.db, number)
+    told = given is not None and bool(await assignment_notices.assignees(services, given))
+    await say(update, context, "meetings.assigned_done", number=number, due_at=when, told=told)
     return await assign_list(update, context)
 
 

@@ -174,8 +174,8 @@ async def test_a_meeting_decision_counts_working_days_and_questions_a_day_off(
     assert first.due_at == bot.services.calendar.add_working_days(now, 7)
 
     await bot.button(ADMIN, "交办第 2 条")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
+    await bot.button(ADMIN, "职能部门")
+    await bot.button(ADMIN, "城建")  # nobody of 城建 has opened the bot
     sunday = next(
         d
         for d in (now.astimezone(SHANGHAI).date() + timedelta(days=n) for n in range(1, 8))
@@ -184,7 +184,8 @@ async def test_a_meeting_decision_counts_working_days_and_questions_a_day_off(
     asked = texts(await bot.send(ADMIN, sunday.isoformat()))
     assert "是周末或节假日" in asked
     assert await store.get(bot.services.db, 2) is None  # nothing assigned yet
-    await bot.button(ADMIN, "改到")
+    done = texts(await bot.button(ADMIN, "改到"))
+    assert "已交办" in done and "联系不上" in done and "已通知对方" not in done
     second = await store.get(bot.services.db, 2)
     assert second is not None
     assert bot.services.calendar.is_workday(second.due_at.astimezone(SHANGHAI).date())
