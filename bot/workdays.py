@@ -63,13 +63,15 @@ class WorkCalendar:
         self.tz = tz
         self.end_of_day = end_of_day
         self._imported: dict[int, dict[date, Day]] = {}
+        self._known: dict[date, bool] = {}  # answers so far (the packages are slow to ask)
 
     def use_imported(self, days: Iterable[Day]) -> None:
         """Replace the imported years by these days (each year listed overrides the packages)."""
         imported: dict[int, dict[date, Day]] = {}
         for d in days:
             imported.setdefault(d.day.year, {})[d.day] = d
-        self._imported = imported
+        if imported != self._imported:
+            self._imported, self._known = imported, {}
 
     def source(self, year: int) -> str:
         """Which source decides the year's working days."""
@@ -85,6 +87,12 @@ class WorkCalendar:
 
     def is_workday(self, day: date) -> bool:
         """Official working day (an estimate from the `holidays` package for unknown years)."""
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: date) -> bool:
         source = self.source(day.year)
         if source == IMPORTED:
             entry = self._imported[day.year].get(day)

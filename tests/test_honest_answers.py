@@ -149,3 +149,21 @@ async def test_a_reopened_complaint_whose_worker_blocked_the_bot_says_it_waits(
     reply = texts(await bot.send(resident, "路灯还是不亮，晚上还是很黑"))
     assert "已重新打开" in reply
     assert "工作人员已收到" not in reply and "等镇里指派" in reply
+
+
+async def test_the_assignment_reminder_states_the_assignment_deadline(bot: Harness) -> None:
+    from tests.rep_support import REP
+
+    await register(bot, ADMIN)
+    await grant(bot, REP, "representative")
+    await bot.send(ADMIN, "/assign")
+    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
+    await bot.button(ADMIN, "人大代表")
+    await bot.button(ADMIN, "周代表")
+    await bot.send(ADMIN, "2026-03-06")  # Friday, 18:00
+    await bot.button(ADMIN, "确认交办")
+    await deliver(bot)
+    bot.clock.set(local(2026, 3, 5, 18, 0))  # the reminder, a day ahead
+    await bot.services.timers.run_pass()  # type: ignore[union-attr]
+    reminder = texts(bot.fake.sent_to(REP.id, await deliver(bot)))
+    assert "请在 03月06日 18:00 前完成" in reminder
