@@ -62,6 +62,8 @@ class CalendarWatch:
 
     async def _warn_admins(self, year: int, now: datetime) -> bool:
         services = self.services
+        if await services.db.fetchval("SELECT 1 FROM calendar_warnings WHERE year = ?", (year,)):
+            return False
         admins = await notices.all_admins(services)
         if not admins:
             return False  # warned as soon as an admin has opened the bot

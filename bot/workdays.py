@@ -9,7 +9,6 @@ Each year is read from one source, the first that knows it:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,7 +18,6 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import holidays
 
-logger = logging.getLogger(__name__)
 
 DEFAULT_END_OF_DAY = time(18, 0)
 """Deadlines fall at the end of the office day, local time."""
