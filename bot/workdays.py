@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import holidays
 
-
 DEFAULT_END_OF_DAY = time(18, 0)
 """Deadlines fall at the end of the office day, local time."""
 
