@@ -167,3 +167,18 @@ async def test_the_assignment_reminder_states_the_assignment_deadline(bot: Harne
     await bot.services.timers.run_pass()  # type: ignore[union-attr]
     reminder = texts(bot.fake.sent_to(REP.id, await deliver(bot)))
     assert "请在 03月06日 18:00 前完成" in reminder
+
+
+async def test_a_transfer_to_a_department_nobody_can_be_reached_in_says_so(
+    bot: Harness, resident: User
+) -> None:
+    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+    await people.grant(bot.services.db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid)
+    for user in (WORKER, ADMIN, resident):
+        await register(bot, user)
+    await _report(bot, resident, "环境卫生")
+    await deliver(bot)
+    await bot.button(WORKER, "转办")
+    reply = texts(await bot.button(WORKER, "城建"))  # nobody of 城建 has opened the bot
+    assert "转给 城建" in reply and "对方会收到通知" not in reply and "管理员指派" in reply
+    assert "在等您指派" in texts(bot.fake.sent_to(ADMIN.id, await deliver(bot)))
