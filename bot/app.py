@@ -13,6 +13,7 @@ from telegram.warnings import PTBUserWarning
 from bot.assignments import AssignmentTimers
 from bot.broadcasts import BroadcastProgress
 from bot.bulletin_publish import BulletinSchedule
+from bot.calendar_watch import CalendarWatch
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.delivery import Delivery
@@ -21,6 +22,7 @@ from bot.menus import set_default_menus
 from bot.persistence import SQLitePersistence
 from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import FloodGate
+from bot.reach import log_at_start as warn_unreachable
 from bot.render import Renderer
 from bot.services import SERVICES_KEY, MinhuContext, Services, services_of
 from bot.timers import TimerRunner
@@ -73,6 +75,8 @@ async def _post_init(app: MinhuApp) -> None:
     services.timers.start(app, services.settings.timer_sweep)
     BroadcastProgress(services).start(app)
     await BulletinSchedule(services).start(app, services.settings.timer_sweep)
+    await CalendarWatch(services).start(app, services.settings.timer_sweep)
+    await warn_unreachable(services)
 
 
 async def _post_shutdown(app: MinhuApp) -> None:

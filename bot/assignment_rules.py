@@ -10,12 +10,14 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.lifecycle import NotAllowed
+from bot.workdays import WorkCalendar
 
 REMIND_BEFORE = timedelta(days=1)
 RECHECK_AFTER = timedelta(days=30)
 LONGEST = timedelta(days=366)  # a deadline further away than this is a typing mistake
 DUE_HOUR = time(18, 0)  # deadlines fall at 18:00 local time, like complaint deadlines
 TARGETS = ("representative", "department", "grid_worker")
+QUICK_DAYS = (3, 7, 15)  # the deadline buttons, in WORKING days like complaint deadlines
 
 
 class Status(StrEnum):
@@ -146,3 +148,23 @@ def check_deadline(due_at: datetime, now: datetime) -> None:
         raise NotAllowed("past")
     if due_at > now + LONGEST:
         raise NotAllowed("too_far")
+
+
+# Deadlines on the working-day calendar (bot.workdays), like complaint deadlines -------------
+
+
+def in_working_days(calendar: WorkCalendar, now: datetime, days: int) -> datetime:
+    """18:00 local time on the `days`-th working day after today (a 3/7/15-day button)."""
+    return calendar.add_working_days(now, days)
+
+
+def on_day_off(calendar: WorkCalendar, due_at: datetime) -> bool:
+    """The deadline falls on a weekend or holiday (the admin is asked to confirm it)."""
+    return not calendar.is_workday(due_at.astimezone(calendar.tz).date())
+
+
+def next_working(calendar: WorkCalendar, due_at: datetime) -> datetime:
+    """The same local time on the first working day from that day on."""
+    local = due_at.astimezone(calendar.tz)
+    day = calendar.next_workday(local.date())
+    return datetime.combine(day, local.time(), tzinfo=calendar.tz).astimezone(due_at.tzinfo)

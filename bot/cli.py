@@ -95,6 +95,18 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
+def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
+    """`calendar import FILE` (the State Council's notice) or `calendar show YEAR`."""
+    from bot.calendar_cli import import_notice, show_year
+
+    if args.calendar_command == "import":
+        if not Path(args.file).is_file():
+            print(f"no such file: {args.file}", file=sys.stderr)
+            return 1
+        return _with_db(settings, lambda db: import_notice(db, Path(args.file)))
+    return _with_db(settings, lambda db: show_year(db, settings.tz, args.year))
+
+
 def cmd_grant(args: argparse.Namespace, settings: Settings) -> int:
     """Grant a role to a Telegram user id."""
 
@@ -247,6 +259,13 @@ def parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a town from CSV")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
+    cal = sub.add_parser("calendar", help="the official holiday calendar (working days)")
+    calsub = cal.add_subparsers(dest="calendar_command", required=True)
+    cal_import = calsub.add_parser("import", help="load the State Council's notice from CSV")
+    cal_import.add_argument("file", help="CSV: date, kind (holiday|workday), name")
+    cal_show = calsub.add_parser("show", help="a year's holidays and make-up working days")
+    cal_show.add_argument("year", type=int)
+    cal.set_defaults(func=cmd_calendar)
     grant = sub.add_parser("grant", help="grant a role")
     grant.add_argument("role", choices=ROLES)
     grant.add_argument("user_id", type=int)

@@ -98,6 +98,11 @@ async def tell(
         )
 
 
+async def in_charge_reachable(services: Services, c: Complaint) -> bool:
+    """Whether someone in charge of the complaint can be told (else admins must assign it)."""
+    return bool(await notices.assignees(services, c.grid_id, c.department_id))
+
+
 async def announce_to_staff(
     conn: aiosqlite.Connection,
     services: Services,
@@ -106,10 +111,12 @@ async def announce_to_staff(
     *,
     key: str,
     reopened: Action | None = None,
-) -> None:
-    """Tell the assignees (or the admins when nobody can be reached) with action buttons."""
+) -> bool:
+    """Tell the assignees with action buttons, or the admins when none can be reached (the
+    case then waits for them to transfer it); True if someone in charge was told."""
     db = services.db
     staff = await notices.assignees(services, c.grid_id, c.department_id)
+    told = bool(staff)  # the rule of `in_charge_reachable`
     staff = staff or await notices.zone_admins(services, c.grid_id)
     category = await geo.category(db, c.category_id, active_only=False)
     assert category is not None
@@ -133,6 +140,7 @@ async def announce_to_staff(
         "ack_due_at": c.ack_due_at.isoformat() if c.ack_due_at else None,
         "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
         "reopened": reopened.value if reopened else None,
+        "unassigned": not told,
     }
     await notices.send(
         conn,
@@ -144,3 +152,4 @@ async def announce_to_staff(
         context=context,
         buttons=notices.staff_buttons(c.id),
     )
+    return told

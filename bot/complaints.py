@@ -207,8 +207,9 @@ async def open_new(
     now: datetime,
     *,
     resolve_due: datetime | None = None,
-) -> tuple[datetime, datetime]:
-    """After intake (same transaction): deadlines, timers and the staff notices.
+) -> tuple[datetime, datetime, bool]:
+    """After intake (same transaction): deadlines, timers and the staff notices; whether
+    someone in charge was told (else the case waits for an admin to assign it).
 
     `resolve_due` replaces the category's deadline (a representative's rectification item
     sets its own); the deadline to accept is never later than it."""
@@ -227,8 +228,10 @@ async def open_new(
     photos = tuple(r[0] for r in await cur.fetchall())
     created = complaints.row_to_complaint(row, photos)
     await _schedule(conn, services, created, category, now)
-    await announce_to_staff(conn, services, created, now, key=f"complaint.new:{complaint_id}")
-    return ack_due, resolve_due
+    told = await announce_to_staff(
+        conn, services, created, now, key=f"complaint.new:{complaint_id}"
+    )
+    return ack_due, resolve_due, told
 
 
 async def relapse(services: Services, complaint_id: int, user_id: int) -> Complaint:

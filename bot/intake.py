@@ -30,6 +30,7 @@ class Submitted:
     number: str
     ack_due: datetime
     resolve_due: datetime
+    told: bool = True  # someone in charge was told; else it waits for an admin to assign it
 
 
 def new_draft(grid_id: int) -> dict[str, Any]:
@@ -92,7 +93,7 @@ async def open_item(
     complaint_id, number = await complaints.insert(
         conn, new, now, year=local_year, department_id=department_id
     )
-    ack_due, resolve_due = await lifecycle_service.open_new(
+    ack_due, resolve_due, told = await lifecycle_service.open_new(
         conn, services, complaint_id, category, now, resolve_due=resolve_due
     )
-    return Submitted(complaint_id, number, ack_due, resolve_due)
+    return Submitted(complaint_id, number, ack_due, resolve_due, told)

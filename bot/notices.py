@@ -7,6 +7,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.roles import admin_ids
 from bot.services import Services
 from storage import outbox, people
 from storage.models import Complaint
@@ -22,8 +23,14 @@ async def language(services: Services, user_id: int) -> str:
 
 
 async def reachable(services: Services, user_ids: list[int]) -> list[int]:
-    """Those who opened the bot (Telegram lets us write to no one else)."""
-    return [u for u in dict.fromkeys(user_ids) if await people.get(services.db, u) is not None]
+    """Those who opened the bot and have not blocked it (Telegram lets us write to no one
+    else); the same rule as `storage.reach`."""
+    found = []
+    for user_id in dict.fromkeys(user_ids):
+        person = await people.get(services.db, user_id)
+        if person is not None and person.blocked_at is None:
+            found.append(user_id)
+    return found
 
 
 async def assignees(services: Services, grid_id: int, department_id: int | None) -> list[int]:
@@ -46,6 +53,11 @@ async def zone_admins(services: Services, grid_id: int) -> list[int]:
     )
     ids = [r[0] for r in rows] + sorted(services.settings.admin_ids)
     return await reachable(services, ids)
+
+
+async def all_admins(services: Services) -> list[int]:
+    """Every admin who can be reached (granted or configured)."""
+    return await reachable(services, await admin_ids(services))
 
 
 async def followers(services: Services, complaint: Complaint) -> list[int]:

@@ -70,8 +70,10 @@ class TimerRunner:
             if c is None:
                 return
             status = Status(c.status)
-            base = {"number": c.number, "due_at": timer.due_at.isoformat()}
-            if kind == "ack_remind" and c.accepted_at is None:
+            base: dict[str, object] = {"number": c.number}
+            if kind == "ack_remind" and c.accepted_at is None and c.ack_due_at:
+                # The reminder states the deadline it reminds of, not its own moment.
+                base["due_at"] = c.ack_due_at.isoformat()
                 staff = await notices.assignees(services, c.grid_id, c.department_id)
                 await notices.send(
                     conn,
@@ -82,7 +84,12 @@ class TimerRunner:
                     now=now,
                     context=base,
                 )
-            if kind == "resolve_remind" and status in (Status.ACCEPTED, Status.ESCALATED):
+            if (
+                kind == "resolve_remind"
+                and status in (Status.ACCEPTED, Status.ESCALATED)
+                and c.resolve_due_at
+            ):
+                base["due_at"] = c.resolve_due_at.isoformat()
                 staff = await notices.assignees(services, c.grid_id, c.department_id)
                 await notices.send(
                     conn,

@@ -1,19 +1,56 @@
-"""Deadlines in working days on China's official calendar, make-up working days (调休) included."""
+"""Deadlines in working days on China's official calendar, make-up working days (调休) included.
+
+Each year is read from one source, the first that knows it:
+1. "imported": the State Council's notice, loaded by an admin (`minhu calendar import`);
+2. "chinese-calendar": the package's official data (it ends with the last published year);
+3. "holidays": the `holidays` package's China calendar, which computes the statutory
+   holidays of any year but knows no make-up working days until a notice is out.
+"""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-
-logger = logging.getLogger(__name__)
+import holidays
 
 DEFAULT_END_OF_DAY = time(18, 0)
 """Deadlines fall at the end of the office day, local time."""
 
+IMPORTED = "imported"
+CHINESE_CALENDAR = "chinese-calendar"
+HOLIDAYS = "holidays"
+OFFICIAL_SOURCES = frozenset({IMPORTED, CHINESE_CALENDAR})
+HOLIDAY, WORKDAY = "holiday", "workday"
+
 _ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day that differs from the plain week: a holiday, or a make-up working day."""
+
+    day: date
+    kind: str  # HOLIDAY or WORKDAY
+    name: str = ""
+
+
+@cache
+def _chinese_calendar_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+@cache
+def _china(year: int) -> holidays.HolidayBase:
+    return holidays.China(years=year, language="zh_CN")
 
 
 class WorkCalendar:
@@ -22,19 +59,72 @@ class WorkCalendar:
     def __init__(self, tz: ZoneInfo, end_of_day: time = DEFAULT_END_OF_DAY) -> None:
         self.tz = tz
         self.end_of_day = end_of_day
-        self._warned_years: set[int] = set()
+        self._imported: dict[int, dict[date, Day]] = {}
+        self._known: dict[date, bool] = {}  # answers so far (the packages are slow to ask)
+
+    def use_imported(self, days: Iterable[Day]) -> None:
+        """Replace the imported years by these days (each year listed overrides the packages)."""
+        imported: dict[int, dict[date, Day]] = {}
+        for d in days:
+            imported.setdefault(d.day.year, {})[d.day] = d
+        if imported != self._imported:
+            self._imported, self._known = imported, {}
+
+    def source(self, year: int) -> str:
+        """Which source decides the year's working days."""
+        if year in self._imported:
+            return IMPORTED
+        if _chinese_calendar_knows(year):
+            return CHINESE_CALENDAR
+        return HOLIDAYS
+
+    def is_official(self, year: int) -> bool:
+        """The year follows a published State Council notice (not an estimate)."""
+        return self.source(year) in OFFICIAL_SOURCES
 
     def is_workday(self, day: date) -> bool:
-        """Official working day; Monday–Friday for a year the holiday data does not cover."""
-        try:
+        """Official working day (an estimate from the `holidays` package for unknown years)."""
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: date) -> bool:
+        source = self.source(day.year)
+        if source == IMPORTED:
+            entry = self._imported[day.year].get(day)
+            return entry.kind == WORKDAY if entry else day.weekday() < 5
+        if source == CHINESE_CALENDAR:
             return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            if day.year not in self._warned_years:
-                self._warned_years.add(day.year)
-                logger.warning(
-                    "no official holiday data for %d: counting Monday–Friday only", day.year
-                )
-            return day.weekday() < 5
+        return bool(_china(day.year).is_working_day(day))
+
+    def next_workday(self, day: date) -> date:
+        """That day if it is a working day, else the next one."""
+        while not self.is_workday(day):
+            day += _ONE_DAY
+        return day
+
+    def special_days(self, year: int) -> list[Day]:
+        """The year's holidays and make-up working days, in date order, with their names."""
+        source = self.source(year)
+        if source == IMPORTED:
+            return sorted(self._imported[year].values(), key=lambda d: d.day)
+        found, day = [], date(year, 1, 1)
+        while day.year == year:
+            name = self._name(source, day)
+            working = self.is_workday(day)
+            if not working and (day.weekday() < 5 or name):
+                found.append(Day(day, HOLIDAY, name))
+            elif working and day.weekday() >= 5:
+                found.append(Day(day, WORKDAY, name))
+            day += _ONE_DAY
+        return found
+
+    @staticmethod
+    def _name(source: str, day: date) -> str:
+        if source == CHINESE_CALENDAR:
+            return chinese_calendar.get_holiday_detail(day)[1] or ""
+        return str(_china(day.year).get(day) or "")
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """End of the `days`-th working day after start's local date (0: that day or the next)."""
@@ -42,13 +132,10 @@ class WorkCalendar:
             raise ValueError("days must be >= 0")
         day = self._local_date(start)
         if days == 0:
-            while not self.is_workday(day):
-                day += _ONE_DAY
+            day = self.next_workday(day)
         else:
             for _ in range(days):
-                day += _ONE_DAY
-                while not self.is_workday(day):
-                    day += _ONE_DAY
+                day = self.next_workday(day + _ONE_DAY)
         return datetime.combine(day, self.end_of_day, tzinfo=self.tz).astimezone(UTC)
 
     def working_days_between(self, start: datetime, end: datetime) -> int:

@@ -20,7 +20,16 @@ from telegram.ext import (
 )
 
 from bot import assignments as service
-from bot.assignment_rules import TARGETS, check_deadline, deadline_of, parse_day
+from bot.assignment_rules import (
+    QUICK_DAYS,
+    TARGETS,
+    check_deadline,
+    deadline_of,
+    in_working_days,
+    next_working,
+    on_day_off,
+    parse_day,
+)
 from bot.clock import from_iso
 from bot.lifecycle import NotAllowed
 from bot.roles import has_role
@@ -44,7 +53,6 @@ from storage import complaints, geo
 PREFIX = "aa"
 DRAFT = "assign_draft"  # user_data: subject, complaint, target, deadline
 SUBJECT = (5, 500)
-QUICK_DAYS = (3, 7, 15)
 NUMBER = re.compile(r"^MH-\d{4}-\d{6}$")
 
 
@@ -200,7 +208,7 @@ async def who(update: Update, context: MinhuContext) -> int:
 
 
 async def deadline_typed(update: Update, context: MinhuContext) -> int:
-    """A typed date: 18:00 that day."""
+    """A typed date: 18:00 that day; a weekend or holiday is questioned first."""
     assert update.message is not None
     services = context.services
     today = services.clock.now().astimezone(services.settings.tz).date()
@@ -208,31 +216,65 @@ async def deadline_typed(update: Update, context: MinhuContext) -> int:
     if day is None:
         await say(update, context, "assignments.bad_date")
         return State.DEADLINE
-    return await _deadline(update, context, deadline_of(day, services.settings.tz))
+    return await _deadline(update, context, deadline_of(day, services.settings.tz), typed=True)
 
 
 async def deadline_pressed(update: Update, context: MinhuContext) -> int:
-    """In 3, 7 or 15 days."""
+    """In 3, 7 or 15 working days (like complaint deadlines)."""
     days = parse_int(last_field(update))
     if days not in QUICK_DAYS:
         await answer(update, context, "common.invalid_button")
         return State.DEADLINE
     await answer(update, context)
     services = context.services
-    today = services.clock.now().astimezone(services.settings.tz).date()
     assert days is not None
     return await _deadline(
-        update, context, deadline_of(today + timedelta(days=days), services.settings.tz)
+        update, context, in_working_days(services.calendar, services.clock.now(), days)
     )
 
 
-async def _deadline(update: Update, context: MinhuContext, due_at: datetime) -> int:
+async def day_off_answered(update: Update, context: MinhuContext) -> int:
+    """The typed day is not a working day: keep it, or take the next working day."""
+    draft = user_draft(context, DRAFT)
+    choice, pending = last_field(update), draft.pop("day_off", None)
+    if choice not in ("keep", "next") or pending is None:
+        await answer(update, context, "common.invalid_button")
+        return State.DEADLINE
+    await answer(update, context)
+    due_at = from_iso(pending)
+    if choice == "next":
+        due_at = next_working(context.services.calendar, due_at)
+    return await _deadline(update, context, due_at)
+
+
+async def _deadline(
+    update: Update, context: MinhuContext, due_at: datetime, *, typed: bool = False
+) -> int:
+    services = context.services
     try:
-        check_deadline(due_at, context.services.clock.now())
+        check_deadline(due_at, services.clock.now())
     except NotAllowed as refused:
         await say(update, context, "assignments.refused", reason=refused.reason)
         return State.DEADLINE
     draft = user_draft(context, DRAFT)
+    if typed and on_day_off(services.calendar, due_at):
+        draft["day_off"] = due_at.isoformat()
+        lang = await language_of(update, context)
+        later = next_working(services.calendar, due_at)
+        rows: list[Row] = [
+            [(t(context, lang, "assignments.btn_keep_day", day=due_at), f"{PREFIX}:w:keep")],
+            [(t(context, lang, "assignments.btn_next_workday", day=later), f"{PREFIX}:w:next")],
+            cancel_row(context, lang, PREFIX),
+        ]
+        await say(
+            update,
+            context,
+            "assignments.ask_day_off",
+            markup=keyboard(rows),
+            day=due_at,
+            next=later,
+        )
+        return State.DEADLINE
     draft["due_at"] = due_at.isoformat()
     await retire(update, context, draft.get("prompt"))  # the quick-date buttons
     lang = await language_of(update, context)
@@ -318,6 +360,7 @@ def handlers() -> list[BaseHandler]:
                 State.WHO: [CallbackQueryHandler(who, pattern=f"^{PREFIX}:p:"), buttons_only],
                 State.DEADLINE: [
                     CallbackQueryHandler(deadline_pressed, pattern=f"^{PREFIX}:d:"),
+                    CallbackQueryHandler(day_off_answered, pattern=f"^{PREFIX}:w:"),
                     MessageHandler(text, deadline_typed),
                     MessageHandler(other, hint("assignments.expect_date")),
                 ],

@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from bot import complaints as service
 from bot.clock import from_iso, to_iso
+from bot.complaint_notices import in_charge_reachable
 from bot.lifecycle import Action, Actor, NotAllowed, allowed_actions
 from bot.services import MinhuContext, Services
 from handlers.common import Row, answer, hint, keyboard, language_of, parse_int, say, t
@@ -226,7 +227,8 @@ async def reason(update: Update, context: MinhuContext) -> int:
         )
     except NotAllowed as refused:
         return await _refuse(update, context, refused)
-    await say(update, context, "feedback.reopened", number=reopened.number)
+    told = await in_charge_reachable(context.services, reopened)
+    await say(update, context, "feedback.reopened", number=reopened.number, told=told)
     return ConversationHandler.END
 
 
@@ -260,7 +262,10 @@ async def came_back(update: Update, context: MinhuContext) -> None:
         return
     await answer(update, context)
     await _retire_buttons(update)
-    await say(update, context, "feedback.relapsed", number=new.number, old_number=old.number)
+    told = await in_charge_reachable(context.services, new)
+    await say(
+        update, context, "feedback.relapsed", number=new.number, old_number=old.number, told=told
+    )
 
 
 async def still_fine(update: Update, context: MinhuContext) -> None:

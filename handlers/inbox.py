@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot import reach
 from bot.clock import from_iso
 from bot.complaints import actors_for, ticket_of
 from bot.lifecycle import OPEN, Actor, Status, allowed_actions
@@ -19,6 +20,7 @@ from handlers.common import answer, keyboard, language_of, parse_int, say, t
 from handlers.staff_flow import STAFF_ACTIONS, action_keyboard
 from storage import complaints as store
 from storage import geo, lifecycle, people
+from storage import reach as reach_store
 from storage.models import Complaint
 
 PREFIX = "si"  # a complaint's card from the inbox: si:<id>
@@ -293,6 +295,7 @@ async def stats(update: Update, context: MinhuContext) -> None:
         return
     services = context.services
     rows = await lifecycle.stats_by_zone(services.db, services.clock.now())
+    waiting, waiting_items = await reach_store.waiting_unassigned(services.db)
     lang = await language_of(update, context)
     by_status: Counter[str] = Counter()
     for r in rows:
@@ -305,6 +308,10 @@ async def stats(update: Update, context: MinhuContext) -> None:
         by_status=[(s.value, by_status[s.value]) for s in Status if by_status[s.value]],
         overdue=sum(int(r["overdue"] or 0) for r in rows),
         table=_table(context, lang, rows) if rows else "",
+        waiting=waiting,
+        waiting_items=waiting_items,
+        unreachable=await reach.unreachable(services),
+        shown=reach.SHOWN,
     )
 
 

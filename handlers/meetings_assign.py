@@ -4,10 +4,15 @@ deadline. `bot.meeting_results.assign` checks the role, the target and the deadl
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from telegram import Update
 from telegram.ext import ConversationHandler
 
+from bot import assignment_notices
 from bot import meeting_results as results
+from bot.assignment_rules import QUICK_DAYS, in_working_days, next_working, on_day_off
+from bot.clock import from_iso
 from bot.meeting_rules import Invalid, parse_deadline
 from bot.meetings import Refused
 from bot.services import MinhuContext
@@ -99,18 +104,63 @@ async def pick_target(update: Update, context: MinhuContext, task: Task) -> int:
         return State.ASSIGN_TARGET
     await answer(update, context)
     task["target"] = target
-    await say(update, context, "meetings.ask_due", edit=True)
+    lang = await language_of(update, context)
+    quick = [
+        (t(context, lang, "assignments.btn_in_days", days=n), f"{PREFIX}:q:{n}") for n in QUICK_DAYS
+    ]
+    await say(update, context, "meetings.ask_due", edit=True, markup=keyboard([quick]))
     return State.ASSIGN_DUE
 
 
 @step
 async def due(update: Update, context: MinhuContext, task: Task) -> int | None:
-    """The deadline: the assignment is made and the assignee told."""
-    user = update.effective_user
-    assert user is not None and update.message is not None
+    """A typed deadline: a weekend or holiday is questioned, else the assignment is made."""
+    assert update.message is not None
     services = context.services
     try:
         when = parse_deadline(update.message.text or "", services.settings.tz, services.clock.now())
+    except Invalid as bad:
+        await say(update, context, "meetings.invalid", reason=bad.reason, **bad.values)
+        return None
+    if when > services.clock.now() and on_day_off(services.calendar, when):
+        task["day_off"] = when.isoformat()
+        lang = await language_of(update, context)
+        later = next_working(services.calendar, when)
+        rows = [
+            [(t(context, lang, "assignments.btn_keep_day", day=when), f"{PREFIX}:w:keep")],
+            [(t(context, lang, "assignments.btn_next_workday", day=later), f"{PREFIX}:w:next")],
+        ]
+        await say(
+            update, context, "assignments.ask_day_off", markup=keyboard(rows), day=when, next=later
+        )
+        return None
+    return await _assign(update, context, task, when)
+
+
+@step
+async def due_pressed(update: Update, context: MinhuContext, task: Task) -> int | None:
+    """In 3, 7 or 15 working days; or the answer about a typed day that is not a working day."""
+    services, value = context.services, last_value(update)
+    pending = task.pop("day_off", None)
+    if value.isdigit() and int(value) in QUICK_DAYS:
+        when = in_working_days(services.calendar, services.clock.now(), int(value))
+    elif value in ("keep", "next") and pending is not None:
+        when = from_iso(pending)
+        if value == "next":
+            when = next_working(services.calendar, when)
+    else:
+        await answer(update, context, "common.invalid_button")
+        return None
+    await answer(update, context)
+    return await _assign(update, context, task, when)
+
+
+async def _assign(update: Update, context: MinhuContext, task: Task, when: datetime) -> int | None:
+    """Make the assignment; the assignee is told through the outbox."""
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    try:
         number = await results.assign(
             services,
             int(task["decision_id"]),
@@ -125,7 +175,9 @@ async def due(update: Update, context: MinhuContext, task: Task) -> int | None:
     except Refused as refused:
         await say(update, context, "meetings.refused", reason=refused.reason, **refused.values)
         return await assign_list(update, context)
-    await say(update, context, "meetings.assigned_done", number=number, due_at=when)
+    given = await assignments.get(services.db, number)
+    told = given is not None and bool(await assignment_notices.assignees(services, given))
+    await say(update, context, "meetings.assigned_done", number=number, due_at=when, told=told)
     return await assign_list(update, context)
 
 

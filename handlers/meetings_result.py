@@ -49,6 +49,7 @@ from handlers.meetings_assign import (
     assign_list,
     back_to_list,
     due,
+    due_pressed,
     finish,
     pick_decision,
     pick_kind,
@@ -308,6 +309,7 @@ def handlers() -> list[BaseHandler]:
                 ],
                 State.ASSIGN_DUE: [
                     MessageHandler(typed, due),
+                    CallbackQueryHandler(due_pressed, pattern=f"^{PREFIX}:[qw]:"),
                     MessageHandler(other, hint("meetings.expect_text")),
                 ],
             },

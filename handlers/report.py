@@ -123,7 +123,7 @@ async def confirm(update: Update, context: MinhuContext) -> int:
     await say(
         update,
         context,
-        "report.submitted",
+        "report.submitted" if submitted.told else "report.submitted_unassigned",
         number=submitted.number,
         ack_due=submitted.ack_due,
         resolve_due=submitted.resolve_due,

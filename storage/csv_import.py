@@ -41,7 +41,8 @@ class ImportResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _decode(raw: bytes) -> str:
+def decode_text(raw: bytes) -> str:
+    """The text of a file Excel saved: UTF-8 (with or without BOM) or GBK."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
@@ -56,7 +57,7 @@ async def _existing(db: Database, table: str) -> set[str]:
 
 async def import_csv(db: Database, path: Path, now: datetime) -> ImportResult:
     """Validate the whole file, then import it in one transaction."""
-    text = _decode(await asyncio.to_thread(path.read_bytes))
+    text = decode_text(await asyncio.to_thread(path.read_bytes))
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]

@@ -23,7 +23,7 @@ async def _setup(bot: Harness) -> None:
     await grant(bot, OTHER_REP, "representative")
 
 
-async def _assign(bot: Harness, subject: str, kind: str, who: str, days: str = "7 天后") -> int:
+async def _assign(bot: Harness, subject: str, kind: str, who: str, days: str = "7 个工作日") -> int:
     await bot.send(ADMIN, "/assign")
     await bot.send(ADMIN, subject)
     await bot.button(ADMIN, kind)
@@ -113,7 +113,7 @@ async def test_a_complaint_is_assigned_done_returned_verified_and_rechecked(
 async def test_free_text_to_a_department_is_reminded_and_escalated(bot: Harness) -> None:
     await _setup(bot)
     await grant(bot, OFFICER, "department", department="XF")
-    aid = await _assign(bot, "检查上强社区所有消防栓的水压", "职能部门", "消防", "3 天后")
+    aid = await _assign(bot, "检查上强社区所有消防栓的水压", "职能部门", "消防", "3 个工作日")
     found = await store.get(bot.services.db, aid)
     assert found is not None and found.department_id is not None and found.text.startswith("检查")
     await deliver(bot)
@@ -138,8 +138,8 @@ async def test_free_text_to_a_department_is_reminded_and_escalated(bot: Harness)
 
 async def test_the_list_puts_overdue_work_first_and_cards_show_the_history(bot: Harness) -> None:
     await _setup(bot)
-    late = await _assign(bot, "整理上强片区的道路破损台账", "人大代表", "周代表", "3 天后")
-    soon = await _assign(bot, "走访东红村独居老人并记录需求", "人大代表", "吴代表", "15 天后")
+    late = await _assign(bot, "整理上强片区的道路破损台账", "人大代表", "周代表", "3 个工作日")
+    soon = await _assign(bot, "走访东红村独居老人并记录需求", "人大代表", "吴代表", "15 个工作日")
     bot.clock.advance(timedelta(days=5))
     listing = texts(await bot.send(ADMIN, "/assignments"))
     assert listing.index(f"#{late}") < listing.index(f"#{soon}")

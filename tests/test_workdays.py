@@ -1,14 +1,14 @@
-"""Deadlines in working days: the 2026 holidays, make-up Saturdays, unknown years, time zones."""
+"""Deadlines in working days: the 2026 holidays, make-up Saturdays, 2027 from the holidays
+package and from an imported notice, time zones."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.workdays import WorkCalendar
+from bot.workdays import HOLIDAY, WORKDAY, Day, WorkCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -81,16 +81,41 @@ def test_national_day_2026(cal: WorkCalendar) -> None:
     assert cal.add_working_days(filed(2026, 9, 30), 4) == due(2026, 10, 12)
 
 
-def test_a_year_without_data_counts_monday_to_friday_and_warns_once(
-    cal: WorkCalendar, caplog: pytest.LogCaptureFixture
+def test_new_year_2027_is_a_holiday_though_chinese_calendar_ends_with_2026(
+    cal: WorkCalendar,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.workdays")
-    # Thursday Dec 31, 2026 -> Friday Jan 1, 2027 (New Year's Day, unknown to the data).
-    assert cal.add_working_days(filed(2026, 12, 31), 1) == due(2027, 1, 1)
-    assert cal.add_working_days(filed(2027, 1, 1), 1) == due(2027, 1, 4)
+    assert cal.source(2026) == "chinese-calendar"
+    assert cal.source(2027) == "holidays"  # the holidays package's China calendar
+    assert not cal.is_workday(date(2027, 1, 1))  # Friday, New Year's Day
+    # Thursday Dec 31, 2026 -> the next working day is Monday Jan 4, 2027.
+    assert cal.add_working_days(filed(2026, 12, 31), 1) == due(2027, 1, 4)
     assert cal.add_working_days(filed(2027, 1, 1), 5) == due(2027, 1, 8)
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == ["no official holiday data for 2027: counting Monday–Friday only"]
+
+
+def test_the_2027_spring_festival_is_not_worked(cal: WorkCalendar) -> None:
+    festival = [date(2027, 2, 5) + timedelta(days=n) for n in range(6)]  # Feb 5 (eve) – Feb 10
+    assert not any(cal.is_workday(day) for day in festival)
+    assert cal.is_workday(date(2027, 2, 11))
+    assert cal.add_working_days(filed(2027, 2, 4), 1) == due(2027, 2, 11)
+    names = {d.day: d.name for d in cal.special_days(2027)}
+    assert names[date(2027, 2, 6)] == "春节"
+
+
+def test_an_imported_notice_overrides_the_packages_for_its_year(cal: WorkCalendar) -> None:
+    # Say the notice makes Saturday Feb 20, 2027 a make-up working day, and Feb 11 a holiday.
+    cal.use_imported(
+        [
+            Day(date(2027, 1, 1), HOLIDAY, "元旦"),
+            Day(date(2027, 2, 11), HOLIDAY, "春节"),
+            Day(date(2027, 2, 20), WORKDAY, "春节调休"),
+        ]
+    )
+    assert cal.source(2027) == "imported" and cal.is_official(2027)
+    assert cal.is_workday(date(2027, 2, 20))  # the make-up Saturday works
+    assert not cal.is_workday(date(2027, 2, 11))
+    assert cal.is_workday(date(2027, 2, 9))  # not listed in the notice: a plain Tuesday
+    assert cal.source(2026) == "chinese-calendar"  # other years keep their source
+    assert [d.kind for d in cal.special_days(2027)] == [HOLIDAY, HOLIDAY, WORKDAY]
 
 
 def test_the_local_date_decides_not_the_utc_date(cal: WorkCalendar) -> None:

@@ -65,7 +65,7 @@ def test_an_assignment_is_returned_once_verified_and_rechecked_a_month_later(
     admin.expect("请选择")
     admin.press("周代表")
     admin.expect("期限")
-    admin.press("7 天后")
+    admin.press("7 个工作日")
     admin.expect("请确认交办")
     admin.press("确认交办")
     admin.expect("已交办")
