@@ -108,7 +108,7 @@ async def test_the_acceptance_reminder_states_the_deadline_not_its_own_time(
     bot.clock.set(local(2026, 2, 14, 14, 0))  # the reminder, four hours ahead
     assert await bot.services.timers.run_pass() == 1  # type: ignore[union-attr]
     reminder = texts(bot.fake.sent_to(WORKER.id, await deliver(bot)))
-    assert "请在 02月14日 18:00 前签收" in reminder
+    assert "请在 2月14日 18:00 前签收" in reminder
     assert "14:00" not in reminder
 
 
@@ -126,7 +126,7 @@ async def test_the_resolution_reminder_states_the_deadline_not_its_own_time(
     bot.clock.set(local(2026, 3, 5, 14, 0))
     assert await bot.services.timers.run_pass() == 1  # type: ignore[union-attr]
     reminder = texts(bot.fake.sent_to(WORKER.id, await deliver(bot)))
-    assert "请在 03月05日 18:00 前办结" in reminder
+    assert "请在 3月5日 18:00 前办结" in reminder
     assert "14:00" not in reminder
 
 
@@ -166,7 +166,7 @@ async def test_the_assignment_reminder_states_the_assignment_deadline(bot: Harne
     bot.clock.set(local(2026, 3, 5, 18, 0))  # the reminder, a day ahead
     await bot.services.timers.run_pass()  # type: ignore[union-attr]
     reminder = texts(bot.fake.sent_to(REP.id, await deliver(bot)))
-    assert "请在 03月06日 18:00 前完成" in reminder
+    assert "请在 3月6日 18:00 前完成" in reminder
 
 
 async def test_a_transfer_to_a_department_nobody_can_be_reached_in_says_so(
