@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
+from bot.commits import Commits
 from bot.config import Settings
 from bot.render import Renderer
 from bot.workdays import WorkCalendar
@@ -33,6 +34,7 @@ class Services:
     raise_errors: bool = False
     timers: TimerRunner | None = None
     crashes: list[BaseException | None] = field(default_factory=list)
+    commits: Commits = field(default_factory=Commits)  # what each update committed
 
 
 class MinhuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

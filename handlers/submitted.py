@@ -1,0 +1,35 @@
+"""The end of a form that created a record: mark the update committed, send the answer.
+
+Every confirm that creates a record calls `committed` right after its transaction: the error
+handler then knows the action is saved, and the confirmation — an outbox row written in that
+transaction (`bot.submissions`) — is sent at once. `retire_buttons` takes the buttons off the
+pressed summary.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+from bot import submissions
+from bot.services import MinhuContext
+
+
+async def committed(update: Update, context: MinhuContext, *, key: str, record: str) -> None:
+    """Right after the commit: remember it for the error handler; send the confirmation."""
+    context.services.commits.mark(update.update_id, record)
+    await submissions.send(context.services, context.bot, key)
+
+
+async def retire_buttons(update: Update) -> None:
+    """Remove the buttons of the pressed message (already gone: nothing to do)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    if not query.message.reply_markup:
+        return
+    try:
+        await query.message.edit_reply_markup(None)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
