@@ -48,7 +48,7 @@ from handlers.report_steps import (
     photos_done,
     same,
 )
-from handlers.submitted import committed, retire_buttons
+from handlers.submitted import committed, retire_buttons, toast
 
 __all__ = ["PREFIX", "State", "handlers"]
 
@@ -111,12 +111,13 @@ async def edit_field(update: Update, context: MinhuContext) -> int:
     }[field](update, context)
 
 
-async def confirm(update: Update, context: MinhuContext) -> int | None:
+async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
     """Commit the complaint; its number comes through the outbox, sent at once.
 
     The button carries the draft's key: pressing it again — from this state, after the
     conversation ended, after a crash or a restart — finds the complaint it filed and files
-    nothing; a press with no such draft says the form is closed."""
+    nothing; a press with no such draft, or outside the summary step (`inside` False), says
+    the form is closed."""
     assert update.callback_query is not None and update.effective_user is not None
     assert context.user_data is not None
     user_id = update.effective_user.id
@@ -125,7 +126,7 @@ async def confirm(update: Update, context: MinhuContext) -> int | None:
     before = await intake.already(context.services, key, user_id) if key else None
     if key is not None and before is not None:
         return await _filed_before(update, context, before, key)
-    if not isinstance(draft, dict) or intake.key_of(draft) != key:
+    if not inside or not isinstance(draft, dict) or intake.key_of(draft) != key:
         await answer(update, context)
         await retire_buttons(update)
         await say(update, context, "report.form_closed")
@@ -148,7 +149,7 @@ async def _filed_before(
     update: Update, context: MinhuContext, done: intake.Submitted, key: str
 ) -> int | None:
     """A second press of a submitted draft's confirm: its number again, nothing filed."""
-    await answer(update, context, "report.already_submitted", number=done.number)
+    await toast(update, context, "report.already_submitted", number=done.number)
     await retire_buttons(update)
     return _end_if_open(context, key)
 
@@ -172,7 +173,7 @@ def _key_of(update: Update) -> str | None:
 
 async def confirm_outside(update: Update, context: MinhuContext) -> None:
     """A confirm press while no report is at its summary (ended, restarted, lost state)."""
-    await confirm(update, context)
+    await confirm(update, context, inside=False)
 
 
 async def cancel(update: Update, context: MinhuContext) -> int:

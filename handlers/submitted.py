@@ -8,11 +8,14 @@ pressed summary.
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Message, Update
 from telegram.error import BadRequest
 
 from bot import submissions
 from bot.services import MinhuContext
+from handlers.common import answer
 
 
 async def committed(update: Update, context: MinhuContext, *, key: str, record: str) -> None:
@@ -32,4 +35,14 @@ async def retire_buttons(update: Update) -> None:
         await query.message.edit_reply_markup(None)
     except BadRequest as exc:
         if "not modified" not in exc.message:
+            raise
+
+
+async def toast(update: Update, context: MinhuContext, key: str, **ctx: Any) -> None:
+    """Answer a press of a form already committed; a press Telegram delivers again after a
+    restart (already answered) is left unanswered instead of failing."""
+    try:
+        await answer(update, context, key, **ctx)
+    except BadRequest as exc:
+        if "query is too old" not in exc.message.lower():
             raise

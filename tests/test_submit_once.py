@@ -19,7 +19,7 @@ from tests.support.harness import Harness, User, register, texts
 OUTBOX_REPLIES = "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'submitted:%'"
 
 
-async def _until_summary(bot: Harness, user: User, description: str = "小区东门路灯坏了一个星期") -> str:
+async def _until_summary(bot: Harness, user: User, description: str = "小区东门路灯坏了") -> str:
     """Walk /report to its summary; the confirm button's callback data."""
     await bot.send(user, "/report")
     await bot.button(user, "环境卫生")
