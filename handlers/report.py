@@ -140,8 +140,8 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     if submitted.again:
         return await _filed_before(update, context, submitted, key)
     await committed(update, context, key=intake.key_of(draft), record=submitted.number)
-    await answer(update, context)
     await retire_buttons(update)
+    await answer(update, context)
     return ConversationHandler.END
 
 
@@ -149,8 +149,8 @@ async def _filed_before(
     update: Update, context: MinhuContext, done: intake.Submitted, key: str
 ) -> int | None:
     """A second press of a submitted draft's confirm: its number again, nothing filed."""
-    await toast(update, context, "report.already_submitted", number=done.number)
     await retire_buttons(update)
+    await toast(update, context, "report.already_submitted", number=done.number)
     return _end_if_open(context, key)
 
 
