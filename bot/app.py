@@ -70,7 +70,8 @@ async def _post_init(app: MinhuApp) -> None:
     services.delivery.start(app, DELIVERY_SWEEP_SECONDS)
     assert services.timers is not None
     services.timers.start(app, services.settings.timer_sweep)
-    BroadcastProgress(services).start(app)
+    assert services.progress is not None
+    services.progress.start(app)
     await BulletinSchedule(services).start(app, services.settings.timer_sweep)
 
 
@@ -123,6 +124,7 @@ def build_application(
     app.bot_data[SERVICES_KEY] = services
     services.timers = TimerRunner(services)
     services.timers.sources.append(AssignmentTimers(services))
+    services.progress = BroadcastProgress(services)
 
     # Conversations track button presses per chat, not per message; that is intended.
     with warnings.catch_warnings():

@@ -15,6 +15,7 @@ from bot.workdays import WorkCalendar
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from bot.broadcasts import BroadcastProgress
     from bot.delivery import Delivery
     from bot.timers import TimerRunner
 
@@ -33,6 +34,7 @@ class Services:
     calendar: WorkCalendar
     raise_errors: bool = False
     timers: TimerRunner | None = None
+    progress: BroadcastProgress | None = None  # broadcasts' progress messages
     crashes: list[BaseException | None] = field(default_factory=list)
     commits: Commits = field(default_factory=Commits)  # what each update committed
 

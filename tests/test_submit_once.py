@@ -8,12 +8,11 @@ and the error handler never says a committed action failed.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
+from tests.support.crash import crash_back_to, saved_state
 from tests.support.harness import Harness, User, register, texts
 
 OUTBOX_REPLIES = "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'submitted:%'"
@@ -31,27 +30,6 @@ async def _until_summary(bot: Harness, user: User, description: str = "小区东
     return data
 
 
-def _saved_state(bot: Harness) -> tuple[list[Any], list[Any]]:
-    """The persisted conversation state and user data, as they are on disk now."""
-    with sqlite3.connect(bot.db_path) as raw:
-        return (
-            raw.execute("SELECT name, key, state FROM ptb_conversations").fetchall(),
-            raw.execute("SELECT user_id, data FROM ptb_user_data").fetchall(),
-        )
-
-
-async def _crash_back_to(bot: Harness, saved: tuple[list[Any], list[Any]]) -> None:
-    """Restart as after a SIGKILL before the persistence flush: the state on disk is `saved`."""
-    await bot.stop()
-    conversations, user_data = saved
-    with sqlite3.connect(bot.db_path) as raw:
-        raw.execute("DELETE FROM ptb_conversations")
-        raw.execute("DELETE FROM ptb_user_data")
-        raw.executemany("INSERT INTO ptb_conversations VALUES (?, ?, ?)", conversations)
-        raw.executemany("INSERT INTO ptb_user_data VALUES (?, ?)", user_data)
-    await bot.start()
-
-
 async def _complaints(bot: Harness) -> int:
     return int(await bot.services.db.fetchval("SELECT COUNT(*) FROM complaints"))
 
@@ -61,9 +39,9 @@ async def test_a_crash_before_the_flush_and_a_second_press_file_one_complaint(
 ) -> None:
     await register(bot, resident)
     confirm = await _until_summary(bot, resident)
-    saved = _saved_state(bot)  # the summary is on disk; the commit's end state never gets there
+    saved = saved_state(bot)  # the summary is on disk; the commit's end state never gets there
     assert "MH-2026-000001" in texts(await bot.press(resident, confirm))
-    await _crash_back_to(bot, saved)
+    await crash_back_to(bot, saved)
 
     since = len(bot.fake.calls)
     await bot.press(resident, confirm)  # the button is still there after the crash
@@ -111,8 +89,8 @@ async def test_a_confirm_with_no_draft_says_the_form_is_closed(
     """The draft is gone (erased data, a lost state) while the summary still shows."""
     await register(bot, resident)
     confirm = await _until_summary(bot, resident)
-    conversations, _ = _saved_state(bot)
-    await _crash_back_to(bot, (conversations, []))  # state CONFIRM, no draft
+    conversations, _ = saved_state(bot)
+    await crash_back_to(bot, (conversations, []))  # state CONFIRM, no draft
 
     calls = await bot.press(resident, confirm)
     assert "表单已经关闭" in texts(calls) and "/report" in texts(calls)
