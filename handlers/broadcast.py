@@ -47,7 +47,7 @@ from handlers.broadcast_flow import (
     with_draft,
 )
 from handlers.common import answer, cancel_row, hint, keyboard, language_of, last_field, say, t
-from handlers.submitted import retire_buttons, toast
+from handlers.submitted import end_if_open, retire_buttons, toast
 from storage import broadcasts, submissions
 from storage.broadcasts import Audience
 
@@ -190,13 +190,13 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     if done is not None and done.kind == "broadcast":
         await retire_buttons(update)
         await toast(update, context, "broadcast.already_sent", id=done.record_id)
-        return _end_if_open(context, key)
+        return end_if_open(context, "broadcast", key, "preview")
     draft = context.user_data.get("broadcast")
     if not inside or not isinstance(draft, dict):
         await answer(update, context)
         await retire_buttons(update)
         await say(update, context, "broadcast.expired")
-        return _end_if_open(context, key)
+        return end_if_open(context, "broadcast", key, "preview")
     if key != draft.get("preview"):
         await answer(update, context, "common.stale_button")
         return State.CONFIRM
@@ -228,16 +228,6 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
 async def confirm_outside(update: Update, context: MinhuContext) -> None:
     """A send press while no broadcast is at its preview (ended, restarted, lost state)."""
     await confirm(update, context, inside=False)
-
-
-def _end_if_open(context: MinhuContext, key: str) -> int | None:
-    """End the conversation unless a newer broadcast draft is open: it goes on."""
-    assert context.user_data is not None
-    draft = context.user_data.get("broadcast")
-    if isinstance(draft, dict) and draft.get("preview") != key:
-        return None
-    context.user_data.pop("broadcast", None)
-    return ConversationHandler.END
 
 
 async def _retire_buttons(update: Update) -> None:

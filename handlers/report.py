@@ -48,7 +48,7 @@ from handlers.report_steps import (
     photos_done,
     same,
 )
-from handlers.submitted import committed, retire_buttons, toast
+from handlers.submitted import committed, end_if_open, key_in, retire_buttons, toast
 
 __all__ = ["PREFIX", "State", "handlers"]
 
@@ -122,7 +122,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     assert context.user_data is not None
     user_id = update.effective_user.id
     draft = context.user_data.get("draft")
-    key = _key_of(update) or (intake.key_of(draft) if isinstance(draft, dict) else None)
+    key = key_in(update) or (intake.key_of(draft) if isinstance(draft, dict) else None)
     before = await intake.already(context.services, key, user_id) if key else None
     if key is not None and before is not None:
         return await _filed_before(update, context, before, key)
@@ -130,7 +130,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
         await answer(update, context)
         await retire_buttons(update)
         await say(update, context, "report.form_closed")
-        return _end_if_open(context, key)
+        return end_if_open(context, "draft", key)
     try:
         submitted = await intake.submit(context.services, user_id, draft)
     except intake.DraftError:
@@ -151,24 +151,7 @@ async def _filed_before(
     """A second press of a submitted draft's confirm: its number again, nothing filed."""
     await retire_buttons(update)
     await toast(update, context, "report.already_submitted", number=done.number)
-    return _end_if_open(context, key)
-
-
-def _end_if_open(context: MinhuContext, key: str | None) -> int | None:
-    """End the conversation unless another report (a newer draft) is open: it goes on."""
-    assert context.user_data is not None
-    draft = context.user_data.get("draft")
-    if isinstance(draft, dict) and draft.get("id") != key:
-        return None
-    context.user_data.pop("draft", None)
-    return ConversationHandler.END
-
-
-def _key_of(update: Update) -> str | None:
-    """The draft key in the confirm button (`rp:confirm:<key>`; None on an old button)."""
-    assert update.callback_query is not None
-    parts = (update.callback_query.data or "").split(":")
-    return parts[2] if len(parts) == 3 and parts[2] else None
+    return end_if_open(context, "draft", key)
 
 
 async def confirm_outside(update: Update, context: MinhuContext) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
+from telegram.ext import ConversationHandler
 
 from bot import submissions
 from bot.services import MinhuContext
@@ -46,3 +47,21 @@ async def toast(update: Update, context: MinhuContext, key: str, **ctx: Any) -> 
     except BadRequest as exc:
         if "query is too old" not in exc.message.lower():
             raise
+
+
+def key_in(update: Update) -> str | None:
+    """The form's key in a confirm button (`<prefix>:<step>:<key>`; None on an old button)."""
+    assert update.callback_query is not None
+    parts = (update.callback_query.data or "").split(":")
+    return parts[2] if len(parts) == 3 and parts[2] else None
+
+
+def end_if_open(context: MinhuContext, slot: str, key: str | None, field: str = "id") -> int | None:
+    """After a confirm press that created nothing new: end the conversation, unless a newer
+    form (another key) is open in `slot` of the user's data; that one goes on."""
+    assert context.user_data is not None
+    draft = context.user_data.get(slot)
+    if isinstance(draft, dict) and draft.get(field) != key:
+        return None
+    context.user_data.pop(slot, None)
+    return ConversationHandler.END
