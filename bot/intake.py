@@ -64,10 +64,11 @@ async def already(services: Services, key: str, reporter_id: int) -> Submitted |
     done = await submissions.find(services.db, key)
     if done is None or done.kind != "complaint":
         return None
-    return await _filed(services, done.record_id, reporter_id)
+    return await filed(services, done.record_id, reporter_id)
 
 
-async def _filed(services: Services, complaint_id: int, reporter_id: int) -> Submitted | None:
+async def filed(services: Services, complaint_id: int, reporter_id: int) -> Submitted | None:
+    """A complaint already filed by this person, as the answer to a second confirm."""
     c = await complaints.get(services.db, complaint_id)
     if c is None or c.reporter_id != reporter_id:
         return None
@@ -122,7 +123,7 @@ async def submit(services: Services, reporter_id: int, draft: dict[str, Any]) ->
                 resolve_due=submitted.resolve_due.isoformat(),
             )
             return submitted
-    found = await _filed(services, raced.record_id, reporter_id)
+    found = await filed(services, raced.record_id, reporter_id)
     if found is None:
         raise DraftError("this draft's key belongs to another record")
     return found

@@ -8,11 +8,13 @@ import pytest
 
 from bot.broadcasts import PROGRESS_JOB
 from tests.meeting_support import LI, WANG, booking_of, meeting, town
+from tests.rep_support import REP, WORKER, grant
 from tests.support.crash import crash_back_to, saved_state
-from tests.support.harness import Harness, texts
+from tests.support.harness import Harness, register, texts
 from tests.test_broadcast import ADMIN, _town, _until_preview
 from tests.test_meeting_form import GOOD as MEETING_FORM
 from tests.test_meeting_form import _form as _meeting_form
+from tests.test_reception import _publish as _publish_reception
 
 
 async def _count(bot: Harness, table: str) -> int:
@@ -115,3 +117,95 @@ async def test_a_seat_booked_again_after_a_crash_is_one_booking(bot: Harness) ->
     assert await _count(bot, "meeting_bookings") == 1
     code = (await booking_of(bot, m.id, WANG)).code
     assert code in first and "已经报过名" in again and code in again  # the same seat and code
+
+
+# Assignments, suggestions, patrols, reception bookings -----------------------------------------
+
+
+async def test_an_assignment_confirmed_again_after_a_crash_is_made_once(bot: Harness) -> None:
+    await register(bot, ADMIN)
+    await grant(bot, REP, "representative")
+    await bot.send(ADMIN, "/assign")
+    await bot.send(ADMIN, "检查阳山工业园的消防通道")
+    await bot.button(ADMIN, "人大代表")
+    await bot.button(ADMIN, "周代表")
+    await bot.button(ADMIN, "7 天后")
+    confirm = _confirm_data(bot, ADMIN.id, "确认交办")
+    saved = saved_state(bot)
+    assert "已交办（编号 #1）" in texts(await bot.press(ADMIN, confirm))
+    notices = await _count(bot, "outbox")
+    await crash_back_to(bot, saved)
+
+    since = len(bot.fake.calls)
+    await bot.press(ADMIN, confirm)
+    assert "已经下达过（#1）" in "".join(bot.fake.answers(since))
+    assert await _count(bot, "assignments") == 1
+    assert await _count(bot, "outbox") == notices  # the representative is told once
+
+
+async def test_a_suggestion_confirmed_again_after_a_crash_is_filed_once(bot: Harness) -> None:
+    await grant(bot, REP, "representative")
+    await bot.send(REP, "/suggest")
+    for label in ("督促整改", "暗访", "公共设施", "城建"):
+        await bot.button(REP, label)
+    await bot.send(REP, "上强社区东门人行道三块地砖松动翘起，老人容易绊倒")
+    await bot.button(REP, "照片发完了")
+    await bot.send(REP, "上强社区东门")
+    await bot.send(REP, "3月6日")
+    confirm = _confirm_data(bot, REP.id, "确认提交")
+    saved = saved_state(bot)
+    assert "MH-2026-000001" in texts(await bot.press(REP, confirm))
+    await crash_back_to(bot, saved)
+
+    since = len(bot.fake.calls)
+    await bot.press(REP, confirm)
+    assert "已经提交过，编号 MH-2026-000001" in "".join(bot.fake.answers(since))
+    assert await _count(bot, "complaints") == 1
+    assert await _count(bot, "supervision_items") == 1
+
+
+async def test_a_hazard_typed_again_after_a_crash_is_one_ticket(bot: Harness) -> None:
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    await bot.send(WORKER, "/patrol")
+    await bot.send(WORKER, "上强社区3幢地下车库")
+    await bot.button(WORKER, "不拍照")
+    await bot.button(WORKER, "发现隐患")
+    await bot.button(WORKER, "安全隐患")
+    saved = saved_state(bot)  # waiting for the description
+    hazard = "地下车库安全出口被电动车堵住，灭火器过期"
+    assert "MH-2026-000001" in texts(await bot.send(WORKER, hazard))
+    await crash_back_to(bot, saved)
+
+    again = texts(await bot.send(WORKER, hazard))  # the step is back: they type it again
+    assert "MH-2026-000001" in again
+    assert await _count(bot, "complaints") == 1
+    assert await _count(bot, "patrols") == 1
+
+
+async def test_no_hazard_pressed_again_after_a_crash_is_one_patrol(bot: Harness) -> None:
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    await bot.send(WORKER, "/patrol")
+    await bot.send(WORKER, "上强社区3幢地下车库")
+    await bot.button(WORKER, "不拍照")
+    none = _confirm_data(bot, WORKER.id, "无隐患")
+    prompt = bot.last_keyboard_message(WORKER.id)
+    saved = saved_state(bot)
+    assert "无隐患" in texts(await bot.press(WORKER, none, message_id=prompt))
+    await crash_back_to(bot, saved)
+    assert "无隐患" in texts(await bot.press(WORKER, none, message_id=prompt))
+    assert await _count(bot, "patrols") == 1
+
+
+async def test_a_reception_slot_booked_again_after_a_crash_is_one_booking(bot: Harness) -> None:
+    """The natural key (session, person) is unique: no submission key is needed."""
+    await grant(bot, REP, "representative")
+    await _publish_reception(bot)
+    await register(bot, WANG)
+    await bot.send(WANG, "/reception")
+    await bot.button(WANG, "预约")
+    saved = saved_state(bot)  # waiting for the topic
+    assert "预约成功" in texts(await bot.send(WANG, "小区加装电梯的费用分摊问题"))
+    await crash_back_to(bot, saved)
+    again = texts(await bot.send(WANG, "小区加装电梯的费用分摊问题"))
+    assert "已经预约过" in again
+    assert await _count(bot, "reception_bookings") == 1
