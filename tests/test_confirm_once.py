@@ -209,3 +209,22 @@ async def test_a_reception_slot_booked_again_after_a_crash_is_one_booking(bot: H
     again = texts(await bot.send(WANG, "小区加装电梯的费用分摊问题"))
     assert "已经预约过" in again
     assert await _count(bot, "reception_bookings") == 1
+
+
+async def test_a_reception_day_published_again_after_a_crash_is_one_session(
+    bot: Harness,
+) -> None:
+    await grant(bot, REP, "representative")
+    await bot.send(REP, "/reception")
+    await bot.button(REP, "发布接待日")
+    await bot.button(REP, "上强片区人大代表联络点")
+    await bot.send(REP, "2026-03-05 09:00")
+    await bot.button(REP, "3")
+    publish = _confirm_data(bot, REP.id, "确认发布")
+    saved = saved_state(bot)
+    assert "已发布" in texts(await bot.press(REP, publish))
+    reminders = await _count(bot, "outbox")
+    await crash_back_to(bot, saved)
+    assert "已发布" in texts(await bot.press(REP, publish))  # the same session, shown again
+    assert await _count(bot, "reception_sessions") == 1
+    assert await _count(bot, "outbox") == reminders
