@@ -1,7 +1,7 @@
 """The one error handler: log, tell the user something went wrong, re-raise in tests.
 
 An update whose handler had already committed its action (`bot.commits`) is never called a
-failure: the user is told it is saved (its confirmation is an outbox row that still arrives).
+failure: the user is told it is saved, with its number.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from handlers.common import (
     user_draft,
 )
 from handlers.staff_flow import retire
-from handlers.submitted import end_if_open, key_in, retire_buttons, toast
+from handlers.submitted import end_if_open, key_in, outside, retire_buttons, toast
 from storage import complaints, geo, submissions
 
 PREFIX = "aa"
@@ -313,11 +313,6 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     return ConversationHandler.END
 
 
-async def confirm_outside(update: Update, context: MinhuContext) -> None:
-    """A confirm press while no form is at its summary (ended, restarted, lost state)."""
-    await confirm(update, context, inside=False)
-
-
 async def cancel(update: Update, context: MinhuContext) -> int:
     """/cancel or the cancel button: nothing is assigned."""
     if context.user_data is not None:
@@ -363,5 +358,5 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(confirm_outside, pattern=CONFIRM_PATTERN),
+        CallbackQueryHandler(outside(confirm), pattern=CONFIRM_PATTERN),
     ]

@@ -47,7 +47,7 @@ from handlers.broadcast_flow import (
     with_draft,
 )
 from handlers.common import answer, cancel_row, hint, keyboard, language_of, last_field, say, t
-from handlers.submitted import end_if_open, retire_buttons, toast
+from handlers.submitted import end_if_open, outside, retire_buttons, toast
 from storage import broadcasts, submissions
 from storage.broadcasts import Audience
 
@@ -225,11 +225,6 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     return ConversationHandler.END
 
 
-async def confirm_outside(update: Update, context: MinhuContext) -> None:
-    """A send press while no broadcast is at its preview (ended, restarted, lost state)."""
-    await confirm(update, context, inside=False)
-
-
 async def _retire_buttons(update: Update) -> None:
     """Take the buttons off the pressed message, so it cannot be pressed again."""
     query = update.callback_query
@@ -303,5 +298,5 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(confirm_outside, pattern=f"^{PREFIX}:ok:"),
+        CallbackQueryHandler(outside(confirm), pattern=f"^{PREFIX}:ok:"),
     ]

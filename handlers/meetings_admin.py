@@ -48,7 +48,7 @@ from bot.roles import has_role
 from bot.services import MinhuContext
 from handlers.common import answer, hint, keyboard, language_of, parse_int, say, t
 from handlers.meetings import plain
-from handlers.submitted import end_if_open, key_in, retire_buttons, toast
+from handlers.submitted import end_if_open, key_in, outside, retire_buttons, toast
 from storage import geo, submissions
 from storage import meetings as store
 from storage.meetings import Meeting, NewMeeting
@@ -373,11 +373,6 @@ async def _show_created(update: Update, context: MinhuContext, m: Meeting) -> No
     await say(update, context, "meetings.created", edit=True, **values, reach=reach)
 
 
-async def publish_outside(update: Update, context: MinhuContext) -> None:
-    """A publish press while no form is at its summary (ended, restarted, lost state)."""
-    await publish(update, context, inside=False)
-
-
 async def cancel(update: Update, context: MinhuContext) -> int:
     """Leave the form; nothing is created."""
     if context.user_data is not None:
@@ -420,5 +415,5 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(publish_outside, pattern=publish_pattern),
+        CallbackQueryHandler(outside(publish), pattern=publish_pattern),
     ]

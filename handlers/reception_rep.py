@@ -35,7 +35,7 @@ from handlers.common import (
     t,
     user_draft,
 )
-from handlers.submitted import end_if_open, key_in
+from handlers.submitted import end_if_open, key_in, outside
 from storage import reception as store
 from storage import submissions
 
@@ -227,11 +227,6 @@ async def _published(update: Update, context: MinhuContext, found: store.Session
     )
 
 
-async def confirm_outside(update: Update, context: MinhuContext) -> None:
-    """A publish press while no form is at its summary (ended, restarted, lost state)."""
-    await confirm(update, context, inside=False)
-
-
 async def cancel(update: Update, context: MinhuContext) -> int:
     """/cancel or the cancel button: nothing changes."""
     if context.user_data is not None:
@@ -278,5 +273,5 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(confirm_outside, pattern=CONFIRM_PATTERN),
+        CallbackQueryHandler(outside(confirm), pattern=CONFIRM_PATTERN),
     ]

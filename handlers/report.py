@@ -48,7 +48,7 @@ from handlers.report_steps import (
     photos_done,
     same,
 )
-from handlers.submitted import committed, end_if_open, key_in, retire_buttons, toast
+from handlers.submitted import committed, end_if_open, key_in, outside, retire_buttons, toast
 
 __all__ = ["PREFIX", "State", "handlers"]
 
@@ -154,11 +154,6 @@ async def _filed_before(
     return end_if_open(context, "draft", key)
 
 
-async def confirm_outside(update: Update, context: MinhuContext) -> None:
-    """A confirm press while no report is at its summary (ended, restarted, lost state)."""
-    await confirm(update, context, inside=False)
-
-
 async def cancel(update: Update, context: MinhuContext) -> int:
     """Leave the report; the draft is dropped."""
     if context.user_data is not None:
@@ -232,5 +227,5 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(confirm_outside, pattern=CONFIRM_PATTERN),
+        CallbackQueryHandler(outside(confirm), pattern=CONFIRM_PATTERN),
     ]

@@ -8,6 +8,7 @@ pressed summary.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Message, Update
@@ -65,3 +66,18 @@ def end_if_open(context: MinhuContext, slot: str, key: str | None, field: str = 
         return None
     context.user_data.pop(slot, None)
     return ConversationHandler.END
+
+
+Confirm = Callable[..., Coroutine[Any, Any, int | None]]
+
+
+def outside(confirm: Confirm) -> Callable[[Update, MinhuContext], Coroutine[Any, Any, None]]:
+    """The same confirm, registered after its conversation: a press while no form is at its
+    summary (the conversation ended, a restart, a lost state) creates nothing; it answers with
+    the record the key made, or says the form is closed."""
+
+    async def press(update: Update, context: MinhuContext) -> None:
+        await confirm(update, context, inside=False)
+
+    press.__doc__ = f"{confirm.__name__}, pressed while its form is not open."
+    return press

@@ -42,7 +42,7 @@ from handlers.common import (
     t,
     user_draft,
 )
-from handlers.submitted import committed, end_if_open, key_in, retire_buttons, toast
+from handlers.submitted import committed, end_if_open, key_in, outside, retire_buttons, toast
 from storage import geo, people, submissions
 
 PREFIX = "sv"
@@ -349,11 +349,6 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     return ConversationHandler.END
 
 
-async def confirm_outside(update: Update, context: MinhuContext) -> None:
-    """A confirm press while no form is at its summary (ended, restarted, lost state)."""
-    await confirm(update, context, inside=False)
-
-
 async def cancel(update: Update, context: MinhuContext) -> int:
     """/cancel or the cancel button: nothing is filed."""
     if context.user_data is not None:
@@ -409,5 +404,5 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        on(confirm_outside, CONFIRM_PATTERN),
+        on(outside(confirm), CONFIRM_PATTERN),
     ]
