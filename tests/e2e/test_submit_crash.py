@@ -2,7 +2,9 @@
 learns their number.
 
 Twelve residents wait at their summaries. One after another each presses 确认提交; the real
-bot process is killed 0–1,500 ms later (spread evenly), then started again. If the summary
+bot process (flushing conversation state every second, as in production) is killed 0–1,500 ms
+later (spread evenly), then started again; some kills fall between the commit and the next
+flush, so the summary step and the draft come back. If the summary
 still offers 确认提交, the resident presses it again, as a person would. In the end each has
 exactly one complaint, and the number of that complaint has reached their chat.
 """
@@ -53,6 +55,16 @@ def _at_summary_on_disk(minhu: BotProcess, chats: list[Chat]) -> None:
         if wanted <= {k.replace(" ", "") for k, s in rows if json.loads(s) == SUMMARY}:
             return
     raise AssertionError("the summaries never reached the database")
+
+
+def _at_summary(minhu: BotProcess, chat: Chat) -> bool:
+    """Whether the database holds this resident's report at its summary step."""
+    with sqlite3.connect(minhu.database) as db:
+        row = db.execute(
+            "SELECT state FROM ptb_conversations WHERE name = 'report' AND key = ?",
+            (json.dumps([chat.user_id, chat.user_id]),),
+        ).fetchone()
+    return row is not None and json.loads(row[0]) == SUMMARY
 
 
 def _press(chat: Chat, message: dict[str, Any]) -> str:
@@ -125,6 +137,11 @@ def _wait_for_number(chat: Chat, timeout: float = 30) -> None:
 def test_killed_right_after_confirm_each_report_is_filed_once_and_its_number_arrives(
     minhu: BotProcess, client: httpx.Client
 ) -> None:
+    # Production's flush interval (1 s): a kill soon after the commit finds the summary step
+    # and the draft still on disk, as on a real server.
+    assert minhu.stop() == 0
+    minhu.extra_env["MINHU_PERSISTENCE_INTERVAL"] = "1"
+    minhu.start()
     chats = [new_user(client, f"居民{i}") for i in range(RESIDENTS)]
     summaries = []
     for number, chat in enumerate(chats, start=1):
@@ -132,10 +149,11 @@ def test_killed_right_after_confirm_each_report_is_filed_once_and_its_number_arr
         summaries.append(_to_summary(chat, number))
     _at_summary_on_disk(minhu, chats)
 
-    pressed_again = 0
+    pressed_again = stale = 0
     for i, (chat, summary) in enumerate(zip(chats, summaries, strict=True)):
         query_id = _press(chat, summary)
         _kill_after(minhu, LONGEST_DELAY * i / (RESIDENTS - 1))
+        stale += _at_summary(minhu, chat)  # the kill came before the flush after the commit
         minhu.start()
         # A press the killed bot had not fetched is handled now; one it lost is not.
         _answered(chat, query_id, wait=3)
@@ -160,4 +178,5 @@ def test_killed_right_after_confirm_each_report_is_filed_once_and_its_number_arr
         duplicates += len(seen) - 1
     # Only a message in flight at the very moment of a kill can arrive twice.
     assert duplicates <= 1, f"{duplicates} numbers arrived twice"
-    print(f"pressed again after the restart: {pressed_again} of {RESIDENTS}")
+    assert stale >= 1, "no kill fell between a commit and the next flush"
+    print(f"summary still on disk after the kill: {stale}, pressed again: {pressed_again}")
