@@ -228,3 +228,17 @@ async def test_a_reception_day_published_again_after_a_crash_is_one_session(
     assert "已发布" in texts(await bot.press(REP, publish))  # the same session, shown again
     assert await _count(bot, "reception_sessions") == 1
     assert await _count(bot, "outbox") == reminders
+
+
+async def test_an_error_after_a_seat_is_booked_is_not_called_a_failure(bot: Harness) -> None:
+    await town(bot, WANG)
+    m = await meeting(bot, capacity=5)
+    await bot.press(WANG, f"mt:v:{m.id}")
+    bot.fake.faults.append(("answerCallbackQuery", 0, "", 0))
+    since = len(bot.fake.calls)
+    with pytest.raises(AssertionError, match="crashed"):
+        await bot.button(WANG, "报名")
+    bot.services.crashes.clear()
+    said = texts(bot.fake.sent_to(WANG.id, since))
+    code = (await booking_of(bot, m.id, WANG)).code
+    assert "没有完成" not in said and f"已经完成并保存（{code}）" in said
