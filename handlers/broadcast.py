@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     BaseHandler,
@@ -173,7 +173,7 @@ async def _preview(update: Update, context: MinhuContext, draft: dict[str, Any])
 async def edit_text(update: Update, context: MinhuContext, draft: dict[str, Any]) -> int:
     """Write the text again; the preview follows."""
     await answer(update, context)
-    await _retire_buttons(update)
+    await retire_buttons(update)
     return await ask_text(update, context)
 
 
@@ -223,13 +223,6 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     await retire_buttons(update)
     await answer(update, context)
     return ConversationHandler.END
-
-
-async def _retire_buttons(update: Update) -> None:
-    """Take the buttons off the pressed message, so it cannot be pressed again."""
-    query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
-        await query.message.edit_reply_markup(None)
 
 
 async def cancel(update: Update, context: MinhuContext) -> int:

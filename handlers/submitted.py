@@ -1,8 +1,11 @@
-"""The end of a form that created a record: mark the update committed, send the answer.
+"""The end of a form that creates a record, shared by every confirm button.
 
-Every confirm that creates a record calls `committed` right after its transaction: the error
-handler then knows the action is saved, and the confirmation — an outbox row written in that
-transaction (`bot.submissions`) — is sent at once. `retire_buttons` takes the buttons off the
+A form's key rides in its confirm button (`key_in`). Right after its transaction a confirm
+calls `committed`: the error handler then knows the action is saved, and the confirmation —
+an outbox row written in that transaction (`bot.submissions`) — is sent at once. A press of a
+form already submitted is answered with a `toast` naming the record; `end_if_open` ends the
+conversation unless a newer form is open; `outside` registers the same confirm after its
+conversation for presses while the form is closed; `retire_buttons` takes the buttons off the
 pressed summary.
 """
 
