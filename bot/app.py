@@ -73,7 +73,8 @@ async def _post_init(app: MinhuApp) -> None:
     services.delivery.start(app, DELIVERY_SWEEP_SECONDS)
     assert services.timers is not None
     services.timers.start(app, services.settings.timer_sweep)
-    BroadcastProgress(services).start(app)
+    assert services.progress is not None
+    services.progress.start(app)
     await BulletinSchedule(services).start(app, services.settings.timer_sweep)
     await CalendarWatch(services).start(app, services.settings.timer_sweep)
     await warn_unreachable(services)
@@ -128,6 +129,7 @@ def build_application(
     app.bot_data[SERVICES_KEY] = services
     services.timers = TimerRunner(services)
     services.timers.sources.append(AssignmentTimers(services))
+    services.progress = BroadcastProgress(services)
 
     # Group -1 first: private chats only, edits unread, blocks recorded (handlers/chat_guard).
     app.add_handlers(chat_guard.handlers(), group=-1)

@@ -35,7 +35,7 @@ from bot.lifecycle import NotAllowed
 from bot.roles import has_role
 from bot.services import Services
 from storage import assignments as store
-from storage import complaints, geo, people
+from storage import complaints, geo, people, submissions
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +105,12 @@ async def assign(
     target_kind: str,
     target_id: int,
     due_at: datetime,
+    key: str | None = None,
 ) -> int:
-    """An admin gives a complaint or a task to a representative, department or grid worker."""
+    """An admin gives a complaint or a task to a representative, department or grid worker.
+
+    `key` is the form's submission key: a form confirmed already gives back its assignment
+    and assigns nothing more."""
     db, now = services.db, services.clock.now()
     if not await has_role(services, admin_id, "admin"):
         raise NotAllowed("not_allowed")
@@ -121,6 +125,9 @@ async def assign(
         {"department_id": target_id} if target_kind == "department" else {"assignee_id": target_id}
     )
     async with db.transaction() as conn:
+        done = await submissions.find_in(conn, key) if key else None
+        if done is not None:
+            return done.record_id
         assignment_id = await store.create(
             conn,
             subject_kind="complaint" if complaint_id is not None else "text",
@@ -133,6 +140,8 @@ async def assign(
         )
         await schedule(conn, assignment_id, Status.ASSIGNED, due_at, None, now)
         await tell.new(conn, services, assignment_id, now)
+        if key:
+            await submissions.record(conn, key, "assignment", assignment_id, now)
     services.delivery.kick_soon()
     return assignment_id
 

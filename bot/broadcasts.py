@@ -3,11 +3,15 @@
 While a broadcast is sending, its progress message in the admin's private chat is edited in
 place by one repeating job ("BROADCAST progress", every 5 s) — only when its figures changed —
 and once more when nothing is pending, when the broadcast is marked done. The job reads the
-rows every time (`broadcasts.status = 'sending'`), so after a restart it carries on.
+rows every time (`broadcasts.status = 'sending'`), so after a restart it carries on. The
+progress message is the admin's confirmation: the confirm handler shows it right after the
+commit (`show`), and a broadcast committed without one (a crash, an API error in between)
+gets it from the next round, so the admin always learns that it is sending.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from dataclasses import dataclass
@@ -107,6 +111,7 @@ class BroadcastProgress:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._shown: dict[int, tuple[str, tuple[tuple[str, int], ...]]] = {}
+        self._lock = asyncio.Lock()  # the job and `show` never send the first message twice
 
     def start(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Refresh every few seconds (a late run runs late, overlapping runs never)."""
@@ -124,19 +129,44 @@ class BroadcastProgress:
 
     async def refresh(self, bot: ExtBot[Any]) -> None:
         """One round: edit the messages whose figures changed; finish what is done."""
+        async with self._lock:
+            running = await broadcasts.running(self.services.db)
+            for broadcast in running:
+                await self._refresh_one(bot, broadcast)
+            still = {b.id for b in running}
+            for gone in set(self._shown) - still:
+                del self._shown[gone]
+
+    async def show(self, bot: ExtBot[Any], broadcast_id: int) -> None:
+        """Right after the commit: the progress message of a new broadcast, at once."""
+        async with self._lock:
+            broadcast = await broadcasts.get(self.services.db, broadcast_id)
+            if broadcast is not None and broadcast.status == "sending":
+                await self._refresh_one(bot, broadcast)
+
+    async def _refresh_one(self, bot: ExtBot[Any], broadcast: broadcasts.Broadcast) -> None:
         db, now = self.services.db, self.services.clock.now()
-        running = await broadcasts.running(db)
-        for broadcast in running:
-            figures = await broadcasts.figures(db, broadcast.id)
-            status = "sending"
-            if figures["pending"] == 0 and await broadcasts.finish_if_done(db, broadcast.id, now):
-                status = "done"
-            seen = (status, tuple(sorted(figures.items())))
-            if broadcast.progress_message_id is None or self._shown.get(broadcast.id) == seen:
-                continue  # no message to edit (yet), or nothing new to show
-            text = await progress_text(self.services, broadcast, figures, status)
-            if await edit_progress(bot, broadcast, text):
-                self._shown[broadcast.id] = seen
-        still = {b.id for b in running}
-        for gone in set(self._shown) - still:
-            del self._shown[gone]
+        figures = await broadcasts.figures(db, broadcast.id)
+        status = "sending"
+        if figures["pending"] == 0 and await broadcasts.finish_if_done(db, broadcast.id, now):
+            status = "done"
+        seen = (status, tuple(sorted(figures.items())))
+        if self._shown.get(broadcast.id) == seen:
+            return  # nothing new to show
+        text = await progress_text(self.services, broadcast, figures, status)
+        if broadcast.progress_message_id is None:
+            if broadcast.progress_chat_id is None:
+                return  # nowhere to show it
+            try:
+                sent = await bot.send_message(
+                    broadcast.progress_chat_id, text, parse_mode=ParseMode.HTML
+                )
+            except TelegramError as exc:
+                log.info("progress of broadcast %s not shown now: %s", broadcast.id, exc)
+                return
+            await broadcasts.set_progress_message(
+                db, broadcast.id, broadcast.progress_chat_id, sent.message_id
+            )
+            self._shown[broadcast.id] = seen
+        elif await edit_progress(bot, broadcast, text):
+            self._shown[broadcast.id] = seen

@@ -106,6 +106,17 @@ class Delivery:
         await self._schedule_wake()
         return sent
 
+    async def deliver_now(self, bot: ExtBot[Any], dedupe_key: str) -> bool:
+        """Send one row at once, outside a pass (the answer to a committed action); True if
+        it went out. A failure leaves it to the passes, like any other row."""
+        item = await outbox.claim_key(self.db, dedupe_key, self.clock.now())
+        if item is None:
+            return False
+        sent = await self._deliver(bot, item)
+        if not sent:
+            await self._schedule_wake()
+        return sent
+
     async def _record(self) -> None:
         """Write the buffered 'sent' outcomes in one transaction."""
         done, self._sent = self._sent, []

@@ -1,4 +1,8 @@
-"""The one error handler: log, tell the user something went wrong, re-raise in tests."""
+"""The one error handler: log, tell the user something went wrong, re-raise in tests.
+
+An update whose handler had already committed its action (`bot.commits`) is never called a
+failure: the user is told it is saved, with its number.
+"""
 
 from __future__ import annotations
 
@@ -41,11 +45,15 @@ async def on_error(update: object, context: MinhuContext) -> None:
         user = update.effective_user
         person = await people.get(services.db, user.id) if user else None
         lang = person.language if person else pick_language(user.language_code if user else None)
+        record = services.commits.of(update.update_id)
+        text = (
+            services.renderer.render(lang, "common.error_after_commit", record=record)
+            if record is not None
+            else services.renderer.render(lang, "common.error")
+        )
         try:
             await context.bot.send_message(
-                update.effective_chat.id,
-                services.renderer.render(lang, "common.error"),
-                parse_mode=ParseMode.HTML,
+                update.effective_chat.id, text, parse_mode=ParseMode.HTML
             )
         except TelegramError:
             log.warning("could not tell the user about the error")

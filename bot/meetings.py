@@ -38,7 +38,7 @@ from bot.meeting_rules import (
 )
 from bot.roles import has_role
 from bot.services import Services
-from storage import geo, people
+from storage import geo, people, submissions
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 from storage.meeting_bookings import Booking
@@ -90,8 +90,13 @@ def validate(new: NewMeeting, now: datetime) -> NewMeeting:
     return new
 
 
-async def create(services: Services, admin_id: int, new: NewMeeting) -> Meeting:
-    """A new meeting, announced to its audience; admins reminded later if no result."""
+async def create(
+    services: Services, admin_id: int, new: NewMeeting, *, key: str | None = None
+) -> Meeting:
+    """A new meeting, announced to its audience; admins reminded later if no result.
+
+    `key` is the form's submission key: a form published already gives back its meeting
+    and announces nothing again."""
     await require_admin(services, admin_id)
     now = services.clock.now()
     validate(new, now)
@@ -101,11 +106,18 @@ async def create(services: Services, admin_id: int, new: NewMeeting) -> Meeting:
     ):
         raise Refused("not_found")
     async with services.db.transaction() as conn:
+        done = await submissions.find_in(conn, key) if key else None
+        if done is not None:
+            found = await store.get_in(conn, done.record_id)
+            assert found is not None
+            return found
         meeting_id = await store.insert(conn, new, admin_id, now)
         m = await store.get_in(conn, meeting_id)
         assert m is not None
         await mn.announce(conn, services, m, now)
         await mn.result_reminders(conn, services, m, now)
+        if key:
+            await submissions.record(conn, key, "meeting", meeting_id, now)
     services.delivery.kick_soon()
     return m
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import intake
+from bot import submissions as replies
 from bot.lifecycle import NotAllowed
 from bot.services import Services
-from storage import geo, people
+from storage import geo, people, submissions
 from storage import patrols as store
 from storage.complaints import NewComplaint
 from storage.models import Grid
@@ -38,6 +39,7 @@ class Report:
 class Logged:
     patrol_id: int
     ticket: intake.Submitted | None
+    again: bool = False  # the form had been recorded already: this is that patrol
 
 
 async def grids_of(services: Services, user_id: int) -> list[Grid]:
@@ -48,9 +50,16 @@ async def grids_of(services: Services, user_id: int) -> list[Grid]:
     return [g for g in found if g is not None]
 
 
-async def log(services: Services, worker_id: int, report: Report) -> Logged:
-    """Record a patrol; a hazard found becomes a ticket for its department (or grid)."""
+async def log(
+    services: Services, worker_id: int, report: Report, *, key: str | None = None
+) -> Logged:
+    """Record a patrol; a hazard found becomes a ticket for its department (or grid).
+
+    With the form's `key`, the worker's answer is an outbox row of the same transaction, and
+    a form recorded already (the draft came back after a crash) gives back that patrol."""
     db = services.db
+    if key is not None and (before := await _recorded(services, key, worker_id)) is not None:
+        return before
     if report.grid_id not in {g.id for g in await grids_of(services, worker_id)}:
         raise NotAllowed("not_allowed")
     if await people.get(db, worker_id) is None:
@@ -67,6 +76,8 @@ async def log(services: Services, worker_id: int, report: Report) -> Logged:
             raise NotAllowed("bad_input")
     now = services.clock.now()
     async with db.transaction() as conn:
+        if key is not None and await submissions.find_in(conn, key) is not None:
+            raise NotAllowed("expired")  # a press racing this one recorded it
         ticket = None
         if category is not None:
             new = NewComplaint(
@@ -96,6 +107,32 @@ async def log(services: Services, worker_id: int, report: Report) -> Logged:
             hazard_found=report.hazard,
             complaint_id=ticket.complaint_id if ticket else None,
         )
-    if ticket is not None:
-        services.delivery.kick_soon()
+        if key is not None:
+            await submissions.record(conn, key, "patrol", patrol_id, now)
+            await replies.queue_reply(
+                conn,
+                services,
+                worker_id,
+                key=key,
+                template="patrol.logged",
+                now=now,
+                hazard=ticket is not None,
+                number=ticket.number if ticket else None,
+                resolve_due=ticket.resolve_due.isoformat() if ticket else None,
+            )
+    services.delivery.kick_soon()
     return Logged(patrol_id, ticket)
+
+
+async def _recorded(services: Services, key: str, worker_id: int) -> Logged | None:
+    """The patrol this form recorded already, if any (only for the worker who did)."""
+    done = await submissions.find(services.db, key)
+    if done is None or done.kind != "patrol":
+        return None
+    row = await services.db.fetchone(
+        "SELECT worker_id, complaint_id FROM patrols WHERE id = ?", (done.record_id,)
+    )
+    if row is None or row[0] != worker_id:
+        return None
+    ticket = await intake.filed(services, int(row[1]), worker_id) if row[1] else None
+    return Logged(done.record_id, ticket, again=True)

@@ -18,7 +18,7 @@ from bot.assignment_rules import parse_day
 from bot.lifecycle import NotAllowed
 from bot.roles import has_role
 from bot.services import Services
-from storage import geo, outbox, people
+from storage import geo, outbox, people, submissions
 from storage import reception as store
 
 REMINDERS = (timedelta(hours=24), timedelta(hours=1))  # before the session starts
@@ -95,11 +95,23 @@ def context_of(s: store.Session) -> dict[str, Any]:
 
 
 async def publish(
-    services: Services, representative_id: int, station_id: int, starts_at: datetime, slots: int
+    services: Services,
+    representative_id: int,
+    station_id: int,
+    starts_at: datetime,
+    slots: int,
+    *,
+    key: str | None = None,
 ) -> store.Session:
     """A representative opens a session; their reminders and the later outcome prompt are
-    written in the same transaction."""
+    written in the same transaction. With the form's `key`, a form published already gives
+    back its session and publishes nothing more."""
     db, now = services.db, services.clock.now()
+    done = await submissions.find(db, key) if key else None
+    if done is not None and done.kind == "reception_session":
+        again = await store.session(db, done.record_id)
+        if again is not None and again.representative_id == representative_id:
+            return again
     if not await has_role(services, representative_id, "representative"):
         raise NotAllowed("not_allowed")
     if await people.get(db, representative_id) is None:
@@ -115,6 +127,8 @@ async def publish(
         raise NotAllowed("bad_input")
     minutes = int(DURATION.total_seconds() // 60)
     async with db.transaction() as conn:
+        if key and await submissions.find_in(conn, key) is not None:
+            raise NotAllowed("expired")  # a press racing this one published it
         session_id = await store.create_session(
             conn,
             station_id=station_id,
@@ -162,6 +176,8 @@ async def publish(
             context=context_of(found),
             buttons=[[("reception.btn_outcomes", f"rv:m:{session_id}")]],
         )
+        if key:
+            await submissions.record(conn, key, "reception_session", session_id, now)
     services.delivery.kick_soon()
     return found
 

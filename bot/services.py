@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
+from bot.commits import Commits
 from bot.config import Settings
 from bot.render import Renderer
 from bot.workdays import WorkCalendar
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from bot.broadcasts import BroadcastProgress
     from bot.delivery import Delivery
     from bot.timers import TimerRunner
 
@@ -32,7 +34,9 @@ class Services:
     calendar: WorkCalendar
     raise_errors: bool = False
     timers: TimerRunner | None = None
+    progress: BroadcastProgress | None = None  # broadcasts' progress messages
     crashes: list[BaseException | None] = field(default_factory=list)
+    commits: Commits = field(default_factory=Commits)  # what each update committed
 
 
 class MinhuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

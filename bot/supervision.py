@@ -12,12 +12,13 @@ from typing import Any
 import aiosqlite
 
 from bot import intake
+from bot import submissions as replies
 from bot.assignment_rules import check_deadline
 from bot.clock import from_iso
 from bot.lifecycle import NotAllowed
 from bot.roles import has_role
 from bot.services import Services
-from storage import geo, people, supervision
+from storage import geo, people, submissions, supervision
 from storage.complaints import NewComplaint
 from storage.models import Category
 
@@ -91,6 +92,8 @@ async def file_in(
     item: Item,
     category: Category,
     now: datetime,
+    *,
+    key: str | None = None,
 ) -> intake.Submitted:
     """File a checked item inside the caller's transaction; the department is told."""
     new = NewComplaint(
@@ -113,6 +116,7 @@ async def file_in(
         now,
         department_id=item.department_id,
         resolve_due=item.resolve_due,
+        key=key,
     )
     await supervision.add(
         conn,
@@ -125,11 +129,48 @@ async def file_in(
     return submitted
 
 
-async def file(services: Services, representative_id: int, item: Item) -> intake.Submitted:
-    """Check and file a suggestion or rectification item; the number comes after the commit."""
+async def file(
+    services: Services,
+    representative_id: int,
+    item: Item,
+    *,
+    key: str | None = None,
+    department: str = "",
+) -> intake.Submitted:
+    """Check and file a suggestion or rectification item; the number comes after the commit.
+
+    With the form's `key`, the representative's answer (the number) is an outbox row of the
+    same transaction, and a form filed already gives back its item (`again`), filing nothing."""
+    if key is not None:
+        before = await intake.already(services, key, representative_id)
+        if before is not None:
+            return before
     category = await check(services, representative_id, item)
     now = services.clock.now()
     async with services.db.transaction() as conn:
-        submitted = await file_in(conn, services, representative_id, item, category, now)
+        raced = key is not None and await submissions.find_in(conn, key) is not None
+        if not raced:
+            submitted = await file_in(
+                conn, services, representative_id, item, category, now, key=key
+            )
+        if key is not None and not raced:
+            await replies.queue_reply(
+                conn,
+                services,
+                representative_id,
+                key=key,
+                template="supervision.filed",
+                now=now,
+                kind=item.kind,
+                number=submitted.number,
+                department=department,
+                resolve_due=submitted.resolve_due.isoformat(),
+            )
+    if raced:  # a press racing this one filed it
+        assert key is not None
+        before = await intake.already(services, key, representative_id)
+        if before is None:
+            raise NotAllowed("expired")
+        return before
     services.delivery.kick_soon()
     return submitted

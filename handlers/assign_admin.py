@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from enum import IntEnum
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -48,12 +49,14 @@ from handlers.common import (
     user_draft,
 )
 from handlers.staff_flow import retire
-from storage import complaints, geo
+from handlers.submitted import end_if_open, key_in, outside, retire_buttons, toast
+from storage import complaints, geo, submissions
 
 PREFIX = "aa"
 DRAFT = "assign_draft"  # user_data: subject, complaint, target, deadline
 SUBJECT = (5, 500)
 NUMBER = re.compile(r"^MH-\d{4}-\d{6}$")
+CONFIRM_PATTERN = f"^{PREFIX}:ok(:[0-9a-f]{{1,32}})?$"
 
 
 class State(IntEnum):
@@ -72,7 +75,7 @@ async def start(update: Update, context: MinhuContext) -> int:
     if not await has_role(context.services, user.id, "admin"):
         await say(update, context, "common.not_allowed")
         return ConversationHandler.END
-    context.user_data[DRAFT] = {}
+    context.user_data[DRAFT] = {"id": submissions.new_key()}
     lang = await language_of(update, context)
     sent = await say(
         update,
@@ -279,7 +282,7 @@ async def _deadline(
     await retire(update, context, draft.get("prompt"))  # the quick-date buttons
     lang = await language_of(update, context)
     rows = [
-        [(t(context, lang, "assignments.btn_confirm"), f"{PREFIX}:ok")],
+        [(t(context, lang, "assignments.btn_confirm"), f"{PREFIX}:ok:{_key(draft)}")],
         cancel_row(context, lang, PREFIX),
     ]
     await say(
@@ -296,11 +299,30 @@ async def _deadline(
     return State.CONFIRM
 
 
-async def confirm(update: Update, context: MinhuContext) -> int:
-    """Write the assignment; the assignee is told through the outbox."""
+def _key(draft: dict[str, Any]) -> str:
+    """The form's submission key (carried by its confirm button)."""
+    key = draft.get("id")
+    if not isinstance(key, str):
+        key = draft["id"] = submissions.new_key()
+    return key
+
+
+async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
+    """Write the assignment once; the assignee is told through the outbox. Pressed again —
+    from any state, after a crash or a restart — it answers with the assignment it made."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    draft = user_draft(context, DRAFT)
+    key = key_in(update)
+    done = await submissions.find(context.services.db, key) if key else None
+    if done is not None and done.kind == "assignment":
+        await retire_buttons(update)
+        await toast(update, context, "assignments.already_assigned", number=done.record_id)
+        return end_if_open(context, DRAFT, key)
+    draft = context.user_data.get(DRAFT)
+    if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
+        await answer(update, context)
+        await say(update, context, "assignments.refused", edit=True, reason="expired")
+        return end_if_open(context, DRAFT, key)
     context.user_data.pop(DRAFT, None)
     try:
         if "due_at" not in draft:
@@ -313,11 +335,13 @@ async def confirm(update: Update, context: MinhuContext) -> int:
             target_kind=draft["kind"],
             target_id=int(draft["target_id"]),
             due_at=from_iso(draft["due_at"]),
+            key=_key(draft),
         )
     except NotAllowed as refused:
         await answer(update, context)
         await say(update, context, "assignments.refused", edit=True, reason=refused.reason)
         return ConversationHandler.END
+    context.services.commits.mark(update.update_id, f"#{number}")
     await answer(update, context)
     await say(
         update,
@@ -365,7 +389,7 @@ def handlers() -> list[BaseHandler]:
                     MessageHandler(other, hint("assignments.expect_date")),
                 ],
                 State.CONFIRM: [
-                    CallbackQueryHandler(confirm, pattern=f"^{PREFIX}:ok$"),
+                    CallbackQueryHandler(confirm, pattern=CONFIRM_PATTERN),
                     buttons_only,
                 ],
             },
@@ -376,5 +400,6 @@ def handlers() -> list[BaseHandler]:
             name="assign",
             persistent=True,
             allow_reentry=True,
-        )
+        ),
+        CallbackQueryHandler(outside(confirm), pattern=CONFIRM_PATTERN),
     ]

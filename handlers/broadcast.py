@@ -13,10 +13,9 @@ for handlers.broadcast_list and handlers.bulletin.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     BaseHandler,
@@ -27,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.broadcasts import MAX_CAPTION, MAX_TEXT, duration_seconds, progress_text
+from bot.broadcasts import MAX_CAPTION, MAX_TEXT, duration_seconds
 from bot.render import fits_caption, telegram_units
 from bot.services import MinhuContext
 from handlers.broadcast_audience import (
@@ -48,7 +47,8 @@ from handlers.broadcast_flow import (
     with_draft,
 )
 from handlers.common import answer, cancel_row, hint, keyboard, language_of, last_field, say, t
-from storage import broadcasts
+from handlers.submitted import end_if_open, outside, retire_buttons, toast
+from storage import broadcasts, submissions
 from storage.broadcasts import Audience
 
 
@@ -145,7 +145,8 @@ async def _preview(update: Update, context: MinhuContext, draft: dict[str, Any])
     count = len(await broadcasts.recipients(services.db, audience, urgent))
     muted = 0 if urgent else await broadcasts.count_muted(services.db, audience)
     # Only the latest summary's button sends: an older one would send a different text.
-    draft["preview"] = secrets.token_hex(4)
+    # Its token is the submission key: the same preview is never sent twice.
+    draft["preview"] = submissions.new_key()
     confirm_data = f"{PREFIX}:ok:{draft['preview']}"
     rows = [[(t(context, lang, "broadcast.btn_confirm"), confirm_data)]] if count else []
     rows.append(
@@ -172,23 +173,37 @@ async def _preview(update: Update, context: MinhuContext, draft: dict[str, Any])
 async def edit_text(update: Update, context: MinhuContext, draft: dict[str, Any]) -> int:
     """Write the text again; the preview follows."""
     await answer(update, context)
-    await _retire_buttons(update)
+    await retire_buttons(update)
     return await ask_text(update, context)
 
 
-@with_draft
-async def confirm(update: Update, context: MinhuContext, draft: dict[str, Any]) -> int:
-    """Write the broadcast and its outbox rows, start sending, show the progress message."""
+async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
+    """Write the broadcast and its outbox rows, start sending, show the progress message.
+
+    The button carries the preview's submission key: pressing it again — from any state,
+    after a crash or a restart — sends nothing more and says it was sent."""
     assert update.effective_user is not None and update.effective_chat is not None
     assert context.user_data is not None
-    if last_field(update) != draft.get("preview"):
+    services = context.services
+    key = last_field(update)
+    done = await submissions.find(services.db, key)
+    if done is not None and done.kind == "broadcast":
+        await retire_buttons(update)
+        await toast(update, context, "broadcast.already_sent", id=done.record_id)
+        return end_if_open(context, "broadcast", key, "preview")
+    draft = context.user_data.get("broadcast")
+    if not inside or not isinstance(draft, dict):
+        await answer(update, context)
+        await retire_buttons(update)
+        await say(update, context, "broadcast.expired")
+        return end_if_open(context, "broadcast", key, "preview")
+    if key != draft.get("preview"):
         await answer(update, context, "common.stale_button")
         return State.CONFIRM
     if not await is_admin(update, context):  # the role may have been revoked meanwhile
         context.user_data.pop("broadcast", None)
         await answer(update, context, "common.not_allowed")
         return ConversationHandler.END
-    services = context.services
     broadcast_id, _ = await broadcasts.create(
         services.db,
         created_by=update.effective_user.id,
@@ -197,30 +212,17 @@ async def confirm(update: Update, context: MinhuContext, draft: dict[str, Any]) 
         photo_file_id=draft["photo"],
         urgent=bool(draft["urgent"]),
         now=services.clock.now(),
+        key=key,
+        progress_chat_id=update.effective_chat.id,
     )
     context.user_data.pop("broadcast", None)
+    services.commits.mark(update.update_id, f"#{broadcast_id}")
     services.delivery.kick(context.application)
+    assert services.progress is not None
+    await services.progress.show(context.bot, broadcast_id)  # the admin's confirmation
+    await retire_buttons(update)
     await answer(update, context)
-    await _retire_buttons(update)
-    created = await broadcasts.get(services.db, broadcast_id)
-    assert created is not None
-    figures = await broadcasts.figures(services.db, broadcast_id)
-    sent = await context.bot.send_message(
-        update.effective_chat.id,
-        await progress_text(services, created, figures, "sending"),
-        parse_mode=ParseMode.HTML,
-    )
-    await broadcasts.set_progress_message(
-        services.db, broadcast_id, update.effective_chat.id, sent.message_id
-    )
     return ConversationHandler.END
-
-
-async def _retire_buttons(update: Update) -> None:
-    """Take the buttons off the pressed message, so it cannot be pressed again."""
-    query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
-        await query.message.edit_reply_markup(None)
 
 
 async def cancel(update: Update, context: MinhuContext) -> int:
@@ -289,4 +291,5 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
+        CallbackQueryHandler(outside(confirm), pattern=f"^{PREFIX}:ok:"),
     ]

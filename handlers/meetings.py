@@ -194,6 +194,8 @@ async def _book(update: Update, context: MinhuContext, *, waitlist: bool) -> Non
             return
         await refuse(update, context, refused.reason, **refused.values)
         return
+    code = done.booking.code or f"#{done.booking.id}"
+    context.services.commits.mark(update.update_id, code)  # never "not completed" from here on
     await answer(update, context)
     values = await context_of(context.services, done.meeting)
     if done.booking.status == "booked":

@@ -48,9 +48,10 @@ from bot.roles import has_role
 from bot.services import MinhuContext
 from handlers.common import answer, hint, keyboard, language_of, parse_int, say, t
 from handlers.meetings import plain
-from storage import geo
+from handlers.submitted import end_if_open, key_in, outside, retire_buttons, toast
+from storage import geo, submissions
 from storage import meetings as store
-from storage.meetings import NewMeeting
+from storage.meetings import Meeting, NewMeeting
 
 PREFIX = "mn"
 DRAFT = "meeting_draft"
@@ -207,7 +208,7 @@ async def start(update: Update, context: MinhuContext) -> int:
     if not await has_role(context.services, user.id, "admin"):
         await say(update, context, "common.not_allowed")
         return ConversationHandler.END
-    context.user_data[DRAFT] = {}
+    context.user_data[DRAFT] = {"id": submissions.new_key()}
     return await _ask(update, context, {}, State.TITLE)
 
 
@@ -303,7 +304,8 @@ def _new(draft: Draft) -> NewMeeting:
 async def _summary(update: Update, context: MinhuContext, draft: Draft) -> int:
     lang = await language_of(update, context)
     new = _new(draft)
-    publish_row = [(t(context, lang, "meetings.btn_publish"), f"{PREFIX}:ok")]
+    key = draft.setdefault("id", submissions.new_key())
+    publish_row = [(t(context, lang, "meetings.btn_publish"), f"{PREFIX}:ok:{key}")]
     await say(
         update,
         context,
@@ -322,14 +324,35 @@ async def _summary(update: Update, context: MinhuContext, draft: Draft) -> int:
     return State.CONFIRM
 
 
+async def publish(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
+    """Publish: the meeting once. The button carries the form's key, so pressing it again —
+    from any state, after a crash or a restart — shows the meeting it created."""
+    assert context.user_data is not None
+    key = key_in(update)
+    done = await submissions.find(context.services.db, key) if key else None
+    if done is not None and done.kind == "meeting":
+        m = await store.get(context.services.db, done.record_id)
+        assert m is not None
+        await toast(update, context, "meetings.already_published", meeting_id=m.id)
+        await _show_created(update, context, m)
+        return end_if_open(context, DRAFT, key)
+    draft = context.user_data.get(DRAFT)
+    if not inside or (isinstance(draft, dict) and key and draft.get("id") != key):
+        await answer(update, context)
+        await retire_buttons(update)
+        await say(update, context, "meetings.draft_expired")
+        return end_if_open(context, DRAFT, key)
+    return await _publish(update, context)
+
+
 @_with_draft
-async def publish(update: Update, context: MinhuContext, draft: Draft) -> int | None:
+async def _publish(update: Update, context: MinhuContext, draft: Draft) -> int | None:
     """Create and announce the meeting (the role and every rule are checked again)."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
     await answer(update, context)
     try:
-        m = await service.create(context.services, user.id, _new(draft))
+        m = await service.create(context.services, user.id, _new(draft), key=draft.get("id"))
     except Invalid as bad:  # the times passed while the form was open: ask them again
         await say(update, context, "meetings.invalid", reason=bad.reason, **bad.values)
         return await _ask(update, context, draft, State.START)
@@ -337,11 +360,17 @@ async def publish(update: Update, context: MinhuContext, draft: Draft) -> int | 
         context.user_data.pop(DRAFT, None)
         await say(update, context, "meetings.refused", reason=refused.reason, **refused.values)
         return ConversationHandler.END
+    context.services.commits.mark(update.update_id, f"#{m.id}")
     context.user_data.pop(DRAFT, None)
+    await _show_created(update, context, m)
+    return ConversationHandler.END
+
+
+async def _show_created(update: Update, context: MinhuContext, m: Meeting) -> None:
+    """The summary becomes the confirmation: published, and how many are told."""
     reach = len(await store.audience(context.services.db, m, include_muted=False))
     values = await context_of(context.services, m)
     await say(update, context, "meetings.created", edit=True, **values, reach=reach)
-    return ConversationHandler.END
 
 
 async def cancel(update: Update, context: MinhuContext) -> int:
@@ -372,7 +401,8 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(back, pattern=f"^{PREFIX}:back$"),
         buttons_only,
     ]
-    states[State.CONFIRM] = [CallbackQueryHandler(publish, pattern=f"^{PREFIX}:ok$"), buttons_only]
+    publish_pattern = f"^{PREFIX}:ok(:[0-9a-f]{{1,32}})?$"
+    states[State.CONFIRM] = [CallbackQueryHandler(publish, pattern=publish_pattern), buttons_only]
     return [
         ConversationHandler(
             entry_points=[CommandHandler("newmeeting", start)],
@@ -384,5 +414,6 @@ def handlers() -> list[BaseHandler]:
             name="newmeeting",
             persistent=True,
             allow_reentry=True,
-        )
+        ),
+        CallbackQueryHandler(outside(publish), pattern=publish_pattern),
     ]

@@ -37,7 +37,8 @@ from handlers.common import (
     t,
     user_draft,
 )
-from storage import geo
+from handlers.submitted import committed, retire_buttons
+from storage import geo, submissions
 
 PREFIX = "pt"
 DRAFT = "patrol_draft"
@@ -71,7 +72,7 @@ async def start(update: Update, context: MinhuContext) -> int:
     if not grids or not await has_role(services, user.id, "grid_worker"):
         await say(update, context, "common.not_allowed")
         return ConversationHandler.END
-    context.user_data[DRAFT] = {}
+    context.user_data[DRAFT] = {"id": submissions.new_key()}  # the patrol's submission key
     if len(grids) == 1:
         user_draft(context, DRAFT)["grid_id"] = grids[0].id
         return await _ask_location(update, context)
@@ -219,12 +220,15 @@ async def description(update: Update, context: MinhuContext) -> int:
 
 
 async def _log(update: Update, context: MinhuContext, *, hazard: bool) -> int:
+    """Record the patrol once: a draft that comes back after a crash records nothing more and
+    gets the same answer; a new answer comes through the outbox, sent after the commit."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
     draft = user_draft(context, DRAFT)
     context.user_data.pop(DRAFT, None)
     loc, pic = draft.get("location"), draft.get("photo")
     edit = update.callback_query is not None
+    key = str(draft.setdefault("id", submissions.new_key()))
     try:
         report = patrols.Report(
             grid_id=int(draft["grid_id"]),
@@ -236,21 +240,27 @@ async def _log(update: Update, context: MinhuContext, *, hazard: bool) -> int:
             category_id=draft.get("category_id"),
             description=str(draft.get("description") or ""),
         )
-        logged = await patrols.log(context.services, user.id, report)
+        logged = await patrols.log(context.services, user.id, report, key=key)
     except (NotAllowed, KeyError) as refused:
         reason = refused.reason if isinstance(refused, NotAllowed) else "expired"
         await say(update, context, "patrol.refused", edit=edit, reason=reason)
         return ConversationHandler.END
     ticket = logged.ticket
-    await say(
-        update,
-        context,
-        "patrol.logged",
-        edit=edit,
-        hazard=ticket is not None,
-        number=ticket.number if ticket else None,
-        resolve_due=ticket.resolve_due if ticket else None,
+    if logged.again:
+        await say(
+            update,
+            context,
+            "patrol.logged",
+            edit=edit,
+            hazard=ticket is not None,
+            number=ticket.number if ticket else None,
+            resolve_due=ticket.resolve_due if ticket else None,
+        )
+        return ConversationHandler.END
+    await committed(
+        update, context, key=key, record=ticket.number if ticket else f"#{logged.patrol_id}"
     )
+    await retire_buttons(update)
     return ConversationHandler.END
 
 

@@ -136,12 +136,13 @@ async def topic(update: Update, context: MinhuContext) -> int | None:
     try:
         if not isinstance(session_id, int):
             raise NotAllowed("closed")
-        await service.book(context.services, session_id, user.id, text)
+        booking_id = await service.book(context.services, session_id, user.id, text)
     except NotAllowed as refused:
         await say(update, context, "reception.refused", reason=refused.reason)
         return ConversationHandler.END
     found = await store.session(context.services.db, session_id)
     assert found is not None
+    context.services.commits.mark(update.update_id, f"{found.station_name} #{booking_id}")
     await say(
         update,
         context,

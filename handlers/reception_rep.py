@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import IntEnum
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -34,10 +35,13 @@ from handlers.common import (
     t,
     user_draft,
 )
+from handlers.submitted import end_if_open, key_in, outside
 from storage import reception as store
+from storage import submissions
 
 PREFIX = "rv"
-DRAFT = "reception_draft"  # user_data: station, starts_at, slots
+DRAFT = "reception_draft"  # user_data: id (the submission key), station, starts_at, slots
+CONFIRM_PATTERN = f"^{PREFIX}:ok(:[0-9a-f]{{1,32}})?$"
 QUICK_SLOTS = (3, 5, 10)
 
 
@@ -71,7 +75,7 @@ async def start_publish(update: Update, context: MinhuContext) -> int | None:
         return None
     await answer(update, context)
     assert context.user_data is not None
-    context.user_data[DRAFT] = {}
+    context.user_data[DRAFT] = {"id": submissions.new_key()}
     lang = await language_of(update, context)
     stations = await store.stations(context.services.db)
     rows: list[Row] = [[(s.name, f"{PREFIX}:s:{s.id}")] for s in stations]
@@ -148,7 +152,7 @@ async def _slots(update: Update, context: MinhuContext, n: int | None) -> int:
     draft["slots"] = n
     lang = await language_of(update, context)
     rows = [
-        [(t(context, lang, "reception.btn_confirm"), f"{PREFIX}:ok")],
+        [(t(context, lang, "reception.btn_confirm"), f"{PREFIX}:ok:{_key(draft)}")],
         cancel_row(context, lang, PREFIX),
     ]
     await say(
@@ -164,11 +168,31 @@ async def _slots(update: Update, context: MinhuContext, n: int | None) -> int:
     return State.CONFIRM
 
 
-async def confirm(update: Update, context: MinhuContext) -> int:
-    """Publish: residents of the zone see it in /reception."""
+def _key(draft: dict[str, Any]) -> str:
+    """The form's submission key (carried by its confirm button)."""
+    key = draft.get("id")
+    if not isinstance(key, str):
+        key = draft["id"] = submissions.new_key()
+    return key
+
+
+async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
+    """Publish once: residents of the zone see it in /reception. Pressed again — from any
+    state, after a crash or a restart — it shows the session it published."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    draft = user_draft(context, DRAFT)
+    db, key = context.services.db, key_in(update)
+    done = await submissions.find(db, key) if key else None
+    found = await store.session(db, done.record_id) if done is not None else None
+    if found is not None and found.representative_id == user.id:
+        await answer(update, context)
+        await _published(update, context, found)
+        return end_if_open(context, DRAFT, key)
+    draft = context.user_data.get(DRAFT)
+    if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
+        await answer(update, context)
+        await say(update, context, "reception.refused", edit=True, reason="expired")
+        return end_if_open(context, DRAFT, key)
     context.user_data.pop(DRAFT, None)
     await answer(update, context)
     try:
@@ -180,10 +204,18 @@ async def confirm(update: Update, context: MinhuContext) -> int:
             int(draft["station_id"]),
             from_iso(draft["starts_at"]),
             int(draft["slots"]),
+            key=_key(draft),
         )
     except NotAllowed as refused:
         await say(update, context, "reception.refused", edit=True, reason=refused.reason)
         return ConversationHandler.END
+    context.services.commits.mark(update.update_id, found.station_name)
+    await _published(update, context, found)
+    return ConversationHandler.END
+
+
+async def _published(update: Update, context: MinhuContext, found: store.Session) -> None:
+    """The summary becomes the confirmation."""
     await say(
         update,
         context,
@@ -193,7 +225,6 @@ async def confirm(update: Update, context: MinhuContext) -> int:
         starts_at=found.starts_at,
         slots=found.slots,
     )
-    return ConversationHandler.END
 
 
 async def cancel(update: Update, context: MinhuContext) -> int:
@@ -230,7 +261,7 @@ def handlers() -> list[BaseHandler]:
                     MessageHandler(other, hint("reception.expect_text")),
                 ],
                 State.CONFIRM: [
-                    CallbackQueryHandler(confirm, pattern=f"^{PREFIX}:ok$"),
+                    CallbackQueryHandler(confirm, pattern=CONFIRM_PATTERN),
                     buttons_only,
                 ],
             },
@@ -242,4 +273,5 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
+        CallbackQueryHandler(outside(confirm), pattern=CONFIRM_PATTERN),
     ]

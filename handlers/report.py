@@ -1,7 +1,9 @@
 """/report: category → description (→ "me too") → photos → location → anonymity → confirm.
 
 The draft lives in the user's persisted data, so a restart continues at the same step; the
-complaint is written only on confirm, in one transaction, and only then is the number given.
+complaint is written only on confirm, in one transaction with its submission key (the draft's
+id, carried by the confirm button) and the outbox row that gives the number, so the number
+arrives even after a crash and a second press files nothing.
 
 This module holds the conversation's wiring and its ends: the entry, the edit menu, confirm
 and cancel. The prompts and states are in `handlers.report_prompts`, the step answers in
@@ -10,7 +12,7 @@ and cancel. The prompts and states are in `handlers.report_prompts`, the step an
 
 from __future__ import annotations
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     BaseHandler,
@@ -46,8 +48,11 @@ from handlers.report_steps import (
     photos_done,
     same,
 )
+from handlers.submitted import committed, end_if_open, key_in, outside, retire_buttons, toast
 
 __all__ = ["PREFIX", "State", "handlers"]
+
+CONFIRM_PATTERN = f"^{PREFIX}:confirm(:[0-9a-f]{{1,32}})?$"
 
 
 async def start(update: Update, context: MinhuContext) -> int:
@@ -106,30 +111,47 @@ async def edit_field(update: Update, context: MinhuContext) -> int:
     }[field](update, context)
 
 
-async def confirm(update: Update, context: MinhuContext) -> int:
-    """Commit the complaint, then (and only then) give the number."""
+async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
+    """Commit the complaint; its number comes through the outbox, sent at once.
+
+    The button carries the draft's key: pressing it again — from this state, after the
+    conversation ended, after a crash or a restart — finds the complaint it filed and files
+    nothing; a press with no such draft, or outside the summary step (`inside` False), says
+    the form is closed."""
     assert update.callback_query is not None and update.effective_user is not None
     assert context.user_data is not None
-    draft = draft_of(context)
+    user_id = update.effective_user.id
+    draft = context.user_data.get("draft")
+    key = key_in(update) or (intake.key_of(draft) if isinstance(draft, dict) else None)
+    before = await intake.already(context.services, key, user_id) if key else None
+    if key is not None and before is not None:
+        return await _filed_before(update, context, before, key)
+    if not inside or not isinstance(draft, dict) or intake.key_of(draft) != key:
+        await answer(update, context)
+        await retire_buttons(update)
+        await say(update, context, "report.form_closed")
+        return end_if_open(context, "draft", key)
     try:
-        submitted = await intake.submit(context.services, update.effective_user.id, draft)
+        submitted = await intake.submit(context.services, user_id, draft)
     except intake.DraftError:
         await answer(update, context, "common.invalid_button")
         return await show_summary(update, context, edit=True)
     context.user_data.pop("draft", None)
+    if submitted.again:
+        return await _filed_before(update, context, submitted, key)
+    await committed(update, context, key=intake.key_of(draft), record=submitted.number)
+    await retire_buttons(update)
     await answer(update, context)
-    if isinstance(update.callback_query.message, Message):
-        await update.callback_query.message.edit_reply_markup(None)
-    await say(
-        update,
-        context,
-        "report.submitted" if submitted.told else "report.submitted_unassigned",
-        number=submitted.number,
-        ack_due=submitted.ack_due,
-        resolve_due=submitted.resolve_due,
-    )
-    context.services.delivery.kick(context.application)
     return ConversationHandler.END
+
+
+async def _filed_before(
+    update: Update, context: MinhuContext, done: intake.Submitted, key: str
+) -> int | None:
+    """A second press of a submitted draft's confirm: its number again, nothing filed."""
+    await retire_buttons(update)
+    await toast(update, context, "report.already_submitted", number=done.number)
+    return end_if_open(context, "draft", key)
 
 
 async def cancel(update: Update, context: MinhuContext) -> int:
@@ -191,7 +213,7 @@ def handlers() -> list[BaseHandler]:
                     MessageHandler(other, hint("report.expect_button")),
                 ],
                 State.CONFIRM: [
-                    CallbackQueryHandler(confirm, pattern=f"^{PREFIX}:confirm$"),
+                    CallbackQueryHandler(confirm, pattern=CONFIRM_PATTERN),
                     CallbackQueryHandler(edit_menu, pattern=f"^{PREFIX}:edit$"),
                     MessageHandler(other, hint("report.expect_button")),
                 ],
@@ -207,5 +229,6 @@ def handlers() -> list[BaseHandler]:
             name="report",
             persistent=True,
             allow_reentry=True,
-        )
+        ),
+        CallbackQueryHandler(outside(confirm), pattern=CONFIRM_PATTERN),
     ]

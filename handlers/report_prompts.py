@@ -14,6 +14,7 @@ from typing import Any
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot import intake
 from bot.services import MinhuContext
 from handlers.common import (
     MAX_ADDRESS,
@@ -141,7 +142,7 @@ async def show_summary(update: Update, context: MinhuContext, *, edit: bool = Fa
     grid = await geo.grid(db, int(draft["grid_id"]))
     markup = keyboard(
         [
-            [(t(context, lang, "report.btn_confirm"), f"{PREFIX}:confirm")],
+            [(t(context, lang, "report.btn_confirm"), f"{PREFIX}:confirm:{intake.key_of(draft)}")],
             [
                 (t(context, lang, "report.btn_edit"), f"{PREFIX}:edit"),
                 (t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel"),

@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import supervision
+from bot import intake, supervision
 from bot.assignment_rules import check_deadline, deadline_of, parse_day
 from bot.clock import from_iso
 from bot.lifecycle import NotAllowed
@@ -42,10 +42,12 @@ from handlers.common import (
     t,
     user_draft,
 )
-from storage import geo, people
+from handlers.submitted import committed, end_if_open, key_in, outside, retire_buttons, toast
+from storage import geo, people, submissions
 
 PREFIX = "sv"
 DRAFT = "supervision_draft"
+CONFIRM_PATTERN = "ok(:[0-9a-f]{1,32})?$"  # after the prefix: ok:<the form's key>
 SOURCES = ("announced", "unannounced")
 
 
@@ -96,7 +98,11 @@ async def start(update: Update, context: MinhuContext) -> int:
     if person is None or person.grid_id is None:
         await say(update, context, "common.need_start")
         return ConversationHandler.END
-    context.user_data[DRAFT] = {"grid_id": person.grid_id, "photos": []}
+    context.user_data[DRAFT] = {
+        "id": submissions.new_key(),
+        "grid_id": person.grid_id,
+        "photos": [],
+    }
     lang = await language_of(update, context)
     rows = [
         [(t(context, lang, f"supervision.btn_{k}"), f"{PREFIX}:k:{k}")] for k in supervision.KINDS
@@ -283,7 +289,8 @@ async def _summary(update: Update, context: MinhuContext) -> int:
     lang = await language_of(update, context)
     found = await geo.category(context.services.db, int(draft["category_id"]), active_only=False)
     due: datetime | None = from_iso(draft["due_at"]) if draft.get("due_at") else None
-    rows = [[(t(context, lang, "supervision.btn_confirm"), f"{PREFIX}:ok")]]
+    key = draft.setdefault("id", submissions.new_key())
+    rows = [[(t(context, lang, "supervision.btn_confirm"), f"{PREFIX}:ok:{key}")]]
     await _ask(
         update,
         context,
@@ -303,29 +310,42 @@ async def _summary(update: Update, context: MinhuContext) -> int:
     return State.CONFIRM
 
 
-async def confirm(update: Update, context: MinhuContext) -> int:
-    """File it; the number is given only after the commit."""
+async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
+    """File it once; the number comes through the outbox, sent right after the commit. Pressed
+    again — from any state, after a crash or a restart — it answers with the same number."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    draft = user_draft(context, DRAFT)
+    key = key_in(update)
+    before = await intake.already(context.services, key, user.id) if key else None
+    if before is not None:
+        await retire_buttons(update)
+        await toast(update, context, "supervision.already_filed", number=before.number)
+        return end_if_open(context, DRAFT, key)
+    draft = context.user_data.get(DRAFT)
+    if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
+        await answer(update, context)
+        await say(update, context, "supervision.refused", edit=True, reason="expired")
+        return end_if_open(context, DRAFT, key)
     context.user_data.pop(DRAFT, None)
     await answer(update, context)
+    key = str(draft.setdefault("id", submissions.new_key()))
     try:
-        filed = await supervision.file(context.services, user.id, supervision.from_draft(draft))
+        filed = await supervision.file(
+            context.services,
+            user.id,
+            supervision.from_draft(draft),
+            key=key,
+            department=str(draft.get("department", "")),
+        )
     except (NotAllowed, KeyError) as refused:
         reason = refused.reason if isinstance(refused, NotAllowed) else "expired"
         await say(update, context, "supervision.refused", edit=True, reason=reason)
         return ConversationHandler.END
-    await say(
-        update,
-        context,
-        "supervision.filed",
-        edit=True,
-        kind=draft["kind"],
-        number=filed.number,
-        department=draft["department"],
-        resolve_due=filed.resolve_due,
-    )
+    if filed.again:
+        await toast(update, context, "supervision.already_filed", number=filed.number)
+    else:
+        await committed(update, context, key=key, record=filed.number)
+    await retire_buttons(update)
     return ConversationHandler.END
 
 
@@ -377,11 +397,12 @@ def handlers() -> list[BaseHandler]:
                     MessageHandler(text, deadline_typed),
                     MessageHandler(other, hint("supervision.expect_date")),
                 ],
-                State.CONFIRM: [on(confirm, "ok$"), buttons_only],
+                State.CONFIRM: [on(confirm, CONFIRM_PATTERN), buttons_only],
             },
             fallbacks=[CommandHandler("cancel", cancel), on(cancel, "cancel$")],
             name="supervision",
             persistent=True,
             allow_reentry=True,
-        )
+        ),
+        on(outside(confirm), CONFIRM_PATTERN),
     ]

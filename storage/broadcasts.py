@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import from_iso, to_iso
-from storage import outbox
+from storage import outbox, submissions
 from storage.db import Database
 
 AUDIENCES = ("everyone", "zone", "community", "grid", "role", "meeting")
@@ -90,13 +90,24 @@ async def create(
     photo_file_id: str | None,
     urgent: bool,
     now: datetime,
+    key: str | None = None,
+    progress_chat_id: int | None = None,
 ) -> tuple[int, int]:
-    """The broadcast row and one outbox row per recipient, in one transaction."""
+    """The broadcast row and one outbox row per recipient, in one transaction; (id, total).
+
+    `key` is the preview's submission key: confirming the same preview again sends nothing
+    more and gives back the first broadcast. `progress_chat_id` is where its progress shows."""
     async with db.transaction() as conn:
+        done = await submissions.find_in(conn, key) if key else None
+        if done is not None:
+            cur = await conn.execute("SELECT total FROM broadcasts WHERE id = ?", (done.record_id,))
+            row = await cur.fetchone()
+            return done.record_id, int(row[0]) if row else 0
         cur = await conn.execute(
             """INSERT INTO broadcasts (created_by, audience, audience_kind, audience_ref,
-                   audience_label, text, photo_file_id, urgent, status, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?)""",
+                   audience_label, text, photo_file_id, urgent, status, created_at,
+                   progress_chat_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?)""",
             (
                 created_by,
                 audience.kind,
@@ -107,6 +118,7 @@ async def create(
                 photo_file_id,
                 int(urgent),
                 to_iso(now),
+                progress_chat_id,
             ),
         )
         broadcast_id = cur.lastrowid
@@ -134,6 +146,8 @@ async def create(
         await conn.execute(
             "UPDATE broadcasts SET total = ? WHERE id = ?", (len(people), broadcast_id)
         )
+        if key:
+            await submissions.record(conn, key, "broadcast", broadcast_id, now)
     return broadcast_id, len(people)
 
 

@@ -134,6 +134,20 @@ async def claim(db: Database, now: datetime, limit: int = 200) -> list[OutboxIte
     return items
 
 
+async def claim_key(db: Database, dedupe_key: str, now: datetime) -> OutboxItem | None:
+    """Take one due row by its dedupe key (a reply sent right after its commit); None when it
+    is already sent or being sent."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            """UPDATE outbox SET state = 'sending'
+               WHERE dedupe_key = ? AND state = 'pending' AND due_at <= ?
+               RETURNING id, chat_id, lane, kind, template, context, attempts""",
+            (dedupe_key, to_iso(now)),
+        )
+        r = await cur.fetchone()
+    return OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) if r else None
+
+
 async def finish(db: Database, item_id: int, state: str, now: datetime, error: str = "") -> None:
     """Record the final outcome of a claimed row: sent, failed, dead or dropped."""
     async with db.transaction() as conn:

@@ -88,11 +88,12 @@ async def test_a_button_from_an_old_message(bot: Harness, resident: User) -> Non
     await bot.send(resident, "跳过")
     await bot.button(resident, "实名")
     confirm_message = bot.last_keyboard_message(resident.id)
+    [confirm] = [d for label, d in bot.buttons(resident.id).items() if "确认提交" in label]
     await bot.button(resident, "确认提交")
     before = await table_counts(bot)
     since = len(bot.fake.calls)
-    await bot.press(resident, "rp:confirm", message_id=confirm_message)  # pressed again
-    assert "过期" in "".join(bot.fake.answers(since))
+    await bot.press(resident, confirm, message_id=confirm_message)  # pressed again
+    assert "已提交过，编号 MH-2026-000001" in "".join(bot.fake.answers(since))
     await _unchanged(bot, before)
 
 

@@ -83,11 +83,12 @@ async def test_an_admin_announces_to_one_zone(bot: Harness) -> None:
         "cancelled": 0,
     }
 
-    # The old summary's confirm pressed again: the conversation is over, nothing is created.
+    # The old summary's confirm pressed again: the conversation is over, nothing is created,
+    # and the admin is told it was sent already.
     before = await table_counts(bot)
     since = len(bot.fake.calls)
     await bot.press(ADMIN, confirm_data, message_id=summary_message)
-    assert "过期" in "".join(bot.fake.answers(since))
+    assert "已经发出（#1）" in "".join(bot.fake.answers(since))
     assert await table_counts(bot) == before
 
 

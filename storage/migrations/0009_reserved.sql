@@ -1,0 +1,1 @@
+-- Reserved for another branch of issue 12 (the lead renumbers at merge and drops this file).
