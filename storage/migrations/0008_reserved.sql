@@ -1,1 +1,0 @@
--- Reserved for another branch of issue 12 (the lead renumbers at merge and drops this file).
