@@ -28,6 +28,7 @@ class Life:
     rated: int  # complaint id
     not_fixed: int
     confirm_message: int  # the summary of the half-finished /report, with 确认提交
+    confirm_data: str  # that button's callback data (it carries the draft's key)
 
 
 async def deliver(bot: Harness) -> None:
@@ -99,7 +100,8 @@ async def a_full_life(bot: Harness) -> Life:
     await reception.book(bot.services, session.id, RESIDENT.id, "想反映小区电梯维修的事")
 
     await report(bot, RESIDENT, "其他", HALF_REPORT, submit=False)
-    return Life(rated, not_fixed, bot.last_keyboard_message(RESIDENT.id))
+    confirm = next(d for label, d in bot.buttons(RESIDENT.id).items() if "确认提交" in label)
+    return Life(rated, not_fixed, bot.last_keyboard_message(RESIDENT.id), confirm)
 
 
 async def personal_columns(bot: Harness) -> dict[str, list[str]]:

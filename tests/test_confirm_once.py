@@ -129,7 +129,7 @@ async def test_an_assignment_confirmed_again_after_a_crash_is_made_once(bot: Har
     await bot.send(ADMIN, "检查阳山工业园的消防通道")
     await bot.button(ADMIN, "人大代表")
     await bot.button(ADMIN, "周代表")
-    await bot.button(ADMIN, "7 天后")
+    await bot.button(ADMIN, "7 个工作日")
     confirm = _confirm_data(bot, ADMIN.id, "确认交办")
     saved = saved_state(bot)
     assert "已交办（编号 #1）" in texts(await bot.press(ADMIN, confirm))

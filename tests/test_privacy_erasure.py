@@ -114,8 +114,8 @@ async def test_deleteme_in_the_middle_of_a_report_ends_it_and_the_old_confirm_is
     await _erase(bot)
 
     since = len(bot.fake.calls)
-    await bot.press(RESIDENT, "rp:confirm", life.confirm_message)  # the old 确认提交
-    assert "已过期" in " ".join(bot.fake.answers(since))
+    await bot.press(RESIDENT, life.confirm_data, life.confirm_message)  # the old 确认提交
+    assert "表单已经关闭" in " ".join(bot.fake.texts(RESIDENT.id, since))
     assert await db.fetchval("SELECT COUNT(*) FROM complaints") == filed
     since = len(bot.fake.calls)
     await bot.press(RESIDENT, "st:follow")  # /settings was left open too
@@ -126,8 +126,8 @@ async def test_deleteme_in_the_middle_of_a_report_ends_it_and_the_old_confirm_is
     # Nothing of the old conversations survives a restart either.
     await bot.restart()
     since = len(bot.fake.calls)
-    await bot.press(RESIDENT, "rp:confirm", life.confirm_message)
-    assert "已过期" in " ".join(bot.fake.answers(since))
+    await bot.press(RESIDENT, life.confirm_data, life.confirm_message)
+    assert "表单已经关闭" in " ".join(bot.fake.texts(RESIDENT.id, since))
 
     # /start works again from scratch: a new person, with nothing of the old one.
     await register(bot, RESIDENT)
