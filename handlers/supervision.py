@@ -325,6 +325,7 @@ async def confirm(update: Update, context: MinhuContext) -> int:
         number=filed.number,
         department=draft["department"],
         resolve_due=filed.resolve_due,
+        told=filed.told,
     )
     return ConversationHandler.END
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from storage import people
-from tests.rep_support import ADMIN, BUILDER, WORKER, deliver, grant
+from storage import people, reach
+from tests.rep_support import ADMIN, BUILDER, REP, WORKER, deliver, grant
 from tests.support.harness import Harness, User, register, texts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -182,3 +182,23 @@ async def test_a_transfer_to_a_department_nobody_can_be_reached_in_says_so(
     reply = texts(await bot.button(WORKER, "城建"))  # nobody of 城建 has opened the bot
     assert "转给 城建" in reply and "对方会收到通知" not in reply and "管理员指派" in reply
     assert "在等您指派" in texts(bot.fake.sent_to(ADMIN.id, await deliver(bot)))
+
+
+async def test_a_representatives_item_for_a_department_nobody_opened_the_bot_for_says_it_waits(
+    bot: Harness,
+) -> None:
+    await grant(bot, REP, "representative")
+    await bot.send(REP, "/suggest")
+    await bot.button(REP, "督促整改")
+    await bot.button(REP, "暗访")
+    await bot.button(REP, "公共设施")
+    await bot.button(REP, "城建")  # no officer of 城建 has opened the bot
+    await bot.send(REP, "上强社区东门人行道三块地砖松动翘起，老人容易绊倒")
+    await bot.button(REP, "照片发完了")
+    await bot.send_location(REP, 30.7012, 119.9523)
+    await bot.send(REP, "3月6日")
+    reply = texts(await bot.button(REP, "确认提交"))
+    assert "已提交" in reply and "已交给" not in reply and "等镇里指派" in reply
+    number = await bot.services.db.fetchval("SELECT number FROM complaints ORDER BY id DESC")
+    waiting, oldest = await reach.waiting_unassigned(bot.services.db)
+    assert waiting == 1 and oldest[0]["number"] == number  # in the admins' queue
