@@ -202,3 +202,24 @@ async def test_a_representatives_item_for_a_department_nobody_opened_the_bot_for
     number = await bot.services.db.fetchval("SELECT number FROM complaints ORDER BY id DESC")
     waiting, oldest = await reach.waiting_unassigned(bot.services.db)
     assert waiting == 1 and oldest[0]["number"] == number  # in the admins' queue
+
+
+async def test_an_assignment_to_a_department_nobody_opened_the_bot_for_is_not_said_to_be_told(
+    bot: Harness,
+) -> None:
+    await register(bot, ADMIN)
+    await bot.send(ADMIN, "/assign")
+    await bot.send(ADMIN, "检查阳山工业园的消防通道")
+    await bot.button(ADMIN, "职能部门")
+    await bot.button(ADMIN, "城建")  # no officer of 城建 has opened the bot
+    await bot.send(ADMIN, "2026-03-06")
+    reply = texts(await bot.button(ADMIN, "确认交办"))
+    assert "已交办" in reply and "对方会收到通知" not in reply and "联系不上" in reply
+    await _grant_only(bot, BUILDER, "department", "CJ")
+    await register(bot, BUILDER)  # now an officer can be reached
+    await bot.send(ADMIN, "/assign")
+    await bot.send(ADMIN, "复查阳山工业园的消防通道")
+    await bot.button(ADMIN, "职能部门")
+    await bot.button(ADMIN, "城建")
+    await bot.send(ADMIN, "2026-03-06")
+    assert "对方会收到通知" in texts(await bot.button(ADMIN, "确认交办"))
