@@ -103,6 +103,11 @@ async def in_charge_reachable(services: Services, c: Complaint) -> bool:
     return bool(await notices.assignees(services, c.grid_id, c.department_id))
 
 
+async def reporter_reachable(services: Services, c: Complaint) -> bool:
+    """Whether the resident who reported the complaint can be told (not erased, not blocked)."""
+    return bool(await notices.reachable(services, [c.reporter_id] if c.reporter_id else []))
+
+
 async def announce_to_staff(
     conn: aiosqlite.Connection,
     services: Services,

@@ -223,3 +223,17 @@ async def test_an_assignment_to_a_department_nobody_opened_the_bot_for_is_not_sa
     await bot.button(ADMIN, "城建")
     await bot.send(ADMIN, "2026-03-06")
     assert "对方会收到通知" in texts(await bot.button(ADMIN, "确认交办"))
+
+
+async def test_a_worker_is_not_told_the_resident_heard_when_the_resident_blocked_the_bot(
+    bot: Harness, resident: User
+) -> None:
+    from tests.chat_support import membership
+    from tests.test_staff import WORKER as STAFF
+    from tests.test_staff import _filed_and_told
+
+    cid = await _filed_and_told(bot, resident)
+    await membership(bot, resident, "member", "kicked")  # the resident blocked the bot
+    await bot.press(STAFF, f"cs:reject:{cid}")
+    reply = texts(await bot.send(STAFF, "这是小区物业的责任范围，请联系物业处理"))
+    assert "已退回" in reply and "已告知居民" not in reply
