@@ -237,3 +237,16 @@ async def test_a_worker_is_not_told_the_resident_heard_when_the_resident_blocked
     await bot.press(STAFF, f"cs:reject:{cid}")
     reply = texts(await bot.send(STAFF, "这是小区物业的责任范围，请联系物业处理"))
     assert "已退回" in reply and "已告知居民" not in reply
+
+
+async def test_a_patrol_hazard_for_a_department_nobody_opened_the_bot_for_says_it_waits(
+    bot: Harness,
+) -> None:
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")  # no officer of 消防 opened it
+    await bot.send(WORKER, "/patrol")
+    await bot.send(WORKER, "上强社区3幢地下车库")
+    await bot.button(WORKER, "不拍照")
+    await bot.button(WORKER, "发现隐患")
+    await bot.button(WORKER, "安全隐患")
+    reply = texts(await bot.send(WORKER, "地下车库安全出口被电动车堵住，灭火器过期"))
+    assert "MH-2026-000001" in reply and "已派发办理" not in reply and "等镇里指派" in reply
