@@ -110,7 +110,9 @@ class ChatGuard:
             if chat is None or chat.type != Chat.PRIVATE or user is None or user.id != chat.id:
                 lang = pick_language(query.from_user.language_code)
                 try:
-                    await query.answer(t(context, lang, "chat.button_private_only"))
+                    await query.answer(
+                        context.services.renderer.toast(lang, "chat.button_private_only")
+                    )
                 except (BadRequest, Forbidden) as exc:  # a query too old to answer
                     log.info("could not answer a button pressed outside a private chat: %s", exc)
                 raise ApplicationHandlerStop
