@@ -1,8 +1,9 @@
 """SQL of the two rights of a person: everything stored about them (/mydata), and erasure
 (/deleteme) inside the caller's transaction.
 
-What links a row to a person, table by table (tests/test_privacy_coverage.py derives the
-list from the schema and fails on a table that is in neither function):
+What links a row to a person, table by table (tests/test_privacy_export.py and
+tests/test_privacy_erasure.py derive the list from the schema and fail on a table that is in
+neither function):
 
 - erased: people, subscriptions (follows), complaint_supporters (me too), meeting and
   reception bookings, the outbox rows addressed to them, saved conversation state (ptb_*);
