@@ -93,8 +93,9 @@ async def tell(
             now=now,
             context=late,
         )
+        told = {**late, "admins_told": bool(admins)}
         await notices.send(
-            conn, services, staff, template="notices.overdue", key=f"s{key}", now=now, context=late
+            conn, services, staff, template="notices.overdue", key=f"s{key}", now=now, context=told
         )
 
 

@@ -250,3 +250,25 @@ async def test_a_patrol_hazard_for_a_department_nobody_opened_the_bot_for_says_i
     await bot.button(WORKER, "安全隐患")
     reply = texts(await bot.send(WORKER, "地下车库安全出口被电动车堵住，灭火器过期"))
     assert "MH-2026-000001" in reply and "已派发办理" not in reply and "等镇里指派" in reply
+
+
+async def test_an_overdue_worker_is_not_told_the_admins_know_when_no_admin_can_be_reached(
+    bot: Harness, resident: User
+) -> None:
+    from tests.test_deadlines import WORKER as LATE
+    from tests.test_deadlines import _file
+
+    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+    await people.grant(bot.services.db, LATE.id, "grid_worker", bot.clock.now(), grid_id=grid)
+    for user in (LATE, resident):  # the configured admin never opened the bot
+        await register(bot, user)
+    bot.clock.set(local(2026, 3, 2, 10, 0))
+    await _file(bot, resident)
+    await deliver(bot)
+    bot.clock.set(local(2026, 3, 9, 18, 0))  # long past the acceptance deadline
+    runner = bot.services.timers
+    assert runner is not None
+    while await runner.run_pass():
+        pass
+    notice = texts(bot.fake.sent_to(LATE.id, await deliver(bot)))
+    assert "已逾期" in notice and "已通知片区管理员" not in notice
