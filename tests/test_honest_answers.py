@@ -252,9 +252,8 @@ async def test_a_patrol_hazard_for_a_department_nobody_opened_the_bot_for_says_i
     assert "MH-2026-000001" in reply and "已派发办理" not in reply and "等镇里指派" in reply
 
 
-async def test_an_overdue_worker_is_not_told_the_admins_know_when_no_admin_can_be_reached(
-    bot: Harness, resident: User
-) -> None:
+async def _late_for_a_week(bot: Harness, resident: User) -> str:
+    """A complaint nobody accepted; the bot was down past its deadline: what the worker got."""
     from tests.test_deadlines import WORKER as LATE
     from tests.test_deadlines import _file
 
@@ -270,5 +269,18 @@ async def test_an_overdue_worker_is_not_told_the_admins_know_when_no_admin_can_b
     assert runner is not None
     while await runner.run_pass():
         pass
-    notice = texts(bot.fake.sent_to(LATE.id, await deliver(bot)))
+    return texts(bot.fake.sent_to(LATE.id, await deliver(bot)))
+
+
+async def test_an_overdue_worker_is_not_told_the_admins_know_when_no_admin_can_be_reached(
+    bot: Harness, resident: User
+) -> None:
+    notice = await _late_for_a_week(bot, resident)
     assert "已逾期" in notice and "已通知片区管理员" not in notice
+
+
+async def test_a_reminder_whose_deadline_passed_while_the_bot_was_down_is_not_sent_late(
+    bot: Harness, resident: User
+) -> None:
+    notice = await _late_for_a_week(bot, resident)
+    assert "已逾期" in notice and "请在 3月3日 18:00 前签收" not in notice
