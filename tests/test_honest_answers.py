@@ -284,3 +284,25 @@ async def test_a_reminder_whose_deadline_passed_while_the_bot_was_down_is_not_se
 ) -> None:
     notice = await _late_for_a_week(bot, resident)
     assert "已逾期" in notice and "请在 3月3日 18:00 前签收" not in notice
+
+
+async def test_an_assignment_reminder_is_not_sent_after_the_deadline_it_reminds_of(
+    bot: Harness,
+) -> None:
+    from tests.rep_support import REP
+
+    await register(bot, ADMIN)
+    await grant(bot, REP, "representative")
+    await bot.send(ADMIN, "/assign")
+    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
+    await bot.button(ADMIN, "人大代表")
+    await bot.button(ADMIN, "周代表")
+    await bot.send(ADMIN, "2026-03-06")  # Friday, 18:00
+    await bot.button(ADMIN, "确认交办")
+    await deliver(bot)
+    bot.clock.set(local(2026, 3, 9, 9, 0))  # the bot was down over the deadline
+    runner = bot.services.timers
+    assert runner is not None
+    while await runner.run_pass():
+        pass
+    assert "前完成" not in texts(bot.fake.sent_to(REP.id, await deliver(bot)))
