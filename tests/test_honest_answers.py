@@ -306,3 +306,20 @@ async def test_an_assignment_reminder_is_not_sent_after_the_deadline_it_reminds_
     while await runner.run_pass():
         pass
     assert "前完成" not in texts(bot.fake.sent_to(REP.id, await deliver(bot)))
+
+
+async def test_a_complaint_nobody_can_take_stays_in_the_admins_queue_after_its_deadline(
+    bot: Harness, resident: User
+) -> None:
+    await register(bot, ADMIN)
+    await register(bot, resident)
+    await _report(bot, resident, "环境卫生")  # nobody of the grid opened the bot
+    assert (await reach.waiting_unassigned(bot.services.db))[0] == 1
+    bot.clock.set(local(2026, 3, 12, 10, 0))  # past the acceptance deadline: escalated
+    runner = bot.services.timers
+    assert runner is not None
+    while await runner.run_pass():
+        pass
+    assert await bot.services.db.fetchval("SELECT status FROM complaints") == "escalated"
+    waiting, oldest = await reach.waiting_unassigned(bot.services.db)
+    assert waiting == 1 and oldest[0]["number"] == "MH-2026-000001"
