@@ -18,6 +18,8 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+import aiosqlite
+
 from bot.clock import to_iso
 from bot.workdays import HOLIDAY, WORKDAY, Day
 from storage.csv_import import ImportError_, decode_text
@@ -111,3 +113,17 @@ async def load(db: Database) -> list[Day]:
 async def imported_years(db: Database) -> list[int]:
     """The years of the imported notices."""
     return [r[0] for r in await db.fetchall("SELECT DISTINCT year FROM calendar_days ORDER BY 1")]
+
+
+async def was_warned(db: Database, year: int) -> bool:
+    """Whether the admins were already warned that the year has no official data."""
+    return bool(await db.fetchval("SELECT 1 FROM calendar_warnings WHERE year = ?", (year,)))
+
+
+async def mark_warned(conn: aiosqlite.Connection, year: int, now: datetime) -> bool:
+    """Record the warning inside the caller's transaction; False if it was already given."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO calendar_warnings (year, warned_at) VALUES (?, ?)",
+        (year, now.isoformat()),
+    )
+    return cur.rowcount == 1
