@@ -323,3 +323,22 @@ async def test_a_complaint_nobody_can_take_stays_in_the_admins_queue_after_its_d
     assert await bot.services.db.fetchval("SELECT status FROM complaints") == "escalated"
     waiting, oldest = await reach.waiting_unassigned(bot.services.db)
     assert waiting == 1 and oldest[0]["number"] == "MH-2026-000001"
+
+
+async def test_progress_on_an_assignment_is_not_said_to_reach_an_assigner_who_blocked_the_bot(
+    bot: Harness,
+) -> None:
+    await register(bot, ADMIN)
+    await grant(bot, REP, "representative")
+    await bot.send(ADMIN, "/assign")
+    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
+    await bot.button(ADMIN, "人大代表")
+    await bot.button(ADMIN, "周代表")
+    await bot.send(ADMIN, "2026-03-06")
+    await bot.button(ADMIN, "确认交办")
+    await deliver(bot)
+    await bot.button(REP, "签收")
+    await people.mark_blocked(bot.services.db, ADMIN.id, bot.clock.now())  # the only admin
+    await bot.button(REP, "进展")
+    reply = texts(await bot.send(REP, "已走访三户，记录了用水和就医需求"))
+    assert "已记录" in reply and "已告知交办人" not in reply
