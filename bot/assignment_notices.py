@@ -31,6 +31,12 @@ async def assignees(services: Services, a: store.Assignment) -> list[int]:
     return await notices.reachable(services, [a.assignee_id] if a.assignee_id else [])
 
 
+async def can_tell(services: Services, assignment_id: int) -> bool:
+    """Whether anyone the assignment was given to can be told (else the admin hears so)."""
+    given = await store.get(services.db, assignment_id)
+    return given is not None and bool(await assignees(services, given))
+
+
 async def admins(services: Services, a: store.Assignment) -> list[int]:
     """Whoever assigned it; every admin when that person cannot be reached."""
     found = await notices.reachable(services, [a.assigned_by])

@@ -286,7 +286,8 @@ class AssignmentTimers:
             if not await store.finish_timer(conn, timer.id, now) or d is None:
                 return
             status = Status(d.assignment.status)
-            if timer.kind == "remind" and status in OPEN:
+            # A reminder whose deadline passed while the bot was down is not sent late.
+            if timer.kind == "remind" and status in OPEN and d.assignment.due_at > now:
                 await tell.remind(conn, services, d, timer.id, now)
             if timer.kind == "recheck" and status is Status.VERIFIED and not d.recheck_result:
                 checker = await checker_of(services, d.assignment)

@@ -62,17 +62,13 @@ class CalendarWatch:
 
     async def _warn_admins(self, year: int, now: datetime) -> bool:
         services = self.services
-        if await services.db.fetchval("SELECT 1 FROM calendar_warnings WHERE year = ?", (year,)):
+        if await calendar.was_warned(services.db, year):
             return False
         admins = await notices.all_admins(services)
         if not admins:
             return False  # warned as soon as an admin has opened the bot
         async with services.db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT OR IGNORE INTO calendar_warnings (year, warned_at) VALUES (?, ?)",
-                (year, now.isoformat()),
-            )
-            if cur.rowcount != 1:
+            if not await calendar.mark_warned(conn, year, now):
                 return False
             await notices.send(
                 conn,

@@ -93,14 +93,20 @@ async def tell(
             now=now,
             context=late,
         )
+        told = {**late, "admins_told": bool(admins)}
         await notices.send(
-            conn, services, staff, template="notices.overdue", key=f"s{key}", now=now, context=late
+            conn, services, staff, template="notices.overdue", key=f"s{key}", now=now, context=told
         )
 
 
 async def in_charge_reachable(services: Services, c: Complaint) -> bool:
     """Whether someone in charge of the complaint can be told (else admins must assign it)."""
     return bool(await notices.assignees(services, c.grid_id, c.department_id))
+
+
+async def reporter_reachable(services: Services, c: Complaint) -> bool:
+    """Whether the resident who reported the complaint can be told (not erased, not blocked)."""
+    return bool(await notices.reachable(services, [c.reporter_id] if c.reporter_id else []))
 
 
 async def announce_to_staff(

@@ -119,6 +119,7 @@ async def log(
                 hazard=ticket is not None,
                 number=ticket.number if ticket else None,
                 resolve_due=ticket.resolve_due.isoformat() if ticket else None,
+                told=ticket.told if ticket else True,
             )
     services.delivery.kick_soon()
     return Logged(patrol_id, ticket)

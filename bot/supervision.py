@@ -165,6 +165,7 @@ async def file(
                 number=submitted.number,
                 department=department,
                 resolve_due=submitted.resolve_due.isoformat(),
+                told=submitted.told,
             )
     if raced:  # a press racing this one filed it
         assert key is not None

@@ -71,8 +71,10 @@ class TimerRunner:
                 return
             status = Status(c.status)
             base: dict[str, object] = {"number": c.number}
-            if kind == "ack_remind" and c.accepted_at is None and c.ack_due_at:
-                # The reminder states the deadline it reminds of, not its own moment.
+            # A reminder states the deadline it reminds of, not its own moment; one whose
+            # deadline passed while the bot was down is not sent (the overdue notice says it).
+            if kind == "ack_remind" and c.accepted_at is None and _ahead(c.ack_due_at, now):
+                assert c.ack_due_at is not None
                 base["due_at"] = c.ack_due_at.isoformat()
                 staff = await notices.assignees(services, c.grid_id, c.department_id)
                 await notices.send(
@@ -87,8 +89,9 @@ class TimerRunner:
             if (
                 kind == "resolve_remind"
                 and status in (Status.ACCEPTED, Status.ESCALATED)
-                and c.resolve_due_at
+                and _ahead(c.resolve_due_at, now)
             ):
+                assert c.resolve_due_at is not None
                 base["due_at"] = c.resolve_due_at.isoformat()
                 staff = await notices.assignees(services, c.grid_id, c.department_id)
                 await notices.send(
@@ -138,3 +141,8 @@ class TimerRunner:
             dues += [await source.next_due() for source in self.sources]
             due = min((d for d in dues if d is not None), default=None)
             jobs.schedule_wake(self.app, self._job, WAKE_JOB, due, self.services.clock.now())
+
+
+def _ahead(deadline: datetime | None, now: datetime) -> bool:
+    """Whether a reminder of this deadline still makes sense (the deadline is ahead)."""
+    return deadline is not None and deadline > now

@@ -1,7 +1,9 @@
 """Deadlines in working days on China's official calendar, make-up working days (调休) included.
 
 Each year is read from one source, the first that knows it:
-1. "imported": the State Council's notice, loaded by an admin (`minhu calendar import`);
+1. "imported": the State Council's notice, loaded by an admin (`minhu calendar import`); a
+   notice decides its own year; a day it lists in a neighbouring year (the 2023 notice began
+   the New Year holiday on 31 December 2022) overrides that one day, not that year;
 2. "chinese-calendar": the package's official data (it ends with the last published year);
 3. "holidays": the `holidays` package's China calendar, which computes the statutory
    holidays of any year but knows no make-up working days until a notice is out.
@@ -37,6 +39,7 @@ class Day:
     day: date
     kind: str  # HOLIDAY or WORKDAY
     name: str = ""
+    notice: int | None = None  # the year of the imported notice that lists it
 
 
 @cache
@@ -53,26 +56,31 @@ def _china(year: int) -> holidays.HolidayBase:
     return holidays.China(years=year, language="zh_CN")
 
 
+def _on(day: Day) -> date:
+    return day.day
+
+
 class WorkCalendar:
     """Working days in one time zone; deadlines fall at the end of the local office day."""
 
     def __init__(self, tz: ZoneInfo, end_of_day: time = DEFAULT_END_OF_DAY) -> None:
         self.tz = tz
         self.end_of_day = end_of_day
-        self._imported: dict[int, dict[date, Day]] = {}
+        self._imported: dict[date, Day] = {}
+        self._notice_years: frozenset[int] = frozenset()
         self._known: dict[date, bool] = {}  # answers so far (the packages are slow to ask)
 
     def use_imported(self, days: Iterable[Day]) -> None:
-        """Replace the imported years by these days (each year listed overrides the packages)."""
-        imported: dict[int, dict[date, Day]] = {}
-        for d in days:
-            imported.setdefault(d.day.year, {})[d.day] = d
-        if imported != self._imported:
-            self._imported, self._known = imported, {}
+        """Replace the imported notices by these days (a notice's year overrides the packages;
+        each day it lists overrides whatever decides that day's year)."""
+        imported = {d.day: d for d in days}
+        years = frozenset(d.notice or d.day.year for d in imported.values())
+        if (imported, years) != (self._imported, self._notice_years):
+            self._imported, self._notice_years, self._known = imported, years, {}
 
     def source(self, year: int) -> str:
         """Which source decides the year's working days."""
-        if year in self._imported:
+        if year in self._notice_years:
             return IMPORTED
         if _chinese_calendar_knows(year):
             return CHINESE_CALENDAR
@@ -90,10 +98,12 @@ class WorkCalendar:
         return known
 
     def _is_workday(self, day: date) -> bool:
+        entry = self._imported.get(day)
+        if entry is not None:
+            return entry.kind == WORKDAY
         source = self.source(day.year)
         if source == IMPORTED:
-            entry = self._imported[day.year].get(day)
-            return entry.kind == WORKDAY if entry else day.weekday() < 5
+            return day.weekday() < 5
         if source == CHINESE_CALENDAR:
             return bool(chinese_calendar.is_workday(day))
         return bool(_china(day.year).is_working_day(day))
@@ -108,10 +118,11 @@ class WorkCalendar:
         """The year's holidays and make-up working days, in date order, with their names."""
         source = self.source(year)
         if source == IMPORTED:
-            return sorted(self._imported[year].values(), key=lambda d: d.day)
+            return sorted((d for d in self._imported.values() if d.day.year == year), key=_on)
         found, day = [], date(year, 1, 1)
         while day.year == year:
-            name = self._name(source, day)
+            entry = self._imported.get(day)
+            name = entry.name if entry else self._name(source, day)
             working = self.is_workday(day)
             if not working and (day.weekday() < 5 or name):
                 found.append(Day(day, HOLIDAY, name))

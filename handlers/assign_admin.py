@@ -20,6 +20,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import assignment_notices
 from bot import assignments as service
 from bot.assignment_rules import (
     QUICK_DAYS,
@@ -351,6 +352,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
         number=number,
         assignee=draft["target"],
         due_at=draft["due_at"],
+        told=await assignment_notices.can_tell(context.services, number),
     )
     return ConversationHandler.END
 

@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import assignment_notices
 from bot import assignments as service
 from bot.assignment_notices import PREFIX
 from bot.assignment_rules import Step, decide
@@ -198,8 +199,17 @@ async def _finish(update: Update, context: MinhuContext, step: Step, **kwargs: A
         edit=update.callback_query is not None,
         number=done.assignment.id,
         photo=kwargs.get("photo") is not None,
+        told=await _told(context.services, step, done.assignment),
     )
     return ConversationHandler.END
+
+
+async def _told(services: Services, step: Step, a: store.Assignment) -> bool:
+    """Whether whoever the step's notice is for can be reached: the assignee of a returned
+    assignment, else the assigner (or the admins)."""
+    if step is Step.RETURN:
+        return await assignment_notices.can_tell(services, a.id)
+    return bool(await assignment_notices.admins(services, a))
 
 
 async def note(update: Update, context: MinhuContext) -> int | None:

@@ -4,6 +4,8 @@ Registered in group -1, before every conversation and command, it decides what g
 
 - a private chat's new message or button press passes to the handlers;
 - an edited message is never read: in a private chat one polite answer, elsewhere nothing;
+  a shared live location moving on the map (Telegram reports each move as an edit, every
+  few seconds) gets nothing, not an answer per move;
 - in a group, a command addressed to the bot gets one brief answer with a button that opens
   the private chat (at most once per group and person per window, and a few per group per
   minute, below Telegram's 20 a minute); other chatter gets nothing; a button pressed there
@@ -97,8 +99,9 @@ class ChatGuard:
     async def guard(self, update: Update, context: MinhuContext) -> None:
         """Let a private chat's new messages through; answer or drop everything else."""
         chat = update.effective_chat
-        if update.edited_message is not None or update.edited_channel_post is not None:
-            if chat is not None and chat.type == Chat.PRIVATE:
+        edited = update.edited_message or update.edited_channel_post
+        if edited is not None:
+            if chat is not None and chat.type == Chat.PRIVATE and edited.location is None:
                 await say(update, context, "chat.edited_not_read")
             raise ApplicationHandlerStop
         query = update.callback_query
@@ -107,7 +110,9 @@ class ChatGuard:
             if chat is None or chat.type != Chat.PRIVATE or user is None or user.id != chat.id:
                 lang = pick_language(query.from_user.language_code)
                 try:
-                    await query.answer(t(context, lang, "chat.button_private_only"))
+                    await query.answer(
+                        context.services.renderer.toast(lang, "chat.button_private_only")
+                    )
                 except (BadRequest, Forbidden) as exc:  # a query too old to answer
                     log.info("could not answer a button pressed outside a private chat: %s", exc)
                 raise ApplicationHandlerStop

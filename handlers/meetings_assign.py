@@ -175,8 +175,7 @@ async def _assign(update: Update, context: MinhuContext, task: Task, when: datet
     except Refused as refused:
         await say(update, context, "meetings.refused", reason=refused.reason, **refused.values)
         return await assign_list(update, context)
-    given = await assignments.get(services.db, number)
-    told = given is not None and bool(await assignment_notices.assignees(services, given))
+    told = await assignment_notices.can_tell(services, number)
     await say(update, context, "meetings.assigned_done", number=number, due_at=when, told=told)
     return await assign_list(update, context)
 

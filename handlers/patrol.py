@@ -255,6 +255,7 @@ async def _log(update: Update, context: MinhuContext, *, hazard: bool) -> int:
             hazard=ticket is not None,
             number=ticket.number if ticket else None,
             resolve_due=ticket.resolve_due if ticket else None,
+            told=ticket.told if ticket else True,
         )
         return ConversationHandler.END
     await committed(

@@ -215,6 +215,7 @@ async def to_suggestion(update: Update, context: MinhuContext) -> None:
         number=filed.number,
         department=name,
         resolve_due=filed.resolve_due,
+        told=filed.told,
     )
 
 

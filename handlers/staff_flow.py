@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
-from bot.complaint_notices import in_charge_reachable
+from bot.complaint_notices import in_charge_reachable, reporter_reachable
 from bot.complaints import act, actors_for, ticket_of
 from bot.lifecycle import Action, NotAllowed, decide
 from bot.services import MinhuContext, Services
@@ -154,6 +154,8 @@ async def finish(
     if action is Action.TRANSFER:
         extra["to"] = await _place(context, kwargs.get("to_department"), kwargs.get("to_grid"))
         extra["told"] = await in_charge_reachable(context.services, done)
+    else:
+        extra["told"] = await reporter_reachable(context.services, done)
     await answer(update, context)
     edit = update.callback_query is not None
     await say(update, context, DONE[action], edit=edit, number=done.number, **extra)

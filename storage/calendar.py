@@ -3,7 +3,9 @@
 The file is a CSV sheet as saved by Excel (UTF-8, UTF-8 with BOM, or GBK), one day a line:
 date, kind, name — kind is `holiday` (放假/休) or `workday` (上班/班, a make-up working day).
 A header line is optional. A file with any bad line imports nothing; every bad line is
-reported with its number. Every year the file lists replaces what was imported for it.
+reported with its number. The notice's year is the one most of its days fall in: the file
+replaces what was imported for that year; a day it lists in a neighbouring year (the 2023
+notice began the New Year holiday on 31 December 2022) is kept for that day alone.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import asyncio
 import csv
 import io
 import re
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
+
+import aiosqlite
 
 from bot.clock import to_iso
 from bot.workdays import HOLIDAY, WORKDAY, Day
@@ -84,26 +89,41 @@ def parse(raw: bytes) -> list[Day]:
 
 
 async def import_file(db: Database, path: Path, now: datetime) -> dict[int, int]:
-    """Validate the whole file, then replace its years in one transaction: {year: days}."""
+    """Validate the whole file, then replace its notice's year in one transaction:
+    {the notice's year: its days}."""
     days = parse(await asyncio.to_thread(path.read_bytes))
-    years: dict[int, int] = {}
-    for d in days:
-        years[d.day.year] = years.get(d.day.year, 0) + 1
+    counts = Counter(d.day.year for d in days)
+    year = max(counts, key=lambda y: (counts[y], y))
     async with db.transaction() as conn:
-        await conn.executemany("DELETE FROM calendar_days WHERE year = ?", [(y,) for y in years])
+        await conn.execute("DELETE FROM calendar_days WHERE year = ?", (year,))
         await conn.executemany(
-            "INSERT INTO calendar_days (day, year, kind, name, imported_at) VALUES (?, ?, ?, ?, ?)",
-            [(d.day.isoformat(), d.day.year, d.kind, d.name, to_iso(now)) for d in days],
+            """INSERT OR REPLACE INTO calendar_days (day, year, kind, name, imported_at)
+               VALUES (?, ?, ?, ?, ?)""",
+            [(d.day.isoformat(), year, d.kind, d.name, to_iso(now)) for d in days],
         )
-    return years
+    return {year: len(days)}
 
 
 async def load(db: Database) -> list[Day]:
     """Every imported day (the running bot's calendar uses them)."""
-    rows = await db.fetchall("SELECT day, kind, name FROM calendar_days ORDER BY day")
-    return [Day(date.fromisoformat(r[0]), r[1], r[2]) for r in rows]
+    rows = await db.fetchall("SELECT day, kind, name, year FROM calendar_days ORDER BY day")
+    return [Day(date.fromisoformat(r[0]), r[1], r[2], notice=r[3]) for r in rows]
 
 
 async def imported_years(db: Database) -> list[int]:
-    """The years with an imported notice."""
+    """The years of the imported notices."""
     return [r[0] for r in await db.fetchall("SELECT DISTINCT year FROM calendar_days ORDER BY 1")]
+
+
+async def was_warned(db: Database, year: int) -> bool:
+    """Whether the admins were already warned that the year has no official data."""
+    return bool(await db.fetchval("SELECT 1 FROM calendar_warnings WHERE year = ?", (year,)))
+
+
+async def mark_warned(conn: aiosqlite.Connection, year: int, now: datetime) -> bool:
+    """Record the warning inside the caller's transaction; False if it was already given."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO calendar_warnings (year, warned_at) VALUES (?, ?)",
+        (year, now.isoformat()),
+    )
+    return cur.rowcount == 1

@@ -1,15 +1,18 @@
 """SQL of the two rights of a person: everything stored about them (/mydata), and erasure
 (/deleteme) inside the caller's transaction.
 
-What links a row to a person, table by table (tests/test_privacy_coverage.py derives the
-list from the schema and fails on a table that is in neither function):
+What links a row to a person, table by table (tests/test_privacy_export.py and
+tests/test_privacy_erasure.py derive the list from the schema and fail on a table that is in
+neither function):
 
 - erased: people, subscriptions (follows), complaint_supporters (me too), meeting and
   reception bookings, the outbox rows addressed to them, saved conversation state (ptb_*);
 - anonymised: complaints (the problem stays for statistics; the link, the rating and the name
   in staff notices go), complaint and assignment events (the actor), meeting topics, a staff
   member's first name in the notices of work given to them;
-- kept: role grants (granted and revoked by an admin; exported).
+- kept, and exported: role grants (granted and revoked by an admin) and a staff member's
+  work records — their patrols (where and when), the assignments given to them, the
+  reception days they held, the suggestions they filed as a representative.
 """
 
 from __future__ import annotations
@@ -78,6 +81,31 @@ _EXPORT: tuple[tuple[str, str], ...] = (
         "assignment_events",
         """SELECT assignment_id, at, kind, note FROM assignment_events
            WHERE actor_id = ? ORDER BY at, id""",
+    ),
+    (
+        "patrols",
+        """SELECT g.name AS grid, p.at, p.latitude, p.longitude, p.address, p.note,
+                  p.hazard_found, c.number
+           FROM patrols p JOIN grids g ON g.id = p.grid_id
+           LEFT JOIN complaints c ON c.id = p.complaint_id
+           WHERE p.worker_id = ? ORDER BY p.at, p.id""",
+    ),
+    (
+        "assignments",
+        """SELECT id, subject_kind, text, status, due_at, created_at FROM assignments
+           WHERE assignee_id = ? ORDER BY id""",
+    ),
+    (
+        "reception_sessions",
+        """SELECT st.name AS station, s.starts_at, s.duration_minutes, s.slots, s.status
+           FROM reception_sessions s JOIN liaison_stations st ON st.id = s.station_id
+           WHERE s.representative_id = ? ORDER BY s.starts_at, s.id""",
+    ),
+    (
+        "supervision_items",
+        """SELECT c.number, s.source, s.created_at FROM supervision_items s
+           JOIN complaints c ON c.id = s.complaint_id
+           WHERE s.representative_id = ? ORDER BY s.created_at, c.id""",
     ),
     (
         "notices",

@@ -15,7 +15,9 @@ _REACHABLE = """SELECT 1 FROM role_grants r JOIN people p ON p.id = r.user_id
                 WHERE p.blocked_at IS NULL AND {condition}"""
 _GRID = _REACHABLE.format(condition="r.role = 'grid_worker' AND r.grid_id = {grid}")
 _DEPARTMENT = _REACHABLE.format(condition="r.role = 'department' AND r.department_id = {dept}")
-WAITING = ("submitted", "transferred", "reopened")
+# Not yet accepted (with `accepted_at IS NULL`; the rule of `bot.lifecycle`'s awaiting
+# acceptance): an escalated complaint nobody accepted still waits to be assigned.
+WAITING = ("submitted", "transferred", "reopened", "escalated")
 
 
 @dataclass(frozen=True)

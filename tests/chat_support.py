@@ -89,6 +89,19 @@ async def edit_message(
     return await bot._process({"edited_message": edited})
 
 
+async def edit_location(bot: Harness, user: User, latitude: float, longitude: float) -> list[Call]:
+    """A live location the user shares in the private chat moves (Telegram sends an edit)."""
+    edited = {
+        "message_id": 4999,
+        "date": int(bot.clock.now().timestamp()) - 60,
+        "edit_date": int(bot.clock.now().timestamp()),
+        "chat": {"id": user.id, "type": "private"},
+        "from": user.as_dict(),
+        "location": {"latitude": latitude, "longitude": longitude, "live_period": 900},
+    }
+    return await bot._process({"edited_message": edited})
+
+
 async def membership(bot: Harness, user: User, old: str, new: str) -> list[Call]:
     """Telegram reports that the user blocked ("kicked") or unblocked ("member") the bot."""
 

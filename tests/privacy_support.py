@@ -18,6 +18,19 @@ from tests.support.harness import Harness, User, register
 RESIDENT = User(100031, "欧阳秀英")
 NEIGHBOUR = User(100032, "李大伯")
 PHONE = "13912345678"
+# Columns that name a person (a resident, or staff in their work), wherever they appear.
+PERSON_COLUMNS = frozenset(
+    {
+        "person_id",
+        "user_id",
+        "chat_id",
+        "reporter_id",
+        "actor_id",
+        "worker_id",
+        "assignee_id",
+        "representative_id",
+    }
+)
 HALF_REPORT = f"楼道的灯坏了一个月，请打电话给我 {PHONE}"
 
 
@@ -106,7 +119,7 @@ async def a_full_life(bot: Harness) -> Life:
 
 async def personal_columns(bot: Harness) -> dict[str, list[str]]:
     """Every table with a column naming a person, derived from the schema: people.id and any
-    column called person_id, user_id, chat_id, reporter_id or actor_id."""
+    column in PERSON_COLUMNS."""
     db = bot.services.db
     tables = [
         r[0]
@@ -117,12 +130,7 @@ async def personal_columns(bot: Harness) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for table in tables:
         columns = [r[1] for r in await db.fetchall(f"PRAGMA table_info({table})")]
-        named = [
-            c
-            for c in columns
-            if c in ("person_id", "user_id", "chat_id", "reporter_id", "actor_id")
-            or (table == "people" and c == "id")
-        ]
+        named = [c for c in columns if c in PERSON_COLUMNS or (table == "people" and c == "id")]
         if named:
             found[table] = named
     return found

@@ -189,3 +189,24 @@ async def test_a_meeting_decision_counts_working_days_and_questions_a_day_off(
     second = await store.get(bot.services.db, 2)
     assert second is not None
     assert bot.services.calendar.is_workday(second.due_at.astimezone(SHANGHAI).date())
+
+
+async def test_a_notice_starting_its_new_year_holiday_in_the_old_year_keeps_that_years_calendar(
+    bot: Harness, tmp_path: Path
+) -> None:
+    """The 2023 notice began the New Year holiday on 31 December 2022: a notice may list a day
+    of the year before. That day changes; the rest of that year keeps its official data."""
+    cal = bot.services.calendar
+    assert not cal.is_workday(date(2026, 10, 1)) and cal.is_workday(date(2026, 9, 20))
+    path = tmp_path / "notice.csv"
+    path.write_text(NOTICE_2027 + "2026-12-31,holiday,元旦\n", encoding="utf-8")
+    assert await calendar.import_file(bot.services.db, path, bot.clock.now()) == {2027: 10}
+    await CalendarWatch(bot.services).run()
+
+    assert cal.source(2026) == "chinese-calendar" and cal.source(2027) == "imported"
+    assert not cal.is_workday(date(2026, 10, 1))  # National Day stays a holiday
+    assert cal.is_workday(date(2026, 9, 20))  # and its make-up Sunday a working day
+    assert not cal.is_workday(date(2026, 12, 31))  # the day the notice names
+    assert not cal.is_workday(date(2027, 2, 8)) and cal.is_workday(date(2027, 2, 20))
+    assert [d.day for d in cal.special_days(2026)][-1] == date(2026, 12, 31)
+    assert await calendar.imported_years(bot.services.db) == [2027]

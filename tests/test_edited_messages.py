@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.chat_support import GROUP_ID, edit_message, send_in_group
+from tests.chat_support import GROUP_ID, edit_location, edit_message, send_in_group
 from tests.conftest import ADMIN_ID
 from tests.support.fake_telegram import Call
 from tests.support.harness import Harness, User, register, table_counts, texts
@@ -55,3 +55,18 @@ async def test_editing_before_consent_is_answered_the_same_way(
 async def test_an_edit_in_a_group_gets_no_answer(bot: Harness, resident: User) -> None:
     await send_in_group(bot, resident, "大家好")
     assert await edit_message(bot, resident, "/mydata", chat_id=GROUP_ID) == []
+
+
+async def test_a_live_location_moving_on_the_map_is_not_answered_at_every_step(
+    bot: Harness, resident: User
+) -> None:
+    """Telegram reports each move of a shared live location as an edited message."""
+    await register(bot, resident)
+    await bot.send(resident, "/report")
+    await bot.button(resident, "环境卫生")
+    before = await table_counts(bot)
+    for step in range(20):  # a resident walking to the place, sharing where they are
+        calls = await edit_location(bot, resident, 30.70 + step / 1000, 120.05)
+        assert [c for c in calls if c.method.startswith(("send", "edit"))] == []
+    assert await table_counts(bot) == before
+    assert "照片" in texts(await bot.send(resident, "楼道灯坏了，晚上看不见台阶"))

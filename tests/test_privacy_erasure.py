@@ -26,6 +26,10 @@ from tests.support.harness import Harness, User, register, texts
 KEPT = {
     "role_grants": "a role is granted and revoked by an admin; it holds nothing the person gave",
     "bulletins": "chat_id is the bulletin channel or group, never a person",
+    "patrols": "a worker's patrols are the office's work record (exported by /mydata)",
+    "assignments": "work given to staff is the office's record (exported by /mydata)",
+    "reception_sessions": "a representative's reception days are public office work",
+    "supervision_items": "a representative's suggestions are public office work",
 }
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from bot import privacy
+from bot import patrols, privacy
 from tests.privacy_support import PHONE, RESIDENT, a_full_life, personal_columns
+from tests.rep_support import WORKER
 from tests.support.harness import Harness
 
 # Where each table naming a person appears in the export.
@@ -25,6 +26,10 @@ SECTION_OF = {
     "outbox": "notices",
     "ptb_user_data": "saved_user_data",
     "ptb_chat_data": "saved_chat_data",
+    "patrols": "patrols",
+    "assignments": "assignments",
+    "reception_sessions": "reception_sessions",
+    "supervision_items": "supervision_items",
 }
 # Tables with such a column that hold nothing of a person, and why.
 NOT_PERSONAL = {"bulletins": "chat_id is the bulletin channel or group, never a person"}
@@ -96,3 +101,18 @@ async def test_an_english_speaker_gets_the_page_in_english(bot: Harness) -> None
     await a_full_life(bot)
     found = await privacy.export(bot.services, RESIDENT.id, "en")
     assert "<h2>Problems I reported</h2>" in found.page and "2 March 2026" in found.page
+
+
+async def test_a_grid_workers_mydata_holds_where_and_when_they_patrolled(bot: Harness) -> None:
+    """A patrol records the worker's own position and time: their personal data too."""
+    await a_full_life(bot)
+    grid = (await patrols.grids_of(bot.services, WORKER.id))[0]
+    await patrols.log(
+        bot.services,
+        WORKER.id,
+        patrols.Report(grid.id, latitude=30.7123, longitude=120.0456),
+    )
+    data = (await privacy.export(bot.services, WORKER.id, "zh-CN")).data
+    assert [(p["latitude"], p["longitude"]) for p in data["patrols"]] == [(30.7123, 120.0456)]
+    page = (await privacy.export(bot.services, WORKER.id, "zh-CN")).page
+    assert "<h2>我的巡查记录</h2>" in page and "30.7123" in page
