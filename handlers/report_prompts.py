@@ -91,7 +91,7 @@ async def ask_photos(update: Update, context: MinhuContext) -> int:
         ]
     )
     key = "report.photo_received" if count else "report.ask_photos"
-    sent = await say(update, context, key, markup=markup, max=MAX_PHOTOS, count=count)
+    sent = await say(update, context, key, markup=markup, max=MAX_PHOTOS, count=count, words=None)
     draft["photo_prompt"] = sent.message_id if sent else None
     return State.PHOTOS
 

@@ -64,6 +64,10 @@ async def description(update: Update, context: MinhuContext) -> int:
     caption is the description and the photo the first photo)."""
     assert update.message is not None
     text = (update.message.text or update.message.caption or "").strip()
+    draft = draft_of(context)
+    # A photo is kept even when its caption is no description yet (the resident is told).
+    if update.message.photo and len(draft["photos"]) < MAX_PHOTOS:
+        draft["photos"].append(list(sent_photo(update)))
     if len(text) < MIN_DESCRIPTION or len(text) > MAX_TEXT:
         await say(
             update,
@@ -72,12 +76,10 @@ async def description(update: Update, context: MinhuContext) -> int:
             length=len(text),
             min=MIN_DESCRIPTION,
             max=MAX_TEXT,
+            photos=len(draft["photos"]),
         )
         return State.DESCRIPTION
-    draft = draft_of(context)
     draft["description"] = text
-    if update.message.photo and len(draft["photos"]) < MAX_PHOTOS:
-        draft["photos"].append(list(sent_photo(update)))
     lang = await language_of(update, context)
     if await offer(update, context, draft, cancel_row(context, lang, PREFIX)):
         return State.SAME
@@ -111,6 +113,20 @@ async def not_same(update: Update, context: MinhuContext) -> int:
     return await next_step(update, context, State.PHOTOS)
 
 
+def _caption_words(update: Update, draft: dict[str, Any]) -> str | None:
+    """Words sent as a later photo's caption join the description ("added"), or the resident
+    is told they did not fit ("dropped"); None without a caption."""
+    assert update.message is not None
+    caption = (update.message.caption or "").strip()
+    if not caption:
+        return None
+    joined = f"{draft.get('description', '')}\n{caption}".strip()
+    if len(joined) > MAX_TEXT:
+        return "dropped"
+    draft["description"] = joined
+    return "added"
+
+
 async def photo(update: Update, context: MinhuContext) -> int:
     """A photo for the report (up to five)."""
     draft = draft_of(context)
@@ -119,6 +135,7 @@ async def photo(update: Update, context: MinhuContext) -> int:
         await say(update, context, "report.too_many_photos", max=MAX_PHOTOS)
         return State.PHOTOS
     draft["photos"].append(list(sent_photo(update)))
+    words = _caption_words(update, draft)
     markup = keyboard(
         [
             [(t(context, lang, "report.btn_photos_done"), f"{PREFIX}:photos:done")],
@@ -133,6 +150,7 @@ async def photo(update: Update, context: MinhuContext) -> int:
         markup=markup,
         count=len(draft["photos"]),
         max=MAX_PHOTOS,
+        words=words,
     )
     draft["photo_prompt"] = sent.message_id if sent else None
     return State.PHOTOS

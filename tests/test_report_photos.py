@@ -1,17 +1,11 @@
-"""Defects found by the review of issue 12 that live in files being changed by others
-(handlers/report*.py …): each is a test that fails today, marked xfail(strict=True) so the
-suite stays green and the mark must go when the defect is fixed."""
+"""Defects the review of issue 12 found in /report's photo steps: words or photos that were
+silently lost."""
 
 from __future__ import annotations
-
-import pytest
 
 from tests.support.harness import Harness, User, register, texts
 
 
-@pytest.mark.xfail(
-    strict=True, reason="handlers/report_steps.py drops a caption at the photos step"
-)
 async def test_words_sent_as_the_caption_of_a_later_photo_are_not_silently_lost(
     bot: Harness, resident: User
 ) -> None:
@@ -28,9 +22,6 @@ async def test_words_sent_as_the_caption_of_a_later_photo_are_not_silently_lost(
     assert added in summary or "文字" in answer
 
 
-@pytest.mark.xfail(
-    strict=True, reason="handlers/report_steps.py drops the photo of a short caption"
-)
 async def test_a_photo_whose_caption_is_too_short_is_kept_or_said_to_be_dropped(
     bot: Harness, resident: User
 ) -> None:
