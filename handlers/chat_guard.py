@@ -118,6 +118,11 @@ class ChatGuard:
                 raise ApplicationHandlerStop
             return
         if chat is None or chat.type == Chat.PRIVATE:
+            message = update.message
+            if message is not None and (message.text or "").startswith("/start"):
+                # Telegram's "restart" after unblocking sends /start: they are back, even
+                # when the unblock update itself was lost while the bot was down.
+                await people.clear_blocked(context.services.db, chat.id if chat else 0)
             return  # not about a chat (an inline query, …), or a private chat: handlers decide
         message = update.message
         if (

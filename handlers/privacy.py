@@ -12,6 +12,7 @@ from bot import privacy
 from bot.persistence import forget
 from bot.services import MinhuContext
 from handlers.common import answer, current_person, keyboard, language_of, say, t
+from storage import people
 
 PREFIX = "dm"
 
@@ -56,7 +57,9 @@ async def delete_me(update: Update, context: MinhuContext) -> None:
             [(t(context, lang, "privacy.btn_delete_no"), f"{PREFIX}:no")],
         ]
     )
-    await say(update, context, "privacy.delete_confirm", markup=markup)
+    assert update.effective_user is not None
+    staff = bool(await people.roles(context.services.db, update.effective_user.id))
+    await say(update, context, "privacy.delete_confirm", markup=markup, staff=staff)
 
 
 async def delete_answer(update: Update, context: MinhuContext) -> None:

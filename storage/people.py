@@ -70,6 +70,15 @@ async def mark_blocked(db: Database, user_id: int, now: datetime | None) -> None
         )
 
 
+async def clear_blocked(db: Database, user_id: int) -> None:
+    """They came back: clear the blocked mark (no write when there is none)."""
+    row = await db.fetchone(
+        "SELECT 1 FROM people WHERE id = ? AND blocked_at IS NOT NULL", (user_id,)
+    )
+    if row is not None:
+        await mark_blocked(db, user_id, None)
+
+
 def _grant(row: sqlite3.Row) -> RoleGrant:
     return RoleGrant(
         user_id=row["user_id"],

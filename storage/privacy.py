@@ -177,6 +177,9 @@ _ERASE: tuple[str, ...] = (
        WHERE EXISTS (SELECT 1 FROM json_each(ptb_conversations.key) WHERE value = ?1)""",
     "DELETE FROM ptb_user_data WHERE user_id = ?1",
     "DELETE FROM ptb_chat_data WHERE chat_id = ?1",
+    # Staff who erase themselves leave the service: their roles end (an admin may grant
+    # them again); their past work stays on record under the office's name for them.
+    "DELETE FROM role_grants WHERE user_id = ?1",
     "DELETE FROM people WHERE id = ?1",
 )
 

@@ -66,3 +66,18 @@ async def test_someone_who_never_registered_blocking_the_bot_stores_nothing(
     await bot.send(resident, "/start")
     assert await membership(bot, resident, "member", "kicked") == []
     assert await people.get(bot.services.db, resident.id) is None
+
+
+async def test_a_resident_who_restarts_the_bot_is_reachable_though_the_unblock_was_lost(
+    bot: Harness, resident: User
+) -> None:
+    await register(bot, resident)
+    await bot.send(resident, "/start")  # no mark: nothing to clear, nothing written
+    await membership(bot, resident, "member", "kicked")
+    blocked = await people.get(bot.services.db, resident.id)
+    assert blocked is not None and blocked.blocked_at is not None
+    # The bot was down for days: Telegram dropped the "member" update, but unblocking in the
+    # app means pressing 重新开始, which sends /start.
+    await bot.send(resident, "/start")
+    person = await people.get(bot.services.db, resident.id)
+    assert person is not None and person.blocked_at is None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot import assignments
 from bot.assignment_rules import Step
+from bot.roles import has_role
 from storage import people
 from storage.db import Database
 from tests.privacy_support import (
@@ -24,7 +25,6 @@ from tests.support.harness import Harness, User, register, texts
 
 # Tables with a column naming a person where a row may stay after erasure, and why.
 KEPT = {
-    "role_grants": "a role is granted and revoked by an admin; it holds nothing the person gave",
     "bulletins": "chat_id is the bulletin channel or group, never a person",
     "patrols": "a worker's patrols are the office's work record (exported by /mydata)",
     "assignments": "work given to staff is the office's record (exported by /mydata)",
@@ -178,6 +178,8 @@ async def test_a_worker_who_erases_themselves_is_no_longer_named_in_the_admins_n
     await bot.send(worker, "/deleteme")
     await bot.button(worker, "确定删除")
     assert await bot.services.db.fetchval(named, (worker.first_name,)) == 0
+    # She left the service: her role ended, so nothing of the office acts in her name.
+    assert not await has_role(bot.services, worker.id, "grid_worker")
     since = len(bot.fake.calls)
     await deliver(bot)
     assert f"#{task}" in texts(bot.fake.sent_to(ADMIN.id, since))
