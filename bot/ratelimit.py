@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 _MAX_TRACKED_CHATS = 10_000
 CALM = 5.0  # seconds without a 429 before a scope's rate goes up a step
 CUT, CUT_HARD = 0.85, 0.5  # multiplicative decrease: a probe that went too far, an unknown limit
-PROBE = 1 / 600  # additive increase past the last good rate, as a share of the ceiling
+PROBE = 1 / 1200  # additive increase past the last good rate, as a share of the ceiling
 FLOOR = 1 / 60  # the lowest rate, as a share of the ceiling
 
 
@@ -48,7 +48,7 @@ class Limits:
     """Rates in messages per second and bursts in messages."""
 
     overall_rate: float = 30.0
-    overall_burst: int = 15
+    overall_burst: int = 8  # a quarter second: a stricter server sees no storm at start
     private_rate: float = 1.0
     private_burst: int = 10
     group_rate: float = 20 / 60
