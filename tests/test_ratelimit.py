@@ -147,13 +147,13 @@ async def test_the_rate_climbs_back_only_while_messages_wait_and_never_above_tel
     await b.acquire()
     assert b.rate == 15.0
     rates = []
-    for _ in range(15_000):  # a long broadcast, not one 429
+    for _ in range(30_000):  # a long broadcast, not one 429
         await b.acquire(2)
         rates.append(b.rate)
     assert rates == sorted(rates) and rates[-1] == 30.0
     seconds_to_27 = next(i for i, r in enumerate(rates) if r >= 0.9 * 30 - 0.01) / 27
     assert seconds_to_27 < 60  # quickly back near the last good rate, then slowly up
-    assert time.now - 1000.0 - 3600 > 300
+    assert time.now - 1000.0 - 3600 > 600  # the last 10 % by small steps
 
 
 async def test_a_probe_past_the_limit_costs_only_15_percent() -> None:
@@ -193,5 +193,5 @@ async def test_a_residents_replies_and_their_broadcast_message_share_one_budget(
     sends += [asyncio.create_task(_send(gate, server, resident, 0)) for _ in range(3)]
     await asyncio.gather(*sends)
     assert [lane for _, _, lane in server.sent[10:]] == [0, 0, 0, 2]
-    assert server.sent[-1][0] - server.sent[9][0] >= 4 - 1e-9
+    assert server.sent[-1][0] - server.sent[0][0] >= 4 - 1e-9  # 1/s once the burst is spent
     assert server.refused == 0
