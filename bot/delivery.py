@@ -221,13 +221,10 @@ class Delivery:
             await self._durably(partial(outbox.finish, self.db, item.id, "dead", now, reason))
             log.error("outbox %s: cannot render %s: %s", item.id, item.template, exc)
             return False
-        if item.lane == outbox.LANE_BULK:
-            self._sent.append(item.id)  # recorded in batches: bulk throughput
-            return True
-        try:  # a personal notice or a channel post: recorded at once, so a crash right
-            await outbox.mark_sent(self.db, [item.id], now)  # after it cannot resend it
-        except sqlite3.OperationalError:
-            self._sent.append(item.id)  # the database refused: recorded with the batch
+        self._sent.append(item.id)  # bulk rows are recorded in batches: throughput
+        if item.lane != outbox.LANE_BULK:  # a personal notice or a channel post: recorded
+            with contextlib.suppress(sqlite3.OperationalError):  # at once, so a crash right
+                await self._record()  # after it cannot resend it (else with the batch)
         return True
 
     async def _part(self, part_id: int) -> str:
