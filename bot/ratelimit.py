@@ -5,8 +5,8 @@ one a second per private chat (short bursts allowed) and 20 a minute per group o
 Each chat has one bucket that all lanes share, so a resident's replies and the broadcast
 message to them together stay within that chat's budget. Waiting requests go in lane order
 — 0 direct replies, 1 personal notices, 2 bulk — so a resident's answer overtakes a running
-broadcast. Bursts are half of what Telegram (and the emulator) tolerate, so a bot restarted
-with fresh buckets still stays within the limits.
+broadcast. Bursts are at most half of what Telegram (and the emulator) tolerate, so a bot
+restarted with fresh buckets still stays within the limits.
 
 A server may be stricter than Telegram's published limits. A 429 pauses its scope (the chat,
 when that chat had more than one message lately; otherwise every send) for
