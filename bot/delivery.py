@@ -72,12 +72,10 @@ class Delivery:
         *,
         batch: int = 60,
         concurrency: int = 16,
-        record_every: float = RECORD_EVERY,
     ) -> None:
         self.db, self.renderer, self.clock = db, renderer, clock
         self.batch = batch
         self.concurrency = concurrency
-        self.record_every = record_every
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
         self._again = False
@@ -137,7 +135,7 @@ class Delivery:
         """Bound what a crash can make us send twice to RECORD_EVERY seconds of sends."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.record_every)
+                await asyncio.wait_for(stop.wait(), RECORD_EVERY)
             try:
                 await self._record()
             except sqlite3.OperationalError as exc:
