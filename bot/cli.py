@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -301,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except StorageError as exc:
         print(f"minhu: database error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # only start-up (and shutdown) errors get this far
+        print(f"minhu: cannot use the database {settings.database}: {exc}", file=sys.stderr)
         return 1
 
 

@@ -7,6 +7,11 @@ different chats concurrently, and records every outcome. Passes run right after 
 (`kick`), at the next due time (a wake-up job named "DELIVERY due"), and on a periodic sweep
 ("DELIVERY sweep"); misfired jobs run late instead of being dropped. At start-up the jobs are
 rebuilt from the rows and rows a crash left 'sending' are put back.
+
+Bulk outcomes are committed in batches (every RECORD_EVERY seconds); an id leaves the batch
+only once its 'sent' is committed. A pass ends with a final, shielded flush that retries while
+the database refuses (locked, full), so no pass ends with sent-but-unrecorded rows, even when
+a shutdown cancels it.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import warnings
 from collections import OrderedDict, defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from jinja2 import TemplateError
@@ -42,6 +50,7 @@ WAKE_JOB = "DELIVERY due"
 KICK_JOB = "DELIVERY kick"
 MAX_ATTEMPTS = 8
 RECORD_EVERY = 0.1  # seconds between writes of 'sent' outcomes
+RETRY_WRITE = (0.5, 30.0)  # first and longest wait before an outcome write is tried again
 UNLIMITED_BATCH = 500  # rows per claim when no flood gate paces us
 RENDER_CACHE = 256
 
@@ -72,7 +81,8 @@ class Delivery:
         self.app: AnyApp | None = None
         # chats whose remaining rows wait, and until when (after their failed row, in order)
         self._stopped_chats: dict[int, datetime] = {}
-        self._sent: list[int] = []  # sent, not yet recorded (written every RECORD_EVERY s)
+        self._sent: list[int] = []  # sent, not yet committed as sent (they leave once it is)
+        self._recording = asyncio.Lock()
         self._render_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._parts: OrderedDict[int, str] = OrderedDict()
 
@@ -91,18 +101,17 @@ class Delivery:
         # without it, a few connections are faster (httpx's pool work grows with connections).
         self._slots = asyncio.Semaphore(self.concurrency if bot.rate_limiter else 2)
         async with self._lock:
-            recorder = asyncio.create_task(self._record_periodically())
+            stop = asyncio.Event()
+            recorder = asyncio.create_task(self._record_periodically(stop))
             try:
                 while self._again:
                     self._again = False
-                    while items := await outbox.claim(self.db, self.clock.now(), batch):
+                    while items := await self._claim(batch):
                         self._again = True
                         sent += await self._send_batch(bot, items)
             finally:
-                recorder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await recorder
-                await self._record()
+                stop.set()  # the recorder finishes its write; a shutdown cannot cut the flush
+                await asyncio.shield(self._flush(recorder))
         await self._schedule_wake()
         return sent
 
@@ -117,16 +126,46 @@ class Delivery:
             await self._schedule_wake()
         return sent
 
-    async def _record(self) -> None:
-        """Write the buffered 'sent' outcomes in one transaction."""
-        done, self._sent = self._sent, []
-        await outbox.mark_sent(self.db, done, self.clock.now())
+    async def _claim(self, limit: int) -> list[outbox.OutboxItem]:
+        """Due rows, or none while the database is locked (the next sweep tries again)."""
+        try:
+            return await outbox.claim(self.db, self.clock.now(), limit)
+        except sqlite3.OperationalError as exc:
+            log.warning("outbox: cannot claim rows now (%s); the next pass tries again", exc)
+            return []
 
-    async def _record_periodically(self) -> None:
+    async def _record(self) -> None:
+        """Commit the buffered 'sent' outcomes; ids leave the buffer only once committed."""
+        async with self._recording:
+            done = list(self._sent)
+            await outbox.mark_sent(self.db, done, self.clock.now())
+            del self._sent[: len(done)]  # only this method removes; sends only append
+
+    async def _record_periodically(self, stop: asyncio.Event) -> None:
         """Bound what a crash can make us send twice to RECORD_EVERY seconds of sends."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RECORD_EVERY)
+            try:
+                await self._record()
+            except sqlite3.OperationalError as exc:
+                log.warning("outbox: %d sends not recorded yet (%s)", len(self._sent), exc)
+
+    async def _flush(self, recorder: asyncio.Task[None]) -> None:
+        """The end of a pass: every send it made is committed before it returns."""
+        await recorder
+        await self._durably(self._record)
+
+    async def _durably(self, write: Callable[[], Awaitable[None]]) -> None:
+        """An outcome write, tried again while the database refuses it (locked, disk full)."""
+        wait = RETRY_WRITE[0]
         while True:
-            await asyncio.sleep(RECORD_EVERY)
-            await self._record()
+            try:
+                return await write()
+            except sqlite3.OperationalError as exc:
+                log.warning("outbox: cannot record an outcome (%s); retrying in %.1f s", exc, wait)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, RETRY_WRITE[1])
 
     async def _send_batch(self, bot: ExtBot[Any], items: list[outbox.OutboxItem]) -> int:
         by_chat: dict[int, list[outbox.OutboxItem]] = defaultdict(list)
@@ -142,7 +181,8 @@ class Delivery:
                     elif item.chat_id in self._stopped_chats:
                         until = self._stopped_chats[item.chat_id]
                         for rest in chat_items[number + 1 :]:
-                            await outbox.retry_at(self.db, rest.id, until, "held")
+                            held = partial(outbox.retry_at, self.db, rest.id, until, "held")
+                            await self._durably(held)
                         break
                 return done
 
@@ -160,37 +200,39 @@ class Delivery:
             text = self._render(item.template, ctx)
             await self._send(bot, item, ctx, text)
         except Forbidden as exc:
-            await people.mark_blocked(self.db, item.chat_id, now)
-            await outbox.finish(self.db, item.id, "failed", now, f"blocked: {exc.message}")
+            reason = f"blocked: {exc.message}"
+            await self._durably(partial(people.mark_blocked, self.db, item.chat_id, now))
+            await self._durably(partial(outbox.finish, self.db, item.id, "failed", now, reason))
             log.info("outbox %s: %s blocked the bot; skipped from now on", item.id, item.chat_id)
             return False
         except RetryAfter as exc:
             until = now + timedelta(seconds=retry_seconds(exc))
-            await outbox.retry_at(self.db, item.id, until, "flood control")
+            await self._durably(partial(outbox.retry_at, self.db, item.id, until, "flood control"))
             self._stopped_chats[item.chat_id] = until
             return False
         except BadRequest as exc:
-            await outbox.finish(self.db, item.id, "dead", now, exc.message)
-            log.warning("outbox %s (%s) dead letter: %s", item.id, item.kind, exc.message)
+            reason = exc.message
+            await self._durably(partial(outbox.finish, self.db, item.id, "dead", now, reason))
+            log.warning("outbox %s (%s) dead letter: %s", item.id, item.kind, reason)
             return False
         except NetworkError as exc:  # timeouts included
+            reason, until = f"network: {exc.message}", now + backoff(item.attempts)
             if item.attempts + 1 >= MAX_ATTEMPTS:
-                await outbox.finish(self.db, item.id, "dead", now, f"network: {exc.message}")
+                await self._durably(partial(outbox.finish, self.db, item.id, "dead", now, reason))
                 log.warning("outbox %s dead after %s attempts", item.id, MAX_ATTEMPTS)
             else:
-                await outbox.retry_at(
-                    self.db, item.id, now + backoff(item.attempts), f"network: {exc.message}"
-                )
-            self._stopped_chats[item.chat_id] = now + backoff(item.attempts)
+                await self._durably(partial(outbox.retry_at, self.db, item.id, until, reason))
+            self._stopped_chats[item.chat_id] = until
             return False
         except (TemplateError, KeyError, TypeError) as exc:
-            await outbox.finish(self.db, item.id, "dead", now, f"template: {exc}")
+            reason = f"template: {exc}"
+            await self._durably(partial(outbox.finish, self.db, item.id, "dead", now, reason))
             log.error("outbox %s: cannot render %s: %s", item.id, item.template, exc)
             return False
-        if item.lane == outbox.LANE_BULK:
-            self._sent.append(item.id)  # recorded in batches: bulk throughput
-        else:  # a personal notice or a channel post: recorded at once, so a crash right
-            await outbox.mark_sent(self.db, [item.id], now)  # after it cannot resend it
+        self._sent.append(item.id)  # bulk rows are recorded in batches: throughput
+        if item.lane != outbox.LANE_BULK:  # a personal notice or a channel post: recorded
+            with contextlib.suppress(sqlite3.OperationalError):  # at once, so a crash right
+                await self._record()  # after it cannot resend it (else with the batch)
         return True
 
     async def _part(self, part_id: int) -> str:

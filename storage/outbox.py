@@ -159,14 +159,14 @@ async def finish(db: Database, item_id: int, state: str, now: datetime, error: s
 
 
 async def mark_sent(db: Database, item_ids: list[int], now: datetime) -> None:
-    """Record many successful sends in one transaction."""
+    """Record many successful sends in one transaction (rows already recorded are left)."""
     if not item_ids:
         return
     stamp = to_iso(now)
     async with db.transaction() as conn:
         await conn.executemany(
             "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL,"
-            " sent_at = ? WHERE id = ?",
+            " sent_at = ? WHERE id = ? AND state = 'sending'",
             [(stamp, item_id) for item_id in item_ids],
         )
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.request import RequestData
 
 from storage import outbox, people
+from tests.support.fake_telegram import FakeTelegram
 from tests.support.harness import Harness, User, register
 
 RESIDENTS = [User(700001 + i, f"居民{i}") for i in range(4)]
@@ -147,3 +156,115 @@ async def test_personal_notices_go_before_bulk(bot: Harness) -> None:
     await _enqueue(bot, RESIDENTS[0], "personal")
     items = await outbox.claim(bot.services.db, now, limit=2)
     assert [i.kind for i in items] == ["reminder", "broadcast"]
+
+
+class LockingTelegram(FakeTelegram):
+    """The fake Bot API, and another program that takes the database's write lock while the
+    bot sends its message to one chat (as a backup or a second writer would)."""
+
+    def __init__(self, database: Path) -> None:
+        super().__init__()
+        self.database, self.lock_on_chat = database, 0
+        self.other: sqlite3.Connection | None = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        answer = await super().do_request(url, method, request_data)
+        chat = int(request_data.parameters.get("chat_id", 0)) if request_data else 0
+        if url.endswith("/sendMessage") and chat == self.lock_on_chat and self.other is None:
+            self.other = sqlite3.connect(self.database, isolation_level=None)
+            self.other.execute("BEGIN IMMEDIATE")
+        return answer
+
+    def release(self) -> None:
+        """The other program commits and lets go of the database."""
+        assert self.other is not None
+        self.other.execute("ROLLBACK")
+        self.other.close()
+
+
+class Logged(logging.Handler):
+    """An event set when the delivery engine logs a line containing `words`."""
+
+    def __init__(self, words: str) -> None:
+        super().__init__()
+        self.words, self.seen = words, asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.words in record.getMessage():
+            self.seen.set()
+
+
+async def _enqueue_bulk(bot: Harness, users: list[User]) -> None:
+    now = bot.clock.now()
+    async with bot.services.db.transaction() as conn:
+        await outbox.enqueue_many(
+            conn,
+            [(u.id, {"language": "zh-CN", "text": "公告"}, f"bulk:{u.id}") for u in users],
+            kind="broadcast",
+            template="notices.reminder",
+            due_at=now,
+            now=now,
+        )
+
+
+async def test_sends_are_recorded_although_the_database_was_locked_when_they_were_written(
+    seeded_db: Path,
+) -> None:
+    fake = LockingTelegram(seeded_db)
+    bot = await Harness(seeded_db, fake=fake).start()
+    logged = Logged("retrying")
+    logging.getLogger("bot.delivery").addHandler(logged)
+    try:
+        for user in RESIDENTS:
+            await register(bot, user)
+        await _enqueue(bot, RESIDENTS[0], "personal")
+        fake.lock_on_chat = RESIDENTS[0].id  # the lock comes as this notice goes out
+        await _enqueue_bulk(bot, RESIDENTS[1:])
+        await bot.services.db.writer.execute("PRAGMA busy_timeout = 0")  # "locked" at once
+        delivery = bot.services.delivery
+        running = asyncio.create_task(delivery.run_pass(bot.app.bot))  # type: ignore[union-attr]
+        retrying = asyncio.create_task(logged.seen.wait())
+        await asyncio.wait({running, retrying}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        assert retrying.done() and not running.done(), "the pass ended with sends unrecorded"
+        fake.release()
+        assert await running == 4
+        assert await _states(bot) == {"personal": "sent"} | {
+            f"bulk:{u.id}": "sent" for u in RESIDENTS[1:]
+        }
+    finally:
+        logging.getLogger("bot.delivery").removeHandler(logged)
+        await bot.stop()
+
+
+async def test_a_shutdown_in_the_middle_of_recording_sends_loses_none_of_them(bot: Harness) -> None:
+    for user in RESIDENTS:
+        await register(bot, user)
+    await _enqueue_bulk(bot, RESIDENTS)
+    delivery, loop = bot.services.delivery, asyncio.get_running_loop()
+    since = len(bot.fake.calls)
+    running = asyncio.create_task(delivery.run_pass(bot.app.bot))  # type: ignore[union-attr]
+
+    def the_bot_is_stopped() -> None:
+        """Runs inside the UPDATE that records the sends: the application stops right then."""
+        loop.call_soon_threadsafe(running.cancel)
+
+    writer = bot.services.db.writer
+    await writer.create_function("the_bot_is_stopped", 0, the_bot_is_stopped)
+    await writer.execute(
+        "CREATE TEMP TRIGGER recording AFTER UPDATE OF state ON main.outbox"
+        " WHEN NEW.state = 'sent' BEGIN SELECT the_bot_is_stopped(); END"
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    await delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]  # after the restart
+    assert [len(bot.fake.sent_to(u.id, since)) for u in RESIDENTS] == [1] * len(RESIDENTS)
+    assert await _states(bot) == {f"bulk:{u.id}": "sent" for u in RESIDENTS}

@@ -87,6 +87,13 @@ def outbox_states(database: Path) -> dict[str, int]:
         return dict(db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
 
 
+def broadcast_status(database: Path, broadcast_id: int) -> str:
+    """'sending' until the progress job sees no row pending or sending, then 'done'."""
+    with sqlite3.connect(database) as db:
+        row = db.execute("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
+    return str(row[0])
+
+
 def bot_message_counts(client: httpx.Client) -> dict[int, int]:
     r = client.get("/api/stats/bot-messages", params={"bot": BOT_ID})
     r.raise_for_status()
