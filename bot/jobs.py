@@ -32,14 +32,29 @@ def guarded(callback: Callback, name: str) -> Callback:
 
 
 def start_sweep(app: AnyApp, callback: Callback, name: str, every: float) -> None:
-    """Run `callback` now and every `every` seconds, never two at once."""
+    """Run `callback` now and every `every` seconds, never two at once: a sweep that falls
+    due while the last one still runs (a long broadcast) is skipped quietly — the running
+    one picks its rows up — instead of APScheduler warning of it every `every` seconds."""
     assert app.job_queue is not None
+    running = False
+
+    async def once(context: Any) -> None:
+        nonlocal running
+        if running:
+            log.debug("%s still running; this turn is skipped", name)
+            return
+        running = True
+        try:
+            await callback(context)
+        finally:
+            running = False
+
     app.job_queue.run_repeating(
-        guarded(callback, name),
+        guarded(once, name),
         interval=every,
         first=0,
         name=name,
-        job_kwargs={**JOB_KWARGS, "max_instances": 1},
+        job_kwargs={**JOB_KWARGS, "max_instances": 2},
     )
 
 
