@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check $(CHECKED) tests bench
-	$(BIN)/ruff format --check $(CHECKED) tests bench
+	$(BIN)/ruff check $(CHECKED) tests
+	$(BIN)/ruff format --check $(CHECKED) tests
 	$(BIN)/mypy
 
 browser:
@@ -36,7 +36,7 @@ demo: $(STAMP) fonts
 	$(BIN)/minhu demo
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m tests.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -10,51 +10,35 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
-from bot.assignments import AssignmentTimers
-from bot.broadcasts import BroadcastProgress
-from bot.bulletin_publish import BulletinSchedule
-from bot.calendar_watch import CalendarWatch
-from bot.clock import Clock, OffsetClock, SystemClock
-from bot.config import Settings
-from bot.delivery import Delivery
-from bot.errors import on_error
-from bot.menus import set_default_menus
-from bot.persistence import SQLitePersistence
-from bot.processor import PerChatUpdateProcessor
-from bot.ratelimit import FloodGate
-from bot.reach import log_at_start as warn_unreachable
-from bot.render import Renderer
-from bot.services import SERVICES_KEY, MinhuContext, Services, services_of
-from bot.timers import TimerRunner
-from bot.workdays import WorkCalendar
+from bot.assignments.service import AssignmentTimers
+from bot.broadcasts.service import BroadcastProgress
+from bot.bulletins.publish import BulletinSchedule
+from bot.calendar.watch import CalendarWatch
+from bot.calendar.workdays import WorkCalendar
+from bot.complaints.reach import log_at_start as warn_unreachable
+from bot.core.clock import Clock, OffsetClock, SystemClock
+from bot.core.config import Settings
+from bot.core.render import Renderer
+from bot.runtime.delivery import Delivery
+from bot.runtime.errors import on_error
+from bot.runtime.menus import set_default_menus
+from bot.runtime.persistence import SQLitePersistence
+from bot.runtime.processor import PerChatUpdateProcessor
+from bot.runtime.ratelimit import FloodGate
+from bot.runtime.services import SERVICES_KEY, MinhuContext, Services, services_of
+from bot.runtime.timers import TimerRunner
 from handlers import (
-    admin,
-    assign_admin,
-    assignment_lists,
     assignments,
-    broadcast,
-    broadcast_list,
-    bulletin,
-    chat_guard,
-    feedback,
-    help,
-    inbox,
+    broadcasts,
+    bulletins,
+    chat,
+    complaints,
     meetings,
-    meetings_admin,
-    meetings_manage,
-    meetings_result,
-    my,
-    onboarding,
-    patrol,
-    privacy,
+    patrols,
+    people,
     reception,
-    reception_outcomes,
-    reception_rep,
-    report,
-    staff_actions,
     supervision,
 )
-from handlers import settings as settings_menu
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -131,35 +115,26 @@ def build_application(
     services.timers.sources.append(AssignmentTimers(services))
     services.progress = BroadcastProgress(services)
 
-    # Group -1 first: private chats only, edits unread, blocks recorded (handlers/chat_guard).
-    app.add_handlers(chat_guard.handlers(), group=-1)
+    # Group -1 first: private chats only, edits unread, blocks recorded (handlers/chat/guard.py).
+    app.add_handlers(chat.guard_handlers(), group=-1)
     # Conversations track button presses per chat, not per message; that is intended.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
-        # Group 0, order matters: conversations first, then single commands and buttons,
-        # then the answers of last resort for whatever nobody took.
-        conversations = (
-            onboarding,
-            report,
-            settings_menu,
-            broadcast,
-            staff_actions,
-            feedback,
-            meetings_admin,
-            meetings_manage,
-            meetings_result,
+        # Group 0, order matters: each capability's conversations, commands and buttons, then
+        # /help and /cancel (chat), then the answers of last resort for whatever nobody took.
+        for package in (
+            people,
+            broadcasts,
+            complaints,
             meetings,
-            assign_admin,
             assignments,
             supervision,
             reception,
-            reception_rep,
-            reception_outcomes,
-            patrol,
-        )
-        features = (my, privacy, admin, broadcast_list, bulletin, inbox, assignment_lists, help)
-        for module in (*conversations, *features):
-            app.add_handlers(module.handlers(), group=0)
-    app.add_handlers(help.last_resort(), group=0)
+            patrols,
+            bulletins,
+            chat,
+        ):
+            app.add_handlers(package.handlers(), group=0)
+    app.add_handlers(chat.last_resort(), group=0)
     app.add_error_handler(on_error)
     return app

@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, load_settings
-from bot.logs import setup_logging
+from bot.core.clock import SystemClock
+from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.logs import setup_logging
 from storage import people
 from storage.csv_import import ImportError_, import_csv
 from storage.db import Database, StorageError
@@ -98,7 +98,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
     """`calendar import FILE` (the State Council's notice) or `calendar show YEAR`."""
-    from bot.calendar_cli import import_notice, show_year
+    from bot.calendar.cli import import_notice, show_year
 
     if args.calendar_command == "import":
         if not Path(args.file).is_file():
@@ -181,7 +181,7 @@ def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Run the offline demo: emulator, demo data, bot, chat page."""
-    from bot.demo import DEMO_DATABASE, run_demo
+    from bot.demo.run import DEMO_DATABASE, run_demo
 
     database = Path(args.database) if args.database else DEMO_DATABASE
     asyncio.run(run_demo(args.host, args.port, database))
@@ -190,11 +190,11 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bulletin(args: argparse.Namespace, settings: Settings) -> int:
     """A period's bulletin: printed as its messages, or written as XLSX and HTML."""
-    from bot import exports
-    from bot.bulletin_render import BulletinText
-    from bot.bulletins import BulletinConfig, build_report
-    from bot.periods import KINDS, Period, last_complete
-    from bot.render import Renderer
+    from bot.bulletins import exports
+    from bot.bulletins.render import BulletinText
+    from bot.bulletins.report import BulletinConfig, build_report
+    from bot.core.periods import KINDS, Period, last_complete
+    from bot.core.render import Renderer
 
     now = SystemClock().now()
     try:

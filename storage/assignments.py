@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.clock import from_iso, to_iso
+from bot.core.clock import from_iso, to_iso
 from storage.db import Database
 
 SUBJECTS = ("complaint", "decision", "text")
@@ -113,7 +113,7 @@ async def of_decision(db: Database, decision_id: int) -> list[Assignment]:
     return [_assignment(r) for r in rows]
 
 
-# The life of an assignment after `create` (bot.assignments applies the rules) -------------
+# The life of an assignment after `create` (bot.assignments.service applies the rules) -------------
 
 OPEN = ("assigned", "accepted", "returned")  # work the assignee still owes
 LISTED = (*OPEN, "done")  # shown in /tasks and /assignments (done: waiting to be verified)

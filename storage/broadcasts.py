@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import from_iso, to_iso
+from bot.core.clock import from_iso, to_iso
 from storage import outbox, submissions
 from storage.db import Database
 

@@ -12,8 +12,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_iso, to_iso
-from bot.periods import Period
+from bot.core.clock import from_iso, to_iso
+from bot.core.periods import Period
 from storage.db import Database
 
 

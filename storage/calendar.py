@@ -20,8 +20,8 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.clock import to_iso
-from bot.workdays import HOLIDAY, WORKDAY, Day
+from bot.calendar.workdays import HOLIDAY, WORKDAY, Day
+from bot.core.clock import to_iso
 from storage.csv_import import ImportError_, decode_text
 from storage.db import Database
 

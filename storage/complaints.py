@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_iso, to_iso
+from bot.core.clock import from_iso, to_iso
 from storage.db import Database
 from storage.models import Complaint, ComplaintEvent
 

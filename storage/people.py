@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from bot.clock import from_iso, to_iso
+from bot.core.clock import from_iso, to_iso
 from storage.db import Database
 from storage.models import ROLES, Person, RoleGrant
 

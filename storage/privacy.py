@@ -1,8 +1,8 @@
 """SQL of the two rights of a person: everything stored about them (/mydata), and erasure
 (/deleteme) inside the caller's transaction.
 
-What links a row to a person, table by table (tests/test_privacy_export.py and
-tests/test_privacy_erasure.py derive the list from the schema and fail on a table that is in
+What links a row to a person, table by table (tests/people/test_privacy_export.py and
+tests/people/test_privacy_erasure.py derive the list from the schema and fail on a table that is in
 neither function):
 
 - erased: people, subscriptions (follows), complaint_supporters (me too), meeting and
@@ -149,7 +149,7 @@ _ERASE: tuple[str, ...] = (
        WHERE json_extract(context, '$.number') IN (
            SELECT number FROM complaints WHERE reporter_id = ?1)""",
     # A staff member's first name in notices of work given to them: the name as an admin
-    # granted it stays, else their id (the same rule as bot.assignment_notices.assignee_name).
+    # granted it stays, else their id (the same rule as bot.assignments.notices.assignee_name).
     """UPDATE outbox SET context = json_replace(context, '$.assignee', (
            SELECT COALESCE(NULLIF(MAX(r.display_name), ''), CAST(?1 AS TEXT))
            FROM role_grants r WHERE r.user_id = ?1))

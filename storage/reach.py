@@ -1,6 +1,6 @@
 """Who can be reached: a person with the role who opened the bot (a row in `people`) and has
 not blocked it. Grids, departments and categories with nobody reachable, and the complaints
-that wait because nobody in charge could be told (the same rule as `bot.notices.reachable`).
+that wait because nobody in charge could be told (the same rule as `bot.runtime.notices.reachable`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _REACHABLE = """SELECT 1 FROM role_grants r JOIN people p ON p.id = r.user_id
                 WHERE p.blocked_at IS NULL AND {condition}"""
 _GRID = _REACHABLE.format(condition="r.role = 'grid_worker' AND r.grid_id = {grid}")
 _DEPARTMENT = _REACHABLE.format(condition="r.role = 'department' AND r.department_id = {dept}")
-# Not yet accepted (with `accepted_at IS NULL`; the rule of `bot.lifecycle`'s awaiting
+# Not yet accepted (with `accepted_at IS NULL`; the rule of `bot.complaints.rules`'s awaiting
 # acceptance): an escalated complaint nobody accepted still waits to be assigned.
 WAITING = ("submitted", "transferred", "reopened", "escalated")
 

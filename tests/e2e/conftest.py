@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.emulator import Emulator, EmulatorConfig, run_emulator_in_thread
-from tests.e2e.support import BOT_ID, TOKEN, BotProcess
+from tests.support.e2e import BOT_ID, TOKEN, BotProcess
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from tests.e2e.delivery_support import add_people, bot_message_counts
-from tests.e2e.support import BOT_ID, BotProcess, Chat
 from tests.e2e.test_resident_journey import register
+from tests.support.e2e import BOT_ID, BotProcess, Chat
+from tests.support.e2e_delivery import add_people, bot_message_counts
 
 
 def test_an_admin_broadcasts_to_everyone_and_watches_it_finish(

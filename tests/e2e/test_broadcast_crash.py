@@ -17,14 +17,14 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.delivery_support import add_people, bot_message_counts
-from tests.e2e.support import BotProcess, Chat, new_user
 from tests.e2e.test_resident_journey import register
 from tests.e2e.test_submit_crash import _answered, _current, _kill_after
+from tests.support.e2e import BotProcess, Chat, new_user
+from tests.support.e2e_delivery import add_people, bot_message_counts
 
 ROUNDS = 6
 LONGEST_DELAY = 1.5
-PREVIEW = 38  # handlers.broadcast_flow.State.CONFIRM
+PREVIEW = 38  # handlers.broadcasts.flow.State.CONFIRM
 
 
 def _admin(minhu: BotProcess, client: httpx.Client, n: int) -> Chat:

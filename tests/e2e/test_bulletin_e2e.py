@@ -16,8 +16,8 @@ import pytest
 
 from bot.emulator import Emulator
 from storage.db import Database
-from tests.bulletin_support import Town
-from tests.e2e.support import BOT_ID, TOKEN, BotProcess
+from tests.support.bulletins import Town
+from tests.support.e2e import BOT_ID, TOKEN, BotProcess
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.delivery_support import wait_until
-from tests.e2e.support import BOT_ID, BotProcess, new_user
 from tests.e2e.test_resident_journey import register
+from tests.support.e2e import BOT_ID, BotProcess, new_user
+from tests.support.e2e_delivery import wait_until
 
 
 def _blocked_at(database: Path, user_id: int) -> Any:

@@ -10,8 +10,8 @@ import sys
 
 import httpx
 
-from tests.e2e.support import BotProcess, Chat, new_user
 from tests.e2e.test_resident_journey import register
+from tests.support.e2e import BotProcess, Chat, new_user
 
 
 def grant_department(minhu: BotProcess, user_id: int, code: str) -> None:

@@ -16,7 +16,9 @@ from pathlib import Path
 import httpx
 
 from bot.emulator import Emulator
-from tests.e2e.delivery_support import (
+from tests.e2e.test_resident_journey import register
+from tests.support.e2e import BotProcess, new_user
+from tests.support.e2e_delivery import (
     add_people,
     bot_message_counts,
     broadcast,
@@ -25,8 +27,6 @@ from tests.e2e.delivery_support import (
     reminders,
     wait_until,
 )
-from tests.e2e.support import BotProcess, new_user
-from tests.e2e.test_resident_journey import register
 
 
 def finished(database: Path) -> bool:
@@ -178,7 +178,7 @@ def test_a_server_stricter_than_telegram_costs_a_handful_of_429s_and_loses_nothi
     """A server allowing 8 msg/s, not Telegram's 30: the bot learns the limit (it used to get
     about 2.7 × 429 per message), every reminder arrives once."""
     from bot.emulator import EmulatorConfig, run_emulator_in_thread
-    from tests.e2e.support import TOKEN
+    from tests.support.e2e import TOKEN
 
     strict = EmulatorConfig(port=0, overall_rate=8.0, overall_burst=8)
     with run_emulator_in_thread(strict) as emu, httpx.Client(base_url=emu.url) as client:

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import icalendar
 
-from tests.e2e.delivery_support import bot_message_counts
-from tests.e2e.support import BOT_ID, BotProcess, Chat, new_user
 from tests.e2e.test_resident_journey import register
+from tests.support.e2e import BOT_ID, BotProcess, Chat, new_user
+from tests.support.e2e_delivery import bot_message_counts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TITLE = "上强社区加装电梯协商议事会"

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.e2e.support import BotProcess, Chat, new_user
 from tests.e2e.test_resident_journey import finish_report, register, report_until_photos
+from tests.support.e2e import BotProcess, Chat, new_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = 24 * 3600

@@ -7,7 +7,7 @@ import sqlite3
 
 import httpx
 
-from tests.e2e.support import BotProcess, Chat, new_user
+from tests.support.e2e import BotProcess, Chat, new_user
 
 
 def register(chat: Chat) -> None:

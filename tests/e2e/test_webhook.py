@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from bot.emulator import Emulator
-from tests.e2e.support import BotProcess, new_user
 from tests.e2e.test_resident_journey import finish_report, register, report_until_photos
+from tests.support.e2e import BotProcess, new_user
 
 
 def free_port() -> int:

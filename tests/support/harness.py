@@ -11,9 +11,9 @@ from typing import Any
 from telegram import Update
 
 from bot.app import MinhuApp, build_application
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.services import Services, services_of
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.runtime.services import Services, services_of
 from tests.support.fake_telegram import BOT_USER, Call, FakeTelegram
 
 TOKEN = "7000001:TEST-token-for-offline-tests_abcdef"

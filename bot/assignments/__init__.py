@@ -1,0 +1,1 @@
+"""Assignments (交办): rules, the service and who hears of them."""

@@ -1,0 +1,1 @@
+"""Broadcasts: limits, time estimates and progress messages."""

@@ -1,0 +1,234 @@
+"""Publishing bulletins: on demand (/bulletin) and on a schedule, through the outbox.
+
+Publishing is one transaction: the bulletin row, its rendered parts, and an outbox row per
+message — to the configured channel or group (chart first, when there is one) and the zone's
+part to every resident following a zone. The delivery engine sends them at Telegram's pace.
+
+The schedule (default: Mondays 09:00 for last week, the 1st 09:00 for last month, local time)
+is checked by a sweep on the JobQueue. A scheduled bulletin is unique per period in the
+database, so it goes out once even when the bot restarts, runs late, or two sweeps race; a
+moment missed while the bot was down is published when it comes back. Moments before the
+schedule first ran (a fresh install) are not back-filled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.bulletins.render import BulletinText
+from bot.bulletins.report import BulletinConfig, Report, build_report
+from bot.core.periods import Period, containing, last_complete
+from bot.core.render import LANGUAGES
+from bot.runtime import jobs
+from bot.runtime.jobs import AnyApp
+from bot.runtime.services import Services
+from storage import bulletins, outbox
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "BULLETIN schedule"
+SINCE_KEY = "bulletins:schedule_since"  # counters row: when the schedule first ran (epoch s)
+
+
+def config_of(services: Services) -> BulletinConfig:
+    s = services.settings
+    return BulletinConfig(tz=s.tz, weights=s.bulletin_weights, min_cases=s.bulletin_min_cases)
+
+
+async def report_for(services: Services, period: Period) -> Report:
+    return await build_report(services.db, period, services.clock.now(), config_of(services))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    bulletin_id: int
+    chat_messages: int  # to the channel or group (the chart counts as one)
+    followers: int  # residents who get their zone's part
+
+
+async def publish(
+    services: Services,
+    period: Period,
+    *,
+    trigger: str,
+    created_by: int | None = None,
+) -> Outcome | None:
+    """Publish the bulletin of `period` (counted now); None for a scheduled one whose period
+    already went out."""
+    settings, db = services.settings, services.db
+    if trigger == "schedule" and await bulletins.published(db, period):
+        return None  # already out (on schedule, or by an admin with /bulletin)
+    report = await report_for(services, period)
+    now = services.clock.now()
+    chat_id = settings.bulletin_chat_id
+    channel = BulletinText(services.renderer, report, settings.bulletin_language)
+    parts = channel.messages() if chat_id is not None else []
+    chart = await asyncio.to_thread(channel.chart) if chat_id is not None else None
+    zone_parts = {
+        (zone.key, language): BulletinText(services.renderer, report, language).zone_messages(
+            zone.key
+        )
+        for zone in report.zones
+        for language in LANGUAGES
+    }
+    async with db.transaction() as conn:
+        bulletin_id = await bulletins.create(
+            conn,
+            period,
+            trigger=trigger,
+            chat_id=chat_id,
+            language=settings.bulletin_language,
+            chart=chart,
+            created_by=created_by,
+            now=now,
+        )
+        if bulletin_id is None:
+            return None
+        sent = 0
+        if chat_id is not None:
+            pieces = [(channel.caption(), True)] if chart else []
+            pieces += [(text, False) for text in parts]
+            for position, (text, with_chart) in enumerate(pieces):
+                part_id = await bulletins.add_part(
+                    conn, bulletin_id, "chat", settings.bulletin_language, position, text
+                )
+                context: dict[str, object] = {"bulletin_part": part_id}
+                if with_chart:
+                    context["chart"] = bulletin_id
+                await outbox.enqueue(
+                    conn,
+                    chat_id=chat_id,
+                    kind="bulletin",
+                    template="bulletin.part",
+                    context=context,
+                    due_at=now,
+                    dedupe_key=f"bulletin:{bulletin_id}:chat:{position}",
+                    now=now,
+                )
+                sent += 1
+        stored: dict[tuple[str, str], list[int]] = {}
+        items: list[tuple[int, dict[str, Any], str]] = []
+        reached: set[int] = set()
+        for follower in await bulletins.followers(conn):
+            language = follower.language if follower.language in LANGUAGES else "zh-CN"
+            key = (follower.zone_code, language)
+            if key not in zone_parts:
+                continue
+            if key not in stored:
+                stored[key] = [
+                    await bulletins.add_part(
+                        conn, bulletin_id, f"zone:{key[0]}", key[1], position, text
+                    )
+                    for position, text in enumerate(zone_parts[key])
+                ]
+            reached.add(follower.person_id)
+            items += [
+                (
+                    follower.person_id,
+                    {"bulletin_part": part_id},
+                    f"bulletin:{bulletin_id}:{follower.person_id}:{follower.zone_code}:{position}",
+                )
+                for position, part_id in enumerate(stored[key])
+            ]
+        await outbox.enqueue_many(
+            conn,
+            items,
+            kind="bulletin",
+            template="bulletin.part",
+            due_at=now,
+            now=now,
+            expires_at=now + timedelta(days=7),
+        )
+        await bulletins.set_messages(conn, bulletin_id, sent)
+    services.delivery.kick_soon()
+    log.info(
+        "bulletin %s (%s, %s) published: %d messages to the channel, %d followers",
+        bulletin_id,
+        period.key,
+        trigger,
+        sent,
+        len(reached),
+    )
+    return Outcome(bulletin_id, sent, len(reached))
+
+
+# The schedule ---------------------------------------------------------------------------
+
+
+def latest_moments(services: Services, now: datetime) -> list[tuple[datetime, Period]]:
+    """For each schedule that is on: its latest moment at or before `now`, and the period
+    published then (the last complete week or month before that moment)."""
+    settings, tz = services.settings, services.settings.tz
+    local = now.astimezone(tz)
+    found: list[tuple[datetime, Period]] = []
+    if settings.bulletin_weekly is not None:
+        weekday, at = settings.bulletin_weekly
+        day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+        moment = datetime.combine(day, at, tzinfo=tz)
+        if moment > local:
+            moment -= timedelta(days=7)
+        found.append((moment, last_complete("week", moment, tz)))
+    if settings.bulletin_monthly is not None:
+        day_of_month, at = settings.bulletin_monthly
+        moment = datetime.combine(local.date().replace(day=day_of_month), at, tzinfo=tz)
+        if moment > local:
+            previous = containing("month", local.date()).previous().start
+            moment = datetime.combine(previous.replace(day=day_of_month), at, tzinfo=tz)
+        found.append((moment, last_complete("month", moment, tz)))
+    return found
+
+
+class BulletinSchedule:
+    """Publishes the scheduled bulletins that are due; run by a sweep job."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._running = asyncio.Lock()
+        self._since: datetime | None = None
+
+    async def since(self) -> datetime:
+        """When the schedule first ran on this database (recorded once, read once)."""
+        if self._since is not None:
+            return self._since
+        now = self.services.clock.now()
+        async with self.services.db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO counters (name, value) VALUES (?, ?)",
+                (SINCE_KEY, int(now.timestamp())),
+            )
+        value = await self.services.db.fetchval(
+            "SELECT value FROM counters WHERE name = ?", (SINCE_KEY,)
+        )
+        self._since = datetime.fromtimestamp(int(value), tz=UTC)
+        return self._since
+
+    async def run_due(self) -> list[Outcome]:
+        """Publish every due, unpublished scheduled bulletin; what was published."""
+        if self._running.locked():
+            return []
+        async with self._running:
+            since = await self.since()
+            done: list[Outcome] = []
+            for moment, period in latest_moments(self.services, self.services.clock.now()):
+                if moment < since:
+                    continue
+                outcome = await publish(self.services, period, trigger="schedule")
+                if outcome is not None:
+                    done.append(outcome)
+            return done
+
+    async def _job(self, context: object) -> None:
+        await self.run_due()
+
+    async def start(self, application: AnyApp, every: float) -> None:
+        """Record when the schedule first ran (at start-up, before any update or job), then
+        sweep every `every` seconds."""
+        settings = self.services.settings
+        if settings.bulletin_weekly is None and settings.bulletin_monthly is None:
+            return
+        await self.since()
+        jobs.start_sweep(application, self._job, SWEEP_JOB, every)

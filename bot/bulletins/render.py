@@ -1,0 +1,343 @@
+"""A report as Telegram messages, a chart and export tables — every word from
+templates/<language>/bulletin.html.
+
+Messages are built from rows: a row (one grid, one worker …) is rendered as self-contained
+HTML, and rows are packed into messages of at most 4,096 characters, never splitting a row; a
+section that continues in the next message repeats its heading with "(continued)". Length is
+measured in UTF-16 code units of the HTML source, which is never less than what Telegram
+counts after parsing the tags.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from html import escape, unescape
+from typing import Any
+
+from bot.bulletins.rankings import Change, Ranked
+from bot.bulletins.report import AreaRow, CategoryRow, MeetingRow, Report
+from bot.bulletins.tables import Bar, Cell, Table
+from bot.core.render import Renderer
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CHART_BARS = 40
+IDLE_PER_ROW = 60
+_TAG = re.compile(r"<[^>]+>")
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    rows: list[str]
+
+
+def pack(
+    head: str,
+    sections: Iterable[Section],
+    foot: str,
+    continued: Callable[[str], str],
+    limit: int = MESSAGE_LIMIT,
+) -> list[str]:
+    """Pack rows into messages under `limit`; a heading never ends a message alone."""
+    messages: list[str] = []
+    current: list[str] = []
+    size = 0
+
+    def put(piece: str, gap: str) -> bool:
+        nonlocal size
+        extra = utf16_len(piece) + (utf16_len(gap) if current else 0)
+        if current and size + extra > limit:
+            return False
+        if current:
+            current.append(gap)
+        current.append(piece)
+        size += extra
+        return True
+
+    def flush() -> None:
+        nonlocal size
+        if current:
+            messages.append("".join(current))
+            current.clear()
+            size = 0
+
+    if not put(_fit(head, limit), ""):  # pragma: no cover - the first piece always fits
+        raise AssertionError
+    for section in sections:
+        for index, row in enumerate(section.rows):
+            first = f"{section.heading}\n{row}" if index == 0 else row
+            if put(_fit(first, limit), "\n\n" if index == 0 else "\n"):
+                continue
+            flush()
+            again = first if index == 0 else f"{continued(section.heading)}\n{row}"
+            put(_fit(again, limit), "")
+    if not put(_fit(foot, limit), "\n\n"):
+        flush()
+        put(_fit(foot, limit), "")
+    flush()
+    return messages
+
+
+def strip_tags(html: str) -> str:
+    """Telegram HTML as the plain text it shows."""
+    return unescape(_TAG.sub("", html))
+
+
+def _fit(piece: str, limit: int) -> str:
+    """A piece longer than a whole message (a pathological name) loses its formatting and
+    is cut, rather than being split in the middle of a tag."""
+    if utf16_len(piece) <= limit:
+        return piece
+    plain = strip_tags(piece)
+    while utf16_len(escape(plain, quote=False)) > limit - 1:
+        plain = plain[: max(0, len(plain) - max(1, len(plain) // 20))]
+    return escape(plain, quote=False) + "…"
+
+
+class BulletinText:
+    """Renders one report in one language."""
+
+    def __init__(self, renderer: Renderer, report: Report, language: str) -> None:
+        self.renderer, self.report, self.language = renderer, report, language
+        self.base: dict[str, Any] = {
+            "p": report.period,
+            "assessment": report.assessment,
+            "report": report,
+            "weights": report.config.weights,
+            "min_cases": report.config.min_cases,
+            "categories": {c.id: c for c in report.categories},
+        }
+
+    def r(self, block: str, **ctx: Any) -> str:
+        return self.renderer.render(self.language, f"bulletin.{block}", **self.base, **ctx)
+
+    def section(self, name: str, rows: list[str]) -> Section:
+        return Section(self.r("heading", name=name), rows or [self.r("no_rows", name=name)])
+
+    def ranked_rows(self, block: str, units: list[Ranked]) -> list[str]:
+        """Ranked units, then the unranked ones under a note, then one line naming the units
+        that had nothing at all this period."""
+        rows: list[str] = []
+        unranked_started = False
+        idle = [u.stats.name for u in units if not u.ranked and _idle(u)]
+        for unit in units:
+            if not unit.ranked and _idle(unit):
+                continue
+            if not unit.ranked and not unranked_started:
+                unranked_started = True
+                rows.append(self.r("unranked", name=block))
+            rows.append(self.r(block, u=unit, s=unit.stats))
+        for first in range(0, len(idle), IDLE_PER_ROW):  # rows of names, each fits a message
+            rows.append(self.r("idle", names=idle[first : first + IDLE_PER_ROW]))
+        return rows
+
+    def area_rows(self, areas: list[AreaRow]) -> list[str]:
+        return [self.r("area_row", a=a) for a in areas]
+
+    def messages(self) -> list[str]:
+        report = self.report
+        sections: list[Section] = []
+        if report.assessment:
+            sections.append(self.section("workers", self.ranked_rows("worker_row", report.workers)))
+        sections += [
+            self.section("grids", self.ranked_rows("grid_row", report.grids)),
+            self.section("categories", [self.r("category_row", c=c) for c in report.categories]),
+            self.section("zones", self.area_rows(report.zones)),
+            self.section("communities", self.area_rows(report.communities)),
+            self.section("departments", self.ranked_rows("department_row", report.departments)),
+            self.section(
+                "representatives", self.ranked_rows("representative_row", report.representatives)
+            ),
+            self.section(
+                "meetings", [self.r("meeting_row", m=m) for m in self._meetings_with_total()]
+            ),
+        ]
+        return pack(
+            self.r("title") + "\n" + self.r("summary"),
+            sections,
+            self.r("footer"),
+            lambda heading: self.r("continued", heading=heading),
+        )
+
+    def _meetings_with_total(self) -> list[MeetingRow]:
+        rows = list(self.report.meetings)
+        return [*rows, self.report.meetings_total] if len(rows) > 1 else rows
+
+    def zone_messages(self, zone_code: str) -> list[str]:
+        """What followers of one zone receive: their zone, its communities and grids."""
+        report = self.report
+        zone = next(z for z in report.zones if z.key == zone_code)
+        grids = [g for g in report.grids if report.grid_zone.get(g.stats.key) == zone_code]
+        communities = [c for c in report.communities if c.parent == zone.name]
+        meetings = [m for m in report.meetings if m.zone == zone.name]
+        return pack(
+            self.r("zone_title", zone=zone) + "\n" + self.r("zone_summary", zone=zone),
+            [
+                self.section("grids", self.ranked_rows("grid_row", grids)),
+                self.section("communities", self.area_rows(communities)),
+                self.section("meetings", [self.r("meeting_row", m=m) for m in meetings]),
+            ],
+            self.r("zone_footer"),
+            lambda heading: self.r("continued", heading=heading),
+        )
+
+    def caption(self) -> str:
+        return _fit(self.r("chart_caption"), CAPTION_LIMIT)
+
+    # Tables for the exports ------------------------------------------------------------
+
+    def tables(self) -> list[Table]:
+        report = self.report
+        cats = report.categories
+        out = [
+            self._ranked_table("workers", report.workers, self._worker_cells),
+            self._ranked_table("grids", report.grids, self._grid_cells),
+            Table(
+                "categories",
+                self.plain("table_title", name="categories"),
+                self._columns("categories"),
+                [[self._cat_name(c), *self._change(c.change)] for c in cats],
+                frozenset({4}),
+            ),
+            self._area_table("zones", report.zones),
+            self._area_table("communities", report.communities),
+            self._ranked_table("departments", report.departments, self._grid_cells),
+            self._ranked_table("representatives", report.representatives, self._rep_cells),
+            Table(
+                "meetings",
+                self.plain("table_title", name="meetings"),
+                self._columns("meetings"),
+                [self._meeting_cells(m) for m in self._meetings_with_total()],
+                frozenset({7}),
+            ),
+        ]
+        return out
+
+    def plain(self, block: str, **ctx: Any) -> str:
+        """A rendered block as plain text (the exports escape for themselves)."""
+        return strip_tags(self.r(block, **ctx))
+
+    def _meeting_cells(self, m: MeetingRow) -> list[Cell]:
+        name = self.plain("total") if m.total else m.zone or self.plain("whole_town")
+        counts = [m.planned, m.held, m.cancelled, m.awaiting_result, m.booked, m.attended]
+        return [name, *counts, m.attendance_rate]
+
+    def _columns(self, name: str) -> list[str]:
+        return self.plain("columns", name=name).split("|")
+
+    def _ranked_table(
+        self, name: str, units: list[Ranked], cells: Callable[[Ranked], list[Cell]]
+    ) -> Table:
+        rows: list[list[Cell]] = []
+        for u in units:
+            mark = self.plain("rank_cell", u=u)
+            shown = u.stats.name_en if self.language == "en" and u.stats.name_en else u.stats.name
+            rows.append([mark, shown, u.stats.place or None, u.score, *cells(u)])
+        percent = frozenset({5, 6, 8}) if name != "representatives" else frozenset({4})
+        return Table(
+            name,
+            self.plain("table_title", name=name),
+            self._columns(name),
+            rows,
+            percent,
+            self.plain("table_note"),
+        )
+
+    @staticmethod
+    def _grid_cells(u: Ranked) -> list[Cell]:
+        s = u.stats
+        avg = None if s.avg_rating is None else round(s.avg_rating, 2)
+        return [
+            s.received, s.ack_rate, s.resolve_rate, avg, s.no_reply_share, s.relapses, s.overdue,
+            s.patrols, s.hazards_found,
+        ]  # fmt: skip
+
+    def _worker_cells(self, u: Ranked) -> list[Cell]:
+        return [*self._grid_cells(u), self.plain("honour_cell", u=u)]
+
+    @staticmethod
+    def _rep_cells(u: Ranked) -> list[Cell]:
+        e = u.stats.extra
+        return [
+            u.stats.resolve_rate, e["assigned"], e["done_on_time"], e["done_late"],
+            u.stats.overdue, e["visits"], e["sessions"], e["received"],
+        ]  # fmt: skip
+
+    def _area_table(self, name: str, areas: list[AreaRow]) -> Table:
+        cats = self.report.categories
+        rows: list[list[Cell]] = []
+        for a in areas:
+            by_cat: list[Cell] = [a.current.get(c.id, 0) for c in cats]
+            rows.append([a.name, a.parent or None, *self._change(a.change), *by_cat])
+        names = [self._cat_name(c) for c in cats]
+        return Table(
+            name,
+            self.plain("table_title", name=name),
+            [*self._columns("areas"), *names],
+            rows,
+            frozenset({5}),
+        )
+
+    def _change(self, change: Change) -> list[Cell]:
+        """Columns: this period, a year earlier, the change in words, the change as a share."""
+        return [change.current, change.previous, self.plain("change", c=change), change.signed]
+
+    def _cat_name(self, category: CategoryRow) -> str:
+        return category.name if self.language == "zh-CN" else category.name_en
+
+    # The chart ---------------------------------------------------------------------------
+
+    def bars(self) -> list[Bar]:
+        units = self.report.workers if self.report.assessment else self.report.grids
+        return [  # the ranking only: an unranked unit's score is not shown anywhere
+            Bar(u.stats.name, u.score or 0.0, u.rank, u.honoured)
+            for u in units
+            if u.score is not None and u.ranked
+        ]
+
+    def chart(self) -> bytes | None:
+        """The main ranking as a PNG, or None (nothing scored, or no CJK font: logged)."""
+        from bot.bulletins import charts  # matplotlib loads only when a chart is drawn
+
+        bars = self.bars()
+        if not bars:
+            return None
+        try:
+            return charts.ranking_chart(
+                self.plain("chart_title"),
+                bars,
+                axis_label=self.plain("chart_axis"),
+                unranked_note=self.plain("chart_note"),
+                max_bars=CHART_BARS,
+            )
+        except charts.NoFont as exc:
+            log.warning("bulletin chart left out: %s", exc)
+            return None
+
+
+def _idle(unit: Ranked) -> bool:
+    s = unit.stats
+    return not (s.received or s.handled or s.patrols or s.extra.get("activity"))
+
+
+def messages(renderer: Renderer, report: Report, language: str) -> list[str]:
+    return BulletinText(renderer, report, language).messages()
+
+
+def tables(renderer: Renderer, report: Report, language: str) -> list[Table]:
+    return BulletinText(renderer, report, language).tables()
+
+
+def chart(renderer: Renderer, report: Report, language: str) -> bytes | None:
+    return BulletinText(renderer, report, language).chart()

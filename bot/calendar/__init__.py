@@ -1,0 +1,1 @@
+"""China's working days: deadlines, the imported holiday notices, their CLI."""

@@ -1,0 +1,1 @@
+"""Complaints: the lifecycle rules, intake, the service and who hears of it."""

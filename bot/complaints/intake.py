@@ -1,0 +1,156 @@
+"""Complaint intake: validate a resident's draft, commit it, notify whoever handles it.
+
+The complaint, its photos, its first event, its deadlines, its timers, the staff notices
+(outbox rows), its submission key and the resident's answer with the number (an outbox row on
+the reply lane) are written in one transaction; the number goes out only after that commit,
+and a second confirm of the same draft (after a crash, from any state) files nothing and
+finds the first complaint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.complaints import service as lifecycle_service
+from bot.runtime import submissions as replies
+from bot.runtime.services import Services
+from storage import complaints, geo, people, submissions
+from storage.complaints import NewComplaint
+from storage.models import Category
+
+
+class DraftError(ValueError):
+    """The draft is incomplete or refers to something that no longer exists."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    complaint_id: int
+    number: str
+    ack_due: datetime
+    resolve_due: datetime
+    told: bool = True  # someone in charge was told; else it waits for an admin to assign it
+    again: bool = False  # the draft had been submitted already: this is that complaint
+
+
+def new_draft(grid_id: int) -> dict[str, Any]:
+    """An empty draft (kept in the user's persisted data between steps) with its key."""
+    return {
+        "id": submissions.new_key(),
+        "grid_id": grid_id,
+        "category_id": None,
+        "description": None,
+        "photos": [],
+        "address": None,
+        "location": None,
+        "anonymous": None,
+        "editing": False,
+    }
+
+
+def key_of(draft: dict[str, Any]) -> str:
+    """The draft's submission key (one is given to a draft saved before keys existed)."""
+    key = draft.get("id")
+    if not isinstance(key, str) or not key:
+        key = draft["id"] = submissions.new_key()
+    return key
+
+
+async def already(services: Services, key: str, reporter_id: int) -> Submitted | None:
+    """The complaint this key filed, if any (only for the person who filed it)."""
+    done = await submissions.find(services.db, key)
+    if done is None or done.kind != "complaint":
+        return None
+    return await filed(services, done.record_id, reporter_id)
+
+
+async def filed(services: Services, complaint_id: int, reporter_id: int) -> Submitted | None:
+    """A complaint already filed by this person, as the answer to a second confirm."""
+    c = await complaints.get(services.db, complaint_id)
+    if c is None or c.reporter_id != reporter_id:
+        return None
+    assert c.ack_due_at is not None and c.resolve_due_at is not None
+    return Submitted(c.id, c.number, c.ack_due_at, c.resolve_due_at, again=True)
+
+
+async def submit(services: Services, reporter_id: int, draft: dict[str, Any]) -> Submitted:
+    """Commit a confirmed draft with its staff notices and the resident's answer (one
+    transaction); a draft already submitted gives back its complaint and files nothing."""
+    db = services.db
+    key = key_of(draft)
+    before = await already(services, key, reporter_id)
+    if before is not None:
+        return before
+    if not draft.get("category_id") or not draft.get("description"):
+        raise DraftError("category and description are required")
+    category = await geo.category(db, int(draft["category_id"]))
+    grid = await geo.grid(db, int(draft["grid_id"]))
+    reporter = await people.get(db, reporter_id)
+    if category is None or grid is None or reporter is None:
+        raise DraftError("category, grid or reporter no longer exists")
+    location = draft.get("location")
+    new = NewComplaint(
+        reporter_id=reporter_id,
+        category_id=category.id,
+        grid_id=grid.id,
+        description=str(draft["description"]),
+        anonymous=bool(draft.get("anonymous")),
+        photos=tuple((p[0], p[1]) for p in draft.get("photos", [])),
+        address=draft.get("address"),
+        latitude=location[0] if location else None,
+        longitude=location[1] if location else None,
+        kind="hazard" if category.is_hazard else "complaint",
+    )
+    now = services.clock.now()
+    async with db.transaction() as conn:
+        raced = await submissions.find_in(conn, key)
+        if raced is None:
+            submitted = await open_item(
+                conn, services, new, category, now, department_id=category.department_id, key=key
+            )
+            await replies.queue_reply(
+                conn,
+                services,
+                reporter_id,
+                key=key,
+                template="report.submitted" if submitted.told else "report.submitted_unassigned",
+                now=now,
+                number=submitted.number,
+                ack_due=submitted.ack_due.isoformat(),
+                resolve_due=submitted.resolve_due.isoformat(),
+            )
+            return submitted
+    found = await filed(services, raced.record_id, reporter_id)
+    if found is None:
+        raise DraftError("this draft's key belongs to another record")
+    return found
+
+
+async def open_item(
+    conn: aiosqlite.Connection,
+    services: Services,
+    new: NewComplaint,
+    category: Category,
+    now: datetime,
+    *,
+    department_id: int | None,
+    resolve_due: datetime | None = None,
+    key: str | None = None,
+) -> Submitted:
+    """Insert a complaint and start its lifecycle inside the caller's transaction (residents'
+    reports, representatives' suggestions and rectification items, hazards found on patrol);
+    `key` is the form's submission key, recorded with it."""
+    local_year = now.astimezone(services.settings.tz).year
+    complaint_id, number = await complaints.insert(
+        conn, new, now, year=local_year, department_id=department_id
+    )
+    ack_due, resolve_due, told = await lifecycle_service.open_new(
+        conn, services, complaint_id, category, now, resolve_due=resolve_due
+    )
+    if key is not None:
+        await submissions.record(conn, key, "complaint", complaint_id, now)
+    return Submitted(complaint_id, number, ack_due, resolve_due, told)

@@ -1,0 +1,161 @@
+"""Who hears about a complaint's change, and with which buttons — outbox rows written in
+the transaction of the change that causes them (the service is `bot.complaints.service`).
+
+Kept apart from the service so the rules of who is told stay readable on their own; this
+module never imports `bot.complaints.service` (the service passes in the event's name)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.complaints.rules import Action
+from bot.runtime import notices
+from bot.runtime.services import Services
+from storage import geo, people
+from storage.models import Complaint
+
+
+async def tell(
+    conn: aiosqlite.Connection,
+    services: Services,
+    c: Complaint,
+    action: Action,
+    *,
+    event: str,
+    note: str,
+    rating: int | None,
+    now: datetime,
+    actor_id: int | None = None,
+) -> None:
+    """The notices one change causes (not to the person who made it)."""
+    key = f"{event}:{c.id}:{now.isoformat()}"
+    base = {
+        "number": c.number,
+        "event": event,
+        "note": note,
+        "rating": rating,
+        "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
+        "close_reason": c.close_reason,
+    }
+    followers = [f for f in await notices.followers(services, c) if f != actor_id]
+    staff = await notices.assignees(services, c.grid_id, c.department_id)
+    if action is Action.RESOLVE and c.reporter_id in followers:
+        buttons = [
+            [
+                ("notices.btn_fixed", f"cr:fixed:{c.id}"),
+                ("notices.btn_not_fixed", f"cr:notfixed:{c.id}"),
+            ]
+        ]
+        await notices.send(
+            conn,
+            services,
+            [c.reporter_id],
+            template="notices.resolved",
+            key=f"r{key}",
+            now=now,
+            context=base,
+            buttons=buttons,
+        )
+        followers = [f for f in followers if f != c.reporter_id]
+    if action not in (Action.ESCALATE,):
+        await notices.send(
+            conn,
+            services,
+            followers,
+            template="notices.status_update",
+            key=f"f{key}",
+            now=now,
+            context=base,
+        )
+    if action in (Action.TRANSFER, Action.NOT_FIXED, Action.REOPEN):
+        await announce_to_staff(conn, services, c, now, key=f"s{key}", reopened=action)
+    if action is Action.CONFIRM:
+        await notices.send(
+            conn,
+            services,
+            staff,
+            template="notices.staff_update",
+            key=f"s{key}",
+            now=now,
+            context=base,
+        )
+    if action is Action.ESCALATE:
+        admins = await notices.zone_admins(services, c.grid_id)
+        late = {"stage": "resolve" if c.accepted_at else "ack", **base}
+        await notices.send(
+            conn,
+            services,
+            admins,
+            template="notices.escalation",
+            key=f"a{key}",
+            now=now,
+            context=late,
+        )
+        told = {**late, "admins_told": bool(admins)}
+        await notices.send(
+            conn, services, staff, template="notices.overdue", key=f"s{key}", now=now, context=told
+        )
+
+
+async def in_charge_reachable(services: Services, c: Complaint) -> bool:
+    """Whether someone in charge of the complaint can be told (else admins must assign it)."""
+    return bool(await notices.assignees(services, c.grid_id, c.department_id))
+
+
+async def reporter_reachable(services: Services, c: Complaint) -> bool:
+    """Whether the resident who reported the complaint can be told (not erased, not blocked)."""
+    return bool(await notices.reachable(services, [c.reporter_id] if c.reporter_id else []))
+
+
+async def announce_to_staff(
+    conn: aiosqlite.Connection,
+    services: Services,
+    c: Complaint,
+    now: datetime,
+    *,
+    key: str,
+    reopened: Action | None = None,
+) -> bool:
+    """Tell the assignees with action buttons, or the admins when none can be reached (the
+    case then waits for them to transfer it); True if someone in charge was told."""
+    db = services.db
+    staff = await notices.assignees(services, c.grid_id, c.department_id)
+    told = bool(staff)  # the rule of `in_charge_reachable`
+    staff = staff or await notices.zone_admins(services, c.grid_id)
+    category = await geo.category(db, c.category_id, active_only=False)
+    assert category is not None
+    grid = await geo.grid(db, c.grid_id)
+    reporter = await people.get(db, c.reporter_id) if c.reporter_id else None
+    context = {
+        "number": c.number,
+        "kind": c.kind,
+        "hazard": category.is_hazard,
+        "category": category.name,
+        "category_en": category.name_en,
+        "grid": grid.full_name if grid else "",
+        "description": c.description,
+        "address": c.address,
+        "has_location": c.latitude is not None,
+        "reporter": None if c.anonymous or reporter is None else reporter.first_name,
+        "photo_count": len(c.photo_file_ids),
+        "photos": list(c.photo_file_ids),
+        "location": [c.latitude, c.longitude] if c.latitude is not None else None,
+        "submitted_at": c.created_at.isoformat(),
+        "ack_due_at": c.ack_due_at.isoformat() if c.ack_due_at else None,
+        "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
+        "reopened": reopened.value if reopened else None,
+        "unassigned": not told,
+    }
+    await notices.send(
+        conn,
+        services,
+        staff,
+        template="notices.new_complaint",
+        key=key,
+        now=now,
+        context=context,
+        buttons=notices.staff_buttons(c.id),
+    )
+    return told

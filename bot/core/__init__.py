@@ -1,0 +1,1 @@
+"""Channel-neutral basics: the clock, configuration, rendering, logging, periods."""

@@ -1,0 +1,1 @@
+"""The offline demo: the whole product and its invented history."""

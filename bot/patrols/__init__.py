@@ -1,0 +1,1 @@
+"""Patrols (巡查) by grid workers."""

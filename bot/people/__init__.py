@@ -1,0 +1,1 @@
+"""People: roles and a person's rights (/mydata, /deleteme)."""

@@ -1,0 +1,27 @@
+"""Who may do what: roles come from grants in the database and from configuration."""
+
+from __future__ import annotations
+
+from bot.runtime.services import Services
+from storage import people
+
+
+async def role_names(services: Services, user_id: int) -> list[str]:
+    """Every role a user holds (admins also come from MINHU_ADMIN_IDS)."""
+    names = {g.role for g in await people.roles(services.db, user_id)}
+    if user_id in services.settings.admin_ids:
+        names.add("admin")
+    return sorted(names)
+
+
+async def has_role(services: Services, user_id: int, role: str) -> bool:
+    """Whether a user holds a role."""
+    return role in await role_names(services, user_id)
+
+
+async def admin_ids(services: Services) -> list[int]:
+    """Every admin: configured ones and granted ones."""
+    granted = await services.db.fetchall(
+        "SELECT DISTINCT user_id FROM role_grants WHERE role = 'admin'"
+    )
+    return sorted(set(services.settings.admin_ids) | {r[0] for r in granted})

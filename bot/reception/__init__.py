@@ -1,0 +1,1 @@
+"""Reception days (接待日): sessions, slots and bookings."""

@@ -1,0 +1,1 @@
+"""python-telegram-bot plumbing: services, outbox delivery, jobs, errors, menus."""

@@ -1,0 +1,126 @@
+"""Who hears about a complaint, in their own language, through the outbox (same transaction)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.people.roles import admin_ids
+from bot.runtime.services import Services
+from storage import outbox, people
+from storage.models import Complaint
+
+Buttons = list[list[tuple[str, str]]]
+STAFF_ACTIONS = ("accept", "reject", "transfer")
+
+
+async def language(services: Services, user_id: int) -> str:
+    """A person's language (zh-CN for staff who never registered)."""
+    person = await people.get(services.db, user_id)
+    return person.language if person else "zh-CN"
+
+
+async def reachable(services: Services, user_ids: list[int]) -> list[int]:
+    """Those who opened the bot and have not blocked it (Telegram lets us write to no one
+    else); the same rule as `storage.reach`."""
+    found = []
+    for user_id in dict.fromkeys(user_ids):
+        person = await people.get(services.db, user_id)
+        if person is not None and person.blocked_at is None:
+            found.append(user_id)
+    return found
+
+
+async def assignees(services: Services, grid_id: int, department_id: int | None) -> list[int]:
+    """The department's officers when routed there, else the grid's workers."""
+    if department_id is not None:
+        return await reachable(
+            services, await people.staff_of_department(services.db, department_id)
+        )
+    return await reachable(services, await people.staff_of_grid(services.db, grid_id))
+
+
+async def zone_admins(services: Services, grid_id: int) -> list[int]:
+    """Admins of the grid's zone, town-wide admins, and the configured ones."""
+    rows = await services.db.fetchall(
+        """SELECT DISTINCT r.user_id FROM role_grants r
+           WHERE r.role = 'admin' AND (r.zone_id IS NULL OR r.zone_id = (
+               SELECT c.zone_id FROM grids g JOIN communities c ON c.id = g.community_id
+               WHERE g.id = ?))""",
+        (grid_id,),
+    )
+    ids = [r[0] for r in rows] + sorted(services.settings.admin_ids)
+    return await reachable(services, ids)
+
+
+async def all_admins(services: Services) -> list[int]:
+    """Every admin who can be reached (granted or configured)."""
+    return await reachable(services, await admin_ids(services))
+
+
+async def followers(services: Services, complaint: Complaint) -> list[int]:
+    """The reporter and everyone who said "me too"."""
+    rows = await services.db.fetchall(
+        "SELECT person_id FROM complaint_supporters WHERE complaint_id = ? ORDER BY at",
+        (complaint.id,),
+    )
+    ids = ([complaint.reporter_id] if complaint.reporter_id else []) + [r[0] for r in rows]
+    return await reachable(services, ids)
+
+
+async def send(
+    conn: aiosqlite.Connection,
+    services: Services,
+    recipients: list[int],
+    *,
+    template: str,
+    key: str,
+    now: datetime,
+    context: dict[str, Any],
+    buttons: Buttons | None = None,
+    button_labels: dict[str, str] | None = None,
+    due_at: datetime | None = None,
+) -> None:
+    """One outbox row per recipient; `buttons` hold label keys rendered in their language."""
+    for user_id in recipients:
+        lang = await language(services, user_id)
+        rendered = None
+        if buttons:
+            rendered = [
+                [[services.renderer.render(lang, label), data] for label, data in row]
+                for row in buttons
+            ]
+        ctx = {"language": lang, **context, **({"buttons": rendered} if rendered else {})}
+        await outbox.enqueue(
+            conn,
+            chat_id=user_id,
+            kind=template,
+            template=template,
+            context=ctx,
+            due_at=due_at or now,
+            dedupe_key=f"{key}:{user_id}",
+            now=now,
+        )
+
+
+def staff_buttons(complaint_id: int) -> Buttons:
+    """Accept / reject / transfer under a new (or reopened, or transferred) complaint."""
+    return [
+        [("notices.btn_accept", f"cs:accept:{complaint_id}")],
+        [
+            ("notices.btn_reject", f"cs:reject:{complaint_id}"),
+            ("notices.btn_transfer", f"cs:transfer:{complaint_id}"),
+        ],
+    ]
+
+
+def work_buttons(complaint_id: int) -> Buttons:
+    """Progress note / resolve, once accepted."""
+    return [
+        [
+            ("notices.btn_note", f"cs:note:{complaint_id}"),
+            ("notices.btn_resolve", f"cs:resolve:{complaint_id}"),
+        ],
+    ]

@@ -1,0 +1,178 @@
+"""Representatives' suggestions (意见建议) and rectification items (督促整改): filed from a
+supervision visit — announced, or unannounced (暗访) — or from a reception day, routed to a
+department with a deadline, then handled through the same complaint lifecycle as any report
+(`bot.complaints.intake.open_item`, `bot.complaints.service`): nothing here is a second
+lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.assignments.rules import check_deadline
+from bot.complaints import intake
+from bot.complaints.rules import NotAllowed
+from bot.core.clock import from_iso
+from bot.people.roles import has_role
+from bot.runtime import submissions as replies
+from bot.runtime.services import Services
+from storage import geo, people, submissions, supervision
+from storage.complaints import NewComplaint
+from storage.models import Category
+
+KINDS = ("suggestion", "rectification")
+MIN_TEXT, MAX_TEXT = 5, 2000
+MAX_PHOTOS = 5
+
+
+@dataclass(frozen=True)
+class Item:
+    """What a representative confirmed."""
+
+    kind: str
+    source: str
+    category_id: int
+    department_id: int
+    grid_id: int
+    description: str
+    photos: tuple[tuple[str, str], ...] = ()
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    resolve_due: datetime | None = None  # None: the category's working-day deadline
+    booking_id: int | None = None
+
+
+def from_draft(draft: dict[str, Any]) -> Item:
+    """The item a /suggest conversation collected (KeyError when a step is missing)."""
+    loc = draft.get("location")
+    return Item(
+        kind=str(draft["kind"]),
+        source=str(draft["source"]),
+        category_id=int(draft["category_id"]),
+        department_id=int(draft["department_id"]),
+        grid_id=int(draft["grid_id"]),
+        description=str(draft["description"]),
+        photos=tuple((p[0], p[1]) for p in draft["photos"]),
+        address=draft.get("address"),
+        latitude=loc[0] if loc else None,
+        longitude=loc[1] if loc else None,
+        resolve_due=from_iso(draft["due_at"]) if draft.get("due_at") else None,
+    )
+
+
+async def check(services: Services, representative_id: int, item: Item) -> Category:
+    """The item's category if a representative may file it as it is; else NotAllowed."""
+    db = services.db
+    if not await has_role(services, representative_id, "representative"):
+        raise NotAllowed("not_allowed")
+    if await people.get(db, representative_id) is None:
+        raise NotAllowed("need_start")
+    if item.kind not in KINDS or item.source not in supervision.SOURCES:
+        raise NotAllowed("bad_input")
+    if not MIN_TEXT <= len(item.description.strip()) <= MAX_TEXT or len(item.photos) > MAX_PHOTOS:
+        raise NotAllowed("bad_input")
+    category = await geo.category(db, item.category_id)
+    departments = {d.id for d in await geo.departments(db)}
+    if category is None or item.department_id not in departments:
+        raise NotAllowed("bad_target")
+    if await geo.grid(db, item.grid_id) is None:
+        raise NotAllowed("bad_target")
+    if item.resolve_due is not None:
+        check_deadline(item.resolve_due, services.clock.now())
+    return category
+
+
+async def file_in(
+    conn: aiosqlite.Connection,
+    services: Services,
+    representative_id: int,
+    item: Item,
+    category: Category,
+    now: datetime,
+    *,
+    key: str | None = None,
+) -> intake.Submitted:
+    """File a checked item inside the caller's transaction; the department is told."""
+    new = NewComplaint(
+        reporter_id=representative_id,
+        category_id=category.id,
+        grid_id=item.grid_id,
+        description=item.description.strip(),
+        anonymous=False,
+        photos=item.photos,
+        address=item.address,
+        latitude=item.latitude,
+        longitude=item.longitude,
+        kind=item.kind,
+    )
+    submitted = await intake.open_item(
+        conn,
+        services,
+        new,
+        category,
+        now,
+        department_id=item.department_id,
+        resolve_due=item.resolve_due,
+        key=key,
+    )
+    await supervision.add(
+        conn,
+        submitted.complaint_id,
+        representative_id=representative_id,
+        source=item.source,
+        now=now,
+        booking_id=item.booking_id,
+    )
+    return submitted
+
+
+async def file(
+    services: Services,
+    representative_id: int,
+    item: Item,
+    *,
+    key: str | None = None,
+    department: str = "",
+) -> intake.Submitted:
+    """Check and file a suggestion or rectification item; the number comes after the commit.
+
+    With the form's `key`, the representative's answer (the number) is an outbox row of the
+    same transaction, and a form filed already gives back its item (`again`), filing nothing."""
+    if key is not None:
+        before = await intake.already(services, key, representative_id)
+        if before is not None:
+            return before
+    category = await check(services, representative_id, item)
+    now = services.clock.now()
+    async with services.db.transaction() as conn:
+        raced = key is not None and await submissions.find_in(conn, key) is not None
+        if not raced:
+            submitted = await file_in(
+                conn, services, representative_id, item, category, now, key=key
+            )
+        if key is not None and not raced:
+            await replies.queue_reply(
+                conn,
+                services,
+                representative_id,
+                key=key,
+                template="supervision.filed",
+                now=now,
+                kind=item.kind,
+                number=submitted.number,
+                department=department,
+                resolve_due=submitted.resolve_due.isoformat(),
+                told=submitted.told,
+            )
+    if raced:  # a press racing this one filed it
+        assert key is not None
+        before = await intake.already(services, key, representative_id)
+        if before is None:
+            raise NotAllowed("expired")
+        return before
+    services.delivery.kick_soon()
+    return submitted

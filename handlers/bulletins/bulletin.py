@@ -1,0 +1,195 @@
+"""/bulletin (admins): choose a period, see the bulletin exactly as it would be published,
+download it as an XLSX workbook or an HTML page, and publish it.
+
+Every button is checked on the server: the user must still be an admin, the period must be a
+real one that has started, and "publish" must match the preview this admin last opened (a
+stale or forged button changes nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.bulletins import exports
+from bot.bulletins.publish import publish, report_for
+from bot.bulletins.render import BulletinText
+from bot.core.periods import Period, containing, last_complete
+from bot.runtime.services import MinhuContext
+from handlers.broadcasts.compose import is_admin
+from handlers.kit.common import answer, keyboard, language_of, say, t
+
+PREFIX = "bul"
+PREVIEW_KEY = "bulletin_preview"
+CHOICES = (("week", -1), ("week", 0), ("month", -1), ("month", 0), ("quarter", -1), ("year", -1))
+
+
+def _choices(context: MinhuContext) -> list[tuple[str, Period]]:
+    """(label key, period): last and current week and month, last quarter and year."""
+    services = context.services
+    now, tz = services.clock.now(), services.settings.tz
+    found = []
+    for kind, offset in CHOICES:
+        period = (
+            last_complete(kind, now, tz) if offset else containing(kind, now.astimezone(tz).date())
+        )
+        found.append((f"{kind}_{'last' if offset else 'this'}", period))
+    return found
+
+
+async def open_menu(update: Update, context: MinhuContext) -> None:
+    """/bulletin: the periods to choose from."""
+    if not await is_admin(update, context):
+        await say(update, context, "common.not_allowed")
+        return
+    lang = await language_of(update, context)
+    rows = [
+        [(t(context, lang, f"bulletin_admin.btn_{label}", p=period), f"{PREFIX}:v:{period.key}")]
+        for label, period in _choices(context)
+    ]
+    rows.append([(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")])
+    await say(
+        update,
+        context,
+        "bulletin_admin.choose",
+        markup=keyboard(rows),
+        chat=context.services.settings.bulletin_chat_id,
+    )
+
+
+def _period(update: Update, context: MinhuContext) -> Period | None:
+    """The period in the pressed button, if it is a real one that has started."""
+    assert update.callback_query is not None
+    data = update.callback_query.data or ""
+    parts = data.split(":", 2)
+    if len(parts) != 3:
+        return None
+    try:
+        period = Period.from_key(parts[2])
+    except ValueError:
+        return None
+    today = context.services.clock.now().astimezone(context.services.settings.tz).date()
+    return period if period.start <= today and period.start.year >= 2000 else None
+
+
+async def _pressed(update: Update, context: MinhuContext) -> tuple[Period, int] | None:
+    """An admin's press naming a real period (and the chat to answer in), else None after
+    saying why; the press is answered either way."""
+    if not await is_admin(update, context):
+        await answer(update, context, "common.not_allowed")
+        return None
+    period = _period(update, context)
+    chat = update.effective_chat
+    if period is None or chat is None:
+        await answer(update, context, "common.invalid_button")
+        return None
+    await answer(update, context)
+    return period, chat.id
+
+
+async def preview(update: Update, context: MinhuContext) -> None:
+    """Show the bulletin as it would be published, then what can be done with it."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    period, chat_id = pressed
+    services, lang = context.services, await language_of(update, context)
+    await say(update, context, "bulletin_admin.working", edit=True)
+    report = await report_for(services, period)
+    text = BulletinText(services.renderer, report, services.settings.bulletin_language)
+    chart = await asyncio.to_thread(text.chart)
+    if chart is not None:
+        await context.bot.send_photo(
+            chat_id, chart, caption=text.caption(), parse_mode=ParseMode.HTML
+        )
+    for part in text.messages():
+        await context.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML)
+    assert context.user_data is not None
+    context.user_data[PREVIEW_KEY] = period.key
+    channel = services.settings.bulletin_chat_id
+    rows = [[(t(context, lang, "bulletin_admin.btn_publish"), f"{PREFIX}:pub:{period.key}")]]
+    rows.append(
+        [
+            (t(context, lang, "bulletin_admin.btn_xlsx"), f"{PREFIX}:xlsx:{period.key}"),
+            (t(context, lang, "bulletin_admin.btn_html"), f"{PREFIX}:html:{period.key}"),
+        ]
+    )
+    rows.append([(t(context, lang, "bulletin_admin.btn_close"), f"{PREFIX}:cancel")])
+    await say(update, context, "bulletin_admin.previewed", markup=keyboard(rows), chat=channel)
+
+
+async def do_publish(update: Update, context: MinhuContext) -> None:
+    """Publish the previewed bulletin (once per preview)."""
+    if not await is_admin(update, context):
+        await answer(update, context, "common.not_allowed")
+        return
+    period = _period(update, context)
+    assert context.user_data is not None and update.effective_user is not None
+    if period is None or context.user_data.get(PREVIEW_KEY) != period.key:
+        await answer(update, context, "bulletin_admin.stale")
+        return
+    services = context.services
+    del context.user_data[PREVIEW_KEY]
+    await answer(update, context)
+    outcome = await publish(services, period, trigger="manual", created_by=update.effective_user.id)
+    assert outcome is not None  # only scheduled bulletins are unique per period
+    await say(
+        update,
+        context,
+        "bulletin_admin.published",
+        edit=True,
+        p=period,
+        messages=outcome.chat_messages,
+        followers=outcome.followers,
+    )
+
+
+async def download(update: Update, context: MinhuContext) -> None:
+    """The whole bulletin as an XLSX workbook or a standalone HTML page."""
+    pressed = await _pressed(update, context)
+    if pressed is None:
+        return
+    period, chat_id = pressed
+    services, lang = context.services, await language_of(update, context)
+    report = await report_for(services, period)
+    text = BulletinText(services.renderer, report, lang)
+    tables = text.tables()
+    title = text.plain("title")
+    subtitle = text.plain("summary")
+    name = f"minhu-bulletin-{period.kind}-{period.start.isoformat()}"
+    assert update.callback_query is not None
+    if (update.callback_query.data or "").startswith(f"{PREFIX}:xlsx:"):
+        data = await asyncio.to_thread(exports.xlsx_workbook, title, tables)
+        document = InputFile(data, filename=f"{name}.xlsx")
+    else:
+        chart = await asyncio.to_thread(text.chart)
+        page = exports.html_page(title, subtitle, tables, language=lang, chart_png=chart)
+        document = InputFile(page.encode("utf-8"), filename=f"{name}.html")
+    await context.bot.send_document(
+        chat_id, document, caption=t(context, lang, "bulletin_admin.file_caption", p=period)
+    )
+
+
+async def close(update: Update, context: MinhuContext) -> None:
+    """Close the menu (and forget the preview)."""
+    if not await is_admin(update, context):
+        await answer(update, context, "common.not_allowed")
+        return
+    if context.user_data is not None:
+        context.user_data.pop(PREVIEW_KEY, None)
+    await answer(update, context)
+    await say(update, context, "common.cancelled", edit=True)
+
+
+def handlers() -> list[BaseHandler]:
+    """/bulletin and its buttons."""
+    return [
+        CommandHandler("bulletin", open_menu),
+        CallbackQueryHandler(preview, pattern=f"^{PREFIX}:v:"),
+        CallbackQueryHandler(do_publish, pattern=f"^{PREFIX}:pub:"),
+        CallbackQueryHandler(download, pattern=f"^{PREFIX}:(xlsx|html):"),
+        CallbackQueryHandler(close, pattern=f"^{PREFIX}:cancel$"),
+    ]

@@ -1,0 +1,20 @@
+"""Complaints in the chat: /report, staff buttons, feedback, /inbox, /my."""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler
+
+from handlers.complaints import feedback, inbox, my, report, staff
+
+COMMANDS = ("report", "my", "inbox", "complaint", "stats")
+
+
+def handlers() -> list[BaseHandler]:
+    """This capability's handlers, in the order they are registered."""
+    return [
+        *report.handlers(),
+        *staff.handlers(),
+        *feedback.handlers(),
+        *my.handlers(),
+        *inbox.handlers(),
+    ]

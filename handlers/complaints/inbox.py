@@ -1,0 +1,326 @@
+"""/inbox, a complaint's card, /complaint (full history) and /stats, for staff and admins."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.complaints import reach
+from bot.complaints.rules import OPEN, Actor, Status, allowed_actions
+from bot.complaints.service import actors_for, ticket_of
+from bot.core.clock import from_iso
+from bot.people.roles import role_names
+from bot.runtime.services import MinhuContext, Services
+from handlers.complaints.staff_flow import STAFF_ACTIONS, action_keyboard
+from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
+from storage import complaints as store
+from storage import geo, lifecycle, people
+from storage import reach as reach_store
+from storage.models import Complaint
+
+PREFIX = "si"  # a complaint's card from the inbox: si:<id>
+SHOWN = 30  # lines of /inbox
+COUNTED = 10_000  # open complaints counted for "and N more"
+STAFF_ROLES = frozenset({"admin", "grid_worker", "department"})
+MAX_MESSAGE = 4096
+NOTE_SHOWN = 200  # characters of each note in a history
+COLUMNS = ("waiting", "working", "resolved", "closed", "rejected", "overdue")
+GROUP = {
+    Status.SUBMITTED: "waiting",
+    Status.TRANSFERRED: "waiting",
+    Status.REOPENED: "waiting",
+    Status.ACCEPTED: "working",
+    Status.ESCALATED: "working",
+    Status.RESOLVED: "resolved",
+    Status.CLOSED: "closed",
+    Status.REJECTED: "rejected",
+}
+# Who acts in each kind of event, by the rules (bot.complaints.rules): shown as
+# staff/resident/system.
+ACTOR_OF_EVENT = {
+    "submitted": "reporter",
+    "accepted": "staff",
+    "rejected": "staff",
+    "transferred": "staff",
+    "note": "staff",
+    "resolved": "staff",
+    "reopened": "reporter",
+    "relapse": "reporter",
+    "followup_ok": "reporter",
+    "escalated": "system",
+}
+
+
+async def _staff_roles(update: Update, context: MinhuContext) -> set[str]:
+    """The staff roles of the user; a polite refusal when there are none."""
+    user = update.effective_user
+    roles = set(await role_names(context.services, user.id)) & STAFF_ROLES if user else set()
+    if not roles:
+        await say(update, context, "common.not_allowed")
+    return roles
+
+
+async def _scope(services: Services, user_id: int, admin: bool) -> tuple[list[int], list[int]]:
+    """The grids and departments whose work a person sees (admins: all of them)."""
+    db = services.db
+    if admin:
+        grids = [
+            g.id
+            for z in await geo.zones(db)
+            for c in await geo.communities(db, z.id)
+            for g in await geo.grids(db, c.id)
+        ]
+        return grids, [d.id for d in await geo.departments(db)]
+    grants = await people.roles(db, user_id)
+    grids = sorted({g.grid_id for g in grants if g.role == "grid_worker" and g.grid_id})
+    departments = sorted(
+        {g.department_id for g in grants if g.role == "department" and g.department_id}
+    )
+    return grids, departments
+
+
+def _due(accepted_at: Any, ack_due_at: Any, resolve_due_at: Any) -> datetime | None:
+    """The deadline that counts now: to accept while not accepted, else to resolve."""
+    value = ack_due_at if accepted_at is None else resolve_due_at
+    if isinstance(value, str):
+        return from_iso(value)
+    return value if isinstance(value, datetime) else None
+
+
+async def inbox(update: Update, context: MinhuContext) -> None:
+    """/inbox: open work, soonest deadline first, overdue marked."""
+    roles = await _staff_roles(update, context)
+    if not roles:
+        return
+    assert update.effective_user is not None
+    services = context.services
+    grids, departments = await _scope(services, update.effective_user.id, "admin" in roles)
+    rows = await lifecycle.inbox(services.db, grids, departments, limit=COUNTED)
+    now = services.clock.now()
+    lang = await language_of(update, context)
+    items = []
+    for r in rows[:SHOWN]:
+        due = _due(r["accepted_at"], r["ack_due_at"], r["resolve_due_at"])
+        items.append(
+            {
+                "id": r["id"],
+                "number": r["number"],
+                "status": r["status"],
+                "description": r["description"],
+                "accepted": r["accepted_at"] is not None,
+                "due": due,
+                "overdue": due is not None and due < now,
+            }
+        )
+    labels = [
+        (t(context, lang, "staff.inbox_button", number=i["number"], overdue=i["overdue"]), i["id"])
+        for i in items
+    ]
+    buttons = [(label, f"{PREFIX}:{cid}") for label, cid in labels]
+    markup = keyboard([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if items else None
+    await say(
+        update, context, "staff.inbox", markup=markup, items=items, rest=len(rows) - len(items)
+    )
+
+
+async def _viewable(
+    update: Update, context: MinhuContext, complaint: Complaint | None
+) -> frozenset[Actor] | None:
+    """The viewer's roles towards the complaint if they may see it all (admins, assignees)."""
+    user = update.effective_user
+    if complaint is None or user is None:
+        return None
+    actors = await actors_for(context.services, complaint, user.id)
+    return actors if actors & {Actor.ADMIN, Actor.ASSIGNEE} else None
+
+
+async def _details(context: MinhuContext, lang: str, c: Complaint) -> dict[str, Any]:
+    """What staff see of a complaint (the reporter's first name unless anonymous)."""
+    db = context.services.db
+    category = await geo.category(db, c.category_id, active_only=False)
+    grid = await geo.grid(db, c.grid_id)
+    departments = {d.id: d.name for d in await geo.departments(db)}
+    reporter = await people.get(db, c.reporter_id) if c.reporter_id and not c.anonymous else None
+    due = _due(c.accepted_at, c.ack_due_at, c.resolve_due_at)
+    return {
+        "number": c.number,
+        "status": c.status,
+        "category": category.label(lang) if category else "",
+        "hazard": bool(category and category.is_hazard),
+        "grid": grid.full_name if grid else "",
+        "department": departments.get(c.department_id) if c.department_id else None,
+        "description": c.description,
+        "address": c.address,
+        "has_location": c.latitude is not None,
+        "reporter": reporter.first_name if reporter else None,
+        "anonymous": c.anonymous,
+        "photo_count": len(c.photo_file_ids),
+        "created_at": c.created_at,
+        "accepted_at": c.accepted_at,
+        "ack_due_at": c.ack_due_at,
+        "resolve_due_at": c.resolve_due_at,
+        "resolved_at": c.resolved_at,
+        "closed_at": c.closed_at,
+        "close_reason": c.close_reason,
+        "rating": c.rating,
+        "resolution_note": c.resolution_note,
+        "overdue": c.status in OPEN and due is not None and due < context.services.clock.now(),
+    }
+
+
+async def _buttons(context: MinhuContext, lang: str, c: Complaint, actors: frozenset[Actor]) -> Any:
+    category = await geo.category(context.services.db, c.category_id, active_only=False)
+    assert category is not None
+    now = context.services.clock.now()
+    actions = [
+        a for a in allowed_actions(ticket_of(c, category), actors, now) if a in STAFF_ACTIONS
+    ]
+    return action_keyboard(context, lang, c.id, actions, admin=Actor.ADMIN in actors)
+
+
+async def card(update: Update, context: MinhuContext) -> None:
+    """A complaint's card from the inbox, with the buttons its state allows."""
+    assert update.callback_query is not None
+    complaint_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
+    found = await store.get(context.services.db, complaint_id) if complaint_id else None
+    actors = await _viewable(update, context, found)
+    if found is None or actors is None:
+        await answer(update, context, "common.not_allowed")
+        return
+    await answer(update, context)
+    lang = await language_of(update, context)
+    markup = await _buttons(context, lang, found, actors)
+    await say(update, context, "staff.card", markup=markup, **await _details(context, lang, found))
+
+
+def _actor(kind: str, close_reason: str | None) -> str:
+    if kind == "closed":
+        return "reporter" if close_reason == "confirmed" else "system"
+    return ACTOR_OF_EVENT.get(kind, "system")
+
+
+async def complaint(update: Update, context: MinhuContext) -> None:
+    """/complaint MH-2026-000123: the full history, for admins and the complaint's assignees."""
+    if not await _staff_roles(update, context):
+        return
+    args = context.args or []
+    if len(args) != 1:
+        await say(update, context, "staff.complaint_usage")
+        return
+    number = args[0].strip().upper()
+    found = await store.by_number(context.services.db, number)
+    if found is None:
+        await say(update, context, "staff.complaint_not_found", number=number)
+        return
+    actors = await _viewable(update, context, found)
+    if actors is None:
+        await say(update, context, "common.not_allowed")
+        return
+    lang = await language_of(update, context)
+    details = await _details(context, lang, found)
+    events = [
+        {
+            "at": e.at,
+            "kind": e.kind,
+            "actor": _actor(e.kind, found.close_reason),
+            "note": e.note if len(e.note) <= NOTE_SHOWN else e.note[: NOTE_SHOWN - 1] + "…",
+        }
+        for e in found.events
+    ]
+    omitted = 0
+    while True:  # the oldest lines give way when the history outgrows one message
+        text = t(context, lang, "staff.history", events=events, omitted=omitted, **details)
+        if len(text) <= MAX_MESSAGE or not events:
+            break
+        events, omitted = events[1:], omitted + 1
+    markup = await _buttons(context, lang, found, actors)
+    await say(
+        update,
+        context,
+        "staff.history",
+        markup=markup,
+        events=events,
+        omitted=omitted,
+        **details,
+    )
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(text: str, width: int, *, right: bool = True) -> str:
+    pad = " " * max(0, width - _width(text))
+    return pad + text if right else text + pad
+
+
+def _table(context: MinhuContext, lang: str, rows: list[dict[str, Any]]) -> str:
+    """Zones down, grouped statuses across, a total line; padded for a monospace font."""
+    per_zone: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in rows:
+        counts = per_zone[r["zone"]]
+        counts[GROUP[Status(r["status"])]] += int(r["n"])
+        counts["overdue"] += int(r["overdue"] or 0)
+    total: Counter[str] = Counter()
+    for counts in per_zone.values():
+        total.update(counts)
+    lines = [*per_zone.items(), (t(context, lang, "staff.col_total"), total)]
+    corner = t(context, lang, "staff.col_zone")
+    heads = [t(context, lang, f"staff.col_{c}") for c in COLUMNS]
+    first = max(_width(name) for name in [corner, *(name for name, _ in lines)])
+    widths = [max(_width(h), 3) for h in heads]
+    out = [
+        " ".join(
+            [_cell(corner, first, right=False)]
+            + [_cell(h, w) for h, w in zip(heads, widths, strict=True)]
+        )
+    ]
+    for name, counts in lines:
+        cells = [_cell(str(counts[c]), w) for c, w in zip(COLUMNS, widths, strict=True)]
+        out.append(" ".join([_cell(name, first, right=False), *cells]))
+    return "\n".join(out)
+
+
+async def stats(update: Update, context: MinhuContext) -> None:
+    """/stats (admins): complaints by status and overdue, town-wide and per zone."""
+    roles = await _staff_roles(update, context)
+    if not roles:
+        return
+    if "admin" not in roles:
+        await say(update, context, "common.not_allowed")
+        return
+    services = context.services
+    rows = await lifecycle.stats_by_zone(services.db, services.clock.now())
+    waiting, waiting_items = await reach_store.waiting_unassigned(services.db)
+    lang = await language_of(update, context)
+    by_status: Counter[str] = Counter()
+    for r in rows:
+        by_status[r["status"]] += int(r["n"])
+    await say(
+        update,
+        context,
+        "staff.stats",
+        total=sum(by_status.values()),
+        by_status=[(s.value, by_status[s.value]) for s in Status if by_status[s.value]],
+        overdue=sum(int(r["overdue"] or 0) for r in rows),
+        table=_table(context, lang, rows) if rows else "",
+        waiting=waiting,
+        waiting_items=waiting_items,
+        unreachable=await reach.unreachable(services),
+        shown=reach.SHOWN,
+    )
+
+
+def handlers() -> list[BaseHandler]:
+    """/inbox with its cards, /complaint and /stats."""
+    return [
+        CommandHandler("inbox", inbox),
+        CommandHandler("complaint", complaint),
+        CommandHandler("stats", stats),
+        CallbackQueryHandler(card, pattern=rf"^{PREFIX}:\d+$"),
+    ]

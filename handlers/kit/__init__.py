@@ -1,0 +1,1 @@
+"""What every conversation shares: replies, keyboards, the grid picker, the confirm end."""

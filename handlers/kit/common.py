@@ -1,0 +1,152 @@
+"""Helpers shared by handlers: language, replies, keyboards, roles, consent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.core.render import pick_language
+from bot.runtime.services import MinhuContext
+from storage import people
+from storage.models import Person
+
+# Limits on what people type, in characters (code points: most emoji are one): whatever
+# they type, every message quoting it is fitted to Telegram by the renderer (bot/core/render.py,
+# "…" in the quote). Only a limit promising that a text is relayed whole in one Telegram
+# message (a broadcast, a caption) counts Telegram's UTF-16 units, `render.telegram_units`.
+MAX_TEXT = 2000
+MIN_DESCRIPTION = 5
+MAX_ADDRESS = 200
+MAX_PHOTOS = 5
+
+Row = Sequence[tuple[str, str]]
+
+
+def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
+    """Build an inline keyboard from rows of (label, callback_data)."""
+    for row in rows:
+        for _, data in row:
+            if not 1 <= len(data.encode()) <= 64:
+                raise ValueError(f"callback data must be 1-64 bytes: {data!r}")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def current_person(update: Update, context: MinhuContext) -> Person | None:
+    """The consented person behind this update, if any."""
+    user = update.effective_user
+    if user is None:
+        return None
+    return await people.get(context.services.db, user.id)
+
+
+async def language_of(update: Update, context: MinhuContext) -> str:
+    """The user's language: stored choice, else the pre-consent choice, else Telegram's."""
+    person = await current_person(update, context)
+    if person is not None:
+        return person.language
+    chosen = context.user_data.get("language") if context.user_data is not None else None
+    if isinstance(chosen, str):
+        return chosen
+    user = update.effective_user
+    return pick_language(user.language_code if user else None)
+
+
+def t(context: MinhuContext, language: str, key: str, **ctx: Any) -> str:
+    """Render one template block."""
+    return context.services.renderer.render(language, key, **ctx)
+
+
+async def say(
+    update: Update,
+    context: MinhuContext,
+    key: str,
+    *,
+    language: str | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+    edit: bool = False,
+    **ctx: Any,
+) -> Message | None:
+    """Answer the user with a rendered template: edit the pressed message or send a new one."""
+    lang = language or await language_of(update, context)
+    text = t(context, lang, key, **ctx)
+    query = update.callback_query
+    if edit and query is not None and isinstance(query.message, Message):
+        try:
+            result = await query.message.edit_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+            return None
+        return result if isinstance(result, Message) else None
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(
+        chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+async def answer(update: Update, context: MinhuContext, key: str | None = None, **ctx: Any) -> None:
+    """Answer a callback query (optionally with a short toast)."""
+    query = update.callback_query
+    if query is None:
+        return
+    if key is None:
+        await query.answer()
+        return
+    lang = await language_of(update, context)
+    toast = context.services.renderer.toast(lang, key, **ctx)
+    await query.answer(toast, show_alert=False)
+
+
+def user_draft(context: MinhuContext, key: str) -> dict[str, Any]:
+    """The per-user draft of one conversation (created empty when missing)."""
+    assert context.user_data is not None
+    found = context.user_data.get(key)
+    if not isinstance(found, dict):
+        found = context.user_data[key] = {}
+    return found
+
+
+def cancel_row(context: MinhuContext, lang: str, prefix: str) -> list[tuple[str, str]]:
+    """The cancel button of a conversation (callback `<prefix>:cancel`)."""
+    return [(t(context, lang, "common.btn_cancel"), f"{prefix}:cancel")]
+
+
+def last_field(update: Update) -> str:
+    """The last `:`-separated field of the pressed button's callback data."""
+    assert update.callback_query is not None
+    return (update.callback_query.data or "").rsplit(":", 1)[-1]
+
+
+def hint(key: str) -> Callable[[Update, MinhuContext], Coroutine[Any, Any, None]]:
+    """A callback that answers with one template and stays at the same conversation step
+    (for a sticker where words are asked for, typing where a button is expected, …)."""
+
+    async def answer_with_hint(update: Update, context: MinhuContext) -> None:
+        await say(update, context, key)
+
+    answer_with_hint.__doc__ = f"Answer with {key} and stay at this step."
+    return answer_with_hint
+
+
+def sent_photo(update: Update) -> tuple[str, str]:
+    """The largest size of the photo just sent: (file_id, file_unique_id)."""
+    assert update.message is not None and update.message.photo
+    biggest = update.message.photo[-1]
+    return biggest.file_id, biggest.file_unique_id
+
+
+def parse_int(value: str) -> int | None:
+    """A positive integer from callback data, or None for anything forged."""
+    if not value.isdigit() or len(value) > 12:
+        return None
+    return int(value)

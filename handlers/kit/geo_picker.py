@@ -1,0 +1,42 @@
+"""Zone → community → grid buttons, shared by onboarding and settings."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.runtime.services import MinhuContext
+from handlers.kit.common import keyboard, t
+from storage import geo
+
+
+async def zone_keyboard(context: MinhuContext, lang: str, prefix: str) -> InlineKeyboardMarkup:
+    """One big button per zone (callback `<prefix>:z:<id>`)."""
+    zones = await geo.zones(context.services.db)
+    rows = [[(z.name, f"{prefix}:z:{z.id}")] for z in zones]
+    rows.append([(t(context, lang, "common.btn_cancel"), f"{prefix}:cancel")])
+    return keyboard(rows)
+
+
+async def community_keyboard(
+    context: MinhuContext, lang: str, prefix: str, zone_id: int
+) -> InlineKeyboardMarkup | None:
+    """The communities of a zone, with a back button; None if the zone does not exist."""
+    if await geo.zone(context.services.db, zone_id) is None:
+        return None
+    items = await geo.communities(context.services.db, zone_id)
+    rows = [[(c.name, f"{prefix}:c:{c.id}")] for c in items]
+    rows.append([(t(context, lang, "common.btn_back"), f"{prefix}:back")])
+    return keyboard(rows)
+
+
+async def grid_keyboard(
+    context: MinhuContext, lang: str, prefix: str, community_id: int
+) -> InlineKeyboardMarkup | None:
+    """The grids of a community, with a back button; None if it does not exist."""
+    found = await geo.community(context.services.db, community_id)
+    if found is None:
+        return None
+    items = await geo.grids(context.services.db, community_id)
+    rows = [[(g.name, f"{prefix}:g:{g.id}")] for g in items]
+    rows.append([(t(context, lang, "common.btn_back"), f"{prefix}:z:{found.zone_id}")])
+    return keyboard(rows)

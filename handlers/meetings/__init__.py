@@ -1,0 +1,19 @@
+"""Meetings in the chat: /meetings, /newmeeting, /meeting, /meetingresult."""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler
+
+from handlers.meetings import create, manage, resident, result
+
+COMMANDS = ("newmeeting", "meeting", "checkin", "meetingresult", "meetings")
+
+
+def handlers() -> list[BaseHandler]:
+    """This capability's handlers, in the order they are registered."""
+    return [
+        *create.handlers(),
+        *manage.handlers(),
+        *result.handlers(),
+        *resident.handlers(),
+    ]

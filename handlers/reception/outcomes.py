@@ -1,0 +1,257 @@
+"""After a reception day (接待日): the representative's sessions and who booked, what came of
+each booking (a short persistent conversation), and one action that turns an outcome into a
+suggestion (意见建议) for a department. `bot.reception.service` checks again that the session is the
+representative's own and has started."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import IntEnum
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.complaints.rules import NotAllowed
+from bot.reception import service
+from bot.runtime.services import MinhuContext
+from handlers.kit.common import Row, answer, hint, keyboard, language_of, say, t
+from handlers.reception.publish import ids, representative
+from storage import geo
+from storage import reception as store
+
+PREFIX = "rv"  # rv:mine, rv:m:<session>, rv:o:<booking>, rv:x:<booking>, rv:xd:<booking>:<dept>
+NOTING = "reception_noting"  # user_data: the booking whose outcome is being typed
+PAST_SHOWN = timedelta(days=30)  # the sessions listed reach a month back
+
+
+class State(IntEnum):
+    OUTCOME = 124
+
+
+async def mine(update: Update, context: MinhuContext) -> None:
+    """The representative's sessions, a button each."""
+    if not await representative(update, context):
+        return
+    await answer(update, context)
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    since = services.clock.now() - PAST_SHOWN
+    sessions = await store.of_representative(services.db, user.id, since)
+    lang = await language_of(update, context)
+    rows: list[Row] = [
+        [
+            (
+                t(
+                    context,
+                    lang,
+                    "reception.btn_session",
+                    station=s.station_name,
+                    starts_at=s.starts_at,
+                ),
+                f"{PREFIX}:m:{s.id}",
+            )
+        ]
+        for s in sessions
+    ]
+    items = [
+        {"station": s.station_name, "starts_at": s.starts_at, "slots": s.slots, "booked": s.booked}
+        for s in sessions
+    ]
+    await say(
+        update, context, "reception.mine", markup=keyboard(rows) if rows else None, items=items
+    )
+
+
+async def show_session(update: Update, context: MinhuContext, session_id: int | None) -> None:
+    """A session with its bookings: record an outcome, or turn one into a suggestion."""
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    found = await store.session(services.db, session_id) if session_id else None
+    if found is None or found.representative_id != user.id:
+        await answer(update, context, "common.not_allowed")
+        return
+    await answer(update, context)
+    lang = await language_of(update, context)
+    started = found.starts_at <= services.clock.now()
+    bookings = await store.bookings(services.db, found.id)
+    rows: list[Row] = []
+    for n, b in enumerate(bookings, start=1):
+        if started and b.complaint_id is None:
+            row = [(t(context, lang, "reception.btn_outcome", n=n), f"{PREFIX}:o:{b.id}")]
+            if b.outcome:
+                row.append(
+                    (t(context, lang, "reception.btn_to_suggestion", n=n), f"{PREFIX}:x:{b.id}")
+                )
+            rows.append(row)
+    await say(
+        update,
+        context,
+        "reception.session",
+        markup=keyboard(rows) if rows else None,
+        station=found.station_name,
+        starts_at=found.starts_at,
+        slots=found.slots,
+        started=started,
+        bookings=[
+            {
+                "name": b.first_name,
+                "topic": b.topic,
+                "outcome": b.outcome,
+                "number": b.complaint_number,
+            }
+            for b in bookings
+        ],
+    )
+
+
+async def session_pressed(update: Update, context: MinhuContext) -> None:
+    """rv:m:<session> (from the list, or the prompt after the session)."""
+    if not await representative(update, context):
+        return
+    (session_id,) = ids(update)[:1] or [None]
+    await show_session(update, context, session_id)
+
+
+async def start_outcome(update: Update, context: MinhuContext) -> int | None:
+    """记录结果: what came of this booking?"""
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    (booking_id,) = ids(update)[:1] or [None]
+    try:
+        if booking_id is None:
+            raise NotAllowed("not_found")
+        found, _ = await service.own_booking(context.services, booking_id, user.id)
+    except NotAllowed as refused:
+        await answer(update, context, "reception.refused_toast", reason=refused.reason)
+        return None
+    await answer(update, context)
+    context.user_data[NOTING] = found.id
+    lang = await language_of(update, context)
+    low, high = service.OUTCOME
+    await say(
+        update,
+        context,
+        "reception.ask_outcome",
+        markup=keyboard([[(t(context, lang, "common.btn_cancel"), f"{PREFIX}:oc")]]),
+        name=found.first_name,
+        topic=found.topic,
+        min=low,
+        max=high,
+    )
+    return State.OUTCOME
+
+
+async def outcome(update: Update, context: MinhuContext) -> int | None:
+    """The outcome: recorded, then the session is shown again."""
+    user, message = update.effective_user, update.message
+    assert user is not None and message is not None and context.user_data is not None
+    text = (message.text or "").strip()
+    low, high = service.OUTCOME
+    if not low <= len(text) <= high:
+        await say(update, context, "reception.bad_length", length=len(text), min=low, max=high)
+        return None
+    booking_id = context.user_data.pop(NOTING, None)
+    try:
+        if not isinstance(booking_id, int):
+            raise NotAllowed("expired")
+        noted = await service.record_outcome(context.services, booking_id, user.id, text)
+    except NotAllowed as refused:
+        await say(update, context, "reception.refused", reason=refused.reason)
+        return ConversationHandler.END
+    await say(update, context, "reception.outcome_saved", name=noted.first_name)
+    await show_session(update, context, noted.session_id)
+    return ConversationHandler.END
+
+
+async def ask_department(update: Update, context: MinhuContext) -> None:
+    """转为意见建议: to which department? (pressing one files it)"""
+    user = update.effective_user
+    assert user is not None
+    (booking_id,) = ids(update)[:1] or [None]
+    try:
+        if booking_id is None:
+            raise NotAllowed("not_found")
+        found, _ = await service.own_booking(context.services, booking_id, user.id)
+    except NotAllowed as refused:
+        await answer(update, context, "reception.refused_toast", reason=refused.reason)
+        return
+    await answer(update, context)
+    departments = await geo.departments(context.services.db)
+    labels = [(d.name, f"{PREFIX}:xd:{found.id}:{d.id}") for d in departments]
+    rows: list[Row] = [labels[i : i + 2] for i in range(0, len(labels), 2)]
+    await say(update, context, "reception.ask_department", markup=keyboard(rows), topic=found.topic)
+
+
+async def to_suggestion(update: Update, context: MinhuContext) -> None:
+    """A department was chosen: the outcome becomes a suggestion in the complaint lifecycle."""
+    user = update.effective_user
+    assert user is not None
+    booking_id, department_id = [*ids(update), None, None][:2]
+    try:
+        if booking_id is None or department_id is None:
+            raise NotAllowed("not_found")
+        filed = await service.to_suggestion(context.services, booking_id, user.id, department_id)
+    except NotAllowed as refused:
+        await answer(update, context, "reception.refused_toast", reason=refused.reason)
+        return
+    await answer(update, context)
+    name = next(
+        (d.name for d in await geo.departments(context.services.db) if d.id == department_id), ""
+    )
+    await say(
+        update,
+        context,
+        "reception.suggested",
+        edit=True,
+        number=filed.number,
+        department=name,
+        resolve_due=filed.resolve_due,
+        told=filed.told,
+    )
+
+
+async def cancel(update: Update, context: MinhuContext) -> int:
+    """/cancel or the cancel button: no outcome is written."""
+    if context.user_data is not None:
+        context.user_data.pop(NOTING, None)
+    await answer(update, context)
+    await say(update, context, "reception.cancelled", edit=update.callback_query is not None)
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    """The outcome conversation (persistent), the sessions and the suggestion buttons."""
+    return [
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(start_outcome, pattern=rf"^{PREFIX}:o:\d+$")],
+            states={
+                State.OUTCOME: [
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, outcome),
+                    MessageHandler(
+                        ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                        hint("reception.expect_text"),
+                    ),
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel),
+                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:oc$"),
+            ],
+            name="reception_outcome",
+            persistent=True,
+            allow_reentry=True,
+        ),
+        CallbackQueryHandler(mine, pattern=f"^{PREFIX}:mine$"),
+        CallbackQueryHandler(session_pressed, pattern=rf"^{PREFIX}:m:\d+$"),
+        CallbackQueryHandler(ask_department, pattern=rf"^{PREFIX}:x:\d+$"),
+        CallbackQueryHandler(to_suggestion, pattern=rf"^{PREFIX}:xd:\d+:\d+$"),
+    ]

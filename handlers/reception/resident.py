@@ -1,0 +1,192 @@
+"""/reception: the reception days (接待日) of the resident's zone, and booking a slot with a
+topic. Representatives also get their own sessions and the publishing of a new one
+(`handlers.reception.publish`). A booking is committed by `bot.reception.service.book`, which
+checks the zone and the free slots again inside the transaction: the last slot goes to one
+person."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.complaints.rules import NotAllowed
+from bot.people.roles import has_role
+from bot.reception import service
+from bot.runtime.services import MinhuContext
+from handlers.complaints.staff_flow import retire
+from handlers.kit.common import (
+    Row,
+    answer,
+    current_person,
+    hint,
+    keyboard,
+    language_of,
+    parse_int,
+    say,
+    t,
+)
+from storage import geo
+from storage import reception as store
+
+PREFIX = "rv"  # rv:b:<session> book, rv:bc cancel booking; the representative's: reception_rep
+SLOT = "reception_slot"  # user_data: the session being booked
+PROMPT = "reception_prompt"  # user_data: the question whose cancel button goes afterwards
+
+
+class State(IntEnum):
+    TOPIC = 110
+
+
+async def listing(update: Update, context: MinhuContext) -> None:
+    """/reception: upcoming sessions of the resident's zone, with a book button each."""
+    person = await current_person(update, context)
+    if person is None or person.grid_id is None:
+        await say(update, context, "common.need_start")
+        return
+    services = context.services
+    now = services.clock.now()
+    grid = await geo.grid(services.db, person.grid_id)
+    sessions = await store.upcoming(services.db, grid.zone_id if grid else None, now)
+    booked = await store.booked_sessions(services.db, person.id, now)
+    lang = await language_of(update, context)
+    rows: list[Row] = [
+        [(t(context, lang, "reception.btn_book", **_item(s, booked)), f"{PREFIX}:b:{s.id}")]
+        for s in sessions
+        if s.id not in booked and not s.full
+    ]
+    if await has_role(services, person.id, "representative"):
+        rows.append(
+            [
+                (t(context, lang, "reception.btn_publish"), f"{PREFIX}:new"),
+                (t(context, lang, "reception.btn_mine"), f"{PREFIX}:mine"),
+            ]
+        )
+    await say(
+        update,
+        context,
+        "reception.listing",
+        markup=keyboard(rows) if rows else None,
+        items=[_item(s, booked) for s in sessions],
+        can_book=any(s.id not in booked and not s.full for s in sessions),
+    )
+
+
+def _item(s: store.Session, booked: set[int]) -> dict[str, object]:
+    return {
+        "id": s.id,
+        "station": s.station_name,
+        "address": s.station_address,
+        "starts_at": s.starts_at,
+        "slots": s.slots,
+        "free": max(0, s.slots - s.booked),
+        "booked": s.id in booked,
+    }
+
+
+async def start_booking(update: Update, context: MinhuContext) -> int | None:
+    """A book button: check now (the zone, a free slot), then ask for the topic."""
+    user = update.effective_user
+    assert update.callback_query is not None and user is not None
+    assert context.user_data is not None
+    session_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
+    try:
+        if session_id is None:
+            raise NotAllowed("closed")
+        found = await service.bookable(context.services, session_id, user.id)
+    except NotAllowed as refused:
+        await answer(update, context)
+        await say(update, context, "reception.refused", reason=refused.reason)
+        return None
+    await answer(update, context)
+    context.user_data[SLOT] = found.id
+    lang = await language_of(update, context)
+    sent = await say(
+        update,
+        context,
+        "reception.ask_topic",
+        markup=keyboard([[(t(context, lang, "common.btn_cancel"), f"{PREFIX}:bc")]]),
+        station=found.station_name,
+        starts_at=found.starts_at,
+        min=service.TOPIC[0],
+        max=service.TOPIC[1],
+    )
+    context.user_data[PROMPT] = sent.message_id if sent else None
+    return State.TOPIC
+
+
+async def topic(update: Update, context: MinhuContext) -> int | None:
+    """The topic: the slot is taken now, or the resident hears it is full."""
+    user, message = update.effective_user, update.message
+    assert user is not None and message is not None and context.user_data is not None
+    text = (message.text or "").strip()
+    low, high = service.TOPIC
+    if not low <= len(text) <= high:
+        await say(update, context, "reception.bad_length", length=len(text), min=low, max=high)
+        return None
+    session_id = context.user_data.pop(SLOT, None)
+    await retire(update, context, context.user_data.pop(PROMPT, None))  # its cancel button
+    try:
+        if not isinstance(session_id, int):
+            raise NotAllowed("closed")
+        booking_id = await service.book(context.services, session_id, user.id, text)
+    except NotAllowed as refused:
+        await say(update, context, "reception.refused", reason=refused.reason)
+        return ConversationHandler.END
+    found = await store.session(context.services.db, session_id)
+    assert found is not None
+    context.services.commits.mark(update.update_id, f"{found.station_name} #{booking_id}")
+    await say(
+        update,
+        context,
+        "reception.booked",
+        station=found.station_name,
+        address=found.station_address,
+        starts_at=found.starts_at,
+        topic=text,
+        reminders=service.reminders_ahead(found.starts_at, context.services.clock.now()),
+    )
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: MinhuContext) -> int:
+    """/cancel or the cancel button: nothing is booked."""
+    if context.user_data is not None:
+        context.user_data.pop(SLOT, None)
+        await retire(update, context, context.user_data.pop(PROMPT, None))
+    await answer(update, context)
+    await say(update, context, "reception.cancelled", edit=update.callback_query is not None)
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    """/reception and the booking conversation (persistent: it survives a restart)."""
+    text = filters.TEXT & ~filters.COMMAND
+    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    return [
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(start_booking, pattern=rf"^{PREFIX}:b:\d+$")],
+            states={
+                State.TOPIC: [
+                    MessageHandler(text, topic),
+                    MessageHandler(other, hint("reception.expect_text")),
+                ]
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel),
+                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:bc$"),
+            ],
+            name="reception_book",
+            persistent=True,
+            allow_reentry=True,
+        ),
+        CommandHandler("reception", listing),
+    ]

@@ -1,0 +1,407 @@
+"""Every message fits Telegram whatever people typed: the longest texts they may type, made of
+emoji (two UTF-16 units each), of `<>&` that must be escaped, or of Chinese, are shortened
+with "…" inside the message — never the message's own words — and a resident who types a
+1,994-emoji description files the complaint like anyone else."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.render import CAPTION_LIMIT, LANGUAGES, MESSAGE_LIMIT, Renderer, fit, shorten
+from bot.emulator.textparse import parse_html, utf16_len
+from bot.meetings.rules import DECISION, MAX_DECISIONS, PLACE, PROPOSAL, SUMMARY, TITLE, TOPIC
+from bot.reception.service import TOPIC as RECEPTION_TOPIC
+from handlers.complaints.staff import LIMITS as STAFF_NOTE_LIMITS
+from handlers.kit.common import MAX_ADDRESS, MAX_TEXT
+from storage import people
+from tests.conftest import ADMIN_ID
+from tests.support.fake_telegram import Call
+from tests.support.harness import Harness, User, register, texts
+
+ALPHABETS = {
+    "emoji": ["🚒", "💧", "😡", "👨\u200d👩\u200d👧", "🇨🇳", "❤️"],  # astral, ZWJ, flags
+    "escaping": ["<", ">", "&", '"', "'", "&amp;", "<b>", "</i>"],  # what HTML must escape
+    "cjk": list("小区东门消防栓没有水已经三天了请尽快处理𠀋"),  # one astral ideograph too
+}
+NAME = 64  # Telegram's longest first name
+NOTE = max(high for _, high in STAFF_NOTE_LIMITS.values())
+WHEN = "2026-12-01T06:00:00+00:00"
+TZ = ZoneInfo("Asia/Shanghai")
+
+Typed = Callable[[int], str]
+
+
+def typing(kind: str, seed: int) -> Typed:
+    """Text of exactly n characters drawn from one alphabet (a person's worst case)."""
+    rng = random.Random(f"{kind}-{seed}")
+
+    def typed(n: int) -> str:
+        out: list[str] = []
+        while len(out) < n:
+            piece = rng.choice(ALPHABETS[kind])
+            out.extend(piece if len(out) + len(piece) <= n else piece[: n - len(out)])
+        return "".join(out)
+
+    return typed
+
+
+def _complaint(u: Typed) -> dict[str, Any]:
+    return {
+        "number": "MH-2026-000001",
+        "category": u(40),
+        "category_en": u(40),
+        "grid": u(80),
+        "description": u(MAX_TEXT),
+        "address": u(MAX_ADDRESS),
+        "reporter": u(NAME),
+        "photo_count": 5,
+        "has_location": True,
+    }
+
+
+def _events(u: Typed, n: int) -> list[dict[str, Any]]:
+    return [{"at": WHEN, "kind": "noted", "actor": "staff", "note": u(NOTE)} for _ in range(n)]
+
+
+def _meeting(u: Typed) -> dict[str, Any]:
+    return {
+        "meeting_id": 7,
+        "title": u(TITLE[1]),
+        "topic": u(TOPIC[1]),
+        "place": u(PLACE[1]),
+        "audience": u(60),
+        "starts_at": WHEN,
+        "ends_at": WHEN,
+        "registration_until": WHEN,
+        "capacity": 100,
+    }
+
+
+# (block, limit, context): every message that quotes what people typed.
+CASES: list[tuple[str, int, Callable[[Typed], dict[str, Any]]]] = [
+    (
+        "report.summary",
+        MESSAGE_LIMIT,
+        lambda u: _complaint(u) | {"anonymous": False},
+    ),
+    (
+        "notices.new_complaint",
+        MESSAGE_LIMIT,
+        lambda u: (
+            _complaint(u)
+            | {
+                "kind": "complaint",
+                "hazard": False,
+                "reopened": None,
+                "submitted_at": WHEN,
+                "ack_due_at": WHEN,
+                "resolve_due_at": WHEN,
+            }
+        ),
+    ),
+    ("notices.resolved", MESSAGE_LIMIT, lambda u: {"number": "MH-1", "note": u(NOTE)}),
+    (
+        "notices.status_update",
+        MESSAGE_LIMIT,
+        lambda u: {
+            "number": "MH-1",
+            "event": "noted",
+            "note": u(NOTE),
+            "rating": None,
+            "resolve_due_at": WHEN,
+            "close_reason": None,
+        },
+    ),
+    ("notices.followup", MESSAGE_LIMIT, lambda u: {"number": "MH-1", "description": u(MAX_TEXT)}),
+    (
+        "staff.card",
+        MESSAGE_LIMIT,
+        lambda u: (
+            _complaint(u)
+            | {
+                "hazard": True,
+                "status": "submitted",
+                "overdue": True,
+                "department": u(60),
+                "anonymous": False,
+                "created_at": WHEN,
+                "ack_due_at": WHEN,
+                "resolve_due_at": WHEN,
+                "accepted_at": None,
+            }
+        ),
+    ),
+    (
+        "staff.history",  # /complaint: the whole history of a much-discussed complaint
+        MESSAGE_LIMIT,
+        lambda u: (
+            _complaint(u)
+            | {
+                "hazard": False,
+                "status": "closed",
+                "overdue": False,
+                "department": u(60),
+                "anonymous": False,
+                "created_at": WHEN,
+                "ack_due_at": WHEN,
+                "accepted_at": WHEN,
+                "resolve_due_at": WHEN,
+                "resolved_at": WHEN,
+                "closed_at": WHEN,
+                "close_reason": "no_reply",
+                "rating": 5,
+                "resolution_note": u(NOTE),
+                "omitted": 3,
+                "events": _events(u, 12),
+            }
+        ),
+    ),
+    (
+        "my.list",
+        MESSAGE_LIMIT,
+        lambda u: {
+            "total": 40,
+            "shown": 20,
+            "items": [
+                {
+                    "number": f"MH-2026-{n:06}",
+                    "category": u(40),
+                    "status": "submitted",
+                    "created_at": WHEN,
+                    "description": u(MAX_TEXT),
+                }
+                for n in range(20)
+            ],
+        },
+    ),
+    (
+        "my.history",  # /my → a complaint: what the resident wrote and every answer
+        MESSAGE_LIMIT,
+        lambda u: (
+            _complaint(u)
+            | {
+                "status": "resolved",
+                "events": _events(u, 12),
+                "may_confirm": True,
+                "reopen_until": WHEN,
+            }
+        ),
+    ),
+    (
+        "meetings.card",
+        MESSAGE_LIMIT,
+        lambda u: (
+            _meeting(u)
+            | {
+                "status": "open",
+                "open": True,
+                "free": 0,
+                "waiting": 3,
+                "mine": "booked",
+                "code": "ABCD2345",
+                "position": 0,
+            }
+        ),
+    ),
+    (
+        "meetings.booked",
+        MESSAGE_LIMIT,
+        lambda u: _meeting(u) | {"code": "ABCD2345", "reminders": [1440, 60]},
+    ),
+    ("meetings.ics_caption", CAPTION_LIMIT, _meeting),
+    (
+        "meetings.result",
+        MESSAGE_LIMIT,
+        lambda u: (
+            _meeting(u)
+            | {
+                "attendance": 80,
+                "summary": u(SUMMARY[1]),
+                "decisions": [u(DECISION[1]) for _ in range(MAX_DECISIONS)],
+            }
+        ),
+    ),
+    (
+        "meetings.admin_view",  # the organiser's view: bookings and the topics people proposed
+        MESSAGE_LIMIT,
+        lambda u: (
+            _meeting(u)
+            | {
+                "status": "held",
+                "started": True,
+                "reserved": 2,
+                "representatives": 1,
+                "booked_count": 100,
+                "present": 80,
+                "no_shows": 20,
+                "booked": [{"name": u(NAME), "present": True} for _ in range(30)],
+                "waiting_count": 10,
+                "waiting": [{"name": u(NAME)} for _ in range(10)],
+                "topic_count": 40,
+                "topics": [{"text": u(PROPOSAL[1]), "name": u(NAME)} for _ in range(20)],
+                "attendance": 80,
+                "summary": u(SUMMARY[1]),
+                "decisions": [u(DECISION[1]) for _ in range(MAX_DECISIONS)],
+            }
+        ),
+    ),
+    (
+        "broadcast.announcement",  # what residents get, and the admin's preview of it
+        MESSAGE_LIMIT,
+        lambda u: {"urgent": True, "text": u(4096)},
+    ),
+    (
+        "reception.booked_notice",
+        MESSAGE_LIMIT,
+        lambda u: {
+            "name": u(NAME),
+            "starts_at": WHEN,
+            "station": u(60),
+            "topic": u(RECEPTION_TOPIC[1]),
+        },
+    ),
+]
+
+
+def _renders(renderer: Renderer, lang: str, block: str, limit: int, ctx: dict[str, Any]) -> str:
+    if limit == CAPTION_LIMIT:
+        return renderer.caption(lang, block, **ctx)
+    return renderer.render(lang, block, **ctx)
+
+
+def assert_fits(text: str, limit: int) -> str:
+    """Valid Telegram HTML whose parsed text is within `limit` UTF-16 units."""
+    text.encode("utf-8")  # no lone surrogate
+    plain, _ = parse_html(text)  # raises on anything Telegram would refuse to parse
+    assert plain.strip(), "an empty message"
+    assert utf16_len(plain) <= limit, f"{utf16_len(plain)} UTF-16 units > {limit}"
+    assert "\ufdd0" not in text and "\ufdd1" not in text
+    return plain
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", sorted(ALPHABETS))
+@pytest.mark.parametrize(("block", "limit", "build"), CASES, ids=[c[0] for c in CASES])
+def test_every_message_quoting_people_fits_telegram_whatever_they_typed(
+    block: str, limit: int, build: Callable[[Typed], dict[str, Any]], kind: str, lang: str
+) -> None:
+    renderer = Renderer(TZ)
+    for seed in range(2):
+        ctx = build(typing(kind, seed))
+        plain = assert_fits(_renders(renderer, lang, block, limit, ctx), limit)
+        # The message's own words are all there: only quoted text was shortened.
+        quiet = {k: _quiet(v) for k, v in ctx.items()}
+        own = parse_html(_renders(renderer, lang, block, limit, quiet))[0]
+        for line in own.splitlines():
+            label = line.split("x")[0].strip()
+            assert label in plain, f"{label!r} was cut"
+
+
+def _quiet(value: Any) -> Any:
+    """The same context with every typed text a single letter."""
+    if isinstance(value, str) and not value.startswith("2026-") and value not in _ENUMS:
+        return "x"
+    if isinstance(value, list):
+        return [_quiet(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _quiet(v) for k, v in value.items()}
+    return value
+
+
+_ENUMS = {"complaint", "noted", "staff", "submitted", "closed", "no_reply", "resolved", "open"}
+_ENUMS |= {"booked", "held", "ABCD2345"}
+
+
+def test_a_cut_never_splits_a_character_or_an_entity() -> None:
+    assert shorten("ab😀cd", 4) == "ab…"  # the emoji would need units 3-4 and "…" one more
+    assert shorten("😀😀😀", 5) == "😀😀…"
+    assert shorten("👨\u200d👩\u200d👧", 4) == "👨…"  # no dangling zero-width joiner
+    marked = "<b>head</b> \ufdd0" + "&lt;&amp;" * 3000 + "\ufdd1 <i>tail</i>"
+    text = fit(marked, 100)
+    plain = assert_fits(text, 100)
+    assert plain.startswith("head <&<&") and plain.endswith("… tail")
+    assert "<b>head</b>" in text and "<i>tail</i>" in text
+
+
+def test_the_shortest_quotes_are_kept_whole() -> None:
+    marked = "\ufdd0" + "长" * 5000 + "\ufdd1|\ufdd0王阿姨\ufdd1|\ufdd0" + "短" * 50 + "\ufdd1"
+    plain = assert_fits(fit(marked, 1000), 1000)
+    assert plain.endswith("|王阿姨|" + "短" * 50) and plain.count("…") == 1
+
+
+# The harness: a real /report over the fake Bot API, which refuses what Telegram refuses.
+
+WORKER = User(200001, "张网格")
+
+
+def _all_fit(calls: list[Call]) -> None:
+    for call in calls:
+        for field, limit in (("text", MESSAGE_LIMIT), ("caption", CAPTION_LIMIT)):
+            if call.params.get(field) is not None:
+                assert_fits(str(call.params[field]), limit)
+
+
+async def test_a_resident_who_types_1994_emoji_files_the_complaint_and_staff_can_read_it(
+    bot: Harness, resident: User
+) -> None:
+    db = bot.services.db
+    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+    await people.grant(db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
+    await register(bot, WORKER)
+    await register(bot, resident)
+    description = "🚒" * 1994  # 1,994 characters, 3,988 UTF-16 units
+    await bot.send(resident, "/report")
+    await bot.button(resident, "环境卫生")
+    await bot.send(resident, description)
+    await bot.button(resident, "不需要照片")
+    await bot.send(resident, "<上强&3幢>" * 25)  # 200 characters that need escaping
+    await bot.button(resident, "实名")
+    summary = bot.fake.sent_to(resident.id)[-1]
+    assert "…" in str(summary.params["text"]) and "请确认" in str(summary.params["text"])
+
+    assert "MH-2026-000001" in texts(await bot.button(resident, "确认提交"))
+    stored = await db.fetchval("SELECT description FROM complaints WHERE number = 'MH-2026-000001'")
+    assert stored == description  # the whole text is kept; only messages quote it shortened
+
+    assert await bot.services.delivery.run_pass(bot.app.bot) == 1  # type: ignore[union-attr]
+    assert "MH-2026-000001" in texts(bot.fake.sent_to(WORKER.id))
+    await bot.send(WORKER, "/complaint MH-2026-000001")
+    await bot.send(resident, "/my")
+    assert "办理经过" in texts(await bot.button(resident, "MH-2026-000001"))
+    _all_fit(bot.fake.calls)
+
+
+async def test_an_emoji_announcement_is_measured_as_telegram_measures_it(bot: Harness) -> None:
+    admin = User(ADMIN_ID, "镇办老陈")
+    await register(bot, admin, zone="梅峰", community="梅峰村")
+    await register(bot, User(100011, "王阿姨"))
+    await bot.send(admin, "/broadcast")
+    await bot.button(admin, "全体居民")
+    # 2,045 emoji: a message Telegram accepts from a person, but 4,090 units and the header
+    # would not fit one message to 10,000 residents; refused with the count that matters.
+    reply = texts(await bot.send(admin, "📢" * 2045))
+    assert "太长" in reply and "4090" in reply
+    poster = bot._user_message(admin, photo=[_PHOTO], caption="📢" * 600)  # 1,200 units
+    assert "太长" in texts(await bot._process(poster))
+    await bot.send(admin, "📢" * 1750)  # 3,500 units: the most an announcement may have
+    await bot.button(admin, "普通公告")
+    await bot.button(admin, "确认发送")
+    assert await bot.services.delivery.run_pass(bot.app.bot) >= 1  # type: ignore[union-attr]
+    _all_fit(bot.fake.calls)
+
+
+_PHOTO = {"file_id": "poster", "file_unique_id": "poster-u", "width": 1280, "height": 960}
+
+
+@pytest.mark.parametrize("kind", sorted(ALPHABETS))
+def test_a_toast_is_plain_text_within_200_characters(kind: str) -> None:
+    renderer = Renderer(TZ)
+    grid = typing(kind, 0)(300)
+    toast = renderer.toast("zh-CN", "settings.grid_changed", grid=grid)
+    assert 0 < len(toast) <= 200 and utf16_len(toast) <= 200
+    assert toast.endswith("…") and ("网格已改为 " + grid).startswith(toast[:-1])  # not HTML

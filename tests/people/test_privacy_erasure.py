@@ -1,0 +1,185 @@
+"""/deleteme leaves nothing behind: not in any table, not in the outbox, not in the saved or
+in-memory conversation state, not in the raw database file or its write-ahead log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.assignments import service as assignments
+from bot.assignments.rules import Step
+from bot.people.roles import has_role
+from storage import people
+from storage.db import Database
+from tests.support.harness import Harness, User, register, texts
+from tests.support.privacy import (
+    HALF_REPORT,
+    NEIGHBOUR,
+    PHONE,
+    RESIDENT,
+    a_full_life,
+    deliver,
+    personal_columns,
+)
+from tests.support.representatives import ADMIN, REP, WORKER
+
+# Tables with a column naming a person where a row may stay after erasure, and why.
+KEPT = {
+    "bulletins": "chat_id is the bulletin channel or group, never a person",
+    "patrols": "a worker's patrols are the office's work record (exported by /mydata)",
+    "assignments": "work given to staff is the office's record (exported by /mydata)",
+    "reception_sessions": "a representative's reception days are public office work",
+    "supervision_items": "a representative's suggestions are public office work",
+}
+
+
+async def _erase(bot: Harness) -> None:
+    await bot.send(RESIDENT, "/deleteme")
+    assert "已删除" in texts(await bot.button(RESIDENT, "确定删除"))
+
+
+def _raw(path: Path) -> bytes:
+    return path.read_bytes() if path.exists() else b""
+
+
+async def test_after_deleteme_neither_the_database_file_nor_its_log_holds_the_name_or_phone(
+    bot: Harness,
+) -> None:
+    await a_full_life(bot)
+    db_file = Path(bot.services.db.path)
+    wal = db_file.with_name(db_file.name + "-wal")
+    before = _raw(db_file) + _raw(wal)
+    assert RESIDENT.first_name.encode() in before and PHONE.encode() in before
+    await _erase(bot)
+    after = _raw(db_file) + _raw(wal)
+    for secret in (RESIDENT.first_name, PHONE, HALF_REPORT):
+        assert secret.encode() not in after, secret
+
+
+async def test_after_deleteme_no_notice_addresses_or_names_the_resident(bot: Harness) -> None:
+    life = await a_full_life(bot)
+    db = bot.services.db
+    pending = await db.fetchval(
+        "SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND state = 'pending'", (RESIDENT.id,)
+    )
+    assert pending >= 2  # the meeting reminders at least
+    named = "SELECT COUNT(*) FROM outbox WHERE context LIKE '%' || ? || '%'"
+    assert await db.fetchval(named, (RESIDENT.first_name,)) >= 2  # the worker's, the rep's
+    await _erase(bot)
+
+    assert await db.fetchval("SELECT COUNT(*) FROM outbox WHERE chat_id = ?", (RESIDENT.id,)) == 0
+    for secret in (RESIDENT.first_name, PHONE):
+        assert await db.fetchval(named, (secret,)) == 0, secret
+    # The complaints stay, anonymous, with neither the link nor the rating.
+    rows = await db.fetchall(
+        "SELECT reporter_id, anonymous, rating FROM complaints WHERE id IN (?, ?)",
+        (life.rated, life.not_fixed),
+    )
+    assert [tuple(r) for r in rows] == [(None, 1, None), (None, 1, None)]
+    # The worker still hears of the reopened complaint, as from an anonymous resident.
+    since = len(bot.fake.calls)
+    await deliver(bot)
+    notice = texts(bot.fake.sent_to(WORKER.id, since))
+    assert "重新打开" in notice and "匿名" in notice and RESIDENT.first_name not in notice
+    # The neighbour on the waiting list got the freed seat and was told, in the same step.
+    assert "候补" in texts(bot.fake.sent_to(NEIGHBOUR.id, since))
+    assert not bot.fake.sent_to(RESIDENT.id, since)
+    assert "新预约" not in texts(bot.fake.sent_to(REP.id, since))  # gone with the booking
+
+
+async def test_every_table_naming_a_person_has_nothing_left_of_them(bot: Harness) -> None:
+    await a_full_life(bot)
+    db = bot.services.db
+    columns = await personal_columns(bot)
+    await _erase(bot)
+    assert set(KEPT) <= set(columns), "an allowlisted table is gone: update KEPT"
+    for table, names in columns.items():
+        if table in KEPT:
+            continue
+        for column in names:
+            left = await db.fetchval(
+                f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (RESIDENT.id,)
+            )
+            assert left == 0, f"{table}.{column} still names the erased person"
+    saved = await db.fetchval(
+        "SELECT COUNT(*) FROM ptb_conversations "
+        "WHERE EXISTS (SELECT 1 FROM json_each(ptb_conversations.key) WHERE value = ?)",
+        (RESIDENT.id,),
+    )
+    assert saved == 0
+
+
+async def test_deleteme_in_the_middle_of_a_report_ends_it_and_the_old_confirm_is_stale(
+    bot: Harness,
+) -> None:
+    life = await a_full_life(bot)
+    db = bot.services.db
+    filed = await db.fetchval("SELECT COUNT(*) FROM complaints")
+    await _erase(bot)
+
+    since = len(bot.fake.calls)
+    await bot.press(RESIDENT, life.confirm_data, life.confirm_message)  # the old 确认提交
+    assert "表单已经关闭" in " ".join(bot.fake.texts(RESIDENT.id, since))
+    assert await db.fetchval("SELECT COUNT(*) FROM complaints") == filed
+    since = len(bot.fake.calls)
+    await bot.press(RESIDENT, "st:follow")  # /settings was left open too
+    assert "已过期" in " ".join(bot.fake.answers(since))
+    assert bot.app is not None
+    assert not bot.app.user_data.get(RESIDENT.id)  # the draft is gone from memory too
+
+    # Nothing of the old conversations survives a restart either.
+    await bot.restart()
+    since = len(bot.fake.calls)
+    await bot.press(RESIDENT, life.confirm_data, life.confirm_message)
+    assert "表单已经关闭" in " ".join(bot.fake.texts(RESIDENT.id, since))
+
+    # /start works again from scratch: a new person, with nothing of the old one.
+    await register(bot, RESIDENT)
+    person = await people.get(db := bot.services.db, RESIDENT.id)
+    assert person is not None
+    assert (
+        await db.fetchval("SELECT COUNT(*) FROM complaints WHERE reporter_id = ?", (RESIDENT.id,))
+        == 0
+    )
+    assert "MH-" not in texts(await bot.send(RESIDENT, "/my"))
+    await bot.send(RESIDENT, "/report")
+    assert "描述" in texts(await bot.button(RESIDENT, "环境卫生"))
+
+
+async def test_every_connection_overwrites_what_it_deletes(tmp_path: Path) -> None:
+    """Some SQLite builds leave deleted bytes in free space unless told otherwise."""
+    async with Database(tmp_path / "s.db") as db:
+        async with db.writer.execute("PRAGMA secure_delete") as cur:
+            assert tuple(await cur.fetchone() or ()) == (1,)
+        for _ in range(3):  # each reader in turn
+            assert await db.fetchval("PRAGMA secure_delete") == 1
+
+
+async def test_a_worker_who_erases_themselves_is_no_longer_named_in_the_admins_notices(
+    bot: Harness,
+) -> None:
+    worker = User(200077, "林小梅")  # granted without a display name: notices use her name
+    grid_id = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+    await people.grant(bot.services.db, worker.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
+    await register(bot, worker)
+    await register(bot, ADMIN, zone="梅峰", community="梅峰村")
+    task = await assignments.assign(
+        bot.services,
+        ADMIN.id,
+        text="检查第一网格的消防栓",
+        complaint_id=None,
+        target_kind="grid_worker",
+        target_id=worker.id,
+        due_at=bot.clock.now() + timedelta(days=7),
+    )
+    await assignments.act(bot.services, task, Step.ACCEPT, worker.id)
+    named = "SELECT COUNT(*) FROM outbox WHERE context LIKE '%' || ? || '%'"
+    assert await bot.services.db.fetchval(named, (worker.first_name,)) >= 1
+    await bot.send(worker, "/deleteme")
+    await bot.button(worker, "确定删除")
+    assert await bot.services.db.fetchval(named, (worker.first_name,)) == 0
+    # She left the service: her role ended, so nothing of the office acts in her name.
+    assert not await has_role(bot.services, worker.id, "grid_worker")
+    since = len(bot.fake.calls)
+    await deliver(bot)
+    assert f"#{task}" in texts(bot.fake.sent_to(ADMIN.id, since))

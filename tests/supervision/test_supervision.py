@@ -1,0 +1,104 @@
+"""A representative files a rectification item (督促整改) or a suggestion (意见建议) from a
+supervision visit; it goes to the chosen department with its deadline and is worked through
+the same complaint lifecycle as a resident's report (accept, resolve, confirm, 回头看)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from storage import complaints, supervision
+from tests.support.harness import Harness, User, register, table_counts, texts
+from tests.support.representatives import BUILDER, REP, WORKER, deliver, grant
+
+
+async def _file(
+    bot: Harness, kind: str = "督促整改", source: str = "暗访", deadline: str | None = "3月6日"
+) -> str:
+    await bot.send(REP, "/suggest")
+    await bot.button(REP, kind)
+    await bot.button(REP, source)
+    await bot.button(REP, "公共设施")
+    await bot.button(REP, "城建")
+    await bot.send(REP, "上强社区东门人行道三块地砖松动翘起，老人容易绊倒")
+    await bot.send_photo(REP, "loose-tiles")
+    await bot.button(REP, "照片发完了")
+    await bot.send_location(REP, 30.7012, 119.9523)
+    if deadline is None:
+        await bot.button(REP, "按默认期限")
+    else:
+        await bot.send(REP, deadline)
+    reply = texts(await bot.button(REP, "确认提交"))
+    assert "已提交" in reply
+    return str(await bot.services.db.fetchval("SELECT number FROM complaints ORDER BY id DESC"))
+
+
+async def test_a_rectification_item_from_an_unannounced_visit_reaches_the_department(
+    bot: Harness,
+) -> None:
+    await grant(bot, REP, "representative")
+    await grant(bot, BUILDER, "department", department="CJ")
+    number = await _file(bot)
+    c = await complaints.by_number(bot.services.db, number)
+    assert c is not None and c.kind == "rectification" and c.reporter_id == REP.id
+    assert c.resolve_due_at == datetime(2026, 3, 6, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
+    assert c.latitude == 30.7012 and len(c.photo_file_ids) == 1
+    filed = await supervision.of_representative(bot.services.db, REP.id)
+    assert [(f.number, f.source) for f in filed] == [(number, "unannounced")]
+
+    since = await deliver(bot)
+    notice = texts(bot.fake.sent_to(BUILDER.id, since))
+    assert f"新代表督促整改事项 {number}" in notice and "3月6日 18:00 前办结" in notice
+    await bot.press(BUILDER, f"cs:accept:{c.id}")  # under the photo of the notice
+    await bot.press(BUILDER, f"cs:resolve:{c.id}")
+    await bot.send(BUILDER, "已更换全部松动地砖并压实")
+    await bot.button(BUILDER, "不需要照片")
+    since = await deliver(bot)
+    assert "已更换全部松动地砖" in texts(bot.fake.sent_to(REP.id, since))
+    await bot.button(REP, "解决了")
+    await bot.button(REP, "5 星")
+    closed = await complaints.by_number(bot.services.db, number)
+    assert closed is not None and closed.status == "closed" and closed.rating == 5
+
+
+async def test_a_suggestion_takes_the_category_deadline_by_default(bot: Harness) -> None:
+    await grant(bot, REP, "representative")
+    number = await _file(bot, kind="意见建议", source="监督检查", deadline=None)
+    c = await complaints.by_number(bot.services.db, number)
+    assert c is not None and c.kind == "suggestion"
+    assert c.resolve_due_at == datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # 公共设施: 5 working days
+    dept = await bot.services.db.fetchval(
+        "SELECT code FROM departments WHERE id = ?", (c.department_id,)
+    )
+    assert dept == "CJ"
+
+
+async def test_bad_input_in_suggest_changes_nothing(bot: Harness) -> None:
+    await grant(bot, REP, "representative")
+    before = await table_counts(bot)
+    await bot.send(REP, "/suggest")
+    await bot.button(REP, "督促整改")
+    assert "按钮" in texts(await bot.send(REP, "暗访"))
+    await bot.button(REP, "暗访")
+    await bot.button(REP, "公共设施")
+    await bot.button(REP, "城建")
+    assert "太短" in texts(await bot.send(REP, "坏了"))
+    await bot.send(REP, "上强社区东门人行道三块地砖松动翘起")
+    await bot.button(REP, "照片发完了")
+    assert "地址" in texts(await bot.send(REP, "x"))
+    await bot.send(REP, "上强社区东门")
+    assert "已经过去" in texts(await bot.send(REP, "2026-03-01"))
+    assert "没看懂" in texts(await bot.send(REP, "尽快"))
+    assert "已取消" in texts(await bot.send(REP, "/cancel"))
+    assert await table_counts(bot) == before
+
+
+async def test_only_representatives_file_suggestions(bot: Harness, resident: User) -> None:
+    await register(bot, resident)
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    before = await table_counts(bot)
+    for user in (resident, WORKER):
+        assert "没有权限" in texts(await bot.send(user, "/suggest"))
+        since = len(bot.fake.calls)
+        await bot.press(user, "sv:k:rectification")  # a forged step outside the conversation
+        assert bot.fake.answers(since)
+    assert await table_counts(bot) == before

@@ -1,0 +1,137 @@
+"""A resident with a full life in Minhu, for the privacy tests: a name and a phone number,
+complaints (one rated, one "not fixed" with a reason), a "me too", a followed zone, a meeting
+seat with reminders pending and a proposed topic, a reception booking, a staff notice naming
+them still pending, and a /report left at its last step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.complaints.rules import Action
+from bot.complaints.service import act, support
+from bot.meetings import service as meetings
+from bot.reception import service as reception
+from tests.support.harness import Harness, User, register
+from tests.support.meetings import book, meeting
+from tests.support.representatives import ADMIN, REP, WORKER, grant
+
+RESIDENT = User(100031, "欧阳秀英")
+NEIGHBOUR = User(100032, "李大伯")
+PHONE = "13912345678"
+# Columns that name a person (a resident, or staff in their work), wherever they appear.
+PERSON_COLUMNS = frozenset(
+    {
+        "person_id",
+        "user_id",
+        "chat_id",
+        "reporter_id",
+        "actor_id",
+        "worker_id",
+        "assignee_id",
+        "representative_id",
+    }
+)
+HALF_REPORT = f"楼道的灯坏了一个月，请打电话给我 {PHONE}"
+
+
+@dataclass(frozen=True)
+class Life:
+    """What the resident left behind, to check against after /deleteme."""
+
+    rated: int  # complaint id
+    not_fixed: int
+    confirm_message: int  # the summary of the half-finished /report, with 确认提交
+    confirm_data: str  # that button's callback data (it carries the draft's key)
+
+
+async def deliver(bot: Harness) -> None:
+    """Send what the outbox holds now."""
+    assert bot.app is not None
+    await bot.services.delivery.run_pass(bot.app.bot)
+
+
+async def report(bot: Harness, user: User, category: str, text: str, *, submit: bool) -> None:
+    """/report through to the summary; press 确认提交 when `submit`."""
+    await bot.send(user, "/report")
+    await bot.button(user, category)
+    await bot.send(user, text)
+    if any("继续新反映" in label for label in bot.buttons(user.id)):
+        await bot.button(user, "继续新反映")
+    await bot.button(user, "不需要照片")
+    await bot.send(user, "上强社区3幢楼下")
+    await bot.button(user, "实名")
+    if submit:
+        await bot.button(user, "确认提交")
+
+
+async def newest_complaint(bot: Harness) -> int:
+    return int(await bot.services.db.fetchval("SELECT MAX(id) FROM complaints"))
+
+
+async def resolved(bot: Harness, user: User, category: str, text: str) -> int:
+    """A complaint the worker accepted and resolved; the resident was asked 'fixed?'."""
+    await report(bot, user, category, text, submit=True)
+    complaint_id = await newest_complaint(bot)
+    await deliver(bot)  # the worker's notice names the resident (sent, its context kept)
+    await act(bot.services, complaint_id, Action.ACCEPT, WORKER.id)
+    bot.clock.advance(timedelta(hours=1))
+    await act(bot.services, complaint_id, Action.RESOLVE, WORKER.id, note="已处理")
+    await deliver(bot)
+    return complaint_id
+
+
+async def a_full_life(bot: Harness) -> Life:
+    """Staff and a neighbour, then everything the resident does."""
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    await grant(bot, REP, "representative")
+    await register(bot, ADMIN, zone="梅峰", community="梅峰村")
+    await register(bot, NEIGHBOUR)
+    await register(bot, RESIDENT)
+
+    rated = await resolved(bot, RESIDENT, "环境卫生", "小区东门垃圾桶满了三天没人清理")
+    await bot.button(RESIDENT, "解决了")
+    await bot.button(RESIDENT, "4 星")
+    not_fixed = await resolved(bot, RESIDENT, "停车管理", "消防通道被私家车长期占用")
+    await bot.button(RESIDENT, "没解决")
+    await bot.send(RESIDENT, "车还停在那里，根本没人来过")  # the worker's notice waits
+
+    await report(bot, NEIGHBOUR, "公共设施", "健身器材的螺丝松了很危险", submit=True)
+    await support(bot.services, await newest_complaint(bot), RESIDENT.id)
+
+    await bot.send(RESIDENT, "/settings")
+    await bot.button(RESIDENT, "关注本片区")
+
+    m = await meeting(bot, capacity=1)
+    await book(bot, RESIDENT, m.id)  # reminders pending in the outbox
+    await book(bot, NEIGHBOUR, m.id)  # on the waiting list: moves up when the seat is freed
+    await meetings.propose(bot.services, m.id, RESIDENT.id, "东门晚上停车难")
+
+    station = int(await bot.services.db.fetchval("SELECT MIN(id) FROM liaison_stations"))
+    session = await reception.publish(
+        bot.services, REP.id, station, bot.clock.now() + timedelta(days=3), 3
+    )
+    await reception.book(bot.services, session.id, RESIDENT.id, "想反映小区电梯维修的事")
+
+    await report(bot, RESIDENT, "其他", HALF_REPORT, submit=False)
+    confirm = next(d for label, d in bot.buttons(RESIDENT.id).items() if "确认提交" in label)
+    return Life(rated, not_fixed, bot.last_keyboard_message(RESIDENT.id), confirm)
+
+
+async def personal_columns(bot: Harness) -> dict[str, list[str]]:
+    """Every table with a column naming a person, derived from the schema: people.id and any
+    column in PERSON_COLUMNS."""
+    db = bot.services.db
+    tables = [
+        r[0]
+        for r in await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    found: dict[str, list[str]] = {}
+    for table in tables:
+        columns = [r[1] for r in await db.fetchall(f"PRAGMA table_info({table})")]
+        named = [c for c in columns if c in PERSON_COLUMNS or (table == "people" and c == "id")]
+        if named:
+            found[table] = named
+    return found
