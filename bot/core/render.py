@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup, escape
 
-from bot.emulator.textparse import EntityParseError, parse_html, utf16_len
+from bot.core.telegram_text import EntityParseError, parse_html, utf16_len
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"

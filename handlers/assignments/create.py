@@ -371,7 +371,7 @@ async def cancel(update: Update, context: MinhuContext) -> int:
 def handlers() -> list[BaseHandler]:
     """The /assign conversation (persistent: it survives a restart)."""
     text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     buttons_only: BaseHandler = MessageHandler(other, hint("assignments.expect_button"))
     return [
         ConversationHandler(

@@ -61,5 +61,5 @@ def last_resort() -> list[BaseHandler]:
     return [
         MessageHandler(filters.COMMAND, unknown_command),
         CallbackQueryHandler(stale_button),
-        MessageHandler(filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED, stray_message),
+        MessageHandler(filters.ChatType.PRIVATE, stray_message),
     ]

@@ -285,7 +285,7 @@ async def still_fine(update: Update, context: MinhuContext) -> None:
 def handlers() -> list[BaseHandler]:
     """The resident's buttons, and the 'what is still wrong?' conversation (persistent)."""
     text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     return [
         ConversationHandler(
             entry_points=[

@@ -177,7 +177,7 @@ async def cancel(update: Update, context: MinhuContext) -> int:
 def handlers() -> list[BaseHandler]:
     """The /report conversation (persistent: it survives a restart)."""
     text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     return [
         ConversationHandler(
             entry_points=[CommandHandler("report", start)],

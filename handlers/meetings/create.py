@@ -385,7 +385,7 @@ async def cancel(update: Update, context: MinhuContext) -> int:
 def handlers() -> list[BaseHandler]:
     """The /newmeeting conversation (persistent: it survives a restart)."""
     typed = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     buttons_only = MessageHandler(other, hint("meetings.expect_button"))
     states: dict[object, list[BaseHandler]] = {
         state: [

@@ -339,7 +339,7 @@ async def checkin(update: Update, context: MinhuContext) -> None:
 def handlers() -> list[BaseHandler]:
     """/meeting, /checkin, the admin buttons, and the edit conversation ("meeting_edit")."""
     typed = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     return [
         ConversationHandler(
             entry_points=[

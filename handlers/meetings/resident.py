@@ -350,7 +350,7 @@ async def cancel_topic(update: Update, context: MinhuContext) -> int:
 
 def handlers() -> list[BaseHandler]:
     """/meetings, the card's buttons, and the topic conversation ("meeting_topic")."""
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     return [
         ConversationHandler(
             entry_points=[CallbackQueryHandler(start_topic, pattern=rf"^{PREFIX}:t:\d+$")],

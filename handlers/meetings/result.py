@@ -258,7 +258,7 @@ async def cancel(update: Update, context: MinhuContext) -> int:
 def handlers() -> list[BaseHandler]:
     """The /meetingresult conversation (persistent: it survives a restart)."""
     typed = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     button = hint("meetings.expect_button")
     return [
         ConversationHandler(

@@ -280,7 +280,7 @@ async def cancel(update: Update, context: MinhuContext) -> int:
 def handlers() -> list[BaseHandler]:
     """The /patrol conversation (persistent: it survives a restart)."""
     text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     buttons_only: BaseHandler = MessageHandler(other, hint("patrol.expect_button"))
     return [
         ConversationHandler(

@@ -237,7 +237,7 @@ def handlers() -> list[BaseHandler]:
                 State.OUTCOME: [
                     MessageHandler(filters.TEXT & ~filters.COMMAND, outcome),
                     MessageHandler(
-                        ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                        ~filters.COMMAND,
                         hint("reception.expect_text"),
                     ),
                 ],

@@ -239,7 +239,7 @@ async def cancel(update: Update, context: MinhuContext) -> int:
 def handlers() -> list[BaseHandler]:
     """Publishing a reception day (one persistent conversation)."""
     text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     buttons_only: BaseHandler = MessageHandler(other, hint("reception.expect_button"))
     return [
         ConversationHandler(

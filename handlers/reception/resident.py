@@ -170,7 +170,7 @@ async def cancel(update: Update, context: MinhuContext) -> int:
 def handlers() -> list[BaseHandler]:
     """/reception and the booking conversation (persistent: it survives a restart)."""
     text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     return [
         ConversationHandler(
             entry_points=[CallbackQueryHandler(start_booking, pattern=rf"^{PREFIX}:b:\d+$")],

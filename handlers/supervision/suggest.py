@@ -365,7 +365,7 @@ async def cancel(update: Update, context: MinhuContext) -> int:
 def handlers() -> list[BaseHandler]:
     """The /suggest conversation (persistent: it survives a restart)."""
     text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND & ~filters.UpdateType.EDITED
+    other = ~filters.COMMAND
     buttons_only: BaseHandler = MessageHandler(other, hint("supervision.expect_button"))
 
     def on(callback: Any, pattern: str) -> CallbackQueryHandler[Any, Any]:

@@ -21,7 +21,7 @@ from bot.bulletins.report import BulletinConfig, build_report
 from bot.core.clock import ManualClock
 from bot.core.periods import Period
 from bot.core.render import Renderer
-from bot.emulator.textparse import parse_html
+from bot.core.telegram_text import parse_html
 from storage import bulletins
 from storage.db import Database
 from tests.conftest import ADMIN_ID

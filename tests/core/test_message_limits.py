@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.render import CAPTION_LIMIT, LANGUAGES, MESSAGE_LIMIT, Renderer, fit, shorten
-from bot.emulator.textparse import parse_html, utf16_len
+from bot.core.telegram_text import parse_html, utf16_len
 from bot.meetings.rules import DECISION, MAX_DECISIONS, PLACE, PROPOSAL, SUMMARY, TITLE, TOPIC
 from bot.reception.service import TOPIC as RECEPTION_TOPIC
 from handlers.complaints.staff import LIMITS as STAFF_NOTE_LIMITS

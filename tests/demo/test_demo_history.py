@@ -11,8 +11,8 @@ from bot.bulletins.render import MESSAGE_LIMIT, BulletinText, utf16_len
 from bot.bulletins.report import BulletinConfig, build_report
 from bot.core.periods import last_complete
 from bot.core.render import Renderer
+from bot.core.telegram_text import parse_html
 from bot.demo.run import prepare_database
-from bot.emulator.textparse import parse_html
 from storage.db import Database
 from tests.support.bulletins import TZ
 
