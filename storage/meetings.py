@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.core.clock import from_iso, to_iso
+from storage.codec import from_iso, to_iso
 from storage.db import Database
 
 
@@ -364,3 +364,20 @@ async def drop_pending(conn: aiosqlite.Connection, prefix: str, reason: str) -> 
         (reason, prefix, upper),
     )
     return cur.rowcount
+
+
+@dataclass(frozen=True)
+class OpenMeeting:
+    id: int
+    title: str
+    starts_at: datetime
+
+
+async def open_meetings(db: Database, limit: int = 20) -> list[OpenMeeting]:
+    """Deliberation meetings still open, soonest first (their registrants are an audience)."""
+    rows = await db.fetchall(
+        "SELECT id, title, starts_at FROM meetings WHERE status = 'open' "
+        "ORDER BY starts_at, id LIMIT ?",
+        (limit,),
+    )
+    return [OpenMeeting(int(r[0]), str(r[1]), from_iso(r[2])) for r in rows]

@@ -165,11 +165,8 @@ async def remind_all(
     the admins' result reminders follow the new end too."""
     await store.drop_pending(conn, prefix(m.id, "rem"), "meeting changed")
     await store.drop_pending(conn, prefix(m.id, "late"), "meeting changed")
-    cur = await conn.execute(
-        "SELECT id FROM meeting_bookings WHERE meeting_id = ? AND status = 'booked'", (m.id,)
-    )
-    for (booking_id,) in await cur.fetchall():
-        b = await bookings.booking_in(conn, int(booking_id))
+    for booking_id in await bookings.booked_ids(conn, m.id):
+        b = await bookings.booking_in(conn, booking_id)
         if b is not None:
             await remind(conn, services, m, b, now)
     await result_reminders(conn, services, m, now)
