@@ -322,16 +322,6 @@ async def follows(db: Database, person_id: int, zone_id: int) -> bool:
     return found is not None
 
 
-async def admins_of_zone(db: Database, zone_id: int) -> list[int]:
-    """Admins of a zone and town-wide admins (granted in the database)."""
-    rows = await db.fetchall(
-        "SELECT DISTINCT user_id FROM role_grants WHERE role = 'admin' "
-        "AND (zone_id IS NULL OR zone_id = ?) ORDER BY user_id",
-        (zone_id,),
-    )
-    return [int(r[0]) for r in rows]
-
-
 async def staff_choices(db: Database, role: str, zone_id: int) -> list[tuple[int, str]]:
     """(user id, name) of representatives, or of the grid workers of a zone (at most 30)."""
     name = "MAX(COALESCE(NULLIF(r.display_name, ''), p.first_name, ''))"

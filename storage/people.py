@@ -164,16 +164,15 @@ async def admin_user_ids(db: Database) -> list[int]:
     return [r[0] for r in rows]
 
 
-async def admins_of_grid_zone(db: Database, grid_id: int) -> list[int]:
-    """User ids granted admin of the grid's zone, or town-wide."""
+async def admins_of_zone(db: Database, zone_id: int | None) -> list[int]:
+    """Admins of a zone and town-wide admins (granted in the database); town-wide ones only
+    when no zone is given."""
     rows = await db.fetchall(
-        """SELECT DISTINCT r.user_id FROM role_grants r
-           WHERE r.role = 'admin' AND (r.zone_id IS NULL OR r.zone_id = (
-               SELECT c.zone_id FROM grids g JOIN communities c ON c.id = g.community_id
-               WHERE g.id = ?))""",
-        (grid_id,),
+        "SELECT DISTINCT user_id FROM role_grants WHERE role = 'admin' "
+        "AND (zone_id IS NULL OR zone_id = ?) ORDER BY user_id",
+        (zone_id,),
     )
-    return [r[0] for r in rows]
+    return [int(r[0]) for r in rows]
 
 
 async def granted_name(db: Database, user_id: int) -> str | None:

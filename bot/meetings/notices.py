@@ -19,7 +19,7 @@ import aiosqlite
 from bot.meetings.rules import RESULT_REMINDERS, crossed, reminders_due
 from bot.runtime import notices
 from bot.runtime.services import Services
-from storage import geo, outbox
+from storage import geo, outbox, people
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 from storage.meeting_bookings import Booking
@@ -67,7 +67,7 @@ async def with_languages(services: Services, user_ids: list[int]) -> list[tuple[
 
 async def admins(services: Services, m: Meeting) -> list[tuple[int, str]]:
     """The meeting's creator, the zone's and town-wide admins, and the configured ones."""
-    ids = [m.created_by, *await store.admins_of_zone(services.db, m.zone_id)]
+    ids = [m.created_by, *await people.admins_of_zone(services.db, m.zone_id)]
     return await with_languages(services, ids + sorted(services.settings.admin_ids))
 
 

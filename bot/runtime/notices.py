@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.people.roles import admin_ids
 from bot.runtime.services import Services
-from storage import complaints, outbox, people
+from storage import complaints, geo, outbox, people
 from storage.models import Complaint
 
 Buttons = list[list[tuple[str, str]]]
@@ -44,7 +44,8 @@ async def assignees(services: Services, grid_id: int, department_id: int | None)
 
 async def zone_admins(services: Services, grid_id: int) -> list[int]:
     """Admins of the grid's zone, town-wide admins, and the configured ones."""
-    ids = await people.admins_of_grid_zone(services.db, grid_id)
+    grid = await geo.grid(services.db, grid_id)
+    ids = await people.admins_of_zone(services.db, grid.zone_id if grid else None)
     ids += sorted(services.settings.admin_ids)
     return await reachable(services, ids)
 
