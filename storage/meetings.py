@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
+from storage import people
 from storage.codec import from_iso, to_iso
 from storage.db import Database
 
@@ -324,24 +325,8 @@ async def follows(db: Database, person_id: int, zone_id: int) -> bool:
 
 async def staff_choices(db: Database, role: str, zone_id: int) -> list[tuple[int, str]]:
     """(user id, name) of representatives, or of the grid workers of a zone (at most 30)."""
-    name = "MAX(COALESCE(NULLIF(r.display_name, ''), p.first_name, ''))"
-    if role == "grid_worker":
-        rows = await db.fetchall(
-            f"""SELECT r.user_id, {name} FROM role_grants r
-                LEFT JOIN people p ON p.id = r.user_id
-                JOIN grids g ON g.id = r.grid_id JOIN communities c ON c.id = g.community_id
-                WHERE r.role = 'grid_worker' AND c.zone_id = ?
-                GROUP BY r.user_id ORDER BY r.user_id LIMIT 30""",
-            (zone_id,),
-        )
-    else:
-        rows = await db.fetchall(
-            f"""SELECT r.user_id, {name} FROM role_grants r
-                LEFT JOIN people p ON p.id = r.user_id WHERE r.role = ?
-                GROUP BY r.user_id ORDER BY r.user_id LIMIT 30""",
-            (role,),
-        )
-    return [(int(r[0]), str(r[1] or r[0])) for r in rows]
+    zone = zone_id if role == "grid_worker" else None
+    return await people.holders(db, role, zone, limit=30, opened_only=False)
 
 
 async def drop_pending(conn: aiosqlite.Connection, prefix: str, reason: str) -> int:

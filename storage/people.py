@@ -186,20 +186,27 @@ async def granted_name(db: Database, user_id: int) -> str | None:
 
 
 async def holders(
-    db: Database, role: str, zone_id: int | None, limit: int = 40
+    db: Database,
+    role: str,
+    zone_id: int | None,
+    *,
+    limit: int = 40,
+    opened_only: bool = True,
 ) -> list[tuple[int, str]]:
-    """(user id, name) of who holds a role and opened the bot (in one zone when given)."""
+    """(user id, name) of who holds a role (in one zone when given: grid workers of its grids),
+    by default only those who opened the bot."""
+    join = "JOIN people p" if opened_only else "LEFT JOIN people p"
     zone_filter = "AND c.zone_id = ?" if zone_id is not None else ""
     rows = await db.fetchall(
-        f"""SELECT r.user_id, MAX(COALESCE(NULLIF(r.display_name, ''), p.first_name)) AS name
-            FROM role_grants r JOIN people p ON p.id = r.user_id
+        f"""SELECT r.user_id, MAX(COALESCE(NULLIF(r.display_name, ''), p.first_name, ''))
+            FROM role_grants r {join} ON p.id = r.user_id
             LEFT JOIN grids g ON g.id = r.grid_id
             LEFT JOIN communities c ON c.id = g.community_id
             WHERE r.role = ? {zone_filter}
             GROUP BY r.user_id ORDER BY r.user_id LIMIT ?""",
         (role, zone_id, limit) if zone_filter else (role, limit),
     )
-    return [(int(r[0]), str(r[1])) for r in rows]
+    return [(int(r[0]), str(r[1] or r[0])) for r in rows]
 
 
 async def holds(db: Database, role: str, user_id: int) -> bool:
