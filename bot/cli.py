@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.logs import setup_logging
-from storage import people
+from storage import geo, people
 from storage.csv_import import ImportError_, import_csv
 from storage.db import Database, StorageError
 from storage.models import ROLES
@@ -114,14 +114,12 @@ def cmd_grant(args: argparse.Namespace, settings: Settings) -> int:
     async def work(db: Database) -> int:
         grid_id = department_id = None
         if args.grid:
-            grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (args.grid,))
+            grid_id = await geo.grid_id_by_code(db, args.grid)
             if grid_id is None:
                 print(f"unknown grid code {args.grid!r}", file=sys.stderr)
                 return 1
         if args.department:
-            department_id = await db.fetchval(
-                "SELECT id FROM departments WHERE code = ?", (args.department,)
-            )
+            department_id = await geo.department_id_by_code(db, args.department)
             if department_id is None:
                 print(f"unknown department code {args.department!r}", file=sys.stderr)
                 return 1

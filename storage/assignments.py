@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.clock import from_iso, to_iso
+from storage.codec import from_iso, to_iso
 from storage.db import Database
 
 SUBJECTS = ("complaint", "decision", "text")

@@ -6,8 +6,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.clock import from_iso, to_iso
 from storage import outbox, submissions
+from storage.codec import from_iso, to_iso
 from storage.db import Database
 
 AUDIENCES = ("everyone", "zone", "community", "grid", "role", "meeting")

@@ -8,19 +8,33 @@ nothing or everything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Protocol
 
 import aiosqlite
 
-from bot.core.clock import from_iso, to_iso
-from bot.core.periods import Period
+from storage.codec import from_iso, to_iso
 from storage.db import Database
+
+
+class Period(Protocol):
+    """What storage needs of a reporting period: its kind and its [start, end) local dates."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def start(self) -> date: ...
+
+    @property
+    def end(self) -> date: ...
 
 
 @dataclass(frozen=True)
 class Bulletin:
     id: int
-    period: Period
+    period_kind: str
+    period_start: date
     trigger: str
     chat_id: int | None
     messages: int
@@ -136,7 +150,8 @@ async def recent(db: Database, limit: int = 10) -> list[Bulletin]:
 def _bulletin(row: aiosqlite.Row) -> Bulletin:
     return Bulletin(
         id=row[0],
-        period=Period.from_key(f"{row[1]}:{row[2]}"),
+        period_kind=row[1],
+        period_start=date.fromisoformat(row[2]),
         trigger=row[3],
         chat_id=row[4],
         messages=row[5],
@@ -203,3 +218,12 @@ async def move_following(db: Database, person_id: int, old_zone: int, new_zone: 
                 "INSERT OR IGNORE INTO subscriptions (person_id, zone_id) VALUES (?, ?)",
                 (person_id, new_zone),
             )
+
+
+async def first_value(db: Database, name: str, value: int) -> int:
+    """The counter's value, set to `value` the first time it is asked for."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT OR IGNORE INTO counters (name, value) VALUES (?, ?)", (name, value)
+        )
+    return int(await db.fetchval("SELECT value FROM counters WHERE name = ?", (name,)))

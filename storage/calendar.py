@@ -15,15 +15,28 @@ import csv
 import io
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import aiosqlite
 
-from bot.calendar.workdays import HOLIDAY, WORKDAY, Day
-from bot.core.clock import to_iso
+from storage.codec import to_iso
 from storage.csv_import import ImportError_, decode_text
 from storage.db import Database
+
+HOLIDAY, WORKDAY = "holiday", "workday"
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day that differs from the plain week: a holiday, or a make-up working day."""
+
+    day: date
+    kind: str  # HOLIDAY or WORKDAY
+    name: str = ""
+    notice: int | None = None  # the year of the imported notice that lists it
+
 
 KINDS = {
     "holiday": HOLIDAY,

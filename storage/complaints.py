@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.core.clock import from_iso, to_iso
+from storage.codec import from_iso, to_iso
 from storage.db import Database
 from storage.models import Complaint, ComplaintEvent
 
@@ -182,3 +182,38 @@ async def count_of_reporter(db: Database, reporter_id: int) -> int:
     return int(
         await db.fetchval("SELECT COUNT(*) FROM complaints WHERE reporter_id = ?", (reporter_id,))
     )
+
+
+async def supporter_ids(db: Database, complaint_id: int) -> list[int]:
+    """Who said "me too" to a complaint, first first."""
+    rows = await db.fetchall(
+        "SELECT person_id FROM complaint_supporters WHERE complaint_id = ? ORDER BY at",
+        (complaint_id,),
+    )
+    return [r[0] for r in rows]
+
+
+async def number_in(conn: aiosqlite.Connection, complaint_id: int) -> str | None:
+    """A complaint's number, read through the writer."""
+    cur = await conn.execute("SELECT number FROM complaints WHERE id = ?", (complaint_id,))
+    found = await cur.fetchone()
+    return found[0] if found else None
+
+
+async def get_in(conn: aiosqlite.Connection, complaint_id: int) -> Complaint:
+    """A complaint just written, with all its photos, read through the writer (no history)."""
+    cur = await conn.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,))
+    row = await cur.fetchone()
+    assert row is not None
+    cur = await conn.execute(
+        "SELECT file_id FROM complaint_photos WHERE complaint_id = ? ORDER BY position",
+        (complaint_id,),
+    )
+    photos = tuple(r[0] for r in await cur.fetchall())
+    return row_to_complaint(row, photos)
+
+
+async def relapse_of(db: Database, complaint_id: int) -> int | None:
+    """The id of the complaint that reopened this one, if any."""
+    found = await db.fetchval("SELECT id FROM complaints WHERE parent_id = ?", (complaint_id,))
+    return None if found is None else int(found)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.core.clock import to_iso
+from storage.codec import to_iso
 from storage.db import Database
 from storage.models import ROLES
 from storage.seed import ensure_reference_data

@@ -111,3 +111,21 @@ async def category(db: Database, category_id: int, *, active_only: bool = True) 
         (category_id, int(active_only)),
     )
     return _category(r) if r else None
+
+
+async def grid_id_by_code(db: Database, code: str) -> int | None:
+    """The id of the grid with this code."""
+    found = await db.fetchval("SELECT id FROM grids WHERE code = ?", (code,))
+    return None if found is None else int(found)
+
+
+async def department_id_by_code(db: Database, code: str) -> int | None:
+    """The id of the department with this code."""
+    found = await db.fetchval("SELECT id FROM departments WHERE code = ?", (code,))
+    return None if found is None else int(found)
+
+
+async def department_name(db: Database, department_id: int) -> str | None:
+    """A department's name."""
+    found = await db.fetchval("SELECT name FROM departments WHERE id = ?", (department_id,))
+    return None if found is None else str(found)

@@ -7,7 +7,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.clock import to_iso
+from storage.codec import to_iso
 from storage.db import Database
 
 _FIELDS = frozenset(

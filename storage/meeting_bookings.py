@@ -10,7 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.core.clock import from_iso, to_iso
+from storage.codec import from_iso, to_iso
 from storage.db import Database
 
 
@@ -212,5 +212,13 @@ async def live_of_person(conn: aiosqlite.Connection, person_id: int) -> list[int
         "SELECT id FROM meeting_bookings WHERE person_id = ? "
         "AND status IN ('booked', 'waitlisted') ORDER BY id",
         (person_id,),
+    )
+    return [int(r[0]) for r in await cur.fetchall()]
+
+
+async def booked_ids(conn: aiosqlite.Connection, meeting_id: int) -> list[int]:
+    """Ids of the meeting's seats still booked, inside the caller's transaction."""
+    cur = await conn.execute(
+        "SELECT id FROM meeting_bookings WHERE meeting_id = ? AND status = 'booked'", (meeting_id,)
     )
     return [int(r[0]) for r in await cur.fetchall()]

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.core.clock import from_iso, to_iso
+from storage import people
+from storage.codec import from_iso, to_iso
 from storage.db import Database
 
 
@@ -322,36 +323,10 @@ async def follows(db: Database, person_id: int, zone_id: int) -> bool:
     return found is not None
 
 
-async def admins_of_zone(db: Database, zone_id: int) -> list[int]:
-    """Admins of a zone and town-wide admins (granted in the database)."""
-    rows = await db.fetchall(
-        "SELECT DISTINCT user_id FROM role_grants WHERE role = 'admin' "
-        "AND (zone_id IS NULL OR zone_id = ?) ORDER BY user_id",
-        (zone_id,),
-    )
-    return [int(r[0]) for r in rows]
-
-
 async def staff_choices(db: Database, role: str, zone_id: int) -> list[tuple[int, str]]:
     """(user id, name) of representatives, or of the grid workers of a zone (at most 30)."""
-    name = "MAX(COALESCE(NULLIF(r.display_name, ''), p.first_name, ''))"
-    if role == "grid_worker":
-        rows = await db.fetchall(
-            f"""SELECT r.user_id, {name} FROM role_grants r
-                LEFT JOIN people p ON p.id = r.user_id
-                JOIN grids g ON g.id = r.grid_id JOIN communities c ON c.id = g.community_id
-                WHERE r.role = 'grid_worker' AND c.zone_id = ?
-                GROUP BY r.user_id ORDER BY r.user_id LIMIT 30""",
-            (zone_id,),
-        )
-    else:
-        rows = await db.fetchall(
-            f"""SELECT r.user_id, {name} FROM role_grants r
-                LEFT JOIN people p ON p.id = r.user_id WHERE r.role = ?
-                GROUP BY r.user_id ORDER BY r.user_id LIMIT 30""",
-            (role,),
-        )
-    return [(int(r[0]), str(r[1] or r[0])) for r in rows]
+    zone = zone_id if role == "grid_worker" else None
+    return await people.holders(db, role, zone, limit=30, opened_only=False)
 
 
 async def drop_pending(conn: aiosqlite.Connection, prefix: str, reason: str) -> int:
@@ -364,3 +339,20 @@ async def drop_pending(conn: aiosqlite.Connection, prefix: str, reason: str) -> 
         (reason, prefix, upper),
     )
     return cur.rowcount
+
+
+@dataclass(frozen=True)
+class OpenMeeting:
+    id: int
+    title: str
+    starts_at: datetime
+
+
+async def open_meetings(db: Database, limit: int = 20) -> list[OpenMeeting]:
+    """Deliberation meetings still open, soonest first (their registrants are an audience)."""
+    rows = await db.fetchall(
+        "SELECT id, title, starts_at FROM meetings WHERE status = 'open' "
+        "ORDER BY starts_at, id LIMIT ?",
+        (limit,),
+    )
+    return [OpenMeeting(int(r[0]), str(r[1]), from_iso(r[2])) for r in rows]

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.clock import from_iso, to_iso
+from storage.codec import from_iso, to_iso
 from storage.db import Database
 
 LANE_DIRECT, LANE_PERSONAL, LANE_BULK = 0, 1, 2

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.core.clock import from_iso, to_iso
+from storage.codec import from_iso, to_iso
 from storage.db import Database
 
 
@@ -109,3 +109,11 @@ async def counts_between(db: Database, start: datetime, end: datetime) -> list[M
         (to_iso(start), to_iso(end)),
     )
     return [MonthlyCount(r[0], r[1], r[2], int(r[3] or 0)) for r in rows]
+
+
+async def worker_and_complaint(db: Database, patrol_id: int) -> tuple[int, int | None] | None:
+    """Who logged a patrol and the hazard complaint it filed, if any."""
+    row = await db.fetchone(
+        "SELECT worker_id, complaint_id FROM patrols WHERE id = ?", (patrol_id,)
+    )
+    return None if row is None else (int(row[0]), row[1])

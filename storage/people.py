@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from bot.core.clock import from_iso, to_iso
+from storage.codec import from_iso, to_iso
 from storage.db import Database
 from storage.models import ROLES, Person, RoleGrant
 
@@ -156,3 +156,64 @@ async def staff_user_ids(db: Database) -> list[int]:
     """Every user id holding any role (for per-user command menus)."""
     rows = await db.fetchall("SELECT DISTINCT user_id FROM role_grants ORDER BY user_id")
     return [r[0] for r in rows]
+
+
+async def admin_user_ids(db: Database) -> list[int]:
+    """User ids granted the admin role (anywhere)."""
+    rows = await db.fetchall("SELECT DISTINCT user_id FROM role_grants WHERE role = 'admin'")
+    return [r[0] for r in rows]
+
+
+async def admins_of_zone(db: Database, zone_id: int | None) -> list[int]:
+    """Admins of a zone and town-wide admins (granted in the database); town-wide ones only
+    when no zone is given."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT user_id FROM role_grants WHERE role = 'admin' "
+        "AND (zone_id IS NULL OR zone_id = ?) ORDER BY user_id",
+        (zone_id,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def granted_name(db: Database, user_id: int) -> str | None:
+    """The name a person was granted a role under, else their first name."""
+    name = await db.fetchval(
+        "SELECT COALESCE(NULLIF(MAX(r.display_name), ''), p.first_name) FROM people p "
+        "LEFT JOIN role_grants r ON r.user_id = p.id WHERE p.id = ?",
+        (user_id,),
+    )
+    return None if name is None else str(name)
+
+
+async def holders(
+    db: Database,
+    role: str,
+    zone_id: int | None,
+    *,
+    limit: int = 40,
+    opened_only: bool = True,
+) -> list[tuple[int, str]]:
+    """(user id, name) of who holds a role (in one zone when given: grid workers of its grids),
+    by default only those who opened the bot."""
+    join = "JOIN people p" if opened_only else "LEFT JOIN people p"
+    zone_filter = "AND c.zone_id = ?" if zone_id is not None else ""
+    rows = await db.fetchall(
+        f"""SELECT r.user_id, MAX(COALESCE(NULLIF(r.display_name, ''), p.first_name, ''))
+            FROM role_grants r {join} ON p.id = r.user_id
+            LEFT JOIN grids g ON g.id = r.grid_id
+            LEFT JOIN communities c ON c.id = g.community_id
+            WHERE r.role = ? {zone_filter}
+            GROUP BY r.user_id ORDER BY r.user_id LIMIT ?""",
+        (role, zone_id, limit) if zone_filter else (role, limit),
+    )
+    return [(int(r[0]), str(r[1] or r[0])) for r in rows]
+
+
+async def holds(db: Database, role: str, user_id: int) -> bool:
+    """Whether someone who opened the bot holds a role."""
+    found = await db.fetchval(
+        "SELECT 1 FROM role_grants r JOIN people p ON p.id = r.user_id "
+        "WHERE r.role = ? AND r.user_id = ?",
+        (role, user_id),
+    )
+    return found is not None

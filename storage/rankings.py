@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.core.clock import to_iso
+from storage.codec import to_iso
 from storage.db import Database
 
 RESIDENT, PATROL, REPRESENTATIVE = 0, 1, 2  # where a case came from

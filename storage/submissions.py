@@ -15,7 +15,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.core.clock import to_iso
+from storage.codec import to_iso
 from storage.db import Database
 
 KEY_BYTES = 8  # 16 hex characters: short enough for callback data, never guessed

@@ -12,7 +12,7 @@ from bot.people.roles import admin_ids
 from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import assignments as store
-from storage import people
+from storage import complaints, geo, people
 
 PREFIX = "as"  # as:<verb>:<assignment id>
 
@@ -47,14 +47,8 @@ async def assignee_name(services: Services, a: store.Assignment) -> str:
     """The department's name, or the person's name as granted (else their first name)."""
     db = services.db
     if a.department_id is not None:
-        return str(
-            await db.fetchval("SELECT name FROM departments WHERE id = ?", (a.department_id,))
-        )
-    name = await db.fetchval(
-        "SELECT COALESCE(NULLIF(MAX(r.display_name), ''), p.first_name) FROM people p "
-        "LEFT JOIN role_grants r ON r.user_id = p.id WHERE p.id = ?",
-        (a.assignee_id,),
-    )
+        return str(await geo.department_name(db, a.department_id))
+    name = None if a.assignee_id is None else await people.granted_name(db, a.assignee_id)
     return str(name or a.assignee_id)
 
 
@@ -95,9 +89,7 @@ async def _details_in(
     assert a is not None
     number = None
     if a.complaint_id is not None:
-        cur = await conn.execute("SELECT number FROM complaints WHERE id = ?", (a.complaint_id,))
-        found = await cur.fetchone()
-        number = found[0] if found else None
+        number = await complaints.number_in(conn, a.complaint_id)
     return store.Details(a, None, None, None, None, None, number, None, None)
 
 

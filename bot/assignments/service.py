@@ -83,17 +83,7 @@ async def choices(
     db = services.db
     if kind == "department":
         return [(d.id, d.name) for d in await geo.departments(db)]
-    zone_filter = "AND c.zone_id = ?" if zone_id is not None else ""
-    rows = await db.fetchall(
-        f"""SELECT r.user_id, MAX(COALESCE(NULLIF(r.display_name, ''), p.first_name)) AS name
-            FROM role_grants r JOIN people p ON p.id = r.user_id
-            LEFT JOIN grids g ON g.id = r.grid_id
-            LEFT JOIN communities c ON c.id = g.community_id
-            WHERE r.role = ? {zone_filter}
-            GROUP BY r.user_id ORDER BY r.user_id LIMIT 40""",
-        (kind, zone_id) if zone_filter else (kind,),
-    )
-    return [(int(r[0]), str(r[1])) for r in rows]
+    return await people.holders(db, kind, zone_id)
 
 
 async def assign(
@@ -150,12 +140,7 @@ async def _is_target(services: Services, kind: str, target_id: int) -> bool:
     """A department that exists, or someone holding the role who opened the bot."""
     if kind == "department":
         return target_id in {d.id for d in await geo.departments(services.db)}
-    found = await services.db.fetchval(
-        "SELECT 1 FROM role_grants r JOIN people p ON p.id = r.user_id "
-        "WHERE r.role = ? AND r.user_id = ?",
-        (kind, target_id),
-    )
-    return found is not None
+    return await people.holds(services.db, kind, target_id)
 
 
 async def schedule(

@@ -14,20 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ExtBot
 
-from bot.core.clock import from_iso
 from bot.core.render import DEFAULT_LANGUAGE
 from bot.runtime import jobs
 from bot.runtime.services import MinhuContext, Services
 from storage import broadcasts, people
-from storage.db import Database
+from storage.meetings import OpenMeeting as OpenMeeting
+from storage.meetings import open_meetings as open_meetings
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +43,6 @@ Figures = dict[str, int]
 def duration_seconds(messages: int) -> int:
     """How long sending this many messages takes at Telegram's overall rate."""
     return math.ceil(messages / RATE)
-
-
-@dataclass(frozen=True)
-class OpenMeeting:
-    id: int
-    title: str
-    starts_at: datetime
-
-
-async def open_meetings(db: Database, limit: int = 20) -> list[OpenMeeting]:
-    """Deliberation meetings still open, soonest first (their registrants are an audience)."""
-    rows = await db.fetchall(
-        "SELECT id, title, starts_at FROM meetings WHERE status = 'open' "
-        "ORDER BY starts_at, id LIMIT ?",
-        (limit,),
-    )
-    return [OpenMeeting(int(r[0]), str(r[1]), from_iso(r[2])) for r in rows]
 
 
 async def progress_text(

@@ -195,15 +195,8 @@ class BulletinSchedule:
         if self._since is not None:
             return self._since
         now = self.services.clock.now()
-        async with self.services.db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR IGNORE INTO counters (name, value) VALUES (?, ?)",
-                (SINCE_KEY, int(now.timestamp())),
-            )
-        value = await self.services.db.fetchval(
-            "SELECT value FROM counters WHERE name = ?", (SINCE_KEY,)
-        )
-        self._since = datetime.fromtimestamp(int(value), tz=UTC)
+        value = await bulletins.first_value(self.services.db, SINCE_KEY, int(now.timestamp()))
+        self._since = datetime.fromtimestamp(value, tz=UTC)
         return self._since
 
     async def run_due(self) -> list[Outcome]:

@@ -12,13 +12,16 @@ Each year is read from one source, the first that knows it:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import holidays
+
+from storage.calendar import HOLIDAY as HOLIDAY
+from storage.calendar import WORKDAY as WORKDAY
+from storage.calendar import Day as Day
 
 DEFAULT_END_OF_DAY = time(18, 0)
 """Deadlines fall at the end of the office day, local time."""
@@ -27,19 +30,8 @@ IMPORTED = "imported"
 CHINESE_CALENDAR = "chinese-calendar"
 HOLIDAYS = "holidays"
 OFFICIAL_SOURCES = frozenset({IMPORTED, CHINESE_CALENDAR})
-HOLIDAY, WORKDAY = "holiday", "workday"
 
 _ONE_DAY = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Day:
-    """A day that differs from the plain week: a holiday, or a make-up working day."""
-
-    day: date
-    kind: str  # HOLIDAY or WORKDAY
-    name: str = ""
-    notice: int | None = None  # the year of the imported notice that lists it
 
 
 @cache

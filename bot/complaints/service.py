@@ -218,15 +218,7 @@ async def open_new(
         resolve_due = services.calendar.add_working_days(now, category.resolve_days)
     ack_due = min(ack_due, resolve_due)
     await lifecycle.set_due(conn, complaint_id, ack_due, resolve_due)
-    cur = await conn.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,))
-    row = await cur.fetchone()
-    assert row is not None
-    cur = await conn.execute(
-        "SELECT file_id FROM complaint_photos WHERE complaint_id = ? ORDER BY position",
-        (complaint_id,),
-    )
-    photos = tuple(r[0] for r in await cur.fetchall())
-    created = complaints.row_to_complaint(row, photos)
+    created = await complaints.get_in(conn, complaint_id)
     await _schedule(conn, services, created, category, now)
     told = await announce_to_staff(
         conn, services, created, now, key=f"complaint.new:{complaint_id}"
@@ -240,7 +232,7 @@ async def relapse(services: Services, complaint_id: int, user_id: int) -> Compla
     old = await complaints.get(db, complaint_id)
     if old is None or old.reporter_id != user_id or Status(old.status) is not Status.CLOSED:
         raise NotAllowed("not_allowed")
-    already = await db.fetchval("SELECT id FROM complaints WHERE parent_id = ?", (old.id,))
+    already = await complaints.relapse_of(db, old.id)
     if already is not None:
         raise NotAllowed("already_done")
     category = await _category(services, old)

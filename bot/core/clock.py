@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from storage.codec import from_iso as from_iso
+from storage.codec import to_iso as to_iso
+
 
 class Clock(Protocol):
     """Anything that tells the current time (timezone-aware, UTC)."""
@@ -51,15 +54,3 @@ class ManualClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(UTC)
-
-
-def to_iso(moment: datetime) -> str:
-    """Store a time as UTC ISO-8601 text."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetimes are not stored")
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def from_iso(text: str) -> datetime:
-    """Read a stored time back (always UTC-aware)."""
-    return datetime.fromisoformat(text).astimezone(UTC)

@@ -15,9 +15,9 @@ from typing import Any
 
 from bot.calendar.workdays import WorkCalendar
 from bot.core.clock import to_iso
+from storage import demo
 from storage.db import Database
 
-DONE_KEY = "demo:history"
 WEEKS = 61
 WORKER_NAMES = [
     "李晓燕",
@@ -41,61 +41,28 @@ MIX += (("dispute", 12), ("safety", 10), ("construction", 6), ("other", 10))
 
 async def write_history(db: Database, calendar: WorkCalendar, now: datetime) -> bool:
     """Write the history unless it is there already; True if written."""
-    if await db.fetchval("SELECT 1 FROM counters WHERE name = ?", (DONE_KEY,)):
+    if await demo.written(db):
         return False
     rnd = random.Random(20261126)
-    grids = [(r[0], r[1]) for r in await db.fetchall("SELECT id, code FROM grids ORDER BY id")]
-    categories = {
-        r[0]: (r[1], r[2], r[3], r[4])
-        for r in await db.fetchall(
-            "SELECT code, id, ack_days, resolve_days, department_id FROM categories"
-        )
-    }
-    workers = {
-        r[0]: r[1]
-        for r in await db.fetchall(
-            "SELECT grid_id, user_id FROM role_grants WHERE role = 'grid_worker' ORDER BY id"
-        )
-    }
+    town = await demo.town(db)
+    grids, workers = town.grids, dict(town.workers)
     start = now - timedelta(weeks=WEEKS)
-    async with db.transaction() as conn:
-        stamp = to_iso(start)
-        for index, (grid_id, _) in enumerate(grids):
-            if grid_id in workers:
-                continue
-            user_id = 210001 + index
-            workers[grid_id] = user_id
-            await conn.execute(
-                """INSERT INTO role_grants (user_id, role, grid_id, display_name, granted_at,
-                       granted_by) VALUES (?, 'grid_worker', ?, ?, ?, 'demo')""",
-                (user_id, grid_id, f"网格员{WORKER_NAMES[index % len(WORKER_NAMES)]}", stamp),
-            )
-        for user_id, name, zone in REPRESENTATIVES:
-            await conn.execute(
-                """INSERT OR IGNORE INTO role_grants (user_id, role, zone_id, display_name,
-                       granted_at, granted_by)
-                   VALUES (?, 'representative', (SELECT id FROM zones WHERE code = ?), ?, ?,
-                           'demo')""",
-                (user_id, zone, f"人大代表{name}", stamp),
-            )
-        complaints, patrols = _complaints_and_patrols(
-            rnd, calendar, now, grids, categories, workers
-        )
-        await conn.executemany(
-            """INSERT INTO complaints (number, kind, category_id, grid_id, anonymous, description,
-                   status, department_id, ack_due_at, resolve_due_at, accepted_at, resolved_at,
-                   closed_at, close_reason, rating, escalated_at, created_at, updated_at)
-               VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            complaints,
-        )
-        await conn.executemany(
-            """INSERT INTO patrols (worker_id, grid_id, at, hazard_found, note)
-               VALUES (?, ?, ?, ?, '')""",
-            patrols,
-        )
-        await _representatives(conn, rnd, now)
-        await _meetings(conn, rnd, now)
-        await conn.execute("INSERT INTO counters (name, value) VALUES (?, 1)", (DONE_KEY,))
+    history = demo.History(stamp=to_iso(start))
+    for index, (grid_id, _) in enumerate(grids):
+        if grid_id in workers:
+            continue
+        user_id = 210001 + index
+        workers[grid_id] = user_id
+        name = f"网格员{WORKER_NAMES[index % len(WORKER_NAMES)]}"
+        history.workers.append((user_id, grid_id, name))
+    for user_id, name, zone in REPRESENTATIVES:
+        history.representatives.append((user_id, zone, f"人大代表{name}"))
+    history.complaints, history.patrols = _complaints_and_patrols(
+        rnd, calendar, now, grids, town.categories, workers
+    )
+    _representatives(history, rnd, now, town.stations)
+    _meetings(history, rnd, now, town.zones)
+    await demo.write(db, history)
     return True
 
 
@@ -191,53 +158,34 @@ def _iso(moment: datetime | None) -> str | None:
     return to_iso(moment) if moment else None
 
 
-async def _representatives(conn: Any, rnd: random.Random, now: datetime) -> None:
+def _representatives(
+    history: demo.History, rnd: random.Random, now: datetime, stations: list[int]
+) -> None:
     reps = [400001, *(r[0] for r in REPRESENTATIVES)]
-    stations = [
-        r[0] for r in await (await conn.execute("SELECT id FROM liaison_stations")).fetchall()
-    ]
     for week in range(0, WEEKS, 2):
         moment = now - timedelta(weeks=WEEKS - week)
         for rep in reps:
             due = moment + timedelta(days=14)
             done = due - timedelta(days=rnd.randint(-3, 9))
             status = "verified" if done < now else "accepted"
-            await conn.execute(
-                """INSERT INTO assignments (subject_kind, text, assignee_id, status, due_at,
-                       assigned_by, created_at, updated_at, accepted_at, done_at)
-                   VALUES ('text', '走访联系群众（演示数据）', ?, ?, ?, 900001, ?, ?, ?, ?)""",
+            history.assignments.append(
                 (rep, status, to_iso(due), to_iso(moment), to_iso(moment), to_iso(moment),
-                 to_iso(done) if status == "verified" else None),
+                 to_iso(done) if status == "verified" else None)
             )  # fmt: skip
             if stations and rnd.random() < 0.5:
-                await conn.execute(
-                    """INSERT INTO reception_sessions (station_id, representative_id, starts_at,
-                           slots, status, created_at) VALUES (?, ?, ?, 6, 'open', ?)""",
-                    (rnd.choice(stations), rep, to_iso(moment + timedelta(days=3)), to_iso(moment)),
+                history.receptions.append(
+                    (rnd.choice(stations), rep, to_iso(moment + timedelta(days=3)), to_iso(moment))
                 )
 
 
-async def _meetings(conn: Any, rnd: random.Random, now: datetime) -> None:
-    zones = [r[0] for r in await (await conn.execute("SELECT id FROM zones")).fetchall()]
+def _meetings(history: demo.History, rnd: random.Random, now: datetime, zones: list[int]) -> None:
     for week in range(1, WEEKS, 3):
         starts = now - timedelta(weeks=WEEKS - week)
         zone = rnd.choice(zones)
         booked = rnd.randint(8, 30)
-        cur = await conn.execute(
-            """INSERT INTO meetings (title, topic, zone_id, place, starts_at, duration_minutes,
-                   capacity, registration_until, status, result_summary, attendance,
-                   created_by, created_at, result_at)
-               VALUES ('片区议事会（演示数据）', '公共事务', ?, '党群服务中心', ?, 90, 30, ?,
-                       'held', '议定事项已交办（演示数据）', ?, 900001, ?, ?)""",
-            (zone, to_iso(starts), to_iso(starts - timedelta(hours=2)),
-             booked - rnd.randint(0, 6), to_iso(starts - timedelta(days=7)),
-             to_iso(starts + timedelta(hours=3))),
+        params = (
+            zone, to_iso(starts), to_iso(starts - timedelta(hours=2)),
+            booked - rnd.randint(0, 6), to_iso(starts - timedelta(days=7)),
+            to_iso(starts + timedelta(hours=3)),
         )  # fmt: skip
-        await conn.executemany(
-            """INSERT INTO meeting_bookings (meeting_id, status, code, created_at)
-               VALUES (?, 'booked', ?, ?)""",
-            [
-                (cur.lastrowid, f"DEMO{cur.lastrowid:04d}{n:03d}", to_iso(starts))
-                for n in range(booked)
-            ],
-        )
+        history.meetings.append(demo.DemoMeeting(params, booked, to_iso(starts)))

@@ -19,7 +19,7 @@ from bot.core.clock import SystemClock
 from bot.core.config import Settings
 from bot.demo.history import write_history
 from bot.emulator import Emulator, EmulatorConfig
-from storage import people
+from storage import geo, people
 from storage.db import Database
 from storage.seed import seed_demo
 
@@ -53,14 +53,13 @@ async def prepare_database(path: Path) -> None:
     now = SystemClock().now()
     async with Database(path) as db:
         await seed_demo(db)
-        home = await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+        home = await geo.grid_id_by_code(db, "SQ-01-01")
+        assert home is not None  # the demo town has it
         for p in DEMO_PEOPLE:
             if p.role is None:
                 continue  # the resident registers in the chat, as a real one would
-            grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (p.grid,))
-            dept_id = await db.fetchval(
-                "SELECT id FROM departments WHERE code = ?", (p.department,)
-            )
+            grid_id = await geo.grid_id_by_code(db, p.grid) if p.grid else None
+            dept_id = await geo.department_id_by_code(db, p.department) if p.department else None
             if await people.get(db, p.user_id) is None:
                 await people.register(db, p.user_id, p.name.split(" (")[0], "zh-CN", home, now)
             await people.grant(

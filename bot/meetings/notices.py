@@ -19,7 +19,7 @@ import aiosqlite
 from bot.meetings.rules import RESULT_REMINDERS, crossed, reminders_due
 from bot.runtime import notices
 from bot.runtime.services import Services
-from storage import geo, outbox
+from storage import geo, outbox, people
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 from storage.meeting_bookings import Booking
@@ -67,7 +67,7 @@ async def with_languages(services: Services, user_ids: list[int]) -> list[tuple[
 
 async def admins(services: Services, m: Meeting) -> list[tuple[int, str]]:
     """The meeting's creator, the zone's and town-wide admins, and the configured ones."""
-    ids = [m.created_by, *await store.admins_of_zone(services.db, m.zone_id)]
+    ids = [m.created_by, *await people.admins_of_zone(services.db, m.zone_id)]
     return await with_languages(services, ids + sorted(services.settings.admin_ids))
 
 
@@ -165,11 +165,8 @@ async def remind_all(
     the admins' result reminders follow the new end too."""
     await store.drop_pending(conn, prefix(m.id, "rem"), "meeting changed")
     await store.drop_pending(conn, prefix(m.id, "late"), "meeting changed")
-    cur = await conn.execute(
-        "SELECT id FROM meeting_bookings WHERE meeting_id = ? AND status = 'booked'", (m.id,)
-    )
-    for (booking_id,) in await cur.fetchall():
-        b = await bookings.booking_in(conn, int(booking_id))
+    for booking_id in await bookings.booked_ids(conn, m.id):
+        b = await bookings.booking_in(conn, booking_id)
         if b is not None:
             await remind(conn, services, m, b, now)
     await result_reminders(conn, services, m, now)

@@ -130,10 +130,9 @@ async def _recorded(services: Services, key: str, worker_id: int) -> Logged | No
     done = await submissions.find(services.db, key)
     if done is None or done.kind != "patrol":
         return None
-    row = await services.db.fetchone(
-        "SELECT worker_id, complaint_id FROM patrols WHERE id = ?", (done.record_id,)
-    )
-    if row is None or row[0] != worker_id:
+    found = await store.worker_and_complaint(services.db, done.record_id)
+    if found is None or found[0] != worker_id:
         return None
-    ticket = await intake.filed(services, int(row[1]), worker_id) if row[1] else None
+    complaint_id = found[1]
+    ticket = await intake.filed(services, int(complaint_id), worker_id) if complaint_id else None
     return Logged(done.record_id, ticket, again=True)

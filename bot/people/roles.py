@@ -21,7 +21,5 @@ async def has_role(services: Services, user_id: int, role: str) -> bool:
 
 async def admin_ids(services: Services) -> list[int]:
     """Every admin: configured ones and granted ones."""
-    granted = await services.db.fetchall(
-        "SELECT DISTINCT user_id FROM role_grants WHERE role = 'admin'"
-    )
-    return sorted(set(services.settings.admin_ids) | {r[0] for r in granted})
+    granted = await people.admin_user_ids(services.db)
+    return sorted(set(services.settings.admin_ids) | set(granted))

@@ -9,7 +9,7 @@ import aiosqlite
 
 from bot.people.roles import admin_ids
 from bot.runtime.services import Services
-from storage import outbox, people
+from storage import complaints, geo, outbox, people
 from storage.models import Complaint
 
 Buttons = list[list[tuple[str, str]]]
@@ -44,14 +44,9 @@ async def assignees(services: Services, grid_id: int, department_id: int | None)
 
 async def zone_admins(services: Services, grid_id: int) -> list[int]:
     """Admins of the grid's zone, town-wide admins, and the configured ones."""
-    rows = await services.db.fetchall(
-        """SELECT DISTINCT r.user_id FROM role_grants r
-           WHERE r.role = 'admin' AND (r.zone_id IS NULL OR r.zone_id = (
-               SELECT c.zone_id FROM grids g JOIN communities c ON c.id = g.community_id
-               WHERE g.id = ?))""",
-        (grid_id,),
-    )
-    ids = [r[0] for r in rows] + sorted(services.settings.admin_ids)
+    grid = await geo.grid(services.db, grid_id)
+    ids = await people.admins_of_zone(services.db, grid.zone_id if grid else None)
+    ids += sorted(services.settings.admin_ids)
     return await reachable(services, ids)
 
 
@@ -62,11 +57,8 @@ async def all_admins(services: Services) -> list[int]:
 
 async def followers(services: Services, complaint: Complaint) -> list[int]:
     """The reporter and everyone who said "me too"."""
-    rows = await services.db.fetchall(
-        "SELECT person_id FROM complaint_supporters WHERE complaint_id = ? ORDER BY at",
-        (complaint.id,),
-    )
-    ids = ([complaint.reporter_id] if complaint.reporter_id else []) + [r[0] for r in rows]
+    supporters = await complaints.supporter_ids(services.db, complaint.id)
+    ids = ([complaint.reporter_id] if complaint.reporter_id else []) + supporters
     return await reachable(services, ids)
 
 

@@ -9,12 +9,12 @@ PTB would otherwise write back at its next flush.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from telegram.ext import Application, BasePersistence, ConversationHandler, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
+from storage import conversations
 from storage.db import Database
 
 UserData = dict[Any, Any]
@@ -37,9 +37,7 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
         return self.db
 
     async def get_user_data(self) -> dict[int, UserData]:
-        db = await self._ready()
-        rows = await db.fetchall("SELECT user_id, data FROM ptb_user_data")
-        return {int(r[0]): json.loads(r[1]) for r in rows}
+        return await conversations.user_data(await self._ready())
 
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
         return {}
@@ -51,40 +49,16 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
         return None
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        db = await self._ready()
-        rows = await db.fetchall("SELECT key, state FROM ptb_conversations WHERE name = ?", (name,))
-        return {tuple(json.loads(r[0])): json.loads(r[1]) for r in rows}
+        return await conversations.states(await self._ready(), name)
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        db = await self._ready()
-        async with db.transaction() as conn:
-            if new_state is None:
-                await conn.execute(
-                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
-                    (name, json.dumps(list(key))),
-                )
-            else:
-                await conn.execute(
-                    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
-                    "ON CONFLICT(name, key) DO UPDATE SET state = excluded.state",
-                    (name, json.dumps(list(key)), json.dumps(new_state)),
-                )
+        await conversations.set_state(await self._ready(), name, key, new_state)
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
-        db = await self._ready()
-        async with db.transaction() as conn:
-            if not data:
-                await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
-                return
-            # Only for people who consented: nothing personal before consent.
-            await conn.execute(
-                "INSERT INTO ptb_user_data (user_id, data) "
-                "SELECT ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?) "
-                "ON CONFLICT(user_id) DO UPDATE SET data = excluded.data",
-                (user_id, json.dumps(data, ensure_ascii=False), user_id),
-            )
+        # Only for people who consented: nothing personal before consent.
+        await conversations.set_user_data(await self._ready(), user_id, data)
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
         return None
@@ -99,9 +73,7 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
         return None
 
     async def drop_user_data(self, user_id: int) -> None:
-        db = await self._ready()
-        async with db.transaction() as conn:
-            await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
+        await conversations.drop_user_data(await self._ready(), user_id)
 
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
         return None

@@ -9,7 +9,7 @@ from bot.people.roles import has_role
 from bot.runtime.menus import refresh_menu
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import say
-from storage import people
+from storage import geo, people
 from storage.models import ROLES
 
 
@@ -35,11 +35,9 @@ async def grant(update: Update, context: MinhuContext) -> None:
     name = " ".join(args[3:])[:64]
     grid_id = department_id = None
     if role == "grid_worker":
-        grid_id = await services.db.fetchval("SELECT id FROM grids WHERE code = ?", (code,))
+        grid_id = await geo.grid_id_by_code(services.db, code)
     if role == "department":
-        department_id = await services.db.fetchval(
-            "SELECT id FROM departments WHERE code = ?", (code,)
-        )
+        department_id = await geo.department_id_by_code(services.db, code)
     if (role == "grid_worker" and grid_id is None) or (
         role == "department" and department_id is None
     ):
