@@ -70,6 +70,22 @@ async def mark_blocked(db: Database, user_id: int, now: datetime | None) -> None
         )
 
 
+async def reachable_ids(db: Database, user_ids: list[int]) -> list[int]:
+    """Of `user_ids` (order kept, once each), those who opened the bot and have not blocked it."""
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return []
+    found: set[int] = set()
+    for start in range(0, len(wanted), 500):  # well under SQLite's bound on parameters
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetchall(
+            f"SELECT id FROM people WHERE blocked_at IS NULL AND id IN ({marks})", tuple(chunk)
+        )
+        found.update(r[0] for r in rows)
+    return [user_id for user_id in wanted if user_id in found]
+
+
 async def clear_blocked(db: Database, user_id: int) -> None:
     """They came back: clear the blocked mark (no write when there is none)."""
     row = await db.fetchone(

@@ -15,6 +15,13 @@ _REACHABLE = """SELECT 1 FROM role_grants r JOIN people p ON p.id = r.user_id
                 WHERE p.blocked_at IS NULL AND {condition}"""
 _GRID = _REACHABLE.format(condition="r.role = 'grid_worker' AND r.grid_id = {grid}")
 _DEPARTMENT = _REACHABLE.format(condition="r.role = 'department' AND r.department_id = {dept}")
+# Someone reachable in charge of complaint `c`: its department's officers, else its grid's.
+_IN_CHARGE = _REACHABLE.format(
+    condition="""((c.department_id IS NOT NULL AND r.role = 'department'
+                   AND r.department_id = c.department_id)
+                  OR (c.department_id IS NULL AND r.role = 'grid_worker'
+                      AND r.grid_id = c.grid_id))"""
+)
 # Not yet accepted (with `accepted_at IS NULL`; the rule of `bot.complaints.rules`'s awaiting
 # acceptance): an escalated complaint nobody accepted still waits to be assigned.
 WAITING = ("submitted", "transferred", "reopened", "escalated")
@@ -67,13 +74,7 @@ async def waiting_unassigned(db: Database, limit: int = 10) -> tuple[int, list[d
     """Open complaints not yet accepted whose grid or department has nobody reachable: how
     many, and the oldest `limit` of them (they wait for an admin to transfer them)."""
     where = f"""c.status IN ({",".join("?" * len(WAITING))}) AND c.accepted_at IS NULL
-        AND NOT EXISTS (
-            SELECT 1 FROM role_grants r JOIN people p ON p.id = r.user_id
-            WHERE p.blocked_at IS NULL AND (
-                (c.department_id IS NOT NULL AND r.role = 'department'
-                 AND r.department_id = c.department_id)
-                OR (c.department_id IS NULL AND r.role = 'grid_worker'
-                    AND r.grid_id = c.grid_id)))"""
+        AND NOT EXISTS ({_IN_CHARGE})"""
     count = await db.fetchval(f"SELECT COUNT(*) FROM complaints c WHERE {where}", WAITING)
     rows = await db.fetchall(
         f"""SELECT c.id, c.number, c.created_at FROM complaints c WHERE {where}

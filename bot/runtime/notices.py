@@ -25,12 +25,7 @@ async def language(services: Services, user_id: int) -> str:
 async def reachable(services: Services, user_ids: list[int]) -> list[int]:
     """Those who opened the bot and have not blocked it (Telegram lets us write to no one
     else); the same rule as `storage.reach`."""
-    found = []
-    for user_id in dict.fromkeys(user_ids):
-        person = await people.get(services.db, user_id)
-        if person is not None and person.blocked_at is None:
-            found.append(user_id)
-    return found
+    return await people.reachable_ids(services.db, user_ids)
 
 
 async def assignees(services: Services, grid_id: int, department_id: int | None) -> list[int]:
