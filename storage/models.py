@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
-ROLES = ("admin", "grid_worker", "department", "representative")
+
+class Role(StrEnum):
+    """A role granted to a person (role_grants.role)."""
+
+    ADMIN = "admin"
+    GRID_WORKER = "grid_worker"
+    DEPARTMENT = "department"
+    REPRESENTATIVE = "representative"
+
+
+ROLES = tuple(Role)
 
 
 @dataclass(frozen=True)
