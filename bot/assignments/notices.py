@@ -8,18 +8,18 @@ from typing import Any
 
 import aiosqlite
 
+from bot.assignments.buttons import BY_VERB
+from bot.assignments.rules import Status
 from bot.people.roles import admin_ids
 from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import assignments as store
 from storage import complaints, geo, people
 
-PREFIX = "as"  # as:<verb>:<assignment id>
-
 
 def buttons(*verbs: str, assignment_id: int) -> notices.Buttons:
-    """One row of buttons, labels from `assignments.btn_<verb>`."""
-    return [[(f"assignments.btn_{v}", f"{PREFIX}:{v}:{assignment_id}") for v in verbs]]
+    """One row of buttons (`bot.assignments.buttons`), labels from `assignments.btn_<verb>`."""
+    return [[(f"assignments.btn_{v}", BY_VERB[v].pack(assignment_id)) for v in verbs]]
 
 
 async def assignees(services: Services, a: store.Assignment) -> list[int]:
@@ -172,7 +172,7 @@ async def remind(
 
 
 def _work_buttons(d: store.Details) -> notices.Buttons:
-    if d.assignment.status == "assigned":
+    if d.assignment.status == Status.ASSIGNED:
         return buttons("accept", assignment_id=d.assignment.id)
     return buttons("note", "done", assignment_id=d.assignment.id)
 

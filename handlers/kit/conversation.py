@@ -13,10 +13,10 @@ open) and ends the conversation with a clear answer when the draft is gone (a re
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
-from telegram import Update
+from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -30,7 +30,16 @@ from bot.core.buttons import Family
 from bot.core.refusals import Refusal
 from bot.people.roles import has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, hint, say
+from handlers.kit.common import (
+    Row,
+    answer,
+    hint,
+    keyboard,
+    language_of,
+    say,
+    say_with_keyboard,
+    t,
+)
 
 Callback = Callable[[Update, MinhuContext], Coroutine[Any, Any, Any]]
 Handlers = list[BaseHandler[Update, MinhuContext, Any]]
@@ -168,3 +177,78 @@ def draft_step(
         return run
 
     return wrap
+
+
+async def refuse_pressed(update: Update, context: MinhuContext, refusal: Refusal) -> None:
+    """Answer a refusal of a button press with a toast (the pressed message stays as it is);
+    typed words get a message."""
+    if update.callback_query is None:
+        await refuse(update, context, refusal)
+        return
+    await answer(update, context, refusal.template, reason=refusal.reason, **refusal.values)
+
+
+async def ask(
+    update: Update,
+    context: MinhuContext,
+    key: str,
+    rows: Sequence[Row],
+    cancel: Family,
+    *,
+    edit: bool = False,
+    **ctx: Any,
+) -> Message | None:
+    """A question of a conversation: `key` with its buttons and the cancel button below."""
+    lang = await language_of(update, context)
+    cancel_row = [(t(context, lang, "common.btn_cancel"), cancel.pack())]
+    return await say(update, context, key, edit=edit, markup=keyboard([*rows, cancel_row]), **ctx)
+
+
+def cancelled_with_keyboard(template: str, *slots: str) -> Callback:
+    """`cancelled` for a conversation that may show a reply keyboard (a location asked for):
+    /cancel typed also takes that keyboard away."""
+    in_place = cancelled(template, *slots)
+
+    async def cancel(update: Update, context: MinhuContext) -> int:
+        if update.callback_query is not None:
+            return await in_place(update, context)
+        if context.user_data is not None:
+            for slot in slots:
+                context.user_data.pop(slot, None)
+        await say_with_keyboard(update, context, template, ReplyKeyboardRemove())
+        return ConversationHandler.END
+
+    cancel.__doc__ = in_place.__doc__
+    return cancel
+
+
+class _Renumbered(ConversationHandler[MinhuContext]):
+    """A conversation whose states were renumbered: states saved by the previous version
+    (PTB persistence keeps the numbers) are moved to their new numbers when loaded."""
+
+    def __init__(self, old: Mapping[int, int], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._old = dict(old)
+
+    async def _initialize_persistence(self, application: Any) -> dict[str, Any]:
+        loaded = await super()._initialize_persistence(application)
+        for key, state in list(self._conversations.items()):
+            if isinstance(state, int) and state in self._old:
+                self._conversations[key] = self._old[state]  # tracked: saved at the next flush
+        return loaded
+
+
+def renumbered(
+    handler: ConversationHandler[MinhuContext], old: Mapping[int, int]
+) -> ConversationHandler[MinhuContext]:
+    """The same conversation, resuming a state saved under an old number (`old`: old → new)
+    at its new number instead of leaving the person stuck in a state it no longer has."""
+    return _Renumbered(
+        old,
+        entry_points=handler.entry_points,
+        states=handler.states,
+        fallbacks=handler.fallbacks,
+        name=handler.name,
+        persistent=handler.persistent,
+        allow_reentry=handler.allow_reentry,
+    )
