@@ -10,9 +10,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.assignments import service
-from bot.assignments.buttons import CARD
+from bot.assignments.buttons import CARD, OLD_CARD, card_of
 from bot.assignments.notices import assignee_name
 from bot.assignments.rules import Actor, Step, allowed_steps
+from bot.core.buttons import any_of
 from bot.people.roles import Role, role_names
 from bot.runtime.services import MinhuContext, Services
 from handlers.assignments.work import action_buttons
@@ -94,7 +95,7 @@ async def card(update: Update, context: MinhuContext) -> None:
     user = update.effective_user
     assert update.callback_query is not None and user is not None
     services = context.services
-    assignment_id = CARD.one(update.callback_query.data)
+    assignment_id = card_of(update.callback_query.data)
     found = await store.details(services.db, assignment_id) if assignment_id else None
     roles = await service.roles_of(services, found.assignment, user.id) if found else frozenset()
     if found is None or not roles & {Actor.ADMIN, Actor.ASSIGNEE, Actor.CHECKER}:
@@ -132,5 +133,5 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("tasks", tasks),
         CommandHandler("assignments", listing),
-        CallbackQueryHandler(card, pattern=CARD.pattern),
+        CallbackQueryHandler(card, pattern=f"{any_of(CARD)}|{OLD_CARD}"),
     ]

@@ -161,7 +161,7 @@ async def test_the_list_puts_overdue_work_first_and_cards_show_the_history(bot: 
     listing = texts(await bot.send(ADMIN, "/assignments"))
     assert listing.index(f"#{late}") < listing.index(f"#{soon}")
     assert f"⚠️ #{late}" in bot.buttons(ADMIN.id)
-    card = texts(await bot.press(ADMIN, f"as:card:{late}"))
+    card = texts(await bot.press(ADMIN, f"ac:{late}"))
     assert "逾期" in card and "周代表" in card and "交办" in card
     tasks = texts(await bot.send(REP, "/tasks"))
     assert f"#{late}" in tasks and f"#{soon}" not in tasks
@@ -206,7 +206,7 @@ async def test_each_assignment_action_is_refused_to_a_role_that_may_not_take_it(
         (REP, f"as:return:{aid}"),
         (REP, f"as:held:{aid}"),  # no re-check before verification
         (OTHER_REP, f"as:done:{aid}"),
-        (resident, f"as:card:{aid}"),  # nor see its card
+        (resident, f"ac:{aid}"),  # nor see its card
         (REP, "as:accept:99999"),
         (REP, "as:accept:x"),
     ):
