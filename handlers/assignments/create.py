@@ -27,20 +27,11 @@ from bot.assignments.rules import (
     typed_deadline,
 )
 from bot.core.clock import from_iso
-from bot.people.roles import Role, has_role
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
+from handlers.kit import conversation as kit
 from handlers.kit.common import Row, answer, in_rows, language_of, pressed, say, t
-from handlers.kit.conversation import (
-    ask,
-    buttons_step,
-    cancelled,
-    conversation,
-    draft_step,
-    refuse,
-    renumbered,
-    typed_step,
-)
 from handlers.kit.submitted import end_if_open, outside, retire_buttons, toast
 from storage import complaints, geo, submissions
 
@@ -75,26 +66,18 @@ class State(IntEnum):
 
 
 OLD_STATES = dict(zip(range(80, 86), State, strict=True))
-form = draft_step(DRAFT, role=Role.ADMIN, expired="assignments.expired")
+form = kit.draft_step(DRAFT, role=Role.ADMIN, expired="assignments.expired")
 
 
+@kit.for_role(Role.ADMIN)
 async def start(update: Update, context: MinhuContext) -> int:
     """/assign: admins only; what is to be done?"""
-    user = update.effective_user
-    assert user is not None and context.user_data is not None
-    if not await has_role(context.services, user.id, Role.ADMIN):
-        await say(update, context, "common.not_allowed")
-        return ConversationHandler.END
+    assert context.user_data is not None
     draft: Draft = {"id": submissions.new_key()}
     context.user_data[DRAFT] = draft
-    sent = await ask(
-        update,
-        context,
-        "assignments.ask_subject",
-        [],
-        b.ASSIGN_CANCEL,
-        min=SUBJECT[0],
-        max=SUBJECT[1],
+    low, high = SUBJECT
+    sent = await kit.ask(
+        update, context, "assignments.ask_subject", [], b.ASSIGN_CANCEL, min=low, max=high
     )
     draft["prompt"] = sent.message_id if sent else None
     return State.SUBJECT
@@ -112,11 +95,9 @@ async def subject(update: Update, context: MinhuContext, draft: Draft) -> int:
             return State.SUBJECT
         draft |= {"complaint_id": found.id, "number": found.number}
         draft["text"] = found.description[: SUBJECT[1]]
-    elif SUBJECT[0] <= len(text) <= SUBJECT[1]:
+    elif await kit.typed_within(update, context, SUBJECT, "assignments.bad_subject"):
         draft |= {"complaint_id": None, "number": None, "text": text}
     else:
-        low, high = SUBJECT
-        await say(update, context, "assignments.bad_subject", length=len(text), min=low, max=high)
         return State.SUBJECT
     await retire(update, context, draft.get("prompt"))  # its cancel button
     return await _ask_kind(update, context, draft, edit=False)
@@ -126,7 +107,7 @@ async def _ask_kind(update: Update, context: MinhuContext, draft: Draft, *, edit
     lang = await language_of(update, context)
     rows = [[(t(context, lang, f"assignments.btn_kind_{k}"), b.KIND.pack(k))] for k in TARGETS]
     text, number = draft["text"], draft["number"]
-    await ask(
+    await kit.ask(
         update,
         context,
         "assignments.ask_kind",
@@ -142,15 +123,13 @@ async def _ask_kind(update: Update, context: MinhuContext, draft: Draft, *, edit
 @form
 async def kind(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A representative, a department, or a grid worker (then first the zone)."""
-    chosen = b.KIND.one(pressed(update))
-    if chosen not in TARGETS:
-        await answer(update, context, "common.invalid_button")
+    chosen = await kit.picked(update, context, b.KIND, TARGETS)
+    if chosen is None:
         return State.KIND
-    await answer(update, context)
     draft["kind"] = chosen
     if chosen == Role.GRID_WORKER:
         rows = [[(z.name, b.ZONE.pack(z.id))] for z in await geo.zones(context.services.db)]
-        await ask(update, context, "assignments.ask_zone", rows, b.ASSIGN_CANCEL, edit=True)
+        await kit.ask(update, context, "assignments.ask_zone", rows, b.ASSIGN_CANCEL, edit=True)
         return State.ZONE
     return await _ask_who(update, context, draft, None)
 
@@ -158,11 +137,10 @@ async def kind(update: Update, context: MinhuContext, draft: Draft) -> int:
 @form
 async def zone(update: Update, context: MinhuContext, draft: Draft) -> int:
     """The zone whose grid workers are offered."""
-    zone_id = b.ZONE.one(pressed(update))
-    if zone_id is None or await geo.zone(context.services.db, zone_id) is None:
-        await answer(update, context, "common.invalid_button")
+    zones = {z.id for z in await geo.zones(context.services.db)}
+    zone_id = await kit.picked(update, context, b.ZONE, zones)
+    if zone_id is None:
         return State.ZONE
-    await answer(update, context)
     return await _ask_who(update, context, draft, zone_id)
 
 
@@ -173,7 +151,7 @@ async def _ask_who(update: Update, context: MinhuContext, draft: Draft, zone_id:
         return await _ask_kind(update, context, draft, edit=False)
     draft["offered"] = {str(i): name for i, name in offered}
     rows = in_rows([(name, b.WHO.pack(i)) for i, name in offered], 2)
-    await ask(
+    await kit.ask(
         update, context, "assignments.ask_who", rows, b.ASSIGN_CANCEL, edit=True, kind=draft["kind"]
     )
     return State.WHO
@@ -182,13 +160,11 @@ async def _ask_who(update: Update, context: MinhuContext, draft: Draft, zone_id:
 @form
 async def who(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Someone (or a department) from the offered buttons."""
-    chosen = str(b.WHO.one(pressed(update)))
     offered = draft.get("offered") or {}
-    if chosen not in offered:
-        await answer(update, context, "common.invalid_button")
+    chosen = await kit.picked(update, context, b.WHO, {int(i) for i in offered})
+    if chosen is None:
         return State.WHO
-    await answer(update, context)
-    draft |= {"target_id": int(chosen), "target": offered[chosen]}
+    draft |= {"target_id": chosen, "target": offered[str(chosen)]}
     lang = await language_of(update, context)
     today = context.services.clock.now().astimezone(context.services.settings.tz).date()
     quick = [
@@ -196,7 +172,7 @@ async def who(update: Update, context: MinhuContext, draft: Draft) -> int:
     ]
     message = update.callback_query.message if update.callback_query else None
     draft["prompt"] = message.message_id if message else None
-    await ask(
+    await kit.ask(
         update, context, "assignments.ask_deadline", [quick], b.ASSIGN_CANCEL, edit=True,
         assignee=draft["target"], example=(today + timedelta(days=7)).isoformat(),
     )  # fmt: skip
@@ -218,9 +194,8 @@ async def deadline_typed(update: Update, context: MinhuContext, draft: Draft) ->
 @form
 async def deadline_pressed(update: Update, context: MinhuContext, draft: Draft) -> int:
     """In 3, 7 or 15 working days (like complaint deadlines)."""
-    days = b.IN_DAYS.one(pressed(update))
-    if days not in QUICK_DAYS:
-        await answer(update, context, "common.invalid_button")
+    days = await kit.picked(update, context, b.IN_DAYS, QUICK_DAYS, answered=False)
+    if days is None:
         return State.DEADLINE
     services = context.services
     due_at = in_working_days(services.calendar, services.clock.now(), days)
@@ -230,10 +205,10 @@ async def deadline_pressed(update: Update, context: MinhuContext, draft: Draft) 
 @form
 async def day_off_answered(update: Update, context: MinhuContext, draft: Draft) -> int:
     """The typed day is not a working day: keep it, or take the next working day."""
-    choice = b.DAY_OFF.one(pressed(update))
-    pending = draft.pop("day_off", None)
-    if choice not in ("keep", "next") or pending is None:
-        await answer(update, context, "common.invalid_button")
+    pending = draft.pop("day_off", "")  # pressed twice: the second is invalid
+    choices = ("keep", "next") if pending else ()
+    choice = await kit.picked(update, context, b.DAY_OFF, choices, answered=False)
+    if choice is None:
         return State.DEADLINE
     due_at = from_iso(pending)
     if choice == "next":
@@ -257,7 +232,7 @@ async def _deadline(
             [(t(context, lang, "assignments.btn_keep_day", day=due_at), b.DAY_OFF.pack("keep"))],
             [(t(context, lang, "assignments.btn_next_workday", day=later), b.DAY_OFF.pack("next"))],
         ]
-        await ask(
+        await kit.ask(
             update,
             context,
             "assignments.ask_day_off",
@@ -271,7 +246,7 @@ async def _deadline(
     await retire(update, context, draft.get("prompt"))  # the quick-date buttons
     key = draft.setdefault("id", submissions.new_key())
     rows = [[(t(context, lang, "assignments.btn_confirm"), b.CONFIRM.pack(key))]]
-    await ask(
+    await kit.ask(
         update,
         context,
         "assignments.summary",
@@ -299,7 +274,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
         return end_if_open(context, DRAFT, key)
     draft = context.user_data.get(DRAFT)
     if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
-        await refuse(update, context, NotAllowed("expired"), edit=True)
+        await kit.refuse(update, context, NotAllowed("expired"), edit=True)
         return end_if_open(context, DRAFT, key)
     context.user_data.pop(DRAFT, None)
     try:
@@ -316,7 +291,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
             key=draft.setdefault("id", submissions.new_key()),
         )
     except NotAllowed as refused:
-        await refuse(update, context, refused, edit=True)
+        await kit.refuse(update, context, refused, edit=True)
         return ConversationHandler.END
     context.services.commits.mark(update.update_id, f"#{number}")
     await answer(update, context)
@@ -336,25 +311,25 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
 def handlers() -> list[BaseHandler]:
     """The /assign conversation (persistent: it survives a restart)."""
     buttons = "assignments.expect_button"
-    form = conversation(
+    form = kit.conversation(
         "assign",
         entry_points=[CommandHandler("assign", start)],
         states={
-            State.SUBJECT: typed_step(subject, "assignments.expect_text"),
-            State.KIND: buttons_step(buttons, (b.KIND, kind)),
-            State.ZONE: buttons_step(buttons, (b.ZONE, zone)),
-            State.WHO: buttons_step(buttons, (b.WHO, who)),
+            State.SUBJECT: kit.typed_step(subject, "assignments.expect_text"),
+            State.KIND: kit.buttons_step(buttons, (b.KIND, kind)),
+            State.ZONE: kit.buttons_step(buttons, (b.ZONE, zone)),
+            State.WHO: kit.buttons_step(buttons, (b.WHO, who)),
             State.DEADLINE: [
                 CallbackQueryHandler(deadline_pressed, pattern=b.IN_DAYS.pattern),
                 CallbackQueryHandler(day_off_answered, pattern=b.DAY_OFF.pattern),
-                *typed_step(deadline_typed, "assignments.expect_date"),
+                *kit.typed_step(deadline_typed, "assignments.expect_date"),
             ],
-            State.CONFIRM: buttons_step(buttons, (b.CONFIRM, confirm)),
+            State.CONFIRM: kit.buttons_step(buttons, (b.CONFIRM, confirm)),
         },
-        cancel=cancelled("assignments.assign_cancelled", DRAFT),
+        cancel=kit.cancelled("assignments.assign_cancelled", DRAFT),
         cancel_button=b.ASSIGN_CANCEL,
     )
     return [
-        renumbered(form, OLD_STATES),
+        kit.renumbered(form, OLD_STATES),
         CallbackQueryHandler(outside(confirm), pattern=b.CONFIRM.pattern),
     ]

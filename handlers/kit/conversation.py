@@ -13,7 +13,7 @@ open) and ends the conversation with a clear answer when the draft is gone (a re
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Container, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 from telegram import Message, ReplyKeyboardRemove, Update
@@ -36,6 +36,7 @@ from handlers.kit.common import (
     hint,
     keyboard,
     language_of,
+    pressed,
     say,
     say_with_keyboard,
     t,
@@ -252,3 +253,55 @@ def renumbered(
         persistent=handler.persistent,
         allow_reentry=handler.allow_reentry,
     )
+
+
+def for_role(role: str) -> Callable[[Callback], Callback]:
+    """An entry point for people holding `role` (checked on the server); anyone else is told
+    "not allowed" and no conversation starts."""
+
+    def wrap(entry: Callback) -> Callback:
+        @functools.wraps(entry)
+        async def run(update: Update, context: MinhuContext) -> Any:
+            user = update.effective_user
+            if user is None or not await has_role(context.services, user.id, role):
+                await say(update, context, "common.not_allowed")
+                return ConversationHandler.END
+            return await entry(update, context)
+
+        return run
+
+    return wrap
+
+
+async def picked(
+    update: Update,
+    context: MinhuContext,
+    family: Family,
+    allowed: Container[Any],
+    *,
+    answered: bool = True,
+) -> Any:
+    """The pressed value of a one-field family if it is one of `allowed` (its spinner stopped,
+    unless `answered` is False: the step answers later); else the press is answered "invalid
+    button" and None."""
+    value = family.one(pressed(update))
+    if value is None or value not in allowed:
+        await answer(update, context, "common.invalid_button")
+        return None
+    if answered:
+        await answer(update, context)
+    return value
+
+
+async def typed_within(
+    update: Update, context: MinhuContext, limits: tuple[int, int], template: str
+) -> str | None:
+    """The typed words, stripped, if their length is within `limits`; else `template` is said
+    (with `length`, `min` and `max`) and None."""
+    assert update.message is not None
+    text = (update.message.text or "").strip()
+    low, high = limits
+    if not low <= len(text) <= high:
+        await say(update, context, template, length=len(text), min=low, max=high)
+        return None
+    return text

@@ -13,8 +13,9 @@ from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, Messa
 from bot.patrols import buttons as b
 from bot.patrols import service as patrols
 from bot.patrols.service import HAZARD, NO_HAZARD, Draft, Refused
-from bot.people.roles import Role, has_role
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
+from handlers.kit import conversation as kit
 from handlers.kit.common import (
     answer,
     in_rows,
@@ -24,17 +25,6 @@ from handlers.kit.common import (
     say_with_keyboard,
     sent_photo,
     t,
-)
-from handlers.kit.conversation import (
-    ask,
-    buttons_step,
-    cancelled_with_keyboard,
-    conversation,
-    draft_step,
-    photo_step,
-    refuse,
-    renumbered,
-    typed_step,
 )
 from handlers.kit.submitted import committed, retire_buttons
 from storage import geo, submissions
@@ -52,16 +42,16 @@ class State(IntEnum):
 
 
 OLD_STATES = dict(zip(range(100, 106), State, strict=True))
-form = draft_step(DRAFT, role=Role.GRID_WORKER, expired="patrol.expired")
+form = kit.draft_step(DRAFT, role=Role.GRID_WORKER, expired="patrol.expired")
 
 
+@kit.for_role(Role.GRID_WORKER)
 async def start(update: Update, context: MinhuContext) -> int:
     """/patrol: grid workers only; which grid, if they have several."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    services = context.services
-    grids = await patrols.grids_of(services, user.id)
-    if not grids or not await has_role(services, user.id, Role.GRID_WORKER):
+    grids = await patrols.grids_of(context.services, user.id)
+    if not grids:  # a grid worker of no grid
         await say(update, context, "common.not_allowed")
         return ConversationHandler.END
     draft: Draft = {"id": submissions.new_key()}  # the patrol's submission key
@@ -70,7 +60,7 @@ async def start(update: Update, context: MinhuContext) -> int:
         draft["grid_id"] = grids[0].id
         return await _ask_location(update, context)
     rows = [[(g.full_name, b.GRID.pack(g.id))] for g in grids]
-    await ask(update, context, "patrol.ask_grid", rows, b.CANCEL)
+    await kit.ask(update, context, "patrol.ask_grid", rows, b.CANCEL)
     return State.GRID
 
 
@@ -78,12 +68,10 @@ async def start(update: Update, context: MinhuContext) -> int:
 async def grid(update: Update, context: MinhuContext, draft: Draft) -> int:
     """One of the worker's grids."""
     assert update.effective_user is not None
-    grid_id = b.GRID.one(pressed(update))
     mine = {g.id for g in await patrols.grids_of(context.services, update.effective_user.id)}
-    if grid_id not in mine:
-        await answer(update, context, "common.invalid_button")
+    grid_id = await kit.picked(update, context, b.GRID, mine)
+    if grid_id is None:
         return State.GRID
-    await answer(update, context)
     draft["grid_id"] = grid_id
     return await _ask_location(update, context)
 
@@ -108,11 +96,8 @@ async def location(update: Update, context: MinhuContext, draft: Draft) -> int:
 @form
 async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A typed address."""
-    assert update.message is not None
-    text = (update.message.text or "").strip()
-    low, high = patrols.ADDRESS
-    if not low <= len(text) <= high:
-        await say(update, context, "patrol.bad_address", min=low, max=high)
+    text = await kit.typed_within(update, context, patrols.ADDRESS, "patrol.bad_address")
+    if text is None:
         return State.LOCATION
     draft |= {"location": None, "address": text}
     return await _ask_photo(update, context, draft)
@@ -125,7 +110,7 @@ async def _ask_photo(update: Update, context: MinhuContext, draft: Draft) -> int
     )
     lang = await language_of(update, context)
     rows = [[(t(context, lang, "patrol.btn_no_photo"), b.NO_PHOTO.pack())]]
-    await ask(update, context, "patrol.ask_photo", rows, b.CANCEL)
+    await kit.ask(update, context, "patrol.ask_photo", rows, b.CANCEL)
     return State.PHOTO
 
 
@@ -151,16 +136,15 @@ async def _ask_result(update: Update, context: MinhuContext, draft: Draft, *, ed
         [(t(context, lang, "patrol.btn_hazard"), b.RESULT.pack(HAZARD))],
     ]
     taken = draft.get("photo") is not None
-    await ask(update, context, "patrol.ask_result", rows, b.CANCEL, edit=edit, photo=taken)
+    await kit.ask(update, context, "patrol.ask_result", rows, b.CANCEL, edit=edit, photo=taken)
     return State.RESULT
 
 
 @form
 async def result(update: Update, context: MinhuContext, draft: Draft) -> int:
     """No hazard: recorded now. A hazard: which category?"""
-    chosen = b.RESULT.one(pressed(update))
-    if chosen not in (NO_HAZARD, HAZARD):
-        await answer(update, context, "common.invalid_button")
+    chosen = await kit.picked(update, context, b.RESULT, (NO_HAZARD, HAZARD), answered=False)
+    if chosen is None:
         return State.RESULT
     if chosen == NO_HAZARD:
         return await _log(update, context, draft, hazard=False)
@@ -171,7 +155,7 @@ async def result(update: Update, context: MinhuContext, draft: Draft) -> int:
         key=lambda c: c.code != patrols.HAZARD_CATEGORY,
     )
     rows = in_rows([(c.label(lang), b.CATEGORY.pack(c.id)) for c in cats], 2)
-    await ask(update, context, "patrol.ask_category", rows, b.CANCEL, edit=True)
+    await kit.ask(update, context, "patrol.ask_category", rows, b.CANCEL, edit=True)
     return State.CATEGORY
 
 
@@ -202,11 +186,8 @@ async def category(update: Update, context: MinhuContext, draft: Draft) -> int:
 @form
 async def description(update: Update, context: MinhuContext, draft: Draft) -> int:
     """What the hazard is: the patrol and its ticket are written now."""
-    assert update.message is not None
-    text = (update.message.text or "").strip()
-    low, high = patrols.DESCRIPTION
-    if not low <= len(text) <= high:
-        await say(update, context, "patrol.bad_length", length=len(text), min=low, max=high)
+    text = await kit.typed_within(update, context, patrols.DESCRIPTION, "patrol.bad_length")
+    if text is None:
         return State.DESCRIPTION
     draft["description"] = text
     return await _log(update, context, draft, hazard=True)
@@ -224,7 +205,7 @@ async def _log(update: Update, context: MinhuContext, draft: Draft, *, hazard: b
         report = patrols.report_of(draft, hazard=hazard)
         logged = await patrols.log(context.services, user.id, report, key=key)
     except Refused as refused:
-        await refuse(update, context, refused, edit=edit)
+        await kit.refuse(update, context, refused, edit=edit)
         return ConversationHandler.END
     await answer(update, context)
     ticket = logged.ticket
@@ -249,21 +230,21 @@ async def _log(update: Update, context: MinhuContext, draft: Draft, *, hazard: b
 def handlers() -> list[BaseHandler]:
     """The /patrol conversation (persistent: it survives a restart)."""
     buttons = "patrol.expect_button"
-    form = conversation(
+    form = kit.conversation(
         "patrol",
         entry_points=[CommandHandler("patrol", start)],
         states={
-            State.GRID: buttons_step(buttons, (b.GRID, grid)),
+            State.GRID: kit.buttons_step(buttons, (b.GRID, grid)),
             State.LOCATION: [
                 MessageHandler(filters.LOCATION, location),
-                *typed_step(address, "patrol.expect_location"),
+                *kit.typed_step(address, "patrol.expect_location"),
             ],
-            State.PHOTO: photo_step(photo, (b.NO_PHOTO, no_photo), "patrol.expect_photo"),
-            State.RESULT: buttons_step(buttons, (b.RESULT, result)),
-            State.CATEGORY: buttons_step(buttons, (b.CATEGORY, category)),
-            State.DESCRIPTION: typed_step(description, "patrol.expect_text"),
+            State.PHOTO: kit.photo_step(photo, (b.NO_PHOTO, no_photo), "patrol.expect_photo"),
+            State.RESULT: kit.buttons_step(buttons, (b.RESULT, result)),
+            State.CATEGORY: kit.buttons_step(buttons, (b.CATEGORY, category)),
+            State.DESCRIPTION: kit.typed_step(description, "patrol.expect_text"),
         },
-        cancel=cancelled_with_keyboard("patrol.cancelled", DRAFT),
+        cancel=kit.cancelled_with_keyboard("patrol.cancelled", DRAFT),
         cancel_button=b.CANCEL,
     )
-    return [renumbered(form, OLD_STATES)]
+    return [kit.renumbered(form, OLD_STATES)]

@@ -22,11 +22,12 @@ from telegram.ext import (
 from bot.assignments.rules import typed_deadline
 from bot.complaints import intake
 from bot.core.clock import from_iso
-from bot.people.roles import Role, has_role
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
 from bot.supervision import buttons as b
 from bot.supervision import service as supervision
 from bot.supervision.service import Draft, Refused
+from handlers.kit import conversation as kit
 from handlers.kit.common import (
     MAX_ADDRESS,
     answer,
@@ -37,17 +38,6 @@ from handlers.kit.common import (
     say_with_keyboard,
     sent_photo,
     t,
-)
-from handlers.kit.conversation import (
-    ask,
-    buttons_step,
-    cancelled_with_keyboard,
-    conversation,
-    draft_step,
-    photo_step,
-    refuse,
-    renumbered,
-    typed_step,
 )
 from handlers.kit.submitted import committed, end_if_open, outside, retire_buttons, toast
 from storage import geo, people, submissions
@@ -68,17 +58,15 @@ class State(IntEnum):
 
 
 OLD_STATES = dict(zip(range(90, 99), State, strict=True))
-form = draft_step(DRAFT, role=Role.REPRESENTATIVE, expired="supervision.expired")
+form = kit.draft_step(DRAFT, role=Role.REPRESENTATIVE, expired="supervision.expired")
 
 
+@kit.for_role(Role.REPRESENTATIVE)
 async def start(update: Update, context: MinhuContext) -> int:
     """/suggest: representatives only."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
     services = context.services
-    if not await has_role(services, user.id, Role.REPRESENTATIVE):
-        await say(update, context, "common.not_allowed")
-        return ConversationHandler.END
     person = await people.get(services.db, user.id)
     if person is None or person.grid_id is None:
         await say(update, context, "common.need_start")
@@ -87,40 +75,38 @@ async def start(update: Update, context: MinhuContext) -> int:
     context.user_data[DRAFT] = draft
     lang = await language_of(update, context)
     rows = [[(t(context, lang, f"supervision.btn_{k}"), b.KIND.pack(k))] for k in supervision.KINDS]
-    await ask(update, context, "supervision.ask_kind", rows, b.CANCEL)
+    await kit.ask(update, context, "supervision.ask_kind", rows, b.CANCEL)
     return State.KIND
 
 
 @form
 async def kind(update: Update, context: MinhuContext, draft: Draft) -> int:
     """意见建议 or 督促整改; then which visit it came from."""
-    chosen = b.KIND.one(pressed(update))
-    if chosen not in supervision.KINDS:
-        await answer(update, context, "common.invalid_button")
+    chosen = await kit.picked(update, context, b.KIND, supervision.KINDS)
+    if chosen is None:
         return State.KIND
-    await answer(update, context)
     draft["kind"] = chosen
     lang = await language_of(update, context)
     rows = [
         [(t(context, lang, f"supervision.btn_{s}"), b.SOURCE.pack(s))] for s in supervision.SOURCES
     ]
-    await ask(update, context, "supervision.ask_source", rows, b.CANCEL, edit=True, kind=chosen)
+    await kit.ask(update, context, "supervision.ask_source", rows, b.CANCEL, edit=True, kind=chosen)
     return State.SOURCE
 
 
 @form
 async def source(update: Update, context: MinhuContext, draft: Draft) -> int:
     """An announced visit, or an unannounced one (暗访); then the category."""
-    chosen = b.SOURCE.one(pressed(update))
-    if chosen not in supervision.SOURCES:
-        await answer(update, context, "common.invalid_button")
+    chosen = await kit.picked(update, context, b.SOURCE, supervision.SOURCES)
+    if chosen is None:
         return State.SOURCE
-    await answer(update, context)
     draft["source"] = chosen
     lang = await language_of(update, context)
     cats = await geo.categories(context.services.db)
     rows = in_rows([(c.label(lang), b.CATEGORY.pack(c.id)) for c in cats], 2)
-    await ask(update, context, "supervision.ask_category", rows, b.CANCEL, edit=True, source=chosen)
+    await kit.ask(
+        update, context, "supervision.ask_category", rows, b.CANCEL, edit=True, source=chosen
+    )
     return State.CATEGORY
 
 
@@ -140,7 +126,7 @@ async def category(update: Update, context: MinhuContext, draft: Draft) -> int:
     )
     rows = in_rows([(d.name, b.DEPARTMENT.pack(d.id)) for d in departments], 2)
     label = found.label(await language_of(update, context))
-    await ask(
+    await kit.ask(
         update, context, "supervision.ask_department", rows, b.CANCEL, edit=True, category=label
     )
     return State.DEPARTMENT
@@ -149,19 +135,18 @@ async def category(update: Update, context: MinhuContext, draft: Draft) -> int:
 @form
 async def department(update: Update, context: MinhuContext, draft: Draft) -> int:
     """The department it goes to; then the description."""
-    department_id = b.DEPARTMENT.one(pressed(update))
-    found = [d for d in await geo.departments(context.services.db) if d.id == department_id]
-    if not found:
-        await answer(update, context, "common.invalid_button")
+    departments = {d.id: d.name for d in await geo.departments(context.services.db)}
+    department_id = await kit.picked(update, context, b.DEPARTMENT, departments)
+    if department_id is None:
         return State.DEPARTMENT
-    await answer(update, context)
-    draft |= {"department_id": found[0].id, "department": found[0].name}
+    name = departments[department_id]
+    draft |= {"department_id": department_id, "department": name}
     await say(
         update,
         context,
         "supervision.ask_description",
         edit=True,
-        department=found[0].name,
+        department=name,
         min=supervision.MIN_TEXT,
         max=supervision.MAX_TEXT,
     )
@@ -171,16 +156,16 @@ async def department(update: Update, context: MinhuContext, draft: Draft) -> int
 @form
 async def description(update: Update, context: MinhuContext, draft: Draft) -> int:
     """What was found; then photos."""
-    assert update.message is not None
-    text = (update.message.text or "").strip()
-    low, high = supervision.MIN_TEXT, supervision.MAX_TEXT
-    if not low <= len(text) <= high:
-        await say(update, context, "supervision.bad_length", length=len(text), min=low, max=high)
+    limits = (supervision.MIN_TEXT, supervision.MAX_TEXT)
+    text = await kit.typed_within(update, context, limits, "supervision.bad_length")
+    if text is None:
         return State.DESCRIPTION
     draft["description"] = text
     lang = await language_of(update, context)
     rows = [[(t(context, lang, "supervision.btn_photos_done"), b.PHOTOS_DONE.pack())]]
-    await ask(update, context, "supervision.ask_photos", rows, b.CANCEL, max=supervision.MAX_PHOTOS)
+    await kit.ask(
+        update, context, "supervision.ask_photos", rows, b.CANCEL, max=supervision.MAX_PHOTOS
+    )
     return State.PHOTOS
 
 
@@ -244,7 +229,7 @@ async def _ask_deadline(update: Update, context: MinhuContext, draft: Draft) -> 
     )
     label = t(context, lang, "supervision.btn_default_due", due_at=default)
     rows = [[(label, b.DEFAULT_DUE.pack())]]
-    await ask(update, context, "supervision.ask_deadline", rows, b.CANCEL, due_at=default)
+    await kit.ask(update, context, "supervision.ask_deadline", rows, b.CANCEL, due_at=default)
     return State.DEADLINE
 
 
@@ -278,7 +263,7 @@ async def _summary(update: Update, context: MinhuContext, draft: Draft) -> int:
     due: datetime | None = from_iso(due_at) if due_at else None
     key = draft.setdefault("id", submissions.new_key())
     rows = [[(t(context, lang, "supervision.btn_confirm"), b.CONFIRM.pack(key))]]
-    await ask(
+    await kit.ask(
         update,
         context,
         "supervision.summary",
@@ -311,7 +296,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
         return end_if_open(context, DRAFT, key)
     draft = context.user_data.get(DRAFT)
     if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
-        await refuse(update, context, Refused("expired"), edit=True)
+        await kit.refuse(update, context, Refused("expired"), edit=True)
         return end_if_open(context, DRAFT, key)
     context.user_data.pop(DRAFT, None)
     key = str(draft.setdefault("id", submissions.new_key()))
@@ -324,7 +309,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
             department=str(draft.get("department", "")),
         )
     except Refused as refused:
-        await refuse(update, context, refused, edit=True)
+        await kit.refuse(update, context, refused, edit=True)
         return ConversationHandler.END
     if filed.again:
         await toast(update, context, "supervision.already_filed", number=filed.number)
@@ -338,32 +323,32 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
 def handlers() -> list[BaseHandler]:
     """The /suggest conversation (persistent: it survives a restart)."""
     buttons = "supervision.expect_button"
-    form = conversation(
+    form = kit.conversation(
         "supervision",
         entry_points=[CommandHandler("suggest", start)],
         states={
-            State.KIND: buttons_step(buttons, (b.KIND, kind)),
-            State.SOURCE: buttons_step(buttons, (b.SOURCE, source)),
-            State.CATEGORY: buttons_step(buttons, (b.CATEGORY, category)),
-            State.DEPARTMENT: buttons_step(buttons, (b.DEPARTMENT, department)),
-            State.DESCRIPTION: typed_step(description, "supervision.expect_text"),
-            State.PHOTOS: photo_step(
+            State.KIND: kit.buttons_step(buttons, (b.KIND, kind)),
+            State.SOURCE: kit.buttons_step(buttons, (b.SOURCE, source)),
+            State.CATEGORY: kit.buttons_step(buttons, (b.CATEGORY, category)),
+            State.DEPARTMENT: kit.buttons_step(buttons, (b.DEPARTMENT, department)),
+            State.DESCRIPTION: kit.typed_step(description, "supervision.expect_text"),
+            State.PHOTOS: kit.photo_step(
                 photo, (b.PHOTOS_DONE, photos_done), "supervision.expect_photo"
             ),
             State.LOCATION: [
                 MessageHandler(filters.LOCATION, location),
-                *typed_step(address, "supervision.expect_location"),
+                *kit.typed_step(address, "supervision.expect_location"),
             ],
             State.DEADLINE: [
                 CallbackQueryHandler(deadline_default, pattern=b.DEFAULT_DUE.pattern),
-                *typed_step(deadline_typed, "supervision.expect_date"),
+                *kit.typed_step(deadline_typed, "supervision.expect_date"),
             ],
-            State.CONFIRM: buttons_step(buttons, (b.CONFIRM, confirm)),
+            State.CONFIRM: kit.buttons_step(buttons, (b.CONFIRM, confirm)),
         },
-        cancel=cancelled_with_keyboard("supervision.cancelled", DRAFT),
+        cancel=kit.cancelled_with_keyboard("supervision.cancelled", DRAFT),
         cancel_button=b.CANCEL,
     )
     return [
-        renumbered(form, OLD_STATES),
+        kit.renumbered(form, OLD_STATES),
         CallbackQueryHandler(outside(confirm), pattern=b.CONFIRM.pattern),
     ]
