@@ -69,16 +69,7 @@ async def new(
 ) -> None:
     """The assignee hears of new work, with the accept button."""
     found = await _details_in(conn, services, assignment_id)
-    await notices.send(
-        conn,
-        services,
-        await assignees(services, found.assignment),
-        template="assignments.new",
-        key=f"asg:new:{assignment_id}",
-        now=now,
-        context=await context_of(services, found),
-        buttons=buttons("accept", assignment_id=assignment_id),
-    )
+    await _to_assignees(conn, services, found, "assignments.new", f"asg:new:{assignment_id}", now)
 
 
 async def _details_in(
@@ -159,14 +150,28 @@ async def remind(
     conn: aiosqlite.Connection, services: Services, d: store.Details, timer_id: int, now: datetime
 ) -> None:
     """A day before the deadline, to whoever still owes the work."""
+    await _to_assignees(conn, services, d, "assignments.remind", f"asg:timer:{timer_id}", now)
+
+
+async def _to_assignees(
+    conn: aiosqlite.Connection,
+    services: Services,
+    d: store.Details,
+    template: str,
+    key: str,
+    now: datetime,
+) -> None:
+    """A notice to whoever owes the work, with the buttons its status allows."""
+    to = await assignees(services, d.assignment)
+    found = await context_of(services, d)
     await notices.send(
         conn,
         services,
-        await assignees(services, d.assignment),
-        template="assignments.remind",
-        key=f"asg:timer:{timer_id}",
+        to,
+        template=template,
+        key=key,
         now=now,
-        context=await context_of(services, d),
+        context=found,
         buttons=_work_buttons(d),
     )
 

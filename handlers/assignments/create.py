@@ -69,12 +69,9 @@ OLD_STATES = dict(zip(range(80, 86), State, strict=True))
 form = kit.draft_step(DRAFT, role=Role.ADMIN, expired="assignments.expired")
 
 
-@kit.for_role(Role.ADMIN)
-async def start(update: Update, context: MinhuContext) -> int:
+@kit.form_start(DRAFT, Role.ADMIN)
+async def start(update: Update, context: MinhuContext, draft: Draft) -> int:
     """/assign: admins only; what is to be done?"""
-    assert context.user_data is not None
-    draft: Draft = {"id": submissions.new_key()}
-    context.user_data[DRAFT] = draft
     low, high = SUBJECT
     sent = await kit.ask(
         update, context, "assignments.ask_subject", [], b.ASSIGN_CANCEL, min=low, max=high

@@ -34,11 +34,13 @@ from handlers.kit.conversation import (
     refuse_pressed,
     renumbered,
     typed_step,
+    typed_within,
 )
 from storage import assignments as store
 
 TASK = "assignment_task"
 LIMITS = {Step.PROGRESS: (2, 500), Step.DONE: (2, 1000), Step.RETURN: (2, 500)}
+BAD_LENGTH = "assignments.bad_length"
 # The steps of the buttons.
 STEPS = {
     b.ACCEPT: Step.ACCEPT,
@@ -163,17 +165,6 @@ async def start_typed(update: Update, context: MinhuContext) -> int | None:
     return ASKED[step]
 
 
-async def _typed(update: Update, context: MinhuContext, step: Step) -> str | None:
-    """The typed words if their length is right, else a polite answer and None."""
-    assert update.message is not None
-    text = (update.message.text or "").strip()
-    low, high = LIMITS[step]
-    if not low <= len(text) <= high:
-        await say(update, context, "assignments.bad_length", length=len(text), min=low, max=high)
-        return None
-    return text
-
-
 async def _finish(
     update: Update, context: MinhuContext, task: Task, step: Step, **kwargs: Any
 ) -> int:
@@ -216,21 +207,21 @@ working = draft_step(TASK, role=None, expired="assignments.expired")
 @working
 async def note(update: Update, context: MinhuContext, task: Task) -> int | None:
     """A progress note."""
-    text = await _typed(update, context, Step.PROGRESS)
+    text = await typed_within(update, context, LIMITS[Step.PROGRESS], BAD_LENGTH)
     return await _finish(update, context, task, Step.PROGRESS, note=text) if text else None
 
 
 @working
 async def reason(update: Update, context: MinhuContext, task: Task) -> int | None:
     """Why the admin returns the work."""
-    text = await _typed(update, context, Step.RETURN)
+    text = await typed_within(update, context, LIMITS[Step.RETURN], BAD_LENGTH)
     return await _finish(update, context, task, Step.RETURN, note=text) if text else None
 
 
 @working
 async def done_note(update: Update, context: MinhuContext, task: Task) -> int | None:
     """What was done; then a photo, or none."""
-    text = await _typed(update, context, Step.DONE)
+    text = await typed_within(update, context, LIMITS[Step.DONE], BAD_LENGTH)
     if text is None:
         return None
     task["note"] = text

@@ -41,6 +41,7 @@ from handlers.kit.common import (
     say_with_keyboard,
     t,
 )
+from storage import submissions
 
 Callback = Callable[[Update, MinhuContext], Coroutine[Any, Any, Any]]
 Handlers = list[BaseHandler[Update, MinhuContext, Any]]
@@ -305,3 +306,26 @@ async def typed_within(
         await say(update, context, template, length=len(text), min=low, max=high)
         return None
     return text
+
+
+def form_start(
+    slot: str, role: str
+) -> Callable[[Callable[[Update, MinhuContext, Any], Coroutine[Any, Any, Any]]], Callback]:
+    """The entry point of a form for people holding `role` (`for_role`): it is given a new
+    draft in `slot` of the user's data, with the form's submission key as its `id`. A start
+    that ends at once (nothing to fill in) leaves no draft behind."""
+
+    def wrap(entry: Callable[[Update, MinhuContext, Any], Coroutine[Any, Any, Any]]) -> Callback:
+        @for_role(role)
+        @functools.wraps(entry)
+        async def run(update: Update, context: MinhuContext) -> Any:
+            assert context.user_data is not None
+            draft = context.user_data[slot] = {"id": submissions.new_key()}
+            state = await entry(update, context, draft)
+            if state == ConversationHandler.END:
+                context.user_data.pop(slot, None)
+            return state
+
+        return run
+
+    return wrap

@@ -45,17 +45,14 @@ OLD_STATES = dict(zip(range(100, 106), State, strict=True))
 form = kit.draft_step(DRAFT, role=Role.GRID_WORKER, expired="patrol.expired")
 
 
-@kit.for_role(Role.GRID_WORKER)
-async def start(update: Update, context: MinhuContext) -> int:
+@kit.form_start(DRAFT, Role.GRID_WORKER)
+async def start(update: Update, context: MinhuContext, draft: Draft) -> int:
     """/patrol: grid workers only; which grid, if they have several."""
-    user = update.effective_user
-    assert user is not None and context.user_data is not None
-    grids = await patrols.grids_of(context.services, user.id)
+    assert update.effective_user is not None
+    grids = await patrols.grids_of(context.services, update.effective_user.id)
     if not grids:  # a grid worker of no grid
         await say(update, context, "common.not_allowed")
         return ConversationHandler.END
-    draft: Draft = {"id": submissions.new_key()}  # the patrol's submission key
-    context.user_data[DRAFT] = draft
     if len(grids) == 1:
         draft["grid_id"] = grids[0].id
         return await _ask_location(update, context)

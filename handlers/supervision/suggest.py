@@ -31,6 +31,7 @@ from handlers.kit import conversation as kit
 from handlers.kit.common import (
     MAX_ADDRESS,
     answer,
+    current_person,
     in_rows,
     language_of,
     pressed,
@@ -40,7 +41,7 @@ from handlers.kit.common import (
     t,
 )
 from handlers.kit.submitted import committed, end_if_open, outside, retire_buttons, toast
-from storage import geo, people, submissions
+from storage import geo, submissions
 
 DRAFT = "supervision_draft"
 
@@ -61,18 +62,14 @@ OLD_STATES = dict(zip(range(90, 99), State, strict=True))
 form = kit.draft_step(DRAFT, role=Role.REPRESENTATIVE, expired="supervision.expired")
 
 
-@kit.for_role(Role.REPRESENTATIVE)
-async def start(update: Update, context: MinhuContext) -> int:
-    """/suggest: representatives only."""
-    user = update.effective_user
-    assert user is not None and context.user_data is not None
-    services = context.services
-    person = await people.get(services.db, user.id)
+@kit.form_start(DRAFT, Role.REPRESENTATIVE)
+async def start(update: Update, context: MinhuContext, draft: Draft) -> int:
+    """/suggest: representatives only, from their home grid."""
+    person = await current_person(update, context)
     if person is None or person.grid_id is None:
         await say(update, context, "common.need_start")
         return ConversationHandler.END
-    draft: Draft = {"id": submissions.new_key(), "grid_id": person.grid_id, "photos": []}
-    context.user_data[DRAFT] = draft
+    draft |= {"grid_id": person.grid_id, "photos": []}
     lang = await language_of(update, context)
     rows = [[(t(context, lang, f"supervision.btn_{k}"), b.KIND.pack(k))] for k in supervision.KINDS]
     await kit.ask(update, context, "supervision.ask_kind", rows, b.CANCEL)
