@@ -31,8 +31,8 @@ from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
 from handlers.kit import conversation as kit
-from handlers.kit.common import Row, answer, in_rows, language_of, pressed, say, t
-from handlers.kit.submitted import end_if_open, outside, retire_buttons, toast
+from handlers.kit.common import Row, answer, in_rows, language_of, pressed, say, t, word_buttons
+from handlers.kit.submitted import end_if_open, open_form, outside, retire_buttons, toast
 from storage import complaints, geo, submissions
 
 DRAFT = "assign_draft"
@@ -102,7 +102,7 @@ async def subject(update: Update, context: MinhuContext, draft: Draft) -> int:
 
 async def _ask_kind(update: Update, context: MinhuContext, draft: Draft, *, edit: bool) -> int:
     lang = await language_of(update, context)
-    rows = [[(t(context, lang, f"assignments.btn_kind_{k}"), b.KIND.pack(k))] for k in TARGETS]
+    rows = word_buttons(context, lang, b.KIND, TARGETS, "assignments.btn_kind_")
     text, number = draft["text"], draft["number"]
     await kit.ask(
         update,
@@ -269,11 +269,10 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
         await retire_buttons(update)
         await toast(update, context, "assignments.already_assigned", number=done.record_id)
         return end_if_open(context, DRAFT, key)
-    draft = context.user_data.get(DRAFT)
-    if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
-        await kit.refuse(update, context, NotAllowed("expired"), edit=True)
+    expired = NotAllowed("expired")
+    draft = await open_form(update, context, DRAFT, key, inside=inside, expired=expired)
+    if draft is None:
         return end_if_open(context, DRAFT, key)
-    context.user_data.pop(DRAFT, None)
     try:
         if "due_at" not in draft:
             raise NotAllowed("expired")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
 from telegram import (
@@ -16,6 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.core.buttons import Family
 from bot.core.render import pick_language
 from bot.runtime.services import MinhuContext
 from storage import people
@@ -181,3 +182,10 @@ async def say_with_keyboard(
 def pressed(update: Update) -> str | None:
     """The data of the pressed button (None for a message), for a family's `parse` or `one`."""
     return update.callback_query.data if update.callback_query is not None else None
+
+
+def word_buttons(
+    context: MinhuContext, lang: str, family: Family, words: Iterable[str], label: str
+) -> list[Row]:
+    """A button a row for each word (`family.pack(word)`), labelled by the block `label + word`."""
+    return [[(t(context, lang, f"{label}{word}"), family.pack(word))] for word in words]

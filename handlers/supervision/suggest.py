@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import IntEnum
-from typing import cast
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
@@ -39,8 +38,16 @@ from handlers.kit.common import (
     say_with_keyboard,
     sent_photo,
     t,
+    word_buttons,
 )
-from handlers.kit.submitted import committed, end_if_open, outside, retire_buttons, toast
+from handlers.kit.submitted import (
+    committed,
+    end_if_open,
+    open_form,
+    outside,
+    retire_buttons,
+    toast,
+)
 from storage import geo, submissions
 
 DRAFT = "supervision_draft"
@@ -71,7 +78,7 @@ async def start(update: Update, context: MinhuContext, draft: Draft) -> int:
         return ConversationHandler.END
     draft |= {"grid_id": person.grid_id, "photos": []}
     lang = await language_of(update, context)
-    rows = [[(t(context, lang, f"supervision.btn_{k}"), b.KIND.pack(k))] for k in supervision.KINDS]
+    rows = word_buttons(context, lang, b.KIND, supervision.KINDS, "supervision.btn_")
     await kit.ask(update, context, "supervision.ask_kind", rows, b.CANCEL)
     return State.KIND
 
@@ -84,9 +91,7 @@ async def kind(update: Update, context: MinhuContext, draft: Draft) -> int:
         return State.KIND
     draft["kind"] = chosen
     lang = await language_of(update, context)
-    rows = [
-        [(t(context, lang, f"supervision.btn_{s}"), b.SOURCE.pack(s))] for s in supervision.SOURCES
-    ]
+    rows = word_buttons(context, lang, b.SOURCE, supervision.SOURCES, "supervision.btn_")
     await kit.ask(update, context, "supervision.ask_source", rows, b.CANCEL, edit=True, kind=chosen)
     return State.SOURCE
 
@@ -291,17 +296,16 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
         await retire_buttons(update)
         await toast(update, context, "supervision.already_filed", number=before.number)
         return end_if_open(context, DRAFT, key)
-    draft = context.user_data.get(DRAFT)
-    if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
-        await kit.refuse(update, context, Refused("expired"), edit=True)
+    expired = Refused("expired")
+    draft = await open_form(update, context, DRAFT, key, inside=inside, expired=expired)
+    if draft is None:
         return end_if_open(context, DRAFT, key)
-    context.user_data.pop(DRAFT, None)
     key = str(draft.setdefault("id", submissions.new_key()))
     try:
         filed = await supervision.file(
             context.services,
             user.id,
-            supervision.from_draft(cast(Draft, draft)),
+            supervision.from_draft(draft),
             key=key,
             department=str(draft.get("department", "")),
         )
