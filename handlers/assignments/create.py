@@ -56,16 +56,9 @@ class Draft(TypedDict, total=False):
     due_at: str  # ISO
 
 
-class State(IntEnum):
-    SUBJECT = 310
-    KIND = 311
-    ZONE = 312
-    WHO = 313
-    DEADLINE = 314
-    CONFIRM = 315
+# The steps, numbered 310-315 (80-85 before this version: see `kit.renumbered`).
+State = IntEnum("State", "SUBJECT KIND ZONE WHO DEADLINE CONFIRM", start=310)
 
-
-OLD_STATES = dict(zip(range(80, 86), State, strict=True))
 form = kit.draft_step(DRAFT, role=Role.ADMIN, expired="assignments.expired")
 
 
@@ -326,6 +319,6 @@ def handlers() -> list[BaseHandler]:
         cancel_button=b.ASSIGN_CANCEL,
     )
     return [
-        kit.renumbered(form, OLD_STATES),
+        kit.renumbered(form, State, was=80),
         CallbackQueryHandler(outside(confirm), pattern=b.CONFIRM.pattern),
     ]

@@ -67,14 +67,9 @@ class Task(TypedDict, total=False):
     prompt: int | None  # the question whose buttons go once it is answered
 
 
-class State(IntEnum):
-    NOTE = 300
-    DONE_NOTE = 301
-    PHOTO = 302
-    REASON = 303
+# The steps, numbered 300-303 (70-73 before this version: see `kit.renumbered`).
+State = IntEnum("State", "NOTE DONE_NOTE PHOTO REASON", start=300)
 
-
-OLD_STATES = {70: State.NOTE, 71: State.DONE_NOTE, 72: State.PHOTO, 73: State.REASON}
 ASKED = {Step.PROGRESS: State.NOTE, Step.DONE: State.DONE_NOTE, Step.RETURN: State.REASON}
 
 
@@ -270,4 +265,4 @@ def handlers() -> list[BaseHandler]:
         cancel=cancelled("assignments.work_cancelled", TASK, before=_retire_prompt),
         cancel_button=b.CANCEL,
     )
-    return [renumbered(work, OLD_STATES)]
+    return [renumbered(work, State, was=70)]

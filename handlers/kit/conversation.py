@@ -13,7 +13,7 @@ open) and ends the conversation with a clear answer when the draft is gone (a re
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Container, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Container, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from telegram import Message, ReplyKeyboardRemove, Update
@@ -241,12 +241,13 @@ class _Renumbered(ConversationHandler[MinhuContext]):
 
 
 def renumbered(
-    handler: ConversationHandler[MinhuContext], old: Mapping[int, int]
+    handler: ConversationHandler[MinhuContext], states: Iterable[int], *, was: int
 ) -> ConversationHandler[MinhuContext]:
-    """The same conversation, resuming a state saved under an old number (`old`: old → new)
-    at its new number instead of leaving the person stuck in a state it no longer has."""
+    """The same conversation, whose `states` (in order) were numbered from `was` before: a
+    state saved under its old number resumes at its new one, instead of leaving the person
+    stuck in a state the conversation no longer has."""
     return _Renumbered(
-        old,
+        {was + i: state for i, state in enumerate(states)},
         entry_points=handler.entry_points,
         states=handler.states,
         fallbacks=handler.fallbacks,

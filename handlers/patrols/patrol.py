@@ -32,16 +32,9 @@ from storage import geo, submissions
 DRAFT = "patrol_draft"
 
 
-class State(IntEnum):
-    GRID = 370
-    LOCATION = 371
-    PHOTO = 372
-    RESULT = 373
-    CATEGORY = 374
-    DESCRIPTION = 375
+# The steps, numbered 370-375 (100-105 before this version: see `kit.renumbered`).
+State = IntEnum("State", "GRID LOCATION PHOTO RESULT CATEGORY DESCRIPTION", start=370)
 
-
-OLD_STATES = dict(zip(range(100, 106), State, strict=True))
 form = kit.draft_step(DRAFT, role=Role.GRID_WORKER, expired="patrol.expired")
 
 
@@ -244,4 +237,4 @@ def handlers() -> list[BaseHandler]:
         cancel=kit.cancelled_with_keyboard("patrol.cancelled", DRAFT),
         cancel_button=b.CANCEL,
     )
-    return [kit.renumbered(form, OLD_STATES)]
+    return [kit.renumbered(form, State, was=100)]

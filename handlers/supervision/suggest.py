@@ -53,19 +53,13 @@ from storage import geo, submissions
 DRAFT = "supervision_draft"
 
 
-class State(IntEnum):
-    KIND = 340
-    SOURCE = 341
-    CATEGORY = 342
-    DEPARTMENT = 343
-    DESCRIPTION = 344
-    PHOTOS = 345
-    LOCATION = 346
-    DEADLINE = 347
-    CONFIRM = 348
+# The steps, numbered 340-348 (90-98 before this version: see `kit.renumbered`).
+State = IntEnum(
+    "State",
+    "KIND SOURCE CATEGORY DEPARTMENT DESCRIPTION PHOTOS LOCATION DEADLINE CONFIRM",
+    start=340,
+)
 
-
-OLD_STATES = dict(zip(range(90, 99), State, strict=True))
 form = kit.draft_step(DRAFT, role=Role.REPRESENTATIVE, expired="supervision.expired")
 
 
@@ -350,6 +344,6 @@ def handlers() -> list[BaseHandler]:
         cancel_button=b.CANCEL,
     )
     return [
-        kit.renumbered(form, OLD_STATES),
+        kit.renumbered(form, State, was=90),
         CallbackQueryHandler(outside(confirm), pattern=b.CONFIRM.pattern),
     ]
