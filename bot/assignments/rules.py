@@ -39,6 +39,13 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Recheck(StrEnum):
+    """The answer to the re-check (回头看)."""
+
+    HELD = "held"  # the fix held
+    FAILED = "failed"  # the problem came back
+
+
 class Step(StrEnum):
     ACCEPT = "accept"
     PROGRESS = "progress"

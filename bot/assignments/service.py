@@ -27,6 +27,7 @@ from bot.assignments.rules import (
     Actor,
     Card,
     NotAllowed,
+    Recheck,
     Status,
     Step,
     check_deadline,
@@ -186,6 +187,7 @@ async def act(
     roles = frozenset({Actor.SYSTEM}) if user_id is None else await roles_of(services, a, user_id)
     after = decide(card_of(found, now), step, roles, note=note)
     fields: dict[str, Any] = {"status": after.value}
+    answer = Recheck.HELD if held else Recheck.FAILED
     if step is Step.ACCEPT:
         fields["accepted_at"] = now
     if step is Step.DONE:
@@ -197,8 +199,8 @@ async def act(
     if step is Step.ESCALATE:
         fields["escalated_at"] = now
     if step is Step.RECHECK:
-        fields |= {"recheck_result": "held" if held else "failed", "rechecked_at": now}
-    kind = EVENT_OF[step] + (("_held" if held else "_failed") if step is Step.RECHECK else "")
+        fields |= {"recheck_result": answer.value, "rechecked_at": now}
+    kind = EVENT_OF[step] + (f"_{answer}" if step is Step.RECHECK else "")
     async with db.transaction() as conn:
         if not await store.change(conn, a.id, expected_status=a.status, now=now, **fields):
             raise NotAllowed("stale")
