@@ -308,11 +308,12 @@ def handlers() -> list[BaseHandler]:
             State.KIND: kit.buttons_step(buttons, (b.KIND, kind)),
             State.ZONE: kit.buttons_step(buttons, (b.ZONE, zone)),
             State.WHO: kit.buttons_step(buttons, (b.WHO, who)),
-            State.DEADLINE: [
-                CallbackQueryHandler(deadline_pressed, pattern=b.IN_DAYS.pattern),
-                CallbackQueryHandler(day_off_answered, pattern=b.DAY_OFF.pattern),
-                *kit.typed_step(deadline_typed, "assignments.expect_date"),
-            ],
+            State.DEADLINE: kit.typed_or_pressed(
+                deadline_typed,
+                "assignments.expect_date",
+                (b.IN_DAYS, deadline_pressed),
+                (b.DAY_OFF, day_off_answered),
+            ),
             State.CONFIRM: kit.buttons_step(buttons, (b.CONFIRM, confirm)),
         },
         cancel=kit.cancelled("assignments.assign_cancelled", DRAFT),

@@ -330,3 +330,16 @@ def form_start(
         return run
 
     return wrap
+
+
+def location_step(location: Callback, address: Callback, hint_key: str) -> Handlers:
+    """A step that takes a shared location, or a place typed in words; anything else gets a
+    hint."""
+    return [MessageHandler(filters.LOCATION, location), *typed_step(address, hint_key)]
+
+
+def typed_or_pressed(typed: Callback, hint_key: str, *presses: tuple[Family, Callback]) -> Handlers:
+    """A step that takes typed words or its buttons (a date typed, or a quick-date button);
+    anything else gets a hint."""
+    pressed_ = [CallbackQueryHandler(cb, pattern=family.pattern) for family, cb in presses]
+    return [*pressed_, *typed_step(typed, hint_key)]

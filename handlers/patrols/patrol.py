@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
 from bot.patrols import buttons as b
 from bot.patrols import service as patrols
@@ -225,10 +225,7 @@ def handlers() -> list[BaseHandler]:
         entry_points=[CommandHandler("patrol", start)],
         states={
             State.GRID: kit.buttons_step(buttons, (b.GRID, grid)),
-            State.LOCATION: [
-                MessageHandler(filters.LOCATION, location),
-                *kit.typed_step(address, "patrol.expect_location"),
-            ],
+            State.LOCATION: kit.location_step(location, address, "patrol.expect_location"),
             State.PHOTO: kit.photo_step(photo, (b.NO_PHOTO, no_photo), "patrol.expect_photo"),
             State.RESULT: kit.buttons_step(buttons, (b.RESULT, result)),
             State.CATEGORY: kit.buttons_step(buttons, (b.CATEGORY, category)),

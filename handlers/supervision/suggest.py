@@ -14,8 +14,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.assignments.rules import typed_deadline
@@ -330,14 +328,10 @@ def handlers() -> list[BaseHandler]:
             State.PHOTOS: kit.photo_step(
                 photo, (b.PHOTOS_DONE, photos_done), "supervision.expect_photo"
             ),
-            State.LOCATION: [
-                MessageHandler(filters.LOCATION, location),
-                *kit.typed_step(address, "supervision.expect_location"),
-            ],
-            State.DEADLINE: [
-                CallbackQueryHandler(deadline_default, pattern=b.DEFAULT_DUE.pattern),
-                *kit.typed_step(deadline_typed, "supervision.expect_date"),
-            ],
+            State.LOCATION: kit.location_step(location, address, "supervision.expect_location"),
+            State.DEADLINE: kit.typed_or_pressed(
+                deadline_typed, "supervision.expect_date", (b.DEFAULT_DUE, deadline_default)
+            ),
             State.CONFIRM: kit.buttons_step(buttons, (b.CONFIRM, confirm)),
         },
         cancel=kit.cancelled_with_keyboard("supervision.cancelled", DRAFT),
