@@ -259,10 +259,10 @@ class Driver:
                 result.latencies.append(first)
                 result.completions.append(complete)
                 result.finished = time.perf_counter() - self.t0
-                for msg in last:
-                    result.tickets += TICKET_RE.findall(msg.get("text") or "")
                 if step.detour and button(step.detour.arg)(last):
                     queue.insert(0, step.detour)
         except (StepError, httpx.HTTPError) as exc:
             result.error = f"step {result.actions + 1}: {exc}"
+            return result
+        result.tickets = [t for m in last for t in TICKET_RE.findall(m.get("text") or "")]
         return result

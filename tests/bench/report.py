@@ -105,6 +105,10 @@ def verdict(config: str, minhu: list[dict[str, Any]], echo: list[dict[str, Any]]
         if row[bot]["failed_users"]
     ]
     reasons += [f"{bot}: {err}" for bot in ("minhu", "echo") for err in row[bot]["errors"]]
+    for i, r in enumerate(minhu):
+        filed = r.get("users", 0) - len(r.get("failures", []))
+        if "error" not in r and r["tickets"] != filed:
+            reasons.append(f"run {i + 1}: {r['tickets']} distinct tickets for {filed} residents")
     if m["status"]["400"]:
         reasons.append(f"{m['status']['400']} × 400 to Minhu")
     targets: list[tuple[str, bool | None]] = []

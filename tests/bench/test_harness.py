@@ -36,6 +36,8 @@ def _run(updates: float, cpu_ms: float, step_p95: float, failures: int = 0) -> d
         "bot_cpu_ms_per_action": cpu_ms,
         "step_p95_ms": step_p95,
         "failures": [f"user {i}: step 3: no reply" for i in range(failures)],
+        "users": 5,
+        "tickets": 5 - failures,
         "status": {"400": 0, "403": 0, "429": 0},
     }
 
@@ -59,6 +61,8 @@ def test_a_failed_user_fails_the_row_whatever_the_figures() -> None:
     assert row["state"] == "FAILED"
     assert row["failed"] == ["1 users failed (minhu)"]
     assert row["targets"] == [{"target": "step p95 <= 250 ms", "met": True}]
+    twice = report.verdict("paced", [_run(100, 4, 100) | {"tickets": 4}] * 3, echo)
+    assert twice["failed"][0] == "run 1: 4 distinct tickets for 5 residents"
     crashed = report.verdict("paced", [{"error": "minhu exited with 1"}] * 3, echo)
     assert crashed["state"] == "FAILED" and crashed["minhu"]["updates_per_s"]["runs"] == 0
 
