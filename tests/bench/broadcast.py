@@ -250,10 +250,7 @@ def render(rows: list[dict[str, Any]]) -> str:
                 f"  the talking resident's /help: reply p95 {fmt(r['reply_p95_ms'], 0)} ms, "
                 f"max {fmt(r['reply_max_ms'], 0)} ms"
             )
-        for t in r["targets"]:
-            word = {True: "met", False: "not met", None: "not measured"}[t["met"]]
-            out.append(f"  target {t['target']}: {word}")
-        out += [f"  FAILED: {f}" for f in r["failed"]]
+        out += report.verdict_lines(r)
     return "\n".join(out)
 
 

@@ -89,11 +89,13 @@ class FlowBench:
         steps = len(minhu_steps(0)) + 1
         timeout = steps * (args.step_timeout + 1.5 * think) + 120
         try:
-            before = await procs.counters(self.client, bot_id(token))
             await procs.wait_polling(self.client, proc, bot_id(token))
+            polling = await procs.counters(self.client, bot_id(token))
             users = await procs.users(argv, timeout)
-            after = await procs.counters(self.client, bot_id(token))
-            figures = report.run_figures(users, procs.counter_diff(after, before, 0))
+            counted = await procs.counters(self.client, bot_id(token))
+            figures = report.run_figures(users, procs.counter_diff(counted, {}, 0))
+            calls = procs.counter_diff(counted, polling, 0)["methods"]
+            figures["api_calls_per_action"] = report.per_action(calls, figures["actions"])
         except RuntimeError as exc:
             figures = {"error": str(exc).splitlines()[0]}
         finally:

@@ -193,9 +193,12 @@ async def counters(client: httpx.AsyncClient, bot_id: int) -> dict[str, Any]:
     return body
 
 
-async def wait_polling(client: httpx.AsyncClient, bot: BotProcess, bot_id: int) -> None:
-    """Wait until the bot starts polling (run_polling calls deleteWebhook right before)."""
-    before = (await counters(client, bot_id))["methods"].get("deleteWebhook", 0)
+async def wait_polling(
+    client: httpx.AsyncClient, bot: BotProcess, bot_id: int, before: int = 0
+) -> None:
+    """Wait until the bot starts polling (run_polling calls deleteWebhook right before):
+    until the emulator has counted more than ``before`` deleteWebhook calls (0 when it was
+    reset before the bot started)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if bot.proc.poll() is not None:

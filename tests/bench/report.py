@@ -47,9 +47,14 @@ def run_figures(users: dict[str, Any], counters: dict[str, Any]) -> dict[str, An
         "emulator_cpu_pct": _pct(users.get("emulator_cpu_s"), users["wall_s"]),
         "users_cpu_pct": _pct(users.get("users_cpu_s"), users["wall_s"]),
         "tickets": len({t for r in results for t in r["tickets"]}),
-        "api_calls": sum(counters["methods"].values()),
         "status": {k: counters["status"].get(k, 0) for k in ("400", "403", "429")},
     }
+
+
+def per_action(methods: dict[str, int], actions: int) -> float | None:
+    """Bot API calls per action (getUpdates left out: it is the polling, not the answers)."""
+    calls = sum(n for name, n in methods.items() if name != "getUpdates")
+    return round(calls / actions, 2) if actions else None
 
 
 def _pct(cpu: float | None, wall: float) -> float | None:
@@ -59,6 +64,7 @@ def _pct(cpu: float | None, wall: float) -> float | None:
 FIGURES = (
     "updates_per_s",
     "bot_cpu_ms_per_action",
+    "api_calls_per_action",
     "first_p50_ms",
     "first_p95_ms",
     "step_p50_ms",
@@ -142,6 +148,13 @@ def state(failed: list[str], met: list[bool | None]) -> str:
     return "met" if met and all(ok is True for ok in met) else "not met"
 
 
+def verdict_lines(row: dict[str, Any]) -> list[str]:
+    """Each target of a row with its outcome, then what failed."""
+    words = {True: "met", False: "not met", None: "not measured"}
+    out = [f"  target {t['target']}: {words[t['met']]}" for t in row["targets"]]
+    return out + [f"  FAILED: {reason}" for reason in row["failed"]]
+
+
 def machine() -> dict[str, Any]:
     """Where the benchmark ran."""
     try:
@@ -171,6 +184,7 @@ CONFIG_LABELS = {
 LINES = (
     ("updates/s", "updates_per_s", 1),
     ("bot CPU ms per action", "bot_cpu_ms_per_action", 2),
+    ("Bot API calls per action", "api_calls_per_action", 2),
     ("first answer p50 ms", "first_p50_ms", 0),
     ("first answer p95 ms", "first_p95_ms", 0),
     ("step complete p50 ms", "step_p50_ms", 0),
@@ -207,11 +221,7 @@ def render(rows: list[dict[str, Any]], setup: dict[str, Any]) -> str:
             f"  Minhu ÷ echo: updates/s {fmt(row['ratio'], 2)}, CPU per action "
             f"{fmt(row['cpu_ratio'], 2)}"
         )
-        for t in row["targets"]:
-            word = {True: "met", False: "not met", None: "not measured"}[t["met"]]
-            out.append(f"  target {t['target']}: {word}")
-        for reason in row["failed"]:
-            out.append(f"  FAILED: {reason}")
+        out += verdict_lines(row)
         for bot in ("minhu", "echo"):
             out += [f"    {bot} {f}" for f in row[bot]["failures"]]
     return "\n".join(out)
