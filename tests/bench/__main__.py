@@ -163,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bulletins: {b['state']}" + "".join(f"\n  FAILED: {f}" for f in b.get("failed", [])))
     rows = summary(result)
     print(f"\nSummary ({args.runs} runs per row, median (min–max)):")
+    if args.runs < 3 or args.quick:
+        print("  (a check of the harness: figures need the default sizes and >= 3 runs)")
     for label, state in rows:
         print(f"  {label:<52} {state}")
     result["summary"] = dict(rows)

@@ -142,10 +142,13 @@ def _at_most(value: float | None, target: float) -> bool | None:
 
 
 def state(failed: list[str], met: list[bool | None]) -> str:
-    """FAILED when anything failed; else met only when every target was measured and met."""
+    """FAILED when anything failed; "not measured" when no target could be judged (e.g. no 1M
+    bulletin run); else met only when every target was measured and met."""
     if failed:
         return "FAILED"
-    return "met" if met and all(ok is True for ok in met) else "not met"
+    if all(ok is None for ok in met):
+        return "not measured"
+    return "met" if all(ok is True for ok in met) else "not met"
 
 
 def verdict_lines(row: dict[str, Any]) -> list[str]:

@@ -52,6 +52,9 @@ def test_the_ratios_pair_runs_and_judge_their_median() -> None:
     slower = report.verdict("flat", [_run(70, 6, 0)] * 3, echo)
     assert slower["state"] == "not met"
     assert [t["met"] for t in slower["targets"]] == [False, False]
+    assert report.state([], [None]) == "not measured"  # e.g. no 1M bulletin in a quick run
+    assert report.state([], [True, None]) == "not met"
+    assert report.state(["1 users failed (echo)"], [True]) == "FAILED"
 
 
 def test_a_failed_user_fails_the_row_whatever_the_figures() -> None:
