@@ -22,6 +22,7 @@ one copy, or a 400, makes the row FAILED.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -121,6 +122,28 @@ async def _deliveries(client: httpx.AsyncClient, total: int) -> list[str]:
     return problems
 
 
+async def _sample(
+    client: httpx.AsyncClient,
+    base: int,
+    size: int,
+    limit: float,
+    users: asyncio.Task[dict[str, Any]],
+    every: float,
+) -> list[tuple[float, int]]:
+    """(time, audience messages) every ``every`` s until all ``size`` went out, ``limit`` s
+    passed, or the simulated users ended without the admin having sent it."""
+    samples: list[tuple[float, int]] = []
+    started = time.perf_counter()
+    while True:
+        sent = await _audience_sent(client, base)
+        samples.append((time.perf_counter(), sent))
+        if sent >= size or time.perf_counter() - started > limit:
+            return samples
+        if users.done() and (users.exception() or users.result()["admin"]["error"]):
+            return samples
+        await asyncio.sleep(every)
+
+
 async def run_once(
     client: httpx.AsyncClient,
     emulator: procs.Emulator,
@@ -152,27 +175,27 @@ async def run_once(
         base = int((await procs.counters(client, BOT_ID))["methods"].get("sendMessage", 0))
         cpu0 = procs.cpu_seconds(proc.pid)
         users = asyncio.create_task(procs.users(argv, limit + 60))
-        samples: list[tuple[float, int]] = []
         started = time.perf_counter()
-        while (sent := await _audience_sent(client, base)) < size:
-            samples.append((time.perf_counter(), sent))
-            if time.perf_counter() - started > limit or (users.done() and users.exception()):
-                row["failures"].append(f"stalled at {sent}/{size}")
-                break
-            await asyncio.sleep(0.1 if mode == "off" else 0.25)
-        samples.append((time.perf_counter(), sent))
-        elapsed = time.perf_counter() - started
-        people = await users
+        samples = await _sample(client, base, size, limit, users, 0.1 if mode == "off" else 0.25)
+        elapsed = samples[-1][0] - started
+        people: dict[str, Any] = {}
+        if samples[-1][1] < size:
+            row["failures"].append(f"stalled at {samples[-1][1]}/{size}")
+            users.cancel()  # a no-op when they ended (the admin's failure is in their result)
+            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+                people = await users
+        else:
+            people = await users
         cpu1, memory = procs.cpu_seconds(proc.pid), _peak_memory_mb(proc.pid)
     except RuntimeError as exc:
         return {"failures": [str(exc).splitlines()[0]]}
     finally:
         await proc.stop()
     diff = procs.counter_diff(await procs.counters(client, BOT_ID), {}, 0)
-    probe = people.get("probe", {})
+    probe, admin = people.get("probe", {}), people.get("admin", {"completions": []})
     replies = [1000 * x for x in probe.get("latencies", [])]
-    if people["admin"]["error"]:
-        row["failures"].append(f"the admin: {people['admin']['error']}")
+    if admin.get("error"):
+        row["failures"].append(f"the admin: {admin['error']}")
     row["failures"] += [f"the talking resident: {f}" for f in probe.get("failures", [])]
     if not row["failures"]:
         row["failures"] += await _deliveries(client, size)
@@ -190,7 +213,7 @@ async def run_once(
         "reply_p95_ms": round(percentile(replies, 95), 1) if replies else None,
         "reply_max_ms": round(max(replies), 1) if replies else None,
         "reply_samples": len(replies),
-        "admin_step_p95_ms": round(1000 * percentile(people["admin"]["completions"], 95), 1),
+        "admin_step_p95_ms": round(1000 * percentile(admin["completions"], 95), 1),
         "peak_memory_mb": round(memory, 1) if memory else None,
         "bot_cpu_s": round(cpu1 - cpu0, 2) if cpu0 is not None and cpu1 is not None else None,
     }

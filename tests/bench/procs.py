@@ -135,9 +135,11 @@ async def users(argv: list[str], limit: float) -> dict[str, Any]:
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(), limit)
-    except TimeoutError:
+    except (TimeoutError, asyncio.CancelledError) as exc:
         proc.kill()
         await proc.wait()
+        if isinstance(exc, asyncio.CancelledError):
+            raise
         raise RuntimeError(f"the simulated users did not finish in {limit:.0f} s") from None
     lines = out.decode().strip().splitlines()
     if proc.returncode != 0 or not lines:

@@ -82,6 +82,7 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out["failed_users"] = sum(len(r.get("failures", [])) for r in done)
     out["failures"] = [f for r in runs for f in r.get("failures", [])][:10]
     out["errors"] = [r["error"] for r in runs if "error" in r]
+    out["log_errors"] = [e for r in runs for e in r.get("bot_log_errors", [])][:5]
     out["status"] = {k: sum(r["status"][k] for r in done) for k in ("400", "403", "429")}
     return out
 
@@ -227,6 +228,7 @@ def render(rows: list[dict[str, Any]], setup: dict[str, Any]) -> str:
         out += verdict_lines(row)
         for bot in ("minhu", "echo"):
             out += [f"    {bot} {f}" for f in row[bot]["failures"]]
+            out += [f"    {bot} log: {line}" for line in row[bot]["log_errors"]]
     return "\n".join(out)
 
 
