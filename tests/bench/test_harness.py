@@ -102,7 +102,7 @@ def test_an_injected_failing_user_prints_failed_and_exits_non_zero(tmp_path: Pat
 def test_a_quick_run_measures_every_row_through_real_processes(tmp_path: Path) -> None:
     code, output, result = _bench(
         tmp_path, "--only", "flows", "broadcast", "--configs", "paced", "--broadcast-limits", "on",
-        "--think", "0.2", "--recipients", "150",
+        "--think", "0.2", "--recipients", "150", "--step-timeout", "30",
     )  # fmt: skip
     assert code == 0, output
     assert "FAILED" not in output

@@ -146,7 +146,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     """Run the mode."""
-    limits = httpx.Limits(max_connections=4 * args.count + 20)
+    pool = 4 * args.count + 20  # every user keeps its connections: no reconnecting mid-run
+    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
     timeout = httpx.Timeout(args.step_timeout + 30)
     async with httpx.AsyncClient(base_url=args.url, limits=limits, timeout=timeout) as client:
         return await (flow if args.mode == "flow" else broadcast)(client, args)
