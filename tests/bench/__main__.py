@@ -122,7 +122,8 @@ def _bulletins(args: argparse.Namespace) -> dict[str, Any]:
 
 def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
     """(row, state) for every row of the run."""
-    rows = [(report.CONFIG_LABELS[r["config"]], r["state"]) for r in result["flows"]]
+    think = result["setup"]["think_s"]
+    rows = [(report.label(r["config"], think), r["state"]) for r in result["flows"]]
     rows += [(broadcast.LABELS[r["config"]], r["state"]) for r in result["broadcast"]]
     if "bulletins" in result:
         rows.append(("bulletins", result["bulletins"]["state"]))

@@ -179,10 +179,11 @@ def machine() -> dict[str, Any]:
     }
 
 
-CONFIG_LABELS = {
-    "flat": "report flow, limits off, flat out",
-    "paced": "report flow, Telegram's limits, paced",
-}
+def label(config: str, think: float) -> str:
+    """The row's name, e.g. "report flow, Telegram's limits, 3 s pauses"."""
+    if config == "flat":
+        return "report flow, limits off, flat out"
+    return f"report flow, Telegram's limits, {think:g} s pauses"
 
 
 LINES = (
@@ -210,17 +211,17 @@ def render(rows: list[dict[str, Any]], setup: dict[str, Any]) -> str:
     ]
     for row in rows:
         out.append("")
-        out.append(f"{CONFIG_LABELS[row['config']]}: {row['state']}")
-        out.append(f"  {'':<24}{'minhu':<28}{'echo':<28}")
-        for label, key, digits in LINES:
+        out.append(f"{label(row['config'], setup['think_s'])}: {row['state']}")
+        out.append(f"  {'':<25}{'minhu':<28}{'echo':<28}")
+        for name, key, digits in LINES:
             cells = [fmt(row[bot][key], digits) for bot in ("minhu", "echo")]
-            out.append(f"  {label:<24}{cells[0]:<28}{cells[1]:<28}")
+            out.append(f"  {name:<25}{cells[0]:<28}{cells[1]:<28}")
         cells = [
             f"{row[b]['failed_users']} failed; {row[b]['status']['400']}/"
             f"{row[b]['status']['403']}/{row[b]['status']['429']}"
             for b in ("minhu", "echo")
         ]
-        out.append(f"  {'users; 400/403/429':<24}{cells[0]:<28}{cells[1]:<28}")
+        out.append(f"  {'users; 400/403/429':<25}{cells[0]:<28}{cells[1]:<28}")
         out.append(
             f"  Minhu ÷ echo: updates/s {fmt(row['ratio'], 2)}, CPU per action "
             f"{fmt(row['cpu_ratio'], 2)}"
