@@ -247,6 +247,7 @@ def verdict(mode: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     met = [{"target": name, "met": ok} for name, ok in targets]
     row["targets"] = met
     row["state"] = report.state(row["failed"], [t["met"] for t in met])
+    row["each_run"] = runs  # for the JSON file
     return row
 
 

@@ -131,6 +131,7 @@ def verdict(config: str, minhu: list[dict[str, Any]], echo: list[dict[str, Any]]
     row["targets"] = [{"target": t, "met": ok} for t, ok in targets]
     row["failed"] = reasons
     row["state"] = state(reasons, [ok for _, ok in targets])
+    row["each_run"] = {"minhu": minhu, "echo": echo}  # for the JSON file
     return row
 
 
