@@ -21,7 +21,6 @@ from .flows import minhu_steps
 
 MINHU_TOKEN = "7100001:bench-minhu-token"
 ECHO_TOKEN = "7100002:bench-echo-token"
-TELEGRAM: dict[str, Any] = {}  # the emulator's defaults are Telegram's limits
 FIRST_USER = 1_000_000
 USERS_PER_RUN = 100_000
 
