@@ -27,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.broadcasts.service import MAX_CAPTION, MAX_TEXT, duration_seconds
+from bot.broadcasts.rules import MAX_CAPTION, MAX_TEXT, duration_seconds
 from bot.core.render import fits_caption, telegram_units
 from bot.runtime.services import MinhuContext
 from handlers.broadcasts.audience import (

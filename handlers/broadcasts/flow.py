@@ -14,7 +14,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.broadcasts.service import MAX_CAPTION, MAX_TEXT
+from bot.broadcasts.rules import MAX_CAPTION, MAX_TEXT
 from bot.people.roles import has_role
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, cancel_row, keyboard, language_of, say

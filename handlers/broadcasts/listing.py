@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.broadcasts.service import edit_progress, progress_text
+from bot.broadcasts.service import progress_text
+from bot.runtime.broadcasting import edit_progress
 from bot.runtime.services import MinhuContext
 from handlers.broadcasts.compose import PREFIX, is_admin
 from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
