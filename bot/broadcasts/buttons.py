@@ -3,12 +3,12 @@ to older versions: summaries and /broadcasts lists may still be in admins' chats
 
 from __future__ import annotations
 
-from bot.broadcasts.rules import Audience
+from bot.broadcasts.rules import AudienceKind
 from bot.core.buttons import INT, KEY, Field, Prefix, choice
 from storage.models import ROLES
 
 BC = Prefix("bc")
-KIND = BC("a", choice(*Audience))  # who receives it: bc:a:<kind>
+KIND = BC("a", choice(*AudienceKind))  # who receives it: bc:a:<kind>
 ZONE = BC("z", INT)  # the zone picker: bc:z:<zone id>
 COMMUNITY = BC("c", INT)
 GRID = BC("g", INT)

@@ -26,7 +26,7 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Audience(StrEnum):
+class AudienceKind(StrEnum):
     """Who receives a broadcast (broadcasts.audience_kind)."""
 
     EVERYONE = "everyone"
@@ -37,7 +37,7 @@ class Audience(StrEnum):
     MEETING = "meeting"
 
 
-GEO = (Audience.ZONE, Audience.COMMUNITY, Audience.GRID)  # chosen with the zone picker
+GEO = (AudienceKind.ZONE, AudienceKind.COMMUNITY, AudienceKind.GRID)  # chosen with the zone picker
 
 
 class BadText(Invalid):

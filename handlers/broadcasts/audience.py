@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.broadcasts.buttons import BACK, CANCEL, COMMUNITY, GRID, KIND, MEETING, ROLE, ZONE
-from bot.broadcasts.rules import GEO, Audience
+from bot.broadcasts.rules import GEO, AudienceKind
 from bot.broadcasts.service import OpenMeeting, open_meetings
 from bot.core.buttons import Family
 from bot.runtime.services import MinhuContext
@@ -25,7 +25,11 @@ from storage.db import Database
 from storage.models import ROLES, Community, Zone
 
 PICKER = GeoButtons(zone=ZONE, community=COMMUNITY, grid=GRID, back=BACK, cancel=CANCEL)
-KINDS = [[Audience.EVERYONE], [Audience.ZONE, Audience.COMMUNITY], [Audience.GRID, Audience.ROLE]]
+KINDS = [
+    [AudienceKind.EVERYONE],
+    [AudienceKind.ZONE, AudienceKind.COMMUNITY],
+    [AudienceKind.GRID, AudienceKind.ROLE],
+]
 
 
 async def start(update: Update, context: MinhuContext) -> int:
@@ -36,7 +40,9 @@ async def start(update: Update, context: MinhuContext) -> int:
         return ConversationHandler.END
     context.user_data[SLOT] = Draft()
     lang = await language_of(update, context)
-    kinds = KINDS + ([[Audience.MEETING]] if await open_meetings(context.services.db, 1) else [])
+    kinds = list(KINDS)
+    if await open_meetings(context.services.db, limit=1):  # offered only while one is open
+        kinds.append([AudienceKind.MEETING])
     rows = [[(t(context, lang, f"broadcast.btn_{k}"), KIND.pack(k)) for k in row] for row in kinds]
     rows.append(cancel_row(context, lang))
     await say(update, context, "broadcast.choose_audience", markup=keyboard(rows))
@@ -47,16 +53,16 @@ async def start(update: Update, context: MinhuContext) -> int:
 async def choose_kind(update: Update, context: MinhuContext, draft: Draft) -> int:
     """An audience kind was pressed: everyone is final, the others need a choice."""
     assert update.callback_query is not None
-    kind = Audience(KIND.one(update.callback_query.data))
+    kind = AudienceKind(KIND.one(update.callback_query.data))
     lang = await language_of(update, context)
-    if kind == Audience.EVERYONE:
+    if kind == AudienceKind.EVERYONE:
         await answer(update, context)
         return await _chosen(update, context, draft, kind, None, "")
     if kind in GEO:
         draft["kind"] = kind
         await answer(update, context)
         return await _ask_place(update, context, draft)
-    if kind == Audience.ROLE:
+    if kind == AudienceKind.ROLE:
         rows: list[Row] = [[(_label(context, lang, kind, r), ROLE.pack(r))] for r in ROLES]
         return await _offer(update, context, "broadcast.choose_role", rows, State.ROLE)
     meetings = await open_meetings(context.services.db)
@@ -80,7 +86,7 @@ async def _offer(
     return state
 
 
-def _label(context: MinhuContext, lang: str, kind: Audience, name: str) -> str:
+def _label(context: MinhuContext, lang: str, kind: AudienceKind, name: str) -> str:
     return t(context, lang, "broadcast.audience", kind=kind, name=name)
 
 
@@ -94,7 +100,7 @@ async def _ask_place(
         key, state, names = "broadcast.choose_community", State.COMMUNITY, {"zone": under.name}
     else:
         key, state, names = "broadcast.choose_zone_first", State.ZONE, {}  # for a community
-        if draft.get("kind") == Audience.ZONE:
+        if draft.get("kind") == AudienceKind.ZONE:
             key = "broadcast.choose_zone"
     markup = await PICKER.markup(context, await language_of(update, context), under)
     await say(update, context, key, edit=True, markup=markup, **names)
@@ -120,8 +126,8 @@ async def choose_zone(update: Update, context: MinhuContext, draft: Draft) -> in
     zone = await _pressed(update, context, ZONE, geo.zone)
     if zone is None:
         return State.ZONE
-    if draft.get("kind") == Audience.ZONE:
-        return await _chosen(update, context, draft, Audience.ZONE, zone.id, zone.name)
+    if draft.get("kind") == AudienceKind.ZONE:
+        return await _chosen(update, context, draft, AudienceKind.ZONE, zone.id, zone.name)
     return await _ask_place(update, context, draft, zone)
 
 
@@ -139,9 +145,9 @@ async def choose_community(update: Update, context: MinhuContext, draft: Draft) 
     if pressed is None:
         return State.COMMUNITY
     found, zone = pressed
-    if draft.get("kind") == Audience.COMMUNITY:
+    if draft.get("kind") == AudienceKind.COMMUNITY:
         name = f"{zone.name} · {found.name}"
-        return await _chosen(update, context, draft, Audience.COMMUNITY, found.id, name)
+        return await _chosen(update, context, draft, AudienceKind.COMMUNITY, found.id, name)
     return await _ask_place(update, context, draft, found)
 
 
@@ -151,7 +157,7 @@ async def choose_grid(update: Update, context: MinhuContext, draft: Draft) -> in
     grid = await _pressed(update, context, GRID, geo.grid)
     if grid is None:
         return State.GRID
-    return await _chosen(update, context, draft, Audience.GRID, grid.id, grid.full_name)
+    return await _chosen(update, context, draft, AudienceKind.GRID, grid.id, grid.full_name)
 
 
 @step
@@ -167,7 +173,7 @@ async def choose_role(update: Update, context: MinhuContext, draft: Draft) -> in
     assert update.callback_query is not None
     role = ROLE.one(update.callback_query.data)
     await answer(update, context)
-    return await _chosen(update, context, draft, Audience.ROLE, role, role)
+    return await _chosen(update, context, draft, AudienceKind.ROLE, role, role)
 
 
 async def _open_meeting(db: Database, meeting_id: int) -> OpenMeeting | None:
@@ -180,14 +186,14 @@ async def choose_meeting(update: Update, context: MinhuContext, draft: Draft) ->
     meeting = await _pressed(update, context, MEETING, _open_meeting)
     if meeting is None:
         return State.MEETING
-    return await _chosen(update, context, draft, Audience.MEETING, meeting.id, meeting.title)
+    return await _chosen(update, context, draft, AudienceKind.MEETING, meeting.id, meeting.title)
 
 
 async def _chosen(
     update: Update,
     context: MinhuContext,
     draft: Draft,
-    kind: Audience,
+    kind: AudienceKind,
     ref: int | str | None,
     name: str,
 ) -> int:

@@ -10,7 +10,7 @@ from bot.broadcasts import buttons
 from bot.broadcasts.rules import (
     MAX_CAPTION,
     MAX_TEXT,
-    Audience,
+    AudienceKind,
     BadCaption,
     BadText,
     checked_caption,
@@ -50,7 +50,7 @@ def test_sending_takes_a_second_per_thirty_messages() -> None:
 
 
 def test_the_audiences_are_those_storage_can_reach() -> None:
-    assert tuple(Audience) == broadcasts.AUDIENCES
+    assert tuple(AudienceKind) == broadcasts.AUDIENCES
 
 
 def test_button_data_stays_as_older_versions_wrote_it() -> None:
@@ -58,7 +58,7 @@ def test_button_data_stays_as_older_versions_wrote_it() -> None:
     assert buttons.STOP.pack(7) == "bc:x:7"
     assert [buttons.URGENT.pack(u) for u in (False, True)] == ["bc:u:0", "bc:u:1"]
     assert buttons.URGENT.one("bc:u:1") is True
-    assert buttons.KIND.pack(Audience.EVERYONE) == "bc:a:everyone"
+    assert buttons.KIND.pack(AudienceKind.EVERYONE) == "bc:a:everyone"
     assert buttons.CANCEL.pack() == "bc:cancel"
     assert buttons.KIND.parse("bc:a:somebody") is None  # forged
 
