@@ -10,15 +10,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ConversationHandler
 
 from bot.broadcasts.buttons import BACK, CANCEL, COMMUNITY, GRID, KIND, MEETING, ROLE, ZONE
 from bot.broadcasts.rules import GEO, AudienceKind
 from bot.broadcasts.service import OpenMeeting, open_meetings
 from bot.core.buttons import Family
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
-from handlers.broadcasts.flow import SLOT, Draft, State, ask_text, cancel_row, is_admin, step
-from handlers.kit.common import Row, answer, keyboard, language_of, say, t
+from handlers.broadcasts.flow import SLOT, Draft, State, ask_text, step
+from handlers.kit.common import Row, answer, language_of, pressed, say, t
+from handlers.kit.conversation import ask, for_role, picked
 from handlers.kit.geo_picker import GeoButtons
 from storage import geo
 from storage.db import Database
@@ -32,28 +33,24 @@ KINDS = [
 ]
 
 
+@for_role(Role.ADMIN)
 async def start(update: Update, context: MinhuContext) -> int:
-    """/broadcast: admins start a draft; everyone else is refused."""
+    """/broadcast: admins start a draft (anyone else is told it is not allowed)."""
     assert context.user_data is not None
-    if not await is_admin(update, context):
-        await say(update, context, "common.not_allowed")
-        return ConversationHandler.END
     context.user_data[SLOT] = Draft()
     lang = await language_of(update, context)
     kinds = list(KINDS)
     if await open_meetings(context.services.db, limit=1):  # offered only while one is open
         kinds.append([AudienceKind.MEETING])
     rows = [[(t(context, lang, f"broadcast.btn_{k}"), KIND.pack(k)) for k in row] for row in kinds]
-    rows.append(cancel_row(context, lang))
-    await say(update, context, "broadcast.choose_audience", markup=keyboard(rows))
+    await ask(update, context, "broadcast.choose_audience", rows, CANCEL)
     return State.AUDIENCE
 
 
 @step
 async def choose_kind(update: Update, context: MinhuContext, draft: Draft) -> int:
     """An audience kind was pressed: everyone is final, the others need a choice."""
-    assert update.callback_query is not None
-    kind = AudienceKind(KIND.one(update.callback_query.data))
+    kind = AudienceKind(KIND.one(pressed(update)))
     lang = await language_of(update, context)
     if kind == AudienceKind.EVERYONE:
         await answer(update, context)
@@ -80,9 +77,8 @@ async def _offer(
     update: Update, context: MinhuContext, key: str, rows: list[Row], state: State
 ) -> State:
     """Replace the pressed question by the next one: these choices, then cancel."""
-    rows.append(cancel_row(context, await language_of(update, context)))
     await answer(update, context)
-    await say(update, context, key, edit=True, markup=keyboard(rows))
+    await ask(update, context, key, rows, CANCEL, edit=True)
     return state
 
 
@@ -113,8 +109,7 @@ Lookup = Callable[[Database, Any], Awaitable[Any]]
 async def _pressed(update: Update, context: MinhuContext, family: Family, lookup: Lookup) -> Any:
     """The record a pressed button names (the spinner stopped), or None after saying the
     button is invalid (gone, or forged)."""
-    assert update.callback_query is not None
-    ref = family.one(update.callback_query.data)
+    ref = family.one(pressed(update))
     found = await lookup(context.services.db, ref) if ref is not None else None
     await answer(update, context, None if found is not None else "common.invalid_button")
     return found
@@ -170,9 +165,9 @@ async def back_to_zones(update: Update, context: MinhuContext, draft: Draft) -> 
 @step
 async def choose_role(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A role was pressed: everyone holding it."""
-    assert update.callback_query is not None
-    role = ROLE.one(update.callback_query.data)
-    await answer(update, context)
+    role = await picked(update, context, ROLE, ROLES)
+    if role is None:
+        return State.ROLE
     return await _chosen(update, context, draft, AudienceKind.ROLE, role, role)
 
 

@@ -30,9 +30,17 @@ from bot.broadcasts.rules import checked_caption, checked_text, duration_seconds
 from bot.core.render import fits_caption
 from bot.runtime.services import MinhuContext
 from handlers.broadcasts.audience import CHOICES, start
-from handlers.broadcasts.flow import SLOT, Draft, State, ask_text, cancel_row, step
-from handlers.kit.common import answer, keyboard, language_of, say, sent_photo, t
-from handlers.kit.conversation import Handlers, buttons_step, cancelled, conversation, typed_step
+from handlers.broadcasts.flow import SLOT, Draft, State, ask_text, step
+from handlers.kit.common import answer, keyboard, language_of, pressed, say, sent_photo, t
+from handlers.kit.conversation import (
+    Handlers,
+    ask,
+    buttons_step,
+    cancelled,
+    conversation,
+    renumbered,
+    typed_step,
+)
 from handlers.kit.submitted import end_if_open, outside, retire_buttons, toast
 from storage import broadcasts, submissions
 from storage.broadcasts import Audience
@@ -71,8 +79,7 @@ async def _after_text(update: Update, context: MinhuContext, draft: Draft) -> in
         return await _preview(update, context, draft)
     lang = await language_of(update, context)
     rows = [[(t(context, lang, f"broadcast.btn_{k}"), URGENT.pack(k == "urgent"))] for k in KINDS]
-    rows.append(cancel_row(context, lang))
-    await say(update, context, "broadcast.ask_urgency", markup=keyboard(rows))
+    await ask(update, context, "broadcast.ask_urgency", rows, CANCEL)
     return State.URGENCY
 
 
@@ -82,8 +89,7 @@ async def _after_text(update: Update, context: MinhuContext, draft: Draft) -> in
 @step
 async def urgency(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Ordinary (muted residents skipped) or urgent (reaches everyone)."""
-    assert update.callback_query is not None
-    draft["urgent"] = bool(URGENT.one(update.callback_query.data))
+    draft["urgent"] = bool(URGENT.one(pressed(update)))
     await answer(update, context)
     await say(update, context, "broadcast.urgency_chosen", edit=True, urgent=draft["urgent"])
     return await _preview(update, context, draft)
@@ -125,7 +131,7 @@ async def _preview(update: Update, context: MinhuContext, draft: Draft) -> int:
     send = [(t(context, lang, "broadcast.btn_confirm"), CONFIRM.pack(draft["preview"]))]
     change = (t(context, lang, "broadcast.btn_edit"), EDIT.pack())
     rows = [send] if count else []
-    rows.append([change, *cancel_row(context, lang)])
+    rows.append([change, (t(context, lang, "common.btn_cancel"), CANCEL.pack())])
     await say(
         update,
         context,
@@ -203,21 +209,22 @@ def handlers() -> list[BaseHandler]:
     choices: dict[object, Handlers] = {
         state: buttons_step(EXPECT_BUTTON, *presses) for state, presses in CHOICES
     }
+    form = conversation(
+        "broadcast",
+        entry_points=[CommandHandler("broadcast", start)],
+        states={
+            **choices,
+            State.TEXT: [
+                MessageHandler(filters.PHOTO, photo),
+                *typed_step(text, "broadcast.expect_text"),
+            ],
+            State.URGENCY: buttons_step(EXPECT_BUTTON, (URGENT, urgency)),
+            State.CONFIRM: buttons_step(EXPECT_BUTTON, (CONFIRM, confirm), (EDIT, edit_text)),
+        },
+        cancel=cancelled("broadcast.cancelled", SLOT),
+        cancel_button=CANCEL,
+    )
     return [
-        conversation(
-            "broadcast",
-            entry_points=[CommandHandler("broadcast", start)],
-            states={
-                **choices,
-                State.TEXT: [
-                    MessageHandler(filters.PHOTO, photo),
-                    *typed_step(text, "broadcast.expect_text"),
-                ],
-                State.URGENCY: buttons_step(EXPECT_BUTTON, (URGENT, urgency)),
-                State.CONFIRM: buttons_step(EXPECT_BUTTON, (CONFIRM, confirm), (EDIT, edit_text)),
-            },
-            cancel=cancelled("broadcast.cancelled", SLOT),
-            cancel_button=CANCEL,
-        ),
+        renumbered(form, State, was=30),
         CallbackQueryHandler(outside(confirm), pattern=CONFIRM.pattern),
     ]

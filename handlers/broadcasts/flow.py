@@ -15,24 +15,16 @@ from bot.broadcasts.buttons import CANCEL
 from bot.broadcasts.rules import MAX_CAPTION, MAX_TEXT
 from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import keyboard, language_of, say, t
-from handlers.kit.conversation import draft_step
+from handlers.kit.conversation import ask, draft_step
 
 SLOT = "broadcast"  # the draft's key in the admin's data
 
 
-class State(IntEnum):
-    """The steps of /broadcast (500–549; before issue 13 they were 30–38, see migration 0009)."""
-
-    AUDIENCE = 500
-    ZONE = 501
-    COMMUNITY = 502
-    GRID = 503
-    ROLE = 504
-    MEETING = 505
-    TEXT = 506
-    URGENCY = 507
-    CONFIRM = 508
+# The steps of /broadcast, 500–549 (numbered from 30 before issue 13: `renumbered` moves a
+# conversation saved under an old number to its new one).
+State = IntEnum(
+    "State", "AUDIENCE ZONE COMMUNITY GRID ROLE MEETING TEXT URGENCY CONFIRM", start=500
+)
 
 
 class Draft(TypedDict, total=False):
@@ -58,20 +50,9 @@ async def is_admin(update: Update, context: MinhuContext) -> bool:
     return user is not None and await has_role(context.services, user.id, Role.ADMIN)
 
 
-def cancel_row(context: MinhuContext, lang: str) -> list[tuple[str, str]]:
-    """The conversation's cancel button, under every question."""
-    return [(t(context, lang, "common.btn_cancel"), CANCEL.pack())]
-
-
 async def ask_text(update: Update, context: MinhuContext) -> int:
     """Ask for the announcement: words, or one photo with a caption."""
-    lang = await language_of(update, context)
-    await say(
-        update,
-        context,
-        "broadcast.ask_text",
-        markup=keyboard([cancel_row(context, lang)]),
-        max=MAX_TEXT,
-        max_caption=MAX_CAPTION,
+    await ask(
+        update, context, "broadcast.ask_text", [], CANCEL, max=MAX_TEXT, max_caption=MAX_CAPTION
     )
     return State.TEXT
