@@ -168,3 +168,16 @@ def draft_step(
         return run
 
     return wrap
+
+
+def unsaved(handler: ConversationHandler[MinhuContext]) -> ConversationHandler[MinhuContext]:
+    """The same conversation kept in memory only: for steps taken before a person consented,
+    whose state must not be written (nothing personal before consent)."""
+    return ConversationHandler(
+        entry_points=handler.entry_points,
+        states=handler.states,
+        fallbacks=handler.fallbacks,
+        name=handler.name,
+        persistent=False,
+        allow_reentry=handler.allow_reentry,
+    )
