@@ -8,7 +8,6 @@ import io
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.core.buttons import any_of
 from bot.people import buttons, privacy, service
 from bot.runtime.persistence import forget
 from bot.runtime.services import MinhuContext
@@ -84,5 +83,6 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("mydata", my_data),
         CommandHandler("deleteme", delete_me),
-        CallbackQueryHandler(delete_answer, pattern=any_of(buttons.ERASE, buttons.KEEP)),
+        CallbackQueryHandler(delete_answer, pattern=buttons.ERASE.pattern),
+        CallbackQueryHandler(delete_answer, pattern=buttons.KEEP.pattern),
     ]

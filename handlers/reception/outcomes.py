@@ -16,7 +16,7 @@ from bot.reception.rules import NotFound, Refused, Stale
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import Row, answer, keyboard, language_of, say, t
 from handlers.kit.conversation import cancelled, conversation, refuse, typed_step
-from handlers.reception.publish import representative
+from handlers.reception.steps import cancel_row, representative, words
 from storage import geo
 from storage import reception as store
 
@@ -143,13 +143,12 @@ async def start_outcome(update: Update, context: MinhuContext) -> int | None:
     if found is None:
         return None
     context.user_data[NOTING] = found.id
-    lang = await language_of(update, context)
     low, high = service.OUTCOME
     await say(
         update,
         context,
         "reception.ask_outcome",
-        markup=keyboard([[(t(context, lang, "common.btn_cancel"), buttons.OUTCOME_CANCEL.pack())]]),
+        markup=keyboard([await cancel_row(update, context, buttons.OUTCOME_CANCEL)]),
         name=found.first_name,
         topic=found.topic,
         min=low,
@@ -160,12 +159,10 @@ async def start_outcome(update: Update, context: MinhuContext) -> int | None:
 
 async def outcome(update: Update, context: MinhuContext) -> int | None:
     """The outcome: recorded, then the session is shown again."""
-    user, message = update.effective_user, update.message
-    assert user is not None and message is not None and context.user_data is not None
-    text = (message.text or "").strip()
-    low, high = service.OUTCOME
-    if not low <= len(text) <= high:
-        await say(update, context, "reception.bad_length", length=len(text), min=low, max=high)
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    text = await words(update, context, service.OUTCOME)
+    if text is None:
         return None
     booking_id = context.user_data.pop(NOTING, None)
     try:

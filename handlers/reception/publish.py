@@ -12,7 +12,6 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.core.clock import from_iso
-from bot.people.roles import has_role
 from bot.reception import buttons, service
 from bot.reception.rules import Invalid, Refused, Stale
 from bot.runtime.services import MinhuContext
@@ -26,6 +25,7 @@ from handlers.kit.conversation import (
     typed_step,
 )
 from handlers.kit.submitted import end_if_open, outside
+from handlers.reception.steps import cancel_row, representative
 from storage import reception as store
 from storage import submissions
 from storage.models import Role
@@ -52,22 +52,6 @@ class Draft(TypedDict, total=False):
     slots: int
 
 
-def cancel_row(context: MinhuContext, lang: str) -> Row:
-    """The cancel button of publishing a day."""
-    return [(t(context, lang, "common.btn_cancel"), buttons.CANCEL.pack())]
-
-
-async def representative(update: Update, context: MinhuContext) -> bool:
-    """Representatives only; a polite refusal for everyone else."""
-    user = update.effective_user
-    if user is not None and await has_role(context.services, user.id, Role.REPRESENTATIVE):
-        return True
-    await answer(update, context, "common.not_allowed")
-    if update.callback_query is None:
-        await say(update, context, "common.not_allowed")
-    return False
-
-
 async def start_publish(update: Update, context: MinhuContext) -> int | None:
     """发布接待日: at which station or point?"""
     if not await representative(update, context):
@@ -75,10 +59,9 @@ async def start_publish(update: Update, context: MinhuContext) -> int | None:
     await answer(update, context)
     assert context.user_data is not None
     context.user_data[DRAFT] = Draft(id=submissions.new_key())
-    lang = await language_of(update, context)
     stations = await store.stations(context.services.db)
     rows: list[Row] = [[(s.name, buttons.STATION.pack(s.id))] for s in stations]
-    rows.append(cancel_row(context, lang))
+    rows.append(await cancel_row(update, context, buttons.CANCEL))
     await say(update, context, "reception.ask_station", markup=keyboard(rows))
     return State.STATION
 
@@ -120,8 +103,10 @@ async def when(update: Update, context: MinhuContext, draft: Draft) -> int:
     if starts_at <= now or starts_at > now + service.MAX_AHEAD:
         raise Invalid("past" if starts_at <= now else "too_far")
     draft["starts_at"] = starts_at.isoformat()
-    lang = await language_of(update, context)
-    rows = [[(str(n), buttons.SLOTS.pack(n)) for n in QUICK_SLOTS], cancel_row(context, lang)]
+    rows = [
+        [(str(n), buttons.SLOTS.pack(n)) for n in QUICK_SLOTS],
+        await cancel_row(update, context, buttons.CANCEL),
+    ]
     low, high = service.SLOTS
     await say(update, context, "reception.ask_slots", markup=keyboard(rows), min=low, max=high)
     return State.SLOTS
@@ -153,7 +138,7 @@ async def _slots(update: Update, context: MinhuContext, draft: Draft, n: int | N
     lang = await language_of(update, context)
     rows = [
         [(t(context, lang, "reception.btn_confirm"), buttons.CONFIRM.pack(_key(draft)))],
-        cancel_row(context, lang),
+        await cancel_row(update, context, buttons.CANCEL),
     ]
     await say(
         update,

@@ -19,6 +19,7 @@ from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
 from handlers.kit.common import Row, answer, current_person, keyboard, language_of, say, t
 from handlers.kit.conversation import cancelled, conversation, refuse, typed_step
+from handlers.reception.steps import cancel_row, words
 from storage import geo
 from storage import reception as store
 from storage.models import Role
@@ -92,12 +93,11 @@ async def start_booking(update: Update, context: MinhuContext) -> int | None:
         return None
     await answer(update, context)
     context.user_data[SLOT] = found.id
-    lang = await language_of(update, context)
     sent = await say(
         update,
         context,
         "reception.ask_topic",
-        markup=keyboard([[(t(context, lang, "common.btn_cancel"), buttons.BOOK_CANCEL.pack())]]),
+        markup=keyboard([await cancel_row(update, context, buttons.BOOK_CANCEL)]),
         station=found.station_name,
         starts_at=found.starts_at,
         min=service.TOPIC[0],
@@ -109,12 +109,10 @@ async def start_booking(update: Update, context: MinhuContext) -> int | None:
 
 async def topic(update: Update, context: MinhuContext) -> int | None:
     """The topic: the slot is taken now, or the resident hears it is full."""
-    user, message = update.effective_user, update.message
-    assert user is not None and message is not None and context.user_data is not None
-    text = (message.text or "").strip()
-    low, high = service.TOPIC
-    if not low <= len(text) <= high:
-        await say(update, context, "reception.bad_length", length=len(text), min=low, max=high)
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    text = await words(update, context, service.TOPIC)
+    if text is None:
         return None
     session_id = context.user_data.pop(SLOT, None)
     await retire(update, context, context.user_data.pop(PROMPT, None))  # its cancel button

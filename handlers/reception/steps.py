@@ -1,0 +1,41 @@
+"""What reception's conversations share: the representatives-only check, a cancel button and
+typed words within a length."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.core.buttons import Family
+from bot.people.roles import has_role
+from bot.runtime.services import MinhuContext
+from handlers.kit.common import Row, answer, language_of, say, t
+from storage.models import Role
+
+
+async def representative(update: Update, context: MinhuContext) -> bool:
+    """Representatives only; a polite refusal for everyone else."""
+    user = update.effective_user
+    if user is not None and await has_role(context.services, user.id, Role.REPRESENTATIVE):
+        return True
+    await answer(update, context, "common.not_allowed")
+    if update.callback_query is None:
+        await say(update, context, "common.not_allowed")
+    return False
+
+
+async def cancel_row(update: Update, context: MinhuContext, cancel: Family) -> Row:
+    """The cancel button of a conversation, in the user's language."""
+    lang = await language_of(update, context)
+    return [(t(context, lang, "common.btn_cancel"), cancel.pack())]
+
+
+async def words(update: Update, context: MinhuContext, limits: tuple[int, int]) -> str | None:
+    """The typed text, stripped, if its length is within `limits`; else it is said to be too
+    short or too long, and None."""
+    assert update.message is not None
+    text = (update.message.text or "").strip()
+    low, high = limits
+    if not low <= len(text) <= high:
+        await say(update, context, "reception.bad_length", length=len(text), min=low, max=high)
+        return None
+    return text
