@@ -1,6 +1,7 @@
 """Every write about a person, with its rules, once: registering (consent, language, home
 grid), the settings (language, home grid, announcements, following the zone's bulletin) and
-granting or revoking roles — for the chat (`handlers.people`) and the command line alike.
+granting or revoking roles — for the chat (`handlers.people`) and the command line alike —
+and whether the bot may write to them (they blocked it, or came back).
 
     Refusal (bot.core.refusals)
     ├── NeedStart (NotAllowed)     not registered yet: "common.need_start"
@@ -164,3 +165,14 @@ async def grant(
 async def revoke(db: Database, user_id: int, role: Role) -> int:
     """Revoke every grant of a role from a user; how many there were."""
     return await people.revoke(db, user_id, role)
+
+
+async def blocked_the_bot(services: Services, user_id: int) -> None:
+    """The person blocked the bot in their private chat: notices to them stop."""
+    await people.mark_blocked(services.db, user_id, services.clock.now())
+
+
+async def came_back(services: Services, user_id: int) -> None:
+    """The person unblocked the bot (or sent /start again): notices to them resume (no write
+    when they were not marked)."""
+    await people.clear_blocked(services.db, user_id)
