@@ -48,10 +48,11 @@ class UnknownCode(refusals.Invalid):
     template = "admin.unknown_code"
 
 
-async def registered(db: Database, user_id: int) -> Person:
-    """The registered person with a home grid; NeedStart for anyone else."""
+async def registered(db: Database, user_id: int, *, with_grid: bool = False) -> Person:
+    """The person who registered (with a home grid, if `with_grid`); NeedStart for anyone
+    else. The one rule for "has this person registered"."""
     person = await people.get(db, user_id)
-    if person is None or person.grid_id is None:
+    if person is None or (with_grid and person.grid_id is None):
         raise NeedStart("need_start")
     return person
 

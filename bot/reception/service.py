@@ -15,6 +15,7 @@ import aiosqlite
 from bot.complaints import intake
 from bot.complaints.rules import NotAllowed as ComplaintRefused
 from bot.core.dates import parse_moment
+from bot.people import service as people_service
 from bot.people.roles import has_role
 from bot.reception import buttons
 from bot.reception.rules import Invalid, NotAllowed, NotFound, SessionStatus, Stale
@@ -23,7 +24,8 @@ from bot.runtime.services import Services
 from bot.supervision import service as supervision
 from storage import geo, outbox, people, submissions
 from storage import reception as store
-from storage.models import Role
+from storage.db import Database
+from storage.models import Person, Role
 
 REMINDERS = (timedelta(hours=24), timedelta(hours=1))  # before the session starts
 DURATION = timedelta(hours=2)  # the representative is asked for outcomes after this
@@ -79,6 +81,14 @@ async def _enqueue(
     )
 
 
+async def _registered(db: Database, user_id: int, *, with_grid: bool = False) -> Person:
+    """The registered person, or NotAllowed("need_start") in reception's words."""
+    try:
+        return await people_service.registered(db, user_id, with_grid=with_grid)
+    except people_service.NeedStart as refused:
+        raise NotAllowed(refused.reason) from refused
+
+
 def context_of(s: store.Session) -> dict[str, Any]:
     """What every reception notice shows."""
     return {
@@ -110,8 +120,7 @@ async def publish(
             return again
     if not await has_role(services, representative_id, Role.REPRESENTATIVE):
         raise NotAllowed("not_allowed")
-    if await people.get(db, representative_id) is None:
-        raise NotAllowed("need_start")
+    await _registered(db, representative_id)
     station = await store.station(db, station_id)
     if station is None:
         raise NotFound("not_found")
@@ -181,13 +190,11 @@ async def publish(
 async def bookable(services: Services, session_id: int, person_id: int) -> store.Session:
     """The session if this resident may book a slot of it now; else NotAllowed."""
     db, now = services.db, services.clock.now()
-    person = await people.get(db, person_id)
-    if person is None or person.grid_id is None:
-        raise NotAllowed("need_start")
+    person = await _registered(db, person_id, with_grid=True)
     found = await store.session(db, session_id)
     if found is None or found.status != SessionStatus.OPEN or found.starts_at <= now:
         raise Stale("closed")
-    grid = await geo.grid(db, person.grid_id)
+    grid = await geo.grid(db, person.grid_id) if person.grid_id else None
     if found.zone_id is not None and (grid is None or grid.zone_id != found.zone_id):
         raise NotAllowed("not_allowed")
     if session_id in await store.booked_sessions(db, person_id, now):

@@ -28,9 +28,11 @@ from telegram.ext import (
 
 from bot.core.buttons import Family
 from bot.core.refusals import Refusal
+from bot.people import service as people_service
 from bot.people.roles import has_role
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, hint, say
+from storage.models import Person
 
 Callback = Callable[[Update, MinhuContext], Coroutine[Any, Any, Any]]
 Handlers = list[BaseHandler[Update, MinhuContext, Any]]
@@ -181,3 +183,18 @@ def unsaved(handler: ConversationHandler[MinhuContext]) -> ConversationHandler[M
         persistent=False,
         allow_reentry=handler.allow_reentry,
     )
+
+
+async def registered(
+    update: Update, context: MinhuContext, *, with_grid: bool = False
+) -> Person | None:
+    """The person behind the update if they registered (`bot.people.service.registered`);
+    else "please send /start first" is said and None."""
+    user = update.effective_user
+    try:
+        return await people_service.registered(
+            context.services.db, user.id if user else 0, with_grid=with_grid
+        )
+    except Refusal as refused:
+        await refuse(update, context, refused)
+        return None

@@ -8,20 +8,19 @@ import io
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.people import buttons, privacy, service
+from bot.people import buttons, privacy
 from bot.runtime.persistence import forget
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, current_person, keyboard, language_of, say, t
-from handlers.kit.conversation import refuse
+from handlers.kit.conversation import registered
 from storage import people
 
 
 async def my_data(update: Update, context: MinhuContext) -> None:
     """Send the person their data: a JSON file, then the same as a page to read."""
-    person = await current_person(update, context)
+    person = await registered(update, context)
     chat = update.effective_chat
     if person is None or chat is None:
-        await refuse(update, context, service.NeedStart("need_start"))
         return
     lang = person.language
     found = await privacy.export(context.services, person.id, lang)
@@ -45,9 +44,7 @@ async def my_data(update: Update, context: MinhuContext) -> None:
 
 async def delete_me(update: Update, context: MinhuContext) -> None:
     """Ask for confirmation before erasing."""
-    person = await current_person(update, context)
-    if person is None:
-        await refuse(update, context, service.NeedStart("need_start"))
+    if await registered(update, context) is None:
         return
     lang = await language_of(update, context)
     markup = keyboard(

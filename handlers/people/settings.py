@@ -14,7 +14,7 @@ from bot.people import buttons, service
 from bot.runtime.menus import refresh_menu
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, current_person, keyboard, say, t
-from handlers.kit.conversation import Callback, Handlers, cancelled, conversation, refuse
+from handlers.kit.conversation import Callback, Handlers, cancelled, conversation, registered
 from handlers.kit.geo_picker import Picker, community_pressed, zone_pressed, zones_shown
 from storage import bulletins, geo
 
@@ -36,9 +36,8 @@ class State(IntEnum):
 
 async def show(update: Update, context: MinhuContext, *, edit: bool = False) -> int:
     """The settings menu with the current values."""
-    person = await current_person(update, context)
+    person = await registered(update, context)
     if person is None:
-        await refuse(update, context, service.NeedStart("need_start"))
         return ConversationHandler.END
     lang = person.language
     grid = await geo.grid(context.services.db, person.grid_id) if person.grid_id else None

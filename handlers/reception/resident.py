@@ -12,13 +12,12 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.people.roles import has_role
-from bot.people.service import NeedStart
 from bot.reception import buttons, service
 from bot.reception.rules import Refused, Stale
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
-from handlers.kit.common import Row, answer, current_person, keyboard, language_of, say, t
-from handlers.kit.conversation import cancelled, conversation, refuse, typed_step
+from handlers.kit.common import Row, answer, keyboard, language_of, say, t
+from handlers.kit.conversation import cancelled, conversation, refuse, registered, typed_step
 from handlers.reception.steps import cancel_row, words
 from storage import geo
 from storage import reception as store
@@ -34,9 +33,8 @@ class State(IntEnum):
 
 async def listing(update: Update, context: MinhuContext) -> None:
     """/reception: upcoming sessions of the resident's zone, with a book button each."""
-    person = await current_person(update, context)
+    person = await registered(update, context, with_grid=True)
     if person is None or person.grid_id is None:
-        await refuse(update, context, NeedStart("need_start"))
         return
     services = context.services
     now = services.clock.now()
