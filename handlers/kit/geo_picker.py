@@ -5,6 +5,7 @@ prefix string are the older form."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, Update
@@ -14,7 +15,7 @@ from bot.runtime.services import MinhuContext
 from handlers.kit.common import Row, answer, keyboard, language_of, say, t
 from handlers.kit.conversation import Callback
 from storage import geo
-from storage.models import Community, Zone
+from storage.models import Community, Grid, Zone
 
 
 async def zone_keyboard(context: MinhuContext, lang: str, prefix: str) -> InlineKeyboardMarkup:
@@ -69,11 +70,8 @@ class Picker:
 
     async def zones(self, context: MinhuContext, lang: str) -> InlineKeyboardMarkup:
         """One big button per zone, and cancel."""
-        rows: list[Row] = [
-            [(z.name, self.zone.pack(z.id))] for z in await geo.zones(context.services.db)
-        ]
-        rows.append([(t(context, lang, "common.btn_cancel"), self.cancel.pack())])
-        return keyboard(rows)
+        zones = await geo.zones(context.services.db)
+        return _buttons(context, lang, zones, self.zone, ("common.btn_cancel", self.cancel.pack()))
 
     async def communities(
         self, context: MinhuContext, lang: str, zone_id: int | None
@@ -83,11 +81,9 @@ class Picker:
         zone = await geo.zone(db, zone_id) if zone_id is not None else None
         if zone is None:
             return None
-        rows: list[Row] = [
-            [(c.name, self.community.pack(c.id))] for c in await geo.communities(db, zone.id)
-        ]
-        rows.append([(t(context, lang, "common.btn_back"), self.back.pack())])
-        return zone, keyboard(rows)
+        items = await geo.communities(db, zone.id)
+        back = ("common.btn_back", self.back.pack())
+        return zone, _buttons(context, lang, items, self.community, back)
 
     async def grids(
         self, context: MinhuContext, lang: str, community_id: int | None
@@ -97,9 +93,22 @@ class Picker:
         found = await geo.community(db, community_id) if community_id is not None else None
         if found is None:
             return None
-        rows: list[Row] = [[(g.name, self.grid.pack(g.id))] for g in await geo.grids(db, found.id)]
-        rows.append([(t(context, lang, "common.btn_back"), self.zone.pack(found.zone_id))])
-        return found, keyboard(rows)
+        items = await geo.grids(db, found.id)
+        back = ("common.btn_back", self.zone.pack(found.zone_id))
+        return found, _buttons(context, lang, items, self.grid, back)
+
+
+def _buttons(
+    context: MinhuContext,
+    lang: str,
+    places: Sequence[Zone | Community | Grid],
+    family: Family,
+    last: tuple[str, str],
+) -> InlineKeyboardMarkup:
+    """One button per place, then the `last` one (its label's template key, its data)."""
+    rows: list[Row] = [[(p.name, family.pack(p.id))] for p in places]
+    rows.append([(t(context, lang, last[0]), last[1])])
+    return keyboard(rows)
 
 
 def zones_shown(picker: Picker, then: object) -> Callback:
