@@ -58,17 +58,16 @@ async def registered(db: Database, user_id: int, *, with_grid: bool = False) -> 
 
 
 async def register(
-    services: Services, user_id: int, first_name: str, language: str, grid_id: int
+    db: Database, user_id: int, first_name: str, language: str, grid_id: int | None, now: datetime
 ) -> tuple[Person, Grid]:
-    """Consent given with a language and a home grid: the first thing stored about them."""
-    grid = await geo.grid(services.db, grid_id)
+    """Consent given with a language and a home grid: the first thing stored about a person
+    (UnknownPlace for a grid that is not there)."""
+    grid = await geo.grid(db, grid_id) if grid_id is not None else None
     if grid is None:
         raise UnknownPlace("not_found")
     if language not in LANGUAGES:
         raise refusals.Invalid("language")
-    person = await people.register(
-        services.db, user_id, first_name, language, grid.id, services.clock.now()
-    )
+    person = await people.register(db, user_id, first_name, language, grid.id, now)
     return person, grid
 
 

@@ -8,7 +8,7 @@ people who exist); `bot.people.service.register` is the first write.
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
@@ -51,7 +51,7 @@ class Before(TypedDict, total=False):
 
 def _before(context: MinhuContext) -> Before:
     assert context.user_data is not None
-    return context.user_data  # type: ignore[return-value]
+    return cast(Before, context.user_data)
 
 
 def _consent_keyboard(context: MinhuContext, lang: str) -> InlineKeyboardMarkup:
@@ -174,7 +174,10 @@ async def choose_grid(update: Update, context: MinhuContext) -> int | None:
     user = update.effective_user
     grid_id = buttons.GRID.one(update.callback_query.data)
     try:
-        _, grid = await service.register(context.services, user.id, user.first_name, lang, grid_id)
+        services = context.services
+        _, grid = await service.register(
+            services.db, user.id, user.first_name, lang, grid_id, services.clock.now()
+        )
     except Refusal as refused:
         await answer(update, context, refused.template)
         return None

@@ -12,11 +12,11 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.reception import buttons, service
-from bot.reception.rules import NotFound, Refused, Stale
+from bot.reception.rules import NotFound, Refused
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import Row, answer, keyboard, language_of, say, t
 from handlers.kit.conversation import cancelled, conversation, refuse, typed_step
-from handlers.reception.steps import cancel_row, representative, words
+from handlers.reception.steps import ask_words, representative, taken, words
 from storage import geo
 from storage import reception as store
 
@@ -143,16 +143,14 @@ async def start_outcome(update: Update, context: MinhuContext) -> int | None:
     if found is None:
         return None
     context.user_data[NOTING] = found.id
-    low, high = service.OUTCOME
-    await say(
+    await ask_words(
         update,
         context,
         "reception.ask_outcome",
-        markup=keyboard([await cancel_row(update, context, buttons.OUTCOME_CANCEL)]),
+        cancel=buttons.OUTCOME_CANCEL,
+        limits=service.OUTCOME,
         name=found.first_name,
         topic=found.topic,
-        min=low,
-        max=high,
     )
     return State.OUTCOME
 
@@ -164,10 +162,8 @@ async def outcome(update: Update, context: MinhuContext) -> int | None:
     text = await words(update, context, service.OUTCOME)
     if text is None:
         return None
-    booking_id = context.user_data.pop(NOTING, None)
     try:
-        if not isinstance(booking_id, int):
-            raise Stale("expired")
+        booking_id = taken(context, NOTING, "expired")
         noted = await service.record_outcome(context.services, booking_id, user.id, text)
     except Refused as refused:
         await refuse(update, context, refused)

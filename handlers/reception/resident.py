@@ -18,7 +18,7 @@ from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
 from handlers.kit.common import Row, answer, keyboard, language_of, say, t
 from handlers.kit.conversation import cancelled, conversation, refuse, registered, typed_step
-from handlers.reception.steps import cancel_row, words
+from handlers.reception.steps import ask_words, taken, words
 from storage import geo
 from storage import reception as store
 from storage.models import Role
@@ -91,15 +91,14 @@ async def start_booking(update: Update, context: MinhuContext) -> int | None:
         return None
     await answer(update, context)
     context.user_data[SLOT] = found.id
-    sent = await say(
+    sent = await ask_words(
         update,
         context,
         "reception.ask_topic",
-        markup=keyboard([await cancel_row(update, context, buttons.BOOK_CANCEL)]),
+        cancel=buttons.BOOK_CANCEL,
+        limits=service.TOPIC,
         station=found.station_name,
         starts_at=found.starts_at,
-        min=service.TOPIC[0],
-        max=service.TOPIC[1],
     )
     context.user_data[PROMPT] = sent.message_id if sent else None
     return State.TOPIC
@@ -112,11 +111,9 @@ async def topic(update: Update, context: MinhuContext) -> int | None:
     text = await words(update, context, service.TOPIC)
     if text is None:
         return None
-    session_id = context.user_data.pop(SLOT, None)
     await retire(update, context, context.user_data.pop(PROMPT, None))  # its cancel button
     try:
-        if not isinstance(session_id, int):
-            raise Stale("closed")
+        session_id = taken(context, SLOT, "closed")
         booking_id = await service.book(context.services, session_id, user.id, text)
     except Refused as refused:
         await refuse(update, context, refused)
