@@ -6,7 +6,7 @@ and whether the bot may write to them (they blocked it, or came back).
     Refusal (bot.core.refusals)
     ├── NeedStart (NotAllowed)     not registered yet: "common.need_start"
     ├── NotAdmin (NotAllowed)      "common.not_allowed"
-    ├── UnknownPlace (NotFound)    a grid that is not there (an old or forged button)
+    ├── NotOffered (NotFound)      a grid or language never offered: "common.invalid_button"
     └── UnknownCode (Invalid)      a grid or department code nobody has: "admin.unknown_code"
 """
 
@@ -36,8 +36,8 @@ class NotAdmin(refusals.NotAllowed):
     template = "common.not_allowed"
 
 
-class UnknownPlace(refusals.NotFound):
-    """A zone, community or grid that does not exist."""
+class NotOffered(refusals.NotFound):
+    """A grid or language the bot did not offer (it is gone, or the button was forged)."""
 
     template = "common.invalid_button"
 
@@ -61,12 +61,12 @@ async def register(
     db: Database, user_id: int, first_name: str, language: str, grid_id: int | None, now: datetime
 ) -> tuple[Person, Grid]:
     """Consent given with a language and a home grid: the first thing stored about a person
-    (UnknownPlace for a grid that is not there)."""
+    (NotOffered for a grid that is not there)."""
     grid = await geo.grid(db, grid_id) if grid_id is not None else None
     if grid is None:
-        raise UnknownPlace("not_found")
+        raise NotOffered("not_found")
     if language not in LANGUAGES:
-        raise refusals.Invalid("language")
+        raise NotOffered("language")
     person = await people.register(db, user_id, first_name, language, grid.id, now)
     return person, grid
 
@@ -74,7 +74,7 @@ async def register(
 async def set_language(services: Services, user_id: int, language: str) -> None:
     """The language a person reads (and their command menu is in)."""
     if language not in LANGUAGES:
-        raise refusals.Invalid("language")
+        raise NotOffered("language")
     await people.update(services.db, user_id, services.clock.now(), language=language)
 
 
@@ -83,7 +83,7 @@ async def set_home_grid(services: Services, user_id: int, grid_id: int) -> Grid:
     db = services.db
     grid = await geo.grid(db, grid_id)
     if grid is None:
-        raise UnknownPlace("not_found")
+        raise NotOffered("not_found")
     person = await people.get(db, user_id)
     before = await geo.grid(db, person.grid_id) if person and person.grid_id else None
     await people.update(db, user_id, services.clock.now(), grid_id=grid.id)
@@ -111,11 +111,11 @@ class Following:
 
 
 async def toggle_follow(services: Services, person: Person) -> Following:
-    """Follow the home zone's bulletin (晾晒), or stop; UnknownPlace without a home grid."""
+    """Follow the home zone's bulletin (晾晒), or stop; NotOffered without a home grid."""
     db = services.db
     grid = await geo.grid(db, person.grid_id) if person.grid_id else None
     if grid is None:
-        raise UnknownPlace("not_found")
+        raise NotOffered("not_found")
     following = await bulletins.follows(db, person.id, grid.zone_id)
     await bulletins.set_following(db, person.id, grid.zone_id, not following)
     return Following(not following, grid.zone_name)

@@ -198,3 +198,10 @@ async def registered(
     except Refusal as refused:
         await refuse(update, context, refused)
         return None
+
+
+async def refuse_on_button(update: Update, context: MinhuContext, refusal: Refusal) -> None:
+    """Answer a refusal on the pressed button only (a toast; the message stays): worded by the
+    refusal's `toast` template when its class names one, else by its `template`."""
+    key = getattr(refusal, "toast", refusal.template)
+    await answer(update, context, key, reason=refusal.reason, **refusal.values)

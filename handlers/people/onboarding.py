@@ -20,7 +20,13 @@ from bot.people.roles import role_names
 from bot.runtime.menus import commands_for, refresh_menu
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, current_person, keyboard, language_of, say, t
-from handlers.kit.conversation import buttons_step, cancelled, conversation, unsaved
+from handlers.kit.conversation import (
+    buttons_step,
+    cancelled,
+    conversation,
+    refuse_on_button,
+    unsaved,
+)
 from handlers.kit.geo_picker import (
     Picker,
     communities_shown,
@@ -179,7 +185,7 @@ async def choose_grid(update: Update, context: MinhuContext) -> int | None:
             services.db, user.id, user.first_name, lang, grid_id, services.clock.now()
         )
     except Refusal as refused:
-        await answer(update, context, refused.template)
+        await refuse_on_button(update, context, refused)
         return None
     before = _before(context)
     before.pop("start_hint", None)

@@ -14,7 +14,14 @@ from bot.people import buttons, service
 from bot.runtime.menus import refresh_menu
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, current_person, keyboard, say, t
-from handlers.kit.conversation import Callback, Handlers, cancelled, conversation, registered
+from handlers.kit.conversation import (
+    Callback,
+    Handlers,
+    cancelled,
+    conversation,
+    refuse_on_button,
+    registered,
+)
 from handlers.kit.geo_picker import Picker, community_pressed, zone_pressed, zones_shown
 from storage import bulletins, geo
 
@@ -81,8 +88,8 @@ async def set_language(update: Update, context: MinhuContext) -> int:
     language = buttons.SET_LANGUAGE.one(update.callback_query.data)
     try:
         await service.set_language(context.services, update.effective_user.id, language)
-    except Refusal:
-        await answer(update, context, "common.invalid_button")
+    except Refusal as refused:
+        await refuse_on_button(update, context, refused)
         return State.MENU
     await answer(update, context)
     await refresh_menu(context.application, update.effective_user.id)
@@ -104,10 +111,10 @@ async def toggle_follow(update: Update, context: MinhuContext) -> int:
     person = await current_person(update, context)
     try:
         if person is None:
-            raise service.UnknownPlace("not_found")
+            raise service.NotOffered("not_found")
         now = await service.toggle_follow(context.services, person)
-    except Refusal:
-        await answer(update, context, "common.invalid_button")
+    except Refusal as refused:
+        await refuse_on_button(update, context, refused)
         return await show(update, context, edit=True)
     key = "settings.followed" if now.following else "settings.unfollowed"
     await answer(update, context, key, zone=now.zone)
@@ -120,10 +127,10 @@ async def choose_grid(update: Update, context: MinhuContext) -> int | None:
     grid_id = buttons.SET_GRID.one(update.callback_query.data)
     try:
         if grid_id is None:
-            raise service.UnknownPlace("not_found")
+            raise service.NotOffered("not_found")
         grid = await service.set_home_grid(context.services, update.effective_user.id, grid_id)
-    except Refusal:
-        await answer(update, context, "common.invalid_button")
+    except Refusal as refused:
+        await refuse_on_button(update, context, refused)
         return None
     await answer(update, context, "settings.grid_changed", grid=grid.name)
     return await show(update, context, edit=True)

@@ -15,7 +15,13 @@ from bot.reception import buttons, service
 from bot.reception.rules import NotFound, Refused
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import Row, answer, keyboard, language_of, say, t
-from handlers.kit.conversation import cancelled, conversation, refuse, typed_step
+from handlers.kit.conversation import (
+    cancelled,
+    conversation,
+    refuse,
+    refuse_on_button,
+    typed_step,
+)
 from handlers.reception.steps import ask_words, representative, taken, words
 from storage import geo
 from storage import reception as store
@@ -130,7 +136,7 @@ async def _own(
             raise NotFound("not_found")
         found, _ = await service.own_booking(context.services, booking_id, user.id)
     except Refused as refused:
-        await answer(update, context, refused.toast, reason=refused.reason)
+        await refuse_on_button(update, context, refused)
         return None
     await answer(update, context)
     return found
@@ -195,7 +201,7 @@ async def to_suggestion(update: Update, context: MinhuContext) -> None:
             raise NotFound("not_found")
         filed = await service.to_suggestion(context.services, booking_id, user.id, department_id)
     except Refused as refused:
-        await answer(update, context, refused.toast, reason=refused.reason)
+        await refuse_on_button(update, context, refused)
         return
     await answer(update, context)
     name = next(
