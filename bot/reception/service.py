@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.complaints import intake
 from bot.complaints.rules import NotAllowed as ComplaintRefused
 from bot.core.dates import parse_moment
@@ -22,7 +20,7 @@ from bot.reception.rules import Invalid, NotAllowed, NotFound, SessionStatus, St
 from bot.runtime import notices
 from bot.runtime.services import Services
 from bot.supervision import service as supervision
-from storage import geo, outbox, people, submissions
+from storage import geo, people, submissions
 from storage import reception as store
 from storage.db import Database
 from storage.models import Person, Role
@@ -45,40 +43,6 @@ def reminders_ahead(starts_at: datetime, now: datetime) -> list[int]:
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     """ "2026-03-10 09:00", "3月10日 9:30", "3-10 9点": a local date and time; None if not."""
     return parse_moment(text, tz, now)
-
-
-async def _enqueue(
-    conn: aiosqlite.Connection,
-    services: Services,
-    user_id: int,
-    *,
-    template: str,
-    key: str,
-    now: datetime,
-    due_at: datetime,
-    expires_at: datetime | None,
-    context: dict[str, Any],
-    buttons: notices.Buttons | None = None,
-) -> None:
-    """One notice to one person, due later (and dropped once its moment has passed)."""
-    lang = await notices.language(services, user_id)
-    ctx: dict[str, Any] = {"language": lang, **context}
-    if buttons:
-        ctx["buttons"] = [
-            [[services.renderer.render(lang, label), data] for label, data in row]
-            for row in buttons
-        ]
-    await outbox.enqueue(
-        conn,
-        chat_id=user_id,
-        kind=template,
-        template=template,
-        context=ctx,
-        due_at=due_at,
-        dedupe_key=f"{key}:{user_id}",
-        now=now,
-        expires_at=expires_at,
-    )
 
 
 async def _registered(db: Database, user_id: int, *, with_grid: bool = False) -> Person:
@@ -158,10 +122,10 @@ async def publish(
         )
         for lead in REMINDERS:
             if starts_at - lead > now:
-                await _enqueue(
+                await notices.send(
                     conn,
                     services,
-                    representative_id,
+                    [representative_id],
                     template="reception.remind_representative",
                     key=f"rcp:{session_id}:rep:{int(lead.total_seconds())}",
                     now=now,
@@ -169,15 +133,14 @@ async def publish(
                     expires_at=starts_at,
                     context=context_of(found),
                 )
-        await _enqueue(
+        await notices.send(
             conn,
             services,
-            representative_id,
+            [representative_id],
             template="reception.after",
             key=f"rcp:{session_id}:after",
             now=now,
             due_at=starts_at + DURATION,
-            expires_at=None,
             context=context_of(found),
             buttons=[[("reception.btn_outcomes", buttons.SESSION.pack(session_id))]],
         )
@@ -221,10 +184,10 @@ async def book(services: Services, session_id: int, person_id: int, topic: str) 
             raise Stale("full")
         for minutes in reminders_ahead(found.starts_at, now):
             lead = timedelta(minutes=minutes)
-            await _enqueue(
+            await notices.send(
                 conn,
                 services,
-                person_id,
+                [person_id],
                 template="reception.remind_resident",
                 key=f"rcp:{session_id}:b{booking_id}:{int(lead.total_seconds())}",
                 now=now,
@@ -233,10 +196,10 @@ async def book(services: Services, session_id: int, person_id: int, topic: str) 
                 context=context_of(found) | {"topic": topic},
             )
         if await notices.reachable(services, [found.representative_id]):
-            await _enqueue(
+            await notices.send(
                 conn,
                 services,
-                found.representative_id,
+                [found.representative_id],
                 template="reception.booked_notice",
                 key=f"rcp:{session_id}:b{booking_id}:new",
                 now=now,
