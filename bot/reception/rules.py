@@ -27,7 +27,6 @@ class Refused(refusals.Refusal):
     `reception.refused_toast` when it is answered on the pressed button)."""
 
     template = "reception.refused"
-    toast = "reception.refused_toast"
 
 
 class NotAllowed(Refused, refusals.NotAllowed):

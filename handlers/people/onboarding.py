@@ -24,7 +24,7 @@ from handlers.kit.conversation import (
     buttons_step,
     cancelled,
     conversation,
-    refuse_on_button,
+    refuse_pressed,
     unsaved,
 )
 from handlers.kit.geo_picker import (
@@ -185,7 +185,7 @@ async def choose_grid(update: Update, context: MinhuContext) -> int | None:
             services.db, user.id, user.first_name, lang, grid_id, services.clock.now()
         )
     except Refusal as refused:
-        await refuse_on_button(update, context, refused)
+        await refuse_pressed(update, context, refused)
         return None
     before = _before(context)
     before.pop("start_hint", None)

@@ -19,7 +19,7 @@ from handlers.kit.conversation import (
     Handlers,
     cancelled,
     conversation,
-    refuse_on_button,
+    refuse_pressed,
     registered,
 )
 from handlers.kit.geo_picker import Picker, community_pressed, zone_pressed, zones_shown
@@ -89,7 +89,7 @@ async def set_language(update: Update, context: MinhuContext) -> int:
     try:
         await service.set_language(context.services, update.effective_user.id, language)
     except Refusal as refused:
-        await refuse_on_button(update, context, refused)
+        await refuse_pressed(update, context, refused)
         return State.MENU
     await answer(update, context)
     await refresh_menu(context.application, update.effective_user.id)
@@ -114,7 +114,7 @@ async def toggle_follow(update: Update, context: MinhuContext) -> int:
             raise service.NotOffered("not_found")
         now = await service.toggle_follow(context.services, person)
     except Refusal as refused:
-        await refuse_on_button(update, context, refused)
+        await refuse_pressed(update, context, refused)
         return await show(update, context, edit=True)
     key = "settings.followed" if now.following else "settings.unfollowed"
     await answer(update, context, key, zone=now.zone)
@@ -130,7 +130,7 @@ async def choose_grid(update: Update, context: MinhuContext) -> int | None:
             raise service.NotOffered("not_found")
         grid = await service.set_home_grid(context.services, update.effective_user.id, grid_id)
     except Refusal as refused:
-        await refuse_on_button(update, context, refused)
+        await refuse_pressed(update, context, refused)
         return None
     await answer(update, context, "settings.grid_changed", grid=grid.name)
     return await show(update, context, edit=True)

@@ -19,7 +19,6 @@ from handlers.kit.conversation import (
     cancelled,
     conversation,
     refuse,
-    refuse_on_button,
     typed_step,
 )
 from handlers.reception.steps import ask_words, representative, taken, words
@@ -136,7 +135,7 @@ async def _own(
             raise NotFound("not_found")
         found, _ = await service.own_booking(context.services, booking_id, user.id)
     except Refused as refused:
-        await refuse_on_button(update, context, refused)
+        await answer(update, context, "reception.refused_toast", reason=refused.reason)
         return None
     await answer(update, context)
     return found
@@ -201,7 +200,7 @@ async def to_suggestion(update: Update, context: MinhuContext) -> None:
             raise NotFound("not_found")
         filed = await service.to_suggestion(context.services, booking_id, user.id, department_id)
     except Refused as refused:
-        await refuse_on_button(update, context, refused)
+        await answer(update, context, "reception.refused_toast", reason=refused.reason)
         return
     await answer(update, context)
     name = next(
