@@ -21,6 +21,7 @@ from handlers.kit.conversation import (
     conversation,
     refuse_pressed,
     registered,
+    renumbered,
 )
 from handlers.kit.geo_picker import Picker, community_pressed, zone_pressed, zones_shown
 from storage import bulletins, geo
@@ -34,6 +35,7 @@ PICKER = Picker(
 )
 
 
+# The steps, numbered 460-463 (20-23 before this version: see `kit.renumbered`).
 class State(IntEnum):
     MENU = 460
     ZONE = 461
@@ -152,29 +154,28 @@ def handlers() -> list[BaseHandler]:
     """The /settings conversation."""
     to_zones = zones_shown(PICKER, State.ZONE)
     to_communities = zone_pressed(PICKER, State.COMMUNITY)
-    return [
-        conversation(
-            "settings",
-            entry_points=[CommandHandler("settings", open_settings)],
-            states={
-                State.MENU: _presses(
-                    (buttons.SET_LANGUAGE, set_language),
-                    (buttons.CHANGE_GRID, to_zones),
-                    (buttons.MUTE, toggle_mute),
-                    (buttons.FOLLOW, toggle_follow),
-                    (buttons.DONE, done),
-                ),
-                State.ZONE: _presses((buttons.SET_ZONE, to_communities)),
-                State.COMMUNITY: _presses(
-                    (buttons.SET_COMMUNITY, community_pressed(PICKER, State.GRID)),
-                    (buttons.SET_BACK, to_zones),
-                ),
-                State.GRID: _presses(
-                    (buttons.SET_GRID, choose_grid),
-                    (buttons.SET_ZONE, to_communities),
-                ),
-            },
-            cancel=cancelled("common.cancelled"),
-            cancel_button=buttons.SET_CANCEL,
-        )
-    ]
+    settings = conversation(
+        "settings",
+        entry_points=[CommandHandler("settings", open_settings)],
+        states={
+            State.MENU: _presses(
+                (buttons.SET_LANGUAGE, set_language),
+                (buttons.CHANGE_GRID, to_zones),
+                (buttons.MUTE, toggle_mute),
+                (buttons.FOLLOW, toggle_follow),
+                (buttons.DONE, done),
+            ),
+            State.ZONE: _presses((buttons.SET_ZONE, to_communities)),
+            State.COMMUNITY: _presses(
+                (buttons.SET_COMMUNITY, community_pressed(PICKER, State.GRID)),
+                (buttons.SET_BACK, to_zones),
+            ),
+            State.GRID: _presses(
+                (buttons.SET_GRID, choose_grid),
+                (buttons.SET_ZONE, to_communities),
+            ),
+        },
+        cancel=cancelled("common.cancelled"),
+        cancel_button=buttons.SET_CANCEL,
+    )
+    return [renumbered(settings, State, was=20)]

@@ -19,6 +19,7 @@ from handlers.kit.conversation import (
     cancelled,
     conversation,
     refuse,
+    renumbered,
     typed_step,
 )
 from handlers.reception.steps import ask_words, representative, taken, words
@@ -29,6 +30,7 @@ NOTING = "reception_noting"  # user_data: the booking whose outcome is being typ
 PAST_SHOWN = timedelta(days=30)  # the sessions listed reach a month back
 
 
+# The step, numbered 420 (124 before this version: see `kit.renumbered`).
 class State(IntEnum):
     OUTCOME = 420
 
@@ -220,14 +222,15 @@ async def to_suggestion(update: Update, context: MinhuContext) -> None:
 
 def handlers() -> list[BaseHandler]:
     """The outcome conversation (persistent), the sessions and the suggestion buttons."""
+    noting = conversation(
+        "reception_outcome",
+        entry_points=[CallbackQueryHandler(start_outcome, pattern=buttons.OUTCOME.pattern)],
+        states={State.OUTCOME: typed_step(outcome, "reception.expect_text")},
+        cancel=cancelled("reception.cancelled", NOTING),
+        cancel_button=buttons.OUTCOME_CANCEL,
+    )
     return [
-        conversation(
-            "reception_outcome",
-            entry_points=[CallbackQueryHandler(start_outcome, pattern=buttons.OUTCOME.pattern)],
-            states={State.OUTCOME: typed_step(outcome, "reception.expect_text")},
-            cancel=cancelled("reception.cancelled", NOTING),
-            cancel_button=buttons.OUTCOME_CANCEL,
-        ),
+        renumbered(noting, State, was=124),
         CallbackQueryHandler(mine, pattern=buttons.MINE.pattern),
         CallbackQueryHandler(session_pressed, pattern=buttons.SESSION.pattern),
         CallbackQueryHandler(ask_department, pattern=buttons.TO_SUGGESTION.pattern),

@@ -22,6 +22,7 @@ from handlers.kit.conversation import (
     conversation,
     draft_step,
     refuse,
+    renumbered,
     typed_step,
 )
 from handlers.kit.submitted import end_if_open, outside
@@ -35,6 +36,7 @@ QUICK_SLOTS = (3, 5, 10)
 EXPIRED = "reception.expired"
 
 
+# The steps, numbered 410-413 (120-123 before this version: see `kit.renumbered`).
 class State(IntEnum):
     STATION = 410
     WHEN = 411
@@ -213,21 +215,22 @@ async def _published(update: Update, context: MinhuContext, found: store.Session
 def handlers() -> list[BaseHandler]:
     """Publishing a reception day (one persistent conversation)."""
     buttons_only = "reception.expect_button"
+    publishing = conversation(
+        "reception_rep",
+        entry_points=[CallbackQueryHandler(start_publish, pattern=buttons.PUBLISH.pattern)],
+        states={
+            State.STATION: buttons_step(buttons_only, (buttons.STATION, station)),
+            State.WHEN: typed_step(when, "reception.expect_text"),
+            State.SLOTS: [
+                CallbackQueryHandler(slots_pressed, pattern=buttons.SLOTS.pattern),
+                *typed_step(slots_typed, "reception.expect_text"),
+            ],
+            State.CONFIRM: buttons_step(buttons_only, (buttons.CONFIRM, confirm)),
+        },
+        cancel=cancelled("reception.cancelled", DRAFT),
+        cancel_button=buttons.CANCEL,
+    )
     return [
-        conversation(
-            "reception_rep",
-            entry_points=[CallbackQueryHandler(start_publish, pattern=buttons.PUBLISH.pattern)],
-            states={
-                State.STATION: buttons_step(buttons_only, (buttons.STATION, station)),
-                State.WHEN: typed_step(when, "reception.expect_text"),
-                State.SLOTS: [
-                    CallbackQueryHandler(slots_pressed, pattern=buttons.SLOTS.pattern),
-                    *typed_step(slots_typed, "reception.expect_text"),
-                ],
-                State.CONFIRM: buttons_step(buttons_only, (buttons.CONFIRM, confirm)),
-            },
-            cancel=cancelled("reception.cancelled", DRAFT),
-            cancel_button=buttons.CANCEL,
-        ),
+        renumbered(publishing, State, was=120),
         CallbackQueryHandler(outside(confirm), pattern=buttons.CONFIRM.pattern),
     ]

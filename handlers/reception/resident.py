@@ -17,7 +17,14 @@ from bot.reception.rules import Refused, Stale
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
 from handlers.kit.common import Row, answer, keyboard, language_of, say, t
-from handlers.kit.conversation import cancelled, conversation, refuse, registered, typed_step
+from handlers.kit.conversation import (
+    cancelled,
+    conversation,
+    refuse,
+    registered,
+    renumbered,
+    typed_step,
+)
 from handlers.reception.steps import ask_words, taken, words
 from storage import geo
 from storage import reception as store
@@ -27,6 +34,7 @@ SLOT = "reception_slot"  # user_data: the session being booked
 PROMPT = "reception_prompt"  # user_data: the question whose cancel button goes afterwards
 
 
+# The step, numbered 400 (110 before this version: see `kit.renumbered`).
 class State(IntEnum):
     TOPIC = 400
 
@@ -142,13 +150,11 @@ async def _retire_prompt(update: Update, context: MinhuContext) -> None:
 
 def handlers() -> list[BaseHandler]:
     """/reception and the booking conversation (persistent: it survives a restart)."""
-    return [
-        conversation(
-            "reception_book",
-            entry_points=[CallbackQueryHandler(start_booking, pattern=buttons.BOOK.pattern)],
-            states={State.TOPIC: typed_step(topic, "reception.expect_text")},
-            cancel=cancelled("reception.cancelled", SLOT, before=_retire_prompt),
-            cancel_button=buttons.BOOK_CANCEL,
-        ),
-        CommandHandler("reception", listing),
-    ]
+    booking = conversation(
+        "reception_book",
+        entry_points=[CallbackQueryHandler(start_booking, pattern=buttons.BOOK.pattern)],
+        states={State.TOPIC: typed_step(topic, "reception.expect_text")},
+        cancel=cancelled("reception.cancelled", SLOT, before=_retire_prompt),
+        cancel_button=buttons.BOOK_CANCEL,
+    )
+    return [renumbered(booking, State, was=110), CommandHandler("reception", listing)]

@@ -1,17 +1,17 @@
-"""Conversation states renumbered into their capability's range: a conversation the older bot
-saved open resumes at the same step."""
+"""Conversation states renumbered into their capability's range (kit.renumbered): a
+conversation the older bot saved open resumes at the same step."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from enum import IntEnum
-from pathlib import Path
+
+from telegram.ext import ConversationHandler
 
 from handlers.people import settings
 from handlers.reception import outcomes, publish, resident
-from storage import conversations
-from storage.db import Database, _migration_files
+from tests.support.harness import Harness
 
 # (conversation, the number the older bot saved) → the step it was at
 SAVED_BEFORE: dict[tuple[str, int], IntEnum] = {
@@ -28,22 +28,30 @@ SAVED_BEFORE: dict[tuple[str, int], IntEnum] = {
 }
 
 
+def _conversation(bot: Harness, name: str) -> ConversationHandler:
+    assert bot.app is not None
+    return next(
+        h
+        for group in bot.app.handlers.values()
+        for h in group
+        if isinstance(h, ConversationHandler) and h.name == name
+    )
+
+
 async def test_an_open_conversation_saved_before_the_upgrade_resumes_at_its_step(
-    tmp_path: Path,
+    bot: Harness,
 ) -> None:
-    path = tmp_path / "upgraded.db"
-    async with Database(path):
-        pass
-    version = next(v for v, name, _ in _migration_files() if "people_reception_states" in name)
-    with sqlite3.connect(path) as raw:  # as the older bot left it
-        raw.execute(f"PRAGMA user_version = {version - 1}")
+    await bot.stop()
+    with sqlite3.connect(bot.db_path) as raw:  # as the older bot left them
         raw.executemany(
             "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)",
             [
                 (name, json.dumps([user, user]), json.dumps(old))
-                for user, (name, old) in enumerate(SAVED_BEFORE, start=100001)
+                for user, (name, old) in enumerate(SAVED_BEFORE, start=900001)
             ],
         )
-    async with Database(path) as db:
-        for user, ((name, _), step) in enumerate(SAVED_BEFORE.items(), start=100001):
-            assert (await conversations.states(db, name))[(user, user)] == step
+    await bot.start()
+    for user, ((name, _), step) in enumerate(SAVED_BEFORE.items(), start=900001):
+        conversation = _conversation(bot, name)
+        assert conversation._conversations[(user, user)] == step  # and its handlers are there
+        assert conversation.states[step]
