@@ -24,6 +24,7 @@ from handlers.kit.conversation import (
     buttons_step,
     cancelled,
     conversation,
+    picked,
     refuse_pressed,
     unsaved,
 )
@@ -112,13 +113,10 @@ async def start(update: Update, context: MinhuContext) -> int:
 
 async def switch_language(update: Update, context: MinhuContext) -> int:
     """Show the privacy notice in the other language."""
-    assert update.callback_query is not None
-    lang = buttons.LANGUAGE.one(update.callback_query.data)
-    if lang not in LANGUAGES:
-        await answer(update, context, "common.invalid_button")
+    lang = await picked(update, context, buttons.LANGUAGE, LANGUAGES)
+    if lang is None:
         return State.CONSENT
     _before(context)["language"] = lang
-    await answer(update, context)
     return await _privacy(update, context, lang, edit=True)
 
 

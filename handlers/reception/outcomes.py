@@ -16,13 +16,15 @@ from bot.reception.rules import NotFound, Refused
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import Row, answer, keyboard, language_of, say, t
 from handlers.kit.conversation import (
+    ask,
     cancelled,
     conversation,
     refuse,
     renumbered,
     typed_step,
+    typed_within,
 )
-from handlers.reception.steps import ask_words, representative, taken, words
+from handlers.reception.steps import representative, taken
 from storage import geo
 from storage import reception as store
 
@@ -150,14 +152,17 @@ async def start_outcome(update: Update, context: MinhuContext) -> int | None:
     if found is None:
         return None
     context.user_data[NOTING] = found.id
-    await ask_words(
+    low, high = service.OUTCOME
+    await ask(
         update,
         context,
         "reception.ask_outcome",
-        cancel=buttons.OUTCOME_CANCEL,
-        limits=service.OUTCOME,
+        [],
+        buttons.OUTCOME_CANCEL,
         name=found.first_name,
         topic=found.topic,
+        min=low,
+        max=high,
     )
     return State.OUTCOME
 
@@ -166,7 +171,7 @@ async def outcome(update: Update, context: MinhuContext) -> int | None:
     """The outcome: recorded, then the session is shown again."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    text = await words(update, context, service.OUTCOME)
+    text = await typed_within(update, context, service.OUTCOME, "reception.bad_length")
     if text is None:
         return None
     try:

@@ -15,18 +15,20 @@ from bot.core.clock import from_iso
 from bot.reception import buttons, service
 from bot.reception.rules import Invalid, Refused, Stale
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import Row, answer, keyboard, language_of, say, t
+from handlers.kit.common import Row, answer, language_of, say, t
 from handlers.kit.conversation import (
+    ask,
     buttons_step,
     cancelled,
     conversation,
     draft_step,
     refuse,
     renumbered,
+    typed_or_pressed,
     typed_step,
 )
-from handlers.kit.submitted import end_if_open, outside
-from handlers.reception.steps import cancel_row, representative
+from handlers.kit.submitted import end_if_open, open_form, outside
+from handlers.reception.steps import representative
 from storage import reception as store
 from storage import submissions
 from storage.models import Role
@@ -63,8 +65,7 @@ async def start_publish(update: Update, context: MinhuContext) -> int | None:
     context.user_data[DRAFT] = Draft(id=submissions.new_key())
     stations = await store.stations(context.services.db)
     rows: list[Row] = [[(s.name, buttons.STATION.pack(s.id))] for s in stations]
-    rows.append(await cancel_row(update, context, buttons.CANCEL))
-    await say(update, context, "reception.ask_station", markup=keyboard(rows))
+    await ask(update, context, "reception.ask_station", rows, buttons.CANCEL)
     return State.STATION
 
 
@@ -105,12 +106,9 @@ async def when(update: Update, context: MinhuContext, draft: Draft) -> int:
     if starts_at <= now or starts_at > now + service.MAX_AHEAD:
         raise Invalid("past" if starts_at <= now else "too_far")
     draft["starts_at"] = starts_at.isoformat()
-    rows = [
-        [(str(n), buttons.SLOTS.pack(n)) for n in QUICK_SLOTS],
-        await cancel_row(update, context, buttons.CANCEL),
-    ]
+    rows = [[(str(n), buttons.SLOTS.pack(n)) for n in QUICK_SLOTS]]
     low, high = service.SLOTS
-    await say(update, context, "reception.ask_slots", markup=keyboard(rows), min=low, max=high)
+    await ask(update, context, "reception.ask_slots", rows, buttons.CANCEL, min=low, max=high)
     return State.SLOTS
 
 
@@ -138,16 +136,14 @@ async def _slots(update: Update, context: MinhuContext, draft: Draft, n: int | N
         return State.SLOTS
     draft["slots"] = n
     lang = await language_of(update, context)
-    rows = [
-        [(t(context, lang, "reception.btn_confirm"), buttons.CONFIRM.pack(_key(draft)))],
-        await cancel_row(update, context, buttons.CANCEL),
-    ]
-    await say(
+    rows = [[(t(context, lang, "reception.btn_confirm"), buttons.CONFIRM.pack(_key(draft)))]]
+    await ask(
         update,
         context,
         "reception.summary",
+        rows,
+        buttons.CANCEL,
         edit=update.callback_query is not None,
-        markup=keyboard(rows),
         station=draft["station"],
         starts_at=from_iso(draft["starts_at"]),
         slots=n,
@@ -174,11 +170,11 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
         await answer(update, context)
         await _published(update, context, found)
         return end_if_open(context, DRAFT, key)
-    draft: Draft | None = context.user_data.get(DRAFT)
-    if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
-        await refuse(update, context, Stale("expired"), edit=True)
+    draft: Draft | None = await open_form(
+        update, context, DRAFT, key, inside=inside, expired=Stale("expired")
+    )
+    if draft is None:
         return end_if_open(context, DRAFT, key)
-    context.user_data.pop(DRAFT, None)
     try:
         if "slots" not in draft:
             raise Stale("expired")
@@ -221,10 +217,9 @@ def handlers() -> list[BaseHandler]:
         states={
             State.STATION: buttons_step(buttons_only, (buttons.STATION, station)),
             State.WHEN: typed_step(when, "reception.expect_text"),
-            State.SLOTS: [
-                CallbackQueryHandler(slots_pressed, pattern=buttons.SLOTS.pattern),
-                *typed_step(slots_typed, "reception.expect_text"),
-            ],
+            State.SLOTS: typed_or_pressed(
+                slots_typed, "reception.expect_text", (buttons.SLOTS, slots_pressed)
+            ),
             State.CONFIRM: buttons_step(buttons_only, (buttons.CONFIRM, confirm)),
         },
         cancel=cancelled("reception.cancelled", DRAFT),

@@ -18,14 +18,16 @@ from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
 from handlers.kit.common import Row, answer, keyboard, language_of, say, t
 from handlers.kit.conversation import (
+    ask,
     cancelled,
     conversation,
     refuse,
     registered,
     renumbered,
     typed_step,
+    typed_within,
 )
-from handlers.reception.steps import ask_words, taken, words
+from handlers.reception.steps import taken
 from storage import geo
 from storage import reception as store
 from storage.models import Role
@@ -99,14 +101,17 @@ async def start_booking(update: Update, context: MinhuContext) -> int | None:
         return None
     await answer(update, context)
     context.user_data[SLOT] = found.id
-    sent = await ask_words(
+    low, high = service.TOPIC
+    sent = await ask(
         update,
         context,
         "reception.ask_topic",
-        cancel=buttons.BOOK_CANCEL,
-        limits=service.TOPIC,
+        [],
+        buttons.BOOK_CANCEL,
         station=found.station_name,
         starts_at=found.starts_at,
+        min=low,
+        max=high,
     )
     context.user_data[PROMPT] = sent.message_id if sent else None
     return State.TOPIC
@@ -116,7 +121,7 @@ async def topic(update: Update, context: MinhuContext) -> int | None:
     """The topic: the slot is taken now, or the resident hears it is full."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    text = await words(update, context, service.TOPIC)
+    text = await typed_within(update, context, service.TOPIC, "reception.bad_length")
     if text is None:
         return None
     await retire(update, context, context.user_data.pop(PROMPT, None))  # its cancel button
