@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.core.buttons import Family
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import Row, answer, keyboard, language_of, say, t
+from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import Callback
 from storage import geo
 from storage.models import Community, Grid, Zone
@@ -146,22 +146,20 @@ def zone_pressed(picker: Picker, then: object) -> Callback:
     """A zone was pressed: its communities (state `then`); a zone that is not there is an
     invalid button and the step stays."""
 
-    async def pressed(update: Update, context: MinhuContext) -> object:
-        assert update.callback_query is not None
-        zone_id = picker.zone.one(update.callback_query.data)
+    async def press(update: Update, context: MinhuContext) -> object:
+        zone_id = picker.zone.one(pressed(update))
         return then if await communities_shown(update, context, picker, zone_id) else None
 
-    pressed.__doc__ = f"A zone was pressed ({picker.ask_community})."
-    return pressed
+    press.__doc__ = f"A zone was pressed ({picker.ask_community})."
+    return press
 
 
 def community_pressed(picker: Picker, then: object) -> Callback:
     """A community was pressed: its grids (state `then`); else an invalid button."""
 
-    async def pressed(update: Update, context: MinhuContext) -> object:
-        assert update.callback_query is not None
+    async def press(update: Update, context: MinhuContext) -> object:
         lang = await language_of(update, context)
-        found = await picker.grids(context, lang, picker.community.one(update.callback_query.data))
+        found = await picker.grids(context, lang, picker.community.one(pressed(update)))
         if found is None:
             await answer(update, context, "common.invalid_button")
             return None
@@ -172,5 +170,5 @@ def community_pressed(picker: Picker, then: object) -> Callback:
         )
         return then
 
-    pressed.__doc__ = f"A community was pressed ({picker.ask_grid})."
-    return pressed
+    press.__doc__ = f"A community was pressed ({picker.ask_grid})."
+    return press

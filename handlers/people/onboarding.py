@@ -19,7 +19,7 @@ from bot.people import buttons, service
 from bot.people.roles import role_names
 from bot.runtime.menus import commands_for, refresh_menu
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, current_person, keyboard, language_of, say, t
+from handlers.kit.common import answer, current_person, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import (
     buttons_step,
     cancelled,
@@ -176,7 +176,7 @@ async def choose_grid(update: Update, context: MinhuContext) -> int | None:
     assert update.callback_query is not None and update.effective_user is not None
     lang = await language_of(update, context)
     user = update.effective_user
-    grid_id = buttons.GRID.one(update.callback_query.data)
+    grid_id = buttons.GRID.one(pressed(update))
     try:
         services = context.services
         _, grid = await service.register(

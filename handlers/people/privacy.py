@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.people import buttons, privacy
 from bot.runtime.persistence import forget
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, current_person, keyboard, language_of, say, t
+from handlers.kit.common import answer, current_person, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import registered
 from storage import people
 
@@ -67,7 +67,7 @@ async def delete_answer(update: Update, context: MinhuContext) -> None:
         return
     lang = person.language
     await answer(update, context)
-    if buttons.ERASE.parse(update.callback_query.data) is None:
+    if buttons.ERASE.parse(pressed(update)) is None:
         await say(update, context, "privacy.delete_kept", language=lang, edit=True)
         return
     kept = await privacy.erase(context.services, person.id)

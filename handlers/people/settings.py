@@ -13,7 +13,7 @@ from bot.core.refusals import Refusal
 from bot.people import buttons, service
 from bot.runtime.menus import refresh_menu
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, current_person, keyboard, say, t
+from handlers.kit.common import answer, current_person, keyboard, pressed, say, t
 from handlers.kit.conversation import (
     Callback,
     Handlers,
@@ -87,7 +87,7 @@ async def open_settings(update: Update, context: MinhuContext) -> int:
 async def set_language(update: Update, context: MinhuContext) -> int:
     """Switch language."""
     assert update.callback_query is not None and update.effective_user is not None
-    language = buttons.SET_LANGUAGE.one(update.callback_query.data)
+    language = buttons.SET_LANGUAGE.one(pressed(update))
     try:
         await service.set_language(context.services, update.effective_user.id, language)
     except Refusal as refused:
@@ -126,7 +126,7 @@ async def toggle_follow(update: Update, context: MinhuContext) -> int:
 async def choose_grid(update: Update, context: MinhuContext) -> int | None:
     """A grid was pressed: it becomes the home grid."""
     assert update.callback_query is not None and update.effective_user is not None
-    grid_id = buttons.SET_GRID.one(update.callback_query.data)
+    grid_id = buttons.SET_GRID.one(pressed(update))
     try:
         if grid_id is None:
             raise service.NotOffered("not_found")

@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 from bot.reception import buttons, service
 from bot.reception.rules import NotFound, Refused
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import Row, answer, keyboard, language_of, say, t
+from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import (
     ask,
     cancelled,
@@ -122,8 +122,7 @@ async def session_pressed(update: Update, context: MinhuContext) -> None:
     """rv:m:<session> (from the list, or the prompt after the session)."""
     if not await representative(update, context):
         return
-    assert update.callback_query is not None
-    session_id = buttons.SESSION.one(update.callback_query.data)
+    session_id = buttons.SESSION.one(pressed(update))
     await show_session(update, context, session_id)
 
 
@@ -148,7 +147,7 @@ async def _own(
 async def start_outcome(update: Update, context: MinhuContext) -> int | None:
     """记录结果: what came of this booking?"""
     assert update.callback_query is not None and context.user_data is not None
-    found = await _own(update, context, buttons.OUTCOME.one(update.callback_query.data))
+    found = await _own(update, context, buttons.OUTCOME.one(pressed(update)))
     if found is None:
         return None
     context.user_data[NOTING] = found.id
@@ -187,8 +186,7 @@ async def outcome(update: Update, context: MinhuContext) -> int | None:
 
 async def ask_department(update: Update, context: MinhuContext) -> None:
     """转为意见建议: to which department? (pressing one files it)"""
-    assert update.callback_query is not None
-    found = await _own(update, context, buttons.TO_SUGGESTION.one(update.callback_query.data))
+    found = await _own(update, context, buttons.TO_SUGGESTION.one(pressed(update)))
     if found is None:
         return
     departments = await geo.departments(context.services.db)

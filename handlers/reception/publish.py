@@ -15,7 +15,7 @@ from bot.core.clock import from_iso
 from bot.reception import buttons, service
 from bot.reception.rules import Invalid, Refused, Stale
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import Row, answer, language_of, say, t
+from handlers.kit.common import Row, answer, language_of, pressed, say, t
 from handlers.kit.conversation import (
     ask,
     buttons_step,
@@ -72,8 +72,7 @@ async def start_publish(update: Update, context: MinhuContext) -> int | None:
 @draft_step(DRAFT, role=Role.REPRESENTATIVE, expired=EXPIRED)
 async def station(update: Update, context: MinhuContext, draft: Draft) -> int:
     """The station; then the time."""
-    assert update.callback_query is not None
-    station_id = buttons.STATION.one(update.callback_query.data)
+    station_id = buttons.STATION.one(pressed(update))
     found = await store.station(context.services.db, station_id) if station_id else None
     if found is None:
         await answer(update, context, "common.invalid_button")
@@ -123,9 +122,8 @@ async def slots_typed(update: Update, context: MinhuContext, draft: Draft) -> in
 @draft_step(DRAFT, role=Role.REPRESENTATIVE, expired=EXPIRED)
 async def slots_pressed(update: Update, context: MinhuContext, draft: Draft) -> int:
     """3, 5 or 10 slots."""
-    assert update.callback_query is not None
     await answer(update, context)
-    n = buttons.SLOTS.one(update.callback_query.data)
+    n = buttons.SLOTS.one(pressed(update))
     return await _slots(update, context, draft, n if n in QUICK_SLOTS else None)
 
 

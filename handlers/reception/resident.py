@@ -16,7 +16,7 @@ from bot.reception import buttons, service
 from bot.reception.rules import Refused, Stale
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
-from handlers.kit.common import Row, answer, keyboard, language_of, say, t
+from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import (
     ask,
     cancelled,
@@ -91,7 +91,7 @@ async def start_booking(update: Update, context: MinhuContext) -> int | None:
     user = update.effective_user
     assert update.callback_query is not None and user is not None
     assert context.user_data is not None
-    session_id = buttons.BOOK.one(update.callback_query.data)
+    session_id = buttons.BOOK.one(pressed(update))
     try:
         if session_id is None:
             raise Stale("closed")
