@@ -1,12 +1,12 @@
 """Bulletins read daily pre-aggregates: the same figures as the raw aggregate of
 storage/rankings.py, in milliseconds whatever the number of complaints.
 
-`complaint_days` (migration 0009) holds, per UTC day of arrival and per grid, category,
-handler and origin, the sums of what each complaint contributes; triggers keep it in the
-transaction of every write that changes a complaint or links a patrol ticket to one, and
-`reaggregate` rebuilds it from the raw rows (`minhu db reaggregate`). A period [start, end)
-of local days reads:
-- its whole UTC days from `complaint_days`;
+`complaint_sums` (migration 0009) holds, per UTC day and per UTC month of arrival and per
+grid, category, handler and origin, the sums of what each complaint contributes; triggers
+keep it in the transaction of every write that changes a complaint or links a patrol ticket
+to one, and `reaggregate` rebuilds it from the raw rows (`minhu db reaggregate`). A period
+[start, end) of local days reads:
+- its whole UTC months and days from `complaint_sums`;
 - the hours at either end that are not a whole UTC day (local midnight is rarely UTC
   midnight) from the raw rows, with the raw aggregate itself;
 - the judgements that depend on the moment the bulletin is made — a deadline that passed with
@@ -33,9 +33,9 @@ _COUNTS = (
     "rating_sum, closed, no_reply, relapses, overdue"
 )
 _SUMS = ", ".join(f"SUM({c.strip()})" for c in _COUNTS.split(","))
-_SUMS_SQL = """
-SELECT grid_id, category_id, NULLIF(department_id, 0), origin, {columns}
-FROM {table} WHERE {bucket} >= ? AND {bucket} < ?
+_SUMS_SQL = f"""
+SELECT grid_id, category_id, NULLIF(department_id, 0), origin, {_SUMS}
+FROM complaint_sums WHERE span = ? AND bucket >= ? AND bucket < ?
 GROUP BY grid_id, category_id, department_id, origin
 """
 # Open cases whose deadline passed by :as_of: judged (late) without being done. Each WHERE
@@ -77,7 +77,7 @@ def _month_on_or_after(day: date) -> date:
     return day if day.day == 1 else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-Bucket = tuple[str, str, str, str]  # table, its bucket column, [from, to)
+Bucket = tuple[str, str, str]  # span ('d' days, 'm' months), [from, to)
 
 
 @dataclass(frozen=True)
@@ -99,13 +99,9 @@ def plan(start: datetime, end: datetime) -> Plan:
     sums: list[Bucket] = []
     day_ranges = [(first, last)]
     if months[0] < months[1]:
-        sums.append(
-            ("complaint_months", "month", months[0].isoformat()[:7], months[1].isoformat()[:7])
-        )
+        sums.append(("m", months[0].isoformat()[:7], months[1].isoformat()[:7]))
         day_ranges = [(first, months[0]), (months[1], last)]
-    sums += [
-        ("complaint_days", "day", a.isoformat(), b.isoformat()) for a, b in day_ranges if a < b
-    ]
+    sums += [("d", a.isoformat(), b.isoformat()) for a, b in day_ranges if a < b]
     ends = ((start, _midnight(first)), (_midnight(last), end))
     return Plan(sums, [(a, b) for a, b in ends if a < b], (_midnight(first), _midnight(last)))
 
@@ -122,9 +118,8 @@ async def complaint_groups(
         for i, n in enumerate(counts):
             into[i] += n
 
-    for table, bucket, low, high in where.sums:
-        sql = _SUMS_SQL.format(columns=_SUMS, table=table, bucket=bucket)
-        for r in await db.fetchall(sql, (low, high)):
+    for bucket in where.sums:
+        for r in await db.fetchall(_SUMS_SQL, bucket):
             add((r[0], r[1], r[2], r[3]), [int(v) for v in r[4:]])
     for a, b in where.raw:
         for g in await raw.complaint_groups(db, a, b, as_of):
@@ -163,12 +158,12 @@ async def counts_by_grid_category(
     """`storage.rankings.counts_by_grid_category`, from the pre-aggregates."""
     where = plan(start, end)
     parts = []
-    for table, bucket, low, high in where.sums:
+    for bucket in where.sums:
         rows = await db.fetchall(
-            f"""SELECT grid_id, category_id, SUM(received) FROM {table}
-                WHERE {bucket} >= ? AND {bucket} < ? AND origin = {raw.RESIDENT}
+            f"""SELECT grid_id, category_id, SUM(received) FROM complaint_sums
+                WHERE span = ? AND bucket >= ? AND bucket < ? AND origin = {raw.RESIDENT}
                 GROUP BY grid_id, category_id""",
-            (low, high),
+            bucket,
         )
         parts.append({(r[0], r[1]): int(r[2]) for r in rows})
     for a, b in where.raw:
@@ -184,18 +179,13 @@ async def reaggregate(db: Database) -> int:
     """Rebuild the pre-aggregates from the raw rows in one transaction; returns the number of
     day rows."""
     async with db.transaction() as conn:
-        await conn.execute("DELETE FROM complaint_days")
-        await conn.execute("DELETE FROM complaint_months")
+        await conn.execute("DELETE FROM complaint_sums")
         await conn.execute(
-            f"""INSERT INTO complaint_days
-                SELECT day, grid_id, category_id, department_id, origin, {_SUMS}
-                FROM complaint_facts GROUP BY day, grid_id, category_id, department_id, origin"""
+            f"""INSERT INTO complaint_sums
+                SELECT span, bucket, grid_id, category_id, department_id, origin, {_SUMS}
+                FROM complaint_facts
+                GROUP BY span, bucket, grid_id, category_id, department_id, origin"""
         )
-        await conn.execute(
-            f"""INSERT INTO complaint_months
-                SELECT substr(day, 1, 7), grid_id, category_id, department_id, origin, {_SUMS}
-                FROM complaint_days GROUP BY 1, grid_id, category_id, department_id, origin"""
-        )
-        cur = await conn.execute("SELECT COUNT(*) FROM complaint_days")
+        cur = await conn.execute("SELECT COUNT(*) FROM complaint_sums WHERE span = 'd'")
         row = await cur.fetchone()
     return int(row[0]) if row else 0

@@ -43,8 +43,8 @@ async def test_the_migration_sums_the_complaints_already_there(seeded_db: Path) 
 async def test_minhu_db_reaggregate_rebuilds_sums_that_went_wrong(seeded_db: Path) -> None:
     expected = await _town_with_history(seeded_db)
     with sqlite3.connect(seeded_db) as conn:
-        conn.execute("UPDATE complaint_days SET received = received + 1")
-        conn.execute("DELETE FROM complaint_months WHERE origin = 0")
+        conn.execute("UPDATE complaint_sums SET received = received + 1 WHERE span = 'd'")
+        conn.execute("DELETE FROM complaint_sums WHERE span = 'm' AND origin = 0")
     done = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "bot", "db", "reaggregate"],

@@ -118,9 +118,6 @@ class Stream:
 
 
 async def sums_of(db: Database) -> list[tuple[object, ...]]:
-    """Both tables of sums, row by row."""
-    rows = []
-    for table in ("complaint_days", "complaint_months"):
-        sql = f"SELECT '{table}', * FROM {table} ORDER BY 2, 3, 4, 5, 6"
-        rows += [tuple(r) for r in await db.fetchall(sql)]
-    return rows
+    """The table of sums, row by row."""
+    rows = await db.fetchall("SELECT * FROM complaint_sums ORDER BY 1, 2, 3, 4, 5, 6")
+    return [tuple(r) for r in rows]
