@@ -85,74 +85,45 @@ BEGIN
         closed = closed + excluded.closed, no_reply = no_reply + excluded.no_reply,
         relapses = relapses + excluded.relapses, overdue = overdue + excluded.overdue;
     DELETE FROM complaint_sums
-    WHERE received = 0
+    WHERE NEW.sign < 0 AND received = 0
       AND (span, bucket, grid_id, category_id, department_id, origin) IN (
           SELECT span, bucket, grid_id, category_id, department_id, origin
           FROM complaint_facts WHERE id = NEW.id);
 END;
 
 CREATE TRIGGER complaint_sums_insert AFTER INSERT ON complaints
-BEGIN
-    INSERT INTO complaint_sum_changes VALUES (NEW.id, 1);
-END;
+BEGIN INSERT INTO complaint_sum_changes VALUES (NEW.id, 1); END;
 
-CREATE TRIGGER complaint_sums_before_update BEFORE UPDATE OF
-    kind, category_id, grid_id, status, department_id, ack_due_at, resolve_due_at,
-    accepted_at, resolved_at, close_reason, rating, parent_id, created_at, escalated_at
-ON complaints
-BEGIN
-    INSERT INTO complaint_sum_changes VALUES (OLD.id, -1);
-END;
+CREATE TRIGGER complaint_sums_before_update BEFORE UPDATE ON complaints
+BEGIN INSERT INTO complaint_sum_changes VALUES (OLD.id, -1); END;
 
-CREATE TRIGGER complaint_sums_after_update AFTER UPDATE OF
-    kind, category_id, grid_id, status, department_id, ack_due_at, resolve_due_at,
-    accepted_at, resolved_at, close_reason, rating, parent_id, created_at, escalated_at
-ON complaints
-BEGIN
-    INSERT INTO complaint_sum_changes VALUES (NEW.id, 1);
-END;
+CREATE TRIGGER complaint_sums_after_update AFTER UPDATE ON complaints
+BEGIN INSERT INTO complaint_sum_changes VALUES (NEW.id, 1); END;
 
 CREATE TRIGGER complaint_sums_delete BEFORE DELETE ON complaints
-BEGIN
-    INSERT INTO complaint_sum_changes VALUES (OLD.id, -1);
-END;
+BEGIN INSERT INTO complaint_sum_changes VALUES (OLD.id, -1); END;
 
--- A patrol ticket changes its complaint's origin (residents' case → hazard found on patrol).
+-- A patrol ticket changes its complaint's origin (residents' case → hazard found on patrol);
+-- a patrol with no ticket (complaint_id NULL) changes nothing.
 CREATE TRIGGER complaint_sums_patrol_before_insert BEFORE INSERT ON patrols
-WHEN NEW.complaint_id IS NOT NULL
-BEGIN
-    INSERT INTO complaint_sum_changes VALUES (NEW.complaint_id, -1);
-END;
+BEGIN INSERT INTO complaint_sum_changes VALUES (NEW.complaint_id, -1); END;
 
 CREATE TRIGGER complaint_sums_patrol_after_insert AFTER INSERT ON patrols
-WHEN NEW.complaint_id IS NOT NULL
-BEGIN
-    INSERT INTO complaint_sum_changes VALUES (NEW.complaint_id, 1);
-END;
+BEGIN INSERT INTO complaint_sum_changes VALUES (NEW.complaint_id, 1); END;
 
 CREATE TRIGGER complaint_sums_patrol_before_update BEFORE UPDATE OF complaint_id ON patrols
-BEGIN
-    INSERT INTO complaint_sum_changes
-    SELECT id, -1 FROM complaints WHERE id IN (OLD.complaint_id, NEW.complaint_id);
-END;
+BEGIN INSERT INTO complaint_sum_changes
+    SELECT id, -1 FROM complaints WHERE id IN (OLD.complaint_id, NEW.complaint_id); END;
 
 CREATE TRIGGER complaint_sums_patrol_after_update AFTER UPDATE OF complaint_id ON patrols
-BEGIN
-    INSERT INTO complaint_sum_changes
-    SELECT id, 1 FROM complaints WHERE id IN (OLD.complaint_id, NEW.complaint_id);
-END;
+BEGIN INSERT INTO complaint_sum_changes
+    SELECT id, 1 FROM complaints WHERE id IN (OLD.complaint_id, NEW.complaint_id); END;
 
 CREATE TRIGGER complaint_sums_patrol_before_delete BEFORE DELETE ON patrols
-WHEN OLD.complaint_id IS NOT NULL
-BEGIN
-    INSERT INTO complaint_sum_changes VALUES (OLD.complaint_id, -1);
-END;
+BEGIN INSERT INTO complaint_sum_changes VALUES (OLD.complaint_id, -1); END;
 
 CREATE TRIGGER complaint_sums_patrol_after_delete AFTER DELETE ON patrols
-WHEN OLD.complaint_id IS NOT NULL
-BEGIN
-    INSERT INTO complaint_sum_changes VALUES (OLD.complaint_id, 1);
-END;
+BEGIN INSERT INTO complaint_sum_changes VALUES (OLD.complaint_id, 1); END;
 
 -- The open cases, whose judgement waits on a deadline (read with the moment of the bulletin).
 CREATE INDEX complaints_ack_open ON complaints(created_at, ack_due_at, grid_id, category_id,
