@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.bulletins import exports
 from bot.bulletins.buttons import CLOSE, HTML, PUBLISH, VIEW, XLSX
-from bot.bulletins.publish import publish, report_for
+from bot.bulletins.publish import NoSuchPeriod, StalePreview, publish, report_for
 from bot.bulletins.render import BulletinText
 from bot.core.buttons import Family, any_of
 from bot.core.periods import Period, containing, last_complete
@@ -24,7 +24,7 @@ from bot.core.refusals import NotAllowed
 from bot.runtime.services import MinhuContext
 from handlers.broadcasts.flow import is_admin
 from handlers.kit.common import answer, keyboard, language_of, say, t
-from handlers.kit.conversation import refuse
+from handlers.kit.conversation import refuse, refuse_pressed
 
 PREVIEW_KEY = "bulletin_preview"
 CHOICES = (("week", -1), ("week", 0), ("month", -1), ("month", 0), ("quarter", -1), ("year", -1))
@@ -83,12 +83,12 @@ async def _pressed(
     """An admin's press naming a real period (and the chat to answer in), else None after
     saying why; the press is answered either way."""
     if not await is_admin(update, context):
-        await answer(update, context, "common.not_allowed")
+        await refuse_pressed(update, context, NotAllowed("not_allowed"))
         return None
     period = _period(update, context, *families)
     chat = update.effective_chat
     if period is None or chat is None:
-        await answer(update, context, "common.invalid_button")
+        await refuse_pressed(update, context, NoSuchPeriod("no_period"))
         return None
     await answer(update, context)
     return period, chat.id
@@ -128,12 +128,12 @@ async def preview(update: Update, context: MinhuContext) -> None:
 async def do_publish(update: Update, context: MinhuContext) -> None:
     """Publish the previewed bulletin (once per preview)."""
     if not await is_admin(update, context):
-        await answer(update, context, "common.not_allowed")
+        await refuse_pressed(update, context, NotAllowed("not_allowed"))
         return
     period = _period(update, context, PUBLISH)
     assert context.user_data is not None and update.effective_user is not None
     if period is None or context.user_data.get(PREVIEW_KEY) != period.key:
-        await answer(update, context, "bulletin_admin.stale")
+        await refuse_pressed(update, context, StalePreview("stale"))
         return
     services = context.services
     del context.user_data[PREVIEW_KEY]
@@ -180,7 +180,7 @@ async def download(update: Update, context: MinhuContext) -> None:
 async def close(update: Update, context: MinhuContext) -> None:
     """Close the menu (and forget the preview)."""
     if not await is_admin(update, context):
-        await answer(update, context, "common.not_allowed")
+        await refuse_pressed(update, context, NotAllowed("not_allowed"))
         return
     if context.user_data is not None:
         context.user_data.pop(PREVIEW_KEY, None)
