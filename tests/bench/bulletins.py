@@ -322,7 +322,7 @@ def verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def _target_line(name: str, figure: dict[str, float] | None, unit: str, target: float) -> str:
     if figure is None:
         return f"{name}: not measured (no 1M run)"
-    met = "met" if figure["median"] <= target else "FAILED"
+    met = "met" if figure["median"] <= target else "not met"
     return (
         f"{name}: {figure['median']:g}{unit} ({figure['min']:g}–{figure['max']:g}) "
         f"— target <= {target:g}{unit}: {met}"
