@@ -10,6 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.complaints.buttons import FIXED, NOT_FIXED
 from bot.complaints.rules import Action
 from bot.runtime import notices
 from bot.runtime.services import Services
@@ -44,8 +45,8 @@ async def tell(
     if action is Action.RESOLVE and c.reporter_id in followers:
         buttons = [
             [
-                ("notices.btn_fixed", f"cr:fixed:{c.id}"),
-                ("notices.btn_not_fixed", f"cr:notfixed:{c.id}"),
+                ("notices.btn_fixed", FIXED.pack(c.id)),
+                ("notices.btn_not_fixed", NOT_FIXED.pack(c.id)),
             ]
         ]
         await notices.send(

@@ -15,11 +15,12 @@ import aiosqlite
 
 from bot.complaints.notices import announce_to_staff, tell
 from bot.complaints.rules import Action, Actor, NotAllowed, Status, Ticket, decide
-from bot.people.roles import has_role
+from bot.people.roles import Role, has_role
 from bot.runtime.services import Services
 from storage import complaints, geo, lifecycle, people, timers
 from storage.models import Category, Complaint
 
+STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.DEPARTMENT})
 REMIND_BEFORE = timedelta(hours=4)
 FOLLOW_UP_AFTER = timedelta(days=30)
 CONFIRM_AFTER = timedelta(days=3)
@@ -40,7 +41,7 @@ EVENT_OF = {
 async def actors_for(services: Services, complaint: Complaint, user_id: int) -> frozenset[Actor]:
     """The roles a person holds towards one complaint (checked on the server, always)."""
     roles: set[Actor] = set()
-    if await has_role(services, user_id, "admin"):
+    if await has_role(services, user_id, Role.ADMIN):
         roles.add(Actor.ADMIN)
     if complaint.department_id is not None:
         staff = await people.staff_of_department(services.db, complaint.department_id)
@@ -48,7 +49,7 @@ async def actors_for(services: Services, complaint: Complaint, user_id: int) -> 
         staff = await people.staff_of_grid(services.db, complaint.grid_id)
     if user_id in staff:
         roles.add(Actor.ASSIGNEE)
-    elif {g.role for g in await people.roles(services.db, user_id)} & {"grid_worker", "department"}:
+    elif {g.role for g in await people.roles(services.db, user_id)} & STAFF_ROLES:
         roles.add(Actor.STAFF)
     if complaint.reporter_id == user_id:
         roles.add(Actor.REPORTER)

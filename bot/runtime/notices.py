@@ -7,6 +7,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.complaints.buttons import WORK
+from bot.complaints.rules import Action
 from bot.people.roles import admin_ids
 from bot.runtime.services import Services
 from storage import complaints, geo, outbox, people
@@ -95,10 +97,10 @@ async def send(
 def staff_buttons(complaint_id: int) -> Buttons:
     """Accept / reject / transfer under a new (or reopened, or transferred) complaint."""
     return [
-        [("notices.btn_accept", f"cs:accept:{complaint_id}")],
+        [("notices.btn_accept", WORK[Action.ACCEPT].pack(complaint_id))],
         [
-            ("notices.btn_reject", f"cs:reject:{complaint_id}"),
-            ("notices.btn_transfer", f"cs:transfer:{complaint_id}"),
+            ("notices.btn_reject", WORK[Action.REJECT].pack(complaint_id)),
+            ("notices.btn_transfer", WORK[Action.TRANSFER].pack(complaint_id)),
         ],
     ]
 
@@ -107,7 +109,7 @@ def work_buttons(complaint_id: int) -> Buttons:
     """Progress note / resolve, once accepted."""
     return [
         [
-            ("notices.btn_note", f"cs:note:{complaint_id}"),
-            ("notices.btn_resolve", f"cs:resolve:{complaint_id}"),
+            ("notices.btn_note", WORK[Action.NOTE].pack(complaint_id)),
+            ("notices.btn_resolve", WORK[Action.RESOLVE].pack(complaint_id)),
         ],
     ]

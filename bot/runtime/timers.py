@@ -12,6 +12,7 @@ from typing import Protocol
 from telegram.ext import ContextTypes
 
 from bot.complaints import service
+from bot.complaints.buttons import CAME_BACK, STILL_FINE
 from bot.complaints.rules import Action, NotAllowed, Status
 from bot.runtime import jobs, notices
 from bot.runtime.jobs import AnyApp
@@ -106,8 +107,8 @@ class TimerRunner:
             if kind == "followup" and status is Status.CLOSED and c.reporter_id:
                 buttons = [
                     [
-                        ("notices.btn_came_back", f"cr:back:{c.id}"),
-                        ("notices.btn_still_fine", f"cr:fine:{c.id}"),
+                        ("notices.btn_came_back", CAME_BACK.pack(c.id)),
+                        ("notices.btn_still_fine", STILL_FINE.pack(c.id)),
                     ]
                 ]
                 await notices.send(

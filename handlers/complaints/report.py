@@ -7,10 +7,12 @@ arrives even after a crash and a second press files nothing.
 
 This module holds the conversation's wiring and its ends: the entry, the edit menu, confirm
 and cancel. The prompts and states are in `handlers.complaints.report_prompts`, the step answers in
-`handlers.complaints.report_steps`; `State` and `PREFIX` are re-exported here.
+`handlers.complaints.report_steps`; `State` is re-exported here.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
@@ -23,18 +25,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot.complaints import intake
+from bot.complaints import buttons, intake
+from bot.complaints.buttons import CONFIRM, EDIT, EDIT_PART, PARTS, REPORT_CANCEL
+from bot.complaints.intake import Draft
 from bot.runtime.services import MinhuContext
 from handlers.complaints.report_prompts import (
-    PREFIX,
+    DRAFT,
+    FORMERLY,
     State,
     ask_anonymity,
     ask_category,
     ask_description,
     ask_location,
     ask_photos,
-    draft_of,
     show_summary,
+    with_draft,
 )
 from handlers.complaints.report_steps import (
     address,
@@ -47,12 +52,19 @@ from handlers.complaints.report_steps import (
     photos_done,
     same,
 )
-from handlers.kit.common import answer, current_person, hint, keyboard, language_of, say, t
-from handlers.kit.submitted import committed, end_if_open, key_in, outside, retire_buttons, toast
+from handlers.kit.common import answer, current_person, keyboard, language_of, say, t
+from handlers.kit.conversation import (
+    buttons_step,
+    cancelled,
+    conversation,
+    photo_step,
+    refuse_in_toast,
+    renumbered,
+    typed_step,
+)
+from handlers.kit.submitted import committed, end_if_open, outside, retire_buttons, toast
 
-__all__ = ["PREFIX", "State", "handlers"]
-
-CONFIRM_PATTERN = f"^{PREFIX}:confirm(:[0-9a-f]{{1,32}})?$"
+__all__ = ["State", "handlers"]
 
 
 async def start(update: Update, context: MinhuContext) -> int:
@@ -62,53 +74,40 @@ async def start(update: Update, context: MinhuContext) -> int:
     if person is None or person.grid_id is None:
         await say(update, context, "common.need_start")
         return ConversationHandler.END
-    context.user_data["draft"] = intake.new_draft(person.grid_id)
+    context.user_data[DRAFT] = intake.new_draft(person.grid_id)
     return await ask_category(update, context, edit=False)
 
 
-async def edit_menu(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def edit_menu(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Which part to change."""
     await answer(update, context)
     lang = await language_of(update, context)
-    fields = ("category", "description", "photos", "location", "anonymity")
-    rows = [[(t(context, lang, f"report.btn_edit_{f}"), f"{PREFIX}:e:{f}")] for f in fields]
-    rows.append([(t(context, lang, "common.btn_back"), f"{PREFIX}:e:back")])
+    rows = [[(t(context, lang, f"report.btn_edit_{p}"), EDIT_PART.pack(p))] for p in PARTS]
+    rows.append([(t(context, lang, "common.btn_back"), EDIT_PART.pack("back"))])
     await say(update, context, "report.edit_which", edit=True, markup=keyboard(rows))
     return State.EDIT
 
 
-async def edit_field(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def edit_part(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Go back to one step; afterwards the summary is shown again."""
     assert update.callback_query is not None
-    field = (update.callback_query.data or "").rsplit(":", 1)[-1]
-    draft = draft_of(context)
-    if field == "back":
-        await answer(update, context)
-        return await show_summary(update, context, edit=True)
-    steps = {
-        "description": State.DESCRIPTION,
-        "location": State.LOCATION,
-        "anonymity": State.ANONYMITY,
-    }
-    if field == "category":
-        await answer(update, context)
-        draft["editing"] = True
-        return await ask_category(update, context, edit=True)
-    if field == "photos":
-        await answer(update, context)
-        draft["editing"] = True
-        draft["photos"] = []
-        return await ask_photos(update, context)
-    if field not in steps:
-        await answer(update, context, "common.invalid_button")
-        return State.EDIT
+    part = EDIT_PART.one(update.callback_query.data)
     await answer(update, context)
+    if part == "back":
+        return await show_summary(update, context, draft, edit=True)
     draft["editing"] = True
+    if part == "category":
+        return await ask_category(update, context, edit=True)
+    if part == "photos":
+        draft["photos"] = []
+        return await ask_photos(update, context, draft)
     return await {
         "description": ask_description,
         "location": ask_location,
         "anonymity": ask_anonymity,
-    }[field](update, context)
+    }[part](update, context)
 
 
 async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
@@ -121,22 +120,23 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     assert update.callback_query is not None and update.effective_user is not None
     assert context.user_data is not None
     user_id = update.effective_user.id
-    draft = context.user_data.get("draft")
-    key = key_in(update) or (intake.key_of(draft) if isinstance(draft, dict) else None)
+    found = context.user_data.get(DRAFT)
+    draft = cast(Draft, found) if isinstance(found, dict) else None
+    key = CONFIRM.one(update.callback_query.data) or (intake.key_of(draft) if draft else None)
     before = await intake.already(context.services, key, user_id) if key else None
     if key is not None and before is not None:
         return await _filed_before(update, context, before, key)
-    if not inside or not isinstance(draft, dict) or intake.key_of(draft) != key:
+    if not inside or draft is None or intake.key_of(draft) != key:
         await answer(update, context)
         await retire_buttons(update)
         await say(update, context, "report.form_closed")
-        return end_if_open(context, "draft", key)
+        return end_if_open(context, DRAFT, key)
     try:
         submitted = await intake.submit(context.services, user_id, draft)
-    except intake.DraftError:
-        await answer(update, context, "common.invalid_button")
-        return await show_summary(update, context, edit=True)
-    context.user_data.pop("draft", None)
+    except intake.DraftError as refused:
+        await refuse_in_toast(update, context, refused)
+        return await show_summary(update, context, draft, edit=True)
+    context.user_data.pop(DRAFT, None)
     if submitted.again:
         return await _filed_before(update, context, submitted, key)
     await committed(update, context, key=intake.key_of(draft), record=submitted.number)
@@ -151,84 +151,58 @@ async def _filed_before(
     """A second press of a submitted draft's confirm: its number again, nothing filed."""
     await retire_buttons(update)
     await toast(update, context, "report.already_submitted", number=done.number)
-    return end_if_open(context, "draft", key)
+    return end_if_open(context, DRAFT, key)
+
+
+_cancel_button = cancelled("common.cancelled", DRAFT)
 
 
 async def cancel(update: Update, context: MinhuContext) -> int:
-    """Leave the report; the draft is dropped."""
+    """Leave the report; the draft is dropped (and the location keyboard taken away)."""
+    if update.callback_query is not None:
+        return await _cancel_button(update, context)
     if context.user_data is not None:
-        context.user_data.pop("draft", None)
-    await answer(update, context)
+        context.user_data.pop(DRAFT, None)
     chat = update.effective_chat
     assert chat is not None
     lang = await language_of(update, context)
-    if update.callback_query is not None:
-        await say(update, context, "common.cancelled", edit=True)
-    else:
-        await context.bot.send_message(
-            chat.id,
-            t(context, lang, "common.cancelled"),
-            parse_mode=ParseMode.HTML,
-            reply_markup=ReplyKeyboardRemove(),
-        )
+    await context.bot.send_message(
+        chat.id,
+        t(context, lang, "common.cancelled"),
+        parse_mode=ParseMode.HTML,
+        reply_markup=ReplyKeyboardRemove(),
+    )
     return ConversationHandler.END
 
 
 def handlers() -> list[BaseHandler]:
-    """The /report conversation (persistent: it survives a restart)."""
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND
+    """The /report conversation (persistent: it survives a restart), and its confirm button
+    pressed once the form is closed."""
+    expect = "report.expect_button"
+    captioned = filters.PHOTO & filters.CAPTION & filters.UpdateType.MESSAGE
+    states = {
+        State.CATEGORY: buttons_step(expect, (buttons.CATEGORY, choose_category)),
+        State.DESCRIPTION: [
+            MessageHandler(captioned, description),
+            *typed_step(description, "report.expect_text"),
+        ],
+        State.SAME: buttons_step(expect, (buttons.SAME, same), (buttons.NOT_SAME, not_same)),
+        State.PHOTOS: photo_step(photo, (buttons.PHOTOS_DONE, photos_done), "report.expect_photo"),
+        State.LOCATION: [
+            MessageHandler(filters.LOCATION, location),
+            *typed_step(address, "report.expect_location"),
+        ],
+        State.ANONYMITY: buttons_step(expect, (buttons.ANONYMOUS, anonymity)),
+        State.CONFIRM: buttons_step(expect, (CONFIRM, confirm), (EDIT, edit_menu)),
+        State.EDIT: buttons_step(expect, (EDIT_PART, edit_part)),
+    }
     return [
-        ConversationHandler(
+        conversation(
+            "report",
             entry_points=[CommandHandler("report", start)],
-            states={
-                State.CATEGORY: [
-                    CallbackQueryHandler(choose_category, pattern=f"^{PREFIX}:cat:"),
-                    MessageHandler(other, hint("report.expect_button")),
-                ],
-                State.DESCRIPTION: [
-                    MessageHandler(text, description),
-                    MessageHandler(
-                        filters.PHOTO & filters.CAPTION & filters.UpdateType.MESSAGE, description
-                    ),
-                    MessageHandler(other, hint("report.expect_text")),
-                ],
-                State.SAME: [
-                    CallbackQueryHandler(same, pattern=f"^{PREFIX}:same:"),
-                    CallbackQueryHandler(not_same, pattern=f"^{PREFIX}:new$"),
-                    MessageHandler(other, hint("report.expect_button")),
-                ],
-                State.PHOTOS: [
-                    MessageHandler(filters.PHOTO, photo),
-                    CallbackQueryHandler(photos_done, pattern=f"^{PREFIX}:photos:done$"),
-                    MessageHandler(other, hint("report.expect_photo")),
-                ],
-                State.LOCATION: [
-                    MessageHandler(filters.LOCATION, location),
-                    MessageHandler(text, address),
-                    MessageHandler(other, hint("report.expect_location")),
-                ],
-                State.ANONYMITY: [
-                    CallbackQueryHandler(anonymity, pattern=f"^{PREFIX}:anon:"),
-                    MessageHandler(other, hint("report.expect_button")),
-                ],
-                State.CONFIRM: [
-                    CallbackQueryHandler(confirm, pattern=CONFIRM_PATTERN),
-                    CallbackQueryHandler(edit_menu, pattern=f"^{PREFIX}:edit$"),
-                    MessageHandler(other, hint("report.expect_button")),
-                ],
-                State.EDIT: [
-                    CallbackQueryHandler(edit_field, pattern=f"^{PREFIX}:e:"),
-                    MessageHandler(other, hint("report.expect_button")),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:cancel$"),
-            ],
-            name="report",
-            persistent=True,
-            allow_reentry=True,
+            states=renumbered(states, FORMERLY),
+            cancel=cancel,
+            cancel_button=REPORT_CANCEL,
         ),
-        CallbackQueryHandler(outside(confirm), pattern=CONFIRM_PATTERN),
+        CallbackQueryHandler(outside(confirm), pattern=CONFIRM.pattern),
     ]

@@ -9,56 +9,64 @@ Kept apart from the answer handlers (`handlers.complaints.report_steps`) and the
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.complaints import intake
+from bot.complaints.buttons import (
+    ANONYMOUS,
+    CATEGORY,
+    CONFIRM,
+    EDIT,
+    PHOTOS_DONE,
+    REPORT_CANCEL,
+)
+from bot.complaints.intake import Draft
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,
     MAX_TEXT,
     MIN_DESCRIPTION,
-    cancel_row,
     keyboard,
     language_of,
     say,
     t,
 )
+from handlers.kit.conversation import draft_step
 from storage import geo
 
-PREFIX = "rp"
+DRAFT = "draft"  # the user's data slot of the draft (intake.Draft)
 
 
 class State(IntEnum):
-    CATEGORY = 10
-    DESCRIPTION = 11
-    PHOTOS = 12
-    LOCATION = 13
-    ANONYMITY = 14
-    CONFIRM = 15
-    EDIT = 16
-    SAME = 17  # similar open complaints were offered: join one, or go on with a new one
+    CATEGORY = 100
+    DESCRIPTION = 101
+    PHOTOS = 102
+    LOCATION = 103
+    ANONYMITY = 104
+    CONFIRM = 105
+    EDIT = 106
+    SAME = 107  # similar open complaints were offered: join one, or go on with a new one
 
 
-def draft_of(context: MinhuContext) -> dict[str, Any]:
-    """The report draft in the user's persisted data; LookupError when there is none."""
-    assert context.user_data is not None
-    draft = context.user_data.get("draft")
-    if not isinstance(draft, dict):
-        raise LookupError("no draft")
-    return draft
+FORMERLY = {10 + i: state for i, state in enumerate(State)}  # the numbers before issue 13
+with_draft = draft_step(DRAFT, role=None, expired="report.form_closed")
+
+
+def cancel_row(context: MinhuContext, lang: str) -> list[tuple[str, str]]:
+    """The cancel button under every question."""
+    return [(t(context, lang, "common.btn_cancel"), REPORT_CANCEL.pack())]
 
 
 async def ask_category(update: Update, context: MinhuContext, *, edit: bool) -> int:
     """Offer the categories, two to a row."""
     lang = await language_of(update, context)
     cats = await geo.categories(context.services.db)
-    labels = [(c.label(lang), f"{PREFIX}:cat:{c.id}") for c in cats]
+    labels = [(c.label(lang), CATEGORY.pack(c.id)) for c in cats]
     rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
-    rows.append(cancel_row(context, lang, PREFIX))
+    rows.append(cancel_row(context, lang))
     await say(update, context, "report.ask_category", edit=edit, markup=keyboard(rows))
     return State.CATEGORY
 
@@ -70,24 +78,23 @@ async def ask_description(update: Update, context: MinhuContext) -> int:
         update,
         context,
         "report.ask_description",
-        markup=keyboard([cancel_row(context, lang, PREFIX)]),
+        markup=keyboard([cancel_row(context, lang)]),
         min=MIN_DESCRIPTION,
         max=MAX_TEXT,
     )
     return State.DESCRIPTION
 
 
-async def ask_photos(update: Update, context: MinhuContext) -> int:
+async def ask_photos(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Ask for photos; the prompt's id is kept so its buttons can be retired later. A photo
     already kept (sent with the description as its caption) is counted, not asked for."""
     lang = await language_of(update, context)
-    draft = draft_of(context)
     count = len(draft["photos"])
     done = "report.btn_photos_done" if count else "report.btn_no_photos"
     markup = keyboard(
         [
-            [(t(context, lang, done), f"{PREFIX}:photos:done")],
-            cancel_row(context, lang, PREFIX),
+            [(t(context, lang, done), PHOTOS_DONE.pack("done"))],
+            cancel_row(context, lang),
         ]
     )
     key = "report.photo_received" if count else "report.ask_photos"
@@ -123,30 +130,28 @@ async def ask_anonymity(update: Update, context: MinhuContext) -> int:
     lang = await language_of(update, context)
     markup = keyboard(
         [
-            [(t(context, lang, "report.btn_named"), f"{PREFIX}:anon:0")],
-            [(t(context, lang, "report.btn_anonymous"), f"{PREFIX}:anon:1")],
-            cancel_row(context, lang, PREFIX),
+            [(t(context, lang, "report.btn_named"), ANONYMOUS.pack(False))],
+            [(t(context, lang, "report.btn_anonymous"), ANONYMOUS.pack(True))],
+            cancel_row(context, lang),
         ]
     )
     await say(update, context, "report.ask_anonymity", markup=markup)
     return State.ANONYMITY
 
 
-async def show_summary(update: Update, context: MinhuContext, *, edit: bool = False) -> int:
+async def show_summary(
+    update: Update, context: MinhuContext, draft: Draft, *, edit: bool = False
+) -> int:
     """The whole draft with confirm / edit / cancel; ends any editing of one field."""
-    draft = draft_of(context)
     draft["editing"] = False
     lang = await language_of(update, context)
     db = context.services.db
-    category = await geo.category(db, int(draft["category_id"]))
-    grid = await geo.grid(db, int(draft["grid_id"]))
+    category = await geo.category(db, draft.get("category_id") or 0)
+    grid = await geo.grid(db, draft["grid_id"])
     markup = keyboard(
         [
-            [(t(context, lang, "report.btn_confirm"), f"{PREFIX}:confirm:{intake.key_of(draft)}")],
-            [
-                (t(context, lang, "report.btn_edit"), f"{PREFIX}:edit"),
-                (t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel"),
-            ],
+            [(t(context, lang, "report.btn_confirm"), CONFIRM.pack(intake.key_of(draft)))],
+            [(t(context, lang, "report.btn_edit"), EDIT.pack()), *cancel_row(context, lang)],
         ]
     )
     await say(
@@ -166,15 +171,15 @@ async def show_summary(update: Update, context: MinhuContext, *, edit: bool = Fa
     return State.CONFIRM
 
 
-async def next_step(update: Update, context: MinhuContext, following: State) -> int:
+async def next_step(update: Update, context: MinhuContext, draft: Draft, following: State) -> int:
     """Go to the following step, or back to the summary when editing one field."""
-    if draft_of(context).get("editing"):
-        return await show_summary(update, context)
+    if draft.get("editing") or following is State.CONFIRM:
+        return await show_summary(update, context, draft)
+    if following is State.PHOTOS:
+        return await ask_photos(update, context, draft)
     steps = {
         State.DESCRIPTION: ask_description,
-        State.PHOTOS: ask_photos,
         State.LOCATION: ask_location,
         State.ANONYMITY: ask_anonymity,
-        State.CONFIRM: show_summary,
     }
     return await steps[following](update, context)

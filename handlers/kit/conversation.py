@@ -13,7 +13,8 @@ open) and ends the conversation with a clear answer when the draft is gone (a re
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine, Sequence
+import re
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -26,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.buttons import Family
+from bot.core.buttons import Family, Prefix, family_of
 from bot.core.refusals import Refusal
 from bot.people.roles import has_role
 from bot.runtime.services import MinhuContext
@@ -168,3 +169,36 @@ def draft_step(
         return run
 
     return wrap
+
+
+async def refuse_in_toast(update: Update, context: MinhuContext, refusal: Refusal) -> None:
+    """Answer a refusal briefly: a press gets the reason as its toast (the pressed message
+    stays as it was), typed words a message."""
+    if update.callback_query is None:
+        await say(update, context, refusal.template, reason=refusal.reason, **refusal.values)
+        return
+    await answer(update, context, refusal.template, reason=refusal.reason, **refusal.values)
+
+
+def renumbered(
+    states: Mapping[Any, Handlers], formerly: Mapping[int, Any]
+) -> dict[object, Handlers]:
+    """The steps also under the numbers they had before (`formerly`: old number → state): a
+    conversation saved by an older version resumes at the same step and moves on to the new
+    numbers with its next answer."""
+    return {**states, **{old: states[new] for old, new in formerly.items()}}
+
+
+def forged(*prefixes: Prefix) -> CallbackQueryHandler[MinhuContext, None]:
+    """Registered after a capability's handlers: a press with one of its prefixes that no
+    handler took is answered "invalid" when its data fits none of the families (forged), and
+    "expired" when it does (an old button whose step is over)."""
+    pattern = "^(?:" + "|".join(re.escape(p.prefix) for p in prefixes) + "):"
+
+    async def press(update: Update, context: MinhuContext) -> None:
+        assert update.callback_query is not None
+        known = family_of(update.callback_query.data or "") is not None
+        await answer(update, context, "common.stale_button" if known else "common.invalid_button")
+
+    press.__doc__ = f"A press of {', '.join(p.prefix for p in prefixes)} no handler took."
+    return CallbackQueryHandler(press, pattern=pattern)
