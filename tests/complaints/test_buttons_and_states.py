@@ -1,11 +1,14 @@
-"""Conversations and buttons from before issue 13 keep working after the upgrade: a report
-saved at an old state number resumes at the same step, and every complaint button family
-reads back what it packs, byte for byte as the buttons already in chats."""
+"""Complaint buttons and conversations across the upgrade to one button registry: a report
+saved at an old state number resumes at the same step, every family packs data byte for byte
+as the buttons already in chats, a forged press is told so, and every family has a handler."""
 
 from __future__ import annotations
 
+from telegram.ext import CallbackQueryHandler, ConversationHandler
+
 from bot.complaints import buttons
 from bot.complaints.rules import Action
+from bot.core.buttons import families
 from storage import conversations
 from storage.db import Database
 from tests.support.harness import Harness, User, register, texts
@@ -54,3 +57,19 @@ async def test_a_forged_or_old_press_gets_an_honest_toast(bot: Harness, resident
     await bot.press(resident, "rp:photos:done")  # a real button, but no report is open
     invalid, stale = bot.fake.answers(since)
     assert "无效" in invalid and "过期" in stale
+
+
+def test_every_complaint_button_has_a_handler(bot: Harness) -> None:
+    assert bot.app is not None
+    found: list[str] = []
+    pending = [h for group in bot.app.handlers.values() for h in group]
+    while pending:
+        handler = pending.pop()
+        if isinstance(handler, ConversationHandler):
+            pending += [*handler.entry_points, *handler.fallbacks]
+            pending += [h for step in handler.states.values() for h in step]
+        elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+            found.append(getattr(handler.pattern, "pattern", str(handler.pattern)))
+    mine = [f for f in families() if f.prefix in {p.prefix for p in buttons.PREFIXES}]
+    assert len(mine) == 32
+    assert [f for f in mine if f.pattern not in found] == []
