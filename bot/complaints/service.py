@@ -230,9 +230,7 @@ async def open_new(
 async def relapse(services: Services, complaint_id: int, user_id: int) -> Complaint:
     """The follow-up says the problem came back: a new complaint linked to the old one."""
     db, now = services.db, services.clock.now()
-    old = await complaints.get(db, complaint_id)
-    if old is None or old.reporter_id != user_id or Status(old.status) is not Status.CLOSED:
-        raise NotAllowed("not_allowed")
+    old = await _closed_of(services, complaint_id, user_id)
     already = await complaints.relapse_of(db, old.id)
     if already is not None:
         raise NotAllowed("already_done")
@@ -255,16 +253,7 @@ async def relapse(services: Services, complaint_id: int, user_id: int) -> Compla
         new_id, _ = await complaints.insert(
             conn, new, now, year=year, department_id=old.department_id
         )
-        await lifecycle.add_event(
-            conn,
-            old.id,
-            kind="relapse",
-            actor_id=user_id,
-            from_status=old.status,
-            to_status=old.status,
-            note="",
-            now=now,
-        )
+        await _followed_up(conn, old, "relapse", user_id, now)
         await open_new(conn, services, new_id, category, now)
     services.delivery.kick_soon()
     created = await complaints.get(db, new_id)
@@ -274,21 +263,33 @@ async def relapse(services: Services, complaint_id: int, user_id: int) -> Compla
 
 async def still_fine(services: Services, complaint_id: int, user_id: int) -> None:
     """The follow-up says the problem has not come back (recorded in the history)."""
-    db, now = services.db, services.clock.now()
-    old = await complaints.get(db, complaint_id)
+    old = await _closed_of(services, complaint_id, user_id)
+    async with services.db.transaction() as conn:
+        await _followed_up(conn, old, "followup_ok", user_id, services.clock.now())
+
+
+async def _closed_of(services: Services, complaint_id: int, user_id: int) -> Complaint:
+    """The closed complaint a follow-up answers, if this person filed it; else NotAllowed."""
+    old = await complaints.get(services.db, complaint_id)
     if old is None or old.reporter_id != user_id or Status(old.status) is not Status.CLOSED:
         raise NotAllowed("not_allowed")
-    async with db.transaction() as conn:
-        await lifecycle.add_event(
-            conn,
-            old.id,
-            kind="followup_ok",
-            actor_id=user_id,
-            from_status=old.status,
-            to_status=old.status,
-            note="",
-            now=now,
-        )
+    return old
+
+
+async def _followed_up(
+    conn: aiosqlite.Connection, old: Complaint, kind: str, user_id: int, now: datetime
+) -> None:
+    """The follow-up's answer in the old complaint's history (its status stays)."""
+    await lifecycle.add_event(
+        conn,
+        old.id,
+        kind=kind,
+        actor_id=user_id,
+        from_status=old.status,
+        to_status=old.status,
+        note="",
+        now=now,
+    )
 
 
 async def support(services: Services, complaint_id: int, user_id: int) -> bool:
