@@ -33,7 +33,7 @@ from bot.complaints.rules import Action, Actor, NotAllowed, ResidentRefused, all
 from bot.core.buttons import Family
 from bot.core.clock import from_iso, to_iso
 from bot.runtime.services import MinhuContext, Services
-from handlers.kit.common import Row, answer, keyboard, language_of, say, t
+from handlers.kit.common import Row, answer, keyboard, language_of, say, t, typed_within
 from handlers.kit.conversation import (
     Callback,
     cancelled,
@@ -213,8 +213,7 @@ def ask_reason(action: Action, family: Family) -> Callback:
 @draft_step(SLOT, role=None, expired="feedback.reason_expired")
 async def reason(update: Update, context: MinhuContext, asked: Asked) -> int:
     """The reason was typed: the complaint is reopened with it."""
-    assert update.message is not None and context.user_data is not None
-    text = (update.message.text or "").strip()
+    assert context.user_data is not None
     asked_at = asked.get("asked_at")
     if asked_at is None:
         await say(update, context, "feedback.reason_expired")
@@ -223,10 +222,8 @@ async def reason(update: Update, context: MinhuContext, asked: Asked) -> int:
         context.user_data.pop(SLOT, None)
         await say(update, context, "feedback.reason_expired")
         return ConversationHandler.END
-    if not MIN_REASON <= len(text) <= MAX_REASON:
-        await say(
-            update, context, "feedback.bad_reason", length=len(text), min=MIN_REASON, max=MAX_REASON
-        )
+    text = await typed_within(update, context, "feedback.bad_reason", MIN_REASON, MAX_REASON)
+    if text is None:
         return State.REASON
     context.user_data.pop(SLOT, None)
     try:

@@ -34,7 +34,7 @@ from handlers.complaints.staff_flow import (
     retire,
     with_task,
 )
-from handlers.kit.common import answer, keyboard, language_of, say, sent_photo, t
+from handlers.kit.common import answer, keyboard, language_of, say, sent_photo, t, typed_within
 from handlers.kit.conversation import (
     buttons_step,
     cancelled,
@@ -112,13 +112,7 @@ def start(action: Action) -> Step:
 
 async def _typed(update: Update, context: MinhuContext, action: Action) -> str | None:
     """The typed words if their length is right, else a polite answer and None."""
-    assert update.message is not None
-    text = (update.message.text or "").strip()
-    low, high = LIMITS[action]
-    if not low <= len(text) <= high:
-        await say(update, context, "staff.bad_length", length=len(text), min=low, max=high)
-        return None
-    return text
+    return await typed_within(update, context, "staff.bad_length", *LIMITS[action])
 
 
 def words(action: Action) -> Step:

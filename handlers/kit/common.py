@@ -150,3 +150,16 @@ def parse_int(value: str) -> int | None:
     if not value.isdigit() or len(value) > 12:
         return None
     return int(value)
+
+
+async def typed_within(
+    update: Update, context: MinhuContext, key: str, low: int, high: int
+) -> str | None:
+    """The words just typed (stripped) if `low` ≤ their length ≤ `high`; else `key` says so
+    (given `length`, `min` and `max`) and None: the step stays for another try."""
+    assert update.message is not None
+    text = (update.message.text or "").strip()
+    if low <= len(text) <= high:
+        return text
+    await say(update, context, key, length=len(text), min=low, max=high)
+    return None
