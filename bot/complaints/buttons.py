@@ -14,7 +14,7 @@ Their data must not change: notices with these buttons wait in the outbox and si
 from __future__ import annotations
 
 from bot.complaints.rules import Action
-from bot.core.buttons import INT, KEY, Field, Prefix, bare, choice, optional
+from bot.core.buttons import INT, KEY, Family, Field, Prefix, bare, choice, optional
 
 STARS = Field(r"[1-5]", int)
 NAMED_OR_ANONYMOUS = Field(r"[01]", lambda v: v == "1")
@@ -58,5 +58,17 @@ REOPEN = RESIDENT("reopen", INT)
 CAME_BACK = RESIDENT("back", INT)
 STILL_FINE = RESIDENT("fine", INT)
 FEEDBACK_CANCEL = RESIDENT("cancel")
+RESOLVED = (("notices.btn_fixed", FIXED), ("notices.btn_not_fixed", NOT_FIXED))  # the notice's
+FOLLOW_UP = (("notices.btn_came_back", CAME_BACK), ("notices.btn_still_fine", STILL_FINE))
 
 PREFIXES = (REPORT, STAFF, TRANSFER, RESIDENT, CARD_PREFIX, HISTORY_PREFIX)
+
+
+def row(record_id: int, *buttons: tuple[str, Family]) -> list[tuple[str, str]]:
+    """One row of buttons about one complaint: (label's template, family) each."""
+    return [(label, family.pack(record_id)) for label, family in buttons]
+
+
+def work_row(complaint_id: int, *actions: Action) -> list[tuple[str, str]]:
+    """One row of the staff's buttons under a notice (labels `notices.btn_<action>`)."""
+    return row(complaint_id, *((f"notices.btn_{a.value}", WORK[a]) for a in actions))

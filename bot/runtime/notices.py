@@ -7,7 +7,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.complaints.buttons import WORK
+from bot.complaints.buttons import work_row
 from bot.complaints.rules import Action
 from bot.people.roles import admin_ids
 from bot.runtime.services import Services
@@ -97,19 +97,11 @@ async def send(
 def staff_buttons(complaint_id: int) -> Buttons:
     """Accept / reject / transfer under a new (or reopened, or transferred) complaint."""
     return [
-        [("notices.btn_accept", WORK[Action.ACCEPT].pack(complaint_id))],
-        [
-            ("notices.btn_reject", WORK[Action.REJECT].pack(complaint_id)),
-            ("notices.btn_transfer", WORK[Action.TRANSFER].pack(complaint_id)),
-        ],
+        work_row(complaint_id, Action.ACCEPT),
+        work_row(complaint_id, Action.REJECT, Action.TRANSFER),
     ]
 
 
 def work_buttons(complaint_id: int) -> Buttons:
     """Progress note / resolve, once accepted."""
-    return [
-        [
-            ("notices.btn_note", WORK[Action.NOTE].pack(complaint_id)),
-            ("notices.btn_resolve", WORK[Action.RESOLVE].pack(complaint_id)),
-        ],
-    ]
+    return [work_row(complaint_id, Action.NOTE, Action.RESOLVE)]

@@ -58,7 +58,6 @@ from handlers.kit.conversation import (
     cancelled,
     conversation,
     photo_step,
-    refuse_in_toast,
     renumbered,
     typed_step,
 )
@@ -133,8 +132,8 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
         return end_if_open(context, DRAFT, key)
     try:
         submitted = await intake.submit(context.services, user_id, draft)
-    except intake.DraftError as refused:
-        await refuse_in_toast(update, context, refused)
+    except intake.DraftError as refused:  # an old or forged summary: its button is invalid
+        await answer(update, context, refused.template)
         return await show_summary(update, context, draft, edit=True)
     context.user_data.pop(DRAFT, None)
     if submitted.again:

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
-from bot.complaints.buttons import STAFF_ACTIONS, STAFF_CANCEL, WORK
+from bot.complaints.buttons import STAFF_ACTIONS, STAFF_CANCEL, work_row
 from bot.complaints.notices import in_charge_reachable, reporter_reachable
 from bot.complaints.rules import Action, NotAllowed, decide
 from bot.complaints.service import act, actors_for, ticket_of
@@ -24,13 +24,6 @@ from storage import complaints, geo
 from storage.models import Category, Complaint
 
 TASK = "staff_task"  # the user's data slot of the complaint being worked on
-LABELS = {
-    Action.ACCEPT: "notices.btn_accept",
-    Action.REJECT: "notices.btn_reject",
-    Action.TRANSFER: "notices.btn_transfer",
-    Action.NOTE: "notices.btn_note",
-    Action.RESOLVE: "notices.btn_resolve",
-}
 DONE = {
     Action.REJECT: "staff.rejected",
     Action.NOTE: "staff.noted",
@@ -72,11 +65,10 @@ def action_keyboard(
     context: MinhuContext, lang: str, complaint_id: int, actions: list[Action], *, admin: bool
 ) -> InlineKeyboardMarkup | None:
     """The staff buttons of a complaint's card: only the actions allowed now (改派 for admins)."""
-    labels = LABELS | ({Action.TRANSFER: "staff.btn_reassign"} if admin else {})
+    reassign = {"notices.btn_transfer": "staff.btn_reassign"} if admin else {}
     buttons = [
-        (t(context, lang, labels[a]), WORK[a].pack(complaint_id))
-        for a in STAFF_ACTIONS
-        if a in actions
+        (t(context, lang, reassign.get(label, label)), data)
+        for label, data in work_row(complaint_id, *(a for a in STAFF_ACTIONS if a in actions))
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return keyboard(rows) if rows else None
