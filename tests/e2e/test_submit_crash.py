@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from handlers.complaints.report_prompts import State
+from handlers.complaints.report.prompts import State
 from tests.e2e.test_resident_journey import register
 from tests.support.e2e import BOT_ID, BotProcess, Chat, new_user
 

@@ -6,8 +6,8 @@ id, carried by the confirm button) and the outbox row that gives the number, so 
 arrives even after a crash and a second press files nothing.
 
 This module holds the conversation's wiring and its ends: the entry, the edit menu, confirm
-and cancel. The prompts and states are in `handlers.complaints.report_prompts`, the step answers in
-`handlers.complaints.report_steps`; `State` is re-exported here.
+and cancel. The prompts and states are in `handlers.complaints.report.prompts`, the step answers in
+`handlers.complaints.report.steps`; `State` is re-exported here.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bot.complaints import buttons, intake
 from bot.complaints.buttons import CONFIRM, EDIT, EDIT_PART, PARTS, REPORT_CANCEL
 from bot.complaints.intake import Draft
 from bot.runtime.services import MinhuContext
-from handlers.complaints.report_prompts import (
+from handlers.complaints.report.prompts import (
     DRAFT,
     FORMERLY,
     State,
@@ -41,7 +41,7 @@ from handlers.complaints.report_prompts import (
     show_summary,
     with_draft,
 )
-from handlers.complaints.report_steps import (
+from handlers.complaints.report.steps import (
     address,
     anonymity,
     choose_category,

@@ -1,6 +1,6 @@
 """The answers /report takes at each step: category, description, "me too", photos,
 location or address, anonymity. Each handler stores its answer in the draft and returns the
-next state through `next_step`; the prompts live in `handlers.complaints.report_prompts`, the
+next state through `next_step`; the prompts live in `handlers.complaints.report.prompts`, the
 conversation wiring, editing, confirm and cancel in `handlers.complaints.report`.
 """
 
@@ -18,7 +18,7 @@ from bot.complaints.buttons import ANONYMOUS, CATEGORY, PHOTOS_DONE
 from bot.complaints.intake import Draft
 from bot.complaints.rules import NotAllowed
 from bot.runtime.services import MinhuContext
-from handlers.complaints.report_prompts import (
+from handlers.complaints.report.prompts import (
     DRAFT,
     State,
     cancel_row,
@@ -26,7 +26,7 @@ from handlers.complaints.report_prompts import (
     show_summary,
     with_draft,
 )
-from handlers.complaints.report_same import join, offer
+from handlers.complaints.report.same import join, offer
 from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,

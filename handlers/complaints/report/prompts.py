@@ -2,7 +2,7 @@
 summary, plus `next_step`, which moves on to the following prompt (or back to the summary
 while one field is being edited).
 
-Kept apart from the answer handlers (`handlers.complaints.report_steps`) and the wiring
+Kept apart from the answer handlers (`handlers.complaints.report.steps`) and the wiring
 (`handlers.complaints.report`) so both can reach the prompts without importing each other.
 """
 
