@@ -1,4 +1,4 @@
-"""Zone → community → grid buttons, shared by onboarding, settings, broadcasts and transfers."""
+"""Zone → community → grid buttons, shared by onboarding and settings."""
 
 from __future__ import annotations
 
