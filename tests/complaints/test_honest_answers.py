@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage import people, reach
+from tests.support.complaints import report
 from tests.support.harness import Harness, User, register, texts
 from tests.support.representatives import ADMIN, BUILDER, REP, WORKER, deliver, grant
 
@@ -22,13 +23,7 @@ def local(*args: int) -> datetime:
 
 
 async def _report(bot: Harness, resident: User, category: str) -> str:
-    await bot.send(resident, "/report")
-    await bot.button(resident, category)
-    await bot.send(resident, "小区门口的路灯坏了一个多星期，晚上很黑")
-    await bot.button(resident, "不需要照片")
-    await bot.send(resident, "上强社区3幢楼下")
-    await bot.button(resident, "实名")
-    return texts(await bot.button(resident, "确认提交"))
+    return texts(await report(bot, resident, category, "小区门口的路灯坏了一个多星期，晚上很黑"))
 
 
 async def _grant_only(bot: Harness, user: User, role: str, department: str) -> None:
