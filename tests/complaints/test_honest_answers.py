@@ -26,6 +26,14 @@ async def _report(bot: Harness, resident: User, category: str) -> str:
     return texts(await report(bot, resident, category, "小区门口的路灯坏了一个多星期，晚上很黑"))
 
 
+async def _filed_with_a_worker(bot: Harness, resident: User) -> None:
+    """A worker of the resident's grid, an admin and the resident, who has filed a complaint."""
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    for user in (ADMIN, resident):
+        await register(bot, user)
+    await _report(bot, resident, "环境卫生")
+
+
 async def _grant_only(bot: Harness, user: User, role: str, department: str) -> None:
     """The role is granted, but the person never opened the bot."""
     db = bot.services.db
@@ -94,11 +102,7 @@ async def test_the_acceptance_reminder_states_the_deadline_not_its_own_time(
     bot: Harness, resident: User
 ) -> None:
     bot.clock.set(local(2026, 2, 13, 10, 0))  # Friday; due to accept Saturday Feb 14, 18:00
-    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(bot.services.db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid)
-    for user in (WORKER, ADMIN, resident):
-        await register(bot, user)
-    await _report(bot, resident, "环境卫生")
+    await _filed_with_a_worker(bot, resident)
     await deliver(bot)  # the new-complaint notice goes out first
     bot.clock.set(local(2026, 2, 14, 14, 0))  # the reminder, four hours ahead
     assert await bot.services.timers.run_pass() == 1  # type: ignore[union-attr]
@@ -131,11 +135,7 @@ async def test_a_reopened_complaint_whose_worker_blocked_the_bot_says_it_waits(
     from bot.complaints.rules import Action
     from bot.complaints.service import act
 
-    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(bot.services.db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid)
-    for user in (WORKER, ADMIN, resident):
-        await register(bot, user)
-    await _report(bot, resident, "环境卫生")
+    await _filed_with_a_worker(bot, resident)
     await act(bot.services, 1, Action.ACCEPT, WORKER.id)
     await act(bot.services, 1, Action.RESOLVE, WORKER.id, note="已修好")
     await deliver(bot)
@@ -167,11 +167,7 @@ async def test_the_assignment_reminder_states_the_assignment_deadline(bot: Harne
 async def test_a_transfer_to_a_department_nobody_can_be_reached_in_says_so(
     bot: Harness, resident: User
 ) -> None:
-    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(bot.services.db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid)
-    for user in (WORKER, ADMIN, resident):
-        await register(bot, user)
-    await _report(bot, resident, "环境卫生")
+    await _filed_with_a_worker(bot, resident)
     await deliver(bot)
     await bot.button(WORKER, "转办")
     reply = texts(await bot.button(WORKER, "城建"))  # nobody of 城建 has opened the bot
