@@ -33,16 +33,9 @@ from bot.complaints.rules import Action, Actor, NotAllowed, ResidentRefused, all
 from bot.core.buttons import Family
 from bot.core.clock import from_iso, to_iso
 from bot.runtime.services import MinhuContext, Services
-from handlers.kit.common import Row, answer, keyboard, language_of, say, t, typed_within
-from handlers.kit.conversation import (
-    Callback,
-    cancelled,
-    conversation,
-    draft_step,
-    refuse,
-    renumbered,
-    typed_step,
-)
+from handlers.kit import conversation as kit
+from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
+from handlers.kit.conversation import Callback
 from storage import complaints, geo
 from storage.models import Complaint
 
@@ -54,11 +47,8 @@ SLOT = "feedback"  # the user's data slot of the question asked
 log = logging.getLogger(__name__)
 
 
-class State(IntEnum):
+class State(IntEnum):  # 30 before this version: see `kit.renumbered`
     REASON = 110
-
-
-FORMERLY = {30: State.REASON}  # the number before issue 13
 
 
 class Asked(TypedDict, total=False):
@@ -97,11 +87,6 @@ def resident_buttons(
     ]
 
 
-def _pressed(update: Update, family: Family) -> Any:
-    assert update.callback_query is not None
-    return family.one(update.callback_query.data)
-
-
 async def _own(services: Services, complaint_id: int | None, user_id: int) -> Complaint:
     """The complaint behind a button, if this person filed it."""
     found = await complaints.get(services.db, complaint_id) if complaint_id else None
@@ -122,7 +107,7 @@ async def _may(
 
 async def _refuse(update: Update, context: MinhuContext, refused: NotAllowed) -> int:
     """Say politely, in the resident's words, why nothing happened."""
-    await refuse(update, context, ResidentRefused(refused.reason, **refused.values))
+    await kit.refuse(update, context, ResidentRefused(refused.reason, **refused.values))
     return ConversationHandler.END
 
 
@@ -146,7 +131,7 @@ async def fixed(update: Update, context: MinhuContext) -> None:
     """'Fixed': ask for a rating, one big button per number of stars."""
     try:
         found = await _may(
-            context.services, _pressed(update, FIXED), _user_id(update), Action.CONFIRM
+            context.services, FIXED.one(pressed(update)), _user_id(update), Action.CONFIRM
         )
     except NotAllowed as refused:
         await _refuse(update, context, refused)
@@ -162,8 +147,7 @@ async def fixed(update: Update, context: MinhuContext) -> None:
 
 async def rate(update: Update, context: MinhuContext) -> None:
     """A rating was pressed: the complaint closes as confirmed."""
-    assert update.callback_query is not None
-    complaint_id, stars = RATE.parse(update.callback_query.data) or (0, 0)
+    complaint_id, stars = RATE.parse(pressed(update)) or (0, 0)
     try:
         closed = await service.act(
             context.services, complaint_id, Action.CONFIRM, _user_id(update), rating=stars
@@ -180,8 +164,9 @@ def ask_reason(action: Action, family: Family) -> Callback:
 
     async def ask(update: Update, context: MinhuContext) -> int:
         assert context.user_data is not None
+        complaint_id = family.one(pressed(update))
         try:
-            found = await _may(context.services, _pressed(update, family), _user_id(update), action)
+            found = await _may(context.services, complaint_id, _user_id(update), action)
         except NotAllowed as refused:
             context.user_data.pop(SLOT, None)  # a question asked before is over too
             return await _refuse(update, context, refused)
@@ -193,12 +178,12 @@ def ask_reason(action: Action, family: Family) -> Callback:
         context.user_data[SLOT] = asked
         await answer(update, context)
         await _retire_buttons(update)
-        lang = await language_of(update, context)
-        await say(
+        await kit.ask(
             update,
             context,
             "feedback.ask_reason",
-            markup=keyboard([[(t(context, lang, "common.btn_cancel"), FEEDBACK_CANCEL.pack())]]),
+            [],
+            FEEDBACK_CANCEL,
             number=found.number,
             reopen=action is Action.REOPEN,
             min=MIN_REASON,
@@ -210,7 +195,7 @@ def ask_reason(action: Action, family: Family) -> Callback:
     return ask
 
 
-@draft_step(SLOT, role=None, expired="feedback.reason_expired")
+@kit.draft_step(SLOT, role=None, expired="feedback.reason_expired")
 async def reason(update: Update, context: MinhuContext, asked: Asked) -> int:
     """The reason was typed: the complaint is reopened with it."""
     assert context.user_data is not None
@@ -222,7 +207,7 @@ async def reason(update: Update, context: MinhuContext, asked: Asked) -> int:
         context.user_data.pop(SLOT, None)
         await say(update, context, "feedback.reason_expired")
         return ConversationHandler.END
-    text = await typed_within(update, context, "feedback.bad_reason", MIN_REASON, MAX_REASON)
+    text = await kit.typed_within(update, context, (MIN_REASON, MAX_REASON), "feedback.bad_reason")
     if text is None:
         return State.REASON
     context.user_data.pop(SLOT, None)
@@ -241,7 +226,7 @@ async def reason(update: Update, context: MinhuContext, asked: Asked) -> int:
     return ConversationHandler.END
 
 
-cancel = cancelled("feedback.cancelled", SLOT)
+cancel = kit.cancelled("feedback.cancelled", SLOT)
 
 
 async def _follow_up_target(
@@ -265,7 +250,7 @@ def follow_up(
     async def press(update: Update, context: MinhuContext) -> None:
         user_id = _user_id(update)
         try:
-            old = await _follow_up_target(context.services, _pressed(update, family), user_id)
+            old = await _follow_up_target(context.services, family.one(pressed(update)), user_id)
             key, values = await record(context.services, old, user_id)
         except NotAllowed as refused:
             await _refuse(update, context, refused)
@@ -293,19 +278,18 @@ async def _still_fine(services: Services, old: Complaint, user_id: int) -> Reply
 
 def handlers() -> list[BaseHandler]:
     """The resident's buttons, and the 'what is still wrong?' conversation (persistent)."""
+    form = kit.conversation(
+        "feedback",
+        entry_points=[
+            CallbackQueryHandler(ask_reason(action, family), pattern=family.pattern)
+            for action, family in ((Action.NOT_FIXED, NOT_FIXED), (Action.REOPEN, REOPEN))
+        ],
+        states={State.REASON: kit.typed_step(reason, "feedback.expect_text")},
+        cancel=cancel,
+        cancel_button=FEEDBACK_CANCEL,
+    )
     return [
-        conversation(
-            "feedback",
-            entry_points=[
-                CallbackQueryHandler(
-                    ask_reason(Action.NOT_FIXED, NOT_FIXED), pattern=NOT_FIXED.pattern
-                ),
-                CallbackQueryHandler(ask_reason(Action.REOPEN, REOPEN), pattern=REOPEN.pattern),
-            ],
-            states=renumbered({State.REASON: typed_step(reason, "feedback.expect_text")}, FORMERLY),
-            cancel=cancel,
-            cancel_button=FEEDBACK_CANCEL,
-        ),
+        kit.renumbered(form, State, was=30),
         CallbackQueryHandler(fixed, pattern=FIXED.pattern),
         CallbackQueryHandler(rate, pattern=RATE.pattern),
         CallbackQueryHandler(follow_up(CAME_BACK, _came_back), pattern=CAME_BACK.pattern),

@@ -23,27 +23,17 @@ from bot.runtime import notices
 from bot.runtime.services import MinhuContext
 from handlers.complaints import staff_transfer as transfer
 from handlers.complaints.staff_flow import (
-    FORMERLY,
     TASK,
     State,
     Task,
-    cancel_row,
     category_of,
     finish,
     may,
     retire,
     with_task,
 )
-from handlers.kit.common import answer, keyboard, language_of, say, sent_photo, t, typed_within
-from handlers.kit.conversation import (
-    buttons_step,
-    cancelled,
-    conversation,
-    photo_step,
-    refuse_in_toast,
-    renumbered,
-    typed_step,
-)
+from handlers.kit import conversation as kit
+from handlers.kit.common import answer, keyboard, language_of, sent_photo, t
 from storage import complaints
 
 Step = Callable[[Update, MinhuContext], Coroutine[Any, Any, int | None]]
@@ -67,7 +57,7 @@ async def accept(update: Update, context: MinhuContext) -> None:
     try:
         done = await act(context.services, _pressed(update, Action.ACCEPT), Action.ACCEPT, user.id)
     except NotAllowed as refused:
-        await refuse_in_toast(update, context, refused)
+        await kit.refuse_pressed(update, context, refused)
         return
     await answer(update, context, "staff.accepted", resolve_due_at=done.resolve_due_at)
     if isinstance(query.message, Message):
@@ -90,7 +80,7 @@ def start(action: Action) -> Step:
         try:
             c = await may(context.services, _pressed(update, action), action, user.id)
         except NotAllowed as refused:
-            await refuse_in_toast(update, context, refused)
+            await kit.refuse_pressed(update, context, refused)
             return None
         await answer(update, context)
         origin = query.message.message_id if isinstance(query.message, Message) else None
@@ -99,10 +89,10 @@ def start(action: Action) -> Step:
         if action is Action.TRANSFER:
             return await transfer.ask_target(update, context, task, c)
         low, high = LIMITS[action]
-        lang = await language_of(update, context)
-        markup = keyboard([cancel_row(context, lang)])
         key = f"staff.ask_{action.value}"
-        sent = await say(update, context, key, markup=markup, number=c.number, min=low, max=high)
+        sent = await kit.ask(
+            update, context, key, [], STAFF_CANCEL, number=c.number, min=low, max=high
+        )
         task["prompt"] = sent.message_id if sent else None
         return ASKED[action]
 
@@ -112,7 +102,7 @@ def start(action: Action) -> Step:
 
 async def _typed(update: Update, context: MinhuContext, action: Action) -> str | None:
     """The typed words if their length is right, else a polite answer and None."""
-    return await typed_within(update, context, "staff.bad_length", *LIMITS[action])
+    return await kit.typed_within(update, context, LIMITS[action], "staff.bad_length")
 
 
 def words(action: Action) -> Step:
@@ -140,9 +130,8 @@ async def resolution(update: Update, context: MinhuContext, task: Task) -> int |
     required = (await category_of(context.services, found)).is_hazard
     lang = await language_of(update, context)
     rows = [] if required else [[(t(context, lang, "staff.btn_no_photo"), NO_PHOTO.pack())]]
-    rows.append(cancel_row(context, lang))
     await retire(update, context, task.get("prompt"))
-    sent = await say(update, context, "staff.ask_photo", markup=keyboard(rows), required=required)
+    sent = await kit.ask(update, context, "staff.ask_photo", rows, STAFF_CANCEL, required=required)
     task["prompt"] = sent.message_id if sent else None
     return State.PHOTO
 
@@ -166,43 +155,42 @@ async def _retire_prompt(update: Update, context: MinhuContext) -> None:
         await retire(update, context, task.get("prompt"))
 
 
-cancel = cancelled("staff.cancelled", TASK, before=_retire_prompt)
+cancel = kit.cancelled("staff.cancelled", TASK, before=_retire_prompt)
 
 
 def handlers() -> list[BaseHandler]:
     """The staff buttons and their one persistent conversation ("staff")."""
     expect = "staff.expect_button"
-    states = {
-        State.REASON: typed_step(words(Action.REJECT), "staff.expect_text"),
-        State.NOTE: typed_step(words(Action.NOTE), "staff.expect_text"),
-        State.RESOLUTION: typed_step(resolution, "staff.expect_text"),
-        State.PHOTO: photo_step(resolution_photo, (NO_PHOTO, no_photo), "staff.expect_photo"),
-        State.TRANSFER: buttons_step(
+    states: dict[object, kit.Handlers] = {
+        State.REASON: kit.typed_step(words(Action.REJECT), "staff.expect_text"),
+        State.NOTE: kit.typed_step(words(Action.NOTE), "staff.expect_text"),
+        State.RESOLUTION: kit.typed_step(resolution, "staff.expect_text"),
+        State.PHOTO: kit.photo_step(resolution_photo, (NO_PHOTO, no_photo), "staff.expect_photo"),
+        State.TRANSFER: kit.buttons_step(
             expect,
             (buttons.TO_DEPARTMENT, transfer.to_department),
             (buttons.OTHER_GRID, transfer.pick_zone),
         ),
-        State.ZONE: buttons_step(expect, (buttons.ZONE, transfer.pick_community)),
-        State.COMMUNITY: buttons_step(
+        State.ZONE: kit.buttons_step(expect, (buttons.ZONE, transfer.pick_community)),
+        State.COMMUNITY: kit.buttons_step(
             expect, (buttons.COMMUNITY, transfer.pick_grid), (buttons.BACK, transfer.pick_zone)
         ),
-        State.GRID: buttons_step(
+        State.GRID: kit.buttons_step(
             expect, (buttons.GRID, transfer.to_grid), (buttons.ZONE, transfer.pick_community)
         ),
     }
-    return [
-        conversation(
-            "staff",
-            entry_points=[
-                CallbackQueryHandler(accept, pattern=WORK[Action.ACCEPT].pattern),
-                *(
-                    CallbackQueryHandler(start(a), pattern=WORK[a].pattern)
-                    for a in (Action.REJECT, Action.TRANSFER, Action.NOTE, Action.RESOLVE)
-                ),
-            ],
-            states=renumbered(states, FORMERLY),
-            cancel=cancel,
-            cancel_button=STAFF_CANCEL,
-            fallbacks=[CallbackQueryHandler(cancel, pattern=TRANSFER_CANCEL.pattern)],
-        )
-    ]
+    staff = kit.conversation(
+        "staff",
+        entry_points=[
+            CallbackQueryHandler(accept, pattern=WORK[Action.ACCEPT].pattern),
+            *(
+                CallbackQueryHandler(start(a), pattern=WORK[a].pattern)
+                for a in (Action.REJECT, Action.TRANSFER, Action.NOTE, Action.RESOLVE)
+            ),
+        ],
+        states=states,
+        cancel=cancel,
+        cancel_button=STAFF_CANCEL,
+        fallbacks=[CallbackQueryHandler(cancel, pattern=TRANSFER_CANCEL.pattern)],
+    )
+    return [kit.renumbered(staff, State, was=40)]

@@ -12,14 +12,13 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
-from bot.complaints.buttons import STAFF_ACTIONS, STAFF_CANCEL, work_row
+from bot.complaints.buttons import STAFF_ACTIONS, work_row
 from bot.complaints.notices import in_charge_reachable, reporter_reachable
 from bot.complaints.rules import Action, NotAllowed, decide
 from bot.complaints.service import act, actors_for, ticket_of
-from bot.core.buttons import Family
 from bot.runtime.services import MinhuContext, Services
+from handlers.kit import conversation as kit
 from handlers.kit.common import answer, keyboard, say, t
-from handlers.kit.conversation import draft_step, refuse_in_toast
 from storage import complaints, geo
 from storage.models import Category, Complaint
 
@@ -34,7 +33,7 @@ STAY = ("photo_required", "bad_target")  # refusals that keep the step: a photo,
 log = logging.getLogger(__name__)
 
 
-class State(IntEnum):
+class State(IntEnum):  # 40-47 before this version: see `kit.renumbered`
     REASON = 120
     NOTE = 121
     RESOLUTION = 122
@@ -43,9 +42,6 @@ class State(IntEnum):
     ZONE = 125
     COMMUNITY = 126
     GRID = 127
-
-
-FORMERLY = {40 + i: state for i, state in enumerate(State)}  # the numbers before issue 13
 
 
 class Task(TypedDict, total=False):
@@ -58,7 +54,7 @@ class Task(TypedDict, total=False):
     prompt: int | None  # the question asked (its buttons go when the step is over)
 
 
-with_task = draft_step(TASK, role=None, expired="staff.expired")
+with_task = kit.draft_step(TASK, role=None, expired="staff.expired")
 
 
 def action_keyboard(
@@ -72,13 +68,6 @@ def action_keyboard(
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return keyboard(rows) if rows else None
-
-
-def cancel_row(
-    context: MinhuContext, lang: str, cancel: Family = STAFF_CANCEL
-) -> list[tuple[str, str]]:
-    """The cancel button of every step."""
-    return [(t(context, lang, "common.btn_cancel"), cancel.pack())]
 
 
 async def category_of(services: Services, complaint: Complaint) -> Category:
@@ -121,7 +110,7 @@ async def finish(
     try:
         done = await act(context.services, task["id"], action, update.effective_user.id, **kwargs)
     except NotAllowed as refused:
-        await refuse_in_toast(update, context, refused)
+        await kit.refuse_pressed(update, context, refused)
         if refused.reason in STAY:
             return None
         context.user_data.pop(TASK, None)

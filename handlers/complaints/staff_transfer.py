@@ -8,8 +8,9 @@ from telegram import Update
 from bot.complaints import buttons
 from bot.complaints.rules import Action
 from bot.runtime.services import MinhuContext
-from handlers.complaints.staff_flow import State, Task, cancel_row, finish, with_task
-from handlers.kit.common import answer, keyboard, language_of, say, t
+from handlers.complaints.staff_flow import State, Task, finish, with_task
+from handlers.kit import conversation as kit
+from handlers.kit.common import answer, in_rows, language_of, say, t
 from handlers.kit.geo_picker import Picker, deeper, zones_of
 from storage import geo
 from storage.models import Complaint
@@ -24,10 +25,11 @@ async def ask_target(update: Update, context: MinhuContext, task: Task, c: Compl
     choices = [
         (d.name, buttons.TO_DEPARTMENT.pack(d.id)) for d in departments if d.id != c.department_id
     ]
-    rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
-    rows.append([(t(context, lang, "staff.btn_other_grid"), buttons.OTHER_GRID.pack())])
-    rows.append(cancel_row(context, lang, PICK.cancel))
-    sent = await say(update, context, "staff.ask_target", markup=keyboard(rows), number=c.number)
+    rows = [
+        *in_rows(choices, 2),
+        [(t(context, lang, "staff.btn_other_grid"), buttons.OTHER_GRID.pack())],
+    ]
+    sent = await kit.ask(update, context, "staff.ask_target", rows, PICK.cancel, number=c.number)
     task["prompt"] = sent.message_id if sent else None
     return State.TRANSFER
 

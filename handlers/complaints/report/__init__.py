@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from telegram import ReplyKeyboardRemove, Update
-from telegram.constants import ParseMode
+from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -26,12 +25,11 @@ from telegram.ext import (
 )
 
 from bot.complaints import buttons, intake
-from bot.complaints.buttons import CONFIRM, EDIT, EDIT_PART, PARTS, REPORT_CANCEL
+from bot.complaints.buttons import CONFIRM, EDIT, EDIT_PART, PARTS, PHOTOS_DONE, REPORT_CANCEL
 from bot.complaints.intake import Draft
 from bot.runtime.services import MinhuContext
 from handlers.complaints.report.prompts import (
     DRAFT,
-    FORMERLY,
     State,
     ask_anonymity,
     ask_category,
@@ -52,14 +50,15 @@ from handlers.complaints.report.steps import (
     photos_done,
     same,
 )
-from handlers.kit.common import answer, current_person, keyboard, language_of, say, t
-from handlers.kit.conversation import (
-    buttons_step,
-    cancelled,
-    conversation,
-    photo_step,
-    renumbered,
-    typed_step,
+from handlers.kit import conversation as kit
+from handlers.kit.common import (
+    answer,
+    current_person,
+    keyboard,
+    language_of,
+    say,
+    t,
+    word_buttons,
 )
 from handlers.kit.submitted import committed, end_if_open, outside, retire_buttons, toast
 
@@ -82,7 +81,7 @@ async def edit_menu(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Which part to change."""
     await answer(update, context)
     lang = await language_of(update, context)
-    rows = [[(t(context, lang, f"report.btn_edit_{p}"), EDIT_PART.pack(p))] for p in PARTS]
+    rows = word_buttons(context, lang, EDIT_PART, PARTS, "report.btn_edit_")
     rows.append([(t(context, lang, "common.btn_back"), EDIT_PART.pack("back"))])
     await say(update, context, "report.edit_which", edit=True, markup=keyboard(rows))
     return State.EDIT
@@ -153,25 +152,7 @@ async def _filed_before(
     return end_if_open(context, DRAFT, key)
 
 
-_cancel_button = cancelled("common.cancelled", DRAFT)
-
-
-async def cancel(update: Update, context: MinhuContext) -> int:
-    """Leave the report; the draft is dropped (and the location keyboard taken away)."""
-    if update.callback_query is not None:
-        return await _cancel_button(update, context)
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-    chat = update.effective_chat
-    assert chat is not None
-    lang = await language_of(update, context)
-    await context.bot.send_message(
-        chat.id,
-        t(context, lang, "common.cancelled"),
-        parse_mode=ParseMode.HTML,
-        reply_markup=ReplyKeyboardRemove(),
-    )
-    return ConversationHandler.END
+cancel = kit.cancelled_with_keyboard("common.cancelled", DRAFT)
 
 
 def handlers() -> list[BaseHandler]:
@@ -179,29 +160,27 @@ def handlers() -> list[BaseHandler]:
     pressed once the form is closed."""
     expect = "report.expect_button"
     captioned = filters.PHOTO & filters.CAPTION & filters.UpdateType.MESSAGE
-    states = {
-        State.CATEGORY: buttons_step(expect, (buttons.CATEGORY, choose_category)),
+    states: dict[object, kit.Handlers] = {
+        State.CATEGORY: kit.buttons_step(expect, (buttons.CATEGORY, choose_category)),
         State.DESCRIPTION: [
             MessageHandler(captioned, description),
-            *typed_step(description, "report.expect_text"),
+            *kit.typed_step(description, "report.expect_text"),
         ],
-        State.SAME: buttons_step(expect, (buttons.SAME, same), (buttons.NOT_SAME, not_same)),
-        State.PHOTOS: photo_step(photo, (buttons.PHOTOS_DONE, photos_done), "report.expect_photo"),
-        State.LOCATION: [
-            MessageHandler(filters.LOCATION, location),
-            *typed_step(address, "report.expect_location"),
-        ],
-        State.ANONYMITY: buttons_step(expect, (buttons.ANONYMOUS, anonymity)),
-        State.CONFIRM: buttons_step(expect, (CONFIRM, confirm), (EDIT, edit_menu)),
-        State.EDIT: buttons_step(expect, (EDIT_PART, edit_part)),
+        State.SAME: kit.buttons_step(expect, (buttons.SAME, same), (buttons.NOT_SAME, not_same)),
+        State.PHOTOS: kit.photo_step(photo, (PHOTOS_DONE, photos_done), "report.expect_photo"),
+        State.LOCATION: kit.location_step(location, address, "report.expect_location"),
+        State.ANONYMITY: kit.buttons_step(expect, (buttons.ANONYMOUS, anonymity)),
+        State.CONFIRM: kit.buttons_step(expect, (CONFIRM, confirm), (EDIT, edit_menu)),
+        State.EDIT: kit.buttons_step(expect, (EDIT_PART, edit_part)),
     }
+    form = kit.conversation(
+        "report",
+        entry_points=[CommandHandler("report", start)],
+        states=states,
+        cancel=cancel,
+        cancel_button=REPORT_CANCEL,
+    )
     return [
-        conversation(
-            "report",
-            entry_points=[CommandHandler("report", start)],
-            states=renumbered(states, FORMERLY),
-            cancel=cancel,
-            cancel_button=REPORT_CANCEL,
-        ),
+        kit.renumbered(form, State, was=10),
         CallbackQueryHandler(outside(confirm), pattern=CONFIRM.pattern),
     ]

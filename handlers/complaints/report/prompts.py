@@ -11,7 +11,6 @@ from __future__ import annotations
 from enum import IntEnum
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
-from telegram.constants import ParseMode
 
 from bot.complaints import intake
 from bot.complaints.buttons import (
@@ -24,23 +23,25 @@ from bot.complaints.buttons import (
 )
 from bot.complaints.intake import Draft
 from bot.runtime.services import MinhuContext
+from handlers.kit import conversation as kit
 from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,
     MAX_TEXT,
     MIN_DESCRIPTION,
+    in_rows,
     keyboard,
     language_of,
     say,
+    say_with_keyboard,
     t,
 )
-from handlers.kit.conversation import draft_step
 from storage import geo
 
 DRAFT = "draft"  # the user's data slot of the draft (intake.Draft)
 
 
-class State(IntEnum):
+class State(IntEnum):  # 10-17 before this version: see `kit.renumbered`
     CATEGORY = 100
     DESCRIPTION = 101
     PHOTOS = 102
@@ -51,54 +52,39 @@ class State(IntEnum):
     SAME = 107  # similar open complaints were offered: join one, or go on with a new one
 
 
-FORMERLY = {10 + i: state for i, state in enumerate(State)}  # the numbers before issue 13
-with_draft = draft_step(DRAFT, role=None, expired="report.form_closed")
-
-
-def cancel_row(context: MinhuContext, lang: str) -> list[tuple[str, str]]:
-    """The cancel button under every question."""
-    return [(t(context, lang, "common.btn_cancel"), REPORT_CANCEL.pack())]
+with_draft = kit.draft_step(DRAFT, role=None, expired="report.form_closed")
 
 
 async def ask_category(update: Update, context: MinhuContext, *, edit: bool) -> int:
     """Offer the categories, two to a row."""
     lang = await language_of(update, context)
     cats = await geo.categories(context.services.db)
-    labels = [(c.label(lang), CATEGORY.pack(c.id)) for c in cats]
-    rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
-    rows.append(cancel_row(context, lang))
-    await say(update, context, "report.ask_category", edit=edit, markup=keyboard(rows))
+    rows = in_rows([(c.label(lang), CATEGORY.pack(c.id)) for c in cats], 2)
+    await kit.ask(update, context, "report.ask_category", rows, REPORT_CANCEL, edit=edit)
     return State.CATEGORY
 
 
 async def ask_description(update: Update, context: MinhuContext) -> int:
     """Ask for the description."""
-    lang = await language_of(update, context)
-    await say(
-        update,
-        context,
-        "report.ask_description",
-        markup=keyboard([cancel_row(context, lang)]),
-        min=MIN_DESCRIPTION,
-        max=MAX_TEXT,
-    )
+    key = "report.ask_description"
+    await kit.ask(update, context, key, [], REPORT_CANCEL, min=MIN_DESCRIPTION, max=MAX_TEXT)
     return State.DESCRIPTION
 
 
-async def ask_photos(update: Update, context: MinhuContext, draft: Draft) -> int:
-    """Ask for photos; the prompt's id is kept so its buttons can be retired later. A photo
-    already kept (sent with the description as its caption) is counted, not asked for."""
+async def ask_photos(
+    update: Update, context: MinhuContext, draft: Draft, *, words: str | None = None
+) -> int:
+    """Ask for (more) photos, counting those kept (one may come with the description as its
+    caption; `words` says what became of a later one's caption). The prompt's id is kept: the
+    next photo takes its buttons away, so only the latest can be pressed."""
     lang = await language_of(update, context)
     count = len(draft["photos"])
-    done = "report.btn_photos_done" if count else "report.btn_no_photos"
-    markup = keyboard(
-        [
-            [(t(context, lang, done), PHOTOS_DONE.pack("done"))],
-            cancel_row(context, lang),
-        ]
-    )
+    done = t(context, lang, "report.btn_photos_done" if count else "report.btn_no_photos")
     key = "report.photo_received" if count else "report.ask_photos"
-    sent = await say(update, context, key, markup=markup, max=MAX_PHOTOS, count=count, words=None)
+    rows = [[(done, PHOTOS_DONE.pack("done"))]]
+    sent = await kit.ask(
+        update, context, key, rows, REPORT_CANCEL, max=MAX_PHOTOS, count=count, words=words
+    )
     draft["photo_prompt"] = sent.message_id if sent else None
     return State.PHOTOS
 
@@ -106,36 +92,21 @@ async def ask_photos(update: Update, context: MinhuContext, draft: Draft) -> int
 async def ask_location(update: Update, context: MinhuContext) -> int:
     """Ask for a location or an address, with a reply keyboard to share or skip."""
     lang = await language_of(update, context)
-    chat = update.effective_chat
-    assert chat is not None
-    markup = ReplyKeyboardMarkup(
-        [
-            [KeyboardButton(t(context, lang, "report.btn_share_location"), request_location=True)],
-            [KeyboardButton(t(context, lang, "report.btn_skip_location"))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
-    await context.bot.send_message(
-        chat.id,
-        t(context, lang, "report.ask_location", max=MAX_ADDRESS),
-        parse_mode=ParseMode.HTML,
-        reply_markup=markup,
-    )
+    share = KeyboardButton(t(context, lang, "report.btn_share_location"), request_location=True)
+    skip = KeyboardButton(t(context, lang, "report.btn_skip_location"))
+    markup = ReplyKeyboardMarkup([[share], [skip]], resize_keyboard=True, one_time_keyboard=True)
+    await say_with_keyboard(update, context, "report.ask_location", markup, max=MAX_ADDRESS)
     return State.LOCATION
 
 
 async def ask_anonymity(update: Update, context: MinhuContext) -> int:
     """Ask whether the report is named or anonymous."""
     lang = await language_of(update, context)
-    markup = keyboard(
-        [
-            [(t(context, lang, "report.btn_named"), ANONYMOUS.pack(False))],
-            [(t(context, lang, "report.btn_anonymous"), ANONYMOUS.pack(True))],
-            cancel_row(context, lang),
-        ]
-    )
-    await say(update, context, "report.ask_anonymity", markup=markup)
+    rows = [
+        [(t(context, lang, "report.btn_named"), ANONYMOUS.pack(False))],
+        [(t(context, lang, "report.btn_anonymous"), ANONYMOUS.pack(True))],
+    ]
+    await kit.ask(update, context, "report.ask_anonymity", rows, REPORT_CANCEL)
     return State.ANONYMITY
 
 
@@ -151,7 +122,10 @@ async def show_summary(
     markup = keyboard(
         [
             [(t(context, lang, "report.btn_confirm"), CONFIRM.pack(intake.key_of(draft)))],
-            [(t(context, lang, "report.btn_edit"), EDIT.pack()), *cancel_row(context, lang)],
+            [
+                (t(context, lang, "report.btn_edit"), EDIT.pack()),
+                (t(context, lang, "common.btn_cancel"), REPORT_CANCEL.pack()),
+            ],
         ]
     )
     await say(

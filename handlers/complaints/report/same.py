@@ -8,17 +8,18 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.complaints import service
-from bot.complaints.buttons import NOT_SAME, SAME
+from bot.complaints.buttons import NOT_SAME, REPORT_CANCEL, SAME
 from bot.complaints.intake import Draft
 from bot.complaints.similar import Candidate, find_similar
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import Row, keyboard, language_of, say, t
+from handlers.kit import conversation as kit
+from handlers.kit.common import Row, language_of, t
 from storage import complaints, lifecycle
 
 SHOWN = 3
 
 
-async def offer(update: Update, context: MinhuContext, draft: Draft, last: Row) -> bool:
+async def offer(update: Update, context: MinhuContext, draft: Draft) -> bool:
     """Show similar open complaints with a "me too" button each; False when there are none."""
     assert update.effective_user is not None
     services = context.services
@@ -40,19 +41,14 @@ async def offer(update: Update, context: MinhuContext, draft: Draft, last: Row) 
     lang = await language_of(update, context)
     several = len(shown) > 1
     rows: list[Row] = [
-        [
-            (
-                t(context, lang, "report.btn_same", number=c.number, several=several),
-                SAME.pack(c.id),
-            )
-        ]
+        [(t(context, lang, "report.btn_same", number=c.number, several=several), SAME.pack(c.id))]
         for c in shown
     ]
-    rows += [[(t(context, lang, "report.btn_not_same"), NOT_SAME.pack())], last]
+    rows.append([(t(context, lang, "report.btn_not_same"), NOT_SAME.pack())])
     matches = [
         {"number": c.number, "status": c.status, "description": c.description} for c in shown
     ]
-    await say(update, context, "report.same_offer", markup=keyboard(rows), matches=matches)
+    await kit.ask(update, context, "report.same_offer", rows, REPORT_CANCEL, matches=matches)
     return True
 
 

@@ -10,18 +10,17 @@ import logging
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
-from bot.complaints.buttons import ANONYMOUS, CATEGORY, PHOTOS_DONE
+from bot.complaints.buttons import ANONYMOUS, CATEGORY
 from bot.complaints.intake import Draft
 from bot.complaints.rules import NotAllowed
 from bot.runtime.services import MinhuContext
 from handlers.complaints.report.prompts import (
     DRAFT,
     State,
-    cancel_row,
+    ask_photos,
     next_step,
     show_summary,
     with_draft,
@@ -33,9 +32,9 @@ from handlers.kit.common import (
     MAX_TEXT,
     MIN_DESCRIPTION,
     answer,
-    keyboard,
     language_of,
     say,
+    say_with_keyboard,
     sent_photo,
     t,
 )
@@ -81,8 +80,7 @@ async def description(update: Update, context: MinhuContext, draft: Draft) -> in
         )
         return State.DESCRIPTION
     draft["description"] = text
-    lang = await language_of(update, context)
-    if await offer(update, context, draft, cancel_row(context, lang)):
+    if await offer(update, context, draft):
         return State.SAME
     return await next_step(update, context, draft, State.PHOTOS)
 
@@ -133,30 +131,13 @@ def _caption_words(update: Update, draft: Draft) -> str | None:
 @with_draft
 async def photo(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A photo for the report (up to five)."""
-    lang = await language_of(update, context)
     if len(draft["photos"]) >= MAX_PHOTOS:
         await say(update, context, "report.too_many_photos", max=MAX_PHOTOS)
         return State.PHOTOS
     draft["photos"].append(list(sent_photo(update)))
     words = _caption_words(update, draft)
-    markup = keyboard(
-        [
-            [(t(context, lang, "report.btn_photos_done"), PHOTOS_DONE.pack("done"))],
-            cancel_row(context, lang),
-        ]
-    )
     await _retire_photo_prompt(update, context, draft)
-    sent = await say(
-        update,
-        context,
-        "report.photo_received",
-        markup=markup,
-        count=len(draft["photos"]),
-        max=MAX_PHOTOS,
-        words=words,
-    )
-    draft["photo_prompt"] = sent.message_id if sent else None
-    return State.PHOTOS
+    return await ask_photos(update, context, draft, words=words)
 
 
 async def _retire_photo_prompt(update: Update, context: MinhuContext, draft: Draft) -> None:
@@ -207,15 +188,7 @@ async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
 
 async def _location_received(update: Update, context: MinhuContext, key: str, **ctx: Any) -> None:
     """Acknowledge the location step and take the reply keyboard away."""
-    chat = update.effective_chat
-    assert chat is not None
-    lang = await language_of(update, context)
-    await context.bot.send_message(
-        chat.id,
-        t(context, lang, key, **ctx),
-        parse_mode=ParseMode.HTML,
-        reply_markup=ReplyKeyboardRemove(),
-    )
+    await say_with_keyboard(update, context, key, ReplyKeyboardRemove(), **ctx)
 
 
 @with_draft
