@@ -47,8 +47,7 @@ SLOT = "feedback"  # the user's data slot of the question asked
 log = logging.getLogger(__name__)
 
 
-class State(IntEnum):  # 30 before this version: see `kit.renumbered`
-    REASON = 110
+State = IntEnum("State", "REASON", start=110)  # 30 before this version: see `kit.renumbered`
 
 
 class Asked(TypedDict, total=False):

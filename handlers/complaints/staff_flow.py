@@ -33,15 +33,8 @@ STAY = ("photo_required", "bad_target")  # refusals that keep the step: a photo,
 log = logging.getLogger(__name__)
 
 
-class State(IntEnum):  # 40-47 before this version: see `kit.renumbered`
-    REASON = 120
-    NOTE = 121
-    RESOLUTION = 122
-    PHOTO = 123
-    TRANSFER = 124
-    ZONE = 125
-    COMMUNITY = 126
-    GRID = 127
+# The steps, numbered 120-127 (40-47 before this version: see `kit.renumbered`).
+State = IntEnum("State", "REASON NOTE RESOLUTION PHOTO TRANSFER ZONE COMMUNITY GRID", start=120)
 
 
 class Task(TypedDict, total=False):

@@ -15,14 +15,7 @@ from __future__ import annotations
 from typing import cast
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.complaints import buttons, intake
 from bot.complaints.buttons import CONFIRM, EDIT, EDIT_PART, PARTS, PHOTOS_DONE, REPORT_CANCEL
@@ -43,7 +36,7 @@ from handlers.complaints.report.steps import (
     address,
     anonymity,
     choose_category,
-    description,
+    description_step,
     location,
     not_same,
     photo,
@@ -159,13 +152,9 @@ def handlers() -> list[BaseHandler]:
     """The /report conversation (persistent: it survives a restart), and its confirm button
     pressed once the form is closed."""
     expect = "report.expect_button"
-    captioned = filters.PHOTO & filters.CAPTION & filters.UpdateType.MESSAGE
     states: dict[object, kit.Handlers] = {
         State.CATEGORY: kit.buttons_step(expect, (buttons.CATEGORY, choose_category)),
-        State.DESCRIPTION: [
-            MessageHandler(captioned, description),
-            *kit.typed_step(description, "report.expect_text"),
-        ],
+        State.DESCRIPTION: description_step(),
         State.SAME: kit.buttons_step(expect, (buttons.SAME, same), (buttons.NOT_SAME, not_same)),
         State.PHOTOS: kit.photo_step(photo, (PHOTOS_DONE, photos_done), "report.expect_photo"),
         State.LOCATION: kit.location_step(location, address, "report.expect_location"),

@@ -41,15 +41,11 @@ from storage import geo
 DRAFT = "draft"  # the user's data slot of the draft (intake.Draft)
 
 
-class State(IntEnum):  # 10-17 before this version: see `kit.renumbered`
-    CATEGORY = 100
-    DESCRIPTION = 101
-    PHOTOS = 102
-    LOCATION = 103
-    ANONYMITY = 104
-    CONFIRM = 105
-    EDIT = 106
-    SAME = 107  # similar open complaints were offered: join one, or go on with a new one
+# The steps, numbered 100-107 (10-17 before this version: see `kit.renumbered`); SAME: open
+# complaints like it were offered, to join one or go on with a new one.
+State = IntEnum(
+    "State", "CATEGORY DESCRIPTION PHOTOS LOCATION ANONYMITY CONFIRM EDIT SAME", start=100
+)
 
 
 with_draft = kit.draft_step(DRAFT, role=None, expired="report.form_closed")

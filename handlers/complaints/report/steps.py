@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
+from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot.complaints.buttons import ANONYMOUS, CATEGORY
 from bot.complaints.intake import Draft
@@ -26,6 +26,7 @@ from handlers.complaints.report.prompts import (
     with_draft,
 )
 from handlers.complaints.report.same import join, offer
+from handlers.kit import conversation as kit
 from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,
@@ -83,6 +84,16 @@ async def description(update: Update, context: MinhuContext, draft: Draft) -> in
     if await offer(update, context, draft):
         return State.SAME
     return await next_step(update, context, draft, State.PHOTOS)
+
+
+def description_step() -> kit.Handlers:
+    """The step of the description: typed, or sent as a photo's caption; anything else gets
+    a hint."""
+    captioned = filters.PHOTO & filters.CAPTION & filters.UpdateType.MESSAGE
+    return [
+        MessageHandler(captioned, description),
+        *kit.typed_step(description, "report.expect_text"),
+    ]
 
 
 @with_draft
