@@ -26,6 +26,26 @@ async def _report(bot: Harness, resident: User, category: str) -> str:
     return texts(await report(bot, resident, category, "小区门口的路灯坏了一个多星期，晚上很黑"))
 
 
+async def _assigned_to_the_representative(bot: Harness) -> None:
+    """The admin assigns a visit to 周代表, due Friday 2026-03-06 18:00; the notice is sent."""
+    await register(bot, ADMIN)
+    await grant(bot, REP, "representative")
+    await bot.send(ADMIN, "/assign")
+    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
+    await bot.button(ADMIN, "人大代表")
+    await bot.button(ADMIN, "周代表")
+    await bot.send(ADMIN, "2026-03-06")
+    await bot.button(ADMIN, "确认交办")
+    await deliver(bot)
+
+
+async def _run_every_timer_due(bot: Harness) -> None:
+    runner = bot.services.timers
+    assert runner is not None
+    while await runner.run_pass():
+        pass
+
+
 async def _filed_with_a_worker(bot: Harness, resident: User) -> None:
     """A worker of the resident's grid, an admin and the resident, who has filed a complaint."""
     await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
@@ -147,17 +167,7 @@ async def test_a_reopened_complaint_whose_worker_blocked_the_bot_says_it_waits(
 
 
 async def test_the_assignment_reminder_states_the_assignment_deadline(bot: Harness) -> None:
-    from tests.support.representatives import REP
-
-    await register(bot, ADMIN)
-    await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
-    await bot.send(ADMIN, "2026-03-06")  # Friday, 18:00
-    await bot.button(ADMIN, "确认交办")
-    await deliver(bot)
+    await _assigned_to_the_representative(bot)
     bot.clock.set(local(2026, 3, 5, 18, 0))  # the reminder, a day ahead
     await bot.services.timers.run_pass()  # type: ignore[union-attr]
     reminder = texts(bot.fake.sent_to(REP.id, await deliver(bot)))
@@ -256,10 +266,7 @@ async def _late_for_a_week(bot: Harness, resident: User) -> str:
     await _file(bot, resident)
     await deliver(bot)
     bot.clock.set(local(2026, 3, 9, 18, 0))  # long past the acceptance deadline
-    runner = bot.services.timers
-    assert runner is not None
-    while await runner.run_pass():
-        pass
+    await _run_every_timer_due(bot)
     return texts(bot.fake.sent_to(LATE.id, await deliver(bot)))
 
 
@@ -280,22 +287,9 @@ async def test_a_reminder_whose_deadline_passed_while_the_bot_was_down_is_not_se
 async def test_an_assignment_reminder_is_not_sent_after_the_deadline_it_reminds_of(
     bot: Harness,
 ) -> None:
-    from tests.support.representatives import REP
-
-    await register(bot, ADMIN)
-    await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
-    await bot.send(ADMIN, "2026-03-06")  # Friday, 18:00
-    await bot.button(ADMIN, "确认交办")
-    await deliver(bot)
+    await _assigned_to_the_representative(bot)
     bot.clock.set(local(2026, 3, 9, 9, 0))  # the bot was down over the deadline
-    runner = bot.services.timers
-    assert runner is not None
-    while await runner.run_pass():
-        pass
+    await _run_every_timer_due(bot)
     assert "前完成" not in texts(bot.fake.sent_to(REP.id, await deliver(bot)))
 
 
@@ -307,10 +301,7 @@ async def test_a_complaint_nobody_can_take_stays_in_the_admins_queue_after_its_d
     await _report(bot, resident, "环境卫生")  # nobody of the grid opened the bot
     assert (await reach.waiting_unassigned(bot.services.db))[0] == 1
     bot.clock.set(local(2026, 3, 12, 10, 0))  # past the acceptance deadline: escalated
-    runner = bot.services.timers
-    assert runner is not None
-    while await runner.run_pass():
-        pass
+    await _run_every_timer_due(bot)
     assert await bot.services.db.fetchval("SELECT status FROM complaints") == "escalated"
     waiting, oldest = await reach.waiting_unassigned(bot.services.db)
     assert waiting == 1 and oldest[0]["number"] == "MH-2026-000001"
@@ -319,15 +310,7 @@ async def test_a_complaint_nobody_can_take_stays_in_the_admins_queue_after_its_d
 async def test_progress_on_an_assignment_is_not_said_to_reach_an_assigner_who_blocked_the_bot(
     bot: Harness,
 ) -> None:
-    await register(bot, ADMIN)
-    await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
-    await bot.send(ADMIN, "2026-03-06")
-    await bot.button(ADMIN, "确认交办")
-    await deliver(bot)
+    await _assigned_to_the_representative(bot)
     await bot.button(REP, "签收")
     await people.mark_blocked(bot.services.db, ADMIN.id, bot.clock.now())  # the only admin
     await bot.button(REP, "进展")
