@@ -71,8 +71,10 @@ async def send(
     buttons: Buttons | None = None,
     button_labels: dict[str, str] | None = None,
     due_at: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> None:
-    """One outbox row per recipient; `buttons` hold label keys rendered in their language."""
+    """One outbox row per recipient; `buttons` hold label keys rendered in their language. A
+    row due later may expire (`expires_at`: dropped unsent once its moment has passed)."""
     for user_id in recipients:
         lang = await language(services, user_id)
         rendered = None
@@ -91,6 +93,7 @@ async def send(
             due_at=due_at or now,
             dedupe_key=f"{key}:{user_id}",
             now=now,
+            expires_at=expires_at,
         )
 
 

@@ -9,7 +9,8 @@ from bot.complaints.buttons import HISTORY
 from bot.complaints.rules import REOPEN_WINDOW, Action
 from bot.runtime.services import MinhuContext
 from handlers.complaints.feedback import reporter_actions, resident_buttons
-from handlers.kit.common import answer, current_person, keyboard, language_of, say
+from handlers.kit import conversation as kit
+from handlers.kit.common import answer, keyboard, language_of, say
 from storage import complaints, geo
 
 PAGE = 10
@@ -17,9 +18,8 @@ PAGE = 10
 
 async def my_complaints(update: Update, context: MinhuContext) -> None:
     """List the resident's latest complaints with a button each for the history."""
-    person = await current_person(update, context)
+    person = await kit.registered(update, context)
     if person is None:
-        await say(update, context, "common.need_start")
         return
     db = context.services.db
     items = await complaints.of_reporter(db, person.id, limit=PAGE)

@@ -10,12 +10,21 @@ from bot.complaints.rules import Action
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import State, Task, finish, with_task
 from handlers.kit import conversation as kit
-from handlers.kit.common import answer, in_rows, language_of, say, t
-from handlers.kit.geo_picker import Picker, deeper, zones_of
+from handlers.kit.common import in_rows, language_of, t
+from handlers.kit.geo_picker import Picker, community_pressed, zone_pressed, zones_shown
 from storage import geo
 from storage.models import Complaint
 
-PICK = Picker(buttons.ZONE, buttons.COMMUNITY, buttons.GRID, buttons.BACK, buttons.TRANSFER_CANCEL)
+PICK = Picker(
+    buttons.ZONE,
+    buttons.COMMUNITY,
+    buttons.GRID,
+    buttons.BACK,
+    buttons.TRANSFER_CANCEL,
+    ask_zone="staff.ask_zone",
+    ask_community="staff.ask_community",
+    ask_grid="staff.ask_grid",
+)
 
 
 async def ask_target(update: Update, context: MinhuContext, task: Task, c: Complaint) -> int:
@@ -42,16 +51,9 @@ async def to_department(update: Update, context: MinhuContext, task: Task) -> in
     return await finish(update, context, task, Action.TRANSFER, to_department=department_id)
 
 
-async def pick_zone(update: Update, context: MinhuContext) -> int | None:
-    """Another grid: first the zone (also "back" from the communities)."""
-    await answer(update, context)
-    markup = await zones_of(context, await language_of(update, context), PICK)
-    await say(update, context, "staff.ask_zone", edit=True, markup=markup)
-    return State.ZONE
-
-
-pick_community = deeper(PICK, PICK.zone, "staff.ask_community", State.COMMUNITY)
-pick_grid = deeper(PICK, PICK.community, "staff.ask_grid", State.GRID)
+pick_zone = zones_shown(PICK, State.ZONE)  # another grid: first the zone (or back to them)
+pick_community = zone_pressed(PICK, State.COMMUNITY)  # a zone (or back from its grids)
+pick_grid = community_pressed(PICK, State.GRID)
 
 
 @with_task

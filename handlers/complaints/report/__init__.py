@@ -46,7 +46,6 @@ from handlers.complaints.report.steps import (
 from handlers.kit import conversation as kit
 from handlers.kit.common import (
     answer,
-    current_person,
     keyboard,
     language_of,
     say,
@@ -61,9 +60,8 @@ __all__ = ["State", "handlers"]
 async def start(update: Update, context: MinhuContext) -> int:
     """/report: registered residents start a draft; others are sent to /start."""
     assert context.user_data is not None
-    person = await current_person(update, context)
+    person = await kit.registered(update, context, with_grid=True)
     if person is None or person.grid_id is None:
-        await say(update, context, "common.need_start")
         return ConversationHandler.END
     context.user_data[DRAFT] = intake.new_draft(person.grid_id)
     return await ask_category(update, context, edit=False)
