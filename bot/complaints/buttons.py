@@ -14,7 +14,7 @@ Their data must not change: notices with these buttons wait in the outbox and si
 from __future__ import annotations
 
 from bot.complaints.rules import Action
-from bot.core.buttons import INT, KEY, Family, Field, Prefix, bare, choice, optional
+from bot.core.buttons import INT, KEY, Family, Field, Prefix, choice, optional
 
 STARS = Field(r"[1-5]", int)
 NAMED_OR_ANONYMOUS = Field(r"[01]", lambda v: v == "1")
@@ -32,8 +32,8 @@ EDIT_PART = REPORT("e", choice(*PARTS, "back"))
 REPORT_CANCEL = REPORT("cancel")
 
 CARD_PREFIX, HISTORY_PREFIX = Prefix("si"), Prefix("my")
-CARD = bare(CARD_PREFIX, INT)
-HISTORY = bare(HISTORY_PREFIX, INT)
+CARD = CARD_PREFIX("", INT)  # bare: made before prefixes had verbs
+HISTORY = HISTORY_PREFIX("", INT)
 
 STAFF = Prefix("cs")
 STAFF_ACTIONS = (Action.ACCEPT, Action.REJECT, Action.TRANSFER, Action.NOTE, Action.RESOLVE)

@@ -145,27 +145,3 @@ def family_of(data: str) -> Family | None:
     if owner is None:
         return None
     return next((f for f in owner.verbs.values() if f.parse(data) is not None), None)
-
-
-@dataclass(frozen=True, eq=False)
-class _Bare(Family):
-    """The buttons `<prefix>:<field>…`, with no verb (families older than the registry)."""
-
-    @property
-    def pattern(self) -> str:
-        body = ":".join(f"({f.regex})" for f in self.fields)
-        return f"^{re.escape(self.prefix)}:{body}$"
-
-    def pack(self, *values: object) -> str:
-        return super().pack(*values).replace(f"{self.prefix}::", f"{self.prefix}:", 1)
-
-
-def bare(prefix: Prefix, *fields: Field) -> Family:
-    """Declare the family of `prefix` whose data has no verb, `<prefix>:<field>…` (buttons
-    already in chats were made that way); it must be the prefix's only family."""
-    if prefix.verbs or not fields or any(f.optional for f in fields):
-        raise ValueError(f"a bare family is its prefix's only one: {prefix.prefix!r}")
-    family = _Bare(prefix.prefix, "", fields)
-    prefix.verbs[""] = family
-    _FAMILIES.append(family)
-    return family
