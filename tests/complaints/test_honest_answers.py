@@ -13,7 +13,7 @@ import pytest
 from storage import people, reach
 from tests.support.complaints import report
 from tests.support.harness import Harness, User, register, texts
-from tests.support.representatives import ADMIN, BUILDER, REP, WORKER, deliver, grant
+from tests.support.representatives import ADMIN, BUILDER, REP, WORKER, assign_to, deliver, grant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,10 +30,7 @@ async def _assigned_to_the_representative(bot: Harness) -> None:
     """The admin assigns a visit to 周代表, due Friday 2026-03-06 18:00; the notice is sent."""
     await register(bot, ADMIN)
     await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
+    await assign_to(bot, ADMIN, "走访东红村独居老人并记录需求")
     await bot.send(ADMIN, "2026-03-06")
     await bot.button(ADMIN, "确认交办")
     await deliver(bot)
@@ -209,19 +206,14 @@ async def test_an_assignment_to_a_department_nobody_opened_the_bot_for_is_not_sa
     bot: Harness,
 ) -> None:
     await register(bot, ADMIN)
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "检查阳山工业园的消防通道")
-    await bot.button(ADMIN, "职能部门")
-    await bot.button(ADMIN, "城建")  # no officer of 城建 has opened the bot
+    # No officer of 城建 has opened the bot.
+    await assign_to(bot, ADMIN, "检查阳山工业园的消防通道", "职能部门", "城建")
     await bot.send(ADMIN, "2026-03-06")
     reply = texts(await bot.button(ADMIN, "确认交办"))
     assert "已交办" in reply and "对方会收到通知" not in reply and "联系不上" in reply
     await _grant_only(bot, BUILDER, "department", "CJ")
     await register(bot, BUILDER)  # now an officer can be reached
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "复查阳山工业园的消防通道")
-    await bot.button(ADMIN, "职能部门")
-    await bot.button(ADMIN, "城建")
+    await assign_to(bot, ADMIN, "复查阳山工业园的消防通道", "职能部门", "城建")
     await bot.send(ADMIN, "2026-03-06")
     assert "对方会收到通知" in texts(await bot.button(ADMIN, "确认交办"))
 

@@ -20,6 +20,7 @@ from handlers.complaints.staff import LIMITS as STAFF_NOTE_LIMITS
 from handlers.kit.common import MAX_ADDRESS, MAX_TEXT
 from storage import people
 from tests.conftest import ADMIN_ID
+from tests.support.complaints import describe
 from tests.support.fake_telegram import Call
 from tests.support.harness import Harness, User, register, texts
 
@@ -355,9 +356,7 @@ async def test_a_resident_who_types_1994_emoji_files_the_complaint_and_staff_can
     await register(bot, WORKER)
     await register(bot, resident)
     description = "🚒" * 1994  # 1,994 characters, 3,988 UTF-16 units
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
-    await bot.send(resident, description)
+    await describe(bot, resident, description)
     await bot.button(resident, "不需要照片")
     await bot.send(resident, "<上强&3幢>" * 25)  # 200 characters that need escaping
     await bot.button(resident, "实名")
