@@ -18,11 +18,11 @@ from bot.meetings.rules import DECISION, MAX_DECISIONS, PLACE, PROPOSAL, SUMMARY
 from bot.reception.service import TOPIC as RECEPTION_TOPIC
 from handlers.complaints.staff import LIMITS as STAFF_NOTE_LIMITS
 from handlers.kit.common import MAX_ADDRESS, MAX_TEXT
-from storage import people
 from tests.conftest import ADMIN_ID
 from tests.support.complaints import describe
 from tests.support.fake_telegram import Call
 from tests.support.harness import Harness, User, register, texts
+from tests.support.representatives import grant
 
 ALPHABETS = {
     "emoji": ["🚒", "💧", "😡", "👨\u200d👩\u200d👧", "🇨🇳", "❤️"],  # astral, ZWJ, flags
@@ -351,9 +351,7 @@ async def test_a_resident_who_types_1994_emoji_files_the_complaint_and_staff_can
     bot: Harness, resident: User
 ) -> None:
     db = bot.services.db
-    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
-    await register(bot, WORKER)
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
     await register(bot, resident)
     description = "🚒" * 1994  # 1,994 characters, 3,988 UTF-16 units
     await describe(bot, resident, description)

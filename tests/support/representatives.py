@@ -25,8 +25,10 @@ async def grant(
     grid: str | None = None,
     department: str | None = None,
     zone: str = "上强",
+    opened: bool = True,
 ) -> None:
-    """Grant a role and register the person (home grid in `zone`)."""
+    """Grant a role and register the person (home grid in `zone`); with `opened` False the
+    person never opens the bot (is not registered)."""
     db = bot.services.db
     grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (grid,)) if grid else None
     dept_id = (
@@ -43,7 +45,7 @@ async def grant(
         department_id=dept_id,
         display_name=user.first_name,
     )
-    if await people.get(db, user.id) is None:
+    if opened and await people.get(db, user.id) is None:
         await register(bot, user, zone=zone)
 
 
