@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from types import ModuleType
 from typing import Any, cast
 
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
@@ -44,6 +45,20 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 DELIVERY_SWEEP_SECONDS = 5.0
+# The handlers packages, in the order their handlers are added (group 0): each capability's
+# conversations, commands and buttons, then /help and /cancel (chat).
+CAPABILITIES: tuple[ModuleType, ...] = (
+    people,
+    broadcasts,
+    complaints,
+    meetings,
+    assignments,
+    supervision,
+    reception,
+    patrols,
+    bulletins,
+    chat,
+)
 MinhuApp = Application[Any, MinhuContext, Any, Any, Any, Any]
 
 
@@ -122,18 +137,7 @@ def build_application(
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         # Group 0, order matters: each capability's conversations, commands and buttons, then
         # /help and /cancel (chat), then the answers of last resort for whatever nobody took.
-        for package in (
-            people,
-            broadcasts,
-            complaints,
-            meetings,
-            assignments,
-            supervision,
-            reception,
-            patrols,
-            bulletins,
-            chat,
-        ):
+        for package in CAPABILITIES:
             app.add_handlers(package.handlers(), group=0)
     app.add_handlers(chat.last_resort(), group=0)
     app.add_error_handler(on_error)
