@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.codec import from_iso, to_iso
+from storage.codec import from_iso, record, to_iso
 from storage.db import Database
 
 
@@ -81,19 +81,7 @@ FROM reception_sessions s JOIN liaison_stations st ON st.id = s.station_id
 
 
 def _session(row: sqlite3.Row) -> Session:
-    return Session(
-        id=row["id"],
-        station_id=row["station_id"],
-        station_name=row["station_name"],
-        station_address=row["station_address"],
-        zone_id=row["zone_id"],
-        representative_id=row["representative_id"],
-        starts_at=from_iso(row["starts_at"]),
-        duration_minutes=row["duration_minutes"],
-        slots=row["slots"],
-        status=row["status"],
-        booked=row["booked"],
-    )
+    return record(Session, row)
 
 
 async def create_session(
