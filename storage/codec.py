@@ -25,13 +25,14 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def record(cls: type[T], row: sqlite3.Row) -> T:
-    """The dataclass `cls` made from a row that has a column named as each of its fields:
-    times read back with `from_iso`, flags (0/1) as bool, None left as None."""
-    values = {}
+def record(cls: type[T], row: sqlite3.Row, **given: Any) -> T:
+    """The dataclass `cls` made from a row that has a column named as each of its fields
+    (but those `given`): times read back with `from_iso`, flags (0/1) as bool, None as None."""
+    values = dict(given)
     for name, read in _readers(typing.cast(type, cls)):  # a class is hashable
-        value = row[name]
-        values[name] = value if value is None else read(value)
+        if name not in given:
+            value = row[name]
+            values[name] = value if value is None else read(value)
     return cls(**values)
 
 

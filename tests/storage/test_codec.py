@@ -45,3 +45,9 @@ def test_a_time_in_another_offset_is_read_as_utc() -> None:
     assert got.urgent is False
     assert got.at == datetime(2026, 3, 2, 2, 0, tzinfo=UTC) and got.at.tzinfo == UTC
     assert got.done_at == datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+
+
+def test_fields_given_are_not_read_from_the_row() -> None:
+    row = _row("SELECT 2 AS id, 'y' AS name, 0 AS urgent, '2026-03-02T02:00:00+00:00' AS at")
+    got = record(Sample, row, done_at=None, name="given")
+    assert (got.name, got.done_at) == ("given", None)
