@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.codec import from_iso, record, to_iso
+from storage.codec import record, to_iso
 from storage.db import Database
 
 
@@ -57,7 +57,7 @@ class Booking:
 
 
 def _station(row: sqlite3.Row) -> Station:
-    return Station(row["id"], row["code"], row["name"], row["address"], row["zone_id"], row["kind"])
+    return record(Station, row)
 
 
 async def stations(db: Database) -> list[Station]:
@@ -169,18 +169,7 @@ LEFT JOIN complaints c ON c.id = b.complaint_id
 
 
 def _booking(r: sqlite3.Row) -> Booking:
-    return Booking(
-        r["id"],
-        r["session_id"],
-        r["person_id"],
-        r["first_name"],
-        r["grid_id"],
-        r["topic"],
-        r["outcome"],
-        r["complaint_id"],
-        r["complaint_number"],
-        from_iso(r["created_at"]),
-    )
+    return record(Booking, r)
 
 
 async def bookings(db: Database, session_id: int) -> list[Booking]:
