@@ -13,6 +13,7 @@ from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.runtime.commits import Commits
 from storage.db import Database
+from storage.models import Person
 
 if TYPE_CHECKING:
     from bot.broadcasts.service import BroadcastProgress
@@ -40,7 +41,10 @@ class Services:
 
 
 class MinhuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """CallbackContext with typed access to Minhu's services."""
+    """CallbackContext with typed access to Minhu's services (one context per update)."""
+
+    # (user id, commits of this update when read, the person): handlers.kit.common.current_person
+    person_read: tuple[int, int, Person | None] | None = None
 
     @property
     def services(self) -> Services:
