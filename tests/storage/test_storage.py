@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.runtime.persistence import SQLitePersistence
 from storage import people, privacy
-from storage.db import Database, _migration_files, latest_version
+from storage.db import Database, _migration_files, committed_here, latest_version
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -88,6 +89,26 @@ async def test_conversations_round_trip(tmp_path: Path) -> None:
         assert await persistence.get_conversations("report") == {(7, 7): 12}
         await persistence.update_conversation("report", (7, 7), None)
         assert await persistence.get_conversations("report") == {}
+
+
+async def test_the_writes_the_framework_hands_over_together_are_one_transaction(
+    tmp_path: Path,
+) -> None:
+    async with Database(tmp_path / "r.db") as db:
+        persistence = SQLitePersistence(db)
+        await persistence.update_conversation("report", (7, 7), 12)
+        before = committed_here()
+        await asyncio.gather(  # as python-telegram-bot's update_persistence does
+            persistence.update_conversation("report", (7, 7), None),
+            persistence.update_conversation("report", (8, 8), 3),
+            persistence.update_conversation("settings", (8, 8), 1),
+            persistence.update_user_data(5, {"draft": {}}),  # not registered: not kept
+            persistence.drop_user_data(6),
+        )
+        assert committed_here() == before + 1
+        assert await persistence.get_conversations("report") == {(8, 8): 3}
+        assert await persistence.get_conversations("settings") == {(8, 8): 1}
+        assert await persistence.get_user_data() == {}
 
 
 async def test_backup_is_a_consistent_readable_copy(tmp_path: Path) -> None:
