@@ -1,7 +1,8 @@
-"""One SQLite database: a writer connection behind a lock and reader threads (WAL).
+"""One SQLite database: a writer connection behind a lock, and readers (WAL).
 
 Each trip to a connection's thread and back costs far more than a small query itself (a
-thread wake-up each way, ~0.1 ms), so a read is one trip: run, fetch and close together.
+thread wake-up each way, ~0.1 ms of CPU), so a small read runs on the event loop's own thread
+and a bigger one is one trip to a reader thread: run, fetch and close together.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 READERS = 3
+# A trip to a reader thread and back costs ~0.1 ms of CPU, ten times a lookup by key; so a
+# read first runs on the event loop's thread, for at most this many SQLite steps (well under a
+# millisecond; a lookup takes a few hundred). Past them, or locked out, it goes to a thread.
+INLINE_STEPS = 20_000
+HAND_OVER = {sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+Fetch = Callable[[sqlite3.Cursor], Any]
 
 
 # Write transactions committed in the running task's context (and in the tasks it starts once
@@ -80,42 +87,61 @@ PRAGMAS = (
 )
 
 
+def _reader(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in (*PRAGMAS, "PRAGMA query_only = ON"):
+        conn.execute(pragma)
+    return conn
+
+
+def _query(conn: sqlite3.Connection, fetch: Fetch, sql: str, params: Any) -> Any:
+    """Run a query to its end and close its cursor, so no read transaction lingers: every
+    read sees everything committed before it started."""
+    cursor = conn.execute(sql, params)
+    try:
+        return fetch(cursor)
+    finally:
+        cursor.close()
+
+
 class _Readers:
-    """Read-only connections, one per worker thread. Each query runs to its end and closes
-    its cursor, so no read transaction lingers: every read sees everything committed before
-    it started. A free thread takes the next query, so a long one holds up no other."""
+    """Read-only connections. A small read runs at once on the event loop's thread; one that
+    outgrows `INLINE_STEPS` (or meets a lock) is stopped there and run again on a reader
+    thread, where a free thread takes the next query, so a long one holds up no other."""
 
     def __init__(self, path: str, threads: int) -> None:
         self._path = path
+        self._here = _reader(path)
+        self._here.execute("PRAGMA busy_timeout = 0")  # never wait on the loop's thread
+        self._here.set_progress_handler(lambda: 1, INLINE_STEPS)  # 1: stop the query
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="minhu-reader")
         self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
+        self._opened = [self._here]
         self._opening = threading.Lock()
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection (opened on its first query)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            for pragma in (*PRAGMAS, "PRAGMA query_only = ON"):
-                conn.execute(pragma)
+            conn = self._local.conn = _reader(self._path)
             with self._opening:
                 self._opened.append(conn)
-            self._local.conn = conn
         return conn
 
-    async def run(self, fetch: Callable[[sqlite3.Cursor], Any], sql: str, params: Any) -> Any:
-        """Run one query on a reader thread; `fetch` takes its rows before the cursor closes."""
-
-        def query() -> Any:
-            cursor = self._connection().execute(sql, params)
-            try:
-                return fetch(cursor)
-            finally:
-                cursor.close()
-
-        return await asyncio.get_running_loop().run_in_executor(self._pool, query)
+    async def run(self, fetch: Fetch, sql: str, params: Any) -> Any:
+        """Run one query; `fetch` takes its rows before the cursor closes."""
+        try:
+            found = _query(self._here, fetch, sql, params)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in HAND_OVER:
+                raise
+        else:
+            await asyncio.sleep(0)  # still a moment for the others, as every await of a read was
+            return found
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, lambda: _query(self._connection(), fetch, sql, params)
+        )
 
     def close(self) -> None:
         """Wait for the queries under way, then close every connection."""
@@ -174,7 +200,7 @@ class Database:
             raise StorageError("database is not open")
         return self._writer
 
-    async def _read(self, fetch: Callable[[sqlite3.Cursor], Any], sql: str, params: Any) -> Any:
+    async def _read(self, fetch: Fetch, sql: str, params: Any) -> Any:
         if self._readers is None:
             raise StorageError("database is not open")
         return await self._readers.run(fetch, sql, params)
