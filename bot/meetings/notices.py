@@ -16,7 +16,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.meetings.rules import RESULT_REMINDERS, crossed, reminders_due
+from bot.meetings.buttons import VIEW
+from bot.meetings.rules import RESULT_REMINDERS, BookingStatus, crossed, reminders_due
 from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import geo, outbox, people
@@ -26,7 +27,6 @@ from storage.meeting_bookings import Booking
 from storage.meetings import Meeting
 
 Buttons = list[list[tuple[str, str]]]
-VIEW_PREFIX = "mt:v"  # the resident's card of a meeting (handlers.meetings.resident)
 
 
 def key(meeting_id: int, *parts: object) -> str:
@@ -108,7 +108,8 @@ async def send(
 
 
 def view_button(meeting_id: int) -> Buttons:
-    return [[("meetings.btn_view", f"{VIEW_PREFIX}:{meeting_id}")]]
+    """The button of a notice that opens the meeting's card."""
+    return [[("meetings.btn_view", VIEW.pack(meeting_id))]]
 
 
 async def announce(
@@ -134,7 +135,7 @@ async def remind(
 ) -> list[int]:
     """The reminders of one seat still ahead (none is sent after the start); returns them,
     in minutes before the start, so a confirmation promises exactly these."""
-    if b.person_id is None or b.status != "booked":
+    if b.person_id is None or b.status != BookingStatus.BOOKED:
         return []
     recipient = await with_languages(services, [b.person_id])
     if not recipient:

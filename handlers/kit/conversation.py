@@ -168,3 +168,33 @@ def draft_step(
         return run
 
     return wrap
+
+
+def refusal_ends(
+    *slots: str,
+) -> Callable[[Callable[..., Coroutine[Any, Any, Any]]], Callable[..., Coroutine[Any, Any, Any]]]:
+    """A step that a refusal ends: a Refusal other than `Invalid` (the thing is gone, closed,
+    not theirs) is answered, `slots` of the user's data are dropped and the conversation ends.
+    An `Invalid` (what was typed does not fit) is left to the step's `draft_step` or
+    `refusals_answered`, which answer it and stay at the step."""
+    from bot.core import refusals
+
+    def wrap(
+        step: Callable[..., Coroutine[Any, Any, Any]],
+    ) -> Callable[..., Coroutine[Any, Any, Any]]:
+        @functools.wraps(step)
+        async def run(update: Update, context: MinhuContext, *args: Any) -> Any:
+            try:
+                return await step(update, context, *args)
+            except Refusal as refusal:
+                if isinstance(refusal, refusals.Invalid):
+                    raise
+                if context.user_data is not None:
+                    for slot in slots:
+                        context.user_data.pop(slot, None)
+                await refuse(update, context, refusal)
+                return ConversationHandler.END
+
+        return run
+
+    return wrap
