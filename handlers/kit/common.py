@@ -150,3 +150,11 @@ def parse_int(value: str) -> int | None:
     if not value.isdigit() or len(value) > 12:
         return None
     return int(value)
+
+
+def button_row(
+    context: MinhuContext, lang: str, key: str, family: Any, *values: object, **ctx: Any
+) -> list[tuple[str, str]]:
+    """A row of one button: the label from template `key` (with `ctx`), the data of
+    `family` (a `bot.core.buttons.Family`) packed with `values`."""
+    return [(t(context, lang, key, **ctx), family.pack(*values))]

@@ -31,7 +31,7 @@ from bot.meetings.notices import context_of
 from bot.meetings.rules import Invalid
 from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, keyboard, language_of, say, t
+from handlers.kit.common import answer, button_row, keyboard, language_of, say
 from handlers.kit.conversation import (
     Handlers,
     buttons_step,
@@ -65,7 +65,7 @@ form_step = draft_step(DRAFT, role=Role.ADMIN, expired="meetings.draft_expired")
 
 
 def _cancel_row(context: MinhuContext, lang: str) -> list[tuple[str, str]]:
-    return [(t(context, lang, "common.btn_cancel"), FORM_CANCEL.pack())]
+    return button_row(context, lang, "common.btn_cancel", FORM_CANCEL)
 
 
 def _example(context: MinhuContext) -> str:
@@ -83,7 +83,7 @@ async def _ask(update: Update, context: MinhuContext, draft: MeetingDraft, state
     lang = await language_of(update, context)
     rows = [_cancel_row(context, lang)]
     if state is State.RESERVED:
-        rows.insert(0, [(t(context, lang, "meetings.btn_no_reserved"), NO_RESERVED.pack())])
+        rows.insert(0, button_row(context, lang, "meetings.btn_no_reserved", NO_RESERVED))
     low, high = LIMITS.get(state, (0, 0))
     if state is State.RESERVED:
         high = int(draft["capacity"]) - 1
@@ -156,7 +156,7 @@ async def zone(update: Update, context: MinhuContext, draft: MeetingDraft) -> in
     rows = [[(whole, WHOLE_ZONE.pack())]]
     for c in await geo.communities(context.services.db, found.id):
         rows.append([(c.name, COMMUNITY.pack(c.id))])
-    rows.append([(t(context, lang, "common.btn_back"), ZONES.pack())])
+    rows.append(button_row(context, lang, "common.btn_back", ZONES))
     markup = keyboard(rows)
     await say(update, context, "meetings.ask_community", edit=True, markup=markup, zone=found.name)
     return State.COMMUNITY
@@ -200,7 +200,7 @@ async def _summary(update: Update, context: MinhuContext, draft: MeetingDraft) -
     lang = await language_of(update, context)
     new = new_meeting(draft)
     key = draft.setdefault("id", submissions.new_key())
-    publish_row = [(t(context, lang, "meetings.btn_publish"), PUBLISH.pack(key))]
+    publish_row = button_row(context, lang, "meetings.btn_publish", PUBLISH, key)
     await say(
         update,
         context,

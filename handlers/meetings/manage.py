@@ -30,7 +30,7 @@ from bot.meetings.rules import PLACE as PLACE_LENGTH
 from bot.meetings.rules import BookingStatus, MeetingStatus, Seats, parse_time
 from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
+from handlers.kit.common import answer, button_row, keyboard, language_of, parse_int, say, t
 from handlers.kit.conversation import (
     cancelled,
     conversation,
@@ -61,27 +61,22 @@ class EditDraft(TypedDict):
     id: int
 
 
-async def meeting_rows(
-    update: Update, context: MinhuContext, items: list[Meeting], family: Family
-) -> list[list[tuple[str, str]]]:
-    """One button per meeting for admins (title and time), of `family` with its id."""
+async def say_meetings(
+    update: Update, context: MinhuContext, key: str, items: list[Meeting], family: Family
+) -> None:
+    """A list of meetings for admins (template `key`, given their `count`), a button each
+    showing its number, title and time that presses `family` with its id."""
     lang = await language_of(update, context)
-    return [
-        [
-            (
-                plain(
-                    context,
-                    lang,
-                    "meetings.btn_admin_item",
-                    id=m.id,
-                    title=m.title,
-                    starts_at=m.starts_at,
-                ),
-                family.pack(m.id),
-            )
-        ]
+    rows = [
+        [(plain(context, lang, "meetings.btn_admin_item", **_item(m)), family.pack(m.id))]
         for m in items
     ]
+    markup = keyboard(rows) if rows else None
+    await say(update, context, key, markup=markup, count=len(items))
+
+
+def _item(m: Meeting) -> dict[str, Any]:
+    return {"id": m.id, "title": m.title, "starts_at": m.starts_at}
 
 
 async def is_admin(update: Update, context: MinhuContext) -> bool:
@@ -126,9 +121,9 @@ async def show(update: Update, context: MinhuContext, m: Meeting) -> None:
             ]
         )
     if is_open and now >= m.starts_at:
-        rows.append([(t(context, lang, "meetings.btn_result"), RESULT.pack(m.id))])
+        rows.append(button_row(context, lang, "meetings.btn_result", RESULT, m.id))
     if is_open:
-        rows.append([(t(context, lang, "meetings.btn_cancel_meeting"), CANCEL_MEETING.pack(m.id))])
+        rows.append(button_row(context, lang, "meetings.btn_cancel_meeting", CANCEL_MEETING, m.id))
     await say(
         update,
         context,
@@ -168,27 +163,25 @@ async def meeting_command(update: Update, context: MinhuContext) -> None:
         await show(update, context, m)
         return
     items = await store.for_admins(db, context.services.clock.now())
-    rows = await meeting_rows(update, context, items, ADMIN_VIEW)
-    await say(
-        update,
-        context,
-        "meetings.admin_list",
-        markup=keyboard(rows) if rows else None,
-        count=len(items),
-    )
+    await say_meetings(update, context, "meetings.admin_list", items, ADMIN_VIEW)
+
+
+async def _pressed_meeting(update: Update, context: MinhuContext, family: Family) -> Meeting | None:
+    """The meeting an admin's button of `family` names, the press answered; None (and said
+    why) for someone who is not an admin, or a meeting that is gone."""
+    if not await is_admin(update, context):
+        return None
+    meeting_id = _pressed(update, family)
+    m = await store.get(context.services.db, meeting_id) if meeting_id else None
+    await answer(update, context, None if m else "common.invalid_button")
+    return m
 
 
 async def view(update: Update, context: MinhuContext) -> None:
     """A meeting from the admin list."""
-    if not await is_admin(update, context):
-        return
-    meeting_id = _pressed(update, ADMIN_VIEW)
-    m = await store.get(context.services.db, meeting_id) if meeting_id else None
-    if m is None:
-        await answer(update, context, "common.invalid_button")
-        return
-    await answer(update, context)
-    await show(update, context, m)
+    m = await _pressed_meeting(update, context, ADMIN_VIEW)
+    if m is not None:
+        await show(update, context, m)
 
 
 # Cancelling a meeting ---------------------------------------------------------------------
@@ -196,14 +189,9 @@ async def view(update: Update, context: MinhuContext) -> None:
 
 async def ask_cancel(update: Update, context: MinhuContext) -> None:
     """取消议事会: confirm first."""
-    if not await is_admin(update, context):
-        return
-    meeting_id = _pressed(update, CANCEL_MEETING)
-    m = await store.get(context.services.db, meeting_id) if meeting_id else None
+    m = await _pressed_meeting(update, context, CANCEL_MEETING)
     if m is None:
-        await answer(update, context, "common.invalid_button")
         return
-    await answer(update, context)
     lang = await language_of(update, context)
     label = t(context, lang, "meetings.btn_confirm_cancel_meeting")
     markup = keyboard([[(label, CANCEL_MEETING_YES.pack(m.id))]])
@@ -252,7 +240,7 @@ async def _start_edit(update: Update, context: MinhuContext, what: str) -> int |
     await answer(update, context)
     context.user_data[EDIT] = EditDraft(id=m.id)
     lang = await language_of(update, context)
-    markup = keyboard([[(t(context, lang, "common.btn_cancel"), EDIT_CANCEL.pack())]])
+    markup = keyboard([button_row(context, lang, "common.btn_cancel", EDIT_CANCEL)])
     values = await context_of(context.services, m)
     key = f"meetings.ask_new_{what}"
     await say(update, context, key, markup=markup, **values, max=PLACE_LENGTH[1])

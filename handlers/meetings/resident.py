@@ -32,7 +32,7 @@ from bot.meetings.notices import context_of
 from bot.meetings.rules import PROPOSAL, BookingStatus, MeetingStatus, Seats
 from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, current_person, keyboard, language_of, say, t
+from handlers.kit.common import answer, button_row, current_person, keyboard, language_of, say, t
 from handlers.kit.conversation import (
     cancelled,
     conversation,
@@ -107,15 +107,15 @@ async def _card(update: Update, context: MinhuContext, m: Meeting, user_id: int)
     rows: list[list[tuple[str, str]]] = []
     if mine is None and open_:
         verb, family = ("book", BOOK) if seats.fits(representative) else ("waitlist", WAITLIST)
-        rows.append([(t(context, lang, f"meetings.btn_{verb}"), family.pack(m.id))])
+        rows.append(button_row(context, lang, f"meetings.btn_{verb}", family, m.id))
     booked = mine is not None and mine.status == BookingStatus.BOOKED
     if mine is not None and booked:
-        rows.append([(t(context, lang, "meetings.btn_ics"), ICS.pack(mine.id))])
+        rows.append(button_row(context, lang, "meetings.btn_ics", ICS, mine.id))
     if mine is not None:
         label = "meetings.btn_cancel_booking" if booked else "meetings.btn_leave_line"
-        rows.append([(t(context, lang, label), LEAVE.pack(mine.id))])
+        rows.append(button_row(context, lang, label, LEAVE, mine.id))
     if open_:
-        rows.append([(t(context, lang, "meetings.btn_topic"), TOPIC.pack(m.id))])
+        rows.append(button_row(context, lang, "meetings.btn_topic", TOPIC, m.id))
     await say(
         update,
         context,
@@ -187,7 +187,7 @@ async def _book(update: Update, context: MinhuContext, *, waitlist: bool) -> Non
             raise
         await answer(update, context)
         lang = await language_of(update, context)
-        row = [(t(context, lang, "meetings.btn_waitlist"), WAITLIST.pack(meeting_id))]
+        row = button_row(context, lang, "meetings.btn_waitlist", WAITLIST, meeting_id)
         await say(update, context, "meetings.full", markup=keyboard([row]))
         return
     code = done.booking.code or f"#{done.booking.id}"
@@ -242,7 +242,7 @@ async def ask_cancel(update: Update, context: MinhuContext) -> None:
     b, m = await _own_booking(update, context, LEAVE)
     await answer(update, context)
     lang = await language_of(update, context)
-    markup = keyboard([[(t(context, lang, "meetings.btn_confirm_cancel"), LEAVE_YES.pack(b.id))]])
+    markup = keyboard([button_row(context, lang, "meetings.btn_confirm_cancel", LEAVE_YES, b.id)])
     values = await context_of(context.services, m)
     await say(update, context, "meetings.confirm_cancel", markup=markup, **values, status=b.status)
 
@@ -291,7 +291,7 @@ async def start_topic(update: Update, context: MinhuContext) -> int | None:
     await answer(update, context)
     context.user_data[TOPIC_DRAFT] = m.id
     lang = await language_of(update, context)
-    markup = keyboard([[(t(context, lang, "common.btn_cancel"), TOPIC_CANCEL.pack())]])
+    markup = keyboard([button_row(context, lang, "common.btn_cancel", TOPIC_CANCEL)])
     await say(update, context, "meetings.ask_topic", markup=markup, title=m.title, max=PROPOSAL[1])
     return State.TOPIC
 

@@ -41,7 +41,7 @@ from bot.meetings.rules import (
     DECISION as DECISION_LENGTH,
 )
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
+from handlers.kit.common import answer, button_row, keyboard, language_of, parse_int, say, t
 from handlers.kit.conversation import (
     buttons_step,
     cancelled,
@@ -49,7 +49,7 @@ from handlers.kit.conversation import (
     refusal_ends,
     typed_step,
 )
-from handlers.meetings.manage import is_admin, meeting_rows
+from handlers.meetings.manage import is_admin, say_meetings
 from handlers.meetings.result_assign import (
     assign_list,
     back_to_list,
@@ -61,7 +61,7 @@ from handlers.meetings.result_assign import (
     pick_target,
 )
 from handlers.meetings.result_flow import RESULT as SLOT
-from handlers.meetings.result_flow import ResultDraft, State, row, step
+from handlers.meetings.result_flow import ResultDraft, State, step
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 
@@ -83,14 +83,7 @@ async def start(update: Update, context: MinhuContext) -> int | None:
         meeting_id = parse_int(args[0].lstrip("#")) if args else None
         if not args:
             started = [m for m in await store.for_admins(services.db, now) if m.starts_at <= now]
-            rows = await meeting_rows(update, context, started, RESULT)
-            await say(
-                update,
-                context,
-                "meetings.result_pick",
-                markup=keyboard(rows) if rows else None,
-                count=len(rows),
-            )
+            await say_meetings(update, context, "meetings.result_pick", started, RESULT)
             return ConversationHandler.END
     m = await store.get(services.db, meeting_id) if meeting_id else None
     if m is None:
@@ -106,7 +99,7 @@ async def start(update: Update, context: MinhuContext) -> int | None:
         update,
         context,
         "meetings.ask_summary",
-        markup=keyboard([row(context, lang, "common.btn_cancel", RESULT_CANCEL)]),
+        markup=keyboard([button_row(context, lang, "common.btn_cancel", RESULT_CANCEL)]),
         **await context_of(services, m),
         min=SUMMARY[0],
         max=SUMMARY[1],
@@ -129,7 +122,7 @@ async def _ask_decision(update: Update, context: MinhuContext, task: ResultDraft
         update,
         context,
         "meetings.ask_decision",
-        markup=keyboard([row(context, lang, "meetings.btn_decisions_done", DECISIONS_DONE)]),
+        markup=keyboard([button_row(context, lang, "meetings.btn_decisions_done", DECISIONS_DONE)]),
         count=count,
         max=MAX_DECISIONS,
         max_length=DECISION_LENGTH[1],
@@ -195,8 +188,8 @@ async def _confirm(update: Update, context: MinhuContext, task: ResultDraft) -> 
     assert m is not None
     markup = keyboard(
         [
-            row(context, lang, "meetings.btn_publish_result", PUBLISH_RESULT),
-            row(context, lang, "common.btn_cancel", RESULT_CANCEL),
+            button_row(context, lang, "meetings.btn_publish_result", PUBLISH_RESULT),
+            button_row(context, lang, "common.btn_cancel", RESULT_CANCEL),
         ]
     )
     await say(

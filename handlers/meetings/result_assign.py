@@ -17,9 +17,9 @@ from bot.meetings.buttons import ASSIGNED_ALL, DAY_OFF, DECISION, DECISIONS, IN_
 from bot.meetings.rules import parse_deadline
 from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, keyboard, language_of, say, t
+from handlers.kit.common import answer, button_row, keyboard, language_of, say, t
 from handlers.kit.conversation import refuse
-from handlers.meetings.result_flow import RESULT, ResultDraft, State, row, step, task_of
+from handlers.meetings.result_flow import RESULT, ResultDraft, State, step, task_of
 from storage import assignments, geo
 from storage import meetings as store
 
@@ -37,7 +37,7 @@ async def assign_list(update: Update, context: MinhuContext, *, edit: bool = Fal
         items.append({"position": d.position, "text": d.text, "assigned": len(given)})
         label = t(context, lang, "meetings.btn_assign", position=d.position)
         rows.append([(label, DECISION.pack(d.id))])
-    rows.append(row(context, lang, "meetings.btn_assign_done", ASSIGNED_ALL))
+    rows.append(button_row(context, lang, "meetings.btn_assign_done", ASSIGNED_ALL))
     await say(
         update, context, "meetings.assign_list", edit=edit, markup=keyboard(rows), items=items
     )
@@ -56,8 +56,10 @@ async def pick_decision(update: Update, context: MinhuContext, task: ResultDraft
     await answer(update, context)
     task["decision_id"] = found.id
     lang = await language_of(update, context)
-    rows = [row(context, lang, f"meetings.btn_kind_{k}", KIND, k) for k in results.ASSIGNEE_KINDS]
-    rows.append(row(context, lang, "common.btn_back", DECISIONS))
+    rows = [
+        button_row(context, lang, f"meetings.btn_kind_{k}", KIND, k) for k in results.ASSIGNEE_KINDS
+    ]
+    rows.append(button_row(context, lang, "common.btn_back", DECISIONS))
     await say(
         update, context, "meetings.ask_kind", edit=True, markup=keyboard(rows), text=found.text
     )
@@ -85,7 +87,7 @@ async def pick_kind(update: Update, context: MinhuContext, task: ResultDraft) ->
     task["kind"] = kind
     lang = await language_of(update, context)
     rows = [[(name, TARGET.pack(target))] for target, name in choices]
-    rows.append(row(context, lang, "common.btn_back", DECISIONS))
+    rows.append(button_row(context, lang, "common.btn_back", DECISIONS))
     await say(update, context, "meetings.ask_target", edit=True, markup=keyboard(rows), kind=kind)
     return State.ASSIGN_TARGET
 
@@ -119,8 +121,8 @@ async def due(update: Update, context: MinhuContext, task: ResultDraft) -> int |
         lang = await language_of(update, context)
         later = next_working(services.calendar, when)
         rows = [
-            [(t(context, lang, "assignments.btn_keep_day", day=when), DAY_OFF.pack("keep"))],
-            [(t(context, lang, "assignments.btn_next_workday", day=later), DAY_OFF.pack("next"))],
+            button_row(context, lang, "assignments.btn_keep_day", DAY_OFF, "keep", day=when),
+            button_row(context, lang, "assignments.btn_next_workday", DAY_OFF, "next", day=later),
         ]
         await say(
             update, context, "assignments.ask_day_off", markup=keyboard(rows), day=when, next=later

@@ -6,10 +6,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import TypedDict
 
-from bot.core.buttons import Family
 from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import t
 from handlers.kit.conversation import draft_step
 
 RESULT = "meeting_result"  # user_data: a ResultDraft
@@ -51,10 +49,3 @@ def task_of(context: MinhuContext) -> ResultDraft | None:
     """The meeting whose result is being recorded, and what was typed so far."""
     found = context.user_data.get(RESULT) if context.user_data is not None else None
     return found if isinstance(found, dict) else None  # type: ignore[return-value]
-
-
-def row(
-    context: MinhuContext, lang: str, key: str, family: Family, *values: object
-) -> list[tuple[str, str]]:
-    """One button of this conversation."""
-    return [(t(context, lang, key), family.pack(*values))]
