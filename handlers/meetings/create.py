@@ -27,7 +27,6 @@ from bot.meetings.buttons import (
     ZONE,
     ZONES,
 )
-from bot.meetings.notices import context_of
 from bot.meetings.rules import Invalid
 from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
@@ -43,6 +42,7 @@ from handlers.kit.conversation import (
     typed_step,
 )
 from handlers.kit.submitted import end_if_open, outside, retire_buttons, toast
+from handlers.meetings.common import plain, pressed, say_about
 from handlers.meetings.create_form import (
     DRAFT,
     FORM,
@@ -53,7 +53,6 @@ from handlers.meetings.create_form import (
     new_meeting,
     take,
 )
-from handlers.meetings.resident import plain
 from storage import geo, submissions
 from storage import meetings as store
 from storage.meetings import Meeting
@@ -143,8 +142,7 @@ async def _ask_zone(update: Update, context: MinhuContext, *, edit: bool) -> int
 @form_step
 async def zone(update: Update, context: MinhuContext, draft: MeetingDraft) -> int:
     """A zone: the whole zone, or one of its communities."""
-    assert update.callback_query is not None
-    zone_id = ZONE.one(update.callback_query.data)
+    zone_id = pressed(update, ZONE)
     found = await geo.zone(context.services.db, zone_id) if zone_id else None
     if found is None:
         await answer(update, context, "common.invalid_button")
@@ -165,8 +163,7 @@ async def zone(update: Update, context: MinhuContext, draft: MeetingDraft) -> in
 @form_step
 async def community(update: Update, context: MinhuContext, draft: MeetingDraft) -> int:
     """The whole zone (`WHOLE_ZONE`), or a community of it; then the place."""
-    assert update.callback_query is not None
-    community_id = COMMUNITY.one(update.callback_query.data)
+    community_id = pressed(update, COMMUNITY)
     if community_id is not None:
         found = await geo.community(context.services.db, community_id)
         if found is None or found.zone_id != draft.get("zone_id"):
@@ -262,8 +259,7 @@ async def _publish(update: Update, context: MinhuContext, draft: MeetingDraft) -
 async def _show_created(update: Update, context: MinhuContext, m: Meeting) -> None:
     """The summary becomes the confirmation: published, and how many are told."""
     reach = len(await store.audience(context.services.db, m, include_muted=False))
-    values = await context_of(context.services, m)
-    await say(update, context, "meetings.created", edit=True, **values, reach=reach)
+    await say_about(update, context, "meetings.created", m, edit=True, reach=reach)
 
 
 def handlers() -> list[BaseHandler]:

@@ -25,7 +25,6 @@ from bot.meetings.buttons import (
     PLACE,
     RESULT,
 )
-from bot.meetings.notices import context_of
 from bot.meetings.rules import PLACE as PLACE_LENGTH
 from bot.meetings.rules import BookingStatus, MeetingStatus, Seats, parse_time
 from bot.people.roles import Role, has_role
@@ -39,7 +38,7 @@ from handlers.kit.conversation import (
     refusals_answered,
     typed_step,
 )
-from handlers.meetings.resident import plain
+from handlers.meetings.common import plain, pressed, say_about
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 from storage.meeting_bookings import Booking
@@ -89,11 +88,6 @@ async def is_admin(update: Update, context: MinhuContext) -> bool:
     return False
 
 
-def _pressed(update: Update, family: Family) -> Any:
-    assert update.callback_query is not None
-    return family.one(update.callback_query.data)
-
-
 def _people(items: list[Booking]) -> list[dict[str, Any]]:
     return [
         {"name": b.name or str(b.person_id or "—"), "present": b.checked_in_at is not None}
@@ -124,12 +118,12 @@ async def show(update: Update, context: MinhuContext, m: Meeting) -> None:
         rows.append(button_row(context, lang, "meetings.btn_result", RESULT, m.id))
     if is_open:
         rows.append(button_row(context, lang, "meetings.btn_cancel_meeting", CANCEL_MEETING, m.id))
-    await say(
+    await say_about(
         update,
         context,
         "meetings.admin_view",
-        markup=keyboard(rows) if rows else None,
-        **await context_of(services, m),
+        m,
+        rows,
         status=m.status,
         started=now >= m.starts_at,
         reserved=m.reserved_seats,
@@ -171,7 +165,7 @@ async def _pressed_meeting(update: Update, context: MinhuContext, family: Family
     why) for someone who is not an admin, or a meeting that is gone."""
     if not await is_admin(update, context):
         return None
-    meeting_id = _pressed(update, family)
+    meeting_id = pressed(update, family)
     m = await store.get(context.services.db, meeting_id) if meeting_id else None
     await answer(update, context, None if m else "common.invalid_button")
     return m
@@ -193,15 +187,8 @@ async def ask_cancel(update: Update, context: MinhuContext) -> None:
     if m is None:
         return
     lang = await language_of(update, context)
-    label = t(context, lang, "meetings.btn_confirm_cancel_meeting")
-    markup = keyboard([[(label, CANCEL_MEETING_YES.pack(m.id))]])
-    await say(
-        update,
-        context,
-        "meetings.confirm_cancel_meeting",
-        markup=markup,
-        **await context_of(context.services, m),
-    )
+    yes = button_row(context, lang, "meetings.btn_confirm_cancel_meeting", CANCEL_MEETING_YES, m.id)
+    await say_about(update, context, "meetings.confirm_cancel_meeting", m, [yes])
 
 
 @refusals_answered
@@ -211,15 +198,14 @@ async def cancel_meeting(update: Update, context: MinhuContext) -> None:
     assert user is not None
     if not await is_admin(update, context):
         return
-    meeting_id = _pressed(update, CANCEL_MEETING_YES)
+    meeting_id = pressed(update, CANCEL_MEETING_YES)
     if meeting_id is None:
         raise service.NotFound("not_found")
     told = await manage.cancel_meeting(context.services, meeting_id, user.id)
     m = await store.get(context.services.db, meeting_id)
     assert m is not None
     await answer(update, context)
-    values = await context_of(context.services, m)
-    await say(update, context, "meetings.meeting_cancelled", edit=True, **values, told=len(told))
+    await say_about(update, context, "meetings.meeting_cancelled", m, edit=True, told=len(told))
 
 
 # Moving a meeting or changing its place ---------------------------------------------------
@@ -230,7 +216,7 @@ async def _start_edit(update: Update, context: MinhuContext, what: str) -> int |
     assert context.user_data is not None
     if not await is_admin(update, context):
         return ConversationHandler.END
-    meeting_id = _pressed(update, MOVE if what == "time" else PLACE)
+    meeting_id = pressed(update, MOVE if what == "time" else PLACE)
     m = await store.get(context.services.db, meeting_id) if meeting_id else None
     now = context.services.clock.now()
     if m is None:
@@ -240,10 +226,8 @@ async def _start_edit(update: Update, context: MinhuContext, what: str) -> int |
     await answer(update, context)
     context.user_data[EDIT] = EditDraft(id=m.id)
     lang = await language_of(update, context)
-    markup = keyboard([button_row(context, lang, "common.btn_cancel", EDIT_CANCEL)])
-    values = await context_of(context.services, m)
-    key = f"meetings.ask_new_{what}"
-    await say(update, context, key, markup=markup, **values, max=PLACE_LENGTH[1])
+    cancel = button_row(context, lang, "common.btn_cancel", EDIT_CANCEL)
+    await say_about(update, context, f"meetings.ask_new_{what}", m, [cancel], max=PLACE_LENGTH[1])
     return State.NEW_TIME if what == "time" else State.NEW_PLACE
 
 
@@ -264,8 +248,7 @@ async def _edited(update: Update, context: MinhuContext, m: Meeting, what: str) 
     db = context.services.db
     booked = len(await bookings.of_status(db, m.id, BookingStatus.BOOKED))
     waiting = len(await bookings.of_status(db, m.id, BookingStatus.WAITLISTED))
-    values = await context_of(context.services, m)
-    await say(update, context, "meetings.changed_done", **values, what=what, told=booked + waiting)
+    await say_about(update, context, "meetings.changed_done", m, what=what, told=booked + waiting)
     return ConversationHandler.END
 
 
@@ -305,17 +288,11 @@ async def checkin(update: Update, context: MinhuContext) -> None:
         await say(update, context, "meetings.checkin_usage")
         return
     done = await manage.check_in(context.services, "".join(args), user.id)
-    values = await context_of(context.services, done.meeting)
-    db = context.services.db
-    booked = len(await bookings.of_status(db, done.meeting.id, BookingStatus.BOOKED))
-    await say(
-        update,
-        context,
-        "meetings.checked_in",
-        **values,
-        name=done.booking.name,
-        present=done.present,
-        booked=booked,
+    m, db = done.meeting, context.services.db
+    booked = len(await bookings.of_status(db, m.id, BookingStatus.BOOKED))
+    name, present = done.booking.name, done.present
+    await say_about(
+        update, context, "meetings.checked_in", m, name=name, present=present, booked=booked
     )
 
 

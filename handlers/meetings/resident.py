@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 from enum import IntEnum
-from typing import Any
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
@@ -40,6 +39,7 @@ from handlers.kit.conversation import (
     refusals_answered,
     typed_step,
 )
+from handlers.meetings.common import plain, pressed, say_about
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 from storage.meeting_bookings import Booking
@@ -51,18 +51,6 @@ SHOWN = 10
 
 class State(IntEnum):
     TOPIC = 200  # was 60 (storage/migrations/0009_meeting_states.sql)
-
-
-def plain(context: MinhuContext, lang: str, key: str, **values: Any) -> str:
-    """A button label from a template: buttons show plain text, so the HTML escaping that
-    protects messages is undone (a title with "&" reads "&", not "&amp;")."""
-    return html.unescape(t(context, lang, key, **values))
-
-
-def _pressed(update: Update, family: Family) -> Any:
-    """The id the pressed button of `family` carries (None for a mangled one)."""
-    assert update.callback_query is not None
-    return family.one(update.callback_query.data)
 
 
 async def list_meetings(update: Update, context: MinhuContext) -> None:
@@ -116,12 +104,12 @@ async def _card(update: Update, context: MinhuContext, m: Meeting, user_id: int)
         rows.append(button_row(context, lang, label, LEAVE, mine.id))
     if open_:
         rows.append(button_row(context, lang, "meetings.btn_topic", TOPIC, m.id))
-    await say(
+    await say_about(
         update,
         context,
         "meetings.card",
-        markup=keyboard(rows) if rows else None,
-        **await context_of(services, m),
+        m,
+        rows,
         status=m.status,
         open=open_,
         free=max(0, m.capacity - m.reserved_seats - seats.public_taken),
@@ -136,7 +124,7 @@ async def view(update: Update, context: MinhuContext) -> None:
     """A meeting's card (from /meetings or an announcement)."""
     user = update.effective_user
     assert user is not None
-    meeting_id = _pressed(update, VIEW)
+    meeting_id = pressed(update, VIEW)
     m = await store.get(context.services.db, meeting_id) if meeting_id else None
     if m is None or not await service.for_person(context.services, m, user.id):
         await answer(update, context, "common.invalid_button")
@@ -176,7 +164,7 @@ async def send_ics(update: Update, context: MinhuContext, m: Meeting, b: Booking
 async def _book(update: Update, context: MinhuContext, *, waitlist: bool) -> None:
     user = update.effective_user
     assert user is not None
-    meeting_id = _pressed(update, WAITLIST if waitlist else BOOK)
+    meeting_id = pressed(update, WAITLIST if waitlist else BOOK)
     if meeting_id is None:
         await answer(update, context, "common.invalid_button")
         return
@@ -193,21 +181,14 @@ async def _book(update: Update, context: MinhuContext, *, waitlist: bool) -> Non
     code = done.booking.code or f"#{done.booking.id}"
     context.services.commits.mark(update.update_id, code)  # never "not completed" from here on
     await answer(update, context)
-    values = await context_of(context.services, done.meeting)
-    if done.booking.status == BookingStatus.BOOKED:
+    m, b = done.meeting, done.booking
+    if b.status == BookingStatus.BOOKED:
         # The reminders queued are the ones promised (a late booking gets fewer, or none).
         reminders = list(done.reminders)
-        await say(
-            update,
-            context,
-            "meetings.booked",
-            **values,
-            code=done.booking.code,
-            reminders=reminders,
-        )
-        await send_ics(update, context, done.meeting, done.booking)
+        await say_about(update, context, "meetings.booked", m, code=b.code, reminders=reminders)
+        await send_ics(update, context, m, b)
     else:
-        await say(update, context, "meetings.waitlisted", **values, position=done.position)
+        await say_about(update, context, "meetings.waitlisted", m, position=done.position)
 
 
 @refusals_answered
@@ -228,7 +209,7 @@ async def _own_booking(
     """The pressed booking if it is the presser's own (else NotFound("not_yours"))."""
     user = update.effective_user
     assert user is not None
-    booking_id = _pressed(update, family)
+    booking_id = pressed(update, family)
     b = await bookings.booking(context.services.db, booking_id) if booking_id else None
     m = await store.get(context.services.db, b.meeting_id) if b else None
     if b is None or m is None or b.person_id != user.id:
@@ -242,9 +223,8 @@ async def ask_cancel(update: Update, context: MinhuContext) -> None:
     b, m = await _own_booking(update, context, LEAVE)
     await answer(update, context)
     lang = await language_of(update, context)
-    markup = keyboard([button_row(context, lang, "meetings.btn_confirm_cancel", LEAVE_YES, b.id)])
-    values = await context_of(context.services, m)
-    await say(update, context, "meetings.confirm_cancel", markup=markup, **values, status=b.status)
+    yes = button_row(context, lang, "meetings.btn_confirm_cancel", LEAVE_YES, b.id)
+    await say_about(update, context, "meetings.confirm_cancel", m, [yes], status=b.status)
 
 
 @refusals_answered
@@ -252,15 +232,14 @@ async def cancel_booking(update: Update, context: MinhuContext) -> None:
     """The cancellation is confirmed: the seat goes to the first in line."""
     user = update.effective_user
     assert user is not None
-    booking_id = _pressed(update, LEAVE_YES)
+    booking_id = pressed(update, LEAVE_YES)
     if booking_id is None:
         raise service.NotFound("not_yours")
     b, _ = await service.cancel_booking(context.services, booking_id, user.id)
     m = await store.get(context.services.db, b.meeting_id)
     assert m is not None
     await answer(update, context)
-    values = await context_of(context.services, m)
-    await say(update, context, "meetings.booking_cancelled", edit=True, **values, status=b.status)
+    await say_about(update, context, "meetings.booking_cancelled", m, edit=True, status=b.status)
 
 
 @refusals_answered
@@ -280,7 +259,7 @@ async def resend_ics(update: Update, context: MinhuContext) -> None:
 async def start_topic(update: Update, context: MinhuContext) -> int | None:
     """提议题: ask for the words."""
     assert context.user_data is not None
-    meeting_id = _pressed(update, TOPIC)
+    meeting_id = pressed(update, TOPIC)
     services = context.services
     m = await store.get(services.db, meeting_id) if meeting_id else None
     now = services.clock.now()

@@ -28,7 +28,6 @@ from bot.meetings.buttons import (
     RESULT_CANCEL,
     TARGET,
 )
-from bot.meetings.notices import context_of
 from bot.meetings.rules import (
     ATTENDANCE,
     MAX_DECISIONS,
@@ -49,6 +48,7 @@ from handlers.kit.conversation import (
     refusal_ends,
     typed_step,
 )
+from handlers.meetings.common import pressed, say_about
 from handlers.meetings.manage import is_admin, say_meetings
 from handlers.meetings.result_assign import (
     assign_list,
@@ -77,7 +77,7 @@ async def start(update: Update, context: MinhuContext) -> int | None:
     services = context.services
     now = services.clock.now()
     if update.callback_query is not None:
-        meeting_id = RESULT.one(update.callback_query.data)
+        meeting_id = pressed(update, RESULT)
     else:
         args = context.args or []
         meeting_id = parse_int(args[0].lstrip("#")) if args else None
@@ -95,15 +95,9 @@ async def start(update: Update, context: MinhuContext) -> int | None:
     await answer(update, context)
     context.user_data[SLOT] = ResultDraft(id=m.id, decisions=[])
     lang = await language_of(update, context)
-    await say(
-        update,
-        context,
-        "meetings.ask_summary",
-        markup=keyboard([button_row(context, lang, "common.btn_cancel", RESULT_CANCEL)]),
-        **await context_of(services, m),
-        min=SUMMARY[0],
-        max=SUMMARY[1],
-    )
+    cancel = button_row(context, lang, "common.btn_cancel", RESULT_CANCEL)
+    low, high = SUMMARY
+    await say_about(update, context, "meetings.ask_summary", m, [cancel], min=low, max=high)
     return State.SUMMARY
 
 
@@ -186,21 +180,20 @@ async def _confirm(update: Update, context: MinhuContext, task: ResultDraft) -> 
     lang = await language_of(update, context)
     m = await store.get(context.services.db, int(task["id"]))
     assert m is not None
-    markup = keyboard(
-        [
-            button_row(context, lang, "meetings.btn_publish_result", PUBLISH_RESULT),
-            button_row(context, lang, "common.btn_cancel", RESULT_CANCEL),
-        ]
-    )
-    await say(
+    rows = [
+        button_row(context, lang, "meetings.btn_publish_result", PUBLISH_RESULT),
+        button_row(context, lang, "common.btn_cancel", RESULT_CANCEL),
+    ]
+    summary, decisions, attendance = task["summary"], task["decisions"], task["attendance"]
+    await say_about(
         update,
         context,
         "meetings.result_preview",
-        markup=markup,
-        **await context_of(context.services, m),
-        summary=task["summary"],
-        decisions=task["decisions"],
-        attendance=task["attendance"],
+        m,
+        rows,
+        summary=summary,
+        decisions=decisions,
+        attendance=attendance,
     )
     return State.CONFIRM
 
@@ -221,8 +214,7 @@ async def publish(update: Update, context: MinhuContext, task: ResultDraft) -> i
         attendance=int(task["attendance"]),
     )
     await answer(update, context)
-    values = await context_of(services, m)
-    await say(update, context, "meetings.result_recorded", edit=True, **values, reach=told)
+    await say_about(update, context, "meetings.result_recorded", m, edit=True, reach=told)
     if not ids:
         context.user_data.pop(SLOT, None)
         return ConversationHandler.END

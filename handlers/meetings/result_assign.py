@@ -19,6 +19,7 @@ from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, button_row, keyboard, language_of, say, t
 from handlers.kit.conversation import refuse
+from handlers.meetings.common import pressed
 from handlers.meetings.result_flow import RESULT, ResultDraft, State, step, task_of
 from storage import assignments, geo
 from storage import meetings as store
@@ -47,8 +48,7 @@ async def assign_list(update: Update, context: MinhuContext, *, edit: bool = Fal
 @step
 async def pick_decision(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """A decision to assign: to whom?"""
-    assert update.callback_query is not None
-    decision_id = DECISION.one(update.callback_query.data)
+    decision_id = pressed(update, DECISION)
     found = await store.decision(context.services.db, decision_id) if decision_id else None
     if found is None or found.meeting_id != task["id"]:
         await answer(update, context, "common.invalid_button")
@@ -69,8 +69,7 @@ async def pick_decision(update: Update, context: MinhuContext, task: ResultDraft
 @step
 async def pick_kind(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """Representatives, departments, or the zone's grid workers."""
-    assert update.callback_query is not None
-    kind = KIND.one(update.callback_query.data)
+    kind = pressed(update, KIND)
     m = await store.get(context.services.db, int(task["id"]))
     if kind is None or m is None:
         await answer(update, context, "common.invalid_button")
@@ -95,8 +94,7 @@ async def pick_kind(update: Update, context: MinhuContext, task: ResultDraft) ->
 @step
 async def pick_target(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """Who: then the deadline."""
-    assert update.callback_query is not None
-    target = TARGET.one(update.callback_query.data)
+    target = pressed(update, TARGET)
     if target is None:
         await answer(update, context, "common.invalid_button")
         return State.ASSIGN_TARGET

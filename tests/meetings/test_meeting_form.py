@@ -19,12 +19,7 @@ from tests.support.meetings import ADMIN, LI, START, WANG, YANGSHAN, deliver, gr
 async def _form(bot: Harness, answers: list[str]) -> str:
     """/newmeeting, then each answer: typed text, or "button:LABEL" to press a button."""
     said = texts(await bot.send(ADMIN, "/newmeeting"))
-    for answer in answers:
-        if answer.startswith("button:"):
-            said = texts(await bot.button(ADMIN, answer.removeprefix("button:")))
-        else:
-            said = texts(await bot.send(ADMIN, answer))
-    return said
+    return await _form_continue(bot, answers) if answers else said
 
 
 GOOD = [
@@ -115,6 +110,7 @@ async def test_every_step_of_the_form_refuses_a_wrong_answer_and_stays(
 
 
 async def _form_continue(bot: Harness, answers: list[str]) -> str:
+    """Each answer: typed text, or "button:LABEL" to press a button; what was said last."""
     said = ""
     for answer in answers:
         if answer.startswith("button:"):
