@@ -19,6 +19,7 @@ import aiosqlite
 from bot.meetings.buttons import VIEW
 from bot.meetings.rules import RESULT_REMINDERS, BookingStatus, crossed, reminders_due
 from bot.runtime import notices
+from bot.runtime.notices import send as send
 from bot.runtime.services import Services
 from storage import geo, outbox, people
 from storage import meeting_bookings as bookings
@@ -69,42 +70,6 @@ async def admins(services: Services, m: Meeting) -> list[tuple[int, str]]:
     """The meeting's creator, the zone's and town-wide admins, and the configured ones."""
     ids = [m.created_by, *await people.admins_of_zone(services.db, m.zone_id)]
     return await with_languages(services, ids + sorted(services.settings.admin_ids))
-
-
-async def send(
-    conn: aiosqlite.Connection,
-    services: Services,
-    recipients: list[tuple[int, str]],
-    *,
-    template: str,
-    key: str,
-    now: datetime,
-    context: dict[str, Any],
-    buttons: Buttons | None = None,
-    lane: int = outbox.LANE_PERSONAL,
-    due_at: datetime | None = None,
-    expires_at: datetime | None = None,
-) -> None:
-    """One row per recipient (key + ":" + id); button labels rendered in their language."""
-    for user_id, lang in recipients:
-        ctx = {"language": lang, **context}
-        if buttons:
-            ctx["buttons"] = [
-                [[services.renderer.render(lang, label), data] for label, data in row]
-                for row in buttons
-            ]
-        await outbox.enqueue(
-            conn,
-            chat_id=user_id,
-            kind=template,
-            template=template,
-            context=ctx,
-            due_at=due_at or now,
-            dedupe_key=f"{key}:{user_id}",
-            now=now,
-            lane=lane,
-            expires_at=expires_at,
-        )
 
 
 def view_button(meeting_id: int) -> Buttons:

@@ -20,7 +20,7 @@ from bot.people.roles import has_role
 from bot.runtime import notices
 from bot.runtime.services import Services
 from bot.supervision import service as supervision
-from storage import geo, outbox, people, submissions
+from storage import geo, people, submissions
 from storage import reception as store
 
 REMINDERS = (timedelta(hours=24), timedelta(hours=1))  # before the session starts
@@ -65,22 +65,16 @@ async def _enqueue(
     buttons: notices.Buttons | None = None,
 ) -> None:
     """One notice to one person, due later (and dropped once its moment has passed)."""
-    lang = await notices.language(services, user_id)
-    ctx: dict[str, Any] = {"language": lang, **context}
-    if buttons:
-        ctx["buttons"] = [
-            [[services.renderer.render(lang, label), data] for label, data in row]
-            for row in buttons
-        ]
-    await outbox.enqueue(
+    await notices.send(
         conn,
-        chat_id=user_id,
-        kind=template,
+        services,
+        [user_id],
         template=template,
-        context=ctx,
-        due_at=due_at,
-        dedupe_key=f"{key}:{user_id}",
+        key=key,
         now=now,
+        context=context,
+        buttons=buttons,
+        due_at=due_at,
         expires_at=expires_at,
     )
 

@@ -30,19 +30,12 @@ from storage.meetings import NewMeeting
 DRAFT = "meeting_draft"  # user_data: a MeetingDraft
 
 
-class State(IntEnum):
-    # Were 61-71 (storage/migrations/0009_meeting_states.sql).
-    TITLE = 210
-    TOPIC = 211
-    ZONE = 212
-    COMMUNITY = 213
-    PLACE = 214
-    START = 215
-    DURATION = 216
-    CAPACITY = 217
-    RESERVED = 218
-    DEADLINE = 219
-    CONFIRM = 220
+# The steps in order, numbered 210-220 (61-71 before storage/migrations/0009_meeting_states.sql).
+State = IntEnum(
+    "State",
+    "TITLE TOPIC ZONE COMMUNITY PLACE START DURATION CAPACITY RESERVED DEADLINE CONFIRM",
+    start=210,
+)
 
 
 class MeetingDraft(TypedDict, total=False):

@@ -13,16 +13,12 @@ from handlers.kit.conversation import draft_step
 RESULT = "meeting_result"  # user_data: a ResultDraft
 
 
-class State(IntEnum):
-    # Were 80-87 (storage/migrations/0009_meeting_states.sql).
-    SUMMARY = 240
-    DECISIONS = 241
-    ATTENDANCE = 242
-    CONFIRM = 243
-    ASSIGN_LIST = 244
-    ASSIGN_KIND = 245
-    ASSIGN_TARGET = 246
-    ASSIGN_DUE = 247
+# The steps in order, numbered 240-247 (80-87 before storage/migrations/0009_meeting_states.sql).
+State = IntEnum(
+    "State",
+    "SUMMARY DECISIONS ATTENDANCE CONFIRM ASSIGN_LIST ASSIGN_KIND ASSIGN_TARGET ASSIGN_DUE",
+    start=240,
+)
 
 
 class ResultDraft(TypedDict, total=False):
