@@ -105,19 +105,15 @@ async def show(update: Update, context: MinhuContext, m: Meeting) -> None:
     seats = Seats(m.capacity, m.reserved_seats, *await bookings.seats_now(db, m.id))
     present = sum(1 for b in booked if b.checked_in_at is not None)
     lang = await language_of(update, context)
-    rows: list[list[tuple[str, str]]] = []
-    is_open = m.status == MeetingStatus.OPEN
-    if is_open and now < m.starts_at:
-        rows.append(
-            [
-                (t(context, lang, "meetings.btn_move"), MOVE.pack(m.id)),
-                (t(context, lang, "meetings.btn_place"), PLACE.pack(m.id)),
-            ]
-        )
-    if is_open and now >= m.starts_at:
-        rows.append(button_row(context, lang, "meetings.btn_result", RESULT, m.id))
-    if is_open:
-        rows.append(button_row(context, lang, "meetings.btn_cancel_meeting", CANCEL_MEETING, m.id))
+    is_open, ahead = m.status == MeetingStatus.OPEN, now < m.starts_at
+    offered = [  # (shown, the row's buttons: label, family of the meeting's id)
+        (is_open and ahead, [("meetings.btn_move", MOVE), ("meetings.btn_place", PLACE)]),
+        (is_open and not ahead, [("meetings.btn_result", RESULT)]),
+        (is_open, [("meetings.btn_cancel_meeting", CANCEL_MEETING)]),
+    ]
+    rows = [
+        [(t(context, lang, k), f.pack(m.id)) for k, f in row] for shown, row in offered if shown
+    ]
     await say_about(
         update,
         context,
@@ -125,7 +121,7 @@ async def show(update: Update, context: MinhuContext, m: Meeting) -> None:
         m,
         rows,
         status=m.status,
-        started=now >= m.starts_at,
+        started=not ahead,
         reserved=m.reserved_seats,
         booked_count=seats.booked,
         representatives=seats.representatives,

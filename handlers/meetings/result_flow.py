@@ -13,14 +13,6 @@ from handlers.kit.conversation import draft_step
 RESULT = "meeting_result"  # user_data: a ResultDraft
 
 
-# The steps in order, numbered 240-247 (80-87 before storage/migrations/0009_meeting_states.sql).
-State = IntEnum(
-    "State",
-    "SUMMARY DECISIONS ATTENDANCE CONFIRM ASSIGN_LIST ASSIGN_KIND ASSIGN_TARGET ASSIGN_DUE",
-    start=240,
-)
-
-
 class ResultDraft(TypedDict, total=False):
     """The meeting whose result is being recorded, what was typed so far, and then the
     assignment being made of one of its decisions."""
@@ -34,6 +26,14 @@ class ResultDraft(TypedDict, total=False):
     kind: str
     target: int
     day_off: str  # a typed deadline on a day off, waiting for "keep" or "next"
+
+
+# The steps in order, numbered 240-247 (80-87 before storage/migrations/0009_meeting_states.sql).
+State = IntEnum(
+    "State",
+    "SUMMARY DECISIONS ATTENDANCE CONFIRM ASSIGN_LIST ASSIGN_KIND ASSIGN_TARGET ASSIGN_DUE",
+    start=240,
+)
 
 
 # A step: the admin role is checked again on the server (it may have been revoked meanwhile),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
+import pytest
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bot.core.buttons import Family
@@ -26,6 +27,7 @@ def _patterns(handlers: list[Any]) -> set[str]:
     return found
 
 
+@pytest.mark.filterwarnings("ignore:.*per_message.*:telegram.warnings.PTBUserWarning")  # as bot.app
 def test_every_meeting_button_is_answered_by_a_handler() -> None:
     declared = [f for f in vars(buttons).values() if isinstance(f, Family)]
     assert {f.prefix for f in declared} == {"mt", "me", "mn", "mr"}
