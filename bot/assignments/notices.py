@@ -8,18 +8,18 @@ from typing import Any
 
 import aiosqlite
 
+from bot.assignments.buttons import BY_VERB
+from bot.assignments.rules import Status
 from bot.people.roles import admin_ids
 from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import assignments as store
 from storage import complaints, geo, people
 
-PREFIX = "as"  # as:<verb>:<assignment id>
-
 
 def buttons(*verbs: str, assignment_id: int) -> notices.Buttons:
-    """One row of buttons, labels from `assignments.btn_<verb>`."""
-    return [[(f"assignments.btn_{v}", f"{PREFIX}:{v}:{assignment_id}") for v in verbs]]
+    """One row of buttons (`bot.assignments.buttons`), labels from `assignments.btn_<verb>`."""
+    return [[(f"assignments.btn_{v}", BY_VERB[v].pack(assignment_id)) for v in verbs]]
 
 
 async def assignees(services: Services, a: store.Assignment) -> list[int]:
@@ -69,16 +69,7 @@ async def new(
 ) -> None:
     """The assignee hears of new work, with the accept button."""
     found = await _details_in(conn, services, assignment_id)
-    await notices.send(
-        conn,
-        services,
-        await assignees(services, found.assignment),
-        template="assignments.new",
-        key=f"asg:new:{assignment_id}",
-        now=now,
-        context=await context_of(services, found),
-        buttons=buttons("accept", assignment_id=assignment_id),
-    )
+    await _to_assignees(conn, services, found, "assignments.new", f"asg:new:{assignment_id}", now)
 
 
 async def _details_in(
@@ -159,20 +150,34 @@ async def remind(
     conn: aiosqlite.Connection, services: Services, d: store.Details, timer_id: int, now: datetime
 ) -> None:
     """A day before the deadline, to whoever still owes the work."""
+    await _to_assignees(conn, services, d, "assignments.remind", f"asg:timer:{timer_id}", now)
+
+
+async def _to_assignees(
+    conn: aiosqlite.Connection,
+    services: Services,
+    d: store.Details,
+    template: str,
+    key: str,
+    now: datetime,
+) -> None:
+    """A notice to whoever owes the work, with the buttons its status allows."""
+    to = await assignees(services, d.assignment)
+    found = await context_of(services, d)
     await notices.send(
         conn,
         services,
-        await assignees(services, d.assignment),
-        template="assignments.remind",
-        key=f"asg:timer:{timer_id}",
+        to,
+        template=template,
+        key=key,
         now=now,
-        context=await context_of(services, d),
+        context=found,
         buttons=_work_buttons(d),
     )
 
 
 def _work_buttons(d: store.Details) -> notices.Buttons:
-    if d.assignment.status == "assigned":
+    if d.assignment.status == Status.ASSIGNED:
         return buttons("accept", assignment_id=d.assignment.id)
     return buttons("note", "done", assignment_id=d.assignment.id)
 

@@ -1,23 +1,33 @@
 """The rules of an assignment's life (交办), in plain Python: who may take which step from
-which status, and what a typed deadline means. `bot.assignments.service` applies them."""
+which status, and what a typed deadline means. `bot.assignments.service` applies them.
+
+Every refusal is a `NotAllowed` (a `bot.core.refusals.NotAllowed`, worded by the block
+`assignments.refused`): nothing changed."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.calendar.workdays import WorkCalendar
-from bot.complaints.rules import NotAllowed
+from bot.core import dates, refusals
+from bot.core.dates import parse_day as parse_day  # re-exported for bot.reception.service
+from storage.models import Role
 
 REMIND_BEFORE = timedelta(days=1)
 RECHECK_AFTER = timedelta(days=30)
 LONGEST = timedelta(days=366)  # a deadline further away than this is a typing mistake
 DUE_HOUR = time(18, 0)  # deadlines fall at 18:00 local time, like complaint deadlines
-TARGETS = ("representative", "department", "grid_worker")
+TARGETS = (Role.REPRESENTATIVE, Role.DEPARTMENT, Role.GRID_WORKER)  # who can be given work
 QUICK_DAYS = (3, 7, 15)  # the deadline buttons, in WORKING days like complaint deadlines
+
+
+class NotAllowed(refusals.NotAllowed):
+    """The rules of assignments refuse; nothing changed."""
+
+    template = "assignments.refused"
 
 
 class Status(StrEnum):
@@ -27,6 +37,13 @@ class Status(StrEnum):
     VERIFIED = "verified"
     RETURNED = "returned"
     CANCELLED = "cancelled"
+
+
+class Recheck(StrEnum):
+    """The answer to the re-check (回头看)."""
+
+    HELD = "held"  # the fix held
+    FAILED = "failed"  # the problem came back
 
 
 class Step(StrEnum):
@@ -39,7 +56,9 @@ class Step(StrEnum):
     RECHECK = "recheck"
 
 
-class Role(StrEnum):
+class Actor(StrEnum):
+    """Who someone is towards one assignment (not a granted `storage.models.Role`)."""
+
     ASSIGNEE = "assignee"  # the person, or an officer of the department, it was given to
     ADMIN = "admin"
     CHECKER = "checker"  # answers the re-check: the representative (else whoever assigned it)
@@ -48,14 +67,14 @@ class Role(StrEnum):
 
 OPEN = frozenset({Status.ASSIGNED, Status.ACCEPTED, Status.RETURNED})
 WORKING = frozenset({Status.ACCEPTED, Status.RETURNED})
-_WHO: dict[Step, frozenset[Role]] = {
-    Step.ACCEPT: frozenset({Role.ASSIGNEE}),
-    Step.PROGRESS: frozenset({Role.ASSIGNEE}),
-    Step.DONE: frozenset({Role.ASSIGNEE}),
-    Step.VERIFY: frozenset({Role.ADMIN}),
-    Step.RETURN: frozenset({Role.ADMIN}),
-    Step.ESCALATE: frozenset({Role.SYSTEM}),
-    Step.RECHECK: frozenset({Role.CHECKER}),
+_WHO: dict[Step, frozenset[Actor]] = {
+    Step.ACCEPT: frozenset({Actor.ASSIGNEE}),
+    Step.PROGRESS: frozenset({Actor.ASSIGNEE}),
+    Step.DONE: frozenset({Actor.ASSIGNEE}),
+    Step.VERIFY: frozenset({Actor.ADMIN}),
+    Step.RETURN: frozenset({Actor.ADMIN}),
+    Step.ESCALATE: frozenset({Actor.SYSTEM}),
+    Step.RECHECK: frozenset({Actor.CHECKER}),
 }
 _FROM: dict[Step, frozenset[Status]] = {
     Step.ACCEPT: frozenset({Status.ASSIGNED}),
@@ -93,8 +112,8 @@ class Card:
     recheck_open: bool = False  # the re-check is asked RECHECK_AFTER verification, not sooner
 
 
-def decide(card: Card, step: Step, roles: frozenset[Role], *, note: str = "") -> Status:
-    """The status after `step` by someone holding `roles`, or NotAllowed (nothing changes)."""
+def decide(card: Card, step: Step, roles: frozenset[Actor], *, note: str = "") -> Status:
+    """The status after `step` by someone who is `roles` towards it, or NotAllowed."""
     if not roles & _WHO[step]:
         raise NotAllowed("not_allowed")
     if card.status not in _FROM[step] or (step is Step.ESCALATE and card.escalated):
@@ -108,7 +127,7 @@ def decide(card: Card, step: Step, roles: frozenset[Role], *, note: str = "") ->
     return _TO.get(step, card.status)
 
 
-def allowed_steps(card: Card, roles: frozenset[Role]) -> list[Step]:
+def allowed_steps(card: Card, roles: frozenset[Actor]) -> list[Step]:
     """The steps these roles could take now (for buttons; `decide` still checks)."""
     result = []
     for step in Step:
@@ -120,21 +139,13 @@ def allowed_steps(card: Card, roles: frozenset[Role]) -> list[Step]:
     return result
 
 
-# Deadlines typed as dates --------------------------------------------------------------
-
-_DAY = re.compile(r"^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# Deadlines typed as dates (read by `bot.core.dates`) ----------------------------------
 
 
-def parse_day(text: str, today: date) -> date | None:
-    """2026-03-20, 2026/3/20, 2026年3月20日, 3-20 or 3月20日 (this year); None if not a date."""
-    found = _DAY.match(text.strip())
-    if found is None:
-        return None
-    year = int(found[1]) if found[1] else today.year
-    try:
-        return date(year, int(found[2]), int(found[3]))
-    except ValueError:
-        return None
+def typed_deadline(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """18:00 local time on a typed day (`bot.core.dates.parse_day`); None if not a day."""
+    day = dates.parse_day(text, now.astimezone(tz).date())
+    return None if day is None else deadline_of(day, tz)
 
 
 def deadline_of(day: date, tz: ZoneInfo) -> datetime:

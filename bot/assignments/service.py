@@ -24,15 +24,16 @@ from bot.assignments.rules import (
     RECHECK_AFTER,
     REMIND_BEFORE,
     TARGETS,
+    Actor,
     Card,
-    Role,
+    NotAllowed,
+    Recheck,
     Status,
     Step,
     check_deadline,
     decide,
 )
-from bot.complaints.rules import NotAllowed
-from bot.people.roles import has_role
+from bot.people.roles import Role, has_role
 from bot.runtime.services import Services
 from storage import assignments as store
 from storage import complaints, geo, people, submissions
@@ -45,23 +46,23 @@ log = logging.getLogger(__name__)
 
 async def checker_of(services: Services, a: store.Assignment) -> int:
     """Who answers the re-check: a representative assignee, else whoever assigned it."""
-    if a.assignee_id is not None and await has_role(services, a.assignee_id, "representative"):
+    if a.assignee_id is not None and await has_role(services, a.assignee_id, Role.REPRESENTATIVE):
         return a.assignee_id
     return a.assigned_by
 
 
-async def roles_of(services: Services, a: store.Assignment, user_id: int) -> frozenset[Role]:
-    """The roles a person holds towards one assignment (checked on the server, always)."""
-    roles: set[Role] = set()
-    if await has_role(services, user_id, "admin"):
-        roles.add(Role.ADMIN)
+async def roles_of(services: Services, a: store.Assignment, user_id: int) -> frozenset[Actor]:
+    """Who a person is towards one assignment (checked on the server, always)."""
+    roles: set[Actor] = set()
+    if await has_role(services, user_id, Role.ADMIN):
+        roles.add(Actor.ADMIN)
     if a.assignee_id == user_id or (
         a.department_id is not None
         and user_id in await people.staff_of_department(services.db, a.department_id)
     ):
-        roles.add(Role.ASSIGNEE)
+        roles.add(Actor.ASSIGNEE)
     if user_id == await checker_of(services, a):
-        roles.add(Role.CHECKER)
+        roles.add(Actor.CHECKER)
     return frozenset(roles)
 
 
@@ -81,7 +82,7 @@ async def choices(
     """(id, name) of who can be given work: representatives and grid workers who opened the
     bot (grid workers of one zone when it is given), or departments."""
     db = services.db
-    if kind == "department":
+    if kind == Role.DEPARTMENT:
         return [(d.id, d.name) for d in await geo.departments(db)]
     return await people.holders(db, kind, zone_id)
 
@@ -102,7 +103,7 @@ async def assign(
     `key` is the form's submission key: a form confirmed already gives back its assignment
     and assigns nothing more."""
     db, now = services.db, services.clock.now()
-    if not await has_role(services, admin_id, "admin"):
+    if not await has_role(services, admin_id, Role.ADMIN):
         raise NotAllowed("not_allowed")
     check_deadline(due_at, now)
     if target_kind not in TARGETS:
@@ -112,7 +113,9 @@ async def assign(
     if complaint_id is not None and await complaints.get(db, complaint_id) is None:
         raise NotAllowed("not_found")
     target: dict[str, Any] = (
-        {"department_id": target_id} if target_kind == "department" else {"assignee_id": target_id}
+        {"department_id": target_id}
+        if target_kind == Role.DEPARTMENT
+        else {"assignee_id": target_id}
     )
     async with db.transaction() as conn:
         done = await submissions.find_in(conn, key) if key else None
@@ -138,7 +141,7 @@ async def assign(
 
 async def _is_target(services: Services, kind: str, target_id: int) -> bool:
     """A department that exists, or someone holding the role who opened the bot."""
-    if kind == "department":
+    if kind == Role.DEPARTMENT:
         return target_id in {d.id for d in await geo.departments(services.db)}
     return await people.holds(services.db, kind, target_id)
 
@@ -181,9 +184,10 @@ async def act(
     if found is None:
         raise NotAllowed("not_found")
     a = found.assignment
-    roles = frozenset({Role.SYSTEM}) if user_id is None else await roles_of(services, a, user_id)
+    roles = frozenset({Actor.SYSTEM}) if user_id is None else await roles_of(services, a, user_id)
     after = decide(card_of(found, now), step, roles, note=note)
     fields: dict[str, Any] = {"status": after.value}
+    answer = Recheck.HELD if held else Recheck.FAILED
     if step is Step.ACCEPT:
         fields["accepted_at"] = now
     if step is Step.DONE:
@@ -195,8 +199,8 @@ async def act(
     if step is Step.ESCALATE:
         fields["escalated_at"] = now
     if step is Step.RECHECK:
-        fields |= {"recheck_result": "held" if held else "failed", "rechecked_at": now}
-    kind = EVENT_OF[step] + (("_held" if held else "_failed") if step is Step.RECHECK else "")
+        fields |= {"recheck_result": answer.value, "rechecked_at": now}
+    kind = EVENT_OF[step] + (f"_{answer}" if step is Step.RECHECK else "")
     async with db.transaction() as conn:
         if not await store.change(conn, a.id, expected_status=a.status, now=now, **fields):
             raise NotAllowed("stale")

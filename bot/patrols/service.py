@@ -1,24 +1,45 @@
 """Patrols (巡查) by grid workers: a location, an optional photo, and the result — no hazard,
 or a hazard found, which becomes a hazard ticket (kind "hazard") with its rectification
 deadline in the complaint lifecycle (`bot.complaints.intake.open_item`), in the same transaction as
-the patrol record."""
+the patrol record. A refusal is a `Refused` (a `bot.core.refusals.NotAllowed`, worded by
+`patrol.refused`): nothing was recorded."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from bot.complaints import intake
-from bot.complaints.rules import NotAllowed
+from bot.core import refusals
 from bot.runtime import submissions as replies
 from bot.runtime.services import Services
 from storage import geo, people, submissions
 from storage import patrols as store
 from storage.complaints import NewComplaint
-from storage.models import Grid
+from storage.models import Grid, Role
 
 DESCRIPTION = (5, 2000)
 ADDRESS = (2, 200)
 HAZARD_CATEGORY = "safety"  # 安全隐患, offered first
+HAZARD, NO_HAZARD = "hazard", "none"  # the result of a patrol
+
+
+class Refused(refusals.NotAllowed):
+    """The patrol cannot be recorded as it is; nothing was."""
+
+    template = "patrol.refused"
+
+
+class Draft(TypedDict, total=False):
+    """What a /patrol conversation collected so far (JSON in the user's data)."""
+
+    id: str  # the form's submission key
+    grid_id: int
+    location: list[float] | None  # [latitude, longitude]
+    address: str | None
+    photo: list[str] | None  # [file_id, file_unique_id]
+    category_id: int
+    description: str
 
 
 @dataclass(frozen=True)
@@ -42,10 +63,29 @@ class Logged:
     again: bool = False  # the form had been recorded already: this is that patrol
 
 
+def report_of(draft: Draft, *, hazard: bool) -> Report:
+    """The report a /patrol conversation collected; Refused("expired") if a step is missing."""
+    loc, pic = draft.get("location"), draft.get("photo")
+    if "grid_id" not in draft:
+        raise Refused("expired")
+    return Report(
+        grid_id=draft["grid_id"],
+        latitude=loc[0] if loc else None,
+        longitude=loc[1] if loc else None,
+        address=draft.get("address"),
+        photo=(pic[0], pic[1]) if pic else None,
+        hazard=hazard,
+        category_id=draft.get("category_id"),
+        description=draft.get("description", ""),
+    )
+
+
 async def grids_of(services: Services, user_id: int) -> list[Grid]:
     """The grids a person patrols (their grid worker grants)."""
     grants = await people.roles(services.db, user_id)
-    ids = sorted({g.grid_id for g in grants if g.role == "grid_worker" and g.grid_id is not None})
+    ids = sorted(
+        {g.grid_id for g in grants if g.role == Role.GRID_WORKER and g.grid_id is not None}
+    )
     found = [await geo.grid(services.db, i) for i in ids]
     return [g for g in found if g is not None]
 
@@ -61,23 +101,23 @@ async def log(
     if key is not None and (before := await _recorded(services, key, worker_id)) is not None:
         return before
     if report.grid_id not in {g.id for g in await grids_of(services, worker_id)}:
-        raise NotAllowed("not_allowed")
+        raise Refused("not_allowed")
     if await people.get(db, worker_id) is None:
-        raise NotAllowed("need_start")
+        raise Refused("need_start")
     if report.latitude is None and not (
         report.address and ADDRESS[0] <= len(report.address) <= ADDRESS[1]
     ):
-        raise NotAllowed("bad_input")
+        raise Refused("bad_input")
     category = None
     if report.hazard:
         category = await geo.category(db, report.category_id) if report.category_id else None
         text = report.description.strip()
         if category is None or not DESCRIPTION[0] <= len(text) <= DESCRIPTION[1]:
-            raise NotAllowed("bad_input")
+            raise Refused("bad_input")
     now = services.clock.now()
     async with db.transaction() as conn:
         if key is not None and await submissions.find_in(conn, key) is not None:
-            raise NotAllowed("expired")  # a press racing this one recorded it
+            raise Refused("expired")  # a press racing this one recorded it
         ticket = None
         if category is not None:
             new = NewComplaint(

@@ -2,21 +2,25 @@
 supervision visit — announced, or unannounced (暗访) — or from a reception day, routed to a
 department with a deadline, then handled through the same complaint lifecycle as any report
 (`bot.complaints.intake.open_item`, `bot.complaints.service`): nothing here is a second
-lifecycle."""
+lifecycle.
+
+A refusal is a `Refused` (a `bot.core.refusals.NotAllowed`, worded by `supervision.refused`;
+still a `bot.complaints.rules.NotAllowed` for the callers that catch that)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 import aiosqlite
 
-from bot.assignments.rules import check_deadline
+from bot.assignments import rules as assignment_rules
 from bot.complaints import intake
-from bot.complaints.rules import NotAllowed
+from bot.complaints import rules as complaint_rules
+from bot.core import refusals
 from bot.core.clock import from_iso
-from bot.people.roles import has_role
+from bot.people.roles import Role, has_role
 from bot.runtime import submissions as replies
 from bot.runtime.services import Services
 from storage import geo, people, submissions, supervision
@@ -24,6 +28,32 @@ from storage.complaints import NewComplaint
 from storage.models import Category
 
 KINDS = ("suggestion", "rectification")
+SOURCES = ("announced", "unannounced")  # of /suggest; a reception day's are filed from there
+
+
+class Refused(complaint_rules.NotAllowed, refusals.NotAllowed):
+    """The item cannot be filed as it is; nothing was filed."""
+
+    template = "supervision.refused"
+
+
+class Draft(TypedDict, total=False):
+    """What a /suggest conversation collected so far (JSON in the user's data)."""
+
+    id: str  # the form's submission key
+    grid_id: int
+    photos: list[list[str]]  # [file_id, file_unique_id]
+    kind: str
+    source: str
+    category_id: int
+    department_id: int
+    department: str
+    description: str
+    location: list[float]  # [latitude, longitude]
+    address: str
+    due_at: str | None  # ISO; None: the category's working-day deadline
+
+
 MIN_TEXT, MAX_TEXT = 5, 2000
 MAX_PHOTOS = 5
 
@@ -46,44 +76,55 @@ class Item:
     booking_id: int | None = None
 
 
-def from_draft(draft: dict[str, Any]) -> Item:
-    """The item a /suggest conversation collected (KeyError when a step is missing)."""
-    loc = draft.get("location")
-    return Item(
-        kind=str(draft["kind"]),
-        source=str(draft["source"]),
-        category_id=int(draft["category_id"]),
-        department_id=int(draft["department_id"]),
-        grid_id=int(draft["grid_id"]),
-        description=str(draft["description"]),
-        photos=tuple((p[0], p[1]) for p in draft["photos"]),
-        address=draft.get("address"),
-        latitude=loc[0] if loc else None,
-        longitude=loc[1] if loc else None,
-        resolve_due=from_iso(draft["due_at"]) if draft.get("due_at") else None,
-    )
+def from_draft(draft: Draft) -> Item:
+    """The item a /suggest conversation collected; Refused("expired") if a step is missing."""
+    loc, due = draft.get("location"), draft.get("due_at")
+    try:
+        return Item(
+            kind=draft["kind"],
+            source=draft["source"],
+            category_id=draft["category_id"],
+            department_id=draft["department_id"],
+            grid_id=draft["grid_id"],
+            description=draft["description"],
+            photos=tuple((p[0], p[1]) for p in draft["photos"]),
+            address=draft.get("address"),
+            latitude=loc[0] if loc else None,
+            longitude=loc[1] if loc else None,
+            resolve_due=from_iso(due) if due else None,
+        )
+    except KeyError as missing:
+        raise Refused("expired") from missing
 
 
 async def check(services: Services, representative_id: int, item: Item) -> Category:
     """The item's category if a representative may file it as it is; else NotAllowed."""
     db = services.db
-    if not await has_role(services, representative_id, "representative"):
-        raise NotAllowed("not_allowed")
+    if not await has_role(services, representative_id, Role.REPRESENTATIVE):
+        raise Refused("not_allowed")
     if await people.get(db, representative_id) is None:
-        raise NotAllowed("need_start")
+        raise Refused("need_start")
     if item.kind not in KINDS or item.source not in supervision.SOURCES:
-        raise NotAllowed("bad_input")
+        raise Refused("bad_input")
     if not MIN_TEXT <= len(item.description.strip()) <= MAX_TEXT or len(item.photos) > MAX_PHOTOS:
-        raise NotAllowed("bad_input")
+        raise Refused("bad_input")
     category = await geo.category(db, item.category_id)
     departments = {d.id for d in await geo.departments(db)}
     if category is None or item.department_id not in departments:
-        raise NotAllowed("bad_target")
+        raise Refused("bad_target")
     if await geo.grid(db, item.grid_id) is None:
-        raise NotAllowed("bad_target")
+        raise Refused("bad_target")
     if item.resolve_due is not None:
-        check_deadline(item.resolve_due, services.clock.now())
+        check_due(item.resolve_due, services.clock.now())
     return category
+
+
+def check_due(due_at: datetime, now: datetime) -> None:
+    """Refused("past") or ("too_far") unless a deadline is a sensible future moment."""
+    try:
+        assignment_rules.check_deadline(due_at, now)
+    except assignment_rules.NotAllowed as refused:
+        raise Refused(refused.reason) from refused
 
 
 async def file_in(
@@ -172,7 +213,7 @@ async def file(
         assert key is not None
         before = await intake.already(services, key, representative_id)
         if before is None:
-            raise NotAllowed("expired")
+            raise Refused("expired")
         return before
     services.delivery.kick_soon()
     return submitted

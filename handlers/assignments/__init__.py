@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler
 
-from handlers.assignments import buttons, create, lists
+from handlers.assignments import create, lists, work
 
 COMMANDS = ("assign", "tasks", "assignments")
 
@@ -13,6 +13,6 @@ def handlers() -> list[BaseHandler]:
     """This capability's handlers, in the order they are registered."""
     return [
         *create.handlers(),
-        *buttons.handlers(),
+        *work.handlers(),
         *lists.handlers(),
     ]

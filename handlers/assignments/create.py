@@ -8,93 +8,76 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import Any
+from typing import TypedDict
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
+from bot.assignments import buttons as b
 from bot.assignments import notices as assignment_notices
 from bot.assignments import service
 from bot.assignments.rules import (
     QUICK_DAYS,
     TARGETS,
+    NotAllowed,
     check_deadline,
-    deadline_of,
     in_working_days,
     next_working,
     on_day_off,
-    parse_day,
+    typed_deadline,
 )
-from bot.complaints.rules import NotAllowed
 from bot.core.clock import from_iso
-from bot.people.roles import has_role
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
-from handlers.kit.common import (
-    Row,
-    answer,
-    cancel_row,
-    hint,
-    keyboard,
-    language_of,
-    last_field,
-    parse_int,
-    say,
-    t,
-    user_draft,
-)
-from handlers.kit.submitted import end_if_open, key_in, outside, retire_buttons, toast
+from handlers.kit import conversation as kit
+from handlers.kit.common import Row, answer, in_rows, language_of, pressed, say, t, word_buttons
+from handlers.kit.submitted import end_if_open, open_form, outside, retire_buttons, toast
 from storage import complaints, geo, submissions
 
-PREFIX = "aa"
-DRAFT = "assign_draft"  # user_data: subject, complaint, target, deadline
+DRAFT = "assign_draft"
 SUBJECT = (5, 500)
 NUMBER = re.compile(r"^MH-\d{4}-\d{6}$")
-CONFIRM_PATTERN = f"^{PREFIX}:ok(:[0-9a-f]{{1,32}})?$"
 
 
-class State(IntEnum):
-    SUBJECT = 80
-    KIND = 81
-    ZONE = 82
-    WHO = 83
-    DEADLINE = 84
-    CONFIRM = 85
+class Draft(TypedDict, total=False):
+    """An /assign form (JSON in the user's data)."""
+
+    id: str  # the form's submission key, carried by its confirm button
+    prompt: int | None  # the question whose buttons go once it is answered
+    text: str
+    complaint_id: int | None
+    number: str | None  # the complaint's MH-… number
+    kind: str  # a Role in TARGETS
+    offered: dict[str, str]  # id → name of the people (or departments) offered
+    target_id: int
+    target: str
+    day_off: str  # ISO: a typed deadline on a day off, waiting for keep or next
+    due_at: str  # ISO
 
 
-async def start(update: Update, context: MinhuContext) -> int:
+# The steps, numbered 310-315 (80-85 before this version: see `kit.renumbered`).
+State = IntEnum("State", "SUBJECT KIND ZONE WHO DEADLINE CONFIRM", start=310)
+
+form = kit.draft_step(DRAFT, role=Role.ADMIN, expired="assignments.expired")
+
+
+@kit.form_start(DRAFT, Role.ADMIN)
+async def start(update: Update, context: MinhuContext, draft: Draft) -> int:
     """/assign: admins only; what is to be done?"""
-    user = update.effective_user
-    assert user is not None and context.user_data is not None
-    if not await has_role(context.services, user.id, "admin"):
-        await say(update, context, "common.not_allowed")
-        return ConversationHandler.END
-    context.user_data[DRAFT] = {"id": submissions.new_key()}
-    lang = await language_of(update, context)
-    sent = await say(
-        update,
-        context,
-        "assignments.ask_subject",
-        markup=keyboard([cancel_row(context, lang, PREFIX)]),
-        min=SUBJECT[0],
-        max=SUBJECT[1],
+    low, high = SUBJECT
+    sent = await kit.ask(
+        update, context, "assignments.ask_subject", [], b.ASSIGN_CANCEL, min=low, max=high
     )
-    context.user_data[DRAFT]["prompt"] = sent.message_id if sent else None
+    draft["prompt"] = sent.message_id if sent else None
     return State.SUBJECT
 
 
-async def subject(update: Update, context: MinhuContext) -> int:
+@form
+async def subject(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A complaint number, or the task in words."""
     assert update.message is not None
     text = (update.message.text or "").strip()
-    draft = user_draft(context, DRAFT)
     if NUMBER.match(text.upper()):
         found = await complaints.by_number(context.services.db, text.upper())
         if found is None:
@@ -102,196 +85,164 @@ async def subject(update: Update, context: MinhuContext) -> int:
             return State.SUBJECT
         draft |= {"complaint_id": found.id, "number": found.number}
         draft["text"] = found.description[: SUBJECT[1]]
-    elif SUBJECT[0] <= len(text) <= SUBJECT[1]:
+    elif await kit.typed_within(update, context, SUBJECT, "assignments.bad_subject"):
         draft |= {"complaint_id": None, "number": None, "text": text}
     else:
-        await say(
-            update,
-            context,
-            "assignments.bad_subject",
-            length=len(text),
-            min=SUBJECT[0],
-            max=SUBJECT[1],
-        )
         return State.SUBJECT
     await retire(update, context, draft.get("prompt"))  # its cancel button
-    return await _ask_kind(update, context, edit=False)
+    return await _ask_kind(update, context, draft, edit=False)
 
 
-async def _ask_kind(update: Update, context: MinhuContext, *, edit: bool) -> int:
+async def _ask_kind(update: Update, context: MinhuContext, draft: Draft, *, edit: bool) -> int:
     lang = await language_of(update, context)
-    rows: list[Row] = [
-        [(t(context, lang, f"assignments.btn_kind_{k}"), f"{PREFIX}:k:{k}")] for k in TARGETS
-    ]
-    rows.append(cancel_row(context, lang, PREFIX))
-    draft = user_draft(context, DRAFT)
-    await say(
+    rows = word_buttons(context, lang, b.KIND, TARGETS, "assignments.btn_kind_")
+    text, number = draft["text"], draft["number"]
+    await kit.ask(
         update,
         context,
         "assignments.ask_kind",
+        rows,
+        b.ASSIGN_CANCEL,
         edit=edit,
-        markup=keyboard(rows),
-        text=draft["text"],
-        complaint=draft["number"],
+        text=text,
+        complaint=number,
     )
     return State.KIND
 
 
-async def kind(update: Update, context: MinhuContext) -> int:
+@form
+async def kind(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A representative, a department, or a grid worker (then first the zone)."""
-    chosen = last_field(update)
-    if chosen not in TARGETS:
-        await answer(update, context, "common.invalid_button")
+    chosen = await kit.picked(update, context, b.KIND, TARGETS)
+    if chosen is None:
         return State.KIND
-    await answer(update, context)
-    user_draft(context, DRAFT)["kind"] = chosen
-    if chosen == "grid_worker":
-        lang = await language_of(update, context)
-        zones = await geo.zones(context.services.db)
-        rows: list[Row] = [[(z.name, f"{PREFIX}:z:{z.id}")] for z in zones]
-        rows.append(cancel_row(context, lang, PREFIX))
-        await say(update, context, "assignments.ask_zone", edit=True, markup=keyboard(rows))
+    draft["kind"] = chosen
+    if chosen == Role.GRID_WORKER:
+        rows = [[(z.name, b.ZONE.pack(z.id))] for z in await geo.zones(context.services.db)]
+        await kit.ask(update, context, "assignments.ask_zone", rows, b.ASSIGN_CANCEL, edit=True)
         return State.ZONE
-    return await _ask_who(update, context, None)
+    return await _ask_who(update, context, draft, None)
 
 
-async def zone(update: Update, context: MinhuContext) -> int:
+@form
+async def zone(update: Update, context: MinhuContext, draft: Draft) -> int:
     """The zone whose grid workers are offered."""
-    zone_id = parse_int(last_field(update))
-    if zone_id is None or await geo.zone(context.services.db, zone_id) is None:
-        await answer(update, context, "common.invalid_button")
+    zones = {z.id for z in await geo.zones(context.services.db)}
+    zone_id = await kit.picked(update, context, b.ZONE, zones)
+    if zone_id is None:
         return State.ZONE
-    await answer(update, context)
-    return await _ask_who(update, context, zone_id)
+    return await _ask_who(update, context, draft, zone_id)
 
 
-async def _ask_who(update: Update, context: MinhuContext, zone_id: int | None) -> int:
-    draft = user_draft(context, DRAFT)
+async def _ask_who(update: Update, context: MinhuContext, draft: Draft, zone_id: int | None) -> int:
     offered = await service.choices(context.services, draft["kind"], zone_id)
     if not offered:
         await say(update, context, "assignments.nobody", edit=True, kind=draft["kind"])
-        return await _ask_kind(update, context, edit=False)
+        return await _ask_kind(update, context, draft, edit=False)
     draft["offered"] = {str(i): name for i, name in offered}
-    lang = await language_of(update, context)
-    buttons = [(name, f"{PREFIX}:p:{i}") for i, name in offered]
-    rows: list[Row] = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(cancel_row(context, lang, PREFIX))
-    await say(
-        update, context, "assignments.ask_who", edit=True, markup=keyboard(rows), kind=draft["kind"]
+    rows = in_rows([(name, b.WHO.pack(i)) for i, name in offered], 2)
+    await kit.ask(
+        update, context, "assignments.ask_who", rows, b.ASSIGN_CANCEL, edit=True, kind=draft["kind"]
     )
     return State.WHO
 
 
-async def who(update: Update, context: MinhuContext) -> int:
+@form
+async def who(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Someone (or a department) from the offered buttons."""
-    draft = user_draft(context, DRAFT)
-    chosen = last_field(update)
     offered = draft.get("offered") or {}
-    if chosen not in offered:
-        await answer(update, context, "common.invalid_button")
+    chosen = await kit.picked(update, context, b.WHO, {int(i) for i in offered})
+    if chosen is None:
         return State.WHO
-    await answer(update, context)
-    draft |= {"target_id": int(chosen), "target": offered[chosen]}
+    draft |= {"target_id": chosen, "target": offered[str(chosen)]}
     lang = await language_of(update, context)
     today = context.services.clock.now().astimezone(context.services.settings.tz).date()
     quick = [
-        (t(context, lang, "assignments.btn_in_days", days=n), f"{PREFIX}:d:{n}") for n in QUICK_DAYS
+        (t(context, lang, "assignments.btn_in_days", days=n), b.IN_DAYS.pack(n)) for n in QUICK_DAYS
     ]
     message = update.callback_query.message if update.callback_query else None
     draft["prompt"] = message.message_id if message else None
-    await say(
-        update,
-        context,
-        "assignments.ask_deadline",
-        edit=True,
-        markup=keyboard([quick, cancel_row(context, lang, PREFIX)]),
-        assignee=draft["target"],
-        example=(today + timedelta(days=7)).isoformat(),
-    )
+    await kit.ask(
+        update, context, "assignments.ask_deadline", [quick], b.ASSIGN_CANCEL, edit=True,
+        assignee=draft["target"], example=(today + timedelta(days=7)).isoformat(),
+    )  # fmt: skip
     return State.DEADLINE
 
 
-async def deadline_typed(update: Update, context: MinhuContext) -> int:
+@form
+async def deadline_typed(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A typed date: 18:00 that day; a weekend or holiday is questioned first."""
     assert update.message is not None
     services = context.services
-    today = services.clock.now().astimezone(services.settings.tz).date()
-    day = parse_day(update.message.text or "", today)
-    if day is None:
+    due_at = typed_deadline(update.message.text or "", services.settings.tz, services.clock.now())
+    if due_at is None:
         await say(update, context, "assignments.bad_date")
         return State.DEADLINE
-    return await _deadline(update, context, deadline_of(day, services.settings.tz), typed=True)
+    return await _deadline(update, context, draft, due_at, typed=True)
 
 
-async def deadline_pressed(update: Update, context: MinhuContext) -> int:
+@form
+async def deadline_pressed(update: Update, context: MinhuContext, draft: Draft) -> int:
     """In 3, 7 or 15 working days (like complaint deadlines)."""
-    days = parse_int(last_field(update))
-    if days not in QUICK_DAYS:
-        await answer(update, context, "common.invalid_button")
+    days = await kit.picked(update, context, b.IN_DAYS, QUICK_DAYS, answered=False)
+    if days is None:
         return State.DEADLINE
-    await answer(update, context)
     services = context.services
-    assert days is not None
-    return await _deadline(
-        update, context, in_working_days(services.calendar, services.clock.now(), days)
-    )
+    due_at = in_working_days(services.calendar, services.clock.now(), days)
+    return await _deadline(update, context, draft, due_at)
 
 
-async def day_off_answered(update: Update, context: MinhuContext) -> int:
+@form
+async def day_off_answered(update: Update, context: MinhuContext, draft: Draft) -> int:
     """The typed day is not a working day: keep it, or take the next working day."""
-    draft = user_draft(context, DRAFT)
-    choice, pending = last_field(update), draft.pop("day_off", None)
-    if choice not in ("keep", "next") or pending is None:
-        await answer(update, context, "common.invalid_button")
+    pending = draft.pop("day_off", "")  # pressed twice: the second is invalid
+    choices = ("keep", "next") if pending else ()
+    choice = await kit.picked(update, context, b.DAY_OFF, choices, answered=False)
+    if choice is None:
         return State.DEADLINE
-    await answer(update, context)
     due_at = from_iso(pending)
     if choice == "next":
         due_at = next_working(context.services.calendar, due_at)
-    return await _deadline(update, context, due_at)
+    return await _deadline(update, context, draft, due_at)
 
 
 async def _deadline(
-    update: Update, context: MinhuContext, due_at: datetime, *, typed: bool = False
+    update: Update, context: MinhuContext, draft: Draft, due_at: datetime, *, typed: bool = False
 ) -> int:
+    """A deadline chosen: a day off is questioned, else the summary. NotAllowed (answered by
+    the step) for one in the past or too far away."""
     services = context.services
-    try:
-        check_deadline(due_at, services.clock.now())
-    except NotAllowed as refused:
-        await say(update, context, "assignments.refused", reason=refused.reason)
-        return State.DEADLINE
-    draft = user_draft(context, DRAFT)
+    check_deadline(due_at, services.clock.now())
+    await answer(update, context)
+    lang = await language_of(update, context)
     if typed and on_day_off(services.calendar, due_at):
         draft["day_off"] = due_at.isoformat()
-        lang = await language_of(update, context)
         later = next_working(services.calendar, due_at)
         rows: list[Row] = [
-            [(t(context, lang, "assignments.btn_keep_day", day=due_at), f"{PREFIX}:w:keep")],
-            [(t(context, lang, "assignments.btn_next_workday", day=later), f"{PREFIX}:w:next")],
-            cancel_row(context, lang, PREFIX),
+            [(t(context, lang, "assignments.btn_keep_day", day=due_at), b.DAY_OFF.pack("keep"))],
+            [(t(context, lang, "assignments.btn_next_workday", day=later), b.DAY_OFF.pack("next"))],
         ]
-        await say(
+        await kit.ask(
             update,
             context,
             "assignments.ask_day_off",
-            markup=keyboard(rows),
+            rows,
+            b.ASSIGN_CANCEL,
             day=due_at,
             next=later,
         )
         return State.DEADLINE
     draft["due_at"] = due_at.isoformat()
     await retire(update, context, draft.get("prompt"))  # the quick-date buttons
-    lang = await language_of(update, context)
-    rows = [
-        [(t(context, lang, "assignments.btn_confirm"), f"{PREFIX}:ok:{_key(draft)}")],
-        cancel_row(context, lang, PREFIX),
-    ]
-    await say(
+    key = draft.setdefault("id", submissions.new_key())
+    rows = [[(t(context, lang, "assignments.btn_confirm"), b.CONFIRM.pack(key))]]
+    await kit.ask(
         update,
         context,
         "assignments.summary",
+        rows,
+        b.ASSIGN_CANCEL,
         edit=update.callback_query is not None,
-        markup=keyboard(rows),
         text=draft["text"],
         complaint=draft["number"],
         assignee=draft["target"],
@@ -300,31 +251,21 @@ async def _deadline(
     return State.CONFIRM
 
 
-def _key(draft: dict[str, Any]) -> str:
-    """The form's submission key (carried by its confirm button)."""
-    key = draft.get("id")
-    if not isinstance(key, str):
-        key = draft["id"] = submissions.new_key()
-    return key
-
-
 async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
     """Write the assignment once; the assignee is told through the outbox. Pressed again —
     from any state, after a crash or a restart — it answers with the assignment it made."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    key = key_in(update)
+    key = b.CONFIRM.one(pressed(update))
     done = await submissions.find(context.services.db, key) if key else None
     if done is not None and done.kind == "assignment":
         await retire_buttons(update)
         await toast(update, context, "assignments.already_assigned", number=done.record_id)
         return end_if_open(context, DRAFT, key)
-    draft = context.user_data.get(DRAFT)
-    if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
-        await answer(update, context)
-        await say(update, context, "assignments.refused", edit=True, reason="expired")
+    expired = NotAllowed("expired")
+    draft = await open_form(update, context, DRAFT, key, inside=inside, expired=expired)
+    if draft is None:
         return end_if_open(context, DRAFT, key)
-    context.user_data.pop(DRAFT, None)
     try:
         if "due_at" not in draft:
             raise NotAllowed("expired")
@@ -336,11 +277,10 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
             target_kind=draft["kind"],
             target_id=int(draft["target_id"]),
             due_at=from_iso(draft["due_at"]),
-            key=_key(draft),
+            key=draft.setdefault("id", submissions.new_key()),
         )
     except NotAllowed as refused:
-        await answer(update, context)
-        await say(update, context, "assignments.refused", edit=True, reason=refused.reason)
+        await kit.refuse(update, context, refused, edit=True)
         return ConversationHandler.END
     context.services.commits.mark(update.update_id, f"#{number}")
     await answer(update, context)
@@ -357,51 +297,29 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: MinhuContext) -> int:
-    """/cancel or the cancel button: nothing is assigned."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-    await answer(update, context)
-    await say(
-        update, context, "assignments.assign_cancelled", edit=update.callback_query is not None
-    )
-    return ConversationHandler.END
-
-
 def handlers() -> list[BaseHandler]:
     """The /assign conversation (persistent: it survives a restart)."""
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND
-    buttons_only: BaseHandler = MessageHandler(other, hint("assignments.expect_button"))
+    buttons = "assignments.expect_button"
+    form = kit.conversation(
+        "assign",
+        entry_points=[CommandHandler("assign", start)],
+        states={
+            State.SUBJECT: kit.typed_step(subject, "assignments.expect_text"),
+            State.KIND: kit.buttons_step(buttons, (b.KIND, kind)),
+            State.ZONE: kit.buttons_step(buttons, (b.ZONE, zone)),
+            State.WHO: kit.buttons_step(buttons, (b.WHO, who)),
+            State.DEADLINE: kit.typed_or_pressed(
+                deadline_typed,
+                "assignments.expect_date",
+                (b.IN_DAYS, deadline_pressed),
+                (b.DAY_OFF, day_off_answered),
+            ),
+            State.CONFIRM: kit.buttons_step(buttons, (b.CONFIRM, confirm)),
+        },
+        cancel=kit.cancelled("assignments.assign_cancelled", DRAFT),
+        cancel_button=b.ASSIGN_CANCEL,
+    )
     return [
-        ConversationHandler(
-            entry_points=[CommandHandler("assign", start)],
-            states={
-                State.SUBJECT: [
-                    MessageHandler(text, subject),
-                    MessageHandler(other, hint("assignments.expect_text")),
-                ],
-                State.KIND: [CallbackQueryHandler(kind, pattern=f"^{PREFIX}:k:"), buttons_only],
-                State.ZONE: [CallbackQueryHandler(zone, pattern=f"^{PREFIX}:z:"), buttons_only],
-                State.WHO: [CallbackQueryHandler(who, pattern=f"^{PREFIX}:p:"), buttons_only],
-                State.DEADLINE: [
-                    CallbackQueryHandler(deadline_pressed, pattern=f"^{PREFIX}:d:"),
-                    CallbackQueryHandler(day_off_answered, pattern=f"^{PREFIX}:w:"),
-                    MessageHandler(text, deadline_typed),
-                    MessageHandler(other, hint("assignments.expect_date")),
-                ],
-                State.CONFIRM: [
-                    CallbackQueryHandler(confirm, pattern=CONFIRM_PATTERN),
-                    buttons_only,
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:cancel$"),
-            ],
-            name="assign",
-            persistent=True,
-            allow_reentry=True,
-        ),
-        CallbackQueryHandler(outside(confirm), pattern=CONFIRM_PATTERN),
+        kit.renumbered(form, State, was=80),
+        CallbackQueryHandler(outside(confirm), pattern=b.CONFIRM.pattern),
     ]

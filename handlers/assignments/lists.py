@@ -10,18 +10,19 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.assignments import service
+from bot.assignments.buttons import CARD, OLD_CARD, card_of
 from bot.assignments.notices import assignee_name
-from bot.assignments.rules import Role, Step, allowed_steps
-from bot.people.roles import role_names
+from bot.assignments.rules import Actor, Step, allowed_steps
+from bot.core.buttons import any_of
+from bot.people.roles import Role, role_names
 from bot.runtime.services import MinhuContext, Services
-from handlers.assignments.buttons import action_buttons
-from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
+from handlers.assignments.work import action_buttons
+from handlers.kit.common import answer, in_rows, keyboard, language_of, say, t
 from storage import assignments as store
 from storage import people
 
-CARD = "ac"  # ac:<id> opens an assignment's card
 SHOWN = 30
-ASSIGNEE_ROLES = frozenset({"representative", "grid_worker", "department"})
+ASSIGNEE_ROLES = frozenset({Role.REPRESENTATIVE, Role.GRID_WORKER, Role.DEPARTMENT})
 
 
 async def _items(services: Services, found: list[store.Assignment]) -> list[dict[str, Any]]:
@@ -41,9 +42,9 @@ async def _items(services: Services, found: list[store.Assignment]) -> list[dict
 
 def _list_buttons(context: MinhuContext, lang: str, items: list[dict[str, Any]]) -> Any:
     labels = [
-        (t(context, lang, "assignments.list_button", **i), f"{CARD}:{i['number']}") for i in items
+        (t(context, lang, "assignments.list_button", **i), CARD.pack(i["number"])) for i in items
     ]
-    return keyboard([labels[i : i + 3] for i in range(0, len(labels), 3)]) if labels else None
+    return keyboard(in_rows(labels, 3)) if labels else None
 
 
 async def tasks(update: Update, context: MinhuContext) -> None:
@@ -67,7 +68,7 @@ async def listing(update: Update, context: MinhuContext) -> None:
     user = update.effective_user
     assert user is not None
     services = context.services
-    if "admin" not in await role_names(services, user.id):
+    if Role.ADMIN not in await role_names(services, user.id):
         await say(update, context, "common.not_allowed")
         return
     found, total = await store.listed(services.db, services.clock.now(), limit=SHOWN)
@@ -94,10 +95,10 @@ async def card(update: Update, context: MinhuContext) -> None:
     user = update.effective_user
     assert update.callback_query is not None and user is not None
     services = context.services
-    assignment_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
+    assignment_id = card_of(update.callback_query.data)
     found = await store.details(services.db, assignment_id) if assignment_id else None
     roles = await service.roles_of(services, found.assignment, user.id) if found else frozenset()
-    if found is None or not roles & {Role.ADMIN, Role.ASSIGNEE, Role.CHECKER}:
+    if found is None or not roles & {Actor.ADMIN, Actor.ASSIGNEE, Actor.CHECKER}:
         await answer(update, context, "common.not_allowed")
         return
     await answer(update, context)
@@ -132,5 +133,5 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("tasks", tasks),
         CommandHandler("assignments", listing),
-        CallbackQueryHandler(card, pattern=rf"^{CARD}:\d+$"),
+        CallbackQueryHandler(card, pattern=f"{any_of(CARD)}|{OLD_CARD}"),
     ]

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.core.buttons import Family
 from bot.core.render import pick_language
 from bot.runtime.services import MinhuContext
 from storage import people
@@ -152,9 +160,40 @@ def parse_int(value: str) -> int | None:
     return int(value)
 
 
+def in_rows(buttons: Sequence[tuple[str, str]], per_row: int) -> list[Row]:
+    """Buttons laid out `per_row` to a row."""
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+async def say_with_keyboard(
+    update: Update,
+    context: MinhuContext,
+    key: str,
+    markup: ReplyKeyboardMarkup | ReplyKeyboardRemove,
+    **ctx: Any,
+) -> None:
+    """A new message with a reply keyboard (share a location, skip) or the removal of one."""
+    chat = update.effective_chat
+    assert chat is not None
+    text = t(context, await language_of(update, context), key, **ctx)
+    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+def pressed(update: Update) -> str | None:
+    """The data of the pressed button (None for a message), for a family's `parse` or `one`."""
+    return update.callback_query.data if update.callback_query is not None else None
+
+
+def word_buttons(
+    context: MinhuContext, lang: str, family: Family, words: Iterable[str], label: str
+) -> list[Row]:
+    """A button a row for each word (`family.pack(word)`), labelled by the block `label + word`."""
+    return [[(t(context, lang, f"{label}{word}"), family.pack(word))] for word in words]
+
+
 def button_row(
-    context: MinhuContext, lang: str, key: str, family: Any, *values: object, **ctx: Any
+    context: MinhuContext, lang: str, key: str, family: Family, *values: object, **ctx: Any
 ) -> list[tuple[str, str]]:
     """A row of one button: the label from template `key` (with `ctx`), the data of
-    `family` (a `bot.core.buttons.Family`) packed with `values`."""
+    `family` packed with `values`."""
     return [(t(context, lang, key, **ctx), family.pack(*values))]

@@ -13,10 +13,10 @@ open) and ends the conversation with a clear answer when the draft is gone (a re
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Container, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from telegram import Update
+from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -30,7 +30,18 @@ from bot.core.buttons import Family
 from bot.core.refusals import Refusal
 from bot.people.roles import has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, hint, say
+from handlers.kit.common import (
+    Row,
+    answer,
+    hint,
+    keyboard,
+    language_of,
+    pressed,
+    say,
+    say_with_keyboard,
+    t,
+)
+from storage import submissions
 
 Callback = Callable[[Update, MinhuContext], Coroutine[Any, Any, Any]]
 Handlers = list[BaseHandler[Update, MinhuContext, Any]]
@@ -168,6 +179,170 @@ def draft_step(
         return run
 
     return wrap
+
+
+async def refuse_pressed(update: Update, context: MinhuContext, refusal: Refusal) -> None:
+    """Answer a refusal of a button press with a toast (the pressed message stays as it is);
+    typed words get a message."""
+    if update.callback_query is None:
+        await refuse(update, context, refusal)
+        return
+    await answer(update, context, refusal.template, reason=refusal.reason, **refusal.values)
+
+
+async def ask(
+    update: Update,
+    context: MinhuContext,
+    key: str,
+    rows: Sequence[Row],
+    cancel: Family,
+    *,
+    edit: bool = False,
+    **ctx: Any,
+) -> Message | None:
+    """A question of a conversation: `key` with its buttons and the cancel button below."""
+    lang = await language_of(update, context)
+    cancel_row = [(t(context, lang, "common.btn_cancel"), cancel.pack())]
+    return await say(update, context, key, edit=edit, markup=keyboard([*rows, cancel_row]), **ctx)
+
+
+def cancelled_with_keyboard(template: str, *slots: str) -> Callback:
+    """`cancelled` for a conversation that may show a reply keyboard (a location asked for):
+    /cancel typed also takes that keyboard away."""
+    in_place = cancelled(template, *slots)
+
+    async def cancel(update: Update, context: MinhuContext) -> int:
+        if update.callback_query is not None:
+            return await in_place(update, context)
+        if context.user_data is not None:
+            for slot in slots:
+                context.user_data.pop(slot, None)
+        await say_with_keyboard(update, context, template, ReplyKeyboardRemove())
+        return ConversationHandler.END
+
+    cancel.__doc__ = in_place.__doc__
+    return cancel
+
+
+class _Renumbered(ConversationHandler[MinhuContext]):
+    """A conversation whose states were renumbered: states saved by the previous version
+    (PTB persistence keeps the numbers) are moved to their new numbers when loaded."""
+
+    def __init__(self, old: Mapping[int, int], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._old = dict(old)
+
+    async def _initialize_persistence(self, application: Any) -> dict[str, Any]:
+        loaded = await super()._initialize_persistence(application)
+        for key, state in list(self._conversations.items()):
+            if isinstance(state, int) and state in self._old:
+                self._conversations[key] = self._old[state]  # tracked: saved at the next flush
+        return loaded
+
+
+def renumbered(
+    handler: ConversationHandler[MinhuContext], states: Iterable[int], *, was: int
+) -> ConversationHandler[MinhuContext]:
+    """The same conversation, whose `states` (in order) were numbered from `was` before: a
+    state saved under its old number resumes at its new one, instead of leaving the person
+    stuck in a state the conversation no longer has."""
+    return _Renumbered(
+        {was + i: state for i, state in enumerate(states)},
+        entry_points=handler.entry_points,
+        states=handler.states,
+        fallbacks=handler.fallbacks,
+        name=handler.name,
+        persistent=handler.persistent,
+        allow_reentry=handler.allow_reentry,
+    )
+
+
+def for_role(role: str) -> Callable[[Callback], Callback]:
+    """An entry point for people holding `role` (checked on the server); anyone else is told
+    "not allowed" and no conversation starts."""
+
+    def wrap(entry: Callback) -> Callback:
+        @functools.wraps(entry)
+        async def run(update: Update, context: MinhuContext) -> Any:
+            user = update.effective_user
+            if user is None or not await has_role(context.services, user.id, role):
+                await say(update, context, "common.not_allowed")
+                return ConversationHandler.END
+            return await entry(update, context)
+
+        return run
+
+    return wrap
+
+
+async def picked(
+    update: Update,
+    context: MinhuContext,
+    family: Family,
+    allowed: Container[Any],
+    *,
+    answered: bool = True,
+) -> Any:
+    """The pressed value of a one-field family if it is one of `allowed` (its spinner stopped,
+    unless `answered` is False: the step answers later); else the press is answered "invalid
+    button" and None."""
+    value = family.one(pressed(update))
+    if value is None or value not in allowed:
+        await answer(update, context, "common.invalid_button")
+        return None
+    if answered:
+        await answer(update, context)
+    return value
+
+
+async def typed_within(
+    update: Update, context: MinhuContext, limits: tuple[int, int], template: str
+) -> str | None:
+    """The typed words, stripped, if their length is within `limits`; else `template` is said
+    (with `length`, `min` and `max`) and None."""
+    assert update.message is not None
+    text = (update.message.text or "").strip()
+    low, high = limits
+    if not low <= len(text) <= high:
+        await say(update, context, template, length=len(text), min=low, max=high)
+        return None
+    return text
+
+
+def form_start(
+    slot: str, role: str
+) -> Callable[[Callable[[Update, MinhuContext, Any], Coroutine[Any, Any, Any]]], Callback]:
+    """The entry point of a form for people holding `role` (`for_role`): it is given a new
+    draft in `slot` of the user's data, with the form's submission key as its `id`. A start
+    that ends at once (nothing to fill in) leaves no draft behind."""
+
+    def wrap(entry: Callable[[Update, MinhuContext, Any], Coroutine[Any, Any, Any]]) -> Callback:
+        @for_role(role)
+        @functools.wraps(entry)
+        async def run(update: Update, context: MinhuContext) -> Any:
+            assert context.user_data is not None
+            draft = context.user_data[slot] = {"id": submissions.new_key()}
+            state = await entry(update, context, draft)
+            if state == ConversationHandler.END:
+                context.user_data.pop(slot, None)
+            return state
+
+        return run
+
+    return wrap
+
+
+def location_step(location: Callback, address: Callback, hint_key: str) -> Handlers:
+    """A step that takes a shared location, or a place typed in words; anything else gets a
+    hint."""
+    return [MessageHandler(filters.LOCATION, location), *typed_step(address, hint_key)]
+
+
+def typed_or_pressed(typed: Callback, hint_key: str, *presses: tuple[Family, Callback]) -> Handlers:
+    """A step that takes typed words or its buttons (a date typed, or a quick-date button);
+    anything else gets a hint."""
+    pressed_ = [CallbackQueryHandler(cb, pattern=family.pattern) for family, cb in presses]
+    return [*pressed_, *typed_step(typed, hint_key)]
 
 
 def refusal_ends(

@@ -18,9 +18,11 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
+from bot.core.refusals import Refusal
 from bot.runtime import submissions
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer
+from handlers.kit.conversation import refuse
 
 
 async def committed(update: Update, context: MinhuContext, *, key: str, record: str) -> None:
@@ -84,3 +86,23 @@ def outside(confirm: Confirm) -> Callable[[Update, MinhuContext], Coroutine[Any,
 
     press.__doc__ = f"{confirm.__name__}, pressed while its form is not open."
     return press
+
+
+async def open_form(
+    update: Update,
+    context: MinhuContext,
+    slot: str,
+    key: str | None,
+    *,
+    inside: bool,
+    expired: Refusal,
+) -> Any:
+    """The form a confirm press submits, taken out of `slot` of the user's data; None when
+    that form is not open (pressed outside its conversation, or another form is open): then
+    `expired` is answered in place of the summary, and the caller ends with `end_if_open`."""
+    assert context.user_data is not None
+    draft = context.user_data.get(slot)
+    if not inside or not isinstance(draft, dict) or (key and draft.get("id") != key):
+        await refuse(update, context, expired, edit=True)
+        return None
+    return context.user_data.pop(slot)

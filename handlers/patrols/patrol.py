@@ -6,93 +6,63 @@ hazard ticket with its rectification deadline, in one transaction."""
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.constants import ParseMode
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
-from bot.complaints.rules import NotAllowed
+from bot.patrols import buttons as b
 from bot.patrols import service as patrols
-from bot.people.roles import has_role
+from bot.patrols.service import HAZARD, NO_HAZARD, Draft, Refused
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
+from handlers.kit import conversation as kit
 from handlers.kit.common import (
-    Row,
     answer,
-    cancel_row,
-    hint,
-    keyboard,
+    in_rows,
     language_of,
-    last_field,
-    parse_int,
+    pressed,
     say,
+    say_with_keyboard,
     sent_photo,
     t,
-    user_draft,
 )
 from handlers.kit.submitted import committed, retire_buttons
 from storage import geo, submissions
 
-PREFIX = "pt"
 DRAFT = "patrol_draft"
 
 
-class State(IntEnum):
-    GRID = 100
-    LOCATION = 101
-    PHOTO = 102
-    RESULT = 103
-    CATEGORY = 104
-    DESCRIPTION = 105
+# The steps, numbered 370-375 (100-105 before this version: see `kit.renumbered`).
+State = IntEnum("State", "GRID LOCATION PHOTO RESULT CATEGORY DESCRIPTION", start=370)
+
+form = kit.draft_step(DRAFT, role=Role.GRID_WORKER, expired="patrol.expired")
 
 
-async def _plain(update: Update, context: MinhuContext, key: str, markup: Any, **ctx: Any) -> None:
-    """A message with a reply keyboard (or the removal of one)."""
-    chat = update.effective_chat
-    assert chat is not None
-    lang = await language_of(update, context)
-    await context.bot.send_message(
-        chat.id, t(context, lang, key, **ctx), parse_mode=ParseMode.HTML, reply_markup=markup
-    )
-
-
-async def start(update: Update, context: MinhuContext) -> int:
+@kit.form_start(DRAFT, Role.GRID_WORKER)
+async def start(update: Update, context: MinhuContext, draft: Draft) -> int:
     """/patrol: grid workers only; which grid, if they have several."""
-    user = update.effective_user
-    assert user is not None and context.user_data is not None
-    services = context.services
-    grids = await patrols.grids_of(services, user.id)
-    if not grids or not await has_role(services, user.id, "grid_worker"):
+    assert update.effective_user is not None
+    grids = await patrols.grids_of(context.services, update.effective_user.id)
+    if not grids:  # a grid worker of no grid
         await say(update, context, "common.not_allowed")
         return ConversationHandler.END
-    context.user_data[DRAFT] = {"id": submissions.new_key()}  # the patrol's submission key
     if len(grids) == 1:
-        user_draft(context, DRAFT)["grid_id"] = grids[0].id
+        draft["grid_id"] = grids[0].id
         return await _ask_location(update, context)
-    lang = await language_of(update, context)
-    rows: list[Row] = [[(g.full_name, f"{PREFIX}:g:{g.id}")] for g in grids]
-    rows.append(cancel_row(context, lang, PREFIX))
-    await say(update, context, "patrol.ask_grid", markup=keyboard(rows))
+    rows = [[(g.full_name, b.GRID.pack(g.id))] for g in grids]
+    await kit.ask(update, context, "patrol.ask_grid", rows, b.CANCEL)
     return State.GRID
 
 
-async def grid(update: Update, context: MinhuContext) -> int:
+@form
+async def grid(update: Update, context: MinhuContext, draft: Draft) -> int:
     """One of the worker's grids."""
     assert update.effective_user is not None
-    grid_id = parse_int(last_field(update))
     mine = {g.id for g in await patrols.grids_of(context.services, update.effective_user.id)}
-    if grid_id not in mine:
-        await answer(update, context, "common.invalid_button")
+    grid_id = await kit.picked(update, context, b.GRID, mine)
+    if grid_id is None:
         return State.GRID
-    await answer(update, context)
-    user_draft(context, DRAFT)["grid_id"] = grid_id
+    draft["grid_id"] = grid_id
     return await _ask_location(update, context)
 
 
@@ -100,99 +70,95 @@ async def _ask_location(update: Update, context: MinhuContext) -> int:
     lang = await language_of(update, context)
     share = KeyboardButton(t(context, lang, "patrol.btn_share_location"), request_location=True)
     markup = ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True)
-    await _plain(update, context, "patrol.ask_location", markup, max=patrols.ADDRESS[1])
+    await say_with_keyboard(update, context, "patrol.ask_location", markup, max=patrols.ADDRESS[1])
     return State.LOCATION
 
 
-async def location(update: Update, context: MinhuContext) -> int:
+@form
+async def location(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A shared location."""
     assert update.message is not None and update.message.location is not None
     loc = update.message.location
-    user_draft(context, DRAFT).update({"location": [loc.latitude, loc.longitude], "address": None})
-    return await _ask_photo(update, context)
+    draft |= {"location": [loc.latitude, loc.longitude], "address": None}
+    return await _ask_photo(update, context, draft)
 
 
-async def address(update: Update, context: MinhuContext) -> int:
+@form
+async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A typed address."""
-    assert update.message is not None
-    text = (update.message.text or "").strip()
-    low, high = patrols.ADDRESS
-    if not low <= len(text) <= high:
-        await say(update, context, "patrol.bad_address", min=low, max=high)
+    text = await kit.typed_within(update, context, patrols.ADDRESS, "patrol.bad_address")
+    if text is None:
         return State.LOCATION
-    user_draft(context, DRAFT).update({"location": None, "address": text})
-    return await _ask_photo(update, context)
+    draft |= {"location": None, "address": text}
+    return await _ask_photo(update, context, draft)
 
 
-async def _ask_photo(update: Update, context: MinhuContext) -> int:
-    has_location = user_draft(context, DRAFT).get("location") is not None
-    await _plain(update, context, "patrol.place_noted", ReplyKeyboardRemove(), located=has_location)
+async def _ask_photo(update: Update, context: MinhuContext, draft: Draft) -> int:
+    located = draft.get("location") is not None
+    await say_with_keyboard(
+        update, context, "patrol.place_noted", ReplyKeyboardRemove(), located=located
+    )
     lang = await language_of(update, context)
-    rows = [
-        [(t(context, lang, "patrol.btn_no_photo"), f"{PREFIX}:nophoto")],
-        cancel_row(context, lang, PREFIX),
-    ]
-    await say(update, context, "patrol.ask_photo", markup=keyboard(rows))
+    rows = [[(t(context, lang, "patrol.btn_no_photo"), b.NO_PHOTO.pack())]]
+    await kit.ask(update, context, "patrol.ask_photo", rows, b.CANCEL)
     return State.PHOTO
 
 
-async def photo(update: Update, context: MinhuContext) -> int:
+@form
+async def photo(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A photo of what was checked."""
-    user_draft(context, DRAFT)["photo"] = list(sent_photo(update))
-    return await _ask_result(update, context, edit=False)
+    draft["photo"] = list(sent_photo(update))
+    return await _ask_result(update, context, draft, edit=False)
 
 
-async def no_photo(update: Update, context: MinhuContext) -> int:
+@form
+async def no_photo(update: Update, context: MinhuContext, draft: Draft) -> int:
     """No photo."""
     await answer(update, context)
-    user_draft(context, DRAFT)["photo"] = None
-    return await _ask_result(update, context, edit=True)
+    draft["photo"] = None
+    return await _ask_result(update, context, draft, edit=True)
 
 
-async def _ask_result(update: Update, context: MinhuContext, *, edit: bool) -> int:
+async def _ask_result(update: Update, context: MinhuContext, draft: Draft, *, edit: bool) -> int:
     lang = await language_of(update, context)
     rows = [
-        [(t(context, lang, "patrol.btn_no_hazard"), f"{PREFIX}:r:none")],
-        [(t(context, lang, "patrol.btn_hazard"), f"{PREFIX}:r:hazard")],
-        cancel_row(context, lang, PREFIX),
+        [(t(context, lang, "patrol.btn_no_hazard"), b.RESULT.pack(NO_HAZARD))],
+        [(t(context, lang, "patrol.btn_hazard"), b.RESULT.pack(HAZARD))],
     ]
-    photo_taken = user_draft(context, DRAFT).get("photo") is not None
-    await say(
-        update, context, "patrol.ask_result", edit=edit, markup=keyboard(rows), photo=photo_taken
-    )
+    taken = draft.get("photo") is not None
+    await kit.ask(update, context, "patrol.ask_result", rows, b.CANCEL, edit=edit, photo=taken)
     return State.RESULT
 
 
-async def result(update: Update, context: MinhuContext) -> int:
+@form
+async def result(update: Update, context: MinhuContext, draft: Draft) -> int:
     """No hazard: recorded now. A hazard: which category?"""
-    chosen = last_field(update)
-    if chosen not in ("none", "hazard"):
-        await answer(update, context, "common.invalid_button")
+    chosen = await kit.picked(update, context, b.RESULT, (NO_HAZARD, HAZARD), answered=False)
+    if chosen is None:
         return State.RESULT
+    if chosen == NO_HAZARD:
+        return await _log(update, context, draft, hazard=False)
     await answer(update, context)
-    if chosen == "none":
-        return await _log(update, context, hazard=False)
     lang = await language_of(update, context)
     cats = sorted(
         await geo.categories(context.services.db),
         key=lambda c: c.code != patrols.HAZARD_CATEGORY,
     )
-    labels = [(c.label(lang), f"{PREFIX}:c:{c.id}") for c in cats]
-    rows: list[Row] = [labels[i : i + 2] for i in range(0, len(labels), 2)]
-    rows.append(cancel_row(context, lang, PREFIX))
-    await say(update, context, "patrol.ask_category", edit=True, markup=keyboard(rows))
+    rows = in_rows([(c.label(lang), b.CATEGORY.pack(c.id)) for c in cats], 2)
+    await kit.ask(update, context, "patrol.ask_category", rows, b.CANCEL, edit=True)
     return State.CATEGORY
 
 
-async def category(update: Update, context: MinhuContext) -> int:
+@form
+async def category(update: Update, context: MinhuContext, draft: Draft) -> int:
     """The hazard's category; then what it is."""
-    category_id = parse_int(last_field(update))
+    category_id = b.CATEGORY.one(pressed(update))
     found = await geo.category(context.services.db, category_id) if category_id else None
     if found is None:
         await answer(update, context, "common.invalid_button")
         return State.CATEGORY
     await answer(update, context)
-    user_draft(context, DRAFT)["category_id"] = found.id
+    draft["category_id"] = found.id
     lang = await language_of(update, context)
     low, high = patrols.DESCRIPTION
     await say(
@@ -207,44 +173,31 @@ async def category(update: Update, context: MinhuContext) -> int:
     return State.DESCRIPTION
 
 
-async def description(update: Update, context: MinhuContext) -> int:
+@form
+async def description(update: Update, context: MinhuContext, draft: Draft) -> int:
     """What the hazard is: the patrol and its ticket are written now."""
-    assert update.message is not None
-    text = (update.message.text or "").strip()
-    low, high = patrols.DESCRIPTION
-    if not low <= len(text) <= high:
-        await say(update, context, "patrol.bad_length", length=len(text), min=low, max=high)
+    text = await kit.typed_within(update, context, patrols.DESCRIPTION, "patrol.bad_length")
+    if text is None:
         return State.DESCRIPTION
-    user_draft(context, DRAFT)["description"] = text
-    return await _log(update, context, hazard=True)
+    draft["description"] = text
+    return await _log(update, context, draft, hazard=True)
 
 
-async def _log(update: Update, context: MinhuContext, *, hazard: bool) -> int:
+async def _log(update: Update, context: MinhuContext, draft: Draft, *, hazard: bool) -> int:
     """Record the patrol once: a draft that comes back after a crash records nothing more and
     gets the same answer; a new answer comes through the outbox, sent after the commit."""
     user = update.effective_user
     assert user is not None and context.user_data is not None
-    draft = user_draft(context, DRAFT)
     context.user_data.pop(DRAFT, None)
-    loc, pic = draft.get("location"), draft.get("photo")
     edit = update.callback_query is not None
-    key = str(draft.setdefault("id", submissions.new_key()))
+    key = draft.setdefault("id", submissions.new_key())
     try:
-        report = patrols.Report(
-            grid_id=int(draft["grid_id"]),
-            latitude=loc[0] if loc else None,
-            longitude=loc[1] if loc else None,
-            address=draft.get("address"),
-            photo=(pic[0], pic[1]) if pic else None,
-            hazard=hazard,
-            category_id=draft.get("category_id"),
-            description=str(draft.get("description") or ""),
-        )
+        report = patrols.report_of(draft, hazard=hazard)
         logged = await patrols.log(context.services, user.id, report, key=key)
-    except (NotAllowed, KeyError) as refused:
-        reason = refused.reason if isinstance(refused, NotAllowed) else "expired"
-        await say(update, context, "patrol.refused", edit=edit, reason=reason)
+    except Refused as refused:
+        await kit.refuse(update, context, refused, edit=edit)
         return ConversationHandler.END
+    await answer(update, context)
     ticket = logged.ticket
     if logged.again:
         await say(
@@ -258,64 +211,27 @@ async def _log(update: Update, context: MinhuContext, *, hazard: bool) -> int:
             told=ticket.told if ticket else True,
         )
         return ConversationHandler.END
-    await committed(
-        update, context, key=key, record=ticket.number if ticket else f"#{logged.patrol_id}"
-    )
+    record = ticket.number if ticket else f"#{logged.patrol_id}"
+    await committed(update, context, key=key, record=record)
     await retire_buttons(update)
-    return ConversationHandler.END
-
-
-async def cancel(update: Update, context: MinhuContext) -> int:
-    """/cancel or the cancel button: nothing is recorded."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-    await answer(update, context)
-    if update.callback_query is not None:
-        await say(update, context, "patrol.cancelled", edit=True)
-    else:
-        await _plain(update, context, "patrol.cancelled", ReplyKeyboardRemove())
     return ConversationHandler.END
 
 
 def handlers() -> list[BaseHandler]:
     """The /patrol conversation (persistent: it survives a restart)."""
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND
-    buttons_only: BaseHandler = MessageHandler(other, hint("patrol.expect_button"))
-    return [
-        ConversationHandler(
-            entry_points=[CommandHandler("patrol", start)],
-            states={
-                State.GRID: [CallbackQueryHandler(grid, pattern=f"^{PREFIX}:g:"), buttons_only],
-                State.LOCATION: [
-                    MessageHandler(filters.LOCATION, location),
-                    MessageHandler(text, address),
-                    MessageHandler(other, hint("patrol.expect_location")),
-                ],
-                State.PHOTO: [
-                    MessageHandler(filters.PHOTO, photo),
-                    CallbackQueryHandler(no_photo, pattern=f"^{PREFIX}:nophoto$"),
-                    MessageHandler(other, hint("patrol.expect_photo")),
-                ],
-                State.RESULT: [
-                    CallbackQueryHandler(result, pattern=f"^{PREFIX}:r:"),
-                    buttons_only,
-                ],
-                State.CATEGORY: [
-                    CallbackQueryHandler(category, pattern=f"^{PREFIX}:c:"),
-                    buttons_only,
-                ],
-                State.DESCRIPTION: [
-                    MessageHandler(text, description),
-                    MessageHandler(other, hint("patrol.expect_text")),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:cancel$"),
-            ],
-            name="patrol",
-            persistent=True,
-            allow_reentry=True,
-        )
-    ]
+    buttons = "patrol.expect_button"
+    form = kit.conversation(
+        "patrol",
+        entry_points=[CommandHandler("patrol", start)],
+        states={
+            State.GRID: kit.buttons_step(buttons, (b.GRID, grid)),
+            State.LOCATION: kit.location_step(location, address, "patrol.expect_location"),
+            State.PHOTO: kit.photo_step(photo, (b.NO_PHOTO, no_photo), "patrol.expect_photo"),
+            State.RESULT: kit.buttons_step(buttons, (b.RESULT, result)),
+            State.CATEGORY: kit.buttons_step(buttons, (b.CATEGORY, category)),
+            State.DESCRIPTION: kit.typed_step(description, "patrol.expect_text"),
+        },
+        cancel=kit.cancelled_with_keyboard("patrol.cancelled", DRAFT),
+        cancel_button=b.CANCEL,
+    )
+    return [kit.renumbered(form, State, was=100)]

@@ -10,8 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.assignments.rules import OPEN, Card, Role, Status, Step, allowed_steps, decide, parse_day
-from bot.complaints.rules import NotAllowed
+from bot.assignments.rules import (
+    OPEN,
+    Actor,
+    Card,
+    NotAllowed,
+    Status,
+    Step,
+    allowed_steps,
+    decide,
+    parse_day,
+)
 from storage import assignments as store
 from tests.support.harness import Harness, User, register, table_counts, texts
 from tests.support.representatives import (
@@ -236,7 +245,7 @@ async def test_a_decision_assigned_elsewhere_gets_its_timers(bot: Harness) -> No
 
 
 def test_the_rules_allow_only_the_right_role_from_the_right_status() -> None:
-    assignee, admin = frozenset({Role.ASSIGNEE}), frozenset({Role.ADMIN})
+    assignee, admin = frozenset({Actor.ASSIGNEE}), frozenset({Actor.ADMIN})
     assert decide(Card(Status.ASSIGNED), Step.ACCEPT, assignee) is Status.ACCEPTED
     assert decide(Card(Status.DONE), Step.RETURN, admin, note="再看看") is Status.RETURNED
     assert decide(Card(Status.RETURNED), Step.DONE, assignee, note="好了") is Status.DONE
@@ -245,17 +254,17 @@ def test_the_rules_allow_only_the_right_role_from_the_right_status() -> None:
         (Card(Status.ASSIGNED), Step.DONE, assignee, "wrong_state"),
         (Card(Status.DONE), Step.VERIFY, assignee, "not_allowed"),
         (Card(Status.DONE), Step.RETURN, admin, "note_required"),
-        (Card(Status.VERIFIED), Step.RECHECK, frozenset({Role.CHECKER}), "wrong_state"),
+        (Card(Status.VERIFIED), Step.RECHECK, frozenset({Actor.CHECKER}), "wrong_state"),
         (
             Card(Status.VERIFIED, rechecked=True, recheck_open=True),
             Step.RECHECK,
-            frozenset({Role.CHECKER}),
+            frozenset({Actor.CHECKER}),
             "already_done",
         ),
         (
             Card(Status.ACCEPTED, escalated=True),
             Step.ESCALATE,
-            frozenset({Role.SYSTEM}),
+            frozenset({Actor.SYSTEM}),
             "wrong_state",
         ),
     ):
@@ -281,24 +290,24 @@ def test_deadlines_are_typed_as_dates(typed: str, expected: date | None) -> None
 
 
 WHO = {
-    Step.ACCEPT: Role.ASSIGNEE,
-    Step.PROGRESS: Role.ASSIGNEE,
-    Step.DONE: Role.ASSIGNEE,
-    Step.VERIFY: Role.ADMIN,
-    Step.RETURN: Role.ADMIN,
-    Step.ESCALATE: Role.SYSTEM,
-    Step.RECHECK: Role.CHECKER,
+    Step.ACCEPT: Actor.ASSIGNEE,
+    Step.PROGRESS: Actor.ASSIGNEE,
+    Step.DONE: Actor.ASSIGNEE,
+    Step.VERIFY: Actor.ADMIN,
+    Step.RETURN: Actor.ADMIN,
+    Step.ESCALATE: Actor.SYSTEM,
+    Step.RECHECK: Actor.CHECKER,
 }
 
 
 @given(
     st.lists(
-        st.tuples(st.sampled_from(list(Step)), st.sets(st.sampled_from(list(Role)), max_size=2)),
+        st.tuples(st.sampled_from(list(Step)), st.sets(st.sampled_from(list(Actor)), max_size=2)),
         max_size=30,
     )
 )
 def test_no_sequence_of_steps_lets_a_role_do_what_it_may_not(
-    moves: list[tuple[Step, set[Role]]],
+    moves: list[tuple[Step, set[Actor]]],
 ) -> None:
     card = Card(Status.ASSIGNED)
     for step, roles in moves:

@@ -13,6 +13,13 @@ from bot.core.dates import parse_day, parse_deadline, parse_moment
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(autouse=True)
+def own_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests declare families of their own: keep them out of the product's registry."""
+    monkeypatch.setattr(buttons, "_PREFIXES", dict(buttons._PREFIXES))
+    monkeypatch.setattr(buttons, "_FAMILIES", list(buttons._FAMILIES))
+
+
 def test_a_family_packs_what_its_pattern_matches_and_parses_back() -> None:
     prefix = buttons.Prefix("zzt")
     view = prefix("v", buttons.INT, buttons.optional(buttons.KEY))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage import complaints
 from storage import patrols as store
+from tests.support.crash import crash_back_to, saved_state
 from tests.support.harness import Harness, User, register, table_counts, texts
 from tests.support.representatives import OFFICER, REP, WORKER, deliver, grant
 
@@ -91,3 +92,20 @@ async def test_only_grid_workers_patrol(bot: Harness, resident: User) -> None:
         await bot.press(user, "pt:r:hazard")  # a forged step outside the conversation
         assert bot.fake.answers(since)
     assert await table_counts(bot) == before
+
+
+async def test_a_patrol_saved_by_the_previous_version_resumes_at_the_same_step(
+    bot: Harness,
+) -> None:
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    await bot.send(WORKER, "/patrol")
+    await bot.send_location(WORKER, 30.7012, 119.9523)  # now asked for a photo
+    saved, user_data = saved_state(bot)
+    assert [(name, state) for name, _, state in saved] == [("patrol", "372")]
+    # The previous version numbered the photo step 102.
+    await crash_back_to(bot, ([(name, key, "102") for name, key, _ in saved], user_data))
+
+    assert "结果" in texts(await bot.send_photo(WORKER, "after-restart"))
+    assert [state for _, _, state in saved_state(bot)[0]] == ["373"]
+    assert "无隐患" in texts(await bot.button(WORKER, "无隐患"))
+    assert (await store.of_worker(bot.services.db, WORKER.id))[0].photo_file_id == "after-restart"

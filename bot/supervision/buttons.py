@@ -1,0 +1,15 @@
+"""The buttons of /suggest (`sv:`), declared once (`bot.core.buttons`)."""
+
+from __future__ import annotations
+
+from bot.core.buttons import INT, KEY, WORD, Prefix, optional
+
+SV = Prefix("sv")
+KIND = SV("k", WORD)  # 意见建议 or 督促整改
+SOURCE = SV("s", WORD)  # an announced visit, or an unannounced one (暗访)
+CATEGORY = SV("c", INT)
+DEPARTMENT = SV("d", INT)
+PHOTOS_DONE = SV("photos")  # no (more) photos
+DEFAULT_DUE = SV("due")  # the category's working-day deadline
+CONFIRM = SV("ok", optional(KEY))  # buttons made before forms had keys lack it
+CANCEL = SV("cancel")
