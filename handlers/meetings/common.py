@@ -1,4 +1,4 @@
-"""What the meetings' handlers share: a pressed button's id, plain button labels, and a
+"""What the meetings' handlers share: the meeting a command names, plain button labels, and a
 message about one meeting (its title, time, place and audience, with buttons)."""
 
 from __future__ import annotations
@@ -9,17 +9,16 @@ from typing import Any
 
 from telegram import Update
 
-from bot.core.buttons import Family
 from bot.meetings.notices import context_of
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import Row, keyboard, say, t
+from handlers.kit.common import Row, keyboard, parse_int, say, t
 from storage.meetings import Meeting
 
 
-def pressed(update: Update, family: Family) -> Any:
-    """The one field the pressed button of `family` carries (None if it does not fit)."""
-    assert update.callback_query is not None
-    return family.one(update.callback_query.data)
+def typed_meeting(context: MinhuContext) -> int | None:
+    """The meeting number typed after a command (/meeting 12, /meeting #12), if any."""
+    args = context.args or []
+    return parse_int(args[0].lstrip("#")) if args else None
 
 
 def plain(context: MinhuContext, lang: str, key: str, **values: Any) -> str:

@@ -28,21 +28,23 @@ from bot.meetings.buttons import (
     ZONES,
 )
 from bot.meetings.rules import Invalid
-from bot.people.roles import Role, has_role
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, button_row, keyboard, language_of, say
+from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say
 from handlers.kit.conversation import (
     Handlers,
     buttons_step,
     cancelled,
     conversation,
     draft_step,
+    form_start,
     refusal_ends,
     refuse,
+    renumbered,
     typed_step,
 )
 from handlers.kit.submitted import end_if_open, outside, retire_buttons, toast
-from handlers.meetings.common import plain, pressed, say_about
+from handlers.meetings.common import plain, say_about
 from handlers.meetings.create_form import (
     DRAFT,
     FORM,
@@ -112,15 +114,10 @@ def answer_to(state: State) -> Callable[[Update, MinhuContext], Coroutine[Any, A
     return typed
 
 
-async def start(update: Update, context: MinhuContext) -> int:
-    """/newmeeting: admins only (checked on the server)."""
-    user = update.effective_user
-    assert user is not None and context.user_data is not None
-    if not await has_role(context.services, user.id, Role.ADMIN):
-        await say(update, context, "common.not_allowed")
-        return ConversationHandler.END
-    context.user_data[DRAFT] = MeetingDraft(id=submissions.new_key())
-    return await _ask(update, context, MeetingDraft(), State.TITLE)
+@form_start(DRAFT, Role.ADMIN)
+async def start(update: Update, context: MinhuContext, draft: MeetingDraft) -> int:
+    """/newmeeting: admins only (checked on the server); a new draft with the form's key."""
+    return await _ask(update, context, draft, State.TITLE)
 
 
 @form_step
@@ -142,7 +139,7 @@ async def _ask_zone(update: Update, context: MinhuContext, *, edit: bool) -> int
 @form_step
 async def zone(update: Update, context: MinhuContext, draft: MeetingDraft) -> int:
     """A zone: the whole zone, or one of its communities."""
-    zone_id = pressed(update, ZONE)
+    zone_id = ZONE.one(pressed(update))
     found = await geo.zone(context.services.db, zone_id) if zone_id else None
     if found is None:
         await answer(update, context, "common.invalid_button")
@@ -163,7 +160,7 @@ async def zone(update: Update, context: MinhuContext, draft: MeetingDraft) -> in
 @form_step
 async def community(update: Update, context: MinhuContext, draft: MeetingDraft) -> int:
     """The whole zone (`WHOLE_ZONE`), or a community of it; then the place."""
-    community_id = pressed(update, COMMUNITY)
+    community_id = COMMUNITY.one(pressed(update))
     if community_id is not None:
         found = await geo.community(context.services.db, community_id)
         if found is None or found.zone_id != draft.get("zone_id"):
@@ -275,12 +272,16 @@ def handlers() -> list[BaseHandler]:
     )
     states[State.CONFIRM] = buttons_step(button, (PUBLISH, publish))
     return [
-        conversation(
-            "newmeeting",
-            entry_points=[CommandHandler("newmeeting", start)],
-            states=states,
-            cancel=cancelled("meetings.form_cancelled", DRAFT),
-            cancel_button=FORM_CANCEL,
+        renumbered(
+            conversation(
+                "newmeeting",
+                entry_points=[CommandHandler("newmeeting", start)],
+                states=states,
+                cancel=cancelled("meetings.form_cancelled", DRAFT),
+                cancel_button=FORM_CANCEL,
+            ),
+            State,
+            was=61,
         ),
         CallbackQueryHandler(outside(publish), pattern=PUBLISH.pattern),
     ]

@@ -30,7 +30,7 @@ from storage.meetings import NewMeeting
 DRAFT = "meeting_draft"  # user_data: a MeetingDraft
 
 
-# The steps in order, numbered 210-220 (61-71 before storage/migrations/0009_meeting_states.sql).
+# The steps in order, numbered 210-220 (61-71 before this version: see `kit.renumbered`).
 State = IntEnum(
     "State",
     "TITLE TOPIC ZONE COMMUNITY PLACE START DURATION CAPACITY RESERVED DEADLINE CONFIRM",

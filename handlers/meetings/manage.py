@@ -29,16 +29,17 @@ from bot.meetings.rules import PLACE as PLACE_LENGTH
 from bot.meetings.rules import BookingStatus, MeetingStatus, Seats, parse_time
 from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, button_row, keyboard, language_of, parse_int, say, t
+from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import (
     cancelled,
     conversation,
     draft_step,
     refusal_ends,
     refusals_answered,
+    renumbered,
     typed_step,
 )
-from handlers.meetings.common import plain, pressed, say_about
+from handlers.meetings.common import plain, say_about, typed_meeting
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 from storage.meeting_bookings import Booking
@@ -50,8 +51,9 @@ TOPICS_SHOWN = 8
 
 
 class State(IntEnum):
-    NEW_TIME = 230  # was 72 (storage/migrations/0009_meeting_states.sql)
-    NEW_PLACE = 231  # was 73
+    # 72-73 before this version: see `kit.renumbered`.
+    NEW_TIME = 230
+    NEW_PLACE = 231
 
 
 class EditDraft(TypedDict):
@@ -144,9 +146,8 @@ async def meeting_command(update: Update, context: MinhuContext) -> None:
     if not await is_admin(update, context):
         return
     db = context.services.db
-    args = context.args or []
-    if args:
-        meeting_id = parse_int(args[0].lstrip("#"))
+    if context.args:
+        meeting_id = typed_meeting(context)
         m = await store.get(db, meeting_id) if meeting_id else None
         if m is None:
             raise service.NotFound("not_found")
@@ -161,7 +162,7 @@ async def _pressed_meeting(update: Update, context: MinhuContext, family: Family
     why) for someone who is not an admin, or a meeting that is gone."""
     if not await is_admin(update, context):
         return None
-    meeting_id = pressed(update, family)
+    meeting_id = family.one(pressed(update))
     m = await store.get(context.services.db, meeting_id) if meeting_id else None
     await answer(update, context, None if m else "common.invalid_button")
     return m
@@ -194,7 +195,7 @@ async def cancel_meeting(update: Update, context: MinhuContext) -> None:
     assert user is not None
     if not await is_admin(update, context):
         return
-    meeting_id = pressed(update, CANCEL_MEETING_YES)
+    meeting_id = CANCEL_MEETING_YES.one(pressed(update))
     if meeting_id is None:
         raise service.NotFound("not_found")
     told = await manage.cancel_meeting(context.services, meeting_id, user.id)
@@ -212,7 +213,7 @@ async def _start_edit(update: Update, context: MinhuContext, what: str) -> int |
     assert context.user_data is not None
     if not await is_admin(update, context):
         return ConversationHandler.END
-    meeting_id = pressed(update, MOVE if what == "time" else PLACE)
+    meeting_id = (MOVE if what == "time" else PLACE).one(pressed(update))
     m = await store.get(context.services.db, meeting_id) if meeting_id else None
     now = context.services.clock.now()
     if m is None:
@@ -295,18 +296,22 @@ async def checkin(update: Update, context: MinhuContext) -> None:
 def handlers() -> list[BaseHandler]:
     """/meeting, /checkin, the admin buttons, and the edit conversation ("meeting_edit")."""
     return [
-        conversation(
-            "meeting_edit",
-            entry_points=[
-                CallbackQueryHandler(start_move, pattern=MOVE.pattern),
-                CallbackQueryHandler(start_place, pattern=PLACE.pattern),
-            ],
-            states={
-                State.NEW_TIME: typed_step(new_time, "meetings.expect_text"),
-                State.NEW_PLACE: typed_step(new_place, "meetings.expect_text"),
-            },
-            cancel=cancelled("meetings.form_cancelled", EDIT),
-            cancel_button=EDIT_CANCEL,
+        renumbered(
+            conversation(
+                "meeting_edit",
+                entry_points=[
+                    CallbackQueryHandler(start_move, pattern=MOVE.pattern),
+                    CallbackQueryHandler(start_place, pattern=PLACE.pattern),
+                ],
+                states={
+                    State.NEW_TIME: typed_step(new_time, "meetings.expect_text"),
+                    State.NEW_PLACE: typed_step(new_place, "meetings.expect_text"),
+                },
+                cancel=cancelled("meetings.form_cancelled", EDIT),
+                cancel_button=EDIT_CANCEL,
+            ),
+            State,
+            was=72,
         ),
         CommandHandler("meeting", meeting_command),
         CommandHandler("checkin", checkin),

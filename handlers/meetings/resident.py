@@ -17,29 +17,30 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Conv
 
 from bot.core.buttons import Family
 from bot.meetings import ics, service
-from bot.meetings.buttons import (
-    BOOK,
-    ICS,
-    LEAVE,
-    LEAVE_YES,
-    TOPIC,
-    TOPIC_CANCEL,
-    VIEW,
-    WAITLIST,
-)
+from bot.meetings.buttons import BOOK, ICS, LEAVE, LEAVE_YES, TOPIC, TOPIC_CANCEL, VIEW, WAITLIST
 from bot.meetings.notices import context_of
 from bot.meetings.rules import PROPOSAL, BookingStatus, MeetingStatus, Seats
 from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, button_row, current_person, keyboard, language_of, say, t
+from handlers.kit.common import (
+    answer,
+    button_row,
+    current_person,
+    keyboard,
+    language_of,
+    pressed,
+    say,
+    t,
+)
 from handlers.kit.conversation import (
     cancelled,
     conversation,
     refusal_ends,
     refusals_answered,
+    renumbered,
     typed_step,
 )
-from handlers.meetings.common import plain, pressed, say_about
+from handlers.meetings.common import plain, say_about
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 from storage.meeting_bookings import Booking
@@ -50,7 +51,7 @@ SHOWN = 10
 
 
 class State(IntEnum):
-    TOPIC = 200  # was 60 (storage/migrations/0009_meeting_states.sql)
+    TOPIC = 200  # 60 before this version: see `kit.renumbered`
 
 
 async def list_meetings(update: Update, context: MinhuContext) -> None:
@@ -124,7 +125,7 @@ async def view(update: Update, context: MinhuContext) -> None:
     """A meeting's card (from /meetings or an announcement)."""
     user = update.effective_user
     assert user is not None
-    meeting_id = pressed(update, VIEW)
+    meeting_id = VIEW.one(pressed(update))
     m = await store.get(context.services.db, meeting_id) if meeting_id else None
     if m is None or not await service.for_person(context.services, m, user.id):
         await answer(update, context, "common.invalid_button")
@@ -164,7 +165,7 @@ async def send_ics(update: Update, context: MinhuContext, m: Meeting, b: Booking
 async def _book(update: Update, context: MinhuContext, *, waitlist: bool) -> None:
     user = update.effective_user
     assert user is not None
-    meeting_id = pressed(update, WAITLIST if waitlist else BOOK)
+    meeting_id = (WAITLIST if waitlist else BOOK).one(pressed(update))
     if meeting_id is None:
         await answer(update, context, "common.invalid_button")
         return
@@ -209,7 +210,7 @@ async def _own_booking(
     """The pressed booking if it is the presser's own (else NotFound("not_yours"))."""
     user = update.effective_user
     assert user is not None
-    booking_id = pressed(update, family)
+    booking_id = family.one(pressed(update))
     b = await bookings.booking(context.services.db, booking_id) if booking_id else None
     m = await store.get(context.services.db, b.meeting_id) if b else None
     if b is None or m is None or b.person_id != user.id:
@@ -232,7 +233,7 @@ async def cancel_booking(update: Update, context: MinhuContext) -> None:
     """The cancellation is confirmed: the seat goes to the first in line."""
     user = update.effective_user
     assert user is not None
-    booking_id = pressed(update, LEAVE_YES)
+    booking_id = LEAVE_YES.one(pressed(update))
     if booking_id is None:
         raise service.NotFound("not_yours")
     b, _ = await service.cancel_booking(context.services, booking_id, user.id)
@@ -259,7 +260,7 @@ async def resend_ics(update: Update, context: MinhuContext) -> None:
 async def start_topic(update: Update, context: MinhuContext) -> int | None:
     """提议题: ask for the words."""
     assert context.user_data is not None
-    meeting_id = pressed(update, TOPIC)
+    meeting_id = TOPIC.one(pressed(update))
     services = context.services
     m = await store.get(services.db, meeting_id) if meeting_id else None
     now = services.clock.now()
@@ -293,12 +294,16 @@ async def topic_text(update: Update, context: MinhuContext) -> int | None:
 def handlers() -> list[BaseHandler]:
     """/meetings, the card's buttons, and the topic conversation ("meeting_topic")."""
     return [
-        conversation(
-            "meeting_topic",
-            entry_points=[CallbackQueryHandler(start_topic, pattern=TOPIC.pattern)],
-            states={State.TOPIC: typed_step(topic_text, "meetings.expect_text")},
-            cancel=cancelled("common.cancelled", TOPIC_DRAFT),
-            cancel_button=TOPIC_CANCEL,
+        renumbered(
+            conversation(
+                "meeting_topic",
+                entry_points=[CallbackQueryHandler(start_topic, pattern=TOPIC.pattern)],
+                states={State.TOPIC: typed_step(topic_text, "meetings.expect_text")},
+                cancel=cancelled("common.cancelled", TOPIC_DRAFT),
+                cancel_button=TOPIC_CANCEL,
+            ),
+            State,
+            was=60,
         ),
         CommandHandler("meetings", list_meetings),
         CallbackQueryHandler(view, pattern=VIEW.pattern),

@@ -36,19 +36,18 @@ from bot.meetings.rules import (
     parse_count,
     text_within,
 )
-from bot.meetings.rules import (
-    DECISION as DECISION_LENGTH,
-)
+from bot.meetings.rules import DECISION as DECISION_LENGTH
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, button_row, keyboard, language_of, parse_int, say, t
+from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say
 from handlers.kit.conversation import (
     buttons_step,
     cancelled,
     conversation,
     refusal_ends,
+    renumbered,
     typed_step,
 )
-from handlers.meetings.common import pressed, say_about
+from handlers.meetings.common import say_about, typed_meeting
 from handlers.meetings.manage import is_admin, say_meetings
 from handlers.meetings.result_assign import (
     assign_list,
@@ -77,11 +76,10 @@ async def start(update: Update, context: MinhuContext) -> int | None:
     services = context.services
     now = services.clock.now()
     if update.callback_query is not None:
-        meeting_id = pressed(update, RESULT)
+        meeting_id = RESULT.one(pressed(update))
     else:
-        args = context.args or []
-        meeting_id = parse_int(args[0].lstrip("#")) if args else None
-        if not args:
+        meeting_id = typed_meeting(context)
+        if not context.args:
             started = [m for m in await store.for_admins(services.db, now) if m.starts_at <= now]
             await say_meetings(update, context, "meetings.result_pick", started, RESULT)
             return ConversationHandler.END
@@ -148,12 +146,12 @@ async def _ask_attendance(update: Update, context: MinhuContext, task: ResultDra
     present = await bookings.checked_in_count(context.services.db, int(task["id"]))
     task["present"] = present
     lang = await language_of(update, context)
-    label = t(context, lang, "meetings.btn_attendance", present=present)
+    default = button_row(context, lang, "meetings.btn_attendance", AS_CHECKED_IN, present=present)
     await say(
         update,
         context,
         "meetings.ask_attendance",
-        markup=keyboard([[(label, AS_CHECKED_IN.pack())]]),
+        markup=keyboard([default]),
         present=present,
         count=len(task["decisions"]),
     )
@@ -226,39 +224,43 @@ def handlers() -> list[BaseHandler]:
     """The /meetingresult conversation (persistent: it survives a restart)."""
     typed, button = "meetings.expect_text", "meetings.expect_button"
     return [
-        conversation(
-            "meeting_result",
-            entry_points=[
-                CommandHandler("meetingresult", start),
-                CallbackQueryHandler(start, pattern=RESULT.pattern),
-            ],
-            states={
-                State.SUMMARY: typed_step(summary, typed),
-                State.DECISIONS: [
-                    CallbackQueryHandler(decisions_done, pattern=DECISIONS_DONE.pattern),
-                    *typed_step(decision, typed),
+        renumbered(
+            conversation(
+                "meeting_result",
+                entry_points=[
+                    CommandHandler("meetingresult", start),
+                    CallbackQueryHandler(start, pattern=RESULT.pattern),
                 ],
-                State.ATTENDANCE: [
-                    CallbackQueryHandler(attendance_default, pattern=AS_CHECKED_IN.pattern),
-                    *typed_step(attendance_typed, typed),
-                ],
-                State.CONFIRM: buttons_step(button, (PUBLISH_RESULT, publish)),
-                State.ASSIGN_LIST: buttons_step(
-                    button, (DECISION, pick_decision), (ASSIGNED_ALL, finish)
-                ),
-                State.ASSIGN_KIND: buttons_step(
-                    button, (KIND, pick_kind), (DECISIONS, back_to_list)
-                ),
-                State.ASSIGN_TARGET: buttons_step(
-                    button, (TARGET, pick_target), (DECISIONS, back_to_list)
-                ),
-                State.ASSIGN_DUE: [
-                    CallbackQueryHandler(due_pressed, pattern=IN_DAYS.pattern),
-                    CallbackQueryHandler(due_pressed, pattern=DAY_OFF.pattern),
-                    *typed_step(due, typed),
-                ],
-            },
-            cancel=cancelled("meetings.form_cancelled", SLOT),
-            cancel_button=RESULT_CANCEL,
+                states={
+                    State.SUMMARY: typed_step(summary, typed),
+                    State.DECISIONS: [
+                        CallbackQueryHandler(decisions_done, pattern=DECISIONS_DONE.pattern),
+                        *typed_step(decision, typed),
+                    ],
+                    State.ATTENDANCE: [
+                        CallbackQueryHandler(attendance_default, pattern=AS_CHECKED_IN.pattern),
+                        *typed_step(attendance_typed, typed),
+                    ],
+                    State.CONFIRM: buttons_step(button, (PUBLISH_RESULT, publish)),
+                    State.ASSIGN_LIST: buttons_step(
+                        button, (DECISION, pick_decision), (ASSIGNED_ALL, finish)
+                    ),
+                    State.ASSIGN_KIND: buttons_step(
+                        button, (KIND, pick_kind), (DECISIONS, back_to_list)
+                    ),
+                    State.ASSIGN_TARGET: buttons_step(
+                        button, (TARGET, pick_target), (DECISIONS, back_to_list)
+                    ),
+                    State.ASSIGN_DUE: [
+                        CallbackQueryHandler(due_pressed, pattern=IN_DAYS.pattern),
+                        CallbackQueryHandler(due_pressed, pattern=DAY_OFF.pattern),
+                        *typed_step(due, typed),
+                    ],
+                },
+                cancel=cancelled("meetings.form_cancelled", SLOT),
+                cancel_button=RESULT_CANCEL,
+            ),
+            State,
+            was=80,
         )
     ]

@@ -17,9 +17,8 @@ from bot.meetings.buttons import ASSIGNED_ALL, DAY_OFF, DECISION, DECISIONS, IN_
 from bot.meetings.rules import parse_deadline
 from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, button_row, keyboard, language_of, say, t
+from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import refuse
-from handlers.meetings.common import pressed
 from handlers.meetings.result_flow import RESULT, ResultDraft, State, step, task_of
 from storage import assignments, geo
 from storage import meetings as store
@@ -48,7 +47,7 @@ async def assign_list(update: Update, context: MinhuContext, *, edit: bool = Fal
 @step
 async def pick_decision(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """A decision to assign: to whom?"""
-    decision_id = pressed(update, DECISION)
+    decision_id = DECISION.one(pressed(update))
     found = await store.decision(context.services.db, decision_id) if decision_id else None
     if found is None or found.meeting_id != task["id"]:
         await answer(update, context, "common.invalid_button")
@@ -69,7 +68,7 @@ async def pick_decision(update: Update, context: MinhuContext, task: ResultDraft
 @step
 async def pick_kind(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """Representatives, departments, or the zone's grid workers."""
-    kind = pressed(update, KIND)
+    kind = KIND.one(pressed(update))
     m = await store.get(context.services.db, int(task["id"]))
     if kind is None or m is None:
         await answer(update, context, "common.invalid_button")
@@ -94,7 +93,7 @@ async def pick_kind(update: Update, context: MinhuContext, task: ResultDraft) ->
 @step
 async def pick_target(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """Who: then the deadline."""
-    target = pressed(update, TARGET)
+    target = TARGET.one(pressed(update))
     if target is None:
         await answer(update, context, "common.invalid_button")
         return State.ASSIGN_TARGET

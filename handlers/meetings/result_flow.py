@@ -28,7 +28,7 @@ class ResultDraft(TypedDict, total=False):
     day_off: str  # a typed deadline on a day off, waiting for "keep" or "next"
 
 
-# The steps in order, numbered 240-247 (80-87 before storage/migrations/0009_meeting_states.sql).
+# The steps in order, numbered 240-247 (80-87 before this version: see `kit.renumbered`).
 State = IntEnum(
     "State",
     "SUMMARY DECISIONS ATTENDANCE CONFIRM ASSIGN_LIST ASSIGN_KIND ASSIGN_TARGET ASSIGN_DUE",
