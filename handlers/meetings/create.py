@@ -33,6 +33,7 @@ from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say
 from handlers.kit.conversation import (
     Handlers,
+    ask,
     buttons_step,
     cancelled,
     conversation,
@@ -65,10 +66,6 @@ from storage.meetings import Meeting
 form_step = draft_step(DRAFT, role=Role.ADMIN, expired="meetings.draft_expired")
 
 
-def _cancel_row(context: MinhuContext, lang: str) -> list[tuple[str, str]]:
-    return button_row(context, lang, "common.btn_cancel", FORM_CANCEL)
-
-
 def _example(context: MinhuContext) -> str:
     """A valid example a week from now, in local time."""
     later = context.services.clock.now() + timedelta(days=7)
@@ -82,14 +79,13 @@ async def _ask(update: Update, context: MinhuContext, draft: MeetingDraft, state
     if state is State.CONFIRM:
         return await _summary(update, context, draft)
     lang = await language_of(update, context)
-    rows = [_cancel_row(context, lang)]
-    if state is State.RESERVED:
-        rows.insert(0, button_row(context, lang, "meetings.btn_no_reserved", NO_RESERVED))
+    rows = []
     low, high = LIMITS.get(state, (0, 0))
     if state is State.RESERVED:
+        rows.append(button_row(context, lang, "meetings.btn_no_reserved", NO_RESERVED))
         high = int(draft["capacity"]) - 1
     values: dict[str, Any] = {"min": low, "max": high, "example": _example(context)}
-    await say(update, context, QUESTIONS[state], markup=keyboard(rows), **values)
+    await ask(update, context, QUESTIONS[state], rows, FORM_CANCEL, **values)
     return state
 
 
@@ -128,11 +124,9 @@ async def no_reserved(update: Update, context: MinhuContext, draft: MeetingDraft
 
 
 async def _ask_zone(update: Update, context: MinhuContext, *, edit: bool) -> int:
-    lang = await language_of(update, context)
     zones = await geo.zones(context.services.db)
     rows = [[(z.name, ZONE.pack(z.id))] for z in zones]
-    rows.append(_cancel_row(context, lang))
-    await say(update, context, "meetings.ask_zone", edit=edit, markup=keyboard(rows))
+    await ask(update, context, "meetings.ask_zone", rows, FORM_CANCEL, edit=edit)
     return State.ZONE
 
 
@@ -195,11 +189,12 @@ async def _summary(update: Update, context: MinhuContext, draft: MeetingDraft) -
     new = new_meeting(draft)
     key = draft.setdefault("id", submissions.new_key())
     publish_row = button_row(context, lang, "meetings.btn_publish", PUBLISH, key)
-    await say(
+    await ask(
         update,
         context,
         "meetings.new_summary",
-        markup=keyboard([publish_row, _cancel_row(context, lang)]),
+        [publish_row],
+        FORM_CANCEL,
         title=new.title,
         topic=new.topic,
         audience=await _audience(context, draft),
