@@ -35,8 +35,10 @@ run: $(STAMP) fonts
 demo: $(STAMP) fonts
 	$(BIN)/minhu demo
 
+# `make bench BENCH_ARGS=--quick` checks the harness in a minute; figures need the default run.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,9 +1,15 @@
 """Simulated users: each step is one user action followed by waiting for the bot's reply.
 
-Reply latency is the time from sending the action to the first bot message changed after it
-(the client API's long poll with ``after_seq`` taken before the action). A step is complete
-when its ``done`` predicate holds on the bot messages changed since the action; only then does
-the user take the next step, so late messages of one step are never counted for the next.
+Two latencies per step, both from sending the action: to the first bot message changed after
+it ("first answer"), and to the moment the step's ``done`` predicate holds on the bot messages
+changed since the action ("step complete": the last message the user waits for before they
+can act, e.g. the next question after an edited one). Only then does the user take the next
+step, so late messages of one step are never counted for the next.
+
+Descriptions are unique per user and run (each names the user's own building, and buildings
+that differ are different problems to Minhu's "me too" search); should Minhu still offer to
+join a similar complaint, the user answers as a real one whose problem is a new one would:
+"not the same" (a detour step, counted as an action).
 """
 
 from __future__ import annotations
@@ -32,12 +38,25 @@ def _buttons(msg: dict[str, Any]) -> list[str]:
     return [b.get("callback_data") or "" for row in rows for b in row]
 
 
-def button(prefix: str, *, new: bool = False) -> Predicate:
-    """A bot message (a new one when ``new``) has an inline button starting with ``prefix``."""
-    return lambda msgs: any(
-        (not new or not m.get("edited")) and any(d.startswith(prefix) for d in _buttons(m))
-        for m in msgs
-    )
+def button(prefix: str, *, without: str | None = None) -> Predicate:
+    """A bot message has an inline button starting with ``prefix`` (and none starting with
+    ``without``: the question answered, still showing its choices, is not the next one)."""
+
+    def found(msgs: Msgs) -> bool:
+        for m in msgs:
+            data = _buttons(m)
+            if any(d.startswith(prefix) for d in data) and not (
+                without and any(d.startswith(without) for d in data)
+            ):
+                return True
+        return False
+
+    return found
+
+
+def either(*predicates: Predicate) -> Predicate:
+    """Any of the predicates holds."""
+    return lambda msgs: any(p(msgs) for p in predicates)
 
 
 def text_has(pattern: str) -> Predicate:
@@ -56,11 +75,6 @@ def reply_keyboard(msgs: Msgs) -> bool:
     return any("keyboard" in (m.get("reply_markup") or {}) for m in msgs)
 
 
-def edited(msgs: Msgs) -> bool:
-    """A bot message was edited (the pressed message, not a new one such as an error)."""
-    return any(m.get("edited") for m in msgs)
-
-
 def any_bot(msgs: Msgs) -> bool:
     """Any bot message changed."""
     return bool(msgs)
@@ -68,11 +82,22 @@ def any_bot(msgs: Msgs) -> bool:
 
 @dataclass
 class Step:
-    """One user action: ``kind`` is text/press/photo/location; ``arg`` text or button prefix."""
+    """One user action: ``kind`` is text/press/photo/location; ``arg`` text or button prefix.
+
+    ``detour``: a step taken next only when the reply offers its button (see "me too")."""
 
     kind: str
     arg: str
     done: Predicate
+    detour: Step | None = None
+
+
+NOT_THE_SAME = Step("press", "rp:new", button("rp:photos:done"))
+
+
+def description(user_id: int) -> str:
+    """A report unique to the user (and the run: user ids are never reused in one bench)."""
+    return f"{user_id}号楼门口路灯坏了三天，晚上看不见路"
 
 
 def minhu_steps(user_id: int) -> list[Step]:
@@ -82,15 +107,32 @@ def minhu_steps(user_id: int) -> list[Step]:
         Step("press", "ob:agree", button("ob:z:")),
         Step("press", "ob:z:", button("ob:c:")),
         Step("press", "ob:c:", button("ob:g:")),
-        Step("press", "ob:g:", edited),
+        Step("press", "ob:g:", text_has("/report")),  # registered: what they can do now
         Step("text", "/report", button("rp:cat:")),
-        Step("press", "rp:cat:", button("rp:cancel", new=True)),
-        Step("text", f"小区{user_id % 1000}号楼路灯坏了三天", button("rp:photos:done")),
-        Step("photo", "", button("rp:photos:done", new=True)),
+        Step("press", "rp:cat:", button("rp:cancel", without="rp:cat:")),
+        Step(
+            "text",
+            description(user_id),
+            either(button("rp:photos:done"), button("rp:new")),
+            detour=NOT_THE_SAME,
+        ),
+        Step("photo", "", button("rp:photos:done")),
         Step("press", "rp:photos:done", reply_keyboard),
         Step("location", "", button("rp:anon:")),
         Step("press", "rp:anon:0", button("rp:confirm")),
         Step("press", "rp:confirm", text_has(TICKET_RE.pattern)),
+    ]
+
+
+def admin_broadcast_steps(text: str) -> list[Step]:
+    """An admin's /broadcast to everyone: audience, words, ordinary, confirm; the step ends
+    when the progress message shows."""
+    return [
+        Step("text", "/broadcast", button("bc:a:")),
+        Step("press", "bc:a:everyone", button("bc:cancel", without="bc:a:")),
+        Step("text", text, button("bc:u:")),
+        Step("press", "bc:u:0", button("bc:ok:")),
+        Step("press", "bc:ok:", text_has("发送中|已发完")),
     ]
 
 
@@ -108,13 +150,13 @@ def echo_steps(user_id: int, count: int, pattern: list[str] | None = None) -> li
 
 @dataclass
 class UserResult:
-    """What one simulated user achieved."""
+    """What one simulated user achieved (times in seconds, ``finished`` since the start)."""
 
     user_id: int
     actions: int = 0
-    latencies: list[float] = field(default_factory=list)
-    completions: list[float] = field(default_factory=list)
-    finished: float = 0.0  # perf_counter() when the last successful step completed
+    latencies: list[float] = field(default_factory=list)  # to the first answer
+    completions: list[float] = field(default_factory=list)  # to the end of the step
+    finished: float = 0.0  # when the last successful step completed
     error: str | None = None
     tickets: list[str] = field(default_factory=list)
 
@@ -134,7 +176,7 @@ def _action(step: Step, last: Msgs) -> tuple[str, dict[str, Any]]:
 
 
 class Driver:
-    """Drives users of one bot through the client API."""
+    """Drives users of one bot through the emulator's client API."""
 
     def __init__(
         self, client: httpx.AsyncClient, bot_id: int, timeout: float, think: float = 0.0
@@ -143,6 +185,7 @@ class Driver:
         self.bot_id = bot_id
         self.timeout = timeout
         self.think = think
+        self.t0 = time.perf_counter()
 
     async def seq(self) -> int:
         """The emulator's current change sequence number."""
@@ -157,56 +200,69 @@ class Driver:
         if resp.status_code != 200:
             raise StepError(f"creating user {user_id}: {resp.text}")
 
+    async def changed(self, user_id: int, after: int, wait: float) -> tuple[Msgs, int]:
+        """Bot messages of the chat changed after ``after`` (long-polling up to ``wait`` s for
+        one), and the sequence number they are current to."""
+        resp = await self.client.get(
+            f"/api/chats/{user_id}/messages",
+            params={"after_seq": after, "wait": f"{wait:.3f}", "bot": self.bot_id},
+        )
+        body = resp.json()
+        if "seq" not in body:
+            raise StepError(f"messages: {body.get('error') or body}")
+        return [m for m in body["messages"] if m.get("from_bot")], int(body["seq"])
+
     async def _wait(self, user_id: int, after: int, step: Step, started: float) -> tuple:
+        """Wait until ``step.done`` holds on the messages changed since ``after`` (each at its
+        latest state); return them, the sequence number, and the first-answer latency."""
         deadline = started + self.timeout
         first: float | None = None
-        min_bot = 1
+        seen: dict[int, dict[str, Any]] = {}
+        cursor = after
         while True:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 raise StepError(f"no complete reply to {step.kind} {step.arg!r} in time")
-            resp = await self.client.get(
-                f"/api/chats/{user_id}/messages",
-                params={
-                    "after_seq": after,
-                    "wait": f"{remaining:.3f}",
-                    "min_bot": min_bot,
-                    "bot": self.bot_id,
-                },
-            )
-            body = resp.json()
-            if not body.get("ok"):
-                raise StepError(f"messages: {body.get('error')}")
-            bot_msgs = [m for m in body["messages"] if m.get("from_bot")]
-            if bot_msgs and first is None:
+            msgs, cursor = await self.changed(user_id, cursor, remaining)
+            if msgs and first is None:
                 first = time.perf_counter() - started
-            if step.done(bot_msgs):
-                assert first is not None
-                return bot_msgs, int(body["seq"]), first
-            min_bot = len(bot_msgs) + 1
+            for m in msgs:
+                seen[m["message_id"]] = m
+            current = sorted(seen.values(), key=lambda m: m["message_id"])
+            if first is not None and step.done(current):
+                return current, cursor, first
+
+    async def step(self, user_id: int, step: Step, last: Msgs, seq: int) -> tuple:
+        """Send one action and wait for its end: (messages, seq, first, complete)."""
+        path, body = _action(step, last)
+        started = time.perf_counter()
+        resp = await self.client.post(
+            f"/api/users/{user_id}/{path}", json={**body, "bot": self.bot_id}
+        )
+        if resp.status_code != 200:
+            raise StepError(f"{path} refused: {resp.text[:200]}")
+        msgs, seq, first = await self._wait(user_id, seq, step, started)
+        return msgs, seq, first, time.perf_counter() - started
 
     async def run(self, user_id: int, steps: list[Step], seq: int) -> UserResult:
         """Run ``steps`` for ``user_id`` (already created); stop at the first failure."""
         result = UserResult(user_id)
         last: Msgs = []
+        queue = list(steps)
         try:
-            for index, step in enumerate(steps):
-                if self.think > 0 and index > 0:  # a human reads the reply, then acts
+            while queue:
+                step = queue.pop(0)
+                if self.think > 0 and result.actions:  # a human reads the reply, then acts
                     await asyncio.sleep(self.think * random.uniform(0.5, 1.5))
-                path, body = _action(step, last)
-                started = time.perf_counter()
-                resp = await self.client.post(
-                    f"/api/users/{user_id}/{path}", json={**body, "bot": self.bot_id}
-                )
-                if resp.status_code != 200:
-                    raise StepError(f"{path} refused: {resp.text[:200]}")
-                last, seq, latency = await self._wait(user_id, seq, step, started)
+                last, seq, first, complete = await self.step(user_id, step, last, seq)
                 result.actions += 1
-                result.latencies.append(latency)
-                result.finished = time.perf_counter()
-                result.completions.append(result.finished - started)
-                for msg in last:
-                    result.tickets += TICKET_RE.findall(msg.get("text") or "")
+                result.latencies.append(first)
+                result.completions.append(complete)
+                result.finished = time.perf_counter() - self.t0
+                if step.detour and button(step.detour.arg)(last):
+                    queue.insert(0, step.detour)
         except (StepError, httpx.HTTPError) as exc:
             result.error = f"step {result.actions + 1}: {exc}"
+            return result
+        result.tickets = [t for m in last for t in TICKET_RE.findall(m.get("text") or "")]
         return result

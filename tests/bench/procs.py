@@ -1,9 +1,11 @@
-"""Bot subprocesses (Minhu and the echo bot) and the emulator's per-bot counters."""
+"""The benchmark's processes — the emulator, the bots (Minhu, the echo bot), the simulated
+users — and the emulator's per-bot counters."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +19,18 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc; None elsewhere)."""
+    if pid is None:
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class BotProcess:
@@ -57,14 +71,10 @@ class BotProcess:
                 in_traceback = False
         return found[:limit]
 
-    def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the process so far (Linux /proc; None elsewhere)."""
-        try:
-            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = stat.rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        return self.proc.pid
 
     async def stop(self, grace: float = 20.0) -> int:
         """SIGINT (graceful stop), then kill after ``grace`` seconds."""
@@ -79,12 +89,64 @@ class BotProcess:
         return code
 
 
-def _bot_env(token: str, api_base: str, database: Path | None) -> dict[str, str]:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": token, "MINHU_TELEGRAM_API_URL": api_base}
-    if database is not None:
-        env["MINHU_DATABASE"] = str(database)
+class Emulator(BotProcess):
+    """The emulator in its own process (tests/bench/emulator.py), at ``url``."""
+
+    def __init__(self, cwd: Path) -> None:
+        argv = [sys.executable, "-m", "tests.bench.emulator"]
+        super().__init__("emulator", argv, _env(), cwd)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            self._log.flush()
+            for line in self.log_path.read_text(encoding="utf-8").splitlines():
+                if line.startswith('{"url"'):
+                    address = json.loads(line)
+                    self.url: str = address["url"]
+                    self.api_base: str = address["api_base"]
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"the emulator did not start:\n{self.log_tail()}")
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, **(extra or {})}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     return env
+
+
+def _bot_env(token: str, api_base: str, database: Path | None) -> dict[str, str]:
+    env = _env({"TELEGRAM_BOT_TOKEN": token, "MINHU_TELEGRAM_API_URL": api_base})
+    if database is not None:
+        env["MINHU_DATABASE"] = str(database)
+    return env
+
+
+async def users(argv: list[str], limit: float) -> dict[str, Any]:
+    """Run the simulated users (tests/bench/users.py) in their own process; their JSON."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.bench.users",
+        *argv,
+        cwd=ROOT,
+        env=_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), limit)
+    except (TimeoutError, asyncio.CancelledError) as exc:
+        proc.kill()
+        await proc.wait()
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        raise RuntimeError(f"the simulated users did not finish in {limit:.0f} s") from None
+    lines = out.decode().strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        last = (err.decode().strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"the simulated users failed ({proc.returncode}): {last}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
 
 
 def seed_demo(token: str, api_base: str, database: Path, cwd: Path) -> None:
@@ -99,10 +161,18 @@ def seed_demo(token: str, api_base: str, database: Path, cwd: Path) -> None:
 
 
 def start_minhu(
-    token: str, api_base: str, database: Path, cwd: Path, *, rate_limit: bool = True
+    token: str,
+    api_base: str,
+    database: Path,
+    cwd: Path,
+    *,
+    rate_limit: bool = True,
+    admins: tuple[int, ...] = (),
 ) -> BotProcess:
     """`minhu run` (long polling) against the emulator; MINHU_RATE_LIMIT=off if asked."""
     env = _bot_env(token, api_base, database) | {"MINHU_RATE_LIMIT": "on" if rate_limit else "off"}
+    if admins:
+        env["MINHU_ADMIN_IDS"] = ",".join(map(str, admins))
     return BotProcess("minhu", [str(BIN / "minhu"), "run"], env, cwd)
 
 
@@ -125,9 +195,12 @@ async def counters(client: httpx.AsyncClient, bot_id: int) -> dict[str, Any]:
     return body
 
 
-async def wait_polling(client: httpx.AsyncClient, bot: BotProcess, bot_id: int) -> None:
-    """Wait until the bot starts polling (run_polling calls deleteWebhook right before)."""
-    before = (await counters(client, bot_id))["methods"].get("deleteWebhook", 0)
+async def wait_polling(
+    client: httpx.AsyncClient, bot: BotProcess, bot_id: int, before: int = 0
+) -> None:
+    """Wait until the bot starts polling (run_polling calls deleteWebhook right before):
+    until the emulator has counted more than ``before`` deleteWebhook calls (0 when it was
+    reset before the bot started)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if bot.proc.poll() is not None:

@@ -22,8 +22,9 @@ with each status as seen at `now`:
   anything that would happen after `now` has not happened yet;
 - residents are not needed: every complaint is anonymous with no reporter;
 - staff: one grid worker per grid, one liaison per department, ten representatives (one
-  zone each, in turn), with assignments, patrols, supervision items, reception sessions and
-  deliberation meetings in proportion to the complaints (but small).
+  zone each, in turn), with supervision items, and (tests/bench/synthetic_activity.py)
+  assignments, patrols, reception sessions and deliberation meetings in proportion to the
+  complaints (but small).
 
 A generated file gets a sidecar `<name>.json` with what was made; `cached()` reuses a file
 whose sidecar matches (size, seed, `now`, generator version and schema version), so a
@@ -47,12 +48,12 @@ import storage
 from storage.db import Database, latest_version
 from storage.seed import seed_demo
 
+from .synthetic_activity import WORKER_BASE, D, H, Town, activity
+
 VERSION = 1  # bump when the generated data changes: cached files are then made again
 CHUNK = 50_000
 SPAN_DAYS = 730
-H, D = 3600, 86400
-ADMIN_ID = 900_001
-WORKER_BASE, REP_BASE, DEPT_BASE = 8_000_000, 8_100_000, 8_200_000
+REP_BASE, DEPT_BASE = 8_100_000, 8_200_000
 REPRESENTATIVES = 10
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余"
@@ -188,10 +189,10 @@ def _load(conn: sqlite3.Connection, rnd: random.Random, n: int, now: datetime) -
     conn.execute("COMMIT")
 
     conn.execute("BEGIN")
-    counts |= _assignments(conn, rnd, clock, n, start_ts, now_ts, reps)
-    counts |= _patrols(conn, rnd, clock, n, start_ts, now_ts, grids)
-    counts |= _receptions(conn, rnd, clock, n, start_ts, now_ts, reps, stations)
-    counts |= _meetings(conn, rnd, clock, n, start_ts, now_ts, zones, communities)
+    town = Town(
+        conn, rnd, clock.iso, n, start_ts, now_ts, grids, zones, communities, stations, reps
+    )
+    counts |= activity(town)
     conn.execute("COMMIT")
     counts["grid_workers"] = len(grids)
     counts["representatives"] = len(reps)
@@ -330,189 +331,6 @@ def _complaints(
     )
     conn.execute("COMMIT")
     return {"complaints": n, "supervision_items": len(supervision), **tally}
-
-
-def _when(rnd: random.Random, start_ts: int, now_ts: int) -> int:
-    return rnd.randint(start_ts, now_ts - 1)
-
-
-def _assignments(
-    conn: sqlite3.Connection,
-    rnd: random.Random,
-    clock: _Clock,
-    n: int,
-    start_ts: int,
-    now_ts: int,
-    reps: list[int],
-) -> dict[str, int]:
-    """Assignments (交办) to representatives: mostly done in time, some late or overdue."""
-    iso = clock.iso
-    rows = []
-    for _ in range(max(20, n // 500)):
-        created = _when(rnd, start_ts, now_ts)
-        due = created + rnd.randint(3, 14) * D
-        accepted = done = verified = escalated = None
-        r = rnd.random()
-        if r < 0.05:
-            status = "cancelled"
-        elif due > now_ts:
-            status = "assigned" if rnd.random() < 0.3 else "accepted"
-        elif r < 0.80:
-            status = "verified" if r < 0.70 else "done"
-            done = rnd.randint(created + H, due - 60)
-        elif r < 0.90:
-            status = "verified"
-            done = due + rnd.randint(H, 5 * D)
-        else:
-            status = rnd.choice(["assigned", "accepted", "returned"])
-            escalated = due
-        if status not in ("assigned", "cancelled"):
-            accepted = created + rnd.randint(600, D)
-        if status == "verified" and done is not None:
-            verified = done + rnd.randint(H, 2 * D)
-        if (done is not None and done > now_ts) or (verified is not None and verified > now_ts):
-            status, done, verified = "accepted", None, None
-        if accepted is not None and accepted > now_ts:
-            status, accepted = "assigned", None
-        stamps = [t for t in (created, accepted, done, verified, escalated) if t is not None]
-        subject = "complaint" if rnd.random() < 0.3 else "text"
-        rows.append(
-            (
-                subject, rnd.randint(1, n) if subject == "complaint" else None,
-                "督办：核查并回复群众反映的问题", rnd.choice(reps), status, iso(due), ADMIN_ID,
-                iso(created), iso(max(stamps)),
-                *(None if t is None else iso(t) for t in (accepted, done, verified, escalated)),
-            )
-        )  # fmt: skip
-    conn.executemany(
-        """INSERT INTO assignments (subject_kind, complaint_id, text, assignee_id, status,
-               due_at, assigned_by, created_at, updated_at, accepted_at, done_at, verified_at,
-               escalated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        rows,
-    )
-    return {"assignments": len(rows)}
-
-
-def _patrols(
-    conn: sqlite3.Connection,
-    rnd: random.Random,
-    clock: _Clock,
-    n: int,
-    start_ts: int,
-    now_ts: int,
-    grids: list[int],
-) -> dict[str, int]:
-    """Patrols by each grid's worker."""
-    rows = []
-    for _ in range(max(100, n // 100)):
-        grid = rnd.choice(grids)
-        rows.append(
-            (
-                WORKER_BASE + grid, grid, clock.iso(_when(rnd, start_ts, now_ts)),
-                30.6 + rnd.uniform(-0.05, 0.05), 119.9 + rnd.uniform(-0.05, 0.05),
-                int(rnd.random() < 0.05), "",
-            )
-        )  # fmt: skip
-    conn.executemany(
-        """INSERT INTO patrols (worker_id, grid_id, at, latitude, longitude, hazard_found, note)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        rows,
-    )
-    return {"patrols": len(rows)}
-
-
-def _receptions(
-    conn: sqlite3.Connection,
-    rnd: random.Random,
-    clock: _Clock,
-    n: int,
-    start_ts: int,
-    now_ts: int,
-    reps: list[int],
-    stations: list[int],
-) -> dict[str, int]:
-    """Reception days at liaison stations, with a few residents received at past ones."""
-    iso = clock.iso
-    sessions = bookings = 0
-    for _ in range(max(20, n // 2000)):
-        day = _when(rnd, start_ts, now_ts + 30 * D) // D * D
-        starts = day + H  # 09:00 in China
-        status = "cancelled" if rnd.random() < 0.05 else "open"
-        cur = conn.execute(
-            """INSERT INTO reception_sessions (station_id, representative_id, starts_at, slots,
-                   status, duration_minutes, created_at) VALUES (?, ?, ?, 5, ?, 120, ?)""",
-            (rnd.choice(stations), rnd.choice(reps), iso(starts), status, iso(starts - 7 * D)),
-        )
-        sessions += 1
-        if status == "cancelled" or starts > now_ts:
-            continue
-        rows = [
-            (cur.lastrowid, "反映村道破损问题", "已记录并交办", iso(starts + H), iso(starts - D))
-            for _ in range(rnd.randint(0, 4))
-        ]
-        conn.executemany(
-            """INSERT INTO reception_bookings (session_id, topic, outcome, outcome_at,
-                   created_at) VALUES (?, ?, ?, ?, ?)""",
-            rows,
-        )
-        bookings += len(rows)
-    return {"reception_sessions": sessions, "reception_bookings": bookings}
-
-
-def _meetings(
-    conn: sqlite3.Connection,
-    rnd: random.Random,
-    clock: _Clock,
-    n: int,
-    start_ts: int,
-    now_ts: int,
-    zones: list[int],
-    communities: list[int],
-) -> dict[str, int]:
-    """Deliberation meetings (议事会): most past ones held with bookings, a few cancelled or
-    still waiting for a result; the future ones open."""
-    iso = clock.iso
-    meetings = bookings = 0
-    for k in range(max(8, n // 10_000)):
-        starts = _when(rnd, start_ts, now_ts + 30 * D) // D * D + 6 * H  # 14:00 in China
-        zone = rnd.choice(zones) if rnd.random() < 0.6 else None
-        community = None if zone is not None else rnd.choice(communities)
-        r = rnd.random()
-        status, summary, attendance, result_at, cancelled_at = "open", None, None, None, None
-        if starts + 2 * H <= now_ts:
-            if r < 0.8:
-                status, summary = "held", "议定事项已形成决议并交办。"
-                attendance, result_at = rnd.randint(10, 30), starts + 3 * H
-            elif r < 0.9:
-                status, cancelled_at = "cancelled", starts - D
-        cur = conn.execute(
-            """INSERT INTO meetings (title, topic, zone_id, community_id, place, starts_at,
-                   duration_minutes, capacity, reserved_seats, registration_until, status,
-                   result_summary, attendance, created_by, created_at, cancelled_at, result_at,
-                   result_by) VALUES (?, ?, ?, ?, ?, ?, 90, 30, 5, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                f"议事会（第{k + 1}期）", "村道维修与停车管理", zone, community, "党群服务中心",
-                iso(starts), iso(starts - D), status, summary, attendance, ADMIN_ID,
-                iso(starts - 14 * D), None if cancelled_at is None else iso(cancelled_at),
-                None if result_at is None else iso(result_at),
-                ADMIN_ID if result_at is not None else None,
-            ),
-        )  # fmt: skip
-        meetings += 1
-        if status != "held":
-            continue
-        mid = cur.lastrowid
-        rows = [
-            (mid, "booked", f"B{mid:06d}-{i:02d}", iso(starts - 3 * D), iso(starts - 3 * D))
-            for i in range(rnd.randint(5, 25))
-        ]
-        conn.executemany(
-            """INSERT INTO meeting_bookings (meeting_id, status, code, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?)""",
-            rows,
-        )
-        bookings += len(rows)
-    return {"meetings": meetings, "meeting_bookings": bookings}
 
 
 def _migrations_digest() -> str:
