@@ -373,3 +373,18 @@ def refusal_ends(
         return run
 
     return wrap
+
+
+async def chosen(
+    update: Update,
+    context: MinhuContext,
+    family: Family,
+    find: Callable[[Any], Coroutine[Any, Any, D | None]],
+) -> D | None:
+    """The record the pressed button of a one-field `family` names, looked up by `find` (the
+    press answered); None, the press answered "invalid button", when the data does not fit or
+    `find` finds nothing (an old or forged button)."""
+    value = family.one(pressed(update))
+    found = await find(value) if value is not None else None
+    await answer(update, context, None if found is not None else "common.invalid_button")
+    return found

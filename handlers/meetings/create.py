@@ -10,6 +10,7 @@ the role and every rule again and announces the meeting through the outbox.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from handlers.kit.conversation import (
     ask,
     buttons_step,
     cancelled,
+    chosen,
     conversation,
     draft_step,
     form_start,
@@ -133,12 +135,9 @@ async def _ask_zone(update: Update, context: MinhuContext, *, edit: bool) -> int
 @form_step
 async def zone(update: Update, context: MinhuContext, draft: MeetingDraft) -> int:
     """A zone: the whole zone, or one of its communities."""
-    zone_id = ZONE.one(pressed(update))
-    found = await geo.zone(context.services.db, zone_id) if zone_id else None
+    found = await chosen(update, context, ZONE, functools.partial(geo.zone, context.services.db))
     if found is None:
-        await answer(update, context, "common.invalid_button")
         return State.ZONE
-    await answer(update, context)
     draft["zone_id"] = found.id
     lang = await language_of(update, context)
     whole = plain(context, lang, "meetings.btn_whole_zone", zone=found.name)

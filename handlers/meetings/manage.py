@@ -8,6 +8,7 @@ every command and button, and again by `bot.meetings.manage` for every change.
 
 from __future__ import annotations
 
+import functools
 from enum import IntEnum
 from typing import Any, TypedDict
 
@@ -32,6 +33,7 @@ from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import (
     cancelled,
+    chosen,
     conversation,
     draft_step,
     refusal_ends,
@@ -162,10 +164,7 @@ async def _pressed_meeting(update: Update, context: MinhuContext, family: Family
     why) for someone who is not an admin, or a meeting that is gone."""
     if not await is_admin(update, context):
         return None
-    meeting_id = family.one(pressed(update))
-    m = await store.get(context.services.db, meeting_id) if meeting_id else None
-    await answer(update, context, None if m else "common.invalid_button")
-    return m
+    return await chosen(update, context, family, functools.partial(store.get, context.services.db))
 
 
 async def view(update: Update, context: MinhuContext) -> None:

@@ -34,6 +34,7 @@ from handlers.kit.common import (
 )
 from handlers.kit.conversation import (
     cancelled,
+    chosen,
     conversation,
     refusal_ends,
     refusals_answered,
@@ -125,13 +126,14 @@ async def view(update: Update, context: MinhuContext) -> None:
     """A meeting's card (from /meetings or an announcement)."""
     user = update.effective_user
     assert user is not None
-    meeting_id = VIEW.one(pressed(update))
-    m = await store.get(context.services.db, meeting_id) if meeting_id else None
-    if m is None or not await service.for_person(context.services, m, user.id):
-        await answer(update, context, "common.invalid_button")
-        return
-    await answer(update, context)
-    await _card(update, context, m, user.id)
+
+    async def for_them(meeting_id: int) -> Meeting | None:
+        m = await store.get(context.services.db, meeting_id)
+        return m if m and await service.for_person(context.services, m, user.id) else None
+
+    m = await chosen(update, context, VIEW, for_them)
+    if m is not None:
+        await _card(update, context, m, user.id)
 
 
 async def send_ics(update: Update, context: MinhuContext, m: Meeting, b: Booking) -> None:

@@ -18,10 +18,11 @@ from bot.meetings.rules import parse_deadline
 from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say, t
-from handlers.kit.conversation import refuse
+from handlers.kit.conversation import chosen, refuse
 from handlers.meetings.result_flow import RESULT, ResultDraft, State, step, task_of
 from storage import assignments, geo
 from storage import meetings as store
+from storage.meetings import Decision
 
 
 async def assign_list(update: Update, context: MinhuContext, *, edit: bool = False) -> int:
@@ -47,12 +48,14 @@ async def assign_list(update: Update, context: MinhuContext, *, edit: bool = Fal
 @step
 async def pick_decision(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """A decision to assign: to whom?"""
-    decision_id = DECISION.one(pressed(update))
-    found = await store.decision(context.services.db, decision_id) if decision_id else None
-    if found is None or found.meeting_id != task["id"]:
-        await answer(update, context, "common.invalid_button")
+
+    async def of_this_meeting(decision_id: int) -> Decision | None:
+        found = await store.decision(context.services.db, decision_id)
+        return found if found is not None and found.meeting_id == task["id"] else None
+
+    found = await chosen(update, context, DECISION, of_this_meeting)
+    if found is None:
         return State.ASSIGN_LIST
-    await answer(update, context)
     task["decision_id"] = found.id
     lang = await language_of(update, context)
     rows = [
