@@ -19,7 +19,7 @@ from bot.bulletins.publish import publish, report_for
 from bot.bulletins.render import BulletinText
 from bot.core.periods import Period, containing, last_complete
 from bot.runtime.services import MinhuContext
-from handlers.broadcasts.compose import is_admin
+from handlers.broadcasts.flow import is_admin
 from handlers.kit.common import answer, keyboard, language_of, say, t
 
 PREFIX = "bul"
