@@ -11,8 +11,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.assignments.rules import parse_day
 from bot.complaints import intake
 from bot.complaints.rules import NotAllowed
@@ -49,34 +47,6 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     if day is None or hour > 23 or minute > 59:
         return None
     return datetime.combine(day, time(hour, minute), tzinfo=tz)
-
-
-async def _enqueue(
-    conn: aiosqlite.Connection,
-    services: Services,
-    user_id: int,
-    *,
-    template: str,
-    key: str,
-    now: datetime,
-    due_at: datetime,
-    expires_at: datetime | None,
-    context: dict[str, Any],
-    buttons: notices.Buttons | None = None,
-) -> None:
-    """One notice to one person, due later (and dropped once its moment has passed)."""
-    await notices.send(
-        conn,
-        services,
-        [user_id],
-        template=template,
-        key=key,
-        now=now,
-        context=context,
-        buttons=buttons,
-        due_at=due_at,
-        expires_at=expires_at,
-    )
 
 
 def context_of(s: store.Session) -> dict[str, Any]:
@@ -149,10 +119,10 @@ async def publish(
         )
         for lead in REMINDERS:
             if starts_at - lead > now:
-                await _enqueue(
+                await notices.send(
                     conn,
                     services,
-                    representative_id,
+                    [representative_id],
                     template="reception.remind_representative",
                     key=f"rcp:{session_id}:rep:{int(lead.total_seconds())}",
                     now=now,
@@ -160,10 +130,10 @@ async def publish(
                     expires_at=starts_at,
                     context=context_of(found),
                 )
-        await _enqueue(
+        await notices.send(
             conn,
             services,
-            representative_id,
+            [representative_id],
             template="reception.after",
             key=f"rcp:{session_id}:after",
             now=now,
@@ -214,10 +184,10 @@ async def book(services: Services, session_id: int, person_id: int, topic: str) 
             raise NotAllowed("full")
         for minutes in reminders_ahead(found.starts_at, now):
             lead = timedelta(minutes=minutes)
-            await _enqueue(
+            await notices.send(
                 conn,
                 services,
-                person_id,
+                [person_id],
                 template="reception.remind_resident",
                 key=f"rcp:{session_id}:b{booking_id}:{int(lead.total_seconds())}",
                 now=now,
@@ -226,10 +196,10 @@ async def book(services: Services, session_id: int, person_id: int, topic: str) 
                 context=context_of(found) | {"topic": topic},
             )
         if await notices.reachable(services, [found.representative_id]):
-            await _enqueue(
+            await notices.send(
                 conn,
                 services,
-                found.representative_id,
+                [found.representative_id],
                 template="reception.booked_notice",
                 key=f"rcp:{session_id}:b{booking_id}:new",
                 now=now,
