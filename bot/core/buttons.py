@@ -59,7 +59,7 @@ class Family:
     @property
     def pattern(self) -> str:
         """The regular expression a handler registers: this family's data, and only it."""
-        head = re.escape(f"{self.prefix}:{self.verb}")
+        head = re.escape(f"{self.prefix}:{self.verb}" if self.verb else self.prefix)
         body = "".join(f"(?::({f.regex}))?" if f.optional else f":({f.regex})" for f in self.fields)
         return f"^{head}{body}$"
 
@@ -68,7 +68,7 @@ class Family:
         required = sum(1 for f in self.fields if not f.optional)
         if not required <= len(values) <= len(self.fields):
             raise ValueError(f"{self.prefix}:{self.verb} takes {len(self.fields)} fields")
-        parts = [self.prefix, self.verb]
+        parts = [self.prefix, self.verb] if self.verb else [self.prefix]
         for field, value in zip(self.fields, values, strict=False):
             text = str(int(value)) if isinstance(value, bool) else str(value)
             if not re.fullmatch(field.regex, text):
@@ -112,7 +112,12 @@ class Prefix:
         self.verbs: dict[str, Family] = {}
 
     def __call__(self, verb: str, *fields: Field) -> Family:
-        """Declare the family `<prefix>:<verb>` with these fields."""
+        """Declare the family `<prefix>:<verb>` with these fields (a verb of "" declares the
+        bare form `<prefix>:<field>…` of buttons made before their prefix had verbs)."""
+        if verb and not re.fullmatch(r"[a-z][a-z0-9]*", verb):
+            raise ValueError(f"a verb is lowercase letters and digits: {verb!r}")
+        if not verb and not fields:
+            raise ValueError("a bare family needs fields")
         if verb in self.verbs:
             raise ValueError(f"button {self.prefix}:{verb} is declared twice")
         if any(f.optional for f in fields[:-1]):

@@ -74,7 +74,8 @@ async def send(
     expires_at: datetime | None = None,
 ) -> None:
     """One outbox row per recipient (dedupe key `key:id`) — a person's id, or (id, language)
-    when it is known already; `buttons` hold label keys rendered in their language."""
+    when it is known already; `buttons` hold label keys rendered in their language. A row due
+    later may expire (`expires_at`: dropped unsent once its moment has passed)."""
     for recipient in recipients:
         if isinstance(recipient, tuple):
             user_id, lang = recipient

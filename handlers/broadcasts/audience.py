@@ -20,12 +20,12 @@ from bot.runtime.services import MinhuContext
 from handlers.broadcasts.flow import SLOT, Draft, State, ask_text, step
 from handlers.kit.common import Row, answer, language_of, pressed, say, t
 from handlers.kit.conversation import ask, for_role, picked
-from handlers.kit.geo_picker import GeoButtons
+from handlers.kit.geo_picker import Picker
 from storage import geo
 from storage.db import Database
 from storage.models import ROLES, Community, Zone
 
-PICKER = GeoButtons(zone=ZONE, community=COMMUNITY, grid=GRID, back=BACK, cancel=CANCEL)
+PICKER = Picker(zone=ZONE, community=COMMUNITY, grid=GRID, back=BACK, cancel=CANCEL)
 KINDS = [
     [AudienceKind.EVERYONE],
     [AudienceKind.ZONE, AudienceKind.COMMUNITY],

@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.core.buttons import Family
 from bot.core.refusals import Refusal
+from bot.people import service as people_service
 from bot.people.roles import has_role
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import (
@@ -42,6 +43,7 @@ from handlers.kit.common import (
     t,
 )
 from storage import submissions
+from storage.models import Person
 
 Callback = Callable[[Update, MinhuContext], Coroutine[Any, Any, Any]]
 Handlers = list[BaseHandler[Update, MinhuContext, Any]]
@@ -343,6 +345,34 @@ def typed_or_pressed(typed: Callback, hint_key: str, *presses: tuple[Family, Cal
     anything else gets a hint."""
     pressed_ = [CallbackQueryHandler(cb, pattern=family.pattern) for family, cb in presses]
     return [*pressed_, *typed_step(typed, hint_key)]
+
+
+def unsaved(handler: ConversationHandler[MinhuContext]) -> ConversationHandler[MinhuContext]:
+    """The same conversation kept in memory only: for steps taken before a person consented,
+    whose state must not be written (nothing personal before consent)."""
+    return ConversationHandler(
+        entry_points=handler.entry_points,
+        states=handler.states,
+        fallbacks=handler.fallbacks,
+        name=handler.name,
+        persistent=False,
+        allow_reentry=handler.allow_reentry,
+    )
+
+
+async def registered(
+    update: Update, context: MinhuContext, *, with_grid: bool = False
+) -> Person | None:
+    """The person behind the update if they registered (`bot.people.service.registered`);
+    else "please send /start first" is said and None."""
+    user = update.effective_user
+    try:
+        return await people_service.registered(
+            context.services.db, user.id if user else 0, with_grid=with_grid
+        )
+    except Refusal as refused:
+        await refuse(update, context, refused)
+        return None
 
 
 def refusal_ends(
