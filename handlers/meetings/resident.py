@@ -38,6 +38,7 @@ from handlers.kit.conversation import (
     conversation,
     refusal_ends,
     refusals_answered,
+    registered,
     renumbered,
     typed_step,
 )
@@ -57,9 +58,8 @@ class State(IntEnum):
 
 async def list_meetings(update: Update, context: MinhuContext) -> None:
     """/meetings: upcoming meetings of the resident's zone, a button each."""
-    person = await current_person(update, context)
+    person = await registered(update, context, with_grid=True)
     if person is None or person.grid_id is None:
-        await say(update, context, "common.need_start")
         return
     services = context.services
     items = await store.upcoming_for(
