@@ -9,6 +9,7 @@ every command and button, and again by `bot.meetings.manage` for every change.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Coroutine
 from enum import IntEnum
 from typing import Any, TypedDict
 
@@ -82,14 +83,20 @@ def _item(m: Meeting) -> dict[str, Any]:
     return {"id": m.id, "title": m.title, "starts_at": m.starts_at}
 
 
-async def is_admin(update: Update, context: MinhuContext) -> bool:
-    """The user is an admin (a polite refusal otherwise)."""
-    user = update.effective_user
-    if user is not None and await has_role(context.services, user.id, Role.ADMIN):
-        return True
-    await answer(update, context)
-    await say(update, context, "common.not_allowed")
-    return False
+def admins_only(step: Callable[..., Coroutine[Any, Any, Any]]) -> Any:
+    """A command or button for admins (checked on the server): anyone else is told "not
+    allowed" (the press answered), and no conversation starts."""
+
+    @functools.wraps(step)
+    async def run(update: Update, context: MinhuContext, *args: Any) -> Any:
+        user = update.effective_user
+        if user is None or not await has_role(context.services, user.id, Role.ADMIN):
+            await answer(update, context)
+            await say(update, context, "common.not_allowed")
+            return ConversationHandler.END
+        return await step(update, context, *args)
+
+    return run
 
 
 def _people(items: list[Booking]) -> list[dict[str, Any]]:
@@ -142,11 +149,10 @@ async def show(update: Update, context: MinhuContext, m: Meeting) -> None:
     )
 
 
+@admins_only
 @refusals_answered
 async def meeting_command(update: Update, context: MinhuContext) -> None:
     """/meeting ID: one meeting; /meeting alone: the open ones, a button each."""
-    if not await is_admin(update, context):
-        return
     db = context.services.db
     if context.args:
         meeting_id = typed_meeting(context)
@@ -161,12 +167,11 @@ async def meeting_command(update: Update, context: MinhuContext) -> None:
 
 async def _pressed_meeting(update: Update, context: MinhuContext, family: Family) -> Meeting | None:
     """The meeting an admin's button of `family` names, the press answered; None (and said
-    why) for someone who is not an admin, or a meeting that is gone."""
-    if not await is_admin(update, context):
-        return None
+    why) for a meeting that is gone."""
     return await chosen(update, context, family, functools.partial(store.get, context.services.db))
 
 
+@admins_only
 async def view(update: Update, context: MinhuContext) -> None:
     """A meeting from the admin list."""
     m = await _pressed_meeting(update, context, ADMIN_VIEW)
@@ -177,6 +182,7 @@ async def view(update: Update, context: MinhuContext) -> None:
 # Cancelling a meeting ---------------------------------------------------------------------
 
 
+@admins_only
 async def ask_cancel(update: Update, context: MinhuContext) -> None:
     """取消议事会: confirm first."""
     m = await _pressed_meeting(update, context, CANCEL_MEETING)
@@ -187,13 +193,12 @@ async def ask_cancel(update: Update, context: MinhuContext) -> None:
     await say_about(update, context, "meetings.confirm_cancel_meeting", m, [yes])
 
 
+@admins_only
 @refusals_answered
 async def cancel_meeting(update: Update, context: MinhuContext) -> None:
     """Cancelled: pending reminders dropped, registrants told."""
     user = update.effective_user
     assert user is not None
-    if not await is_admin(update, context):
-        return
     meeting_id = CANCEL_MEETING_YES.one(pressed(update))
     if meeting_id is None:
         raise service.NotFound("not_found")
@@ -207,11 +212,10 @@ async def cancel_meeting(update: Update, context: MinhuContext) -> None:
 # Moving a meeting or changing its place ---------------------------------------------------
 
 
+@admins_only
 @refusal_ends()
 async def _start_edit(update: Update, context: MinhuContext, what: str) -> int | None:
     assert context.user_data is not None
-    if not await is_admin(update, context):
-        return ConversationHandler.END
     meeting_id = (MOVE if what == "time" else PLACE).one(pressed(update))
     m = await store.get(context.services.db, meeting_id) if meeting_id else None
     now = context.services.clock.now()
@@ -272,13 +276,12 @@ async def new_place(update: Update, context: MinhuContext, task: EditDraft) -> i
 # Check-in ---------------------------------------------------------------------------------
 
 
+@admins_only
 @refusals_answered
 async def checkin(update: Update, context: MinhuContext) -> None:
     """/checkin CODE: the holder of the code is marked present."""
     user = update.effective_user
     assert user is not None
-    if not await is_admin(update, context):
-        return
     args = context.args or []
     if not args:
         await say(update, context, "meetings.checkin_usage")

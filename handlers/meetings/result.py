@@ -48,7 +48,7 @@ from handlers.kit.conversation import (
     typed_step,
 )
 from handlers.meetings.common import say_about, typed_meeting
-from handlers.meetings.manage import is_admin, say_meetings
+from handlers.meetings.manage import admins_only, say_meetings
 from handlers.meetings.result_assign import (
     assign_list,
     back_to_list,
@@ -67,12 +67,11 @@ from storage import meetings as store
 DONE_WORDS = frozenset({"done", "完成", "好了", "结束", "没有了"})
 
 
+@admins_only
 @refusal_ends()
 async def start(update: Update, context: MinhuContext) -> int | None:
     """/meetingresult ID or the 📝 button; /meetingresult alone lists meetings to record."""
     assert context.user_data is not None
-    if not await is_admin(update, context):
-        return ConversationHandler.END
     services = context.services
     now = services.clock.now()
     if update.callback_query is not None:
