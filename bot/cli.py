@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.logs import setup_logging
+from storage import aggregates
 from storage.csv_import import ImportError_, import_csv
 from storage.db import Database, StorageError
 from storage.models import ROLES, Role
@@ -59,6 +60,17 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: Database) -> int:
         print(f"database {settings.database} is at schema version {await db.schema_version()}")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_db_reaggregate(args: argparse.Namespace, settings: Settings) -> int:
+    """Rebuild the bulletins' daily pre-aggregates from the raw rows."""
+
+    async def work(db: Database) -> int:
+        days = await aggregates.reaggregate(db)
+        print(f"bulletin pre-aggregates rebuilt: {days} day rows")
         return 0
 
     return _with_db(settings, work)
@@ -249,6 +261,9 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools")
     dbsub = db.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    dbsub.add_parser(
+        "reaggregate", help="rebuild the bulletins' pre-aggregates from the raw rows"
+    ).set_defaults(func=cmd_db_reaggregate)
     sub.add_parser("seed-demo", help="load the demo town 埭溪镇").set_defaults(func=cmd_seed_demo)
     imp = sub.add_parser("import", help="import a town from CSV")
     imp.add_argument("file")
