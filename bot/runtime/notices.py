@@ -8,6 +8,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.complaints.buttons import work_row
+from bot.complaints.rules import Action
 from bot.people.roles import admin_ids
 from bot.runtime.services import Services
 from storage import complaints, geo, outbox, people
@@ -104,19 +106,11 @@ async def send(
 def staff_buttons(complaint_id: int) -> Buttons:
     """Accept / reject / transfer under a new (or reopened, or transferred) complaint."""
     return [
-        [("notices.btn_accept", f"cs:accept:{complaint_id}")],
-        [
-            ("notices.btn_reject", f"cs:reject:{complaint_id}"),
-            ("notices.btn_transfer", f"cs:transfer:{complaint_id}"),
-        ],
+        work_row(complaint_id, Action.ACCEPT),
+        work_row(complaint_id, Action.REJECT, Action.TRANSFER),
     ]
 
 
 def work_buttons(complaint_id: int) -> Buttons:
     """Progress note / resolve, once accepted."""
-    return [
-        [
-            ("notices.btn_note", f"cs:note:{complaint_id}"),
-            ("notices.btn_resolve", f"cs:resolve:{complaint_id}"),
-        ],
-    ]
+    return [work_row(complaint_id, Action.NOTE, Action.RESOLVE)]
