@@ -198,10 +198,8 @@ async def ask_cancel(update: Update, context: MinhuContext) -> None:
 async def cancel_meeting(update: Update, context: MinhuContext) -> None:
     """Cancelled: pending reminders dropped, registrants told."""
     user = update.effective_user
-    assert user is not None
-    meeting_id = CANCEL_MEETING_YES.one(pressed(update))
-    if meeting_id is None:
-        raise service.NotFound("not_found")
+    meeting_id = CANCEL_MEETING_YES.one(pressed(update))  # the pattern let only an id through
+    assert user is not None and meeting_id is not None
     told = await manage.cancel_meeting(context.services, meeting_id, user.id)
     m = await store.get(context.services.db, meeting_id)
     assert m is not None
