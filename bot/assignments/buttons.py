@@ -11,7 +11,7 @@ from bot.core.buttons import INT, KEY, WORD, Field, Prefix, optional
 
 # Notice buttons have answered "this assignment cannot be found" to any forged id since they
 # were first sent: the id field takes a word, and `parse` gives None for one that is no number.
-ID = Field(WORD.regex, int)
+ID = Field(WORD.regex, int, "7")
 
 AS = Prefix("as")
 ACCEPT = AS("accept", ID)  # 签收

@@ -4,7 +4,7 @@ to older versions: summaries and /broadcasts lists may still be in admins' chats
 from __future__ import annotations
 
 from bot.broadcasts.rules import AudienceKind
-from bot.core.buttons import INT, KEY, Field, Prefix, choice
+from bot.core.buttons import FLAG, INT, KEY, Prefix, choice
 from storage.models import ROLES
 
 BC = Prefix("bc")
@@ -15,7 +15,7 @@ GRID = BC("g", INT)
 BACK = BC("back")  # from the communities back to the zones
 ROLE = BC("r", choice(*ROLES))  # everyone holding a role: bc:r:<role>
 MEETING = BC("m", INT)  # a meeting's registrants: bc:m:<meeting id>
-URGENT = BC("u", Field("[01]", lambda text: text == "1"))  # bc:u:0 ordinary, bc:u:1 urgent
+URGENT = BC("u", FLAG)  # bc:u:0 ordinary, bc:u:1 urgent
 CONFIRM = BC("ok", KEY)  # send the previewed draft: bc:ok:<submission key>
 EDIT = BC("edit")  # change the text after the preview
 CANCEL = BC("cancel")

@@ -9,7 +9,11 @@ import re
 from bot.core.buttons import Field, Prefix
 from bot.core.periods import KINDS, Period
 
-PERIOD = Field(rf"(?:{'|'.join(map(re.escape, KINDS))}):\d{{4}}-\d{{2}}-\d{{2}}", Period.from_key)
+PERIOD = Field(
+    rf"(?:{'|'.join(map(re.escape, KINDS))}):\d{{4}}-\d{{2}}-\d{{2}}",
+    Period.from_key,
+    "week:2026-11-16",
+)
 
 BUL = Prefix("bul")
 VIEW = BUL("v", PERIOD)  # bul:v:<period>: preview it

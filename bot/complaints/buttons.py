@@ -14,10 +14,10 @@ Their data must not change: notices with these buttons wait in the outbox and si
 from __future__ import annotations
 
 from bot.complaints.rules import Action
-from bot.core.buttons import INT, KEY, Family, Field, Prefix, choice, optional
+from bot.core.buttons import FLAG, INT, KEY, Family, Field, Prefix, choice, optional
 
-STARS = Field(r"[1-5]", int)
-NAMED_OR_ANONYMOUS = Field(r"[01]", lambda v: v == "1")
+STARS = Field(r"[1-5]", int, "5")
+NAMED_OR_ANONYMOUS = FLAG
 
 REPORT = Prefix("rp")
 CATEGORY = REPORT("cat", INT)

@@ -26,22 +26,24 @@ class Field:
 
     regex: str
     read: Callable[[str], Any]
+    sample: str  # a value it takes (the architecture test packs one button of each family)
     optional: bool = False  # only the last field; buttons made before it existed lack it
 
 
-INT = Field(r"\d{1,12}", int)  # a record's id
-KEY = Field(r"[0-9a-f]{1,32}", str)  # a form's key (bot.runtime.submissions)
-WORD = Field(r"[A-Za-z0-9_.-]{1,40}", str)  # a code: a category, a kind, a role
+INT = Field(r"\d{1,12}", int, "7")  # a record's id
+KEY = Field(r"[0-9a-f]{1,32}", str, "ab12")  # a form's key (bot.runtime.submissions)
+WORD = Field(r"[A-Za-z0-9_.-]{1,40}", str, "x")  # a code: a category, a kind, a role
+FLAG = Field("[01]", lambda text: text == "1", "1")  # yes (1) or no (0)
 
 
 def choice(*words: str) -> Field:
     """One of a few fixed words."""
-    return Field("(?:" + "|".join(re.escape(w) for w in words) + ")", str)
+    return Field("(?:" + "|".join(re.escape(w) for w in words) + ")", str, words[0])
 
 
 def optional(field: Field) -> Field:
     """The same field, which old buttons lack (it must be the last one)."""
-    return Field(field.regex, field.read, optional=True)
+    return Field(field.regex, field.read, field.sample, optional=True)
 
 
 _PREFIXES: dict[str, Prefix] = {}
@@ -131,6 +133,17 @@ class Prefix:
 def any_of(*families: Family) -> str:
     """One pattern for several families (a step that takes any of them)."""
     return "|".join(f"(?:{f.pattern})" for f in families)
+
+
+def any_data_of(*prefixes: Prefix) -> str:
+    """A pattern for every press of these prefixes (registered after their families, to answer
+    what none of them took)."""
+    return "^(?:" + "|".join(p.prefix for p in prefixes) + "):"
+
+
+def prefixes() -> dict[str, Prefix]:
+    """Every prefix declared so far."""
+    return dict(_PREFIXES)
 
 
 def families() -> Iterator[Family]:

@@ -13,7 +13,6 @@ open) and ends the conversation with a clear answer when the draft is gone (a re
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Container, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -27,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.buttons import Family, Prefix, family_of
+from bot.core.buttons import Family, Prefix, any_data_of, family_of
 from bot.core.refusals import Refusal
 from bot.people import service as people_service
 from bot.people.roles import has_role
@@ -380,7 +379,7 @@ def forged(*prefixes: Prefix) -> CallbackQueryHandler[MinhuContext, None]:
     """Registered after a capability's handlers: a press with one of its prefixes that no
     handler took is answered "invalid" when its data fits none of the families (forged), and
     "expired" when it does (an old button whose step is over)."""
-    pattern = "^(?:" + "|".join(re.escape(p.prefix) for p in prefixes) + "):"
+    pattern = any_data_of(*prefixes)
 
     async def press(update: Update, context: MinhuContext) -> None:
         assert update.callback_query is not None
