@@ -22,7 +22,7 @@ def _booking_id(text: str) -> int:
 # A booking's id as a pressed button carries it: anything up to the next colon reaches the
 # handler, so a mangled or forged id ("mt:xy:x") is answered "not your booking" in words;
 # `parse` gives None for it.
-BOOKING = Field(r"[^:]{0,12}", _booking_id)
+BOOKING = Field(r"[^:]{0,12}", _booking_id, "7")
 
 MT = Prefix("mt")
 VIEW = MT("v", INT)  # mt:v:<meeting> the card (from /meetings or an announcement)
