@@ -64,3 +64,5 @@ DAY_OFF = MR("w", choice("keep", "next"))  # a typed deadline on a day off: keep
 DECISIONS = MR("list")  # back to the decisions
 ASSIGNED_ALL = MR("fin")
 RESULT_CANCEL = MR("cancel")
+
+PREFIXES = (MT, ME, MN, MR)

@@ -1,6 +1,6 @@
 """Every button of meetings is declared once (`bot.meetings.buttons`) and answered: each family's
-pattern is registered by a handler of the meetings package, and a step of a conversation has
-a number of its own in 200-299."""
+pattern is registered by a handler of the meetings package, a press none of them takes gets a
+short answer, and a step of a conversation has a number of its own in 200-299."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from bot.core.buttons import Family
 from bot.meetings import buttons
 from handlers import meetings
 from handlers.meetings import create_form, manage, resident, result_flow
+from tests.support.harness import Harness
+from tests.support.meetings import ADMIN, WANG, town
 
 
 def _patterns(handlers: list[Any]) -> set[str]:
@@ -50,3 +52,14 @@ def test_each_step_has_a_number_of_its_own() -> None:
     ]
     numbers = [s.value for enum in states for s in enum]
     assert len(numbers) == len(set(numbers)) and all(200 <= n <= 299 for n in numbers)
+
+
+async def test_a_forged_or_finished_meetings_button_gets_a_short_answer(bot: Harness) -> None:
+    await town(bot, WANG)
+    since = len(bot.fake.calls)
+    await bot.press(WANG, "mt:v:x")  # no meeting id: forged
+    await bot.press(ADMIN, "mr:done")  # a step of a /meetingresult that is not open
+    assert bot.fake.answers(since) == [
+        "这个按钮无效，请重新选择。",
+        "这个按钮已过期，请重新发送命令。",
+    ]
