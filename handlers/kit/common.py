@@ -189,3 +189,11 @@ def word_buttons(
 ) -> list[Row]:
     """A button a row for each word (`family.pack(word)`), labelled by the block `label + word`."""
     return [[(t(context, lang, f"{label}{word}"), family.pack(word))] for word in words]
+
+
+def button_row(
+    context: MinhuContext, lang: str, key: str, family: Family, *values: object, **ctx: Any
+) -> list[tuple[str, str]]:
+    """A row of one button: the label from template `key` (with `ctx`), the data of
+    `family` packed with `values`."""
+    return [(t(context, lang, key, **ctx), family.pack(*values))]

@@ -388,3 +388,48 @@ def forged(*prefixes: Prefix) -> CallbackQueryHandler[MinhuContext, None]:
 
     press.__doc__ = f"A press of {', '.join(p.prefix for p in prefixes)} no handler took."
     return CallbackQueryHandler(press, pattern=pattern)
+
+
+def refusal_ends(
+    *slots: str,
+) -> Callable[[Callable[..., Coroutine[Any, Any, Any]]], Callable[..., Coroutine[Any, Any, Any]]]:
+    """A step that a refusal ends: a Refusal other than `Invalid` (the thing is gone, closed,
+    not theirs) is answered, `slots` of the user's data are dropped and the conversation ends.
+    An `Invalid` (what was typed does not fit) is left to the step's `draft_step` or
+    `refusals_answered`, which answer it and stay at the step."""
+    from bot.core import refusals
+
+    def wrap(
+        step: Callable[..., Coroutine[Any, Any, Any]],
+    ) -> Callable[..., Coroutine[Any, Any, Any]]:
+        @functools.wraps(step)
+        async def run(update: Update, context: MinhuContext, *args: Any) -> Any:
+            try:
+                return await step(update, context, *args)
+            except Refusal as refusal:
+                if isinstance(refusal, refusals.Invalid):
+                    raise
+                if context.user_data is not None:
+                    for slot in slots:
+                        context.user_data.pop(slot, None)
+                await refuse(update, context, refusal)
+                return ConversationHandler.END
+
+        return run
+
+    return wrap
+
+
+async def chosen(
+    update: Update,
+    context: MinhuContext,
+    family: Family,
+    find: Callable[[Any], Coroutine[Any, Any, D | None]],
+) -> D | None:
+    """The record the pressed button of a one-field `family` names, looked up by `find` (the
+    press answered); None, the press answered "invalid button", when the data does not fit or
+    `find` finds nothing (an old or forged button)."""
+    value = family.one(pressed(update))
+    found = await find(value) if value is not None else None
+    await answer(update, context, None if found is not None else "common.invalid_button")
+    return found
