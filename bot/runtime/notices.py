@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.complaints.buttons import work_row
 from bot.complaints.rules import Action
+from bot.core.buttons import declared
 from bot.people.roles import admin_ids
 from bot.runtime.services import Services
 from storage import complaints, geo, outbox, people
@@ -86,7 +87,7 @@ async def send(
         ctx: dict[str, Any] = {"language": lang, **context}
         if buttons:
             ctx["buttons"] = [
-                [[services.renderer.render(lang, label), data] for label, data in row]
+                [[services.renderer.render(lang, label), declared(data)] for label, data in row]
                 for row in buttons
             ]
         await outbox.enqueue(

@@ -16,7 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.core.buttons import Family
+from bot.core.buttons import Family, declared
 from bot.core.render import pick_language
 from bot.runtime.services import MinhuContext
 from storage import people
@@ -40,6 +40,7 @@ def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
         for _, data in row:
             if not 1 <= len(data.encode()) <= 64:
                 raise ValueError(f"callback data must be 1-64 bytes: {data!r}")
+            declared(data)
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
