@@ -11,7 +11,6 @@ from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.assignments.service import AssignmentTimers
-from bot.broadcasts.service import BroadcastProgress
 from bot.bulletins.publish import BulletinSchedule
 from bot.calendar.watch import CalendarWatch
 from bot.calendar.workdays import WorkCalendar
@@ -19,6 +18,7 @@ from bot.complaints.reach import log_at_start as warn_unreachable
 from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.config import Settings
 from bot.core.render import Renderer
+from bot.runtime.broadcasting import BroadcastProgress
 from bot.runtime.delivery import Delivery
 from bot.runtime.errors import on_error
 from bot.runtime.menus import set_default_menus

@@ -15,10 +15,10 @@ from urllib.parse import urlparse
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.logs import setup_logging
-from storage import geo, people
+from storage import aggregates
 from storage.csv_import import ImportError_, import_csv
 from storage.db import Database, StorageError
-from storage.models import ROLES
+from storage.models import ROLES, Role
 from storage.seed import seed_demo
 
 log = logging.getLogger("minhu")
@@ -60,6 +60,17 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work(db: Database) -> int:
         print(f"database {settings.database} is at schema version {await db.schema_version()}")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_db_reaggregate(args: argparse.Namespace, settings: Settings) -> int:
+    """Rebuild the bulletins' daily pre-aggregates from the raw rows."""
+
+    async def work(db: Database) -> int:
+        days = await aggregates.reaggregate(db)
+        print(f"bulletin pre-aggregates rebuilt: {days} day rows")
         return 0
 
     return _with_db(settings, work)
@@ -110,30 +121,25 @@ def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_grant(args: argparse.Namespace, settings: Settings) -> int:
     """Grant a role to a Telegram user id."""
+    from bot.people import service
 
     async def work(db: Database) -> int:
-        grid_id = department_id = None
-        if args.grid:
-            grid_id = await geo.grid_id_by_code(db, args.grid)
-            if grid_id is None:
-                print(f"unknown grid code {args.grid!r}", file=sys.stderr)
-                return 1
-        if args.department:
-            department_id = await geo.department_id_by_code(db, args.department)
-            if department_id is None:
-                print(f"unknown department code {args.department!r}", file=sys.stderr)
-                return 1
         try:
-            added = await people.grant(
+            added = await service.grant(
                 db,
                 args.user_id,
-                args.role,
+                Role(args.role),
                 SystemClock().now(),
-                grid_id=grid_id,
-                department_id=department_id,
-                display_name=args.name or "",
+                grid_code=args.grid,
+                department_code=args.department,
+                name=args.name or "",
                 granted_by="cli",
             )
+        except service.UnknownCode as unknown:
+            print(
+                f"unknown {unknown.values['kind']} code {unknown.values['code']!r}", file=sys.stderr
+            )
+            return 1
         except ValueError as exc:
             print(str(exc), file=sys.stderr)
             return 1
@@ -145,9 +151,10 @@ def cmd_grant(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
     """Revoke a role."""
+    from bot.people import service
 
     async def work(db: Database) -> int:
-        removed = await people.revoke(db, args.user_id, args.role)
+        removed = await service.revoke(db, args.user_id, Role(args.role))
         print(f"revoked {removed} grant(s) of {args.role} from {args.user_id}")
         return 0
 
@@ -254,6 +261,9 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools")
     dbsub = db.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    dbsub.add_parser(
+        "reaggregate", help="rebuild the bulletins' pre-aggregates from the raw rows"
+    ).set_defaults(func=cmd_db_reaggregate)
     sub.add_parser("seed-demo", help="load the demo town 埭溪镇").set_defaults(func=cmd_seed_demo)
     imp = sub.add_parser("import", help="import a town from CSV")
     imp.add_argument("file")

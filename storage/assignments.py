@@ -6,12 +6,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
 from storage.codec import from_iso, to_iso
-from storage.db import Database
+from storage.db import Database, guarded_change
 
 SUBJECTS = ("complaint", "decision", "text")
 
@@ -190,25 +189,8 @@ async def details(db: Database, assignment_id: int) -> Details | None:
     )
 
 
-async def change(
-    conn: aiosqlite.Connection,
-    assignment_id: int,
-    *,
-    expected_status: str,
-    now: datetime,
-    **fields: Any,
-) -> bool:
-    """Update an assignment only if it is still in `expected_status` (else someone was faster)."""
-    unknown = set(fields) - _FIELDS
-    if unknown:
-        raise ValueError(f"cannot change {sorted(unknown)}")
-    values = [to_iso(v) if isinstance(v, datetime) else v for v in fields.values()]
-    sets = "".join(f"{name} = ?, " for name in fields)
-    cur = await conn.execute(
-        f"UPDATE assignments SET {sets}updated_at = ? WHERE id = ? AND status = ?",
-        (*values, to_iso(now), assignment_id, expected_status),
-    )
-    return cur.rowcount == 1
+# Update an assignment only if it is still in `expected_status` (else someone was faster).
+change = guarded_change("assignments", _FIELDS)
 
 
 async def add_event(

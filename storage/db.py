@@ -15,11 +15,14 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
+
+from storage.codec import to_iso
 
 log = logging.getLogger(__name__)
 
@@ -296,3 +299,46 @@ def _split_sql(script: str) -> Iterable[str]:
             buffer = []
     if buffer:
         yield "\n".join(buffer)
+
+
+class GuardedChange(Protocol):
+    """`change(conn, id, expected_status=…, now=…, **columns) -> bool` (`guarded_change`)."""
+
+    async def __call__(
+        self,
+        conn: aiosqlite.Connection,
+        row_id: int,
+        /,
+        *,
+        expected_status: str,
+        now: datetime,
+        **fields: Any,
+    ) -> bool: ...
+
+
+def guarded_change(table: str, allowed: frozenset[str]) -> GuardedChange:
+    """The update of some `allowed` columns of a row of `table` (and its updated_at) inside the
+    caller's transaction, made only if the row is still in `expected_status` — else someone
+    was faster, nothing changes and it returns False."""
+
+    async def change(
+        conn: aiosqlite.Connection,
+        row_id: int,
+        /,
+        *,
+        expected_status: str,
+        now: datetime,
+        **fields: Any,
+    ) -> bool:
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        values = [to_iso(v) if isinstance(v, datetime) else v for v in fields.values()]
+        sets = "".join(f"{name} = ?, " for name in fields)
+        cur = await conn.execute(
+            f"UPDATE {table} SET {sets}updated_at = ? WHERE id = ? AND status = ?",
+            (*values, to_iso(now), row_id, expected_status),
+        )
+        return cur.rowcount == 1
+
+    return change

@@ -8,7 +8,7 @@ from typing import Any
 import aiosqlite
 
 from storage.codec import to_iso
-from storage.db import Database
+from storage.db import Database, guarded_change
 
 _FIELDS = frozenset(
     {
@@ -28,25 +28,8 @@ _FIELDS = frozenset(
 )
 
 
-async def change(
-    conn: aiosqlite.Connection,
-    complaint_id: int,
-    *,
-    expected_status: str,
-    now: datetime,
-    **fields: Any,
-) -> bool:
-    """Update a complaint only if it is still in `expected_status` (else someone was faster)."""
-    unknown = set(fields) - _FIELDS
-    if unknown:
-        raise ValueError(f"cannot change {sorted(unknown)}")
-    values = [to_iso(v) if isinstance(v, datetime) else v for v in fields.values()]
-    assignments = "".join(f"{name} = ?, " for name in fields)
-    cur = await conn.execute(
-        f"UPDATE complaints SET {assignments}updated_at = ? WHERE id = ? AND status = ?",
-        (*values, to_iso(now), complaint_id, expected_status),
-    )
-    return cur.rowcount == 1
+# Update a complaint only if it is still in `expected_status` (else someone was faster).
+change = guarded_change("complaints", _FIELDS)
 
 
 async def add_event(

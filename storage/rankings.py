@@ -56,11 +56,12 @@ class ComplaintGroup:
 
 
 PATROL_TICKETS = "SELECT complaint_id FROM patrols WHERE complaint_id IS NOT NULL"
-GROUPS_SQL = f"""
-SELECT grid_id, category_id, department_id,
-       CASE WHEN kind IN ('suggestion', 'rectification') THEN {REPRESENTATIVE}
+ORIGIN = f"""CASE WHEN kind IN ('suggestion', 'rectification') THEN {REPRESENTATIVE}
             WHEN id IN ({PATROL_TICKETS}) THEN {PATROL}
-            ELSE {RESIDENT} END AS origin,
+            ELSE {RESIDENT} END"""
+# The raw aggregate: the reference the daily pre-aggregates (storage/aggregates.py) must equal.
+GROUPS_SQL = f"""
+SELECT grid_id, category_id, department_id, {ORIGIN} AS origin,
        COUNT(*),
        SUM(status <> 'rejected'),
        SUM(status <> 'rejected' AND (accepted_at IS NOT NULL OR ack_due_at < :as_of)),

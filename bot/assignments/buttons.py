@@ -7,13 +7,11 @@ data is byte-identical to the buttons already in chats.
 
 from __future__ import annotations
 
-import re
-
 from bot.core.buttons import INT, KEY, WORD, Field, Prefix, optional
 
 # Notice buttons have answered "this assignment cannot be found" to any forged id since they
 # were first sent: the id field takes a word, and `parse` gives None for one that is no number.
-ID = Field(WORD.regex, int)
+ID = Field(WORD.regex, int, "7")
 
 AS = Prefix("as")
 ACCEPT = AS("accept", ID)  # 签收
@@ -31,16 +29,14 @@ CANCEL = AS("cancel")
 BY_VERB = {f.verb: f for f in (ACCEPT, NOTE, DONE, VERIFY, RETURN, HELD, FAILED)}
 
 # The lists of /tasks and /assignments in chats from before the registry have `ac:<id>`
-# buttons: no verb, a form the registry cannot declare. The prefix is kept (nobody else may
-# take it) and their presses still open the card; new lists use CARD.
-AC = Prefix("ac")
-OLD_CARD = r"^ac:(\d{1,12})$"
+# buttons: no verb (a bare family). Their presses still open the card; new lists use CARD.
+OLD_CARD = Prefix("ac")("", INT)
 
 
 def card_of(data: str | None) -> int | None:
     """The assignment of a card button, new (`as:card:<id>`) or old (`ac:<id>`); else None."""
-    old = re.match(OLD_CARD, data or "")
-    return int(old[1]) if old else CARD.one(data)
+    old = OLD_CARD.one(data)
+    return old if old is not None else CARD.one(data)
 
 
 AA = Prefix("aa")  # /assign

@@ -1,52 +1,84 @@
-"""Broadcasts beyond storage: limits, time estimates, open meetings and progress messages.
+"""Broadcasts beyond storage: sending one, stopping one, and what its progress message says.
 
-While a broadcast is sending, its progress message in the admin's private chat is edited in
-place by one repeating job ("BROADCAST progress", every 5 s) — only when its figures changed —
-and once more when nothing is pending, when the broadcast is marked done. The job reads the
-rows every time (`broadcasts.status = 'sending'`), so after a restart it carries on. The
-progress message is the admin's confirmation: the confirm handler shows it right after the
-commit (`show`), and a broadcast committed without one (a crash, an API error in between)
-gets it from the next round, so the admin always learns that it is sending.
+Channel-neutral: the chat's side — showing the progress message and keeping it up to date
+— is `bot.runtime.broadcasting`, which asks this module what a round shows (`progress`) and
+records where it showed it (`progress_shown`). Handlers write through `send` and `stop`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import math
 from datetime import timedelta
-from typing import Any
 
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ExtBot
-
+from bot.broadcasts.rules import Status, duration_seconds
 from bot.core.render import DEFAULT_LANGUAGE
-from bot.runtime import jobs
-from bot.runtime.services import MinhuContext, Services
+from bot.runtime.services import Services
 from storage import broadcasts, people
+from storage.broadcasts import Audience, Broadcast
 from storage.meetings import OpenMeeting as OpenMeeting
 from storage.meetings import open_meetings as open_meetings
-
-log = logging.getLogger(__name__)
-
-MAX_TEXT = 3500  # the announcement header keeps the message under Telegram's 4,096
-MAX_CAPTION = 900  # header and caption stay under Telegram's 1,024 for one photo message
-RATE = 30  # messages a second: Telegram's overall limit, which the flood gate keeps to
-PROGRESS_JOB = "BROADCAST progress"
-PROGRESS_SECONDS = 5.0
-PROGRESS_JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 Figures = dict[str, int]
 
 
-def duration_seconds(messages: int) -> int:
-    """How long sending this many messages takes at Telegram's overall rate."""
-    return math.ceil(messages / RATE)
+async def send(
+    services: Services,
+    *,
+    author: int,
+    audience: Audience,
+    text: str,
+    photo: str | None,
+    urgent: bool,
+    key: str,
+    progress_chat_id: int,
+) -> int:
+    """Write the broadcast and one outbox row per recipient (one transaction); its id. The
+    preview's key makes a second send of the same preview give back the first broadcast."""
+    broadcast_id, _ = await broadcasts.create(
+        services.db,
+        created_by=author,
+        audience=audience,
+        text=text,
+        photo_file_id=photo,
+        urgent=urgent,
+        now=services.clock.now(),
+        key=key,
+        progress_chat_id=progress_chat_id,
+    )
+    return broadcast_id
+
+
+async def stop(services: Services, broadcast: Broadcast) -> tuple[Broadcast, int]:
+    """Drop what is still pending of a running broadcast: (the broadcast now, how many rows
+    were dropped). It may have finished just before: then its status stays `done`."""
+    dropped = await broadcasts.cancel(services.db, broadcast.id, services.clock.now())
+    after = await broadcasts.get(services.db, broadcast.id)
+    assert after is not None
+    return after, dropped
+
+
+async def progress(services: Services, broadcast: Broadcast) -> tuple[Status, Figures]:
+    """A running broadcast's figures now, and its status: marked done once nothing is
+    pending."""
+    db = services.db
+    figures = await broadcasts.figures(db, broadcast.id)
+    status = Status(broadcast.status)
+    if figures["pending"] == 0 and await broadcasts.finish_if_done(
+        db, broadcast.id, services.clock.now()
+    ):
+        status = Status.DONE
+    return status, figures
+
+
+async def progress_shown(services: Services, broadcast: Broadcast, message_id: int) -> None:
+    """Remember the progress message first shown, edited in place from now on."""
+    assert broadcast.progress_chat_id is not None
+    await broadcasts.set_progress_message(
+        services.db, broadcast.id, broadcast.progress_chat_id, message_id
+    )
 
 
 async def progress_text(
-    services: Services, broadcast: broadcasts.Broadcast, figures: Figures, status: str
+    services: Services, broadcast: Broadcast, figures: Figures, status: str
 ) -> str:
     """The progress message in its author's language: sending, done or cancelled."""
     author = await people.get(services.db, broadcast.created_by)
@@ -63,92 +95,3 @@ async def progress_text(
         updated_at=services.clock.now(),  # so a refresh never repeats the text it replaces
         **figures,
     )
-
-
-async def edit_progress(bot: ExtBot[Any], broadcast: broadcasts.Broadcast, text: str) -> bool:
-    """Edit the progress message in place; False if it could not be (tried again later)."""
-    if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
-        return False
-    try:
-        await bot.edit_message_text(
-            text,
-            chat_id=broadcast.progress_chat_id,
-            message_id=broadcast.progress_message_id,
-            parse_mode=ParseMode.HTML,
-        )
-    except BadRequest as exc:
-        if "not modified" in exc.message:
-            return True
-        log.info("progress of broadcast %s not shown: %s", broadcast.id, exc.message)
-        return False
-    except TelegramError as exc:
-        log.info("progress of broadcast %s not shown now: %s", broadcast.id, exc)
-        return False
-    return True
-
-
-class BroadcastProgress:
-    """Keeps the progress messages of running broadcasts up to date."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self._shown: dict[int, tuple[str, tuple[tuple[str, int], ...]]] = {}
-        self._lock = asyncio.Lock()  # the job and `show` never send the first message twice
-
-    def start(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """Refresh every few seconds (a late run runs late, overlapping runs never)."""
-        assert application.job_queue is not None
-        application.job_queue.run_repeating(
-            jobs.guarded(self._job, PROGRESS_JOB),
-            interval=PROGRESS_SECONDS,
-            first=PROGRESS_SECONDS,
-            name=PROGRESS_JOB,
-            job_kwargs=PROGRESS_JOB_KWARGS,
-        )
-
-    async def _job(self, context: MinhuContext) -> None:
-        await self.refresh(context.bot)
-
-    async def refresh(self, bot: ExtBot[Any]) -> None:
-        """One round: edit the messages whose figures changed; finish what is done."""
-        async with self._lock:
-            running = await broadcasts.running(self.services.db)
-            for broadcast in running:
-                await self._refresh_one(bot, broadcast)
-            still = {b.id for b in running}
-            for gone in set(self._shown) - still:
-                del self._shown[gone]
-
-    async def show(self, bot: ExtBot[Any], broadcast_id: int) -> None:
-        """Right after the commit: the progress message of a new broadcast, at once."""
-        async with self._lock:
-            broadcast = await broadcasts.get(self.services.db, broadcast_id)
-            if broadcast is not None and broadcast.status == "sending":
-                await self._refresh_one(bot, broadcast)
-
-    async def _refresh_one(self, bot: ExtBot[Any], broadcast: broadcasts.Broadcast) -> None:
-        db, now = self.services.db, self.services.clock.now()
-        figures = await broadcasts.figures(db, broadcast.id)
-        status = "sending"
-        if figures["pending"] == 0 and await broadcasts.finish_if_done(db, broadcast.id, now):
-            status = "done"
-        seen = (status, tuple(sorted(figures.items())))
-        if self._shown.get(broadcast.id) == seen:
-            return  # nothing new to show
-        text = await progress_text(self.services, broadcast, figures, status)
-        if broadcast.progress_message_id is None:
-            if broadcast.progress_chat_id is None:
-                return  # nowhere to show it
-            try:
-                sent = await bot.send_message(
-                    broadcast.progress_chat_id, text, parse_mode=ParseMode.HTML
-                )
-            except TelegramError as exc:
-                log.info("progress of broadcast %s not shown now: %s", broadcast.id, exc)
-                return
-            await broadcasts.set_progress_message(
-                db, broadcast.id, broadcast.progress_chat_id, sent.message_id
-            )
-            self._shown[broadcast.id] = seen
-        elif await edit_progress(bot, broadcast, text):
-            self._shown[broadcast.id] = seen

@@ -22,6 +22,7 @@ from typing import Any
 from bot.bulletins.render import BulletinText
 from bot.bulletins.report import BulletinConfig, Report, build_report
 from bot.core.periods import Period, containing, last_complete
+from bot.core.refusals import NotFound, Stale
 from bot.core.render import LANGUAGES
 from bot.runtime import jobs
 from bot.runtime.jobs import AnyApp
@@ -32,6 +33,19 @@ log = logging.getLogger(__name__)
 
 SWEEP_JOB = "BULLETIN schedule"
 SINCE_KEY = "bulletins:schedule_since"  # counters row: when the schedule first ran (epoch s)
+
+
+class NoSuchPeriod(NotFound):
+    """A button naming no period, or one that has not begun (old or forged)."""
+
+    template = "common.invalid_button"
+
+
+class StalePreview(Stale):
+    """Publish pressed for another period than the preview this admin last opened: a double
+    tap or an old message publishes nothing."""
+
+    template = "bulletin_admin.stale"
 
 
 def config_of(services: Services) -> BulletinConfig:

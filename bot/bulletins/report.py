@@ -1,6 +1,7 @@
 """Bulletins (晾晒): a period's league tables, built from Minhu's own records.
 
-`build_report` reads the period with a handful of indexed aggregates (storage/rankings.py)
+`build_report` reads the period's complaints from daily pre-aggregates (storage/aggregates.py)
+and everything else with a handful of indexed aggregates (storage/rankings.py)
 and scores in plain Python (bot/bulletins/rankings.py). The report holds no resident's data: units
 are grids, grid workers and representatives (by the name they were granted under), departments,
 communities and zones.
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.bulletins.rankings import HONOURED, Change, Ranked, UnitStats, Weights, rank
 from bot.core.periods import Period
-from storage import geo
+from storage import aggregates, geo
 from storage import rankings as q
 from storage.db import Database
 from storage.models import Category
@@ -113,12 +114,16 @@ class Report:
 
 
 async def build_report(
-    db: Database, period: Period, as_of: datetime, config: BulletinConfig
+    db: Database, period: Period, as_of: datetime, config: BulletinConfig, *, raw: bool = False
 ) -> Report:
+    """The period's report as of `as_of`, from the daily pre-aggregates (storage/aggregates.py);
+    `raw=True` reads the raw rows instead — the reference the pre-aggregates must equal (the
+    property test and the benchmark's unaggregated path)."""
     start, end = period.bounds(config.tz)
     last_start, last_end = period.year_earlier().bounds(config.tz)
-    groups = await q.complaint_groups(db, start, end, as_of)
-    last_year = await q.counts_by_grid_category(db, last_start, last_end)
+    source = q if raw else aggregates
+    groups = await source.complaint_groups(db, start, end, as_of)
+    last_year = await source.counts_by_grid_category(db, last_start, last_end)
     places = await q.places(db)
     categories = await geo.categories(db, active_only=False)
     departments = await q.departments(db)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 import aiosqlite
 
 from bot.complaints import service as lifecycle_service
+from bot.core import refusals
 from bot.runtime import submissions as replies
 from bot.runtime.services import Services
 from storage import complaints, geo, people, submissions
@@ -23,8 +24,27 @@ from storage.complaints import NewComplaint
 from storage.models import Category
 
 
-class DraftError(ValueError):
-    """The draft is incomplete or refers to something that no longer exists."""
+class DraftError(refusals.Invalid):
+    """The draft is incomplete or refers to something that no longer exists (a press of an
+    old or forged confirm button: answered as one)."""
+
+    template = "common.invalid_button"
+
+
+class Draft(TypedDict, total=False):
+    """A /report draft, kept in the user's persisted data between steps (JSON)."""
+
+    id: str  # the submission key, carried by the confirm button
+    grid_id: int
+    category_id: int | None
+    description: str | None
+    photos: list[list[str]]  # [file_id, file_unique_id]
+    address: str | None
+    location: list[float] | None  # [latitude, longitude]
+    anonymous: bool | None
+    editing: bool  # one part is being changed: back to the summary after it
+    photo_prompt: int | None  # the message whose buttons the next photo retires
+    same: list[int]  # the complaints offered for "me too"
 
 
 @dataclass(frozen=True)
@@ -37,7 +57,7 @@ class Submitted:
     again: bool = False  # the draft had been submitted already: this is that complaint
 
 
-def new_draft(grid_id: int) -> dict[str, Any]:
+def new_draft(grid_id: int) -> Draft:
     """An empty draft (kept in the user's persisted data between steps) with its key."""
     return {
         "id": submissions.new_key(),
@@ -52,7 +72,7 @@ def new_draft(grid_id: int) -> dict[str, Any]:
     }
 
 
-def key_of(draft: dict[str, Any]) -> str:
+def key_of(draft: Draft) -> str:
     """The draft's submission key (one is given to a draft saved before keys existed)."""
     key = draft.get("id")
     if not isinstance(key, str) or not key:
@@ -77,7 +97,7 @@ async def filed(services: Services, complaint_id: int, reporter_id: int) -> Subm
     return Submitted(c.id, c.number, c.ack_due_at, c.resolve_due_at, again=True)
 
 
-async def submit(services: Services, reporter_id: int, draft: dict[str, Any]) -> Submitted:
+async def submit(services: Services, reporter_id: int, draft: Draft) -> Submitted:
     """Commit a confirmed draft with its staff notices and the resident's answer (one
     transaction); a draft already submitted gives back its complaint and files nothing."""
     db = services.db
@@ -85,9 +105,10 @@ async def submit(services: Services, reporter_id: int, draft: dict[str, Any]) ->
     before = await already(services, key, reporter_id)
     if before is not None:
         return before
-    if not draft.get("category_id") or not draft.get("description"):
+    category_id, description = draft.get("category_id"), draft.get("description")
+    if not category_id or not description:
         raise DraftError("category and description are required")
-    category = await geo.category(db, int(draft["category_id"]))
+    category = await geo.category(db, int(category_id))
     grid = await geo.grid(db, int(draft["grid_id"]))
     reporter = await people.get(db, reporter_id)
     if category is None or grid is None or reporter is None:
@@ -97,7 +118,7 @@ async def submit(services: Services, reporter_id: int, draft: dict[str, Any]) ->
         reporter_id=reporter_id,
         category_id=category.id,
         grid_id=grid.id,
-        description=str(draft["description"]),
+        description=str(description),
         anonymous=bool(draft.get("anonymous")),
         photos=tuple((p[0], p[1]) for p in draft.get("photos", [])),
         address=draft.get("address"),

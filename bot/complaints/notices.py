@@ -10,6 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.complaints.buttons import RESOLVED, row
 from bot.complaints.rules import Action
 from bot.runtime import notices
 from bot.runtime.services import Services
@@ -42,12 +43,7 @@ async def tell(
     followers = [f for f in await notices.followers(services, c) if f != actor_id]
     staff = await notices.assignees(services, c.grid_id, c.department_id)
     if action is Action.RESOLVE and c.reporter_id in followers:
-        buttons = [
-            [
-                ("notices.btn_fixed", f"cr:fixed:{c.id}"),
-                ("notices.btn_not_fixed", f"cr:notfixed:{c.id}"),
-            ]
-        ]
+        buttons = [row(c.id, *RESOLVED)]
         await notices.send(
             conn,
             services,

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.core import refusals
+
 
 class Status(StrEnum):
     SUBMITTED = "submitted"
@@ -67,12 +69,17 @@ _WHO: dict[Action, frozenset[Actor]] = {
 }
 
 
-class NotAllowed(Exception):
-    """The action is not possible now, or not for this person; `reason` names a template."""
+class NotAllowed(refusals.NotAllowed):
+    """The action is not possible now, or not for this person; `reason` picks the words
+    (the staff's: `staff.refused`)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    template = "staff.refused"
+
+
+class ResidentRefused(NotAllowed):
+    """The same refusal, worded for the resident answering about their complaint."""
+
+    template = "feedback.refused"
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ import aiosqlite
 
 from bot.complaints.notices import announce_to_staff, tell
 from bot.complaints.rules import Action, Actor, NotAllowed, Status, Ticket, decide
-from bot.people.roles import has_role
+from bot.people.roles import Role, has_role
 from bot.runtime.services import Services
 from storage import complaints, geo, lifecycle, people, timers
 from storage.models import Category, Complaint
 
+STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.DEPARTMENT})
 REMIND_BEFORE = timedelta(hours=4)
 FOLLOW_UP_AFTER = timedelta(days=30)
 CONFIRM_AFTER = timedelta(days=3)
@@ -40,7 +41,7 @@ EVENT_OF = {
 async def actors_for(services: Services, complaint: Complaint, user_id: int) -> frozenset[Actor]:
     """The roles a person holds towards one complaint (checked on the server, always)."""
     roles: set[Actor] = set()
-    if await has_role(services, user_id, "admin"):
+    if await has_role(services, user_id, Role.ADMIN):
         roles.add(Actor.ADMIN)
     if complaint.department_id is not None:
         staff = await people.staff_of_department(services.db, complaint.department_id)
@@ -48,7 +49,7 @@ async def actors_for(services: Services, complaint: Complaint, user_id: int) -> 
         staff = await people.staff_of_grid(services.db, complaint.grid_id)
     if user_id in staff:
         roles.add(Actor.ASSIGNEE)
-    elif {g.role for g in await people.roles(services.db, user_id)} & {"grid_worker", "department"}:
+    elif {g.role for g in await people.roles(services.db, user_id)} & STAFF_ROLES:
         roles.add(Actor.STAFF)
     if complaint.reporter_id == user_id:
         roles.add(Actor.REPORTER)
@@ -229,9 +230,7 @@ async def open_new(
 async def relapse(services: Services, complaint_id: int, user_id: int) -> Complaint:
     """The follow-up says the problem came back: a new complaint linked to the old one."""
     db, now = services.db, services.clock.now()
-    old = await complaints.get(db, complaint_id)
-    if old is None or old.reporter_id != user_id or Status(old.status) is not Status.CLOSED:
-        raise NotAllowed("not_allowed")
+    old = await _closed_of(services, complaint_id, user_id)
     already = await complaints.relapse_of(db, old.id)
     if already is not None:
         raise NotAllowed("already_done")
@@ -254,16 +253,7 @@ async def relapse(services: Services, complaint_id: int, user_id: int) -> Compla
         new_id, _ = await complaints.insert(
             conn, new, now, year=year, department_id=old.department_id
         )
-        await lifecycle.add_event(
-            conn,
-            old.id,
-            kind="relapse",
-            actor_id=user_id,
-            from_status=old.status,
-            to_status=old.status,
-            note="",
-            now=now,
-        )
+        await _followed_up(conn, old, "relapse", user_id, now)
         await open_new(conn, services, new_id, category, now)
     services.delivery.kick_soon()
     created = await complaints.get(db, new_id)
@@ -273,21 +263,33 @@ async def relapse(services: Services, complaint_id: int, user_id: int) -> Compla
 
 async def still_fine(services: Services, complaint_id: int, user_id: int) -> None:
     """The follow-up says the problem has not come back (recorded in the history)."""
-    db, now = services.db, services.clock.now()
-    old = await complaints.get(db, complaint_id)
+    old = await _closed_of(services, complaint_id, user_id)
+    async with services.db.transaction() as conn:
+        await _followed_up(conn, old, "followup_ok", user_id, services.clock.now())
+
+
+async def _closed_of(services: Services, complaint_id: int, user_id: int) -> Complaint:
+    """The closed complaint a follow-up answers, if this person filed it; else NotAllowed."""
+    old = await complaints.get(services.db, complaint_id)
     if old is None or old.reporter_id != user_id or Status(old.status) is not Status.CLOSED:
         raise NotAllowed("not_allowed")
-    async with db.transaction() as conn:
-        await lifecycle.add_event(
-            conn,
-            old.id,
-            kind="followup_ok",
-            actor_id=user_id,
-            from_status=old.status,
-            to_status=old.status,
-            note="",
-            now=now,
-        )
+    return old
+
+
+async def _followed_up(
+    conn: aiosqlite.Connection, old: Complaint, kind: str, user_id: int, now: datetime
+) -> None:
+    """The follow-up's answer in the old complaint's history (its status stays)."""
+    await lifecycle.add_event(
+        conn,
+        old.id,
+        kind=kind,
+        actor_id=user_id,
+        from_status=old.status,
+        to_status=old.status,
+        note="",
+        now=now,
+    )
 
 
 async def support(services: Services, complaint_id: int, user_id: int) -> bool:

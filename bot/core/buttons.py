@@ -26,22 +26,24 @@ class Field:
 
     regex: str
     read: Callable[[str], Any]
+    sample: str  # a value it takes (the architecture test packs one button of each family)
     optional: bool = False  # only the last field; buttons made before it existed lack it
 
 
-INT = Field(r"\d{1,12}", int)  # a record's id
-KEY = Field(r"[0-9a-f]{1,32}", str)  # a form's key (bot.runtime.submissions)
-WORD = Field(r"[A-Za-z0-9_.-]{1,40}", str)  # a code: a category, a kind, a role
+INT = Field(r"\d{1,12}", int, "7")  # a record's id
+KEY = Field(r"[0-9a-f]{1,32}", str, "ab12")  # a form's key (bot.runtime.submissions)
+WORD = Field(r"[A-Za-z0-9_.-]{1,40}", str, "x")  # a code: a category, a kind, a role
+FLAG = Field("[01]", lambda text: text == "1", "1")  # yes (1) or no (0)
 
 
 def choice(*words: str) -> Field:
     """One of a few fixed words."""
-    return Field("(?:" + "|".join(re.escape(w) for w in words) + ")", str)
+    return Field("(?:" + "|".join(re.escape(w) for w in words) + ")", str, words[0])
 
 
 def optional(field: Field) -> Field:
     """The same field, which old buttons lack (it must be the last one)."""
-    return Field(field.regex, field.read, optional=True)
+    return Field(field.regex, field.read, field.sample, optional=True)
 
 
 _PREFIXES: dict[str, Prefix] = {}
@@ -59,7 +61,7 @@ class Family:
     @property
     def pattern(self) -> str:
         """The regular expression a handler registers: this family's data, and only it."""
-        head = re.escape(f"{self.prefix}:{self.verb}")
+        head = re.escape(f"{self.prefix}:{self.verb}" if self.verb else self.prefix)
         body = "".join(f"(?::({f.regex}))?" if f.optional else f":({f.regex})" for f in self.fields)
         return f"^{head}{body}$"
 
@@ -68,7 +70,7 @@ class Family:
         required = sum(1 for f in self.fields if not f.optional)
         if not required <= len(values) <= len(self.fields):
             raise ValueError(f"{self.prefix}:{self.verb} takes {len(self.fields)} fields")
-        parts = [self.prefix, self.verb]
+        parts = [self.prefix, self.verb] if self.verb else [self.prefix]
         for field, value in zip(self.fields, values, strict=False):
             text = str(int(value)) if isinstance(value, bool) else str(value)
             if not re.fullmatch(field.regex, text):
@@ -112,7 +114,12 @@ class Prefix:
         self.verbs: dict[str, Family] = {}
 
     def __call__(self, verb: str, *fields: Field) -> Family:
-        """Declare the family `<prefix>:<verb>` with these fields."""
+        """Declare the family `<prefix>:<verb>` with these fields (a verb of "" declares the
+        bare form `<prefix>:<field>…` of buttons made before their prefix had verbs)."""
+        if verb and not re.fullmatch(r"[a-z][a-z0-9]*", verb):
+            raise ValueError(f"a verb is lowercase letters and digits: {verb!r}")
+        if not verb and not fields:
+            raise ValueError("a bare family needs fields")
         if verb in self.verbs:
             raise ValueError(f"button {self.prefix}:{verb} is declared twice")
         if any(f.optional for f in fields[:-1]):
@@ -128,6 +135,17 @@ def any_of(*families: Family) -> str:
     return "|".join(f"(?:{f.pattern})" for f in families)
 
 
+def any_data_of(*prefixes: Prefix) -> str:
+    """A pattern for every press of these prefixes (registered after their families, to answer
+    what none of them took)."""
+    return "^(?:" + "|".join(p.prefix for p in prefixes) + "):"
+
+
+def prefixes() -> dict[str, Prefix]:
+    """Every prefix declared so far."""
+    return dict(_PREFIXES)
+
+
 def families() -> Iterator[Family]:
     """Every family declared so far (import the capabilities' `buttons` modules first)."""
     return iter(list(_FAMILIES))
@@ -140,3 +158,11 @@ def family_of(data: str) -> Family | None:
     if owner is None:
         return None
     return next((f for f in owner.verbs.values() if f.parse(data) is not None), None)
+
+
+def declared(data: str) -> str:
+    """The data itself, if a family declares it; ValueError otherwise (every keyboard and
+    every notice's buttons pass here, so no undeclared button is ever sent)."""
+    if family_of(data) is None:
+        raise ValueError(f"callback data no button family declares: {data!r}")
+    return data

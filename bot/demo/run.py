@@ -19,8 +19,10 @@ from bot.core.clock import SystemClock
 from bot.core.config import Settings
 from bot.demo.history import write_history
 from bot.emulator import Emulator, EmulatorConfig
+from bot.people import service
 from storage import geo, people
 from storage.db import Database
+from storage.models import Role
 from storage.seed import seed_demo
 
 log = logging.getLogger(__name__)
@@ -58,18 +60,17 @@ async def prepare_database(path: Path) -> None:
         for p in DEMO_PEOPLE:
             if p.role is None:
                 continue  # the resident registers in the chat, as a real one would
-            grid_id = await geo.grid_id_by_code(db, p.grid) if p.grid else None
-            dept_id = await geo.department_id_by_code(db, p.department) if p.department else None
+            name = p.name.split(" (")[0]
             if await people.get(db, p.user_id) is None:
-                await people.register(db, p.user_id, p.name.split(" (")[0], "zh-CN", home, now)
-            await people.grant(
+                await service.register(db, p.user_id, name, "zh-CN", home, now)
+            await service.grant(
                 db,
                 p.user_id,
-                p.role,
+                Role(p.role),
                 now,
-                grid_id=grid_id,
-                department_id=dept_id,
-                display_name=p.name.split(" (")[0],
+                grid_code=p.grid,
+                department_code=p.department,
+                name=name,
                 granted_by="demo",
             )
         await write_history(db, WorkCalendar(ZoneInfo("Asia/Shanghai")), now)

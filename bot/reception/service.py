@@ -6,22 +6,24 @@ department, which then follows the complaint lifecycle."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
-from bot.assignments.rules import parse_day
 from bot.complaints import intake
-from bot.complaints.rules import NotAllowed
+from bot.complaints.rules import NotAllowed as ComplaintRefused
+from bot.core.dates import parse_moment
+from bot.people import service as people_service
 from bot.people.roles import has_role
+from bot.reception import buttons
+from bot.reception.rules import Invalid, NotAllowed, NotFound, SessionStatus, Stale
 from bot.runtime import notices
 from bot.runtime.services import Services
 from bot.supervision import service as supervision
-from storage import geo, outbox, people, submissions
+from storage import geo, people, submissions
 from storage import reception as store
+from storage.db import Database
+from storage.models import Person, Role
 
 REMINDERS = (timedelta(hours=24), timedelta(hours=1))  # before the session starts
 DURATION = timedelta(hours=2)  # the representative is asked for outcomes after this
@@ -30,7 +32,6 @@ SLOTS = (1, 50)
 TOPIC = (5, 500)
 OUTCOME = (2, 1000)
 OTHER_CATEGORY = "other"  # a suggestion from a reception is filed under 其他
-_TIME = re.compile(r"^(.*?)\s+(\d{1,2})\s*[:：点]\s*(\d{2})?\s*分?$")
 
 
 def reminders_ahead(starts_at: datetime, now: datetime) -> list[int]:
@@ -41,48 +42,15 @@ def reminders_ahead(starts_at: datetime, now: datetime) -> list[int]:
 
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     """ "2026-03-10 09:00", "3月10日 9:30", "3-10 9点": a local date and time; None if not."""
-    found = _TIME.match(text.strip())
-    if found is None:
-        return None
-    day = parse_day(found[1], now.astimezone(tz).date())
-    hour, minute = int(found[2]), int(found[3] or 0)
-    if day is None or hour > 23 or minute > 59:
-        return None
-    return datetime.combine(day, time(hour, minute), tzinfo=tz)
+    return parse_moment(text, tz, now)
 
 
-async def _enqueue(
-    conn: aiosqlite.Connection,
-    services: Services,
-    user_id: int,
-    *,
-    template: str,
-    key: str,
-    now: datetime,
-    due_at: datetime,
-    expires_at: datetime | None,
-    context: dict[str, Any],
-    buttons: notices.Buttons | None = None,
-) -> None:
-    """One notice to one person, due later (and dropped once its moment has passed)."""
-    lang = await notices.language(services, user_id)
-    ctx: dict[str, Any] = {"language": lang, **context}
-    if buttons:
-        ctx["buttons"] = [
-            [[services.renderer.render(lang, label), data] for label, data in row]
-            for row in buttons
-        ]
-    await outbox.enqueue(
-        conn,
-        chat_id=user_id,
-        kind=template,
-        template=template,
-        context=ctx,
-        due_at=due_at,
-        dedupe_key=f"{key}:{user_id}",
-        now=now,
-        expires_at=expires_at,
-    )
+async def _registered(db: Database, user_id: int, *, with_grid: bool = False) -> Person:
+    """The registered person, or NotAllowed("need_start") in reception's words."""
+    try:
+        return await people_service.registered(db, user_id, with_grid=with_grid)
+    except people_service.NeedStart as refused:
+        raise NotAllowed(refused.reason) from refused
 
 
 def context_of(s: store.Session) -> dict[str, Any]:
@@ -114,23 +82,22 @@ async def publish(
         again = await store.session(db, done.record_id)
         if again is not None and again.representative_id == representative_id:
             return again
-    if not await has_role(services, representative_id, "representative"):
+    if not await has_role(services, representative_id, Role.REPRESENTATIVE):
         raise NotAllowed("not_allowed")
-    if await people.get(db, representative_id) is None:
-        raise NotAllowed("need_start")
+    await _registered(db, representative_id)
     station = await store.station(db, station_id)
     if station is None:
-        raise NotAllowed("not_found")
+        raise NotFound("not_found")
     if starts_at <= now:
-        raise NotAllowed("past")
+        raise Invalid("past")
     if starts_at > now + MAX_AHEAD:
-        raise NotAllowed("too_far")
+        raise Invalid("too_far")
     if not SLOTS[0] <= slots <= SLOTS[1]:
-        raise NotAllowed("bad_input")
+        raise Invalid("bad_input")
     minutes = int(DURATION.total_seconds() // 60)
     async with db.transaction() as conn:
         if key and await submissions.find_in(conn, key) is not None:
-            raise NotAllowed("expired")  # a press racing this one published it
+            raise Stale("expired")  # a press racing this one published it
         session_id = await store.create_session(
             conn,
             station_id=station_id,
@@ -150,15 +117,15 @@ async def publish(
             starts_at,
             minutes,
             slots,
-            "open",
+            SessionStatus.OPEN,
             0,
         )
         for lead in REMINDERS:
             if starts_at - lead > now:
-                await _enqueue(
+                await notices.send(
                     conn,
                     services,
-                    representative_id,
+                    [representative_id],
                     template="reception.remind_representative",
                     key=f"rcp:{session_id}:rep:{int(lead.total_seconds())}",
                     now=now,
@@ -166,17 +133,16 @@ async def publish(
                     expires_at=starts_at,
                     context=context_of(found),
                 )
-        await _enqueue(
+        await notices.send(
             conn,
             services,
-            representative_id,
+            [representative_id],
             template="reception.after",
             key=f"rcp:{session_id}:after",
             now=now,
             due_at=starts_at + DURATION,
-            expires_at=None,
             context=context_of(found),
-            buttons=[[("reception.btn_outcomes", f"rv:m:{session_id}")]],
+            buttons=[[("reception.btn_outcomes", buttons.SESSION.pack(session_id))]],
         )
         if key:
             await submissions.record(conn, key, "reception_session", session_id, now)
@@ -187,43 +153,41 @@ async def publish(
 async def bookable(services: Services, session_id: int, person_id: int) -> store.Session:
     """The session if this resident may book a slot of it now; else NotAllowed."""
     db, now = services.db, services.clock.now()
-    person = await people.get(db, person_id)
-    if person is None or person.grid_id is None:
-        raise NotAllowed("need_start")
+    person = await _registered(db, person_id, with_grid=True)
     found = await store.session(db, session_id)
-    if found is None or found.status != "open" or found.starts_at <= now:
-        raise NotAllowed("closed")
-    grid = await geo.grid(db, person.grid_id)
+    if found is None or found.status != SessionStatus.OPEN or found.starts_at <= now:
+        raise Stale("closed")
+    grid = await geo.grid(db, person.grid_id) if person.grid_id else None
     if found.zone_id is not None and (grid is None or grid.zone_id != found.zone_id):
         raise NotAllowed("not_allowed")
     if session_id in await store.booked_sessions(db, person_id, now):
-        raise NotAllowed("already_booked")
+        raise Stale("already_booked")
     if found.full:
-        raise NotAllowed("full")
+        raise Stale("full")
     return found
 
 
 async def book(services: Services, session_id: int, person_id: int, topic: str) -> int:
     """Take a slot with a topic; the resident's reminders and the representative's notice are
-    written with it. NotAllowed("full") when the last slot went to someone else first."""
+    written with it. Stale("full") when the last slot went to someone else first."""
     found = await bookable(services, session_id, person_id)
     topic = topic.strip()
     if not TOPIC[0] <= len(topic) <= TOPIC[1]:
-        raise NotAllowed("bad_input")
+        raise Invalid("bad_input")
     now = services.clock.now()
     person = await people.get(services.db, person_id)
     async with services.db.transaction() as conn:
         if await store.has_booked(conn, session_id, person_id):
-            raise NotAllowed("already_booked")
+            raise Stale("already_booked")
         booking_id = await store.book(conn, session_id, person_id, topic, now)
         if booking_id is None:
-            raise NotAllowed("full")
+            raise Stale("full")
         for minutes in reminders_ahead(found.starts_at, now):
             lead = timedelta(minutes=minutes)
-            await _enqueue(
+            await notices.send(
                 conn,
                 services,
-                person_id,
+                [person_id],
                 template="reception.remind_resident",
                 key=f"rcp:{session_id}:b{booking_id}:{int(lead.total_seconds())}",
                 now=now,
@@ -232,10 +196,10 @@ async def book(services: Services, session_id: int, person_id: int, topic: str) 
                 context=context_of(found) | {"topic": topic},
             )
         if await notices.reachable(services, [found.representative_id]):
-            await _enqueue(
+            await notices.send(
                 conn,
                 services,
-                found.representative_id,
+                [found.representative_id],
                 template="reception.booked_notice",
                 key=f"rcp:{session_id}:b{booking_id}:new",
                 now=now,
@@ -256,9 +220,9 @@ async def own_booking(
     found = await store.booking(db, booking_id)
     session = await store.session(db, found.session_id) if found else None
     if found is None or session is None:
-        raise NotAllowed("not_found")
+        raise NotFound("not_found")
     if session.representative_id != representative_id or not await has_role(
-        services, representative_id, "representative"
+        services, representative_id, Role.REPRESENTATIVE
     ):
         raise NotAllowed("not_allowed")
     if session.starts_at > services.clock.now():
@@ -273,9 +237,9 @@ async def record_outcome(
     found, _ = await own_booking(services, booking_id, representative_id)
     outcome = outcome.strip()
     if found.complaint_id is not None:
-        raise NotAllowed("already_done")
+        raise Stale("already_done")
     if not OUTCOME[0] <= len(outcome) <= OUTCOME[1]:
-        raise NotAllowed("bad_input")
+        raise Invalid("bad_input")
     async with services.db.transaction() as conn:
         await store.set_outcome(conn, booking_id, outcome, services.clock.now())
     result = await store.booking(services.db, booking_id)
@@ -290,7 +254,7 @@ async def to_suggestion(
     db = services.db
     found, _ = await own_booking(services, booking_id, representative_id)
     if found.complaint_id is not None:
-        raise NotAllowed("already_done")
+        raise Stale("already_done")
     if not found.outcome:
         raise NotAllowed("no_outcome")
     categories = await geo.categories(db)
@@ -306,13 +270,16 @@ async def to_suggestion(
         description=f"{found.topic}\n\n{found.outcome}",
         booking_id=booking_id,
     )
-    category = await supervision.check(services, representative_id, item)
+    try:
+        category = await supervision.check(services, representative_id, item)
+    except ComplaintRefused as refused:  # the suggestion's own rules, in reception's words
+        raise NotAllowed(refused.reason) from refused
     now = services.clock.now()
     async with db.transaction() as conn:
         submitted = await supervision.file_in(
             conn, services, representative_id, item, category, now
         )
         if not await store.link_complaint(conn, booking_id, submitted.complaint_id):
-            raise NotAllowed("already_done")
+            raise Stale("already_done")
     services.delivery.kick_soon()
     return submitted

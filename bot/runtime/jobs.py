@@ -8,13 +8,16 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from telegram.ext import Application
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 log = logging.getLogger(__name__)
 JOB_KWARGS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
-AnyApp = Application[Any, Any, Any, Any, Any, Any]
+# A name for annotations only, so the capabilities that schedule through this module (bulletins,
+# the calendar) import no `telegram`.
+AnyApp: TypeAlias = "Application[Any, Any, Any, Any, Any, Any]"
 Callback = Callable[[Any], Coroutine[Any, Any, None]]
 
 

@@ -1,11 +1,14 @@
-"""The services every handler needs, reachable through one typed accessor."""
+"""The services every handler needs, reachable through one typed accessor.
+
+Importing this module imports no `telegram`: capability services take `Services` and stay
+channel-neutral. `MinhuContext` (PTB's CallbackContext, in `bot.runtime.context`) is still
+importable from here for handlers; it is loaded when first asked for.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.calendar.workdays import WorkCalendar
 from bot.core.clock import Clock
@@ -13,10 +16,12 @@ from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.runtime.commits import Commits
 from storage.db import Database
-from storage.models import Person
 
 if TYPE_CHECKING:
-    from bot.broadcasts.service import BroadcastProgress
+    from telegram.ext import Application
+
+    from bot.runtime.broadcasting import BroadcastProgress
+    from bot.runtime.context import MinhuContext as MinhuContext
     from bot.runtime.delivery import Delivery
     from bot.runtime.timers import TimerRunner
 
@@ -40,19 +45,17 @@ class Services:
     commits: Commits = field(default_factory=Commits)  # what each update committed
 
 
-class MinhuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """CallbackContext with typed access to Minhu's services (one context per update)."""
-
-    # (user id, commits of this update when read, the person): handlers.kit.common.current_person
-    person_read: tuple[int, int, Person | None] | None = None
-
-    @property
-    def services(self) -> Services:
-        return services_of(self.application)
-
-
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
     """The Services stored on an application."""
     found = application.bot_data[SERVICES_KEY]
     assert isinstance(found, Services)
     return found
+
+
+def __getattr__(name: str) -> Any:
+    """`MinhuContext` on first use (it subclasses PTB's CallbackContext)."""
+    if name == "MinhuContext":
+        from bot.runtime.context import MinhuContext
+
+        return MinhuContext
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

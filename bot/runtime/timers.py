@@ -12,6 +12,7 @@ from typing import Protocol
 from telegram.ext import ContextTypes
 
 from bot.complaints import service
+from bot.complaints.buttons import FOLLOW_UP, row
 from bot.complaints.rules import Action, NotAllowed, Status
 from bot.runtime import jobs, notices
 from bot.runtime.jobs import AnyApp
@@ -104,12 +105,7 @@ class TimerRunner:
                     context=base,
                 )
             if kind == "followup" and status is Status.CLOSED and c.reporter_id:
-                buttons = [
-                    [
-                        ("notices.btn_came_back", f"cr:back:{c.id}"),
-                        ("notices.btn_still_fine", f"cr:fine:{c.id}"),
-                    ]
-                ]
+                buttons = [row(c.id, *FOLLOW_UP)]
                 await notices.send(
                     conn,
                     services,

@@ -133,5 +133,5 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("tasks", tasks),
         CommandHandler("assignments", listing),
-        CallbackQueryHandler(card, pattern=f"{any_of(CARD)}|{OLD_CARD}"),
+        CallbackQueryHandler(card, pattern=any_of(CARD, OLD_CARD)),
     ]

@@ -1,76 +1,58 @@
 """What the /broadcast conversation's steps share (handlers.broadcasts.audience picks who gets
-it, handlers.broadcasts.compose takes the words, previews and sends): states, button prefix, the
-admin check, the draft in the admin's data, and the question for the words, reached both when the
-audience is chosen and from the preview's edit button.
+it, handlers.broadcasts.compose takes the words, previews and sends): its states, its draft in
+the admin's data and the step decorator that gives it, the admin check, and the question for
+the words, reached both when the audience is chosen and from the preview's edit button.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Coroutine
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from telegram import Update
-from telegram.ext import ConversationHandler
 
-from bot.broadcasts.service import MAX_CAPTION, MAX_TEXT
-from bot.people.roles import has_role
+from bot.broadcasts.buttons import CANCEL
+from bot.broadcasts.rules import MAX_CAPTION, MAX_TEXT
+from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, cancel_row, keyboard, language_of, say
+from handlers.kit.conversation import ask, draft_step
 
-PREFIX = "bc"  # every button of /broadcast and /broadcasts: bc:<step>[:<value>]
-Step = Callable[[Update, MinhuContext, dict[str, Any]], Coroutine[Any, Any, int]]
+SLOT = "broadcast"  # the draft's key in the admin's data
 
 
-class State(IntEnum):
-    AUDIENCE = 30
-    ZONE = 31
-    COMMUNITY = 32
-    GRID = 33
-    ROLE = 34
-    MEETING = 35
-    TEXT = 36
-    URGENCY = 37
-    CONFIRM = 38
+# The steps of /broadcast, 500–549 (numbered from 30 before issue 13: `renumbered` moves a
+# conversation saved under an old number to its new one).
+State = IntEnum(
+    "State", "AUDIENCE ZONE COMMUNITY GRID ROLE MEETING TEXT URGENCY CONFIRM", start=500
+)
+
+
+class Draft(TypedDict, total=False):
+    """An announcement being written (JSON in the admin's persisted data)."""
+
+    kind: str  # the audience kind being picked with the zone picker (zone, community, grid)
+    audience: list[Any]  # [kind, ref, label] once chosen
+    text: str
+    photo: str | None  # a photo's file id; its caption is `text`
+    urgent: bool
+    preview: str  # the latest summary's submission key: only its button sends
+
+
+# Every step after the first: the admin's role checked again, the draft given (an admin who
+# never registered loses it in a restart — only people's data is persisted — and is asked to
+# start again), a refusal answered.
+step = draft_step(SLOT, role=Role.ADMIN, expired="broadcast.expired")
 
 
 async def is_admin(update: Update, context: MinhuContext) -> bool:
     """Whether the user behind this update is an admin (checked on the server, every time)."""
     user = update.effective_user
-    return user is not None and await has_role(context.services, user.id, "admin")
-
-
-def _draft(context: MinhuContext) -> dict[str, Any] | None:
-    draft = context.user_data.get("broadcast") if context.user_data is not None else None
-    return draft if isinstance(draft, dict) else None
-
-
-def with_draft(step: Step) -> Callable[[Update, MinhuContext], Coroutine[Any, Any, int]]:
-    """Give a step the admin's draft; without one (an admin who never registered loses it in
-    a restart: only people's data is persisted) the admin is asked to start again."""
-
-    @functools.wraps(step)
-    async def run(update: Update, context: MinhuContext) -> int:
-        draft = _draft(context)
-        if draft is None:
-            await answer(update, context)
-            await say(update, context, "broadcast.expired")
-            return ConversationHandler.END
-        return await step(update, context, draft)
-
-    return run
+    return user is not None and await has_role(context.services, user.id, Role.ADMIN)
 
 
 async def ask_text(update: Update, context: MinhuContext) -> int:
     """Ask for the announcement: words, or one photo with a caption."""
-    lang = await language_of(update, context)
-    await say(
-        update,
-        context,
-        "broadcast.ask_text",
-        markup=keyboard([cancel_row(context, lang, PREFIX)]),
-        max=MAX_TEXT,
-        max_caption=MAX_CAPTION,
+    await ask(
+        update, context, "broadcast.ask_text", [], CANCEL, max=MAX_TEXT, max_caption=MAX_CAPTION
     )
     return State.TEXT

@@ -5,13 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.broadcasts.service import edit_progress, progress_text
+from bot.broadcasts import service
+from bot.broadcasts.buttons import STOP
+from bot.broadcasts.rules import Status
+from bot.runtime.broadcasting import show_final
 from bot.runtime.services import MinhuContext
-from handlers.broadcasts.compose import PREFIX, is_admin
-from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
+from handlers.broadcasts.flow import is_admin
+from handlers.kit.common import answer, keyboard, language_of, say, t
 from storage import broadcasts
 
-STOP = f"{PREFIX}:x:"
 RECENT = 10
 
 
@@ -41,8 +43,8 @@ async def _show_list(update: Update, context: MinhuContext, *, edit: bool) -> No
                 **await broadcasts.figures(db, b.id),
             }
         )
-        if b.status == "sending":
-            stops.append([(t(context, lang, "broadcast.btn_stop", id=b.id), f"{STOP}{b.id}")])
+        if b.status == Status.SENDING:
+            stops.append([(t(context, lang, "broadcast.btn_stop", id=b.id), STOP.pack(b.id))])
     markup = keyboard(stops) if stops else None
     await say(update, context, "broadcast.list", edit=edit, markup=markup, items=items)
 
@@ -54,26 +56,20 @@ async def stop(update: Update, context: MinhuContext) -> None:
         await answer(update, context, "common.not_allowed")
         return
     services = context.services
-    broadcast_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
-    found = await broadcasts.get(services.db, broadcast_id) if broadcast_id else None
+    found = await broadcasts.get(services.db, STOP.one(update.callback_query.data))
     if found is None:
         await answer(update, context, "common.invalid_button")
         return
-    if found.status != "sending":
+    if found.status != Status.SENDING:
         await answer(update, context, "broadcast.not_running", id=found.id)
         await _show_list(update, context, edit=True)
         return
-    dropped = await broadcasts.cancel(services.db, found.id, services.clock.now())
-    after = await broadcasts.get(services.db, found.id)
-    assert after is not None
-    stopped = after.status == "cancelled"  # else it finished just before the press
-    if stopped:
+    after, dropped = await service.stop(services, found)
+    if after.status == Status.CANCELLED:  # else it finished just before the press
         await answer(update, context, "broadcast.stopped", id=found.id, dropped=dropped)
     else:
         await answer(update, context, "broadcast.not_running", id=found.id)
-    figures = await broadcasts.figures(services.db, found.id)
-    text = await progress_text(services, after, figures, after.status)
-    await edit_progress(context.bot, after, text)
+    await show_final(services, context.bot, after)
     await _show_list(update, context, edit=True)
 
 
@@ -81,5 +77,5 @@ def handlers() -> list[BaseHandler]:
     """/broadcasts and its stop buttons."""
     return [
         CommandHandler("broadcasts", list_broadcasts),
-        CallbackQueryHandler(stop, pattern=f"^{STOP}"),
+        CallbackQueryHandler(stop, pattern=STOP.pattern),
     ]

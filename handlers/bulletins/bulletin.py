@@ -15,14 +15,17 @@ from telegram.constants import ParseMode
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.bulletins import exports
-from bot.bulletins.publish import publish, report_for
+from bot.bulletins.buttons import CLOSE, HTML, PUBLISH, VIEW, XLSX
+from bot.bulletins.publish import NoSuchPeriod, StalePreview, publish, report_for
 from bot.bulletins.render import BulletinText
+from bot.core.buttons import Family, any_of
 from bot.core.periods import Period, containing, last_complete
+from bot.core.refusals import NotAllowed
 from bot.runtime.services import MinhuContext
-from handlers.broadcasts.compose import is_admin
+from handlers.broadcasts.flow import is_admin
 from handlers.kit.common import answer, keyboard, language_of, say, t
+from handlers.kit.conversation import refuse, refuse_pressed
 
-PREFIX = "bul"
 PREVIEW_KEY = "bulletin_preview"
 CHOICES = (("week", -1), ("week", 0), ("month", -1), ("month", 0), ("quarter", -1), ("year", -1))
 
@@ -43,14 +46,14 @@ def _choices(context: MinhuContext) -> list[tuple[str, Period]]:
 async def open_menu(update: Update, context: MinhuContext) -> None:
     """/bulletin: the periods to choose from."""
     if not await is_admin(update, context):
-        await say(update, context, "common.not_allowed")
+        await refuse(update, context, NotAllowed("not_allowed"))
         return
     lang = await language_of(update, context)
     rows = [
-        [(t(context, lang, f"bulletin_admin.btn_{label}", p=period), f"{PREFIX}:v:{period.key}")]
+        [(t(context, lang, f"bulletin_admin.btn_{label}", p=period), VIEW.pack(period.key))]
         for label, period in _choices(context)
     ]
-    rows.append([(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")])
+    rows.append([(t(context, lang, "common.btn_cancel"), CLOSE.pack())])
     await say(
         update,
         context,
@@ -60,31 +63,32 @@ async def open_menu(update: Update, context: MinhuContext) -> None:
     )
 
 
-def _period(update: Update, context: MinhuContext) -> Period | None:
-    """The period in the pressed button, if it is a real one that has started."""
+def _period(update: Update, context: MinhuContext, *families: Family) -> Period | None:
+    """The period in the pressed button (of one of `families`), if it is a real one that has
+    started."""
     assert update.callback_query is not None
-    data = update.callback_query.data or ""
-    parts = data.split(":", 2)
-    if len(parts) != 3:
-        return None
-    try:
-        period = Period.from_key(parts[2])
-    except ValueError:
+    data = update.callback_query.data
+    period: Period | None = next(
+        (found for f in families if (found := f.one(data)) is not None), None
+    )
+    if period is None:
         return None
     today = context.services.clock.now().astimezone(context.services.settings.tz).date()
     return period if period.start <= today and period.start.year >= 2000 else None
 
 
-async def _pressed(update: Update, context: MinhuContext) -> tuple[Period, int] | None:
+async def _pressed(
+    update: Update, context: MinhuContext, *families: Family
+) -> tuple[Period, int] | None:
     """An admin's press naming a real period (and the chat to answer in), else None after
     saying why; the press is answered either way."""
     if not await is_admin(update, context):
-        await answer(update, context, "common.not_allowed")
+        await refuse_pressed(update, context, NotAllowed("not_allowed"))
         return None
-    period = _period(update, context)
+    period = _period(update, context, *families)
     chat = update.effective_chat
     if period is None or chat is None:
-        await answer(update, context, "common.invalid_button")
+        await refuse_pressed(update, context, NoSuchPeriod("no_period"))
         return None
     await answer(update, context)
     return period, chat.id
@@ -92,7 +96,7 @@ async def _pressed(update: Update, context: MinhuContext) -> tuple[Period, int] 
 
 async def preview(update: Update, context: MinhuContext) -> None:
     """Show the bulletin as it would be published, then what can be done with it."""
-    pressed = await _pressed(update, context)
+    pressed = await _pressed(update, context, VIEW)
     if pressed is None:
         return
     period, chat_id = pressed
@@ -110,26 +114,26 @@ async def preview(update: Update, context: MinhuContext) -> None:
     assert context.user_data is not None
     context.user_data[PREVIEW_KEY] = period.key
     channel = services.settings.bulletin_chat_id
-    rows = [[(t(context, lang, "bulletin_admin.btn_publish"), f"{PREFIX}:pub:{period.key}")]]
+    rows = [[(t(context, lang, "bulletin_admin.btn_publish"), PUBLISH.pack(period.key))]]
     rows.append(
         [
-            (t(context, lang, "bulletin_admin.btn_xlsx"), f"{PREFIX}:xlsx:{period.key}"),
-            (t(context, lang, "bulletin_admin.btn_html"), f"{PREFIX}:html:{period.key}"),
+            (t(context, lang, "bulletin_admin.btn_xlsx"), XLSX.pack(period.key)),
+            (t(context, lang, "bulletin_admin.btn_html"), HTML.pack(period.key)),
         ]
     )
-    rows.append([(t(context, lang, "bulletin_admin.btn_close"), f"{PREFIX}:cancel")])
+    rows.append([(t(context, lang, "bulletin_admin.btn_close"), CLOSE.pack())])
     await say(update, context, "bulletin_admin.previewed", markup=keyboard(rows), chat=channel)
 
 
 async def do_publish(update: Update, context: MinhuContext) -> None:
     """Publish the previewed bulletin (once per preview)."""
     if not await is_admin(update, context):
-        await answer(update, context, "common.not_allowed")
+        await refuse_pressed(update, context, NotAllowed("not_allowed"))
         return
-    period = _period(update, context)
+    period = _period(update, context, PUBLISH)
     assert context.user_data is not None and update.effective_user is not None
     if period is None or context.user_data.get(PREVIEW_KEY) != period.key:
-        await answer(update, context, "bulletin_admin.stale")
+        await refuse_pressed(update, context, StalePreview("stale"))
         return
     services = context.services
     del context.user_data[PREVIEW_KEY]
@@ -149,7 +153,7 @@ async def do_publish(update: Update, context: MinhuContext) -> None:
 
 async def download(update: Update, context: MinhuContext) -> None:
     """The whole bulletin as an XLSX workbook or a standalone HTML page."""
-    pressed = await _pressed(update, context)
+    pressed = await _pressed(update, context, XLSX, HTML)
     if pressed is None:
         return
     period, chat_id = pressed
@@ -161,7 +165,7 @@ async def download(update: Update, context: MinhuContext) -> None:
     subtitle = text.plain("summary")
     name = f"minhu-bulletin-{period.kind}-{period.start.isoformat()}"
     assert update.callback_query is not None
-    if (update.callback_query.data or "").startswith(f"{PREFIX}:xlsx:"):
+    if XLSX.parse(update.callback_query.data) is not None:
         data = await asyncio.to_thread(exports.xlsx_workbook, title, tables)
         document = InputFile(data, filename=f"{name}.xlsx")
     else:
@@ -176,7 +180,7 @@ async def download(update: Update, context: MinhuContext) -> None:
 async def close(update: Update, context: MinhuContext) -> None:
     """Close the menu (and forget the preview)."""
     if not await is_admin(update, context):
-        await answer(update, context, "common.not_allowed")
+        await refuse_pressed(update, context, NotAllowed("not_allowed"))
         return
     if context.user_data is not None:
         context.user_data.pop(PREVIEW_KEY, None)
@@ -188,8 +192,8 @@ def handlers() -> list[BaseHandler]:
     """/bulletin and its buttons."""
     return [
         CommandHandler("bulletin", open_menu),
-        CallbackQueryHandler(preview, pattern=f"^{PREFIX}:v:"),
-        CallbackQueryHandler(do_publish, pattern=f"^{PREFIX}:pub:"),
-        CallbackQueryHandler(download, pattern=f"^{PREFIX}:(xlsx|html):"),
-        CallbackQueryHandler(close, pattern=f"^{PREFIX}:cancel$"),
+        CallbackQueryHandler(preview, pattern=VIEW.pattern),
+        CallbackQueryHandler(do_publish, pattern=PUBLISH.pattern),
+        CallbackQueryHandler(download, pattern=any_of(XLSX, HTML)),
+        CallbackQueryHandler(close, pattern=CLOSE.pattern),
     ]

@@ -37,9 +37,9 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ApplicationHandlerStop, BaseHandler, ChatMemberHandler, TypeHandler
 
 from bot.core.render import pick_language
+from bot.people import service
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import say, t
-from storage import people
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class ChatGuard:
             if message is not None and (message.text or "").startswith("/start"):
                 # Telegram's "restart" after unblocking sends /start: they are back, even
                 # when the unblock update itself was lost while the bot was down.
-                await people.clear_blocked(context.services.db, chat.id if chat else 0)
+                await service.came_back(context.services, chat.id if chat else 0)
             return  # not about a chat (an inline query, …), or a private chat: handlers decide
         message = update.message
         if (
@@ -158,12 +158,11 @@ class ChatGuard:
         assert changed is not None
         if changed.chat.type == Chat.PRIVATE:
             status, user_id = changed.new_chat_member.status, changed.chat.id
-            db, now = context.services.db, context.services.clock.now()
             if status == ChatMember.BANNED:
-                await people.mark_blocked(db, user_id, now)
+                await service.blocked_the_bot(context.services, user_id)
                 log.info("%s blocked the bot; notices to them stop", user_id)
             elif status == ChatMember.MEMBER:
-                await people.mark_blocked(db, user_id, None)
+                await service.came_back(context.services, user_id)
                 log.info("%s unblocked the bot; notices to them resume", user_id)
         raise ApplicationHandlerStop
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler
 
+from bot.complaints.buttons import PREFIXES
 from handlers.complaints import feedback, inbox, my, report, staff
+from handlers.kit.conversation import forged
 
 COMMANDS = ("report", "my", "inbox", "complaint", "stats")
 
@@ -17,4 +19,5 @@ def handlers() -> list[BaseHandler]:
         *feedback.handlers(),
         *my.handlers(),
         *inbox.handlers(),
+        forged(*PREFIXES),  # after them all: a press none of them took
     ]

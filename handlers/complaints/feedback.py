@@ -9,56 +9,61 @@ from a template and changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from enum import IntEnum
+from typing import Any, TypedDict
 
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.complaints import service
+from bot.complaints.buttons import (
+    CAME_BACK,
+    FEEDBACK_CANCEL,
+    FIXED,
+    NOT_FIXED,
+    RATE,
+    REOPEN,
+    STILL_FINE,
+)
 from bot.complaints.notices import in_charge_reachable
-from bot.complaints.rules import Action, Actor, NotAllowed, allowed_actions
+from bot.complaints.rules import Action, Actor, NotAllowed, ResidentRefused, allowed_actions
+from bot.core.buttons import Family
 from bot.core.clock import from_iso, to_iso
 from bot.runtime.services import MinhuContext, Services
-from handlers.kit.common import Row, answer, hint, keyboard, language_of, parse_int, say, t
+from handlers.kit import conversation as kit
+from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
+from handlers.kit.conversation import Callback
 from storage import complaints, geo
 from storage.models import Complaint
 
-PREFIX = "cr"
 MIN_REASON, MAX_REASON = 2, 500
 STARS = range(1, 6)
 REASON_EXPIRES = timedelta(hours=24)  # a stray text days later must not reopen anything
 FOLLOW_UP_ANSWERS = frozenset({"relapse", "followup_ok"})  # history events of an answer
+SLOT = "feedback"  # the user's data slot of the question asked
 log = logging.getLogger(__name__)
 
 
-class State(IntEnum):
-    REASON = 30
+State = IntEnum("State", "REASON", start=110)  # 30 before this version: see `kit.renumbered`
 
 
-# NotAllowed.reason → the message that explains it (anything else: "not possible now").
-REFUSALS = {
-    "not_found": "feedback.refused_not_allowed",
-    "not_allowed": "feedback.refused_not_allowed",
-    "wrong_state": "feedback.refused_wrong_state",
-    "stale": "feedback.refused_wrong_state",
-    "already_done": "feedback.refused_already_done",
-}
+class Asked(TypedDict, total=False):
+    """The "what is still wrong?" question asked (JSON, in the user's persisted data)."""
+
+    complaint_id: int
+    action: str  # Action.NOT_FIXED or Action.REOPEN
+    asked_at: str  # when (a stray text a day later must not reopen anything)
+
+
 # What the reporter may do from /my, in the order the buttons are shown.
 RESIDENT_BUTTONS = (
-    (Action.CONFIRM, "notices.btn_fixed", "fixed"),
-    (Action.NOT_FIXED, "notices.btn_not_fixed", "notfixed"),
-    (Action.REOPEN, "my.btn_reopen", "reopen"),
+    (Action.CONFIRM, "notices.btn_fixed", FIXED),
+    (Action.NOT_FIXED, "notices.btn_not_fixed", NOT_FIXED),
+    (Action.REOPEN, "my.btn_reopen", REOPEN),
 )
-VERB_ACTIONS = {"notfixed": Action.NOT_FIXED, "reopen": Action.REOPEN}
 
 
 async def reporter_actions(services: Services, complaint: Complaint) -> list[Action]:
@@ -75,15 +80,10 @@ def resident_buttons(
 ) -> list[Row]:
     """Buttons for /my: fixed / not fixed while resolved, reopen within 7 days of closing."""
     return [
-        [(t(context, lang, label), f"{PREFIX}:{verb}:{complaint_id}")]
-        for action, label, verb in RESIDENT_BUTTONS
+        [(t(context, lang, label), family.pack(complaint_id))]
+        for action, label, family in RESIDENT_BUTTONS
         if action in allowed
     ]
-
-
-def _parts(update: Update) -> list[str]:
-    assert update.callback_query is not None
-    return (update.callback_query.data or "").split(":")
 
 
 async def _own(services: Services, complaint_id: int | None, user_id: int) -> Complaint:
@@ -105,9 +105,8 @@ async def _may(
 
 
 async def _refuse(update: Update, context: MinhuContext, refused: NotAllowed) -> int:
-    """Say politely why nothing happened."""
-    await answer(update, context)
-    await say(update, context, REFUSALS.get(refused.reason, "feedback.refused_wrong_state"))
+    """Say politely, in the resident's words, why nothing happened."""
+    await kit.refuse(update, context, ResidentRefused(refused.reason, **refused.values))
     return ConversationHandler.END
 
 
@@ -129,9 +128,10 @@ def _user_id(update: Update) -> int:
 
 async def fixed(update: Update, context: MinhuContext) -> None:
     """'Fixed': ask for a rating, one big button per number of stars."""
-    complaint_id = parse_int(_parts(update)[-1])
     try:
-        found = await _may(context.services, complaint_id, _user_id(update), Action.CONFIRM)
+        found = await _may(
+            context.services, FIXED.one(pressed(update)), _user_id(update), Action.CONFIRM
+        )
     except NotAllowed as refused:
         await _refuse(update, context, refused)
         return
@@ -139,20 +139,14 @@ async def fixed(update: Update, context: MinhuContext) -> None:
     await _retire_buttons(update)
     lang = await language_of(update, context)
     rows = [
-        [(t(context, lang, "feedback.btn_stars", stars=n), f"{PREFIX}:rate:{found.id}:{n}")]
-        for n in STARS
+        [(t(context, lang, "feedback.btn_stars", stars=n), RATE.pack(found.id, n))] for n in STARS
     ]
     await say(update, context, "feedback.ask_rating", markup=keyboard(rows), number=found.number)
 
 
 async def rate(update: Update, context: MinhuContext) -> None:
     """A rating was pressed: the complaint closes as confirmed."""
-    parts = _parts(update)
-    complaint_id = parse_int(parts[2]) if len(parts) == 4 else None
-    stars = parse_int(parts[3]) if len(parts) == 4 else None
-    if complaint_id is None or stars not in STARS:
-        await answer(update, context, "common.invalid_button")
-        return
+    complaint_id, stars = RATE.parse(pressed(update)) or (0, 0)
     try:
         closed = await service.act(
             context.services, complaint_id, Action.CONFIRM, _user_id(update), rating=stars
@@ -164,64 +158,63 @@ async def rate(update: Update, context: MinhuContext) -> None:
     await say(update, context, "feedback.rated", edit=True, number=closed.number, stars=stars)
 
 
-async def ask_reason(update: Update, context: MinhuContext) -> int:
+def ask_reason(action: Action, family: Family) -> Callback:
     """'Not fixed' or 'reopen': ask what is still wrong."""
-    assert context.user_data is not None
-    parts = _parts(update)
-    action = VERB_ACTIONS.get(parts[1]) if len(parts) == 3 else None
-    if action is None:
-        await answer(update, context, "common.invalid_button")
-        return ConversationHandler.END
-    try:
-        found = await _may(context.services, parse_int(parts[2]), _user_id(update), action)
-    except NotAllowed as refused:
-        context.user_data.pop("feedback", None)  # a question asked before is over too
-        return await _refuse(update, context, refused)
-    context.user_data["feedback"] = {
-        "complaint_id": found.id,
-        "action": action.value,
-        "asked_at": to_iso(context.services.clock.now()),
-    }
-    await answer(update, context)
-    await _retire_buttons(update)
-    lang = await language_of(update, context)
-    await say(
-        update,
-        context,
-        "feedback.ask_reason",
-        markup=keyboard([[(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")]]),
-        number=found.number,
-        reopen=action is Action.REOPEN,
-        min=MIN_REASON,
-        max=MAX_REASON,
-    )
-    return State.REASON
 
-
-async def reason(update: Update, context: MinhuContext) -> int:
-    """The reason was typed: the complaint is reopened with it."""
-    assert update.message is not None and context.user_data is not None
-    text = (update.message.text or "").strip()
-    pending = context.user_data.get("feedback")
-    asked_at = pending.get("asked_at") if isinstance(pending, dict) else None
-    if pending is None or asked_at is None:
-        await say(update, context, "feedback.reason_expired")
-        return ConversationHandler.END
-    if from_iso(str(asked_at)) + REASON_EXPIRES < context.services.clock.now():
-        context.user_data.pop("feedback", None)
-        await say(update, context, "feedback.reason_expired")
-        return ConversationHandler.END
-    if not MIN_REASON <= len(text) <= MAX_REASON:
-        await say(
-            update, context, "feedback.bad_reason", length=len(text), min=MIN_REASON, max=MAX_REASON
+    async def ask(update: Update, context: MinhuContext) -> int:
+        assert context.user_data is not None
+        complaint_id = family.one(pressed(update))
+        try:
+            found = await _may(context.services, complaint_id, _user_id(update), action)
+        except NotAllowed as refused:
+            context.user_data.pop(SLOT, None)  # a question asked before is over too
+            return await _refuse(update, context, refused)
+        asked: Asked = {
+            "complaint_id": found.id,
+            "action": action.value,
+            "asked_at": to_iso(context.services.clock.now()),
+        }
+        context.user_data[SLOT] = asked
+        await answer(update, context)
+        await _retire_buttons(update)
+        await kit.ask(
+            update,
+            context,
+            "feedback.ask_reason",
+            [],
+            FEEDBACK_CANCEL,
+            number=found.number,
+            reopen=action is Action.REOPEN,
+            min=MIN_REASON,
+            max=MAX_REASON,
         )
         return State.REASON
-    context.user_data.pop("feedback", None)
+
+    ask.__doc__ = f"{action.value}: ask what is still wrong."
+    return ask
+
+
+@kit.draft_step(SLOT, role=None, expired="feedback.reason_expired")
+async def reason(update: Update, context: MinhuContext, asked: Asked) -> int:
+    """The reason was typed: the complaint is reopened with it."""
+    assert context.user_data is not None
+    asked_at = asked.get("asked_at")
+    if asked_at is None:
+        await say(update, context, "feedback.reason_expired")
+        return ConversationHandler.END
+    if from_iso(asked_at) + REASON_EXPIRES < context.services.clock.now():
+        context.user_data.pop(SLOT, None)
+        await say(update, context, "feedback.reason_expired")
+        return ConversationHandler.END
+    text = await kit.typed_within(update, context, (MIN_REASON, MAX_REASON), "feedback.bad_reason")
+    if text is None:
+        return State.REASON
+    context.user_data.pop(SLOT, None)
     try:
         reopened = await service.act(
             context.services,
-            int(pending["complaint_id"]),
-            Action(pending["action"]),
+            int(asked["complaint_id"]),
+            Action(asked["action"]),
             _user_id(update),
             note=text,
         )
@@ -232,13 +225,7 @@ async def reason(update: Update, context: MinhuContext) -> int:
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: MinhuContext) -> int:
-    """Leave without changing anything."""
-    if context.user_data is not None:
-        context.user_data.pop("feedback", None)
-    await answer(update, context)
-    await say(update, context, "feedback.cancelled", edit=update.callback_query is not None)
-    return ConversationHandler.END
+cancel = kit.cancelled("feedback.cancelled", SLOT)
 
 
 async def _follow_up_target(
@@ -251,62 +238,59 @@ async def _follow_up_target(
     return found
 
 
-async def came_back(update: Update, context: MinhuContext) -> None:
+Reply = tuple[str, dict[str, Any]]
+
+
+def follow_up(
+    family: Family, record: Callable[[Services, Complaint, int], Awaitable[Reply]]
+) -> Callback:
+    """An answer to the 30-day follow-up: `record` it, and say what it returns."""
+
+    async def press(update: Update, context: MinhuContext) -> None:
+        user_id = _user_id(update)
+        try:
+            old = await _follow_up_target(context.services, family.one(pressed(update)), user_id)
+            key, values = await record(context.services, old, user_id)
+        except NotAllowed as refused:
+            await _refuse(update, context, refused)
+            return
+        await answer(update, context)
+        await _retire_buttons(update)
+        await say(update, context, key, **values)
+
+    press.__doc__ = record.__doc__
+    return press
+
+
+async def _came_back(services: Services, old: Complaint, user_id: int) -> Reply:
     """Follow-up: the problem came back — a new complaint linked to the old one."""
-    user_id = _user_id(update)
-    try:
-        old = await _follow_up_target(context.services, parse_int(_parts(update)[-1]), user_id)
-        new = await service.relapse(context.services, old.id, user_id)
-    except NotAllowed as refused:
-        await _refuse(update, context, refused)
-        return
-    await answer(update, context)
-    await _retire_buttons(update)
-    told = await in_charge_reachable(context.services, new)
-    await say(
-        update, context, "feedback.relapsed", number=new.number, old_number=old.number, told=told
-    )
+    new = await service.relapse(services, old.id, user_id)
+    told = await in_charge_reachable(services, new)
+    return "feedback.relapsed", {"number": new.number, "old_number": old.number, "told": told}
 
 
-async def still_fine(update: Update, context: MinhuContext) -> None:
+async def _still_fine(services: Services, old: Complaint, user_id: int) -> Reply:
     """Follow-up: the problem has not come back."""
-    user_id = _user_id(update)
-    try:
-        old = await _follow_up_target(context.services, parse_int(_parts(update)[-1]), user_id)
-        await service.still_fine(context.services, old.id, user_id)
-    except NotAllowed as refused:
-        await _refuse(update, context, refused)
-        return
-    await answer(update, context)
-    await _retire_buttons(update)
-    await say(update, context, "feedback.still_fine", number=old.number)
+    await service.still_fine(services, old.id, user_id)
+    return "feedback.still_fine", {"number": old.number}
 
 
 def handlers() -> list[BaseHandler]:
     """The resident's buttons, and the 'what is still wrong?' conversation (persistent)."""
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND
+    form = kit.conversation(
+        "feedback",
+        entry_points=[
+            CallbackQueryHandler(ask_reason(action, family), pattern=family.pattern)
+            for action, family in ((Action.NOT_FIXED, NOT_FIXED), (Action.REOPEN, REOPEN))
+        ],
+        states={State.REASON: kit.typed_step(reason, "feedback.expect_text")},
+        cancel=cancel,
+        cancel_button=FEEDBACK_CANCEL,
+    )
     return [
-        ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(ask_reason, pattern=rf"^{PREFIX}:(notfixed|reopen):"),
-            ],
-            states={
-                State.REASON: [
-                    MessageHandler(text, reason),
-                    MessageHandler(other, hint("feedback.expect_text")),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=rf"^{PREFIX}:cancel$"),
-            ],
-            name="feedback",
-            persistent=True,
-            allow_reentry=True,
-        ),
-        CallbackQueryHandler(fixed, pattern=rf"^{PREFIX}:fixed:"),
-        CallbackQueryHandler(rate, pattern=rf"^{PREFIX}:rate:"),
-        CallbackQueryHandler(came_back, pattern=rf"^{PREFIX}:back:"),
-        CallbackQueryHandler(still_fine, pattern=rf"^{PREFIX}:fine:"),
+        kit.renumbered(form, State, was=30),
+        CallbackQueryHandler(fixed, pattern=FIXED.pattern),
+        CallbackQueryHandler(rate, pattern=RATE.pattern),
+        CallbackQueryHandler(follow_up(CAME_BACK, _came_back), pattern=CAME_BACK.pattern),
+        CallbackQueryHandler(follow_up(STILL_FINE, _still_fine), pattern=STILL_FINE.pattern),
     ]

@@ -11,22 +11,22 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.complaints import reach
+from bot.complaints.buttons import CARD, STAFF_ACTIONS
 from bot.complaints.rules import OPEN, Actor, Status, allowed_actions
 from bot.complaints.service import actors_for, ticket_of
 from bot.core.clock import from_iso
-from bot.people.roles import role_names
+from bot.people.roles import Role, role_names
 from bot.runtime.services import MinhuContext, Services
-from handlers.complaints.staff_flow import STAFF_ACTIONS, action_keyboard
-from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
+from handlers.complaints.staff_flow import action_keyboard
+from handlers.kit.common import answer, keyboard, language_of, say, t
 from storage import complaints as store
 from storage import geo, lifecycle, people
 from storage import reach as reach_store
 from storage.models import Complaint
 
-PREFIX = "si"  # a complaint's card from the inbox: si:<id>
 SHOWN = 30  # lines of /inbox
 COUNTED = 10_000  # open complaints counted for "and N more"
-STAFF_ROLES = frozenset({"admin", "grid_worker", "department"})
+STAFF_ROLES = frozenset({Role.ADMIN, Role.GRID_WORKER, Role.DEPARTMENT})
 MAX_MESSAGE = 4096
 NOTE_SHOWN = 200  # characters of each note in a history
 COLUMNS = ("waiting", "working", "resolved", "closed", "rejected", "overdue")
@@ -77,9 +77,9 @@ async def _scope(services: Services, user_id: int, admin: bool) -> tuple[list[in
         ]
         return grids, [d.id for d in await geo.departments(db)]
     grants = await people.roles(db, user_id)
-    grids = sorted({g.grid_id for g in grants if g.role == "grid_worker" and g.grid_id})
+    grids = sorted({g.grid_id for g in grants if g.role == Role.GRID_WORKER and g.grid_id})
     departments = sorted(
-        {g.department_id for g in grants if g.role == "department" and g.department_id}
+        {g.department_id for g in grants if g.role == Role.DEPARTMENT and g.department_id}
     )
     return grids, departments
 
@@ -99,7 +99,7 @@ async def inbox(update: Update, context: MinhuContext) -> None:
         return
     assert update.effective_user is not None
     services = context.services
-    grids, departments = await _scope(services, update.effective_user.id, "admin" in roles)
+    grids, departments = await _scope(services, update.effective_user.id, Role.ADMIN in roles)
     rows = await lifecycle.inbox(services.db, grids, departments, limit=COUNTED)
     now = services.clock.now()
     lang = await language_of(update, context)
@@ -121,7 +121,7 @@ async def inbox(update: Update, context: MinhuContext) -> None:
         (t(context, lang, "staff.inbox_button", number=i["number"], overdue=i["overdue"]), i["id"])
         for i in items
     ]
-    buttons = [(label, f"{PREFIX}:{cid}") for label, cid in labels]
+    buttons = [(label, CARD.pack(cid)) for label, cid in labels]
     markup = keyboard([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if items else None
     await say(
         update, context, "staff.inbox", markup=markup, items=items, rest=len(rows) - len(items)
@@ -186,7 +186,7 @@ async def _buttons(context: MinhuContext, lang: str, c: Complaint, actors: froze
 async def card(update: Update, context: MinhuContext) -> None:
     """A complaint's card from the inbox, with the buttons its state allows."""
     assert update.callback_query is not None
-    complaint_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
+    complaint_id = CARD.one(update.callback_query.data)
     found = await store.get(context.services.db, complaint_id) if complaint_id else None
     actors = await _viewable(update, context, found)
     if found is None or actors is None:
@@ -291,7 +291,7 @@ async def stats(update: Update, context: MinhuContext) -> None:
     roles = await _staff_roles(update, context)
     if not roles:
         return
-    if "admin" not in roles:
+    if Role.ADMIN not in roles:
         await say(update, context, "common.not_allowed")
         return
     services = context.services
@@ -322,5 +322,5 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("inbox", inbox),
         CommandHandler("complaint", complaint),
         CommandHandler("stats", stats),
-        CallbackQueryHandler(card, pattern=rf"^{PREFIX}:\d+$"),
+        CallbackQueryHandler(card, pattern=CARD.pattern),
     ]

@@ -5,28 +5,28 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.complaints.buttons import HISTORY
 from bot.complaints.rules import REOPEN_WINDOW, Action
 from bot.runtime.services import MinhuContext
 from handlers.complaints.feedback import reporter_actions, resident_buttons
-from handlers.kit.common import answer, current_person, keyboard, language_of, parse_int, say
+from handlers.kit import conversation as kit
+from handlers.kit.common import answer, keyboard, language_of, say
 from storage import complaints, geo
 
-PREFIX = "my"
 PAGE = 10
 
 
 async def my_complaints(update: Update, context: MinhuContext) -> None:
     """List the resident's latest complaints with a button each for the history."""
-    person = await current_person(update, context)
+    person = await kit.registered(update, context)
     if person is None:
-        await say(update, context, "common.need_start")
         return
     db = context.services.db
     items = await complaints.of_reporter(db, person.id, limit=PAGE)
     total = await complaints.count_of_reporter(db, person.id)
     lang = await language_of(update, context)
     cats = {c.id: c.label(lang) for c in await geo.categories(db)}
-    rows = [[(c.number, f"{PREFIX}:{c.id}")] for c in items]
+    rows = [[(c.number, HISTORY.pack(c.id))] for c in items]
     await say(
         update,
         context,
@@ -50,7 +50,7 @@ async def my_complaints(update: Update, context: MinhuContext) -> None:
 async def history(update: Update, context: MinhuContext) -> None:
     """One complaint's history — only for the resident who filed it."""
     assert update.callback_query is not None and update.effective_user is not None
-    complaint_id = parse_int((update.callback_query.data or "").split(":", 1)[-1])
+    complaint_id = HISTORY.one(update.callback_query.data)
     db = context.services.db
     found = await complaints.get(db, complaint_id) if complaint_id else None
     if found is None or found.reporter_id != update.effective_user.id:
@@ -89,5 +89,5 @@ def handlers() -> list[BaseHandler]:
     """/my and its history buttons."""
     return [
         CommandHandler("my", my_complaints),
-        CallbackQueryHandler(history, pattern=rf"^{PREFIX}:\d+$"),
+        CallbackQueryHandler(history, pattern=HISTORY.pattern),
     ]

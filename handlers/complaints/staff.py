@@ -8,44 +8,43 @@ conversation; the complaint being worked on is kept in the user's data (`staff_f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
+from bot.complaints import buttons
+from bot.complaints.buttons import NO_PHOTO, STAFF_CANCEL, TRANSFER_CANCEL, WORK
 from bot.complaints.rules import Action, NotAllowed
 from bot.complaints.service import act
 from bot.runtime import notices
 from bot.runtime.services import MinhuContext
 from handlers.complaints import staff_transfer as transfer
 from handlers.complaints.staff_flow import (
-    PICK,
-    PREFIX,
     TASK,
     State,
-    cancel_row,
+    Task,
     category_of,
-    drop_task,
     finish,
     may,
-    pressed_id,
-    refuse,
     retire,
-    task_of,
+    with_task,
 )
-from handlers.kit.common import answer, hint, keyboard, language_of, say, sent_photo, t
+from handlers.kit import conversation as kit
+from handlers.kit.common import answer, keyboard, language_of, sent_photo, t
 from storage import complaints
 
+Step = Callable[[Update, MinhuContext], Coroutine[Any, Any, int | None]]
 LIMITS = {Action.REJECT: (2, 500), Action.NOTE: (2, 500), Action.RESOLVE: (2, 1000)}
 ASKED = {Action.REJECT: State.REASON, Action.NOTE: State.NOTE, Action.RESOLVE: State.RESOLUTION}
 log = logging.getLogger(__name__)
+
+
+def _pressed(update: Update, action: Action) -> Any:
+    assert update.callback_query is not None
+    return WORK[action].one(update.callback_query.data)
 
 
 async def accept(update: Update, context: MinhuContext) -> None:
@@ -55,13 +54,10 @@ async def accept(update: Update, context: MinhuContext) -> None:
     """
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    complaint_id = pressed_id(update)
     try:
-        if complaint_id is None:
-            raise NotAllowed("not_found")
-        done = await act(context.services, complaint_id, Action.ACCEPT, user.id)
+        done = await act(context.services, _pressed(update, Action.ACCEPT), Action.ACCEPT, user.id)
     except NotAllowed as refused:
-        await refuse(update, context, refused.reason)
+        await kit.refuse_pressed(update, context, refused)
         return
     await answer(update, context, "staff.accepted", resolve_due_at=done.resolve_due_at)
     if isinstance(query.message, Message):
@@ -74,178 +70,127 @@ async def accept(update: Update, context: MinhuContext) -> None:
             log.info("could not show the work buttons: %s", exc.message)
 
 
-async def _start(update: Update, context: MinhuContext, action: Action) -> int | None:
-    """A button that needs more: check, remember the complaint, ask."""
-    query, user = update.callback_query, update.effective_user
-    assert query is not None and user is not None and context.user_data is not None
-    try:
-        complaint = await may(context.services, pressed_id(update), action, user.id)
-    except NotAllowed as refused:
-        await refuse(update, context, refused.reason)
-        return None
-    await answer(update, context)
-    origin = query.message.message_id if isinstance(query.message, Message) else None
-    context.user_data[TASK] = {"id": complaint.id, "action": action.value, "origin": origin}
-    if action is Action.TRANSFER:
-        return await transfer.ask_target(update, context, complaint)
-    low, high = LIMITS[action]
-    lang = await language_of(update, context)
-    sent = await say(
-        update,
-        context,
-        f"staff.ask_{action.value}",
-        markup=keyboard([cancel_row(context, lang)]),
-        number=complaint.number,
-        min=low,
-        max=high,
-    )
-    context.user_data[TASK]["prompt"] = sent.message_id if sent else None
-    return ASKED[action]
+def start(action: Action) -> Step:
+    """A button that needs more: check, remember the complaint, ask (reject: the reason, note:
+    the progress, resolve: the resolution then a photo, transfer: where to)."""
 
+    async def begin(update: Update, context: MinhuContext) -> int | None:
+        query, user = update.callback_query, update.effective_user
+        assert query is not None and user is not None and context.user_data is not None
+        try:
+            c = await may(context.services, _pressed(update, action), action, user.id)
+        except NotAllowed as refused:
+            await kit.refuse_pressed(update, context, refused)
+            return None
+        await answer(update, context)
+        origin = query.message.message_id if isinstance(query.message, Message) else None
+        task: Task = {"id": c.id, "action": action.value, "origin": origin}
+        context.user_data[TASK] = task
+        if action is Action.TRANSFER:
+            return await transfer.ask_target(update, context, task, c)
+        low, high = LIMITS[action]
+        key = f"staff.ask_{action.value}"
+        sent = await kit.ask(
+            update, context, key, [], STAFF_CANCEL, number=c.number, min=low, max=high
+        )
+        task["prompt"] = sent.message_id if sent else None
+        return ASKED[action]
 
-async def start_reject(update: Update, context: MinhuContext) -> int | None:
-    """退回: ask for the reason."""
-    return await _start(update, context, Action.REJECT)
-
-
-async def start_note(update: Update, context: MinhuContext) -> int | None:
-    """进展: ask for the note."""
-    return await _start(update, context, Action.NOTE)
-
-
-async def start_resolve(update: Update, context: MinhuContext) -> int | None:
-    """办结: ask for the resolution, then a photo."""
-    return await _start(update, context, Action.RESOLVE)
-
-
-async def start_transfer(update: Update, context: MinhuContext) -> int | None:
-    """转办 (改派 for admins): choose a department or another grid."""
-    return await _start(update, context, Action.TRANSFER)
+    begin.__doc__ = f"{action.value}: check the press, then ask."
+    return begin
 
 
 async def _typed(update: Update, context: MinhuContext, action: Action) -> str | None:
     """The typed words if their length is right, else a polite answer and None."""
-    assert update.message is not None
-    text = (update.message.text or "").strip()
-    low, high = LIMITS[action]
-    if not low <= len(text) <= high:
-        await say(update, context, "staff.bad_length", length=len(text), min=low, max=high)
-        return None
-    return text
+    return await kit.typed_within(update, context, LIMITS[action], "staff.bad_length")
 
 
-async def reason(update: Update, context: MinhuContext) -> int | None:
-    """The reason for rejecting."""
-    text = await _typed(update, context, Action.REJECT)
-    return await finish(update, context, Action.REJECT, note=text) if text else None
+def words(action: Action) -> Step:
+    """The typed words that finish `action` (the reason for rejecting, a progress note)."""
+
+    @with_task
+    async def step(update: Update, context: MinhuContext, task: Task) -> int | None:
+        text = await _typed(update, context, action)
+        return await finish(update, context, task, action, note=text) if text else None
+
+    step.__doc__ = f"The words of {action.value}."
+    return step
 
 
-async def note(update: Update, context: MinhuContext) -> int | None:
-    """A progress note."""
-    text = await _typed(update, context, Action.NOTE)
-    return await finish(update, context, Action.NOTE, note=text) if text else None
-
-
-async def resolution(update: Update, context: MinhuContext) -> int | None:
+@with_task
+async def resolution(update: Update, context: MinhuContext, task: Task) -> int | None:
     """The resolution; then a photo (required for hazards, optional otherwise)."""
     text = await _typed(update, context, Action.RESOLVE)
     if text is None:
         return None
-    task = task_of(context)
-    found = await complaints.get(context.services.db, int(task["id"])) if task else None
-    if task is None or found is None:
-        return await finish(update, context, Action.RESOLVE, note=text)  # explains why not
+    found = await complaints.get(context.services.db, task["id"])
+    if found is None:
+        return await finish(update, context, task, Action.RESOLVE, note=text)  # explains why not
     task["note"] = text
     required = (await category_of(context.services, found)).is_hazard
     lang = await language_of(update, context)
-    rows = [] if required else [[(t(context, lang, "staff.btn_no_photo"), f"{PREFIX}:nophoto")]]
-    rows.append(cancel_row(context, lang))
+    rows = [] if required else [[(t(context, lang, "staff.btn_no_photo"), NO_PHOTO.pack())]]
     await retire(update, context, task.get("prompt"))
-    sent = await say(update, context, "staff.ask_photo", markup=keyboard(rows), required=required)
+    sent = await kit.ask(update, context, "staff.ask_photo", rows, STAFF_CANCEL, required=required)
     task["prompt"] = sent.message_id if sent else None
     return State.PHOTO
 
 
-async def resolution_photo(update: Update, context: MinhuContext) -> int | None:
+@with_task
+async def resolution_photo(update: Update, context: MinhuContext, task: Task) -> int | None:
     """The photo of the finished work: resolve with it."""
-    words = str((task_of(context) or {}).get("note") or "")
-    return await finish(update, context, Action.RESOLVE, note=words, photo=sent_photo(update))
+    note = task.get("note", "")
+    return await finish(update, context, task, Action.RESOLVE, note=note, photo=sent_photo(update))
 
 
-async def no_photo(update: Update, context: MinhuContext) -> int | None:
+@with_task
+async def no_photo(update: Update, context: MinhuContext, task: Task) -> int | None:
     """Resolve without a photo (the rules refuse that for hazards)."""
-    words = str((task_of(context) or {}).get("note") or "")
-    return await finish(update, context, Action.RESOLVE, note=words)
+    return await finish(update, context, task, Action.RESOLVE, note=task.get("note", ""))
 
 
-async def cancel(update: Update, context: MinhuContext) -> int:
-    """/cancel or a cancel button: nothing changes."""
-    task = task_of(context)
-    drop_task(context)
-    if task is not None:
+async def _retire_prompt(update: Update, context: MinhuContext) -> None:
+    task = context.user_data.get(TASK) if context.user_data is not None else None
+    if isinstance(task, dict):
         await retire(update, context, task.get("prompt"))
-    await answer(update, context)
-    await say(update, context, "staff.cancelled", edit=update.callback_query is not None)
-    return ConversationHandler.END
+
+
+cancel = kit.cancelled("staff.cancelled", TASK, before=_retire_prompt)
 
 
 def handlers() -> list[BaseHandler]:
     """The staff buttons and their one persistent conversation ("staff")."""
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND
-    return [
-        ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(accept, pattern=f"^{PREFIX}:accept:"),
-                CallbackQueryHandler(start_reject, pattern=f"^{PREFIX}:reject:"),
-                CallbackQueryHandler(start_transfer, pattern=f"^{PREFIX}:transfer:"),
-                CallbackQueryHandler(start_note, pattern=f"^{PREFIX}:note:"),
-                CallbackQueryHandler(start_resolve, pattern=f"^{PREFIX}:resolve:"),
-            ],
-            states={
-                State.REASON: [
-                    MessageHandler(text, reason),
-                    MessageHandler(other, hint("staff.expect_text")),
-                ],
-                State.NOTE: [
-                    MessageHandler(text, note),
-                    MessageHandler(other, hint("staff.expect_text")),
-                ],
-                State.RESOLUTION: [
-                    MessageHandler(text, resolution),
-                    MessageHandler(other, hint("staff.expect_text")),
-                ],
-                State.PHOTO: [
-                    MessageHandler(filters.PHOTO, resolution_photo),
-                    CallbackQueryHandler(no_photo, pattern=f"^{PREFIX}:nophoto$"),
-                    MessageHandler(other, hint("staff.expect_photo")),
-                ],
-                State.TRANSFER: [
-                    CallbackQueryHandler(transfer.to_department, pattern=f"^{PICK}:d:"),
-                    CallbackQueryHandler(transfer.pick_zone, pattern=f"^{PICK}:grid$"),
-                    MessageHandler(other, hint("staff.expect_button")),
-                ],
-                State.ZONE: [
-                    CallbackQueryHandler(transfer.pick_community, pattern=f"^{PICK}:z:"),
-                    MessageHandler(other, hint("staff.expect_button")),
-                ],
-                State.COMMUNITY: [
-                    CallbackQueryHandler(transfer.pick_grid, pattern=f"^{PICK}:c:"),
-                    CallbackQueryHandler(transfer.pick_zone, pattern=f"^{PICK}:back$"),
-                    MessageHandler(other, hint("staff.expect_button")),
-                ],
-                State.GRID: [
-                    CallbackQueryHandler(transfer.to_grid, pattern=f"^{PICK}:g:"),
-                    CallbackQueryHandler(transfer.pick_community, pattern=f"^{PICK}:z:"),
-                    MessageHandler(other, hint("staff.expect_button")),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^({PREFIX}|{PICK}):cancel$"),
-            ],
-            name="staff",
-            persistent=True,
-            allow_reentry=True,
-        )
-    ]
+    expect = "staff.expect_button"
+    states: dict[object, kit.Handlers] = {
+        State.REASON: kit.typed_step(words(Action.REJECT), "staff.expect_text"),
+        State.NOTE: kit.typed_step(words(Action.NOTE), "staff.expect_text"),
+        State.RESOLUTION: kit.typed_step(resolution, "staff.expect_text"),
+        State.PHOTO: kit.photo_step(resolution_photo, (NO_PHOTO, no_photo), "staff.expect_photo"),
+        State.TRANSFER: kit.buttons_step(
+            expect,
+            (buttons.TO_DEPARTMENT, transfer.to_department),
+            (buttons.OTHER_GRID, transfer.pick_zone),
+        ),
+        State.ZONE: kit.buttons_step(expect, (buttons.ZONE, transfer.pick_community)),
+        State.COMMUNITY: kit.buttons_step(
+            expect, (buttons.COMMUNITY, transfer.pick_grid), (buttons.BACK, transfer.pick_zone)
+        ),
+        State.GRID: kit.buttons_step(
+            expect, (buttons.GRID, transfer.to_grid), (buttons.ZONE, transfer.pick_community)
+        ),
+    }
+    staff = kit.conversation(
+        "staff",
+        entry_points=[
+            CallbackQueryHandler(accept, pattern=WORK[Action.ACCEPT].pattern),
+            *(
+                CallbackQueryHandler(start(a), pattern=WORK[a].pattern)
+                for a in (Action.REJECT, Action.TRANSFER, Action.NOTE, Action.RESOLVE)
+            ),
+        ],
+        states=states,
+        cancel=cancel,
+        cancel_button=STAFF_CANCEL,
+        fallbacks=[CallbackQueryHandler(cancel, pattern=TRANSFER_CANCEL.pattern)],
+    )
+    return [kit.renumbered(staff, State, was=40)]

@@ -6,94 +6,61 @@ from __future__ import annotations
 
 import logging
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
+from bot.complaints.buttons import STAFF_ACTIONS, work_row
 from bot.complaints.notices import in_charge_reachable, reporter_reachable
 from bot.complaints.rules import Action, NotAllowed, decide
 from bot.complaints.service import act, actors_for, ticket_of
 from bot.runtime.services import MinhuContext, Services
-from handlers.kit.common import answer, keyboard, parse_int, say, t
+from handlers.kit import conversation as kit
+from handlers.kit.common import answer, keyboard, say, t
 from storage import complaints, geo
 from storage.models import Category, Complaint
 
-PREFIX = "cs"  # buttons under staff notices and complaint cards: cs:<action>:<id>
-PICK = "ct"  # where to transfer: ct:d:<department>, ct:grid, then ct:z/c/g:<id>
-TASK = "staff_task"  # user_data: {"id", "action", "note", "origin" (pressed), "prompt" (asked)}
-STAFF_ACTIONS = (Action.ACCEPT, Action.REJECT, Action.TRANSFER, Action.NOTE, Action.RESOLVE)
-LABELS = {
-    Action.ACCEPT: "notices.btn_accept",
-    Action.REJECT: "notices.btn_reject",
-    Action.TRANSFER: "notices.btn_transfer",
-    Action.NOTE: "notices.btn_note",
-    Action.RESOLVE: "notices.btn_resolve",
-}
+TASK = "staff_task"  # the user's data slot of the complaint being worked on
 DONE = {
     Action.REJECT: "staff.rejected",
     Action.NOTE: "staff.noted",
     Action.RESOLVE: "staff.resolved",
     Action.TRANSFER: "staff.transferred",
 }
+STAY = ("photo_required", "bad_target")  # refusals that keep the step: a photo, another place
 log = logging.getLogger(__name__)
 
 
-class State(IntEnum):
-    REASON = 40
-    NOTE = 41
-    RESOLUTION = 42
-    PHOTO = 43
-    TRANSFER = 44
-    ZONE = 45
-    COMMUNITY = 46
-    GRID = 47
+# The steps, numbered 120-127 (40-47 before this version: see `kit.renumbered`).
+State = IntEnum("State", "REASON NOTE RESOLUTION PHOTO TRANSFER ZONE COMMUNITY GRID", start=120)
+
+
+class Task(TypedDict, total=False):
+    """The complaint being worked on (JSON, in the user's persisted data)."""
+
+    id: int
+    action: str  # an Action's value
+    note: str  # the resolution's words, while its photo is asked for
+    origin: int | None  # the pressed message (its buttons go once the action is done)
+    prompt: int | None  # the question asked (its buttons go when the step is over)
+
+
+with_task = kit.draft_step(TASK, role=None, expired="staff.expired")
 
 
 def action_keyboard(
     context: MinhuContext, lang: str, complaint_id: int, actions: list[Action], *, admin: bool
 ) -> InlineKeyboardMarkup | None:
     """The staff buttons of a complaint's card: only the actions allowed now (改派 for admins)."""
-    labels = LABELS | ({Action.TRANSFER: "staff.btn_reassign"} if admin else {})
+    reassign = {"notices.btn_transfer": "staff.btn_reassign"} if admin else {}
     buttons = [
-        (t(context, lang, labels[a]), f"{PREFIX}:{a.value}:{complaint_id}")
-        for a in STAFF_ACTIONS
-        if a in actions
+        (t(context, lang, reassign.get(label, label)), data)
+        for label, data in work_row(complaint_id, *(a for a in STAFF_ACTIONS if a in actions))
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return keyboard(rows) if rows else None
-
-
-def cancel_row(context: MinhuContext, lang: str, prefix: str = PREFIX) -> list[tuple[str, str]]:
-    """The cancel button of every step."""
-    return [(t(context, lang, "common.btn_cancel"), f"{prefix}:cancel")]
-
-
-def task_of(context: MinhuContext) -> dict[str, Any] | None:
-    """The complaint being worked on, if any."""
-    found = context.user_data.get(TASK) if context.user_data is not None else None
-    return found if isinstance(found, dict) else None
-
-
-def drop_task(context: MinhuContext) -> None:
-    """Forget the complaint being worked on."""
-    if context.user_data is not None:
-        context.user_data.pop(TASK, None)
-
-
-def pressed_id(update: Update) -> int | None:
-    """The number at the end of the pressed button's data (None when forged)."""
-    assert update.callback_query is not None
-    return parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
-
-
-async def refuse(update: Update, context: MinhuContext, reason: str) -> None:
-    """A polite answer naming why nothing happened: a toast for a button, else a message."""
-    if update.callback_query is not None:
-        await answer(update, context, "staff.refused", reason=reason)
-    else:
-        await say(update, context, "staff.refused", reason=reason)
 
 
 async def category_of(services: Services, complaint: Complaint) -> Category:
@@ -129,24 +96,20 @@ async def retire(update: Update, context: MinhuContext, message_id: Any) -> None
 
 
 async def finish(
-    update: Update, context: MinhuContext, action: Action, **kwargs: Any
+    update: Update, context: MinhuContext, task: Task, action: Action, **kwargs: Any
 ) -> int | None:
     """Do the action: on success say so and end; on refusal explain (and maybe stay)."""
-    user, task = update.effective_user, task_of(context)
-    assert user is not None
-    if task is None:
-        await refuse(update, context, "expired")
-        return ConversationHandler.END
+    assert update.effective_user is not None and context.user_data is not None
     try:
-        done = await act(context.services, int(task["id"]), action, user.id, **kwargs)
+        done = await act(context.services, task["id"], action, update.effective_user.id, **kwargs)
     except NotAllowed as refused:
-        await refuse(update, context, refused.reason)
-        if refused.reason in ("photo_required", "bad_target"):
-            return None  # the same step: send a photo, or choose another place
-        drop_task(context)
+        await kit.refuse_pressed(update, context, refused)
+        if refused.reason in STAY:
+            return None
+        context.user_data.pop(TASK, None)
         await retire(update, context, task.get("prompt"))
         return ConversationHandler.END
-    drop_task(context)
+    context.user_data.pop(TASK, None)
     await retire(update, context, task.get("prompt"))
     if action is not Action.NOTE:
         await retire(update, context, task.get("origin"))

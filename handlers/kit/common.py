@@ -16,7 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.core.buttons import Family
+from bot.core.buttons import Family, declared
 from bot.core.render import pick_language
 from bot.runtime.services import MinhuContext
 from storage import people
@@ -41,6 +41,7 @@ def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
         for _, data in row:
             if not 1 <= len(data.encode()) <= 64:
                 raise ValueError(f"callback data must be 1-64 bytes: {data!r}")
+            declared(data)
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
@@ -197,3 +198,11 @@ def word_buttons(
 ) -> list[Row]:
     """A button a row for each word (`family.pack(word)`), labelled by the block `label + word`."""
     return [[(t(context, lang, f"{label}{word}"), family.pack(word))] for word in words]
+
+
+def button_row(
+    context: MinhuContext, lang: str, key: str, family: Family, *values: object, **ctx: Any
+) -> list[tuple[str, str]]:
+    """A row of one button: the label from template `key` (with `ctx`), the data of
+    `family` packed with `values`."""
+    return [(t(context, lang, key, **ctx), family.pack(*values))]

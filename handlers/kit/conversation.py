@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.core.buttons import Family
 from bot.core.refusals import Refusal
+from bot.people import service as people_service
 from bot.people.roles import has_role
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import (
@@ -41,7 +42,13 @@ from handlers.kit.common import (
     say_with_keyboard,
     t,
 )
+from handlers.kit.refusals import forged as forged
+from handlers.kit.refusals import refusal_ends as refusal_ends
+from handlers.kit.refusals import refusals_answered as refusals_answered
+from handlers.kit.refusals import refuse as refuse
+from handlers.kit.refusals import refuse_pressed as refuse_pressed
 from storage import submissions
+from storage.models import Person
 
 Callback = Callable[[Update, MinhuContext], Coroutine[Any, Any, Any]]
 Handlers = list[BaseHandler[Update, MinhuContext, Any]]
@@ -49,28 +56,6 @@ D = TypeVar("D")
 
 TYPED = filters.TEXT & ~filters.COMMAND
 ANYTHING = ~filters.COMMAND
-
-
-async def refuse(
-    update: Update, context: MinhuContext, refusal: Refusal, *, edit: bool = False
-) -> None:
-    """Answer a refusal: the pressed button's spinner stops, and the reason is said."""
-    await answer(update, context)
-    await say(update, context, refusal.template, edit=edit, reason=refusal.reason, **refusal.values)
-
-
-def refusals_answered(step: Callback) -> Callback:
-    """Answer any Refusal the step raises with `refuse`; the conversation stays where it was."""
-
-    @functools.wraps(step)
-    async def run(update: Update, context: MinhuContext) -> Any:
-        try:
-            return await step(update, context)
-        except Refusal as refusal:
-            await refuse(update, context, refusal)
-            return None
-
-    return run
 
 
 def typed_step(callback: Callback, hint_key: str) -> Handlers:
@@ -179,15 +164,6 @@ def draft_step(
         return run
 
     return wrap
-
-
-async def refuse_pressed(update: Update, context: MinhuContext, refusal: Refusal) -> None:
-    """Answer a refusal of a button press with a toast (the pressed message stays as it is);
-    typed words get a message."""
-    if update.callback_query is None:
-        await refuse(update, context, refusal)
-        return
-    await answer(update, context, refusal.template, reason=refusal.reason, **refusal.values)
 
 
 async def ask(
@@ -343,3 +319,46 @@ def typed_or_pressed(typed: Callback, hint_key: str, *presses: tuple[Family, Cal
     anything else gets a hint."""
     pressed_ = [CallbackQueryHandler(cb, pattern=family.pattern) for family, cb in presses]
     return [*pressed_, *typed_step(typed, hint_key)]
+
+
+def unsaved(handler: ConversationHandler[MinhuContext]) -> ConversationHandler[MinhuContext]:
+    """The same conversation kept in memory only: for steps taken before a person consented,
+    whose state must not be written (nothing personal before consent)."""
+    return ConversationHandler(
+        entry_points=handler.entry_points,
+        states=handler.states,
+        fallbacks=handler.fallbacks,
+        name=handler.name,
+        persistent=False,
+        allow_reentry=handler.allow_reentry,
+    )
+
+
+async def registered(
+    update: Update, context: MinhuContext, *, with_grid: bool = False
+) -> Person | None:
+    """The person behind the update if they registered (`bot.people.service.registered`);
+    else "please send /start first" is said and None."""
+    user = update.effective_user
+    try:
+        return await people_service.registered(
+            context.services.db, user.id if user else 0, with_grid=with_grid
+        )
+    except Refusal as refused:
+        await refuse(update, context, refused)
+        return None
+
+
+async def chosen(
+    update: Update,
+    context: MinhuContext,
+    family: Family,
+    find: Callable[[Any], Coroutine[Any, Any, D | None]],
+) -> D | None:
+    """The record the pressed button of a one-field `family` names, looked up by `find` (the
+    press answered); None, the press answered "invalid button", when the data does not fit or
+    `find` finds nothing (an old or forged button)."""
+    value = family.one(pressed(update))
+    found = await find(value) if value is not None else None
+    await answer(update, context, None if found is not None else "common.invalid_button")
+    return found

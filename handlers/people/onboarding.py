@@ -1,60 +1,73 @@
 """Onboarding: /start (also with a QR deep link), language, consent, home grid.
 
 Nothing personal is stored before consent: the choices made before pressing "agree" live
-only in memory (persistence writes user data only for people who exist).
+only in memory (the conversation is not persisted, and persistence writes user data only for
+people who exist); `bot.people.service.register` is the first write.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypedDict, cast
 
-from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
+from bot.core.refusals import Refusal
 from bot.core.render import LANGUAGES
+from bot.people import buttons, service
 from bot.people.roles import role_names
 from bot.runtime.menus import commands_for, refresh_menu
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import (
-    answer,
-    current_person,
-    hint,
-    keyboard,
-    language_of,
-    parse_int,
-    say,
-    t,
+from handlers.kit.common import answer, current_person, keyboard, language_of, pressed, say, t
+from handlers.kit.conversation import (
+    buttons_step,
+    cancelled,
+    conversation,
+    picked,
+    refuse_pressed,
+    unsaved,
 )
-from handlers.kit.geo_picker import community_keyboard, grid_keyboard, zone_keyboard
-from storage import geo, people
+from handlers.kit.geo_picker import (
+    Picker,
+    communities_shown,
+    community_pressed,
+    zone_pressed,
+    zones_shown,
+)
+from storage import geo
 
-PREFIX = "ob"
 # The staff's own work lists, pointed to in their welcome when their roles have them.
 WORK_COMMANDS = ("inbox", "tasks", "patrol", "suggest", "assignments")
+PICKER = Picker(buttons.ZONE, buttons.COMMUNITY, buttons.GRID, buttons.BACK, buttons.CANCEL)
 
 
 class State(IntEnum):
-    CONSENT = 0
-    ZONE = 1
-    COMMUNITY = 2
-    GRID = 3
+    CONSENT = 450
+    ZONE = 451
+    COMMUNITY = 452
+    GRID = 453
 
 
-def _consent_keyboard(context: MinhuContext, lang: str):
+class Before(TypedDict, total=False):
+    """What onboarding keeps in the user's data before consent (in memory only)."""
+
+    start_hint: str  # the code of a QR poster or link (/start CODE)
+    language: str  # the language chosen on the privacy notice
+
+
+def _before(context: MinhuContext) -> Before:
+    assert context.user_data is not None
+    return cast(Before, context.user_data)
+
+
+def _consent_keyboard(context: MinhuContext, lang: str) -> InlineKeyboardMarkup:
     other = "en" if lang == "zh-CN" else "zh-CN"
     return keyboard(
         [
-            [(t(context, lang, "onboarding.btn_agree"), f"{PREFIX}:agree")],
-            [(t(context, lang, "onboarding.btn_decline"), f"{PREFIX}:decline")],
-            [(t(context, other, "onboarding.btn_switch_language"), f"{PREFIX}:lang:{other}")],
+            [(t(context, lang, "onboarding.btn_agree"), buttons.AGREE.pack())],
+            [(t(context, lang, "onboarding.btn_decline"), buttons.DECLINE.pack())],
+            [(t(context, other, "onboarding.btn_switch_language"), buttons.LANGUAGE.pack(other))],
         ]
     )
 
@@ -68,54 +81,43 @@ async def _staff(update: Update, context: MinhuContext, lang: str) -> dict[str, 
     return {"roles": roles, "work": work}
 
 
-async def start(update: Update, context: MinhuContext) -> int:
-    """Greet; registered people see their home, newcomers see the privacy notice."""
-    assert context.user_data is not None
-    person = await current_person(update, context)
-    lang = await language_of(update, context)
+async def _privacy(update: Update, context: MinhuContext, lang: str, *, edit: bool) -> int:
+    """The privacy notice in `lang`, with agree, decline and the other language."""
     staff = await _staff(update, context, lang)
-    if person is not None:
-        grid = await geo.grid(context.services.db, person.grid_id) if person.grid_id else None
-        await say(
-            update,
-            context,
-            "onboarding.welcome_back",
-            grid=grid.full_name if grid else "",
-            **staff,
-        )
-        return ConversationHandler.END
-    context.user_data["start_hint"] = context.args[0] if context.args else ""
+    markup = _consent_keyboard(context, lang)
     await say(
         update,
         context,
         "onboarding.privacy",
         language=lang,
-        markup=_consent_keyboard(context, lang),
+        edit=edit,
+        markup=markup,
         roles=staff["roles"],
     )
     return State.CONSENT
+
+
+async def start(update: Update, context: MinhuContext) -> int:
+    """Greet; registered people see their home, newcomers see the privacy notice."""
+    person = await current_person(update, context)
+    lang = await language_of(update, context)
+    if person is not None:
+        grid = await geo.grid(context.services.db, person.grid_id) if person.grid_id else None
+        staff = await _staff(update, context, lang)
+        full_name = grid.full_name if grid else ""
+        await say(update, context, "onboarding.welcome_back", grid=full_name, **staff)
+        return ConversationHandler.END
+    _before(context)["start_hint"] = context.args[0] if context.args else ""
+    return await _privacy(update, context, lang, edit=False)
 
 
 async def switch_language(update: Update, context: MinhuContext) -> int:
     """Show the privacy notice in the other language."""
-    assert update.callback_query is not None and context.user_data is not None
-    lang = (update.callback_query.data or "").rsplit(":", 1)[-1]
-    if lang not in LANGUAGES:
-        await answer(update, context, "common.invalid_button")
+    lang = await picked(update, context, buttons.LANGUAGE, LANGUAGES)
+    if lang is None:
         return State.CONSENT
-    context.user_data["language"] = lang
-    await answer(update, context)
-    staff = await _staff(update, context, lang)
-    await say(
-        update,
-        context,
-        "onboarding.privacy",
-        language=lang,
-        edit=True,
-        markup=_consent_keyboard(context, lang),
-        roles=staff["roles"],
-    )
-    return State.CONSENT
+    _before(context)["language"] = lang
+    return await _privacy(update, context, lang, edit=True)
 
 
 async def decline(update: Update, context: MinhuContext) -> int:
@@ -127,30 +129,25 @@ async def decline(update: Update, context: MinhuContext) -> int:
     return ConversationHandler.END
 
 
-async def agree(update: Update, context: MinhuContext) -> int:
+async def agree(update: Update, context: MinhuContext) -> int | None:
     """Consent given: pick the home grid (a deep link may have chosen part of it)."""
-    assert context.user_data is not None
-    await answer(update, context)
     lang = await language_of(update, context)
     db = context.services.db
-    code = str(context.user_data.get("start_hint", ""))
+    code = _before(context).get("start_hint", "")
     found = await geo.find_by_code(db, code) if code else None
     if found is not None and found[0] == "grid":
         grid = await geo.grid(db, found[1])
         assert grid is not None
+        await answer(update, context)
         markup = keyboard(
             [
-                [(t(context, lang, "onboarding.btn_this_grid"), f"{PREFIX}:g:{grid.id}")],
-                [(t(context, lang, "onboarding.btn_other_grid"), f"{PREFIX}:back")],
+                [(t(context, lang, "onboarding.btn_this_grid"), buttons.GRID.pack(grid.id))],
+                [(t(context, lang, "onboarding.btn_other_grid"), buttons.BACK.pack())],
             ]
         )
+        full_name = grid.full_name
         await say(
-            update,
-            context,
-            "onboarding.confirm_grid",
-            edit=True,
-            markup=markup,
-            grid=grid.full_name,
+            update, context, "onboarding.confirm_grid", edit=True, markup=markup, grid=full_name
         )
         return State.GRID
     if found is not None and found[0] in ("zone", "community"):
@@ -159,95 +156,40 @@ async def agree(update: Update, context: MinhuContext) -> int:
             community = await geo.community(db, found[1])
             assert community is not None
             zone_id = community.zone_id
-        return await _show_communities(update, context, lang, zone_id)
+        shown = await communities_shown(update, context, PICKER, zone_id)
+        return State.COMMUNITY if shown else State.ZONE
+    await answer(update, context)
+    markup = await PICKER.zones(context, lang)
     await say(
         update,
         context,
         "onboarding.choose_zone",
         edit=True,
-        markup=await zone_keyboard(context, lang, PREFIX),
+        markup=markup,
         unknown_code=code,  # a QR code or link we do not know is said to be unknown
     )
     return State.ZONE
 
 
-async def _show_communities(update: Update, context: MinhuContext, lang: str, zone_id: int) -> int:
-    markup = await community_keyboard(context, lang, PREFIX, zone_id)
-    if markup is None:
-        await answer(update, context, "common.invalid_button")
-        return State.ZONE
-    zone = await geo.zone(context.services.db, zone_id)
-    assert zone is not None
-    await say(
-        update, context, "onboarding.choose_community", edit=True, markup=markup, zone=zone.name
-    )
-    return State.COMMUNITY
-
-
-async def choose_zone(update: Update, context: MinhuContext) -> int:
-    """A zone was pressed: show its communities."""
-    assert update.callback_query is not None
-    zone_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
-    lang = await language_of(update, context)
-    if zone_id is None:
-        await answer(update, context, "common.invalid_button")
-        return State.ZONE
-    await answer(update, context)
-    return await _show_communities(update, context, lang, zone_id)
-
-
-async def back_to_zones(update: Update, context: MinhuContext) -> int:
-    """Back to the list of zones."""
-    await answer(update, context)
-    lang = await language_of(update, context)
-    await say(
-        update,
-        context,
-        "onboarding.choose_zone",
-        edit=True,
-        markup=await zone_keyboard(context, lang, PREFIX),
-    )
-    return State.ZONE
-
-
-async def choose_community(update: Update, context: MinhuContext) -> int:
-    """A community was pressed: show its grids."""
-    assert update.callback_query is not None
-    community_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
-    lang = await language_of(update, context)
-    markup = None
-    if community_id is not None:
-        markup = await grid_keyboard(context, lang, PREFIX, community_id)
-    if community_id is None or markup is None:
-        await answer(update, context, "common.invalid_button")
-        return State.COMMUNITY
-    found = await geo.community(context.services.db, community_id)
-    assert found is not None
-    await answer(update, context)
-    await say(
-        update, context, "onboarding.choose_grid", edit=True, markup=markup, community=found.name
-    )
-    return State.GRID
-
-
-async def choose_grid(update: Update, context: MinhuContext) -> int:
+async def choose_grid(update: Update, context: MinhuContext) -> int | None:
     """A grid was pressed: register the person (the first thing stored about them)."""
     assert update.callback_query is not None and update.effective_user is not None
-    assert context.user_data is not None
-    grid_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
-    services = context.services
-    grid = await geo.grid(services.db, grid_id) if grid_id is not None else None
-    if grid is None:
-        await answer(update, context, "common.invalid_button")
-        return State.GRID
     lang = await language_of(update, context)
     user = update.effective_user
-    await people.register(
-        services.db, user.id, user.first_name, lang, grid.id, services.clock.now()
-    )
-    context.user_data.pop("start_hint", None)
-    context.user_data.pop("language", None)
+    grid_id = buttons.GRID.one(pressed(update))
+    try:
+        services = context.services
+        _, grid = await service.register(
+            services.db, user.id, user.first_name, lang, grid_id, services.clock.now()
+        )
+    except Refusal as refused:
+        await refuse_pressed(update, context, refused)
+        return None
+    before = _before(context)
+    before.pop("start_hint", None)
+    before.pop("language", None)
     await answer(update, context)
+    staff = await _staff(update, context, lang)
     await say(
         update,
         context,
@@ -255,57 +197,42 @@ async def choose_grid(update: Update, context: MinhuContext) -> int:
         language=lang,
         edit=True,
         grid=grid.full_name,
-        **await _staff(update, context, lang),
+        **staff,
     )
     await refresh_menu(context.application, user.id)
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: MinhuContext) -> int:
-    """Leave onboarding; nothing was stored."""
-    await answer(update, context)
-    if context.user_data is not None:
-        context.user_data.clear()
-    await say(update, context, "common.cancelled", edit=update.callback_query is not None)
-    return ConversationHandler.END
-
-
 def handlers() -> list[BaseHandler]:
-    """The onboarding conversation."""
-    typed = ~filters.COMMAND  # words, a sticker, … where a button is expected
-    return [
-        ConversationHandler(
-            entry_points=[CommandHandler("start", start)],
-            states={
-                State.CONSENT: [
-                    CallbackQueryHandler(agree, pattern=f"^{PREFIX}:agree$"),
-                    CallbackQueryHandler(decline, pattern=f"^{PREFIX}:decline$"),
-                    CallbackQueryHandler(switch_language, pattern=f"^{PREFIX}:lang:"),
-                    MessageHandler(typed, hint("onboarding.press_agree")),
-                ],
-                State.ZONE: [
-                    CallbackQueryHandler(choose_zone, pattern=f"^{PREFIX}:z:"),
-                    MessageHandler(typed, hint("onboarding.press_place")),
-                ],
-                State.COMMUNITY: [
-                    CallbackQueryHandler(choose_community, pattern=f"^{PREFIX}:c:"),
-                    CallbackQueryHandler(back_to_zones, pattern=f"^{PREFIX}:back$"),
-                    MessageHandler(typed, hint("onboarding.press_place")),
-                ],
-                State.GRID: [
-                    CallbackQueryHandler(choose_grid, pattern=f"^{PREFIX}:g:"),
-                    CallbackQueryHandler(choose_zone, pattern=f"^{PREFIX}:z:"),
-                    CallbackQueryHandler(back_to_zones, pattern=f"^{PREFIX}:back$"),
-                    MessageHandler(typed, hint("onboarding.press_place")),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:cancel$"),
-                CommandHandler("start", start),
-            ],
-            name="onboarding",
-            persistent=False,
-            allow_reentry=True,
-        )
-    ]
+    """The onboarding conversation (in memory only: it runs before consent)."""
+    to_communities = zone_pressed(PICKER, State.COMMUNITY)
+    to_zones = zones_shown(PICKER, State.ZONE)
+    place = "onboarding.press_place"
+    onboarding = conversation(
+        "onboarding",
+        entry_points=[CommandHandler("start", start)],
+        states={
+            State.CONSENT: buttons_step(
+                "onboarding.press_agree",
+                (buttons.AGREE, agree),
+                (buttons.DECLINE, decline),
+                (buttons.LANGUAGE, switch_language),
+            ),
+            State.ZONE: buttons_step(place, (buttons.ZONE, to_communities)),
+            State.COMMUNITY: buttons_step(
+                place,
+                (buttons.COMMUNITY, community_pressed(PICKER, State.GRID)),
+                (buttons.BACK, to_zones),
+            ),
+            State.GRID: buttons_step(
+                place,
+                (buttons.GRID, choose_grid),
+                (buttons.ZONE, to_communities),
+                (buttons.BACK, to_zones),
+            ),
+        },
+        cancel=cancelled("common.cancelled", "start_hint", "language"),
+        cancel_button=buttons.CANCEL,
+        fallbacks=[CommandHandler("start", start)],
+    )
+    return [unsaved(onboarding)]

@@ -8,21 +8,19 @@ import io
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.people import privacy
+from bot.people import buttons, privacy
 from bot.runtime.persistence import forget
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, current_person, keyboard, language_of, say, t
+from handlers.kit.common import answer, current_person, keyboard, language_of, pressed, say, t
+from handlers.kit.conversation import registered
 from storage import people
-
-PREFIX = "dm"
 
 
 async def my_data(update: Update, context: MinhuContext) -> None:
     """Send the person their data: a JSON file, then the same as a page to read."""
-    person = await current_person(update, context)
+    person = await registered(update, context)
     chat = update.effective_chat
     if person is None or chat is None:
-        await say(update, context, "common.need_start")
         return
     lang = person.language
     found = await privacy.export(context.services, person.id, lang)
@@ -46,15 +44,13 @@ async def my_data(update: Update, context: MinhuContext) -> None:
 
 async def delete_me(update: Update, context: MinhuContext) -> None:
     """Ask for confirmation before erasing."""
-    person = await current_person(update, context)
-    if person is None:
-        await say(update, context, "common.need_start")
+    if await registered(update, context) is None:
         return
     lang = await language_of(update, context)
     markup = keyboard(
         [
-            [(t(context, lang, "privacy.btn_delete_yes"), f"{PREFIX}:yes")],
-            [(t(context, lang, "privacy.btn_delete_no"), f"{PREFIX}:no")],
+            [(t(context, lang, "privacy.btn_delete_yes"), buttons.ERASE.pack())],
+            [(t(context, lang, "privacy.btn_delete_no"), buttons.KEEP.pack())],
         ]
     )
     assert update.effective_user is not None
@@ -71,7 +67,7 @@ async def delete_answer(update: Update, context: MinhuContext) -> None:
         return
     lang = person.language
     await answer(update, context)
-    if update.callback_query.data != f"{PREFIX}:yes":
+    if buttons.ERASE.parse(pressed(update)) is None:
         await say(update, context, "privacy.delete_kept", language=lang, edit=True)
         return
     kept = await privacy.erase(context.services, person.id)
@@ -84,5 +80,6 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("mydata", my_data),
         CommandHandler("deleteme", delete_me),
-        CallbackQueryHandler(delete_answer, pattern=f"^{PREFIX}:(yes|no)$"),
+        CallbackQueryHandler(delete_answer, pattern=buttons.ERASE.pattern),
+        CallbackQueryHandler(delete_answer, pattern=buttons.KEEP.pattern),
     ]

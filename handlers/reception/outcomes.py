@@ -9,30 +9,32 @@ from datetime import timedelta
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
-from bot.complaints.rules import NotAllowed
-from bot.reception import service
+from bot.reception import buttons, service
+from bot.reception.rules import NotFound, Refused
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import Row, answer, hint, keyboard, language_of, say, t
-from handlers.reception.publish import ids, representative
+from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
+from handlers.kit.conversation import (
+    ask,
+    cancelled,
+    conversation,
+    refuse,
+    renumbered,
+    typed_step,
+    typed_within,
+)
+from handlers.reception.steps import representative, taken
 from storage import geo
 from storage import reception as store
 
-PREFIX = "rv"  # rv:mine, rv:m:<session>, rv:o:<booking>, rv:x:<booking>, rv:xd:<booking>:<dept>
 NOTING = "reception_noting"  # user_data: the booking whose outcome is being typed
 PAST_SHOWN = timedelta(days=30)  # the sessions listed reach a month back
 
 
+# The step, numbered 420 (124 before this version: see `kit.renumbered`).
 class State(IntEnum):
-    OUTCOME = 124
+    OUTCOME = 420
 
 
 async def mine(update: Update, context: MinhuContext) -> None:
@@ -56,7 +58,7 @@ async def mine(update: Update, context: MinhuContext) -> None:
                     station=s.station_name,
                     starts_at=s.starts_at,
                 ),
-                f"{PREFIX}:m:{s.id}",
+                buttons.SESSION.pack(s.id),
             )
         ]
         for s in sessions
@@ -86,10 +88,13 @@ async def show_session(update: Update, context: MinhuContext, session_id: int | 
     rows: list[Row] = []
     for n, b in enumerate(bookings, start=1):
         if started and b.complaint_id is None:
-            row = [(t(context, lang, "reception.btn_outcome", n=n), f"{PREFIX}:o:{b.id}")]
+            row = [(t(context, lang, "reception.btn_outcome", n=n), buttons.OUTCOME.pack(b.id))]
             if b.outcome:
                 row.append(
-                    (t(context, lang, "reception.btn_to_suggestion", n=n), f"{PREFIX}:x:{b.id}")
+                    (
+                        t(context, lang, "reception.btn_to_suggestion", n=n),
+                        buttons.TO_SUGGESTION.pack(b.id),
+                    )
                 )
             rows.append(row)
     await say(
@@ -117,31 +122,42 @@ async def session_pressed(update: Update, context: MinhuContext) -> None:
     """rv:m:<session> (from the list, or the prompt after the session)."""
     if not await representative(update, context):
         return
-    (session_id,) = ids(update)[:1] or [None]
+    session_id = buttons.SESSION.one(pressed(update))
     await show_session(update, context, session_id)
+
+
+async def _own(
+    update: Update, context: MinhuContext, booking_id: int | None
+) -> store.Booking | None:
+    """A booking of the presser's own session that has started (the press is answered); a
+    refusal is said on the button."""
+    user = update.effective_user
+    assert user is not None
+    try:
+        if booking_id is None:
+            raise NotFound("not_found")
+        found, _ = await service.own_booking(context.services, booking_id, user.id)
+    except Refused as refused:
+        await answer(update, context, "reception.refused_toast", reason=refused.reason)
+        return None
+    await answer(update, context)
+    return found
 
 
 async def start_outcome(update: Update, context: MinhuContext) -> int | None:
     """记录结果: what came of this booking?"""
-    user = update.effective_user
-    assert user is not None and context.user_data is not None
-    (booking_id,) = ids(update)[:1] or [None]
-    try:
-        if booking_id is None:
-            raise NotAllowed("not_found")
-        found, _ = await service.own_booking(context.services, booking_id, user.id)
-    except NotAllowed as refused:
-        await answer(update, context, "reception.refused_toast", reason=refused.reason)
+    assert update.callback_query is not None and context.user_data is not None
+    found = await _own(update, context, buttons.OUTCOME.one(pressed(update)))
+    if found is None:
         return None
-    await answer(update, context)
     context.user_data[NOTING] = found.id
-    lang = await language_of(update, context)
     low, high = service.OUTCOME
-    await say(
+    await ask(
         update,
         context,
         "reception.ask_outcome",
-        markup=keyboard([[(t(context, lang, "common.btn_cancel"), f"{PREFIX}:oc")]]),
+        [],
+        buttons.OUTCOME_CANCEL,
         name=found.first_name,
         topic=found.topic,
         min=low,
@@ -152,20 +168,16 @@ async def start_outcome(update: Update, context: MinhuContext) -> int | None:
 
 async def outcome(update: Update, context: MinhuContext) -> int | None:
     """The outcome: recorded, then the session is shown again."""
-    user, message = update.effective_user, update.message
-    assert user is not None and message is not None and context.user_data is not None
-    text = (message.text or "").strip()
-    low, high = service.OUTCOME
-    if not low <= len(text) <= high:
-        await say(update, context, "reception.bad_length", length=len(text), min=low, max=high)
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    text = await typed_within(update, context, service.OUTCOME, "reception.bad_length")
+    if text is None:
         return None
-    booking_id = context.user_data.pop(NOTING, None)
     try:
-        if not isinstance(booking_id, int):
-            raise NotAllowed("expired")
+        booking_id = taken(context, NOTING, "expired")
         noted = await service.record_outcome(context.services, booking_id, user.id, text)
-    except NotAllowed as refused:
-        await say(update, context, "reception.refused", reason=refused.reason)
+    except Refused as refused:
+        await refuse(update, context, refused)
         return ConversationHandler.END
     await say(update, context, "reception.outcome_saved", name=noted.first_name)
     await show_session(update, context, noted.session_id)
@@ -174,33 +186,25 @@ async def outcome(update: Update, context: MinhuContext) -> int | None:
 
 async def ask_department(update: Update, context: MinhuContext) -> None:
     """转为意见建议: to which department? (pressing one files it)"""
-    user = update.effective_user
-    assert user is not None
-    (booking_id,) = ids(update)[:1] or [None]
-    try:
-        if booking_id is None:
-            raise NotAllowed("not_found")
-        found, _ = await service.own_booking(context.services, booking_id, user.id)
-    except NotAllowed as refused:
-        await answer(update, context, "reception.refused_toast", reason=refused.reason)
+    found = await _own(update, context, buttons.TO_SUGGESTION.one(pressed(update)))
+    if found is None:
         return
-    await answer(update, context)
     departments = await geo.departments(context.services.db)
-    labels = [(d.name, f"{PREFIX}:xd:{found.id}:{d.id}") for d in departments]
+    labels = [(d.name, buttons.DEPARTMENT.pack(found.id, d.id)) for d in departments]
     rows: list[Row] = [labels[i : i + 2] for i in range(0, len(labels), 2)]
     await say(update, context, "reception.ask_department", markup=keyboard(rows), topic=found.topic)
 
 
 async def to_suggestion(update: Update, context: MinhuContext) -> None:
     """A department was chosen: the outcome becomes a suggestion in the complaint lifecycle."""
-    user = update.effective_user
-    assert user is not None
-    booking_id, department_id = [*ids(update), None, None][:2]
+    user, query = update.effective_user, update.callback_query
+    assert user is not None and query is not None
+    booking_id, department_id = buttons.DEPARTMENT.parse(query.data) or (None, None)
     try:
         if booking_id is None or department_id is None:
-            raise NotAllowed("not_found")
+            raise NotFound("not_found")
         filed = await service.to_suggestion(context.services, booking_id, user.id, department_id)
-    except NotAllowed as refused:
+    except Refused as refused:
         await answer(update, context, "reception.refused_toast", reason=refused.reason)
         return
     await answer(update, context)
@@ -219,39 +223,19 @@ async def to_suggestion(update: Update, context: MinhuContext) -> None:
     )
 
 
-async def cancel(update: Update, context: MinhuContext) -> int:
-    """/cancel or the cancel button: no outcome is written."""
-    if context.user_data is not None:
-        context.user_data.pop(NOTING, None)
-    await answer(update, context)
-    await say(update, context, "reception.cancelled", edit=update.callback_query is not None)
-    return ConversationHandler.END
-
-
 def handlers() -> list[BaseHandler]:
     """The outcome conversation (persistent), the sessions and the suggestion buttons."""
+    noting = conversation(
+        "reception_outcome",
+        entry_points=[CallbackQueryHandler(start_outcome, pattern=buttons.OUTCOME.pattern)],
+        states={State.OUTCOME: typed_step(outcome, "reception.expect_text")},
+        cancel=cancelled("reception.cancelled", NOTING),
+        cancel_button=buttons.OUTCOME_CANCEL,
+    )
     return [
-        ConversationHandler(
-            entry_points=[CallbackQueryHandler(start_outcome, pattern=rf"^{PREFIX}:o:\d+$")],
-            states={
-                State.OUTCOME: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, outcome),
-                    MessageHandler(
-                        ~filters.COMMAND,
-                        hint("reception.expect_text"),
-                    ),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:oc$"),
-            ],
-            name="reception_outcome",
-            persistent=True,
-            allow_reentry=True,
-        ),
-        CallbackQueryHandler(mine, pattern=f"^{PREFIX}:mine$"),
-        CallbackQueryHandler(session_pressed, pattern=rf"^{PREFIX}:m:\d+$"),
-        CallbackQueryHandler(ask_department, pattern=rf"^{PREFIX}:x:\d+$"),
-        CallbackQueryHandler(to_suggestion, pattern=rf"^{PREFIX}:xd:\d+:\d+$"),
+        renumbered(noting, State, was=124),
+        CallbackQueryHandler(mine, pattern=buttons.MINE.pattern),
+        CallbackQueryHandler(session_pressed, pattern=buttons.SESSION.pattern),
+        CallbackQueryHandler(ask_department, pattern=buttons.TO_SUGGESTION.pattern),
+        CallbackQueryHandler(to_suggestion, pattern=buttons.DEPARTMENT.pattern),
     ]

@@ -9,48 +9,42 @@ from __future__ import annotations
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from bot.complaints.rules import NotAllowed
 from bot.people.roles import has_role
-from bot.reception import service
+from bot.reception import buttons, service
+from bot.reception.rules import Refused, Stale
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
-from handlers.kit.common import (
-    Row,
-    answer,
-    current_person,
-    hint,
-    keyboard,
-    language_of,
-    parse_int,
-    say,
-    t,
+from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
+from handlers.kit.conversation import (
+    ask,
+    cancelled,
+    conversation,
+    refuse,
+    registered,
+    renumbered,
+    typed_step,
+    typed_within,
 )
+from handlers.reception.steps import taken
 from storage import geo
 from storage import reception as store
+from storage.models import Role
 
-PREFIX = "rv"  # rv:b:<session> book, rv:bc cancel booking; the representative's: reception_rep
 SLOT = "reception_slot"  # user_data: the session being booked
 PROMPT = "reception_prompt"  # user_data: the question whose cancel button goes afterwards
 
 
+# The step, numbered 400 (110 before this version: see `kit.renumbered`).
 class State(IntEnum):
-    TOPIC = 110
+    TOPIC = 400
 
 
 async def listing(update: Update, context: MinhuContext) -> None:
     """/reception: upcoming sessions of the resident's zone, with a book button each."""
-    person = await current_person(update, context)
+    person = await registered(update, context, with_grid=True)
     if person is None or person.grid_id is None:
-        await say(update, context, "common.need_start")
         return
     services = context.services
     now = services.clock.now()
@@ -59,15 +53,15 @@ async def listing(update: Update, context: MinhuContext) -> None:
     booked = await store.booked_sessions(services.db, person.id, now)
     lang = await language_of(update, context)
     rows: list[Row] = [
-        [(t(context, lang, "reception.btn_book", **_item(s, booked)), f"{PREFIX}:b:{s.id}")]
+        [(t(context, lang, "reception.btn_book", **_item(s, booked)), buttons.BOOK.pack(s.id))]
         for s in sessions
         if s.id not in booked and not s.full
     ]
-    if await has_role(services, person.id, "representative"):
+    if await has_role(services, person.id, Role.REPRESENTATIVE):
         rows.append(
             [
-                (t(context, lang, "reception.btn_publish"), f"{PREFIX}:new"),
-                (t(context, lang, "reception.btn_mine"), f"{PREFIX}:mine"),
+                (t(context, lang, "reception.btn_publish"), buttons.PUBLISH.pack()),
+                (t(context, lang, "reception.btn_mine"), buttons.MINE.pack()),
             ]
         )
     await say(
@@ -97,27 +91,27 @@ async def start_booking(update: Update, context: MinhuContext) -> int | None:
     user = update.effective_user
     assert update.callback_query is not None and user is not None
     assert context.user_data is not None
-    session_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
+    session_id = buttons.BOOK.one(pressed(update))
     try:
         if session_id is None:
-            raise NotAllowed("closed")
+            raise Stale("closed")
         found = await service.bookable(context.services, session_id, user.id)
-    except NotAllowed as refused:
-        await answer(update, context)
-        await say(update, context, "reception.refused", reason=refused.reason)
+    except Refused as refused:
+        await refuse(update, context, refused)
         return None
     await answer(update, context)
     context.user_data[SLOT] = found.id
-    lang = await language_of(update, context)
-    sent = await say(
+    low, high = service.TOPIC
+    sent = await ask(
         update,
         context,
         "reception.ask_topic",
-        markup=keyboard([[(t(context, lang, "common.btn_cancel"), f"{PREFIX}:bc")]]),
+        [],
+        buttons.BOOK_CANCEL,
         station=found.station_name,
         starts_at=found.starts_at,
-        min=service.TOPIC[0],
-        max=service.TOPIC[1],
+        min=low,
+        max=high,
     )
     context.user_data[PROMPT] = sent.message_id if sent else None
     return State.TOPIC
@@ -125,21 +119,17 @@ async def start_booking(update: Update, context: MinhuContext) -> int | None:
 
 async def topic(update: Update, context: MinhuContext) -> int | None:
     """The topic: the slot is taken now, or the resident hears it is full."""
-    user, message = update.effective_user, update.message
-    assert user is not None and message is not None and context.user_data is not None
-    text = (message.text or "").strip()
-    low, high = service.TOPIC
-    if not low <= len(text) <= high:
-        await say(update, context, "reception.bad_length", length=len(text), min=low, max=high)
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    text = await typed_within(update, context, service.TOPIC, "reception.bad_length")
+    if text is None:
         return None
-    session_id = context.user_data.pop(SLOT, None)
     await retire(update, context, context.user_data.pop(PROMPT, None))  # its cancel button
     try:
-        if not isinstance(session_id, int):
-            raise NotAllowed("closed")
+        session_id = taken(context, SLOT, "closed")
         booking_id = await service.book(context.services, session_id, user.id, text)
-    except NotAllowed as refused:
-        await say(update, context, "reception.refused", reason=refused.reason)
+    except Refused as refused:
+        await refuse(update, context, refused)
         return ConversationHandler.END
     found = await store.session(context.services.db, session_id)
     assert found is not None
@@ -157,36 +147,19 @@ async def topic(update: Update, context: MinhuContext) -> int | None:
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: MinhuContext) -> int:
-    """/cancel or the cancel button: nothing is booked."""
+async def _retire_prompt(update: Update, context: MinhuContext) -> None:
+    """The topic question's cancel button goes."""
     if context.user_data is not None:
-        context.user_data.pop(SLOT, None)
         await retire(update, context, context.user_data.pop(PROMPT, None))
-    await answer(update, context)
-    await say(update, context, "reception.cancelled", edit=update.callback_query is not None)
-    return ConversationHandler.END
 
 
 def handlers() -> list[BaseHandler]:
     """/reception and the booking conversation (persistent: it survives a restart)."""
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND
-    return [
-        ConversationHandler(
-            entry_points=[CallbackQueryHandler(start_booking, pattern=rf"^{PREFIX}:b:\d+$")],
-            states={
-                State.TOPIC: [
-                    MessageHandler(text, topic),
-                    MessageHandler(other, hint("reception.expect_text")),
-                ]
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{PREFIX}:bc$"),
-            ],
-            name="reception_book",
-            persistent=True,
-            allow_reentry=True,
-        ),
-        CommandHandler("reception", listing),
-    ]
+    booking = conversation(
+        "reception_book",
+        entry_points=[CallbackQueryHandler(start_booking, pattern=buttons.BOOK.pattern)],
+        states={State.TOPIC: typed_step(topic, "reception.expect_text")},
+        cancel=cancelled("reception.cancelled", SLOT, before=_retire_prompt),
+        cancel_button=buttons.BOOK_CANCEL,
+    )
+    return [renumbered(booking, State, was=110), CommandHandler("reception", listing)]

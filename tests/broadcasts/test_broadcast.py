@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.broadcasts.service import PROGRESS_JOB
+from bot.runtime.broadcasting import PROGRESS_JOB
 from storage import broadcasts, outbox, people
 from tests.conftest import ADMIN_ID
 from tests.support.fake_telegram import Call

@@ -311,16 +311,20 @@ async def test_bulletin_buttons_are_checked_on_the_server(channel_bot: Harness) 
     assert (
         "没有权限" in bot.fake.texts(resident.id)[-1] or "权限" in bot.fake.texts(resident.id)[-1]
     )
+    since = len(bot.fake.calls)
     for data in ("bul:v:week:2026-11-16", "bul:pub:week:2026-11-16", "bul:xlsx:week:2026-11-16"):
         await bot.press(resident, data)
-    for forged in (
-        "bul:v:week:2026-11-17",  # not the start of a week
-        "bul:v:month:2027-01-01",  # not begun yet
-        "bul:v:decade:2020-01-01",
-        "bul:xlsx:week:",
-        "bul:pub:month:2026-10-01",  # never previewed
+    assert bot.fake.answers(since) == ["抱歉，您没有权限执行这个操作。"] * 3
+    for forged, toast in (
+        ("bul:v:week:2026-11-17", "无效"),  # not the start of a week
+        ("bul:v:month:2027-01-01", "无效"),  # not begun yet
+        ("bul:v:decade:2020-01-01", ""),
+        ("bul:xlsx:week:", ""),
+        ("bul:pub:month:2026-10-01", "失效"),  # never previewed
     ):
+        since = len(bot.fake.calls)
         await bot.press(admin, forged)
+        assert toast in bot.fake.answers(since)[-1]
     assert await table_counts(bot) == before
     assert not [c for c in bot.fake.calls if int(c.params.get("chat_id", 0)) == CHANNEL]
 

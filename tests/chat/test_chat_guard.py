@@ -10,6 +10,7 @@ from storage import people
 from tests.conftest import ADMIN_ID
 from tests.support.chat import GROUP_ID, post_in_channel, press_in_group, send_in_group
 from tests.support.harness import Harness, User, register, table_counts, texts
+from tests.support.privacy import report
 
 EVERY_MENU_COMMAND = sorted(
     {"start", *RESIDENT_COMMANDS, *(c for names in ROLE_COMMANDS.values() for c in names)}
@@ -20,13 +21,7 @@ ADMIN = User(ADMIN_ID, "镇办老陈")
 async def _admin_with_a_complaint(bot: Harness) -> str:
     """A registered admin who filed a complaint with a flat number in it; its number."""
     await register(bot, ADMIN)
-    await bot.send(ADMIN, "/report")
-    await bot.button(ADMIN, "环境卫生")
-    await bot.send(ADMIN, "3幢402室楼上漏水，天花板发霉")
-    await bot.button(ADMIN, "不需要照片")
-    await bot.send(ADMIN, "跳过")
-    await bot.button(ADMIN, "实名")
-    await bot.button(ADMIN, "确认提交")
+    await report(bot, ADMIN, "环境卫生", "3幢402室楼上漏水，天花板发霉", submit=True, where="跳过")
     number = await bot.services.db.fetchval("SELECT number FROM complaints")
     assert number
     return str(number)

@@ -9,33 +9,20 @@ import pytest
 
 from bot.complaints.rules import Action
 from bot.complaints.service import act
-from storage import people
+from tests.support.complaints import last_id, report
 from tests.support.harness import Harness, User, register, table_counts, texts
+from tests.support.representatives import deliver, grant
 
 WORKER = User(200001, "张网格")
 STRANGER = User(100009, "李大伯")
-PROBLEM = "小区东门垃圾桶满了三天没人清理，气味很大"
-
-
-async def _deliver(bot: Harness) -> None:
-    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
 
 
 async def _file(bot: Harness, resident: User) -> int:
     """A grid worker exists; the resident registers and files one complaint."""
-    db = bot.services.db
-    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
-    await register(bot, WORKER)
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
     await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
-    await bot.send(resident, PROBLEM)
-    await bot.button(resident, "不需要照片")
-    await bot.send(resident, "跳过")
-    await bot.button(resident, "实名")
-    await bot.button(resident, "确认提交")
-    return int(await db.fetchval("SELECT id FROM complaints"))
+    await report(bot, resident, address="跳过")
+    return await last_id(bot)
 
 
 async def _resolved(bot: Harness, resident: User) -> int:
@@ -44,7 +31,7 @@ async def _resolved(bot: Harness, resident: User) -> int:
     await act(bot.services, complaint_id, Action.ACCEPT, WORKER.id)
     bot.clock.advance(timedelta(hours=3))
     await act(bot.services, complaint_id, Action.RESOLVE, WORKER.id, note="垃圾已清运")
-    await _deliver(bot)
+    await deliver(bot)
     return complaint_id
 
 
@@ -80,7 +67,7 @@ async def test_fixed_and_four_stars_closes_the_complaint_as_confirmed(
     assert (row["status"], row["rating"], row["close_reason"]) == ("closed", 4, "confirmed")
 
     since = len(bot.fake.calls)
-    await _deliver(bot)
+    await deliver(bot)
     assert "4 星" in texts(bot.fake.sent_to(WORKER.id, since))
 
 
@@ -125,7 +112,7 @@ async def test_not_fixed_with_a_reason_reopens_it_and_the_worker_is_told(
     assert note == "垃圾桶还是满的，根本没人来过"
 
     since = len(bot.fake.calls)
-    await _deliver(bot)
+    await deliver(bot)
     notice = texts(bot.fake.sent_to(WORKER.id, since))
     assert "重新打开" in notice and "MH-2026-000001" in notice
     assert f"cs:accept:{complaint_id}" in bot.buttons(WORKER.id).values()
@@ -193,7 +180,7 @@ async def _auto_closed(bot: Harness, resident: User) -> int:
     complaint_id = await _resolved(bot, resident)
     bot.clock.advance(timedelta(days=3))
     await bot.services.timers.run_pass()  # type: ignore[union-attr]
-    await _deliver(bot)
+    await deliver(bot)
     return complaint_id
 
 
@@ -236,7 +223,7 @@ async def _followed_up(bot: Harness, resident: User) -> int:
     bot.clock.advance(timedelta(days=30))
     await bot.services.timers.run_pass()  # type: ignore[union-attr]
     since = len(bot.fake.calls)
-    await _deliver(bot)
+    await deliver(bot)
     assert "回头看" in texts(bot.fake.sent_to(resident.id, since))
     return complaint_id
 
@@ -259,7 +246,7 @@ async def test_the_follow_up_came_back_opens_a_linked_complaint(
     assert new["number"] == "MH-2026-000002" and new["status"] == "submitted"
 
     since = len(bot.fake.calls)
-    await _deliver(bot)
+    await deliver(bot)
     assert "MH-2026-000002" in texts(bot.fake.sent_to(WORKER.id, since))
 
     before = await table_counts(bot)

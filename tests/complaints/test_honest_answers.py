@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage import people, reach
+from tests.support.complaints import report
 from tests.support.harness import Harness, User, register, texts
 from tests.support.representatives import ADMIN, BUILDER, REP, WORKER, deliver, grant
 
@@ -22,13 +23,35 @@ def local(*args: int) -> datetime:
 
 
 async def _report(bot: Harness, resident: User, category: str) -> str:
-    await bot.send(resident, "/report")
-    await bot.button(resident, category)
-    await bot.send(resident, "小区门口的路灯坏了一个多星期，晚上很黑")
-    await bot.button(resident, "不需要照片")
-    await bot.send(resident, "上强社区3幢楼下")
-    await bot.button(resident, "实名")
-    return texts(await bot.button(resident, "确认提交"))
+    return texts(await report(bot, resident, category, "小区门口的路灯坏了一个多星期，晚上很黑"))
+
+
+async def _assigned_to_the_representative(bot: Harness) -> None:
+    """The admin assigns a visit to 周代表, due Friday 2026-03-06 18:00; the notice is sent."""
+    await register(bot, ADMIN)
+    await grant(bot, REP, "representative")
+    await bot.send(ADMIN, "/assign")
+    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
+    await bot.button(ADMIN, "人大代表")
+    await bot.button(ADMIN, "周代表")
+    await bot.send(ADMIN, "2026-03-06")
+    await bot.button(ADMIN, "确认交办")
+    await deliver(bot)
+
+
+async def _run_every_timer_due(bot: Harness) -> None:
+    runner = bot.services.timers
+    assert runner is not None
+    while await runner.run_pass():
+        pass
+
+
+async def _filed_with_a_worker(bot: Harness, resident: User) -> None:
+    """A worker of the resident's grid, an admin and the resident, who has filed a complaint."""
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    for user in (ADMIN, resident):
+        await register(bot, user)
+    await _report(bot, resident, "环境卫生")
 
 
 async def _grant_only(bot: Harness, user: User, role: str, department: str) -> None:
@@ -99,11 +122,7 @@ async def test_the_acceptance_reminder_states_the_deadline_not_its_own_time(
     bot: Harness, resident: User
 ) -> None:
     bot.clock.set(local(2026, 2, 13, 10, 0))  # Friday; due to accept Saturday Feb 14, 18:00
-    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(bot.services.db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid)
-    for user in (WORKER, ADMIN, resident):
-        await register(bot, user)
-    await _report(bot, resident, "环境卫生")
+    await _filed_with_a_worker(bot, resident)
     await deliver(bot)  # the new-complaint notice goes out first
     bot.clock.set(local(2026, 2, 14, 14, 0))  # the reminder, four hours ahead
     assert await bot.services.timers.run_pass() == 1  # type: ignore[union-attr]
@@ -136,11 +155,7 @@ async def test_a_reopened_complaint_whose_worker_blocked_the_bot_says_it_waits(
     from bot.complaints.rules import Action
     from bot.complaints.service import act
 
-    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(bot.services.db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid)
-    for user in (WORKER, ADMIN, resident):
-        await register(bot, user)
-    await _report(bot, resident, "环境卫生")
+    await _filed_with_a_worker(bot, resident)
     await act(bot.services, 1, Action.ACCEPT, WORKER.id)
     await act(bot.services, 1, Action.RESOLVE, WORKER.id, note="已修好")
     await deliver(bot)
@@ -152,17 +167,7 @@ async def test_a_reopened_complaint_whose_worker_blocked_the_bot_says_it_waits(
 
 
 async def test_the_assignment_reminder_states_the_assignment_deadline(bot: Harness) -> None:
-    from tests.support.representatives import REP
-
-    await register(bot, ADMIN)
-    await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
-    await bot.send(ADMIN, "2026-03-06")  # Friday, 18:00
-    await bot.button(ADMIN, "确认交办")
-    await deliver(bot)
+    await _assigned_to_the_representative(bot)
     bot.clock.set(local(2026, 3, 5, 18, 0))  # the reminder, a day ahead
     await bot.services.timers.run_pass()  # type: ignore[union-attr]
     reminder = texts(bot.fake.sent_to(REP.id, await deliver(bot)))
@@ -172,11 +177,7 @@ async def test_the_assignment_reminder_states_the_assignment_deadline(bot: Harne
 async def test_a_transfer_to_a_department_nobody_can_be_reached_in_says_so(
     bot: Harness, resident: User
 ) -> None:
-    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(bot.services.db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid)
-    for user in (WORKER, ADMIN, resident):
-        await register(bot, user)
-    await _report(bot, resident, "环境卫生")
+    await _filed_with_a_worker(bot, resident)
     await deliver(bot)
     await bot.button(WORKER, "转办")
     reply = texts(await bot.button(WORKER, "城建"))  # nobody of 城建 has opened the bot
@@ -265,10 +266,7 @@ async def _late_for_a_week(bot: Harness, resident: User) -> str:
     await _file(bot, resident)
     await deliver(bot)
     bot.clock.set(local(2026, 3, 9, 18, 0))  # long past the acceptance deadline
-    runner = bot.services.timers
-    assert runner is not None
-    while await runner.run_pass():
-        pass
+    await _run_every_timer_due(bot)
     return texts(bot.fake.sent_to(LATE.id, await deliver(bot)))
 
 
@@ -289,22 +287,9 @@ async def test_a_reminder_whose_deadline_passed_while_the_bot_was_down_is_not_se
 async def test_an_assignment_reminder_is_not_sent_after_the_deadline_it_reminds_of(
     bot: Harness,
 ) -> None:
-    from tests.support.representatives import REP
-
-    await register(bot, ADMIN)
-    await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
-    await bot.send(ADMIN, "2026-03-06")  # Friday, 18:00
-    await bot.button(ADMIN, "确认交办")
-    await deliver(bot)
+    await _assigned_to_the_representative(bot)
     bot.clock.set(local(2026, 3, 9, 9, 0))  # the bot was down over the deadline
-    runner = bot.services.timers
-    assert runner is not None
-    while await runner.run_pass():
-        pass
+    await _run_every_timer_due(bot)
     assert "前完成" not in texts(bot.fake.sent_to(REP.id, await deliver(bot)))
 
 
@@ -316,10 +301,7 @@ async def test_a_complaint_nobody_can_take_stays_in_the_admins_queue_after_its_d
     await _report(bot, resident, "环境卫生")  # nobody of the grid opened the bot
     assert (await reach.waiting_unassigned(bot.services.db))[0] == 1
     bot.clock.set(local(2026, 3, 12, 10, 0))  # past the acceptance deadline: escalated
-    runner = bot.services.timers
-    assert runner is not None
-    while await runner.run_pass():
-        pass
+    await _run_every_timer_due(bot)
     assert await bot.services.db.fetchval("SELECT status FROM complaints") == "escalated"
     waiting, oldest = await reach.waiting_unassigned(bot.services.db)
     assert waiting == 1 and oldest[0]["number"] == "MH-2026-000001"
@@ -328,15 +310,7 @@ async def test_a_complaint_nobody_can_take_stays_in_the_admins_queue_after_its_d
 async def test_progress_on_an_assignment_is_not_said_to_reach_an_assigner_who_blocked_the_bot(
     bot: Harness,
 ) -> None:
-    await register(bot, ADMIN)
-    await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
-    await bot.send(ADMIN, "2026-03-06")
-    await bot.button(ADMIN, "确认交办")
-    await deliver(bot)
+    await _assigned_to_the_representative(bot)
     await bot.button(REP, "签收")
     await people.mark_blocked(bot.services.db, ADMIN.id, bot.clock.now())  # the only admin
     await bot.button(REP, "进展")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from bot.complaints.rules import Action
 from bot.complaints.service import act
-from storage import people
+from tests.support.complaints import describe, last_id, report
 from tests.support.harness import Harness, User, register, table_counts, texts
+from tests.support.representatives import grant
 
 WORKER = User(200001, "张网格")
 NEIGHBOUR = User(100003, "赵大爷")
@@ -16,30 +17,19 @@ SAME_IN_OTHER_WORDS = "东门的垃圾桶好几天没人倒了，臭味很大"
 
 
 async def _file(bot: Harness, user: User, text: str) -> int:
-    await bot.send(user, "/report")
-    await bot.button(user, "环境卫生")
-    await bot.send(user, text)
-    await bot.button(user, "不需要照片")
-    await bot.send(user, "跳过")
-    await bot.button(user, "实名")
-    await bot.button(user, "确认提交")
-    return int(await bot.services.db.fetchval("SELECT MAX(id) FROM complaints"))
+    await report(bot, user, text=text, address="跳过")
+    return await last_id(bot)
 
 
 async def _town(bot: Harness, resident: User) -> int:
     """A worker for the first grid; the resident there has filed the first complaint."""
-    db = bot.services.db
-    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
-    await register(bot, WORKER)
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
     await register(bot, resident)
     return await _file(bot, resident, FIRST)
 
 
 async def _describe(bot: Harness, user: User, text: str) -> str:
-    await bot.send(user, "/report")
-    await bot.button(user, "环境卫生")
-    return texts(await bot.send(user, text))
+    return texts(await describe(bot, user, text))
 
 
 async def test_a_neighbour_joins_the_same_problem_and_hears_about_it(

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from storage import outbox, people
+from tests.support.complaints import describe
 from tests.support.harness import Harness, User, register, texts
+from tests.support.representatives import deliver, grant
 
 WORKER = User(200001, "张网格")
 
 
-async def _grant_worker(bot: Harness, user: User, grid_code: str = "SQ-01-01") -> None:
-    db = bot.services.db
-    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (grid_code,))
-    await people.grant(db, user.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
-    await register(bot, user)  # staff open the bot once, like everyone
+async def _grant_worker(bot: Harness, user: User) -> None:
+    await grant(bot, user, "grid_worker", grid="SQ-01-01")  # staff open the bot once, too
 
 
 async def _report_until_summary(bot: Harness, user: User, category: str = "环境卫生") -> None:
-    await bot.send(user, "/report")
-    await bot.button(user, category)
-    await bot.send(user, "小区东门垃圾桶满了三天没人清理，气味很大")
+    await describe(bot, user, category=category)
     await bot.send_photo(user, "photo-A")
     await bot.send_photo(user, "photo-B")
     await bot.button(user, "照片发完了")
@@ -72,15 +69,12 @@ async def test_a_resident_reports_with_two_photos_and_a_location(
 async def test_anonymous_reports_hide_the_name_from_staff(bot: Harness, resident: User) -> None:
     await _grant_worker(bot, WORKER)
     await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "停车管理")
-    await bot.send(resident, "消防通道上长期停着一辆白色面包车")
+    await describe(bot, resident, "消防通道上长期停着一辆白色面包车", "停车管理")
     await bot.button(resident, "不需要照片")
     await bot.send(resident, "上强社区3幢楼下")
     await bot.button(resident, "匿名")
     await bot.button(resident, "确认提交")
-    since = len(bot.fake.calls)
-    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
+    since = await deliver(bot)
     notice = texts(bot.fake.sent_to(WORKER.id, since))
     assert "匿名" in notice and "王阿姨" not in notice and "3幢楼下" in notice
 
@@ -88,15 +82,12 @@ async def test_anonymous_reports_hide_the_name_from_staff(bot: Harness, resident
 async def test_hazards_are_routed_to_the_department(bot: Harness, resident: User) -> None:
     officer = User(300001, "消防小杨")
     db = bot.services.db
-    dept = await db.fetchval("SELECT id FROM departments WHERE code = 'XF'")
-    await people.grant(db, officer.id, "department", bot.clock.now(), department_id=dept)
-    await register(bot, officer)
+    await grant(bot, officer, "department", department="XF")
     await _grant_worker(bot, WORKER)
     await register(bot, resident)
     await _report_until_summary(bot, resident, category="安全隐患")
     await bot.button(resident, "确认提交")
-    since = len(bot.fake.calls)
-    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
+    since = await deliver(bot)
     assert "新隐患报告" in texts(bot.fake.sent_to(officer.id, since))
     assert bot.fake.sent_to(WORKER.id, since) == []
     kind = await db.fetchval("SELECT kind FROM complaints")
@@ -110,7 +101,7 @@ async def test_with_no_staff_the_admins_are_told(bot: Harness, resident: User) -
     await register(bot, resident)
     await _report_until_summary(bot, resident)
     await bot.button(resident, "确认提交")
-    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
+    await deliver(bot)
     assert "MH-2026-000001" in texts(bot.fake.sent_to(ADMIN_ID))
 
 
@@ -151,9 +142,7 @@ async def test_a_restart_mid_report_continues_at_the_same_step(
     bot: Harness, resident: User
 ) -> None:
     await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
-    await bot.send(resident, "路灯坏了一个星期，晚上很黑")
+    await describe(bot, resident, "路灯坏了一个星期，晚上很黑")
     await bot.send_photo(resident, "photo-before-restart")
 
     await bot.restart()
@@ -172,9 +161,7 @@ async def test_a_restart_mid_report_continues_at_the_same_step(
 
 async def test_only_the_latest_photo_prompt_keeps_its_buttons(bot: Harness, resident: User) -> None:
     await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
-    await bot.send(resident, "楼道里堆满了杂物，挡住了消防通道")
+    await describe(bot, resident, "楼道里堆满了杂物，挡住了消防通道")
     first_prompt = bot.last_keyboard_message(resident.id)
     await bot.send_photo(resident, "p1")
     assert "reply_markup" not in bot.fake.messages[(resident.id, first_prompt)]
@@ -186,16 +173,13 @@ async def test_one_photo_comes_as_a_captioned_photo_after_the_pin(
 ) -> None:
     await _grant_worker(bot, WORKER)
     await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
-    await bot.send(resident, "小区东门垃圾桶满了三天没人清理，气味很大")
+    await describe(bot, resident, "小区东门垃圾桶满了三天没人清理，气味很大")
     await bot.send_photo(resident, "only-photo")
     await bot.button(resident, "照片发完了")
     await bot.send_location(resident, 30.7012, 119.9523)
     await bot.button(resident, "实名")
     await bot.button(resident, "确认提交")
-    since = len(bot.fake.calls)
-    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
+    since = await deliver(bot)
     to_worker = bot.fake.sent_to(WORKER.id, since)
     assert [c.method for c in to_worker] == ["sendLocation", "sendPhoto"]
     assert "见上方位置" in str(to_worker[1].params["caption"])

@@ -3,6 +3,7 @@ silently lost."""
 
 from __future__ import annotations
 
+from tests.support.complaints import describe
 from tests.support.harness import Harness, User, register, texts
 
 
@@ -10,9 +11,7 @@ async def test_words_sent_as_the_caption_of_a_later_photo_are_not_silently_lost(
     bot: Harness, resident: User
 ) -> None:
     await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
-    await bot.send(resident, "小区东门垃圾桶满了三天")
+    await describe(bot, resident, "小区东门垃圾桶满了三天")
     added = "另外西门的垃圾桶也坏了，盖子掉了"
     answer = texts(await bot.send_photo(resident, "photo-A", caption=added))
     await bot.button(resident, "照片发完了")

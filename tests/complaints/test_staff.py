@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage import people
 from tests.conftest import ADMIN_ID
+from tests.support.complaints import last_id, report
 from tests.support.harness import Harness, User, register, table_counts, texts
+from tests.support.representatives import deliver, grant
 
 WORKER = User(200001, "张网格")
 NEIGHBOUR = User(200002, "李网格")  # a worker of the next grid
@@ -17,41 +18,17 @@ ADMIN = User(ADMIN_ID, "镇办老陈")
 
 
 async def _grant_worker(bot: Harness, user: User, grid_code: str = "SQ-01-01") -> None:
-    db = bot.services.db
-    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (grid_code,))
-    await people.grant(db, user.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
-    await register(bot, user)  # staff open the bot once, like everyone
+    await grant(bot, user, "grid_worker", grid=grid_code)  # staff open the bot once, like everyone
 
 
 async def _grant_officer(bot: Harness, user: User, department_code: str) -> None:
-    db = bot.services.db
-    dept = await db.fetchval("SELECT id FROM departments WHERE code = ?", (department_code,))
-    await people.grant(db, user.id, "department", bot.clock.now(), department_id=dept)
-    await register(bot, user)
+    await grant(bot, user, "department", department=department_code)
 
 
-async def _file(
-    bot: Harness,
-    user: User,
-    category: str = "环境卫生",
-    text: str = "小区东门垃圾桶满了三天没人清理，气味很大",
-) -> int:
+async def _file(bot: Harness, user: User, *args: str) -> int:
     """A resident files a complaint (no photo, a typed address); its id."""
-    await bot.send(user, "/report")
-    await bot.button(user, category)
-    await bot.send(user, text)
-    await bot.button(user, "不需要照片")
-    await bot.send(user, "上强社区3幢楼下")
-    await bot.button(user, "实名")
-    await bot.button(user, "确认提交")
-    return int(await bot.services.db.fetchval("SELECT MAX(id) FROM complaints"))
-
-
-async def _deliver(bot: Harness) -> int:
-    """Send what the outbox holds; the index of the first call it made."""
-    since = len(bot.fake.calls)
-    await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
-    return since
+    await report(bot, user, *args)
+    return await last_id(bot)
 
 
 async def _status(bot: Harness, complaint_id: int) -> str:
@@ -62,12 +39,12 @@ async def _status(bot: Harness, complaint_id: int) -> str:
     )
 
 
-async def _filed_and_told(bot: Harness, resident: User, **kwargs: str) -> int:
+async def _filed_and_told(bot: Harness, resident: User) -> int:
     """The worker and the resident are registered, a complaint is filed, the worker told."""
     await _grant_worker(bot, WORKER)
     await register(bot, resident)
-    cid = await _file(bot, resident, **kwargs)
-    await _deliver(bot)
+    cid = await _file(bot, resident)
+    await deliver(bot)
     return cid
 
 
@@ -85,7 +62,7 @@ async def test_a_worker_accepts_and_the_resident_is_told(bot: Harness, resident:
     assert await _status(bot, cid) == "accepted"
     assert set(bot.buttons(WORKER.id).values()) == {f"cs:note:{cid}", f"cs:resolve:{cid}"}
 
-    since = await _deliver(bot)
+    since = await deliver(bot)
     assert "受理" in texts(bot.fake.sent_to(resident.id, since))
 
 
@@ -100,7 +77,7 @@ async def test_a_worker_rejects_with_a_reason(bot: Harness, resident: User) -> N
     assert "已退回" in texts(await bot.send(WORKER, "这是小区物业的责任范围，请联系物业处理"))
     assert await _status(bot, cid) == "rejected"
     assert "reply_markup" not in bot.fake.messages[(WORKER.id, notice)]  # no buttons left
-    since = await _deliver(bot)
+    since = await deliver(bot)
     assert "联系物业" in texts(bot.fake.sent_to(resident.id, since))
 
 
@@ -133,7 +110,7 @@ async def test_transfer_to_a_department(bot: Harness, resident: User) -> None:
     )
     assert dept == "CJ"
 
-    since = await _deliver(bot)
+    since = await deliver(bot)
     assert "转来的" in texts(bot.fake.sent_to(officer.id, since))
     assert f"cs:accept:{cid}" in bot.buttons(officer.id).values()
     await bot.button(officer, "签收")
@@ -152,7 +129,7 @@ async def test_transfer_to_another_grid(bot: Harness, resident: User) -> None:
         "SELECT g.code FROM complaints c JOIN grids g ON g.id = c.grid_id WHERE c.id = ?", (cid,)
     )
     assert grid == "SQ-01-02" and await _status(bot, cid) == "transferred"
-    since = await _deliver(bot)
+    since = await deliver(bot)
     assert "转来的" in texts(bot.fake.sent_to(NEIGHBOUR.id, since))
     assert f"cs:accept:{cid}" in bot.buttons(NEIGHBOUR.id).values()
 
@@ -164,7 +141,7 @@ async def test_a_progress_note_reaches_the_resident(bot: Harness, resident: User
     assert "已记录" in texts(await bot.send(WORKER, "已联系环卫所，明天上午清运"))
     assert await _status(bot, cid) == "accepted"
     assert set(bot.buttons(WORKER.id).values()) == {f"cs:note:{cid}", f"cs:resolve:{cid}"}
-    since = await _deliver(bot)
+    since = await deliver(bot)
     assert "明天上午清运" in texts(bot.fake.sent_to(resident.id, since))
 
 
@@ -179,7 +156,7 @@ async def test_resolving_an_ordinary_complaint_without_a_photo(
     db = bot.services.db
     row = await db.fetchone("SELECT status, resolution_note FROM complaints WHERE id = ?", (cid,))
     assert tuple(row) == ("resolved", "垃圾已清运，垃圾桶已消毒")
-    since = await _deliver(bot)
+    since = await deliver(bot)
     assert "垃圾已清运" in texts(bot.fake.sent_to(resident.id, since))
 
 
@@ -187,7 +164,7 @@ async def test_a_hazard_is_resolved_only_with_a_photo(bot: Harness, resident: Us
     await _grant_officer(bot, OFFICER, "XF")
     await register(bot, resident)
     cid = await _file(bot, resident, "安全隐患", "楼道里堆满了纸箱，挡住了消防通道")
-    await _deliver(bot)
+    await deliver(bot)
     await bot.button(OFFICER, "签收")
     await bot.button(OFFICER, "办结")
     await bot.send(OFFICER, "纸箱已清理，通道畅通")
@@ -261,7 +238,7 @@ async def test_the_inbox_puts_the_soonest_deadline_first(bot: Harness, resident:
     first = await _filed_and_told(bot, resident)
     await bot.button(WORKER, "签收")  # now due in 3 working days
     second = await _file(bot, resident, "停车管理", "消防通道上长期停着一辆白色面包车")
-    await _deliver(bot)  # to be accepted within 1 working day
+    await deliver(bot)  # to be accepted within 1 working day
     numbers = dict(await bot.services.db.fetchall("SELECT id, number FROM complaints"))
 
     listing = texts(await bot.send(WORKER, "/inbox"))
@@ -326,13 +303,7 @@ async def test_anonymous_reporters_stay_anonymous_in_the_history(
 ) -> None:
     await register(bot, ADMIN)
     await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "停车管理")
-    await bot.send(resident, "消防通道上长期停着一辆白色面包车")
-    await bot.button(resident, "不需要照片")
-    await bot.send(resident, "上强社区3幢楼下")
-    await bot.button(resident, "匿名")
-    await bot.button(resident, "确认提交")
+    await report(bot, resident, "停车管理", "消防通道上长期停着一辆白色面包车", anonymous=True)
     history = texts(await bot.send(ADMIN, "/complaint MH-2026-000001"))
     assert "匿名" in history and "王阿姨" not in history
 
@@ -358,7 +329,7 @@ async def test_english_staff_get_english(bot: Harness, resident: User) -> None:
     await _grant_worker(bot, worker)
     await register(bot, resident)
     await _file(bot, resident)
-    await _deliver(bot)
+    await deliver(bot)
     since = len(bot.fake.calls)
     await bot.button(worker, "Accept")
     assert "Accepted" in bot.fake.answers(since)[-1]

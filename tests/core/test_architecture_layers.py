@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -46,12 +48,19 @@ NEUTRAL_PACKAGES = (
     "people",
 )
 
-# Modules that still import `telegram` today, each with why; issue 13 step 5 empties this.
-# A module not listed here that imports `telegram` fails the test.
-TELEGRAM_ALLOWED = {
-    "bot/broadcasts/service.py": "sends a broadcast itself (send_message/send_photo, "
-    "BadRequest/TelegramError) and schedules its batches on PTB's JobQueue",
-}
+# Imports every neutral module in a fresh interpreter where `telegram` cannot be imported, and
+# prints, for each module that still reaches it (directly or through what it imports), the
+# chain of our files that led there.
+BLOCKED_IMPORT = """
+import sys, traceback
+sys.modules["telegram"] = None  # any `import telegram…` now raises ImportError
+for name in sys.argv[1:]:
+    try:
+        __import__(name)
+    except ImportError as exc:
+        chain = [f.filename for f in traceback.extract_tb(exc.__traceback__)]
+        print(name, "<-", " -> ".join(p for p in chain if "/bot/" in p or "/storage/" in p))
+"""
 
 # Commands registered but in no menu, each with why it is hidden.
 HIDDEN_COMMANDS = {
@@ -119,8 +128,36 @@ def package_handlers(package: ModuleType) -> list[BaseHandler]:
 def test_the_rules_and_services_speak_no_telegram() -> None:
     speaking = {str(path.relative_to(ROOT)) for path in neutral_modules() if imports_telegram(path)}
     assert neutral_modules(), "no neutral module found: the tree moved?"
-    assert speaking - set(TELEGRAM_ALLOWED) == set(), "new telegram imports in rules/services"
-    assert set(TELEGRAM_ALLOWED) - speaking == set(), "no longer imports telegram: unlist it"
+    assert speaking == set(), "rules and services import telegram"
+
+
+def module_name(path: Path) -> str:
+    """`bot/meetings/service.py` → `bot.meetings.service` (a package by its own name)."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def reaching_telegram(names: list[str]) -> list[str]:
+    """The modules that cannot be imported without `telegram`, each with how it got there."""
+    run = subprocess.run(
+        [sys.executable, "-c", BLOCKED_IMPORT, *names],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return run.stdout.splitlines()
+
+
+def test_the_rules_and_services_reach_no_telegram_through_what_they_import() -> None:
+    # Not even through a shared module (bot.runtime.services, bot.runtime.jobs, …).
+    assert reaching_telegram([module_name(path) for path in neutral_modules()]) == []
+
+
+def test_a_module_reaching_telegram_indirectly_is_caught() -> None:
+    # bot.app wires PTB; bot.runtime.context is PTB's CallbackContext.
+    found = reaching_telegram(["bot.app", "bot.runtime.context", "bot.core.clock"])
+    assert [line.split(" ")[0] for line in found] == ["bot.app", "bot.runtime.context"]
 
 
 def test_a_module_importing_telegram_is_caught(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from handlers.broadcasts.flow import State
 from tests.e2e.test_resident_journey import register
 from tests.e2e.test_submit_crash import _answered, _current, _kill_after
 from tests.support.e2e import BotProcess, Chat, new_user
@@ -24,7 +25,7 @@ from tests.support.e2e_delivery import add_people, bot_message_counts
 
 ROUNDS = 6
 LONGEST_DELAY = 1.5
-PREVIEW = 38  # handlers.broadcasts.flow.State.CONFIRM
+PREVIEW = State.CONFIRM
 
 
 def _admin(minhu: BotProcess, client: httpx.Client, n: int) -> Chat:

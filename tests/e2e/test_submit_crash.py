@@ -19,12 +19,13 @@ from typing import Any
 
 import httpx
 
+from handlers.complaints.report.prompts import State
 from tests.e2e.test_resident_journey import register
 from tests.support.e2e import BOT_ID, BotProcess, Chat, new_user
 
 RESIDENTS = 12
 LONGEST_DELAY = 1.5  # seconds from the press to the kill
-SUMMARY = 15  # handlers.complaints.report_prompts.State.CONFIRM
+SUMMARY = int(State.CONFIRM)  # the state saved at the summary
 
 
 def _to_summary(chat: Chat, number: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.complaints import describe
 from tests.support.harness import Harness, User, register, table_counts, texts
 
 
@@ -81,9 +82,7 @@ async def test_an_unknown_command_in_english(bot: Harness, english_resident: Use
 
 async def test_a_button_from_an_old_message(bot: Harness, resident: User) -> None:
     await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
-    await bot.send(resident, "垃圾桶满了很多天没人管")
+    await describe(bot, resident, "垃圾桶满了很多天没人管")
     await bot.button(resident, "不需要照片")
     await bot.send(resident, "跳过")
     await bot.button(resident, "实名")
@@ -126,9 +125,7 @@ async def test_a_forged_history_button_for_someone_elses_complaint(
 ) -> None:
     other = User(100009, "李大伯")
     await register(bot, other)
-    await bot.send(other, "/report")
-    await bot.button(other, "环境卫生")
-    await bot.send(other, "我家门口的下水道堵了")
+    await describe(bot, other, "我家门口的下水道堵了")
     await bot.button(other, "不需要照片")
     await bot.send(other, "跳过")
     await bot.button(other, "匿名")

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 
 from bot.people import privacy
-from bot.runtime.services import MinhuContext
+from bot.runtime.context import MinhuContext
 from handlers.kit.common import current_person, language_of
 from storage import people
 from tests.support.harness import Harness, User, register

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from storage import people
+from storage.models import Person
 from tests.conftest import ADMIN_ID
 from tests.support.harness import Harness, User, register, table_counts, texts
+
+
+async def _pressing(bot: Harness, user: User, *labels: str) -> Person:
+    """Press these buttons in turn; the person as stored afterwards."""
+    for label in labels:
+        await bot.button(user, label)
+    person = await people.get(bot.services.db, user.id)
+    assert person is not None
+    return person
 
 
 async def test_a_newcomer_consents_and_chooses_a_grid(bot: Harness, resident: User) -> None:
@@ -43,12 +53,8 @@ async def test_english_speakers_get_english_and_can_switch(
     assert "Privacy notice" in texts(calls)
     calls = await bot.button(english_resident, "中文")
     assert "隐私说明" in texts(calls)
-    await bot.button(english_resident, "✅")
-    await bot.button(english_resident, "阳山")
-    await bot.button(english_resident, "大冲村")
-    await bot.button(english_resident, "大冲村网格")
-    person = await people.get(bot.services.db, english_resident.id)
-    assert person is not None and person.language == "zh-CN"
+    person = await _pressing(bot, english_resident, "✅", "阳山", "大冲村", "大冲村网格")
+    assert person.language == "zh-CN"
 
 
 async def test_a_qr_poster_deep_link_preselects_the_grid(bot: Harness, resident: User) -> None:
@@ -79,12 +85,8 @@ async def test_settings_change_language_and_grid(bot: Harness, resident: User) -
     await bot.send(resident, "/settings")
     calls = await bot.button(resident, "English")
     assert "Settings" in texts(calls)
-    await bot.button(resident, "Change grid")
-    await bot.button(resident, "梅峰")
-    await bot.button(resident, "三合村")
-    await bot.button(resident, "三合村网格")
-    person = await people.get(bot.services.db, resident.id)
-    assert person is not None and person.language == "en"
+    person = await _pressing(bot, resident, "Change grid", "梅峰", "三合村", "三合村网格")
+    assert person.language == "en"
     code = await bot.services.db.fetchval("SELECT code FROM grids WHERE id = ?", (person.grid_id,))
     assert code == "MF-02-01"
 

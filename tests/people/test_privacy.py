@@ -7,16 +7,11 @@ import json
 from bot.people import privacy
 from storage import people
 from tests.support.harness import Harness, User, register, texts
+from tests.support.privacy import report
 
 
 async def _one_complaint(bot: Harness, user: User) -> None:
-    await bot.send(user, "/report")
-    await bot.button(user, "环境卫生")
-    await bot.send(user, "垃圾桶满了很多天没人管")
-    await bot.button(user, "不需要照片")
-    await bot.send(user, "跳过")
-    await bot.button(user, "实名")
-    await bot.button(user, "确认提交")
+    await report(bot, user, "环境卫生", "垃圾桶满了很多天没人管", submit=True, where="跳过")
 
 
 async def test_mydata_sends_everything_as_a_file_and_a_page(bot: Harness, resident: User) -> None:

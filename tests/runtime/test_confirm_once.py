@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.broadcasts.service import PROGRESS_JOB
+from bot.runtime.broadcasting import PROGRESS_JOB
 from tests.broadcasts.test_broadcast import ADMIN, _town, _until_preview
 from tests.meetings.test_meeting_form import GOOD as MEETING_FORM
 from tests.meetings.test_meeting_form import _form as _meeting_form

@@ -51,16 +51,26 @@ async def deliver(bot: Harness) -> None:
     await bot.services.delivery.run_pass(bot.app.bot)
 
 
-async def report(bot: Harness, user: User, category: str, text: str, *, submit: bool) -> None:
-    """/report through to the summary; press 确认提交 when `submit`."""
+async def report(
+    bot: Harness,
+    user: User,
+    category: str,
+    text: str,
+    *,
+    submit: bool,
+    where: str = "上强社区3幢楼下",
+    named: str = "实名",
+) -> None:
+    """/report through to the summary (`where` typed as the place: 跳过 skips it); press
+    确认提交 when `submit`."""
     await bot.send(user, "/report")
     await bot.button(user, category)
     await bot.send(user, text)
     if any("继续新反映" in label for label in bot.buttons(user.id)):
         await bot.button(user, "继续新反映")
     await bot.button(user, "不需要照片")
-    await bot.send(user, "上强社区3幢楼下")
-    await bot.button(user, "实名")
+    await bot.send(user, where)
+    await bot.button(user, named)
     if submit:
         await bot.button(user, "确认提交")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from storage import people
 from tests.conftest import ADMIN_ID
+from tests.support.complaints import report
 from tests.support.harness import Harness, User, register
 
 ADMIN = User(ADMIN_ID, "镇办老陈")
@@ -59,11 +60,5 @@ async def file_complaint(
     text: str = "小区东门垃圾桶满了三天没人清理，气味很大",
 ) -> str:
     """A resident files a complaint (no photo, a typed address); its number."""
-    await bot.send(user, "/report")
-    await bot.button(user, category)
-    await bot.send(user, text)
-    await bot.button(user, "不需要照片")
-    await bot.send(user, "上强社区3幢楼下")
-    await bot.button(user, "实名")
-    await bot.button(user, "确认提交")
+    await report(bot, user, category, text)
     return str(await bot.services.db.fetchval("SELECT number FROM complaints ORDER BY id DESC"))

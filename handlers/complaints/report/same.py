@@ -5,26 +5,26 @@ it again. The offered ids are kept in the draft; a press is honoured only for on
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Update
 
 from bot.complaints import service
+from bot.complaints.buttons import NOT_SAME, REPORT_CANCEL, SAME
+from bot.complaints.intake import Draft
 from bot.complaints.similar import Candidate, find_similar
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import Row, keyboard, language_of, parse_int, say, t
+from handlers.kit import conversation as kit
+from handlers.kit.common import Row, language_of, t
 from storage import complaints, lifecycle
 
-PREFIX = "rp"  # the /report conversation's
 SHOWN = 3
 
 
-async def offer(update: Update, context: MinhuContext, draft: dict[str, Any], last: Row) -> bool:
+async def offer(update: Update, context: MinhuContext, draft: Draft) -> bool:
     """Show similar open complaints with a "me too" button each; False when there are none."""
     assert update.effective_user is not None
     services = context.services
     found = await lifecycle.similar_candidates(
-        services.db, int(draft["grid_id"]), int(draft["category_id"]), services.clock.now()
+        services.db, draft["grid_id"], draft.get("category_id") or 0, services.clock.now()
     )
     candidates = [Candidate(cid, number, text) for cid, number, text in found]
     shown = []
@@ -41,30 +41,23 @@ async def offer(update: Update, context: MinhuContext, draft: dict[str, Any], la
     lang = await language_of(update, context)
     several = len(shown) > 1
     rows: list[Row] = [
-        [
-            (
-                t(context, lang, "report.btn_same", number=c.number, several=several),
-                f"{PREFIX}:same:{c.id}",
-            )
-        ]
+        [(t(context, lang, "report.btn_same", number=c.number, several=several), SAME.pack(c.id))]
         for c in shown
     ]
-    rows += [[(t(context, lang, "report.btn_not_same"), f"{PREFIX}:new")], last]
+    rows.append([(t(context, lang, "report.btn_not_same"), NOT_SAME.pack())])
     matches = [
         {"number": c.number, "status": c.status, "description": c.description} for c in shown
     ]
-    await say(update, context, "report.same_offer", markup=keyboard(rows), matches=matches)
+    await kit.ask(update, context, "report.same_offer", rows, REPORT_CANCEL, matches=matches)
     return True
 
 
-async def join(
-    update: Update, context: MinhuContext, draft: dict[str, Any]
-) -> tuple[str, bool] | None:
+async def join(update: Update, context: MinhuContext, draft: Draft) -> tuple[str, bool] | None:
     """ "Me too" on an offered complaint: (its number, newly joined); None if it was not
     offered. Raises NotAllowed when it can no longer be joined."""
     assert update.callback_query is not None and update.effective_user is not None
-    complaint_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
-    if complaint_id is None or complaint_id not in draft.get("same", []):
+    complaint_id = SAME.one(update.callback_query.data)
+    if complaint_id not in draft.get("same", []):
         return None
     found = await complaints.get(context.services.db, complaint_id)
     if found is None:

@@ -1,6 +1,6 @@
 """The answers /report takes at each step: category, description, "me too", photos,
 location or address, anonymity. Each handler stores its answer in the draft and returns the
-next state through `next_step`; the prompts live in `handlers.complaints.report_prompts`, the
+next state through `next_step`; the prompts live in `handlers.complaints.report.prompts`, the
 conversation wiring, editing, confirm and cancel in `handlers.complaints.report`.
 """
 
@@ -10,25 +10,32 @@ import logging
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
+from telegram.ext import ConversationHandler, MessageHandler, filters
 
+from bot.complaints.buttons import ANONYMOUS, CATEGORY
+from bot.complaints.intake import Draft
 from bot.complaints.rules import NotAllowed
 from bot.runtime.services import MinhuContext
-from handlers.complaints.report_prompts import PREFIX, State, draft_of, next_step, show_summary
-from handlers.complaints.report_same import join, offer
+from handlers.complaints.report.prompts import (
+    DRAFT,
+    State,
+    ask_photos,
+    next_step,
+    show_summary,
+    with_draft,
+)
+from handlers.complaints.report.same import join, offer
+from handlers.kit import conversation as kit
 from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,
     MAX_TEXT,
     MIN_DESCRIPTION,
     answer,
-    cancel_row,
-    keyboard,
     language_of,
-    parse_int,
     say,
+    say_with_keyboard,
     sent_photo,
     t,
 )
@@ -37,28 +44,28 @@ from storage import geo
 log = logging.getLogger(__name__)
 
 
-async def choose_category(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def choose_category(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A category was pressed."""
     assert update.callback_query is not None
-    category_id = parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
+    category_id = CATEGORY.one(update.callback_query.data)
     category = await geo.category(context.services.db, category_id) if category_id else None
     if category is None:
         await answer(update, context, "common.invalid_button")
         return State.CATEGORY
-    draft = draft_of(context)
     draft["category_id"] = category.id
     await answer(update, context)
     lang = await language_of(update, context)
     await say(update, context, "report.category_chosen", edit=True, category=category.label(lang))
-    return await next_step(update, context, State.DESCRIPTION)
+    return await next_step(update, context, draft, State.DESCRIPTION)
 
 
-async def description(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def description(update: Update, context: MinhuContext, draft: Draft) -> int:
     """The resident typed the description, or sent a photo with it as the caption (then the
     caption is the description and the photo the first photo)."""
     assert update.message is not None
     text = (update.message.text or update.message.caption or "").strip()
-    draft = draft_of(context)
     # A photo is kept even when its caption is no description yet (the resident is told).
     if update.message.photo and len(draft["photos"]) < MAX_PHOTOS:
         draft["photos"].append(list(sent_photo(update)))
@@ -74,85 +81,77 @@ async def description(update: Update, context: MinhuContext) -> int:
         )
         return State.DESCRIPTION
     draft["description"] = text
-    lang = await language_of(update, context)
-    if await offer(update, context, draft, cancel_row(context, lang, PREFIX)):
+    if await offer(update, context, draft):
         return State.SAME
-    return await next_step(update, context, State.PHOTOS)
+    return await next_step(update, context, draft, State.PHOTOS)
 
 
-async def same(update: Update, context: MinhuContext) -> int:
+def description_step() -> kit.Handlers:
+    """The step of the description: typed, or sent as a photo's caption; anything else gets
+    a hint."""
+    captioned = filters.PHOTO & filters.CAPTION & filters.UpdateType.MESSAGE
+    return [
+        MessageHandler(captioned, description),
+        *kit.typed_step(description, "report.expect_text"),
+    ]
+
+
+@with_draft
+async def same(update: Update, context: MinhuContext, draft: Draft) -> int:
     """ "Me too" on an offered complaint: follow it instead of filing a new one."""
     assert context.user_data is not None
     try:
-        joined = await join(update, context, draft_of(context))
+        joined = await join(update, context, draft)
     except NotAllowed:
         await answer(update, context)
         await say(update, context, "report.same_gone", edit=True)
-        return await next_step(update, context, State.PHOTOS)
+        return await next_step(update, context, draft, State.PHOTOS)
     if joined is None:
         await answer(update, context, "common.invalid_button")
         return State.SAME
-    context.user_data.pop("draft", None)
+    context.user_data.pop(DRAFT, None)
     await answer(update, context)
     number, added = joined
     await say(update, context, "report.same_joined", edit=True, number=number, added=added)
     return ConversationHandler.END
 
 
-async def not_same(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def not_same(update: Update, context: MinhuContext, draft: Draft) -> int:
     """None of the offered complaints: go on with a new one."""
-    draft_of(context).pop("same", None)
+    draft.pop("same", None)
     await answer(update, context)
     await say(update, context, "report.not_same", edit=True)
-    return await next_step(update, context, State.PHOTOS)
+    return await next_step(update, context, draft, State.PHOTOS)
 
 
-def _caption_words(update: Update, draft: dict[str, Any]) -> str | None:
+def _caption_words(update: Update, draft: Draft) -> str | None:
     """Words sent as a later photo's caption join the description ("added"), or the resident
     is told they did not fit ("dropped"); None without a caption."""
     assert update.message is not None
     caption = (update.message.caption or "").strip()
     if not caption:
         return None
-    joined = f"{draft.get('description', '')}\n{caption}".strip()
+    joined = f"{draft.get('description') or ''}\n{caption}".strip()
     if len(joined) > MAX_TEXT:
         return "dropped"
     draft["description"] = joined
     return "added"
 
 
-async def photo(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def photo(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A photo for the report (up to five)."""
-    draft = draft_of(context)
-    lang = await language_of(update, context)
     if len(draft["photos"]) >= MAX_PHOTOS:
         await say(update, context, "report.too_many_photos", max=MAX_PHOTOS)
         return State.PHOTOS
     draft["photos"].append(list(sent_photo(update)))
     words = _caption_words(update, draft)
-    markup = keyboard(
-        [
-            [(t(context, lang, "report.btn_photos_done"), f"{PREFIX}:photos:done")],
-            cancel_row(context, lang, PREFIX),
-        ]
-    )
     await _retire_photo_prompt(update, context, draft)
-    sent = await say(
-        update,
-        context,
-        "report.photo_received",
-        markup=markup,
-        count=len(draft["photos"]),
-        max=MAX_PHOTOS,
-        words=words,
-    )
-    draft["photo_prompt"] = sent.message_id if sent else None
-    return State.PHOTOS
+    return await ask_photos(update, context, draft, words=words)
 
 
-async def _retire_photo_prompt(
-    update: Update, context: MinhuContext, draft: dict[str, Any]
-) -> None:
+async def _retire_photo_prompt(update: Update, context: MinhuContext, draft: Draft) -> None:
     """Take the buttons off the previous photo prompt, so only the latest one can be pressed."""
     prompt, chat = draft.pop("photo_prompt", None), update.effective_chat
     if prompt and chat is not None:
@@ -162,63 +161,52 @@ async def _retire_photo_prompt(
             log.info("could not retire the photo prompt: %s", exc.message)
 
 
-async def photos_done(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def photos_done(update: Update, context: MinhuContext, draft: Draft) -> int:
     """No (more) photos."""
     await answer(update, context)
-    draft = draft_of(context)
     await say(update, context, "report.photos_done", edit=True, count=len(draft["photos"]))
-    return await next_step(update, context, State.LOCATION)
+    return await next_step(update, context, draft, State.LOCATION)
 
 
-async def location(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def location(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A Telegram location was shared."""
     assert update.message is not None and update.message.location is not None
     loc = update.message.location
-    draft = draft_of(context)
     draft["location"] = [loc.latitude, loc.longitude]
     await _location_received(update, context, "report.location_received")
-    return await next_step(update, context, State.ANONYMITY)
+    return await next_step(update, context, draft, State.ANONYMITY)
 
 
-async def address(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A typed address, or the 'skip' button of the reply keyboard."""
     assert update.message is not None
     text = (update.message.text or "").strip()
     lang = await language_of(update, context)
-    draft = draft_of(context)
     if text == t(context, lang, "report.btn_skip_location"):
         draft["address"], draft["location"] = None, None
         await _location_received(update, context, "report.location_skipped")
-        return await next_step(update, context, State.ANONYMITY)
+        return await next_step(update, context, draft, State.ANONYMITY)
     if not 2 <= len(text) <= MAX_ADDRESS:
         await say(update, context, "report.bad_address", max=MAX_ADDRESS)
         return State.LOCATION
     draft["address"] = text
     await _location_received(update, context, "report.address_received", address=text)
-    return await next_step(update, context, State.ANONYMITY)
+    return await next_step(update, context, draft, State.ANONYMITY)
 
 
 async def _location_received(update: Update, context: MinhuContext, key: str, **ctx: Any) -> None:
     """Acknowledge the location step and take the reply keyboard away."""
-    chat = update.effective_chat
-    assert chat is not None
-    lang = await language_of(update, context)
-    await context.bot.send_message(
-        chat.id,
-        t(context, lang, key, **ctx),
-        parse_mode=ParseMode.HTML,
-        reply_markup=ReplyKeyboardRemove(),
-    )
+    await say_with_keyboard(update, context, key, ReplyKeyboardRemove(), **ctx)
 
 
-async def anonymity(update: Update, context: MinhuContext) -> int:
+@with_draft
+async def anonymity(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Named or anonymous."""
     assert update.callback_query is not None
-    value = (update.callback_query.data or "").rsplit(":", 1)[-1]
-    if value not in ("0", "1"):
-        await answer(update, context, "common.invalid_button")
-        return State.ANONYMITY
-    draft_of(context)["anonymous"] = value == "1"
+    draft["anonymous"] = anonymous = bool(ANONYMOUS.one(update.callback_query.data))
     await answer(update, context)
-    await say(update, context, "report.anonymity_chosen", edit=True, anonymous=value == "1")
-    return await show_summary(update, context)
+    await say(update, context, "report.anonymity_chosen", edit=True, anonymous=anonymous)
+    return await show_summary(update, context, draft)

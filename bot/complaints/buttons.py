@@ -1,0 +1,74 @@
+"""The buttons of complaints, each family declared once (the registry: `bot.core.buttons`).
+
+Their data must not change: notices with these buttons wait in the outbox and sit in chats.
+
+- `rp` /report: a category, "me too" on an offered complaint or a new one, photos done,
+  named or anonymous, confirm (with the form's key), change a part, cancel;
+- `si` a complaint's card from /inbox (`si:<id>`); `my` its history from /my (`my:<id>`);
+- `cs` the staff's buttons under notices and cards (`cs:<action>:<id>`), "no photo", cancel;
+- `ct` where a transfer goes: a department, or another grid picked zone → community → grid;
+- `cr` the resident's answers: fixed (then the stars), not fixed, reopen, and the 30-day
+  follow-up's "came back" / "still fine".
+"""
+
+from __future__ import annotations
+
+from bot.complaints.rules import Action
+from bot.core.buttons import FLAG, INT, KEY, Family, Field, Prefix, choice, optional
+
+STARS = Field(r"[1-5]", int, "5")
+NAMED_OR_ANONYMOUS = FLAG
+
+REPORT = Prefix("rp")
+CATEGORY = REPORT("cat", INT)
+SAME = REPORT("same", INT)
+NOT_SAME = REPORT("new")
+PHOTOS_DONE = REPORT("photos", choice("done"))
+ANONYMOUS = REPORT("anon", NAMED_OR_ANONYMOUS)
+CONFIRM = REPORT("confirm", optional(KEY))  # buttons made before forms had keys lack it
+EDIT = REPORT("edit")
+PARTS = ("category", "description", "photos", "location", "anonymity")
+EDIT_PART = REPORT("e", choice(*PARTS, "back"))
+REPORT_CANCEL = REPORT("cancel")
+
+CARD_PREFIX, HISTORY_PREFIX = Prefix("si"), Prefix("my")
+CARD = CARD_PREFIX("", INT)  # bare: made before prefixes had verbs
+HISTORY = HISTORY_PREFIX("", INT)
+
+STAFF = Prefix("cs")
+STAFF_ACTIONS = (Action.ACCEPT, Action.REJECT, Action.TRANSFER, Action.NOTE, Action.RESOLVE)
+WORK = {action: STAFF(action.value, INT) for action in STAFF_ACTIONS}
+NO_PHOTO = STAFF("nophoto")
+STAFF_CANCEL = STAFF("cancel")
+
+TRANSFER = Prefix("ct")
+TO_DEPARTMENT = TRANSFER("d", INT)
+OTHER_GRID = TRANSFER("grid")
+ZONE = TRANSFER("z", INT)
+COMMUNITY = TRANSFER("c", INT)
+GRID = TRANSFER("g", INT)
+BACK = TRANSFER("back")
+TRANSFER_CANCEL = TRANSFER("cancel")
+
+RESIDENT = Prefix("cr")
+FIXED = RESIDENT("fixed", INT)
+RATE = RESIDENT("rate", INT, STARS)
+NOT_FIXED = RESIDENT("notfixed", INT)
+REOPEN = RESIDENT("reopen", INT)
+CAME_BACK = RESIDENT("back", INT)
+STILL_FINE = RESIDENT("fine", INT)
+FEEDBACK_CANCEL = RESIDENT("cancel")
+RESOLVED = (("notices.btn_fixed", FIXED), ("notices.btn_not_fixed", NOT_FIXED))  # the notice's
+FOLLOW_UP = (("notices.btn_came_back", CAME_BACK), ("notices.btn_still_fine", STILL_FINE))
+
+PREFIXES = (REPORT, STAFF, TRANSFER, RESIDENT, CARD_PREFIX, HISTORY_PREFIX)
+
+
+def row(record_id: int, *buttons: tuple[str, Family]) -> list[tuple[str, str]]:
+    """One row of buttons about one complaint: (label's template, family) each."""
+    return [(label, family.pack(record_id)) for label, family in buttons]
+
+
+def work_row(complaint_id: int, *actions: Action) -> list[tuple[str, str]]:
+    """One row of the staff's buttons under a notice (labels `notices.btn_<action>`)."""
+    return row(complaint_id, *((f"notices.btn_{a.value}", WORK[a]) for a in actions))

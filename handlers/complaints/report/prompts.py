@@ -1,0 +1,155 @@
+"""The questions /report asks: its states, the draft accessor, one prompt per step and the
+summary, plus `next_step`, which moves on to the following prompt (or back to the summary
+while one field is being edited).
+
+Kept apart from the answer handlers (`handlers.complaints.report.steps`) and the wiring
+(`handlers.complaints.report`) so both can reach the prompts without importing each other.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+
+from bot.complaints import intake
+from bot.complaints.buttons import (
+    ANONYMOUS,
+    CATEGORY,
+    CONFIRM,
+    EDIT,
+    PHOTOS_DONE,
+    REPORT_CANCEL,
+)
+from bot.complaints.intake import Draft
+from bot.runtime.services import MinhuContext
+from handlers.kit import conversation as kit
+from handlers.kit.common import (
+    MAX_ADDRESS,
+    MAX_PHOTOS,
+    MAX_TEXT,
+    MIN_DESCRIPTION,
+    in_rows,
+    keyboard,
+    language_of,
+    say,
+    say_with_keyboard,
+    t,
+)
+from storage import geo
+
+DRAFT = "draft"  # the user's data slot of the draft (intake.Draft)
+
+
+# The steps, numbered 100-107 (10-17 before this version: see `kit.renumbered`); SAME: open
+# complaints like it were offered, to join one or go on with a new one.
+State = IntEnum(
+    "State", "CATEGORY DESCRIPTION PHOTOS LOCATION ANONYMITY CONFIRM EDIT SAME", start=100
+)
+
+
+with_draft = kit.draft_step(DRAFT, role=None, expired="report.form_closed")
+
+
+async def ask_category(update: Update, context: MinhuContext, *, edit: bool) -> int:
+    """Offer the categories, two to a row."""
+    lang = await language_of(update, context)
+    cats = await geo.categories(context.services.db)
+    rows = in_rows([(c.label(lang), CATEGORY.pack(c.id)) for c in cats], 2)
+    await kit.ask(update, context, "report.ask_category", rows, REPORT_CANCEL, edit=edit)
+    return State.CATEGORY
+
+
+async def ask_description(update: Update, context: MinhuContext) -> int:
+    """Ask for the description."""
+    key = "report.ask_description"
+    await kit.ask(update, context, key, [], REPORT_CANCEL, min=MIN_DESCRIPTION, max=MAX_TEXT)
+    return State.DESCRIPTION
+
+
+async def ask_photos(
+    update: Update, context: MinhuContext, draft: Draft, *, words: str | None = None
+) -> int:
+    """Ask for (more) photos, counting those kept (one may come with the description as its
+    caption; `words` says what became of a later one's caption). The prompt's id is kept: the
+    next photo takes its buttons away, so only the latest can be pressed."""
+    lang = await language_of(update, context)
+    count = len(draft["photos"])
+    done = t(context, lang, "report.btn_photos_done" if count else "report.btn_no_photos")
+    key = "report.photo_received" if count else "report.ask_photos"
+    rows = [[(done, PHOTOS_DONE.pack("done"))]]
+    sent = await kit.ask(
+        update, context, key, rows, REPORT_CANCEL, max=MAX_PHOTOS, count=count, words=words
+    )
+    draft["photo_prompt"] = sent.message_id if sent else None
+    return State.PHOTOS
+
+
+async def ask_location(update: Update, context: MinhuContext) -> int:
+    """Ask for a location or an address, with a reply keyboard to share or skip."""
+    lang = await language_of(update, context)
+    share = KeyboardButton(t(context, lang, "report.btn_share_location"), request_location=True)
+    skip = KeyboardButton(t(context, lang, "report.btn_skip_location"))
+    markup = ReplyKeyboardMarkup([[share], [skip]], resize_keyboard=True, one_time_keyboard=True)
+    await say_with_keyboard(update, context, "report.ask_location", markup, max=MAX_ADDRESS)
+    return State.LOCATION
+
+
+async def ask_anonymity(update: Update, context: MinhuContext) -> int:
+    """Ask whether the report is named or anonymous."""
+    lang = await language_of(update, context)
+    rows = [
+        [(t(context, lang, "report.btn_named"), ANONYMOUS.pack(False))],
+        [(t(context, lang, "report.btn_anonymous"), ANONYMOUS.pack(True))],
+    ]
+    await kit.ask(update, context, "report.ask_anonymity", rows, REPORT_CANCEL)
+    return State.ANONYMITY
+
+
+async def show_summary(
+    update: Update, context: MinhuContext, draft: Draft, *, edit: bool = False
+) -> int:
+    """The whole draft with confirm / edit / cancel; ends any editing of one field."""
+    draft["editing"] = False
+    lang = await language_of(update, context)
+    db = context.services.db
+    category = await geo.category(db, draft.get("category_id") or 0)
+    grid = await geo.grid(db, draft["grid_id"])
+    markup = keyboard(
+        [
+            [(t(context, lang, "report.btn_confirm"), CONFIRM.pack(intake.key_of(draft)))],
+            [
+                (t(context, lang, "report.btn_edit"), EDIT.pack()),
+                (t(context, lang, "common.btn_cancel"), REPORT_CANCEL.pack()),
+            ],
+        ]
+    )
+    await say(
+        update,
+        context,
+        "report.summary",
+        edit=edit,
+        markup=markup,
+        category=category.label(lang) if category else "?",
+        grid=grid.full_name if grid else "?",
+        description=draft["description"],
+        photo_count=len(draft["photos"]),
+        address=draft["address"],
+        has_location=draft["location"] is not None,
+        anonymous=bool(draft["anonymous"]),
+    )
+    return State.CONFIRM
+
+
+async def next_step(update: Update, context: MinhuContext, draft: Draft, following: State) -> int:
+    """Go to the following step, or back to the summary when editing one field."""
+    if draft.get("editing") or following is State.CONFIRM:
+        return await show_summary(update, context, draft)
+    if following is State.PHOTOS:
+        return await ask_photos(update, context, draft)
+    steps = {
+        State.DESCRIPTION: ask_description,
+        State.LOCATION: ask_location,
+        State.ANONYMITY: ask_anonymity,
+    }
+    return await steps[following](update, context)
