@@ -71,3 +71,8 @@ async def save(db: Database, writes: Writes) -> None:
                 "ON CONFLICT(user_id) DO UPDATE SET data = excluded.data",
                 saved,
             )
+
+
+async def set_state(db: Database, name: str, key: tuple[Any, ...], state: object | None) -> None:
+    """Save one conversation's state; None ends it."""
+    await save(db, Writes(states={(name, key): state}))
