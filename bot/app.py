@@ -46,8 +46,8 @@ log = logging.getLogger(__name__)
 DELIVERY_SWEEP_SECONDS = 5.0
 # Connections to the Bot API. httpx's pool looks at every open connection (a system call for
 # each idle one) whenever a request starts or ends, so PTB's default of 256 costs more than it
-# serves: replies of different chats and the outbox's sends (16 at a time) fit in 32.
-CONNECTIONS = 32
+# serves: replies of different chats and the outbox's sends (16 at a time) share 16.
+CONNECTIONS = 16
 POOL_TIMEOUT = 20.0  # seconds a request may wait for a free connection under a burst
 MinhuApp = Application[Any, MinhuContext, Any, Any, Any, Any]
 
