@@ -20,6 +20,7 @@ from bot.core.buttons import Family, declared
 from bot.core.render import pick_language
 from bot.runtime.services import MinhuContext
 from storage import people
+from storage.db import committed_here
 from storage.models import Person
 
 # Limits on what people type, in characters (code points: most emoji are one): whatever
@@ -47,11 +48,18 @@ def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
 
 
 async def current_person(update: Update, context: MinhuContext) -> Person | None:
-    """The consented person behind this update, if any."""
+    """The consented person behind this update, if any: read once per update, and again only
+    once this update committed a write (a new language, a registration, an erasure)."""
     user = update.effective_user
     if user is None:
         return None
-    return await people.get(context.services.db, user.id)
+    commits = committed_here()
+    read = context.person_read
+    if read is not None and read[0] == user.id and read[1] == commits:
+        return read[2]
+    person = await people.get(context.services.db, user.id)
+    context.person_read = (user.id, commits, person)
+    return person
 
 
 async def language_of(update: Update, context: MinhuContext) -> str:
