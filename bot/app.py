@@ -59,6 +59,11 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     bulletins,
     chat,
 )
+# Connections to the Bot API. httpx's pool looks at every open connection (a system call for
+# each idle one) whenever a request starts or ends, so PTB's default of 256 costs more than it
+# serves: replies of different chats and the outbox's sends (16 at a time) share 16.
+CONNECTIONS = 16
+POOL_TIMEOUT = 20.0  # seconds a request may wait for a free connection under a burst
 MinhuApp = Application[Any, MinhuContext, Any, Any, Any, Any]
 
 
@@ -124,6 +129,8 @@ def build_application(
         builder = builder.rate_limiter(cast(Any, FloodGate()))
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.connection_pool_size(CONNECTIONS).pool_timeout(POOL_TIMEOUT)
     app: MinhuApp = builder.build()
     app.bot_data[SERVICES_KEY] = services
     services.timers = TimerRunner(services)

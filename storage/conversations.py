@@ -7,6 +7,7 @@ references `people` and disappears with them.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from storage.db import Database
@@ -24,37 +25,54 @@ async def states(db: Database, name: str) -> dict[tuple[Any, ...], Any]:
     return {tuple(json.loads(r[0])): json.loads(r[1]) for r in rows}
 
 
-async def set_state(db: Database, name: str, key: tuple[Any, ...], state: object | None) -> None:
-    """Save a conversation's state; None ends it."""
+@dataclass
+class Writes:
+    """One round of writes: conversation states by (handler name, key), None ending one; user
+    data by user id, empty data deleting it."""
+
+    states: dict[tuple[str, tuple[Any, ...]], object | None] = field(default_factory=dict)
+    user_data: dict[int, dict[Any, Any]] = field(default_factory=dict)
+
+    def add(self, later: Writes) -> None:
+        """Take in later writes (a later write of the same key wins)."""
+        self.states.update(later.states)
+        self.user_data.update(later.user_data)
+
+
+async def save(db: Database, writes: Writes) -> None:
+    """Save a round of writes in one transaction, a statement per kind of write."""
+    states = [(name, json.dumps(list(key)), state) for (name, key), state in writes.states.items()]
+    ended = [(name, key) for name, key, state in states if state is None]
+    kept = [(name, key, json.dumps(state)) for name, key, state in states if state is not None]
+    dropped = [(user_id,) for user_id, data in writes.user_data.items() if not data]
+    saved = [
+        (user_id, json.dumps(data, ensure_ascii=False), user_id)
+        for user_id, data in writes.user_data.items()
+        if data
+    ]
     async with db.transaction() as conn:
-        if state is None:
-            await conn.execute(
-                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
-                (name, json.dumps(list(key))),
+        if ended:
+            await conn.executemany(
+                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", ended
             )
-        else:
-            await conn.execute(
+        if kept:
+            await conn.executemany(
                 "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
                 "ON CONFLICT(name, key) DO UPDATE SET state = excluded.state",
-                (name, json.dumps(list(key)), json.dumps(state)),
+                kept,
+            )
+        if dropped:
+            await conn.executemany("DELETE FROM ptb_user_data WHERE user_id = ?", dropped)
+        if saved:
+            # Only for people who registered: nothing personal before consent.
+            await conn.executemany(
+                "INSERT INTO ptb_user_data (user_id, data) "
+                "SELECT ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET data = excluded.data",
+                saved,
             )
 
 
-async def set_user_data(db: Database, user_id: int, data: dict[Any, Any]) -> None:
-    """Save a person's user data (only once they registered); empty data deletes it."""
-    async with db.transaction() as conn:
-        if not data:
-            await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
-            return
-        await conn.execute(
-            "INSERT INTO ptb_user_data (user_id, data) "
-            "SELECT ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET data = excluded.data",
-            (user_id, json.dumps(data, ensure_ascii=False), user_id),
-        )
-
-
-async def drop_user_data(db: Database, user_id: int) -> None:
-    """Forget a person's user data."""
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM ptb_user_data WHERE user_id = ?", (user_id,))
+async def set_state(db: Database, name: str, key: tuple[Any, ...], state: object | None) -> None:
+    """Save one conversation's state; None ends it."""
+    await save(db, Writes(states={(name, key): state}))

@@ -158,3 +158,11 @@ def family_of(data: str) -> Family | None:
     if owner is None:
         return None
     return next((f for f in owner.verbs.values() if f.parse(data) is not None), None)
+
+
+def declared(data: str) -> str:
+    """The data itself, if a family declares it; ValueError otherwise (every keyboard and
+    every notice's buttons pass here, so no undeclared button is ever sent)."""
+    if family_of(data) is None:
+        raise ValueError(f"callback data no button family declares: {data!r}")
+    return data

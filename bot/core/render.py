@@ -65,6 +65,8 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
             finalize=_quote,
+            # Templates are part of the release: no file-time check at every message.
+            auto_reload=False,
         )
         self.env.filters["local"] = self._local_time
         self.env.filters["truncate_text"] = _truncate

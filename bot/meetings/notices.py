@@ -16,8 +16,10 @@ from typing import Any
 
 import aiosqlite
 
-from bot.meetings.rules import RESULT_REMINDERS, crossed, reminders_due
+from bot.meetings.buttons import VIEW
+from bot.meetings.rules import RESULT_REMINDERS, BookingStatus, crossed, reminders_due
 from bot.runtime import notices
+from bot.runtime.notices import send as send
 from bot.runtime.services import Services
 from storage import geo, outbox, people
 from storage import meeting_bookings as bookings
@@ -26,7 +28,6 @@ from storage.meeting_bookings import Booking
 from storage.meetings import Meeting
 
 Buttons = list[list[tuple[str, str]]]
-VIEW_PREFIX = "mt:v"  # the resident's card of a meeting (handlers.meetings.resident)
 
 
 def key(meeting_id: int, *parts: object) -> str:
@@ -71,44 +72,9 @@ async def admins(services: Services, m: Meeting) -> list[tuple[int, str]]:
     return await with_languages(services, ids + sorted(services.settings.admin_ids))
 
 
-async def send(
-    conn: aiosqlite.Connection,
-    services: Services,
-    recipients: list[tuple[int, str]],
-    *,
-    template: str,
-    key: str,
-    now: datetime,
-    context: dict[str, Any],
-    buttons: Buttons | None = None,
-    lane: int = outbox.LANE_PERSONAL,
-    due_at: datetime | None = None,
-    expires_at: datetime | None = None,
-) -> None:
-    """One row per recipient (key + ":" + id); button labels rendered in their language."""
-    for user_id, lang in recipients:
-        ctx = {"language": lang, **context}
-        if buttons:
-            ctx["buttons"] = [
-                [[services.renderer.render(lang, label), data] for label, data in row]
-                for row in buttons
-            ]
-        await outbox.enqueue(
-            conn,
-            chat_id=user_id,
-            kind=template,
-            template=template,
-            context=ctx,
-            due_at=due_at or now,
-            dedupe_key=f"{key}:{user_id}",
-            now=now,
-            lane=lane,
-            expires_at=expires_at,
-        )
-
-
 def view_button(meeting_id: int) -> Buttons:
-    return [[("meetings.btn_view", f"{VIEW_PREFIX}:{meeting_id}")]]
+    """The button of a notice that opens the meeting's card."""
+    return [[("meetings.btn_view", VIEW.pack(meeting_id))]]
 
 
 async def announce(
@@ -134,7 +100,7 @@ async def remind(
 ) -> list[int]:
     """The reminders of one seat still ahead (none is sent after the start); returns them,
     in minutes before the start, so a confirmation promises exactly these."""
-    if b.person_id is None or b.status != "booked":
+    if b.person_id is None or b.status != BookingStatus.BOOKED:
         return []
     recipient = await with_languages(services, [b.person_id])
     if not recipient:

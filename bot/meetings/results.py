@@ -8,14 +8,24 @@ from datetime import datetime
 
 from bot.assignments.notices import buttons as assignment_buttons
 from bot.meetings import notices as mn
-from bot.meetings.rules import ATTENDANCE, DECISION, MAX_DECISIONS, SUMMARY, Invalid, text_within
-from bot.meetings.service import Refused, require_admin
+from bot.meetings.rules import (
+    ASSIGNEE_KINDS,
+    ATTENDANCE,
+    DECISION,
+    MAX_DECISIONS,
+    SUMMARY,
+    Invalid,
+    MeetingStatus,
+    text_within,
+)
+from bot.meetings.service import NotAllowed, NotFound, Stale, require_admin
+from bot.people.roles import Role
 from bot.runtime.services import Services
 from storage import assignments, geo, outbox, people
 from storage import meetings as store
 from storage.meetings import Meeting
 
-ASSIGNEE_KINDS = ("representative", "department", "grid_worker")
+__all__ = ["ASSIGNEE_KINDS", "assign", "record_result"]
 
 
 async def record_result(
@@ -41,14 +51,14 @@ async def record_result(
     async with services.db.transaction() as conn:
         m = await store.get_in(conn, meeting_id)
         if m is None:
-            raise Refused("not_found")
-        if m.status != "open":
-            raise Refused("not_open", status=m.status)
+            raise NotFound("not_found")
+        if m.status != MeetingStatus.OPEN:
+            raise Stale("not_open", status=m.status)
         if now < m.starts_at:
-            raise Refused("not_yet", starts_at=m.starts_at)
+            raise NotAllowed("not_yet", starts_at=m.starts_at)
         ids = await store.set_result(conn, m.id, summary, attendance, decisions, admin_id, now)
         if ids is None:
-            raise Refused("not_open", status=m.status)
+            raise Stale("not_open", status=m.status)
         await store.drop_pending(conn, mn.prefix(m.id, "late"), "result recorded")
         ctx = await mn.context_of(services, m) | {
             "summary": summary,
@@ -96,16 +106,17 @@ async def assign(
         raise Invalid("past_time")
     decision = await store.decision(db, decision_id)
     m = await store.get(db, decision.meeting_id) if decision else None
-    if decision is None or m is None or m.status != "held" or kind not in ASSIGNEE_KINDS:
-        raise Refused("not_found")
-    if kind == "department":
+    held = m is not None and m.status == MeetingStatus.HELD
+    if decision is None or m is None or not held or kind not in ASSIGNEE_KINDS:
+        raise NotFound("not_found")
+    if kind == Role.DEPARTMENT:
         if target_id not in {d.id for d in await geo.departments(db)}:
-            raise Refused("not_found")
+            raise NotFound("not_found")
         told = await people.staff_of_department(db, target_id)
         target = {"department_id": target_id}
     else:
         if target_id not in {uid for uid, _ in await store.staff_choices(db, kind, m.zone_id)}:
-            raise Refused("not_found")
+            raise NotFound("not_found")
         told = [target_id]
         target = {"assignee_id": target_id}
     async with db.transaction() as conn:

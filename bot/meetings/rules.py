@@ -7,9 +7,12 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from bot.core import dates, refusals
+from storage.models import Role
 
 # Registration codes: 8 characters from A–Z and 2–9 without the look-alikes O, I, 0 and 1.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -34,26 +37,38 @@ ATTENDANCE = (0, 10_000)
 MAX_DECISIONS = 10
 MAX_PROPOSALS = 3  # per person and meeting
 
-_DATE_TIME = re.compile(
-    r"^(?:(?P<year>\d{4})\s*[-/.年]\s*)?(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
-    r"(?:\s*[T\s]\s*|\s*)(?P<hour>\d{1,2})\s*[:：点时]\s*(?P<minute>\d{1,2})?\s*分?$"
-)
-_DATE = re.compile(
-    r"^(?:(?P<year>\d{4})\s*[-/.年]\s*)?(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?$"
-)
 _DURATION = re.compile(
     r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>分钟|分|min|mins|minutes?|m|小时|h|hours?|hrs?)?$",
     re.IGNORECASE,
 )
 
 
-class Invalid(ValueError):
-    """What an admin or resident typed breaks a rule; `reason` names the template to explain."""
+class Invalid(refusals.Invalid):
+    """What an admin or resident typed breaks a rule; `reason` picks the words of
+    `meetings.invalid`."""
 
-    def __init__(self, reason: str, **values: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.values: dict[str, Any] = values
+    template = "meetings.invalid"
+
+
+class MeetingStatus(StrEnum):
+    """A meeting is open (registration, then the meeting itself) until its result is
+    recorded (held) or it is cancelled."""
+
+    OPEN = "open"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class BookingStatus(StrEnum):
+    """A seat, a place on the waiting list, or given up."""
+
+    BOOKED = "booked"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+# Who a decision of a meeting may be handed on to (an assignment, 交办).
+ASSIGNEE_KINDS = (Role.REPRESENTATIVE.value, Role.DEPARTMENT.value, Role.GRID_WORKER.value)
 
 
 def new_code() -> str:
@@ -78,39 +93,21 @@ def text_within(text: str, limits: tuple[int, int], reason: str = "bad_length") 
     return value
 
 
-def _local(
-    tz: ZoneInfo, now: datetime, year: str | None, month: str, day: str, hour: int, minute: int
-) -> datetime:
-    today = now.astimezone(tz)
-    try:
-        moment = datetime(
-            int(year) if year else today.year, int(month), int(day), hour, minute, tzinfo=tz
-        )
-        if year is None and moment < today - timedelta(days=1):
-            moment = moment.replace(year=today.year + 1)  # "12-05" in January: next December
-    except ValueError:
-        raise Invalid("bad_time") from None
-    return moment.astimezone(UTC)
-
-
 def parse_time(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     """A local date and time such as "2026-12-05 09:30" (also 2026/12/5 9:30, 2026年12月5日
     9:30, 12-05 09:30 for the coming one) as a UTC time; Invalid("bad_time") otherwise."""
-    found = _DATE_TIME.match(text.strip())
-    if found is None:
+    moment = dates.parse_moment(text, tz, now)
+    if moment is None:
         raise Invalid("bad_time")
-    hour, minute = int(found["hour"]), int(found["minute"] or 0)
-    if hour > 23 or minute > 59:
-        raise Invalid("bad_time")
-    return _local(tz, now, found["year"], found["month"], found["day"], hour, minute)
+    return moment.astimezone(UTC)
 
 
 def parse_deadline(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     """A date and time, or a date alone (then 18:00 local time that day)."""
-    found = _DATE.match(text.strip())
-    if found is not None:
-        return _local(tz, now, found["year"], found["month"], found["day"], DEADLINE_HOUR, 0)
-    return parse_time(text, tz, now)
+    moment = dates.parse_deadline(text, tz, now, time(DEADLINE_HOUR))
+    if moment is None:
+        raise Invalid("bad_time")
+    return moment.astimezone(UTC)
 
 
 def parse_duration(text: str) -> int:

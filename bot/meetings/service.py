@@ -4,19 +4,22 @@ Every change is one transaction (`BEGIN IMMEDIATE`): the checks that depend on t
 state (seats, the waiting list, the status) are made inside it, and the notices it causes are
 outbox rows in the same transaction, so a booking and its reminders, a cancellation and the
 promotion it causes, a result and its notices are all or nothing. What breaks a rule raises
-`Refused` (or `meeting_rules.Invalid` for typed values) and changes nothing. Results and
-assignments are in `bot.meetings.results`.
+one of the `Refused` kinds (or `rules.Invalid` for typed values) and changes nothing: a
+`bot.core.refusals.Refusal` worded by `meetings.refused` (`meetings.invalid`). Changes to a
+published meeting and check-in are in `bot.meetings.manage`, results and assignments in
+`bot.meetings.results`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
+from bot.core import refusals
 from bot.meetings import notices as mn
+from bot.meetings.buttons import ICS
 from bot.meetings.rules import (
     CAPACITY,
     DURATION,
@@ -25,18 +28,18 @@ from bot.meetings.rules import (
     PROPOSAL,
     TITLE,
     TOPIC,
+    BookingStatus,
     Invalid,
+    MeetingStatus,
     Seats,
     check_deadline,
     check_reserved,
     check_start,
-    may_check_in,
     new_code,
-    normalise_code,
     promotions,
     text_within,
 )
-from bot.people.roles import has_role
+from bot.people.roles import Role, has_role
 from bot.runtime.services import Services
 from storage import geo, people, submissions
 from storage import meeting_bookings as bookings
@@ -45,13 +48,27 @@ from storage.meeting_bookings import Booking
 from storage.meetings import Meeting, NewMeeting
 
 
-class Refused(Exception):
-    """The action is not possible now; `reason` names the template that explains why."""
+class Refused(refusals.Refusal):
+    """The action is not possible now; `reason` picks the words of `meetings.refused`. Raised
+    as one of the kinds below."""
 
-    def __init__(self, reason: str, **values: Any) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.values: dict[str, Any] = values
+    template = "meetings.refused"
+
+
+class NotAllowed(Refused, refusals.NotAllowed):
+    """Not for this person: their role, not registered, not yet, too many topics."""
+
+
+class NotFound(Refused, refusals.NotFound):
+    """No such meeting, booking or code (or not one for this person)."""
+
+
+class Stale(Refused, refusals.Stale):
+    """The meeting or booking has moved on: started, closed, cancelled, full, done already."""
+
+
+class Unreadable(Refused, refusals.Invalid):
+    """A registration code that cannot be one."""
 
 
 @dataclass(frozen=True)
@@ -62,17 +79,10 @@ class Booked:
     reminders: tuple[int, ...] = ()  # minutes before the start of the reminders queued
 
 
-@dataclass(frozen=True)
-class CheckedIn:
-    meeting: Meeting
-    booking: Booking
-    present: int
-
-
 async def require_admin(services: Services, user_id: int) -> None:
     """Checked on the server for every privileged action."""
-    if not await has_role(services, user_id, "admin"):
-        raise Refused("not_allowed")
+    if not await has_role(services, user_id, Role.ADMIN):
+        raise NotAllowed("not_allowed")
 
 
 def validate(new: NewMeeting, now: datetime) -> NewMeeting:
@@ -104,7 +114,7 @@ async def create(
     if await geo.zone(services.db, new.zone_id) is None or (
         new.community_id is not None and (community is None or community.zone_id != new.zone_id)
     ):
-        raise Refused("not_found")
+        raise NotFound("not_found")
     async with services.db.transaction() as conn:
         done = await submissions.find_in(conn, key) if key else None
         if done is not None:
@@ -125,7 +135,7 @@ async def create(
 async def for_person(services: Services, m: Meeting, user_id: int) -> bool:
     """Whether a meeting is meant for this person: their zone (or community), a zone they
     follow, any meeting for a representative, and one they booked (they may have moved)."""
-    if await has_role(services, user_id, "representative"):
+    if await has_role(services, user_id, Role.REPRESENTATIVE):
         return True
     if await bookings.my_booking(services.db, m.id, user_id) is not None:
         return True
@@ -139,13 +149,13 @@ async def for_person(services: Services, m: Meeting, user_id: int) -> bool:
 
 def _refuse_if_closed(m: Meeting | None, now: datetime) -> Meeting:
     if m is None:
-        raise Refused("not_found")
-    if m.status == "cancelled":
-        raise Refused("meeting_cancelled")
-    if m.status != "open" or now >= m.starts_at:
-        raise Refused("started")
+        raise NotFound("not_found")
+    if m.status == MeetingStatus.CANCELLED:
+        raise Stale("meeting_cancelled")
+    if m.status != MeetingStatus.OPEN or now >= m.starts_at:
+        raise Stale("started")
     if now >= m.registration_until:
-        raise Refused("registration_closed", registration_until=m.registration_until)
+        raise Stale("registration_closed", registration_until=m.registration_until)
     return m
 
 
@@ -160,23 +170,23 @@ async def book(services: Services, meeting_id: int, user_id: int, *, waitlist: b
     Refused("full"). Before the registration deadline, once per person."""
     db, now = services.db, services.clock.now()
     if await people.get(db, user_id) is None:
-        raise Refused("need_start")
+        raise NotAllowed("need_start")
     found = await store.get(db, meeting_id)
     if found is None or not await for_person(services, found, user_id):
-        raise Refused("not_found")
-    representative = await has_role(services, user_id, "representative")
+        raise NotFound("not_found")
+    representative = await has_role(services, user_id, Role.REPRESENTATIVE)
     async with db.transaction() as conn:
         m = _refuse_if_closed(await store.get_in(conn, meeting_id), now)
         existing = await bookings.live_booking(conn, m.id, user_id)
         if existing is not None:
-            raise Refused("already", status=existing.status, code=existing.code)
+            raise Stale("already", status=existing.status, code=existing.code)
         seats = Seats(m.capacity, m.reserved_seats, *await bookings.seat_counts(conn, m.id))
         if seats.fits(representative):
-            status = "booked"
+            status = BookingStatus.BOOKED
         elif waitlist:
-            status = "waitlisted"
+            status = BookingStatus.WAITLISTED
         else:
-            raise Refused("full")
+            raise Stale("full")
         booking_id = await bookings.add_booking(
             conn,
             m.id,
@@ -189,11 +199,11 @@ async def book(services: Services, meeting_id: int, user_id: int, *, waitlist: b
         b = await bookings.booking_in(conn, booking_id)
         assert b is not None
         reminders: list[int] = []
-        if status == "booked":
+        if status == BookingStatus.BOOKED:
             reminders = await mn.remind(conn, services, m, b, now)
             await mn.fill(conn, services, m, seats.booked, seats.booked + 1, now)
     services.delivery.kick_soon()
-    position = await bookings.waiting_position(db, b) if status == "waitlisted" else 0
+    position = await bookings.waiting_position(db, b) if status == BookingStatus.WAITLISTED else 0
     return Booked(m, b, position, tuple(reminders))
 
 
@@ -216,24 +226,24 @@ async def _give_up(
     promoted: list[Booking] = []
     b = await bookings.booking_in(conn, booking_id)
     if b is None or b.person_id != user_id:
-        raise Refused("not_yours")
-    if b.status == "cancelled":
-        raise Refused("already_cancelled")
+        raise NotFound("not_yours")
+    if b.status == BookingStatus.CANCELLED:
+        raise Stale("already_cancelled")
     m = await store.get_in(conn, b.meeting_id)
     assert m is not None
-    if m.status == "cancelled":
-        raise Refused("meeting_cancelled")
-    if m.status != "open" or now >= m.starts_at:
-        raise Refused("started")
-    await bookings.set_status(conn, b.id, b.status, "cancelled", now)
+    if m.status == MeetingStatus.CANCELLED:
+        raise Stale("meeting_cancelled")
+    if m.status != MeetingStatus.OPEN or now >= m.starts_at:
+        raise Stale("started")
+    await bookings.set_status(conn, b.id, b.status, BookingStatus.CANCELLED, now)
     await store.drop_pending(conn, mn.prefix(m.id, "rem", f"b{b.id}"), "booking cancelled")
-    if b.status == "booked":
+    if b.status == BookingStatus.BOOKED:
         seats = Seats(m.capacity, m.reserved_seats, *await bookings.seat_counts(conn, m.id))
         line = await bookings.waiting(conn, m.id)
         chosen = promotions(seats, [(w.id, w.representative) for w in line])
         for w in line:
             if w.id in chosen and await bookings.set_status(
-                conn, w.id, "waitlisted", "booked", now
+                conn, w.id, BookingStatus.WAITLISTED, BookingStatus.BOOKED, now
             ):
                 promoted.append(w)
                 await _promote(conn, services, m, w, now)
@@ -270,7 +280,7 @@ async def _promote(
         key=mn.key(m.id, "promo", f"b{seat.id}"),
         now=now,
         context=await mn.context_of(services, m) | {"code": seat.code},
-        buttons=[[("meetings.btn_ics", f"mt:ics:{seat.id}")]],
+        buttons=[[("meetings.btn_ics", ICS.pack(seat.id))]],
     )
 
 
@@ -280,128 +290,11 @@ async def propose(services: Services, meeting_id: int, user_id: int, text: str) 
     words = text_within(text, PROPOSAL)
     found = await store.get(db, meeting_id)
     if found is None or await people.get(db, user_id) is None:
-        raise Refused("not_found")
+        raise NotFound("not_found")
     if not await for_person(services, found, user_id):
-        raise Refused("not_found")
+        raise NotFound("not_found")
     async with db.transaction() as conn:
         m = _refuse_if_closed(await store.get_in(conn, meeting_id), now)
         if await store.topics_by(conn, m.id, user_id) >= MAX_PROPOSALS:
-            raise Refused("too_many_topics", max=MAX_PROPOSALS)
+            raise NotAllowed("too_many_topics", max=MAX_PROPOSALS)
         return await store.add_topic(conn, m.id, user_id, words, now)
-
-
-async def _editable(conn: aiosqlite.Connection, meeting_id: int, now: datetime) -> Meeting:
-    m = await store.get_in(conn, meeting_id)
-    if m is None:
-        raise Refused("not_found")
-    if m.status != "open":
-        raise Refused("not_open", status=m.status)
-    if now >= m.starts_at:
-        raise Refused("started")
-    return m
-
-
-async def _changed(
-    conn: aiosqlite.Connection, services: Services, before: Meeting, now: datetime
-) -> Meeting:
-    """After an edit: reminders follow, registrants are told."""
-    m = await store.get_in(conn, before.id)
-    assert m is not None
-    await mn.remind_all(conn, services, m, now)
-    ctx = await mn.context_of(services, m) | {
-        "old_starts_at": before.starts_at.isoformat(),
-        "old_place": before.place,
-    }
-    await mn.to_registrants(
-        conn,
-        services,
-        m,
-        template="meetings.changed",
-        key=mn.key(m.id, "changed", f"v{m.revision}"),
-        now=now,
-        context=ctx,
-    )
-    return m
-
-
-async def move(services: Services, meeting_id: int, admin_id: int, starts_at: datetime) -> Meeting:
-    """A new start time; registration closes by then at the latest."""
-    await require_admin(services, admin_id)
-    now = services.clock.now()
-    check_start(starts_at, now)
-    async with services.db.transaction() as conn:
-        before = await _editable(conn, meeting_id, now)
-        if starts_at == before.starts_at:
-            raise Invalid("same_time")
-        until = min(before.registration_until, starts_at)
-        if not await store.set_time(conn, before.id, before.revision, starts_at, until):
-            raise Refused("not_open", status=before.status)
-        m = await _changed(conn, services, before, now)
-    services.delivery.kick_soon()
-    return m
-
-
-async def change_place(services: Services, meeting_id: int, admin_id: int, place: str) -> Meeting:
-    """A new place."""
-    await require_admin(services, admin_id)
-    now = services.clock.now()
-    where = text_within(place, PLACE)
-    async with services.db.transaction() as conn:
-        before = await _editable(conn, meeting_id, now)
-        if not await store.set_place(conn, before.id, before.revision, where):
-            raise Refused("not_open", status=before.status)
-        m = await _changed(conn, services, before, now)
-    services.delivery.kick_soon()
-    return m
-
-
-async def cancel_meeting(services: Services, meeting_id: int, admin_id: int) -> list[int]:
-    """Cancel: every pending notice of the meeting is dropped, registrants are told; returns
-    who was told."""
-    await require_admin(services, admin_id)
-    now = services.clock.now()
-    async with services.db.transaction() as conn:
-        m = await store.get_in(conn, meeting_id)
-        if m is None:
-            raise Refused("not_found")
-        if not await store.set_cancelled(conn, m.id, now):
-            raise Refused("not_open", status=m.status)
-        await store.drop_pending(conn, mn.prefix(m.id), "meeting cancelled")
-        told = await mn.to_registrants(
-            conn,
-            services,
-            m,
-            template="meetings.cancelled",
-            key=mn.key(m.id, "cancelled"),
-            now=now,
-            context=await mn.context_of(services, m),
-        )
-    services.delivery.kick_soon()
-    return told
-
-
-async def check_in(services: Services, typed: str, staff_id: int) -> CheckedIn:
-    """Mark the holder of a registration code present."""
-    await require_admin(services, staff_id)
-    now = services.clock.now()
-    code = normalise_code(typed)
-    if code is None:
-        raise Refused("bad_code")
-    async with services.db.transaction() as conn:
-        b = await bookings.booking_by_code(conn, code)
-        if b is None:
-            raise Refused("unknown_code", code=code)
-        m = await store.get_in(conn, b.meeting_id)
-        assert m is not None
-        if m.status == "cancelled":
-            raise Refused("meeting_cancelled")
-        if m.status == "held":
-            raise Refused("result_recorded")
-        if not may_check_in(m.starts_at, now):
-            raise Refused("too_early", starts_at=m.starts_at)
-        if b.status != "booked":
-            raise Refused("not_booked", status=b.status)
-        if b.checked_in_at is not None:
-            raise Refused("already_checked_in", at=b.checked_in_at, name=b.name)
-        await bookings.check_in(conn, b.id, now)
-    return CheckedIn(m, b, await bookings.checked_in_count(services.db, m.id))

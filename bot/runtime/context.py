@@ -7,10 +7,14 @@ from typing import Any
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.runtime.services import Services, services_of
+from storage.models import Person
 
 
 class MinhuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """CallbackContext with typed access to Minhu's services."""
+    """CallbackContext with typed access to Minhu's services (one context per update)."""
+
+    # (user id, commits of this update when read, the person): handlers.kit.common.current_person
+    person_read: tuple[int, int, Person | None] | None = None
 
     @property
     def services(self) -> Services:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ import aiosqlite
 
 from bot.complaints.buttons import work_row
 from bot.complaints.rules import Action
+from bot.core.buttons import declared
 from bot.people.roles import admin_ids
 from bot.runtime.services import Services
 from storage import complaints, geo, outbox, people
@@ -62,7 +64,7 @@ async def followers(services: Services, complaint: Complaint) -> list[int]:
 async def send(
     conn: aiosqlite.Connection,
     services: Services,
-    recipients: list[int],
+    recipients: Sequence[int | tuple[int, str]],
     *,
     template: str,
     key: str,
@@ -70,20 +72,24 @@ async def send(
     context: dict[str, Any],
     buttons: Buttons | None = None,
     button_labels: dict[str, str] | None = None,
+    lane: int = outbox.LANE_PERSONAL,
     due_at: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> None:
-    """One outbox row per recipient; `buttons` hold label keys rendered in their language. A
-    row due later may expire (`expires_at`: dropped unsent once its moment has passed)."""
-    for user_id in recipients:
-        lang = await language(services, user_id)
-        rendered = None
+    """One outbox row per recipient (dedupe key `key:id`) — a person's id, or (id, language)
+    when it is known already; `buttons` hold label keys rendered in their language. A row due
+    later may expire (`expires_at`: dropped unsent once its moment has passed)."""
+    for recipient in recipients:
+        if isinstance(recipient, tuple):
+            user_id, lang = recipient
+        else:
+            user_id, lang = recipient, await language(services, recipient)
+        ctx: dict[str, Any] = {"language": lang, **context}
         if buttons:
-            rendered = [
-                [[services.renderer.render(lang, label), data] for label, data in row]
+            ctx["buttons"] = [
+                [[services.renderer.render(lang, label), declared(data)] for label, data in row]
                 for row in buttons
             ]
-        ctx = {"language": lang, **context, **({"buttons": rendered} if rendered else {})}
         await outbox.enqueue(
             conn,
             chat_id=user_id,
@@ -93,6 +99,7 @@ async def send(
             due_at=due_at or now,
             dedupe_key=f"{key}:{user_id}",
             now=now,
+            lane=lane,
             expires_at=expires_at,
         )
 

@@ -1,7 +1,8 @@
 """python-telegram-bot persistence in Minhu's own SQLite database (no pickle files).
 
 Conversation states and user data are written on PTB's flush interval (one second by
-default), so a crash loses at most that much input and never half a record. User data is
+default), so a crash loses at most that much input and never half a record: the writes PTB
+hands over together (it gathers them) go in one transaction. User data is
 written only for people who consented: the row references `people` and disappears with them.
 When a person is erased, `forget` drops what the running bot holds of them in memory, which
 PTB would otherwise write back at its next flush.
@@ -9,6 +10,7 @@ PTB would otherwise write back at its next flush.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from telegram.ext import Application, BasePersistence, ConversationHandler, PersistenceInput
@@ -31,6 +33,7 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
             update_interval=update_interval,
         )
         self.db = db
+        self._round: tuple[conversations.Writes, asyncio.Future[None]] | None = None
 
     async def _ready(self) -> Database:
         await self.db.open()
@@ -54,11 +57,11 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        await conversations.set_state(await self._ready(), name, key, new_state)
+        await self._save(conversations.Writes(states={(name, key): new_state}))
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
-        # Only for people who consented: nothing personal before consent.
-        await conversations.set_user_data(await self._ready(), user_id, data)
+        # Only for people who consented: nothing personal before consent (storage checks).
+        await self._save(conversations.Writes(user_data={user_id: data}))
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
         return None
@@ -73,7 +76,7 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
         return None
 
     async def drop_user_data(self, user_id: int) -> None:
-        await conversations.drop_user_data(await self._ready(), user_id)
+        await self._save(conversations.Writes(user_data={user_id: {}}))
 
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
         return None
@@ -86,6 +89,23 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
 
     async def flush(self) -> None:
         return None
+
+    async def _save(self, these: conversations.Writes) -> None:
+        """Join this round's writes; the first to come writes them all once the others of the
+        round (PTB starts them together) have joined, and it alone raises when that fails."""
+        if self._round is not None:
+            writes, written = self._round
+            writes.add(these)
+            await written
+            return
+        writes, written = these, asyncio.get_running_loop().create_future()
+        self._round = (writes, written)
+        await asyncio.sleep(0)  # the others of the round, already scheduled, join
+        self._round = None
+        try:
+            await conversations.save(await self._ready(), writes)
+        finally:
+            written.set_result(None)
 
 
 def forget(application: Application[Any, Any, Any, Any, Any, Any], user_id: int) -> int:

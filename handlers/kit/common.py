@@ -16,10 +16,11 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.core.buttons import Family
+from bot.core.buttons import Family, declared
 from bot.core.render import pick_language
 from bot.runtime.services import MinhuContext
 from storage import people
+from storage.db import committed_here
 from storage.models import Person
 
 # Limits on what people type, in characters (code points: most emoji are one): whatever
@@ -40,17 +41,25 @@ def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
         for _, data in row:
             if not 1 <= len(data.encode()) <= 64:
                 raise ValueError(f"callback data must be 1-64 bytes: {data!r}")
+            declared(data)
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
 
 
 async def current_person(update: Update, context: MinhuContext) -> Person | None:
-    """The consented person behind this update, if any."""
+    """The consented person behind this update, if any: read once per update, and again only
+    once this update committed a write (a new language, a registration, an erasure)."""
     user = update.effective_user
     if user is None:
         return None
-    return await people.get(context.services.db, user.id)
+    commits = committed_here()
+    read = context.person_read
+    if read is not None and read[0] == user.id and read[1] == commits:
+        return read[2]
+    person = await people.get(context.services.db, user.id)
+    context.person_read = (user.id, commits, person)
+    return person
 
 
 async def language_of(update: Update, context: MinhuContext) -> str:
@@ -189,3 +198,11 @@ def word_buttons(
 ) -> list[Row]:
     """A button a row for each word (`family.pack(word)`), labelled by the block `label + word`."""
     return [[(t(context, lang, f"{label}{word}"), family.pack(word))] for word in words]
+
+
+def button_row(
+    context: MinhuContext, lang: str, key: str, family: Family, *values: object, **ctx: Any
+) -> list[tuple[str, str]]:
+    """A row of one button: the label from template `key` (with `ctx`), the data of
+    `family` packed with `values`."""
+    return [(t(context, lang, key, **ctx), family.pack(*values))]

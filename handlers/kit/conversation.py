@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.buttons import Family, Prefix, any_data_of, family_of
+from bot.core.buttons import Family
 from bot.core.refusals import Refusal
 from bot.people import service as people_service
 from bot.people.roles import has_role
@@ -42,6 +42,11 @@ from handlers.kit.common import (
     say_with_keyboard,
     t,
 )
+from handlers.kit.refusals import forged as forged
+from handlers.kit.refusals import refusal_ends as refusal_ends
+from handlers.kit.refusals import refusals_answered as refusals_answered
+from handlers.kit.refusals import refuse as refuse
+from handlers.kit.refusals import refuse_pressed as refuse_pressed
 from storage import submissions
 from storage.models import Person
 
@@ -51,28 +56,6 @@ D = TypeVar("D")
 
 TYPED = filters.TEXT & ~filters.COMMAND
 ANYTHING = ~filters.COMMAND
-
-
-async def refuse(
-    update: Update, context: MinhuContext, refusal: Refusal, *, edit: bool = False
-) -> None:
-    """Answer a refusal: the pressed button's spinner stops, and the reason is said."""
-    await answer(update, context)
-    await say(update, context, refusal.template, edit=edit, reason=refusal.reason, **refusal.values)
-
-
-def refusals_answered(step: Callback) -> Callback:
-    """Answer any Refusal the step raises with `refuse`; the conversation stays where it was."""
-
-    @functools.wraps(step)
-    async def run(update: Update, context: MinhuContext) -> Any:
-        try:
-            return await step(update, context)
-        except Refusal as refusal:
-            await refuse(update, context, refusal)
-            return None
-
-    return run
 
 
 def typed_step(callback: Callback, hint_key: str) -> Handlers:
@@ -181,15 +164,6 @@ def draft_step(
         return run
 
     return wrap
-
-
-async def refuse_pressed(update: Update, context: MinhuContext, refusal: Refusal) -> None:
-    """Answer a refusal of a button press with a toast (the pressed message stays as it is);
-    typed words get a message."""
-    if update.callback_query is None:
-        await refuse(update, context, refusal)
-        return
-    await answer(update, context, refusal.template, reason=refusal.reason, **refusal.values)
 
 
 async def ask(
@@ -375,16 +349,16 @@ async def registered(
         return None
 
 
-def forged(*prefixes: Prefix) -> CallbackQueryHandler[MinhuContext, None]:
-    """Registered after a capability's handlers: a press with one of its prefixes that no
-    handler took is answered "invalid" when its data fits none of the families (forged), and
-    "expired" when it does (an old button whose step is over)."""
-    pattern = any_data_of(*prefixes)
-
-    async def press(update: Update, context: MinhuContext) -> None:
-        assert update.callback_query is not None
-        known = family_of(update.callback_query.data or "") is not None
-        await answer(update, context, "common.stale_button" if known else "common.invalid_button")
-
-    press.__doc__ = f"A press of {', '.join(p.prefix for p in prefixes)} no handler took."
-    return CallbackQueryHandler(press, pattern=pattern)
+async def chosen(
+    update: Update,
+    context: MinhuContext,
+    family: Family,
+    find: Callable[[Any], Coroutine[Any, Any, D | None]],
+) -> D | None:
+    """The record the pressed button of a one-field `family` names, looked up by `find` (the
+    press answered); None, the press answered "invalid button", when the data does not fit or
+    `find` finds nothing (an old or forged button)."""
+    value = family.one(pressed(update))
+    found = await find(value) if value is not None else None
+    await answer(update, context, None if found is not None else "common.invalid_button")
+    return found

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler
 
+from bot.meetings.buttons import PREFIXES
+from handlers.kit.conversation import forged
 from handlers.meetings import create, manage, resident, result
 
 COMMANDS = ("newmeeting", "meeting", "checkin", "meetingresult", "meetings")
@@ -16,4 +18,5 @@ def handlers() -> list[BaseHandler]:
         *manage.handlers(),
         *result.handlers(),
         *resident.handlers(),
+        forged(*PREFIXES),  # after them all: a press none of them took
     ]

@@ -2,86 +2,101 @@
 topics, the result), moving it or changing its place (a small persistent conversation),
 cancelling it, and /checkin CODE at the door.
 
-Buttons: me:v:<id> view, me:mv:<id> move, me:pl:<id> place, me:x:<id> / me:xy:<id> cancel and
-confirm. The role is checked on the server for every command and button, and again by
-`bot.meetings.service` for every change.
+Buttons: the `me` families of `bot.meetings.buttons`. The role is checked on the server for
+every command and button, and again by `bot.meetings.manage` for every change.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from bot.meetings import service
-from bot.meetings.notices import context_of
-from bot.meetings.rules import PLACE, Invalid, Seats, parse_time
-from bot.people.roles import has_role
+from bot.core.buttons import Family
+from bot.meetings import manage, service
+from bot.meetings.buttons import (
+    ADMIN_VIEW,
+    CANCEL_MEETING,
+    CANCEL_MEETING_YES,
+    EDIT_CANCEL,
+    MOVE,
+    PLACE,
+    RESULT,
+)
+from bot.meetings.rules import PLACE as PLACE_LENGTH
+from bot.meetings.rules import BookingStatus, MeetingStatus, Seats, parse_time
+from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, hint, keyboard, language_of, parse_int, say, t
-from handlers.meetings.resident import plain
+from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say, t
+from handlers.kit.conversation import (
+    cancelled,
+    chosen,
+    conversation,
+    draft_step,
+    refusal_ends,
+    refusals_answered,
+    renumbered,
+    typed_step,
+)
+from handlers.meetings.common import plain, say_about, typed_meeting
 from storage import meeting_bookings as bookings
 from storage import meetings as store
 from storage.meeting_bookings import Booking
 from storage.meetings import Meeting
 
-PREFIX = "me"
-RESULT_PREFIX = "mr"  # handlers.meetings.result starts from mr:s:<id>
-EDIT = "meeting_edit"  # user_data: {"id", "what"}
+EDIT = "meeting_edit"  # user_data: an EditDraft
 NAMES_SHOWN = 30
 TOPICS_SHOWN = 8
 
 
 class State(IntEnum):
-    NEW_TIME = 72
-    NEW_PLACE = 73
+    # 72-73 before this version: see `kit.renumbered`.
+    NEW_TIME = 230
+    NEW_PLACE = 231
 
 
-async def meeting_rows(
-    update: Update, context: MinhuContext, items: list[Meeting], data: str
-) -> list[list[tuple[str, str]]]:
-    """One button per meeting for admins (title and time), pressing `<data>:<id>`."""
+class EditDraft(TypedDict):
+    """The meeting being moved or given a new place."""
+
+    id: int
+
+
+async def say_meetings(
+    update: Update, context: MinhuContext, key: str, items: list[Meeting], family: Family
+) -> None:
+    """A list of meetings for admins (template `key`, given their `count`), a button each
+    showing its number, title and time that presses `family` with its id."""
     lang = await language_of(update, context)
-    return [
-        [
-            (
-                plain(
-                    context,
-                    lang,
-                    "meetings.btn_admin_item",
-                    id=m.id,
-                    title=m.title,
-                    starts_at=m.starts_at,
-                ),
-                f"{data}:{m.id}",
-            )
-        ]
+    rows = [
+        [(plain(context, lang, "meetings.btn_admin_item", **_item(m)), family.pack(m.id))]
         for m in items
     ]
+    markup = keyboard(rows) if rows else None
+    await say(update, context, key, markup=markup, count=len(items))
 
 
-async def is_admin(update: Update, context: MinhuContext) -> bool:
-    """The user is an admin (a polite refusal otherwise)."""
-    user = update.effective_user
-    if user is not None and await has_role(context.services, user.id, "admin"):
-        return True
-    await answer(update, context)
-    await say(update, context, "common.not_allowed")
-    return False
+def _item(m: Meeting) -> dict[str, Any]:
+    return {"id": m.id, "title": m.title, "starts_at": m.starts_at}
 
 
-def _pressed(update: Update) -> int | None:
-    assert update.callback_query is not None
-    return parse_int((update.callback_query.data or "").rsplit(":", 1)[-1])
+def admins_only(step: Callable[..., Coroutine[Any, Any, Any]]) -> Any:
+    """A command or button for admins (checked on the server): anyone else is told "not
+    allowed" (the press answered), and no conversation starts."""
+
+    @functools.wraps(step)
+    async def run(update: Update, context: MinhuContext, *args: Any) -> Any:
+        user = update.effective_user
+        if user is None or not await has_role(context.services, user.id, Role.ADMIN):
+            await answer(update, context)
+            await say(update, context, "common.not_allowed")
+            return ConversationHandler.END
+        return await step(update, context, *args)
+
+    return run
 
 
 def _people(items: list[Booking]) -> list[dict[str, Any]]:
@@ -95,32 +110,29 @@ async def show(update: Update, context: MinhuContext, m: Meeting) -> None:
     """A meeting as admins see it, with the buttons its state allows."""
     services = context.services
     db, now = services.db, services.clock.now()
-    booked = await bookings.of_status(db, m.id, "booked")
-    waiting = await bookings.of_status(db, m.id, "waitlisted")
+    booked = await bookings.of_status(db, m.id, BookingStatus.BOOKED)
+    waiting = await bookings.of_status(db, m.id, BookingStatus.WAITLISTED)
     topics, topic_count = await store.topics(db, m.id, TOPICS_SHOWN)
     seats = Seats(m.capacity, m.reserved_seats, *await bookings.seats_now(db, m.id))
     present = sum(1 for b in booked if b.checked_in_at is not None)
     lang = await language_of(update, context)
-    rows: list[list[tuple[str, str]]] = []
-    if m.status == "open" and now < m.starts_at:
-        rows.append(
-            [
-                (t(context, lang, "meetings.btn_move"), f"{PREFIX}:mv:{m.id}"),
-                (t(context, lang, "meetings.btn_place"), f"{PREFIX}:pl:{m.id}"),
-            ]
-        )
-    if m.status == "open" and now >= m.starts_at:
-        rows.append([(t(context, lang, "meetings.btn_result"), f"{RESULT_PREFIX}:s:{m.id}")])
-    if m.status == "open":
-        rows.append([(t(context, lang, "meetings.btn_cancel_meeting"), f"{PREFIX}:x:{m.id}")])
-    await say(
+    is_open, ahead = m.status == MeetingStatus.OPEN, now < m.starts_at
+    offered = [  # (shown, the row's buttons: label, family of the meeting's id)
+        (is_open and ahead, [("meetings.btn_move", MOVE), ("meetings.btn_place", PLACE)]),
+        (is_open and not ahead, [("meetings.btn_result", RESULT)]),
+        (is_open, [("meetings.btn_cancel_meeting", CANCEL_MEETING)]),
+    ]
+    rows = [
+        [(t(context, lang, k), f.pack(m.id)) for k, f in row] for shown, row in offered if shown
+    ]
+    await say_about(
         update,
         context,
         "meetings.admin_view",
-        markup=keyboard(rows) if rows else None,
-        **await context_of(services, m),
+        m,
+        rows,
         status=m.status,
-        started=now >= m.starts_at,
+        started=not ahead,
         reserved=m.reserved_seats,
         booked_count=seats.booked,
         representatives=seats.representatives,
@@ -137,112 +149,83 @@ async def show(update: Update, context: MinhuContext, m: Meeting) -> None:
     )
 
 
+@admins_only
+@refusals_answered
 async def meeting_command(update: Update, context: MinhuContext) -> None:
     """/meeting ID: one meeting; /meeting alone: the open ones, a button each."""
-    if not await is_admin(update, context):
-        return
     db = context.services.db
-    args = context.args or []
-    if args:
-        meeting_id = parse_int(args[0].lstrip("#"))
+    if context.args:
+        meeting_id = typed_meeting(context)
         m = await store.get(db, meeting_id) if meeting_id else None
         if m is None:
-            await say(update, context, "meetings.refused", reason="not_found")
-            return
+            raise service.NotFound("not_found")
         await show(update, context, m)
         return
     items = await store.for_admins(db, context.services.clock.now())
-    rows = await meeting_rows(update, context, items, f"{PREFIX}:v")
-    await say(
-        update,
-        context,
-        "meetings.admin_list",
-        markup=keyboard(rows) if rows else None,
-        count=len(items),
-    )
+    await say_meetings(update, context, "meetings.admin_list", items, ADMIN_VIEW)
 
 
+async def _pressed_meeting(update: Update, context: MinhuContext, family: Family) -> Meeting | None:
+    """The meeting an admin's button of `family` names, the press answered; None (and said
+    why) for a meeting that is gone."""
+    return await chosen(update, context, family, functools.partial(store.get, context.services.db))
+
+
+@admins_only
 async def view(update: Update, context: MinhuContext) -> None:
     """A meeting from the admin list."""
-    if not await is_admin(update, context):
-        return
-    meeting_id = _pressed(update)
-    m = await store.get(context.services.db, meeting_id) if meeting_id else None
-    if m is None:
-        await answer(update, context, "common.invalid_button")
-        return
-    await answer(update, context)
-    await show(update, context, m)
+    m = await _pressed_meeting(update, context, ADMIN_VIEW)
+    if m is not None:
+        await show(update, context, m)
 
 
 # Cancelling a meeting ---------------------------------------------------------------------
 
 
+@admins_only
 async def ask_cancel(update: Update, context: MinhuContext) -> None:
     """取消议事会: confirm first."""
-    if not await is_admin(update, context):
-        return
-    meeting_id = _pressed(update)
-    m = await store.get(context.services.db, meeting_id) if meeting_id else None
+    m = await _pressed_meeting(update, context, CANCEL_MEETING)
     if m is None:
-        await answer(update, context, "common.invalid_button")
         return
-    await answer(update, context)
     lang = await language_of(update, context)
-    markup = keyboard(
-        [[(t(context, lang, "meetings.btn_confirm_cancel_meeting"), f"{PREFIX}:xy:{m.id}")]]
-    )
-    await say(
-        update,
-        context,
-        "meetings.confirm_cancel_meeting",
-        markup=markup,
-        **await context_of(context.services, m),
-    )
+    yes = button_row(context, lang, "meetings.btn_confirm_cancel_meeting", CANCEL_MEETING_YES, m.id)
+    await say_about(update, context, "meetings.confirm_cancel_meeting", m, [yes])
 
 
+@admins_only
+@refusals_answered
 async def cancel_meeting(update: Update, context: MinhuContext) -> None:
     """Cancelled: pending reminders dropped, registrants told."""
     user = update.effective_user
-    assert user is not None
-    if not await is_admin(update, context):
-        return
-    meeting_id = _pressed(update)
-    try:
-        if meeting_id is None:
-            raise service.Refused("not_found")
-        told = await service.cancel_meeting(context.services, meeting_id, user.id)
-    except service.Refused as refused:
-        await answer(update, context)
-        await say(update, context, "meetings.refused", reason=refused.reason, **refused.values)
-        return
+    meeting_id = CANCEL_MEETING_YES.one(pressed(update))  # the pattern let only an id through
+    assert user is not None and meeting_id is not None
+    told = await manage.cancel_meeting(context.services, meeting_id, user.id)
     m = await store.get(context.services.db, meeting_id)
     assert m is not None
     await answer(update, context)
-    values = await context_of(context.services, m)
-    await say(update, context, "meetings.meeting_cancelled", edit=True, **values, told=len(told))
+    await say_about(update, context, "meetings.meeting_cancelled", m, edit=True, told=len(told))
 
 
 # Moving a meeting or changing its place ---------------------------------------------------
 
 
+@admins_only
+@refusal_ends()
 async def _start_edit(update: Update, context: MinhuContext, what: str) -> int | None:
     assert context.user_data is not None
-    if not await is_admin(update, context):
-        return ConversationHandler.END
-    meeting_id = _pressed(update)
+    meeting_id = (MOVE if what == "time" else PLACE).one(pressed(update))
     m = await store.get(context.services.db, meeting_id) if meeting_id else None
     now = context.services.clock.now()
-    if m is None or m.status != "open" or now >= m.starts_at:
-        await answer(update, context)
-        await say(update, context, "meetings.refused", reason="started" if m else "not_found")
-        return ConversationHandler.END
+    if m is None:
+        raise service.NotFound("not_found")
+    if m.status != MeetingStatus.OPEN or now >= m.starts_at:
+        raise service.Stale("started")
     await answer(update, context)
-    context.user_data[EDIT] = {"id": m.id}
+    context.user_data[EDIT] = EditDraft(id=m.id)
     lang = await language_of(update, context)
-    markup = keyboard([[(t(context, lang, "common.btn_cancel"), f"{PREFIX}:cancel")]])
-    values = await context_of(context.services, m)
-    await say(update, context, f"meetings.ask_new_{what}", markup=markup, **values, max=PLACE[1])
+    cancel = button_row(context, lang, "common.btn_cancel", EDIT_CANCEL)
+    await say_about(update, context, f"meetings.ask_new_{what}", m, [cancel], max=PLACE_LENGTH[1])
     return State.NEW_TIME if what == "time" else State.NEW_PLACE
 
 
@@ -256,117 +239,83 @@ async def start_place(update: Update, context: MinhuContext) -> int | None:
     return await _start_edit(update, context, "place")
 
 
-async def _edit(update: Update, context: MinhuContext, what: str) -> int | None:
-    user, message = update.effective_user, update.message
-    assert user is not None and message is not None and context.user_data is not None
-    task = context.user_data.get(EDIT)
-    if not isinstance(task, dict):
-        await say(update, context, "meetings.refused", reason="expired")
-        return ConversationHandler.END
-    services = context.services
-    typed = message.text or ""
-    try:
-        if what == "time":
-            when = parse_time(typed, services.settings.tz, services.clock.now())
-            m = await service.move(services, int(task["id"]), user.id, when)
-        else:
-            m = await service.change_place(services, int(task["id"]), user.id, typed)
-    except Invalid as bad:
-        await say(update, context, "meetings.invalid", reason=bad.reason, **bad.values)
-        return None
-    except service.Refused as refused:
-        context.user_data.pop(EDIT, None)
-        await say(update, context, "meetings.refused", reason=refused.reason, **refused.values)
-        return ConversationHandler.END
+async def _edited(update: Update, context: MinhuContext, m: Meeting, what: str) -> int:
+    """Done: the admin is told how many registrants hear of it."""
+    assert context.user_data is not None
     context.user_data.pop(EDIT, None)
-    booked = len(await bookings.of_status(services.db, m.id, "booked"))
-    waiting = len(await bookings.of_status(services.db, m.id, "waitlisted"))
-    values = await context_of(services, m)
-    await say(update, context, "meetings.changed_done", **values, what=what, told=booked + waiting)
+    db = context.services.db
+    booked = len(await bookings.of_status(db, m.id, BookingStatus.BOOKED))
+    waiting = len(await bookings.of_status(db, m.id, BookingStatus.WAITLISTED))
+    await say_about(update, context, "meetings.changed_done", m, what=what, told=booked + waiting)
     return ConversationHandler.END
 
 
-async def new_time(update: Update, context: MinhuContext) -> int | None:
+@draft_step(EDIT, role=Role.ADMIN, expired="meetings.draft_expired")
+@refusal_ends(EDIT)
+async def new_time(update: Update, context: MinhuContext, task: EditDraft) -> int | None:
     """The new start: reminders follow it, registrants are told."""
-    return await _edit(update, context, "time")
+    user, message, services = update.effective_user, update.message, context.services
+    assert user is not None and message is not None
+    when = parse_time(message.text or "", services.settings.tz, services.clock.now())
+    m = await manage.move(services, int(task["id"]), user.id, when)
+    return await _edited(update, context, m, "time")
 
 
-async def new_place(update: Update, context: MinhuContext) -> int | None:
+@draft_step(EDIT, role=Role.ADMIN, expired="meetings.draft_expired")
+@refusal_ends(EDIT)
+async def new_place(update: Update, context: MinhuContext, task: EditDraft) -> int | None:
     """The new place: registrants are told."""
-    return await _edit(update, context, "place")
-
-
-async def cancel_edit(update: Update, context: MinhuContext) -> int:
-    """Leave without changing anything."""
-    if context.user_data is not None:
-        context.user_data.pop(EDIT, None)
-    await answer(update, context)
-    await say(update, context, "meetings.form_cancelled", edit=update.callback_query is not None)
-    return ConversationHandler.END
+    user, message = update.effective_user, update.message
+    assert user is not None and message is not None
+    m = await manage.change_place(context.services, int(task["id"]), user.id, message.text or "")
+    return await _edited(update, context, m, "place")
 
 
 # Check-in ---------------------------------------------------------------------------------
 
 
+@admins_only
+@refusals_answered
 async def checkin(update: Update, context: MinhuContext) -> None:
     """/checkin CODE: the holder of the code is marked present."""
     user = update.effective_user
     assert user is not None
-    if not await is_admin(update, context):
-        return
     args = context.args or []
     if not args:
         await say(update, context, "meetings.checkin_usage")
         return
-    try:
-        done = await service.check_in(context.services, "".join(args), user.id)
-    except service.Refused as refused:
-        await say(update, context, "meetings.refused", reason=refused.reason, **refused.values)
-        return
-    values = await context_of(context.services, done.meeting)
-    booked = len(await bookings.of_status(context.services.db, done.meeting.id, "booked"))
-    await say(
-        update,
-        context,
-        "meetings.checked_in",
-        **values,
-        name=done.booking.name,
-        present=done.present,
-        booked=booked,
+    done = await manage.check_in(context.services, "".join(args), user.id)
+    m, db = done.meeting, context.services.db
+    booked = len(await bookings.of_status(db, m.id, BookingStatus.BOOKED))
+    name, present = done.booking.name, done.present
+    await say_about(
+        update, context, "meetings.checked_in", m, name=name, present=present, booked=booked
     )
 
 
 def handlers() -> list[BaseHandler]:
     """/meeting, /checkin, the admin buttons, and the edit conversation ("meeting_edit")."""
-    typed = filters.TEXT & ~filters.COMMAND
-    other = ~filters.COMMAND
     return [
-        ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(start_move, pattern=rf"^{PREFIX}:mv:\d+$"),
-                CallbackQueryHandler(start_place, pattern=rf"^{PREFIX}:pl:\d+$"),
-            ],
-            states={
-                State.NEW_TIME: [
-                    MessageHandler(typed, new_time),
-                    MessageHandler(other, hint("meetings.expect_text")),
+        renumbered(
+            conversation(
+                "meeting_edit",
+                entry_points=[
+                    CallbackQueryHandler(start_move, pattern=MOVE.pattern),
+                    CallbackQueryHandler(start_place, pattern=PLACE.pattern),
                 ],
-                State.NEW_PLACE: [
-                    MessageHandler(typed, new_place),
-                    MessageHandler(other, hint("meetings.expect_text")),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel_edit),
-                CallbackQueryHandler(cancel_edit, pattern=f"^{PREFIX}:cancel$"),
-            ],
-            name="meeting_edit",
-            persistent=True,
-            allow_reentry=True,
+                states={
+                    State.NEW_TIME: typed_step(new_time, "meetings.expect_text"),
+                    State.NEW_PLACE: typed_step(new_place, "meetings.expect_text"),
+                },
+                cancel=cancelled("meetings.form_cancelled", EDIT),
+                cancel_button=EDIT_CANCEL,
+            ),
+            State,
+            was=72,
         ),
         CommandHandler("meeting", meeting_command),
         CommandHandler("checkin", checkin),
-        CallbackQueryHandler(view, pattern=f"^{PREFIX}:v:"),
-        CallbackQueryHandler(ask_cancel, pattern=f"^{PREFIX}:x:"),
-        CallbackQueryHandler(cancel_meeting, pattern=f"^{PREFIX}:xy:"),
+        CallbackQueryHandler(view, pattern=ADMIN_VIEW.pattern),
+        CallbackQueryHandler(ask_cancel, pattern=CANCEL_MEETING.pattern),
+        CallbackQueryHandler(cancel_meeting, pattern=CANCEL_MEETING_YES.pattern),
     ]

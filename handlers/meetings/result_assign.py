@@ -12,23 +12,17 @@ from telegram.ext import ConversationHandler
 from bot.assignments import notices as assignment_notices
 from bot.assignments.rules import QUICK_DAYS, in_working_days, next_working, on_day_off
 from bot.core.clock import from_iso
-from bot.meetings import results
-from bot.meetings.rules import Invalid, parse_deadline
-from bot.meetings.service import Refused
+from bot.meetings import results, service
+from bot.meetings.buttons import ASSIGNED_ALL, DAY_OFF, DECISION, DECISIONS, IN_DAYS, KIND, TARGET
+from bot.meetings.rules import parse_deadline
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
-from handlers.meetings.result_flow import (
-    PREFIX,
-    RESULT,
-    State,
-    Task,
-    last_value,
-    row,
-    step,
-    task_of,
-)
+from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say, t
+from handlers.kit.conversation import chosen, refuse
+from handlers.meetings.result_flow import RESULT, ResultDraft, State, step, task_of
 from storage import assignments, geo
 from storage import meetings as store
+from storage.meetings import Decision
 
 
 async def assign_list(update: Update, context: MinhuContext, *, edit: bool = False) -> int:
@@ -43,8 +37,8 @@ async def assign_list(update: Update, context: MinhuContext, *, edit: bool = Fal
         given = await assignments.of_decision(db, d.id)
         items.append({"position": d.position, "text": d.text, "assigned": len(given)})
         label = t(context, lang, "meetings.btn_assign", position=d.position)
-        rows.append([(label, f"{PREFIX}:d:{d.id}")])
-    rows.append(row(context, lang, "meetings.btn_assign_done", "fin"))
+        rows.append([(label, DECISION.pack(d.id))])
+    rows.append(button_row(context, lang, "meetings.btn_assign_done", ASSIGNED_ALL))
     await say(
         update, context, "meetings.assign_list", edit=edit, markup=keyboard(rows), items=items
     )
@@ -52,18 +46,22 @@ async def assign_list(update: Update, context: MinhuContext, *, edit: bool = Fal
 
 
 @step
-async def pick_decision(update: Update, context: MinhuContext, task: Task) -> int:
+async def pick_decision(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """A decision to assign: to whom?"""
-    decision_id = parse_int(last_value(update))
-    found = await store.decision(context.services.db, decision_id) if decision_id else None
-    if found is None or found.meeting_id != task["id"]:
-        await answer(update, context, "common.invalid_button")
+
+    async def of_this_meeting(decision_id: int) -> Decision | None:
+        found = await store.decision(context.services.db, decision_id)
+        return found if found is not None and found.meeting_id == task["id"] else None
+
+    found = await chosen(update, context, DECISION, of_this_meeting)
+    if found is None:
         return State.ASSIGN_LIST
-    await answer(update, context)
     task["decision_id"] = found.id
     lang = await language_of(update, context)
-    rows = [row(context, lang, f"meetings.btn_kind_{k}", f"k:{k}") for k in results.ASSIGNEE_KINDS]
-    rows.append(row(context, lang, "common.btn_back", "list"))
+    rows = [
+        button_row(context, lang, f"meetings.btn_kind_{k}", KIND, k) for k in results.ASSIGNEE_KINDS
+    ]
+    rows.append(button_row(context, lang, "common.btn_back", DECISIONS))
     await say(
         update, context, "meetings.ask_kind", edit=True, markup=keyboard(rows), text=found.text
     )
@@ -71,15 +69,15 @@ async def pick_decision(update: Update, context: MinhuContext, task: Task) -> in
 
 
 @step
-async def pick_kind(update: Update, context: MinhuContext, task: Task) -> int:
+async def pick_kind(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """Representatives, departments, or the zone's grid workers."""
-    kind = last_value(update)
+    kind = KIND.one(pressed(update))
     m = await store.get(context.services.db, int(task["id"]))
-    if kind not in results.ASSIGNEE_KINDS or m is None:
+    if kind is None or m is None:
         await answer(update, context, "common.invalid_button")
         return State.ASSIGN_KIND
     db = context.services.db
-    if kind == "department":
+    if kind == Role.DEPARTMENT:
         choices = [(d.id, d.name) for d in await geo.departments(db)]
     else:
         choices = await store.staff_choices(db, kind, m.zone_id)
@@ -89,16 +87,16 @@ async def pick_kind(update: Update, context: MinhuContext, task: Task) -> int:
     await answer(update, context)
     task["kind"] = kind
     lang = await language_of(update, context)
-    rows = [[(name, f"{PREFIX}:t:{target}")] for target, name in choices]
-    rows.append(row(context, lang, "common.btn_back", "list"))
+    rows = [[(name, TARGET.pack(target))] for target, name in choices]
+    rows.append(button_row(context, lang, "common.btn_back", DECISIONS))
     await say(update, context, "meetings.ask_target", edit=True, markup=keyboard(rows), kind=kind)
     return State.ASSIGN_TARGET
 
 
 @step
-async def pick_target(update: Update, context: MinhuContext, task: Task) -> int:
+async def pick_target(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """Who: then the deadline."""
-    target = parse_int(last_value(update))
+    target = TARGET.one(pressed(update))
     if target is None:
         await answer(update, context, "common.invalid_button")
         return State.ASSIGN_TARGET
@@ -106,29 +104,25 @@ async def pick_target(update: Update, context: MinhuContext, task: Task) -> int:
     task["target"] = target
     lang = await language_of(update, context)
     quick = [
-        (t(context, lang, "assignments.btn_in_days", days=n), f"{PREFIX}:q:{n}") for n in QUICK_DAYS
+        (t(context, lang, "assignments.btn_in_days", days=n), IN_DAYS.pack(n)) for n in QUICK_DAYS
     ]
     await say(update, context, "meetings.ask_due", edit=True, markup=keyboard([quick]))
     return State.ASSIGN_DUE
 
 
 @step
-async def due(update: Update, context: MinhuContext, task: Task) -> int | None:
+async def due(update: Update, context: MinhuContext, task: ResultDraft) -> int | None:
     """A typed deadline: a weekend or holiday is questioned, else the assignment is made."""
     assert update.message is not None
     services = context.services
-    try:
-        when = parse_deadline(update.message.text or "", services.settings.tz, services.clock.now())
-    except Invalid as bad:
-        await say(update, context, "meetings.invalid", reason=bad.reason, **bad.values)
-        return None
+    when = parse_deadline(update.message.text or "", services.settings.tz, services.clock.now())
     if when > services.clock.now() and on_day_off(services.calendar, when):
         task["day_off"] = when.isoformat()
         lang = await language_of(update, context)
         later = next_working(services.calendar, when)
         rows = [
-            [(t(context, lang, "assignments.btn_keep_day", day=when), f"{PREFIX}:w:keep")],
-            [(t(context, lang, "assignments.btn_next_workday", day=later), f"{PREFIX}:w:next")],
+            button_row(context, lang, "assignments.btn_keep_day", DAY_OFF, "keep", day=when),
+            button_row(context, lang, "assignments.btn_next_workday", DAY_OFF, "next", day=later),
         ]
         await say(
             update, context, "assignments.ask_day_off", markup=keyboard(rows), day=when, next=later
@@ -138,25 +132,30 @@ async def due(update: Update, context: MinhuContext, task: Task) -> int | None:
 
 
 @step
-async def due_pressed(update: Update, context: MinhuContext, task: Task) -> int | None:
+async def due_pressed(update: Update, context: MinhuContext, task: ResultDraft) -> int | None:
     """In 3, 7 or 15 working days; or the answer about a typed day that is not a working day."""
-    services, value = context.services, last_value(update)
+    assert update.callback_query is not None
+    services, data = context.services, update.callback_query.data
+    days, choice = IN_DAYS.one(data), DAY_OFF.one(data)
     pending = task.pop("day_off", None)
-    if value.isdigit() and int(value) in QUICK_DAYS:
-        when = in_working_days(services.calendar, services.clock.now(), int(value))
-    elif value in ("keep", "next") and pending is not None:
+    if days in QUICK_DAYS:
+        when = in_working_days(services.calendar, services.clock.now(), days)
+    elif choice is not None and pending is not None:
         when = from_iso(pending)
-        if value == "next":
+        if choice == "next":
             when = next_working(services.calendar, when)
     else:
         await answer(update, context, "common.invalid_button")
         return None
-    await answer(update, context)
     return await _assign(update, context, task, when)
 
 
-async def _assign(update: Update, context: MinhuContext, task: Task, when: datetime) -> int | None:
-    """Make the assignment; the assignee is told through the outbox."""
+async def _assign(
+    update: Update, context: MinhuContext, task: ResultDraft, when: datetime
+) -> int | None:
+    """Make the assignment; the assignee is told through the outbox. The press is answered
+    once it is made (a refusal answers it: an Invalid stays at the deadline, anything else
+    goes back to the decisions)."""
     user = update.effective_user
     assert user is not None
     services = context.services
@@ -169,19 +168,17 @@ async def _assign(update: Update, context: MinhuContext, task: Task, when: datet
             target_id=int(task["target"]),
             due_at=when,
         )
-    except Invalid as bad:
-        await say(update, context, "meetings.invalid", reason=bad.reason, **bad.values)
-        return None
-    except Refused as refused:
-        await say(update, context, "meetings.refused", reason=refused.reason, **refused.values)
+    except service.Refused as refused:
+        await refuse(update, context, refused)
         return await assign_list(update, context)
+    await answer(update, context)
     told = await assignment_notices.can_tell(services, number)
     await say(update, context, "meetings.assigned_done", number=number, due_at=when, told=told)
     return await assign_list(update, context)
 
 
 @step
-async def back_to_list(update: Update, context: MinhuContext, task: Task) -> int:
+async def back_to_list(update: Update, context: MinhuContext, task: ResultDraft) -> int:
     """Back to the decisions."""
     await answer(update, context)
     return await assign_list(update, context, edit=True)

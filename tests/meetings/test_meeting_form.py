@@ -4,6 +4,9 @@ start, capacity 0, too many reserved seats — and stays; the form survives a re
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+
 import pytest
 
 from storage import meetings as store
@@ -15,12 +18,7 @@ from tests.support.meetings import ADMIN, LI, START, WANG, YANGSHAN, deliver, gr
 async def _form(bot: Harness, answers: list[str]) -> str:
     """/newmeeting, then each answer: typed text, or "button:LABEL" to press a button."""
     said = texts(await bot.send(ADMIN, "/newmeeting"))
-    for answer in answers:
-        if answer.startswith("button:"):
-            said = texts(await bot.button(ADMIN, answer.removeprefix("button:")))
-        else:
-            said = texts(await bot.send(ADMIN, answer))
-    return said
+    return await _form_continue(bot, answers) if answers else said
 
 
 GOOD = [
@@ -111,6 +109,7 @@ async def test_every_step_of_the_form_refuses_a_wrong_answer_and_stays(
 
 
 async def _form_continue(bot: Harness, answers: list[str]) -> str:
+    """Each answer: typed text, or "button:LABEL" to press a button; what was said last."""
     said = ""
     for answer in answers:
         if answer.startswith("button:"):
@@ -153,3 +152,19 @@ async def test_the_form_survives_a_restart(bot: Harness) -> None:
     assert "请确认议事会信息" in summary and "上强社区党群服务中心二楼会议室" in summary
     await bot.button(ADMIN, "发布")
     assert await bot.services.db.fetchval("SELECT COUNT(*) FROM meetings") == 1
+
+
+async def test_a_form_left_open_by_the_previous_version_resumes_at_the_same_step(
+    bot: Harness,
+) -> None:
+    """The steps were numbered again (61-71 became 210-220): a form saved at an old number
+    carries on at the same step after the upgrade."""
+    await town(bot, WANG)
+    await _form(bot, GOOD[:5])  # the start time is asked next
+    await bot.stop()
+    with closing(sqlite3.connect(bot.db_path)) as conn:
+        conn.execute("UPDATE ptb_conversations SET state = '66' WHERE name = 'newmeeting'")
+        conn.commit()
+    await bot.start()
+    summary = await _form_continue(bot, GOOD[5:])
+    assert "请确认议事会信息" in summary and "2026年3月10日 09:30" in summary

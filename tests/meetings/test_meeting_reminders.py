@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.meetings import results, service
+from bot.meetings import manage, results
 from storage import outbox
 from tests.support.harness import Harness, texts
 from tests.support.meetings import (
@@ -129,8 +129,8 @@ async def test_moving_back_and_forth_still_reminds_at_the_final_time(bot: Harnes
     m = await meeting(bot)
     await book(bot, WANG, m.id)
     later = START + timedelta(days=1)
-    await service.move(bot.services, m.id, ADMIN.id, later)
-    await service.move(bot.services, m.id, ADMIN.id, START)  # back to the first time
+    await manage.move(bot.services, m.id, ADMIN.id, later)
+    await manage.move(bot.services, m.id, ADMIN.id, START)  # back to the first time
     bot.clock.set(START - timedelta(hours=24))
     assert reminders(to(await deliver(bot), WANG)) == 1
     bot.clock.set(later - timedelta(hours=24))
@@ -206,5 +206,5 @@ async def test_a_meeting_moved_before_its_deadline_closes_registration_at_the_ne
     await town(bot)
     m = await meeting(bot)  # registration closes 20 hours before the start
     earlier = START - timedelta(days=2)
-    moved = await service.move(bot.services, m.id, ADMIN.id, earlier)
+    moved = await manage.move(bot.services, m.id, ADMIN.id, earlier)
     assert (moved.starts_at, moved.registration_until, moved.revision) == (earlier, earlier, 1)

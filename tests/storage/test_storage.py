@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +10,13 @@ import pytest
 
 from bot.runtime.persistence import SQLitePersistence
 from storage import people, privacy
-from storage.db import Database, _migration_files, latest_version
+from storage.db import (
+    INLINE_STEPS,
+    Database,
+    _migration_files,
+    committed_here,
+    latest_version,
+)
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -88,6 +95,40 @@ async def test_conversations_round_trip(tmp_path: Path) -> None:
         assert await persistence.get_conversations("report") == {(7, 7): 12}
         await persistence.update_conversation("report", (7, 7), None)
         assert await persistence.get_conversations("report") == {}
+
+
+async def test_the_writes_the_framework_hands_over_together_are_one_transaction(
+    tmp_path: Path,
+) -> None:
+    async with Database(tmp_path / "r.db") as db:
+        persistence = SQLitePersistence(db)
+        await persistence.update_conversation("report", (7, 7), 12)
+        before = committed_here()
+        await asyncio.gather(  # as python-telegram-bot's update_persistence does
+            persistence.update_conversation("report", (7, 7), None),
+            persistence.update_conversation("report", (8, 8), 3),
+            persistence.update_conversation("settings", (8, 8), 1),
+            persistence.update_user_data(5, {"draft": {}}),  # not registered: not kept
+            persistence.drop_user_data(6),
+        )
+        assert committed_here() == before + 1
+        assert await persistence.get_conversations("report") == {(8, 8): 3}
+        assert await persistence.get_conversations("settings") == {(8, 8): 1}
+        assert await persistence.get_user_data() == {}
+
+
+async def test_a_read_too_big_for_the_event_loop_gives_the_same_answer(tmp_path: Path) -> None:
+    """Small reads run on the loop's thread; one past INLINE_STEPS is run again on a thread."""
+    async with Database(tmp_path / "big.db") as db:
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO counters (name, value) VALUES (?, ?)",
+                [(f"k{i}", i) for i in range(INLINE_STEPS)],
+            )
+        assert await db.fetchval("SELECT value FROM counters WHERE name = 'k7'") == 7
+        total = await db.fetchval("SELECT SUM(value) FROM counters")
+        assert total == INLINE_STEPS * (INLINE_STEPS - 1) // 2
+        assert len(await db.fetchall("SELECT name FROM counters")) == INLINE_STEPS
 
 
 async def test_backup_is_a_consistent_readable_copy(tmp_path: Path) -> None:
