@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from types import ModuleType
 from typing import Any, cast
 
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
@@ -44,6 +45,20 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 DELIVERY_SWEEP_SECONDS = 5.0
+# The handlers packages, in the order their handlers are added (group 0): each capability's
+# conversations, commands and buttons, then /help and /cancel (chat).
+CAPABILITIES: tuple[ModuleType, ...] = (
+    people,
+    broadcasts,
+    complaints,
+    meetings,
+    assignments,
+    supervision,
+    reception,
+    patrols,
+    bulletins,
+    chat,
+)
 # Connections to the Bot API. httpx's pool looks at every open connection (a system call for
 # each idle one) whenever a request starts or ends, so PTB's default of 256 costs more than it
 # serves: replies of different chats and the outbox's sends (16 at a time) share 16.
@@ -129,18 +144,7 @@ def build_application(
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         # Group 0, order matters: each capability's conversations, commands and buttons, then
         # /help and /cancel (chat), then the answers of last resort for whatever nobody took.
-        for package in (
-            people,
-            broadcasts,
-            complaints,
-            meetings,
-            assignments,
-            supervision,
-            reception,
-            patrols,
-            bulletins,
-            chat,
-        ):
+        for package in CAPABILITIES:
             app.add_handlers(package.handlers(), group=0)
     app.add_handlers(chat.last_resort(), group=0)
     app.add_error_handler(on_error)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.codec import from_iso, to_iso
+from storage.codec import from_iso, record, to_iso
 from storage.db import Database, guarded_change
 
 SUBJECTS = ("complaint", "decision", "text")
@@ -31,19 +31,7 @@ class Assignment:
 
 
 def _assignment(row: sqlite3.Row) -> Assignment:
-    return Assignment(
-        id=row["id"],
-        subject_kind=row["subject_kind"],
-        complaint_id=row["complaint_id"],
-        decision_id=row["decision_id"],
-        text=row["text"],
-        assignee_id=row["assignee_id"],
-        department_id=row["department_id"],
-        status=row["status"],
-        due_at=from_iso(row["due_at"]),
-        assigned_by=row["assigned_by"],
-        created_at=from_iso(row["created_at"]),
-    )
+    return record(Assignment, row)
 
 
 async def create(

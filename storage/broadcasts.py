@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage import outbox, submissions
-from storage.codec import from_iso, to_iso
+from storage.codec import record, to_iso
 from storage.db import Database
 
 AUDIENCES = ("everyone", "zone", "community", "grid", "role", "meeting")
@@ -152,20 +152,7 @@ async def create(
 
 
 def _broadcast(row: sqlite3.Row) -> Broadcast:
-    return Broadcast(
-        id=row["id"],
-        created_by=row["created_by"],
-        audience_label=row["audience_label"],
-        text=row["text"],
-        photo_file_id=row["photo_file_id"],
-        urgent=bool(row["urgent"]),
-        status=row["status"],
-        total=row["total"],
-        created_at=from_iso(row["created_at"]),
-        finished_at=from_iso(row["finished_at"]) if row["finished_at"] else None,
-        progress_chat_id=row["progress_chat_id"],
-        progress_message_id=row["progress_message_id"],
-    )
+    return record(Broadcast, row)
 
 
 async def get(db: Database, broadcast_id: int) -> Broadcast | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.codec import from_iso, to_iso
+from storage.codec import from_iso, record, to_iso
 from storage.db import Database
 from storage.models import Complaint, ComplaintEvent
 
@@ -97,43 +97,11 @@ async def insert(
     return complaint_id, number
 
 
-def _when(value: str | None) -> datetime | None:
-    return from_iso(value) if value else None
-
-
 def row_to_complaint(
     row: sqlite3.Row, photos: tuple[str, ...] = (), events: tuple[ComplaintEvent, ...] = ()
 ) -> Complaint:
     """A complaints row as a dataclass."""
-    return Complaint(
-        id=row["id"],
-        number=row["number"],
-        kind=row["kind"],
-        category_id=row["category_id"],
-        grid_id=row["grid_id"],
-        reporter_id=row["reporter_id"],
-        anonymous=bool(row["anonymous"]),
-        description=row["description"],
-        address=row["address"],
-        latitude=row["latitude"],
-        longitude=row["longitude"],
-        status=row["status"],
-        department_id=row["department_id"],
-        created_at=from_iso(row["created_at"]),
-        photo_file_ids=photos,
-        events=events,
-        updated_at=_when(row["updated_at"]),
-        accepted_at=_when(row["accepted_at"]),
-        resolved_at=_when(row["resolved_at"]),
-        closed_at=_when(row["closed_at"]),
-        close_reason=row["close_reason"],
-        rating=row["rating"],
-        ack_due_at=_when(row["ack_due_at"]),
-        resolve_due_at=_when(row["resolve_due_at"]),
-        escalated_at=_when(row["escalated_at"]),
-        parent_id=row["parent_id"],
-        resolution_note=row["resolution_note"],
-    )
+    return record(Complaint, row, photo_file_ids=photos, events=events)
 
 
 async def events(db: Database, complaint_id: int) -> tuple[ComplaintEvent, ...]:

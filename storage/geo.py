@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.codec import record
 from storage.db import Database
 from storage.models import Category, Community, Department, Grid, Zone
 
@@ -15,28 +16,11 @@ FROM grids g JOIN communities c ON c.id = g.community_id JOIN zones z ON z.id = 
 
 
 def _grid(row: sqlite3.Row) -> Grid:
-    return Grid(
-        id=row["id"],
-        community_id=row["community_id"],
-        code=row["code"],
-        name=row["name"],
-        community_name=row["community_name"],
-        zone_id=row["zone_id"],
-        zone_name=row["zone_name"],
-    )
+    return record(Grid, row)
 
 
 def _category(row: sqlite3.Row) -> Category:
-    return Category(
-        id=row["id"],
-        code=row["code"],
-        name=row["name"],
-        name_en=row["name_en"],
-        is_hazard=bool(row["is_hazard"]),
-        department_id=row["department_id"],
-        ack_days=row["ack_days"],
-        resolve_days=row["resolve_days"],
-    )
+    return record(Category, row)
 
 
 async def zones(db: Database) -> list[Zone]:

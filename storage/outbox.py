@@ -34,6 +34,22 @@ class OutboxItem:
     attempts: int
 
 
+def _row(
+    chat_id: int,
+    lane: int,
+    kind: str,
+    template: str,
+    context: dict[str, Any],
+    due_at: datetime,
+    expires_at: datetime | None,
+    dedupe_key: str,
+) -> tuple[object, ...]:
+    """A message's columns chat_id … dedupe_key, as the outbox stores them."""
+    expires = to_iso(expires_at) if expires_at else None
+    context_json = json.dumps(context, ensure_ascii=False)
+    return (chat_id, lane, kind, template, context_json, to_iso(due_at), expires, dedupe_key)
+
+
 async def enqueue(
     conn: aiosqlite.Connection,
     *,
@@ -54,14 +70,7 @@ async def enqueue(
                expires_at, dedupe_key, broadcast_id, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
-            chat_id,
-            lane,
-            kind,
-            template,
-            json.dumps(context, ensure_ascii=False),
-            to_iso(due_at),
-            to_iso(expires_at) if expires_at else None,
-            dedupe_key,
+            *_row(chat_id, lane, kind, template, context, due_at, expires_at, dedupe_key),
             broadcast_id,
             to_iso(now),
         ),
@@ -87,14 +96,7 @@ async def enqueue_many(
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             (
-                chat_id,
-                lane,
-                kind,
-                template,
-                json.dumps(context, ensure_ascii=False),
-                to_iso(due_at),
-                to_iso(expires_at) if expires_at else None,
-                dedupe_key,
+                *_row(chat_id, lane, kind, template, context, due_at, expires_at, dedupe_key),
                 to_iso(now),
             )
             for chat_id, context, dedupe_key in items

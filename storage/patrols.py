@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.codec import from_iso, to_iso
+from storage.codec import record, to_iso
 from storage.db import Database
 
 
@@ -38,20 +38,7 @@ class MonthlyCount:
 
 
 def _patrol(r: sqlite3.Row) -> Patrol:
-    return Patrol(
-        id=r["id"],
-        worker_id=r["worker_id"],
-        grid_id=r["grid_id"],
-        at=from_iso(r["at"]),
-        latitude=r["latitude"],
-        longitude=r["longitude"],
-        address=r["address"],
-        photo_file_id=r["photo_file_id"],
-        hazard_found=bool(r["hazard_found"]),
-        complaint_id=r["complaint_id"],
-        complaint_number=r["complaint_number"],
-        note=r["note"],
-    )
+    return record(Patrol, r)
 
 
 async def insert(

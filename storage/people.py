@@ -6,21 +6,13 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from storage.codec import from_iso, to_iso
+from storage.codec import record, to_iso
 from storage.db import Database
 from storage.models import ROLES, Person, RoleGrant
 
 
 def _person(row: sqlite3.Row) -> Person:
-    return Person(
-        id=row["id"],
-        first_name=row["first_name"],
-        language=row["language"],
-        grid_id=row["grid_id"],
-        consented_at=from_iso(row["consented_at"]),
-        mute_broadcasts=bool(row["mute_broadcasts"]),
-        blocked_at=from_iso(row["blocked_at"]) if row["blocked_at"] else None,
-    )
+    return record(Person, row)
 
 
 async def get(db: Database, user_id: int) -> Person | None:
@@ -96,13 +88,7 @@ async def clear_blocked(db: Database, user_id: int) -> None:
 
 
 def _grant(row: sqlite3.Row) -> RoleGrant:
-    return RoleGrant(
-        user_id=row["user_id"],
-        role=row["role"],
-        grid_id=row["grid_id"],
-        department_id=row["department_id"],
-        display_name=row["display_name"],
-    )
+    return record(RoleGrant, row)
 
 
 async def roles(db: Database, user_id: int) -> list[RoleGrant]:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.codec import from_iso, to_iso
+from storage.codec import record, to_iso
 from storage.db import Database
 
 
@@ -57,7 +57,7 @@ class Booking:
 
 
 def _station(row: sqlite3.Row) -> Station:
-    return Station(row["id"], row["code"], row["name"], row["address"], row["zone_id"], row["kind"])
+    return record(Station, row)
 
 
 async def stations(db: Database) -> list[Station]:
@@ -81,19 +81,7 @@ FROM reception_sessions s JOIN liaison_stations st ON st.id = s.station_id
 
 
 def _session(row: sqlite3.Row) -> Session:
-    return Session(
-        id=row["id"],
-        station_id=row["station_id"],
-        station_name=row["station_name"],
-        station_address=row["station_address"],
-        zone_id=row["zone_id"],
-        representative_id=row["representative_id"],
-        starts_at=from_iso(row["starts_at"]),
-        duration_minutes=row["duration_minutes"],
-        slots=row["slots"],
-        status=row["status"],
-        booked=row["booked"],
-    )
+    return record(Session, row)
 
 
 async def create_session(
@@ -181,18 +169,7 @@ LEFT JOIN complaints c ON c.id = b.complaint_id
 
 
 def _booking(r: sqlite3.Row) -> Booking:
-    return Booking(
-        r["id"],
-        r["session_id"],
-        r["person_id"],
-        r["first_name"],
-        r["grid_id"],
-        r["topic"],
-        r["outcome"],
-        r["complaint_id"],
-        r["complaint_number"],
-        from_iso(r["created_at"]),
-    )
+    return record(Booking, r)
 
 
 async def bookings(db: Database, session_id: int) -> list[Booking]:

@@ -6,8 +6,8 @@ import time
 from typing import Any
 
 from .apicore import Ctx, api_method
-from .limits import bad_request, format_text
-from .methods_send import COPY_FIELDS, caption_fields, deliver, markup_param
+from .limits import bad_request
+from .methods_send import COPY_FIELDS, caption_fields, deliver, markup_param, param_text
 from .models import ChatRec, MessageRec
 
 
@@ -53,12 +53,7 @@ def _apply_edit(
 async def edit_message_text(ctx: Ctx) -> Any:
     """editMessageText (no reply_markup = keyboard removed, like Telegram)."""
     chat, msg = _editable(ctx)
-    text, entities = format_text(
-        ctx.params.get_str("text"),
-        ctx.params.get_str("parse_mode"),
-        ctx.params.get_json("entities"),
-        ctx.cfg,
-    )
+    text, entities = param_text(ctx, "text")
     markup = markup_param(ctx, inline_only=True)
     if "text" not in msg.data:
         raise bad_request("there is no text in the message to edit")
@@ -73,13 +68,7 @@ async def edit_message_text(ctx: Ctx) -> Any:
 async def edit_message_caption(ctx: Ctx) -> Any:
     """editMessageCaption."""
     chat, msg = _editable(ctx)
-    caption, entities = format_text(
-        ctx.params.get_str("caption"),
-        ctx.params.get_str("parse_mode"),
-        ctx.params.get_json("caption_entities"),
-        ctx.cfg,
-        caption=True,
-    )
+    caption, entities = param_text(ctx, "caption")
     markup = markup_param(ctx, inline_only=True)
     if not any(k in msg.data for k in ("photo", "document", "voice")):
         raise bad_request("there is no caption in the message to edit")

@@ -9,6 +9,7 @@ from .apicore import Ctx, Upload, api_method
 from .limits import ApiError, bad_request, format_text, validate_reply_markup
 from .media import FileRec, image_info
 from .models import ChatRec, MessageRec
+from .textparse import Entity
 
 URL_PHOTO_SIZE = (800, 600)
 CHAT_ACTIONS = {
@@ -86,14 +87,20 @@ def caption_fields(ctx: Ctx, prefix: str = "") -> dict[str, Any]:
     raw = ctx.params.get_str(prefix + "caption")
     if raw is None:
         return {}
-    caption, entities = format_text(
-        raw,
+    return caption_dict(*param_text(ctx, "caption", prefix))
+
+
+def param_text(ctx: Ctx, field: str, prefix: str = "") -> tuple[str, list[Entity]]:
+    """The `field` parameter ("text" or "caption") parsed in its parse_mode, with its
+    entities ("entities" or "caption_entities"), Telegram's length limit enforced."""
+    caption = field == "caption"
+    return format_text(
+        ctx.params.get_str(prefix + field),
         ctx.params.get_str(prefix + "parse_mode"),
-        ctx.params.get_json(prefix + "caption_entities"),
+        ctx.params.get_json(prefix + ("caption_entities" if caption else "entities")),
         ctx.cfg,
-        caption=True,
+        caption=caption,
     )
-    return caption_dict(caption, entities)
 
 
 def caption_dict(caption: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
@@ -192,42 +199,37 @@ def markup_param(ctx: Ctx, *, inline_only: bool = False) -> dict[str, Any] | Non
 async def send_message(ctx: Ctx) -> Any:
     """sendMessage."""
     chat = ctx.chat(writable=False)
-    text, entities = format_text(
-        ctx.params.get_str("text"),
-        ctx.params.get_str("parse_mode"),
-        ctx.params.get_json("entities"),
-        ctx.cfg,
-    )
+    text, entities = param_text(ctx, "text")
     fields: dict[str, Any] = {"text": text}
     if entities:
         fields["entities"] = entities
     return deliver(ctx, chat, fields, markup_param(ctx)).to_api()
 
 
-@api_method("sendPhoto")
-async def send_photo(ctx: Ctx) -> Any:
-    """sendPhoto (upload, file_id or URL)."""
+def _send_file(ctx: Ctx, kind: str) -> Any:
+    """sendPhoto or sendDocument: the `kind` parameter's file with its caption."""
     chat = ctx.chat(writable=False)
     caption = caption_fields(ctx)
     markup = markup_param(ctx)
     check_writable(ctx, chat)
-    fields = photo_fields(ctx, ctx.params.raw("photo"))
+    read = photo_fields if kind == "photo" else document_fields
+    fields = read(ctx, ctx.params.raw(kind))
     fields.update(caption)
-    if ctx.params.get_bool("has_spoiler"):
+    if kind == "photo" and ctx.params.get_bool("has_spoiler"):
         fields["has_media_spoiler"] = True
     return deliver(ctx, chat, fields, markup).to_api()
+
+
+@api_method("sendPhoto")
+async def send_photo(ctx: Ctx) -> Any:
+    """sendPhoto (upload, file_id or URL)."""
+    return _send_file(ctx, "photo")
 
 
 @api_method("sendDocument")
 async def send_document(ctx: Ctx) -> Any:
     """sendDocument (upload, file_id or URL)."""
-    chat = ctx.chat(writable=False)
-    caption = caption_fields(ctx)
-    markup = markup_param(ctx)
-    check_writable(ctx, chat)
-    fields = document_fields(ctx, ctx.params.raw("document"))
-    fields.update(caption)
-    return deliver(ctx, chat, fields, markup).to_api()
+    return _send_file(ctx, "document")
 
 
 @api_method("sendMediaGroup")

@@ -32,7 +32,14 @@ from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
 from handlers.kit import conversation as kit
 from handlers.kit.common import Row, answer, in_rows, language_of, pressed, say, t, word_buttons
-from handlers.kit.submitted import end_if_open, open_form, outside, retire_buttons, toast
+from handlers.kit.submitted import (
+    ask_to_confirm,
+    end_if_open,
+    open_form,
+    outside,
+    retire_buttons,
+    toast,
+)
 from storage import complaints, geo, submissions
 
 DRAFT = "assign_draft"
@@ -235,14 +242,13 @@ async def _deadline(
     draft["due_at"] = due_at.isoformat()
     await retire(update, context, draft.get("prompt"))  # the quick-date buttons
     key = draft.setdefault("id", submissions.new_key())
-    rows = [[(t(context, lang, "assignments.btn_confirm"), b.CONFIRM.pack(key))]]
-    await kit.ask(
+    await ask_to_confirm(
         update,
         context,
         "assignments.summary",
-        rows,
+        "assignments.btn_confirm",
+        b.CONFIRM.pack(key),
         b.ASSIGN_CANCEL,
-        edit=update.callback_query is not None,
         text=draft["text"],
         complaint=draft["number"],
         assignee=draft["target"],

@@ -18,11 +18,12 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
+from bot.core.buttons import Family
 from bot.core.refusals import Refusal
 from bot.runtime import submissions
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer
-from handlers.kit.conversation import refuse
+from handlers.kit.common import answer, language_of, t
+from handlers.kit.conversation import ask, refuse
 
 
 async def committed(update: Update, context: MinhuContext, *, key: str, record: str) -> None:
@@ -106,3 +107,20 @@ async def open_form(
         await refuse(update, context, expired, edit=True)
         return None
     return context.user_data.pop(slot)
+
+
+async def ask_to_confirm(
+    update: Update,
+    context: MinhuContext,
+    summary: str,
+    button: str,
+    data: str,
+    cancel: Family,
+    **values: Any,
+) -> None:
+    """A form's `summary` with its one confirm button (label `button`, callback `data` that
+    carries the form's key) above cancel; it replaces the pressed message after a press."""
+    lang = await language_of(update, context)
+    rows = [[(t(context, lang, button), data)]]
+    edit = update.callback_query is not None
+    await ask(update, context, summary, rows, cancel, edit=edit, **values)

@@ -15,7 +15,7 @@ from bot.core.clock import from_iso
 from bot.reception import buttons, service
 from bot.reception.rules import Invalid, Refused, Stale
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import Row, answer, language_of, pressed, say, t
+from handlers.kit.common import Row, answer, pressed, say
 from handlers.kit.conversation import (
     ask,
     buttons_step,
@@ -27,7 +27,7 @@ from handlers.kit.conversation import (
     typed_or_pressed,
     typed_step,
 )
-from handlers.kit.submitted import end_if_open, open_form, outside
+from handlers.kit.submitted import ask_to_confirm, end_if_open, open_form, outside
 from handlers.reception.steps import representative
 from storage import reception as store
 from storage import submissions
@@ -133,15 +133,13 @@ async def _slots(update: Update, context: MinhuContext, draft: Draft, n: int | N
         await say(update, context, "reception.bad_slots", min=low, max=high)
         return State.SLOTS
     draft["slots"] = n
-    lang = await language_of(update, context)
-    rows = [[(t(context, lang, "reception.btn_confirm"), buttons.CONFIRM.pack(_key(draft)))]]
-    await ask(
+    await ask_to_confirm(
         update,
         context,
         "reception.summary",
-        rows,
+        "reception.btn_confirm",
+        buttons.CONFIRM.pack(_key(draft)),
         buttons.CANCEL,
-        edit=update.callback_query is not None,
         station=draft["station"],
         starts_at=from_iso(draft["starts_at"]),
         slots=n,

@@ -39,6 +39,7 @@ from handlers.kit.common import (
     word_buttons,
 )
 from handlers.kit.submitted import (
+    ask_to_confirm,
     committed,
     end_if_open,
     open_form,
@@ -256,14 +257,13 @@ async def _summary(update: Update, context: MinhuContext, draft: Draft) -> int:
     due_at = draft.get("due_at")
     due: datetime | None = from_iso(due_at) if due_at else None
     key = draft.setdefault("id", submissions.new_key())
-    rows = [[(t(context, lang, "supervision.btn_confirm"), b.CONFIRM.pack(key))]]
-    await kit.ask(
+    await ask_to_confirm(
         update,
         context,
         "supervision.summary",
-        rows,
+        "supervision.btn_confirm",
+        b.CONFIRM.pack(key),
         b.CANCEL,
-        edit=update.callback_query is not None,
         kind=draft["kind"],
         source=draft["source"],
         category=found.label(lang) if found else "",

@@ -28,6 +28,7 @@ from tests.support.representatives import (
     OFFICER,
     OTHER_REP,
     REP,
+    assign_to,
     deliver,
     file_complaint,
     grant,
@@ -41,10 +42,7 @@ async def _setup(bot: Harness) -> None:
 
 
 async def _assign(bot: Harness, subject: str, kind: str, who: str, days: str = "7 个工作日") -> int:
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, subject)
-    await bot.button(ADMIN, kind)
-    await bot.button(ADMIN, who)
+    await assign_to(bot, ADMIN, subject, kind, who)
     await bot.button(ADMIN, days)
     assert "已交办" in texts(await bot.button(ADMIN, "确认交办"))
     return int(await bot.services.db.fetchval("SELECT MAX(id) FROM assignments"))

@@ -26,6 +26,7 @@ from storage import bulletins
 from storage.db import Database
 from tests.conftest import ADMIN_ID
 from tests.support.bulletins import TZ, Town, local
+from tests.support.complaints import report as file_report
 from tests.support.harness import Harness, User, register, table_counts
 from tests.support.meetings import deliver
 
@@ -129,13 +130,8 @@ async def test_a_long_bulletin_splits_under_4096_without_breaking_html_or_a_row(
 async def test_no_resident_name_or_phone_number_appears(bot: Harness) -> None:
     resident = User(100001, "王秀英")
     await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
-    await bot.send(resident, "小区门口垃圾三天没人清运，联系电话13812345678，王秀英")
-    await bot.button(resident, "不需要照片")
-    await bot.send(resident, "上强社区3幢门口")
-    await bot.button(resident, "实名")
-    await bot.button(resident, "确认提交")
+    text = "小区门口垃圾三天没人清运，联系电话13812345678，王秀英"
+    await file_report(bot, resident, text=text, address="上强社区3幢门口")
     count = await bot.services.db.fetchval("SELECT COUNT(*) FROM complaints")
     assert count == 1
     week = Period("week", date(2026, 3, 2), date(2026, 3, 9))

@@ -17,7 +17,7 @@ from storage import assignments as store
 from storage import calendar
 from tests.core.test_cli import minhu, query
 from tests.support.harness import Harness, register, texts
-from tests.support.representatives import ADMIN, REP, deliver, grant
+from tests.support.representatives import ADMIN, REP, assign_to, deliver, grant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOTICE_2027 = """日期,类型,名称
@@ -115,10 +115,7 @@ async def test_a_3_working_day_assignment_waits_out_the_spring_festival(bot: Har
     bot.clock.set(local(2026, 2, 13, 10, 0))  # Friday; the holiday runs Feb 15-23
     await register(bot, ADMIN)
     await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "检查上强社区所有消防栓的水压")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
+    await assign_to(bot, ADMIN, "检查上强社区所有消防栓的水压")
     summary = texts(await bot.button(ADMIN, "3 个工作日"))
     assert "2026年2月25日 18:00" in summary  # Feb 14 (make-up Saturday), 24, 25
     await bot.button(ADMIN, "确认交办")
@@ -129,20 +126,14 @@ async def test_a_3_working_day_assignment_waits_out_the_spring_festival(bot: Har
 async def test_a_deadline_typed_on_a_sunday_is_questioned(bot: Harness) -> None:
     await register(bot, ADMIN)  # the harness clock: Monday Mar 2, 2026
     await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
+    await assign_to(bot, ADMIN, "走访东红村独居老人并记录需求")
     asked = texts(await bot.send(ADMIN, "2026-03-08"))  # a Sunday
     assert "3月8日</b> 是周末或节假日" in asked and "3月9日" in asked
     assert "请确认交办" not in asked
     summary = texts(await bot.button(ADMIN, "改到 3月9日"))
     assert "期限：2026年3月9日 18:00" in summary
     # Or keep the Sunday, knowingly.
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
+    await assign_to(bot, ADMIN, "走访东红村独居老人并记录需求")
     await bot.send(ADMIN, "3月8日")
     assert "期限：2026年3月8日 18:00" in texts(await bot.button(ADMIN, "仍定 3月8日"))
 

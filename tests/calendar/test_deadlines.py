@@ -10,6 +10,7 @@ from bot.complaints import service
 from bot.complaints.rules import Action
 from storage import complaints, people, timers
 from tests.conftest import ADMIN_ID
+from tests.support.complaints import last_id, report
 from tests.support.harness import Harness, User, register, texts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,14 +23,8 @@ def local(*args: int) -> datetime:
 
 
 async def _file(bot: Harness, resident: User, category: str = "环境卫生") -> int:
-    await bot.send(resident, "/report")
-    await bot.button(resident, category)
-    await bot.send(resident, "小区东门垃圾桶满了三天没人清理")
-    await bot.button(resident, "不需要照片")
-    await bot.send(resident, "跳过")
-    await bot.button(resident, "实名")
-    await bot.button(resident, "确认提交")
-    return int(await bot.services.db.fetchval("SELECT MAX(id) FROM complaints"))
+    await report(bot, resident, category, "小区东门垃圾桶满了三天没人清理", address="跳过")
+    return await last_id(bot)
 
 
 async def _setup(bot: Harness, resident: User) -> None:
@@ -52,13 +47,9 @@ async def test_filed_before_the_spring_festival_it_is_due_on_the_make_up_saturda
 
 
 async def _file_and_confirm(bot: Harness, resident: User):  # type: ignore[no-untyped-def]
-    await bot.send(resident, "/report")
-    await bot.button(resident, "停车管理")
-    await bot.send(resident, "消防通道上长期停着一辆白色面包车")
-    await bot.button(resident, "不需要照片")
-    await bot.send(resident, "跳过")
-    await bot.button(resident, "实名")
-    return await bot.button(resident, "确认提交")
+    return await report(
+        bot, resident, "停车管理", "消防通道上长期停着一辆白色面包车", address="跳过"
+    )
 
 
 async def test_a_reminder_before_the_deadline_and_escalation_at_it(

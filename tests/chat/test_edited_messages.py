@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import ADMIN_ID
 from tests.support.chat import GROUP_ID, edit_location, edit_message, send_in_group
+from tests.support.complaints import newcomer_chooses
 from tests.support.fake_telegram import Call
 from tests.support.harness import Harness, User, register, table_counts, texts
 
@@ -61,9 +62,7 @@ async def test_a_live_location_moving_on_the_map_is_not_answered_at_every_step(
     bot: Harness, resident: User
 ) -> None:
     """Telegram reports each move of a shared live location as an edited message."""
-    await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
+    await newcomer_chooses(bot, resident)
     before = await table_counts(bot)
     for step in range(20):  # a resident walking to the place, sharing where they are
         calls = await edit_location(bot, resident, 30.70 + step / 1000, 120.05)

@@ -11,15 +11,14 @@ from bot.complaints.rules import Action
 from bot.core.buttons import families
 from storage import conversations
 from storage.db import Database
+from tests.support.complaints import newcomer_chooses
 from tests.support.harness import Harness, User, register, texts
 
 OLD_DESCRIPTION = 11  # the report's description step before the renumbering
 
 
 async def test_a_report_saved_at_an_old_state_number_resumes(bot: Harness, resident: User) -> None:
-    await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
+    await newcomer_chooses(bot, resident)
     await bot.stop()
     async with Database(bot.settings.database) as db:
         key = (resident.id, resident.id)

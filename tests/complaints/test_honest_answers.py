@@ -13,7 +13,7 @@ import pytest
 from storage import people, reach
 from tests.support.complaints import report
 from tests.support.harness import Harness, User, register, texts
-from tests.support.representatives import ADMIN, BUILDER, REP, WORKER, deliver, grant
+from tests.support.representatives import ADMIN, BUILDER, REP, WORKER, assign_to, deliver, grant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,10 +30,7 @@ async def _assigned_to_the_representative(bot: Harness) -> None:
     """The admin assigns a visit to 周代表, due Friday 2026-03-06 18:00; the notice is sent."""
     await register(bot, ADMIN)
     await grant(bot, REP, "representative")
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "走访东红村独居老人并记录需求")
-    await bot.button(ADMIN, "人大代表")
-    await bot.button(ADMIN, "周代表")
+    await assign_to(bot, ADMIN, "走访东红村独居老人并记录需求")
     await bot.send(ADMIN, "2026-03-06")
     await bot.button(ADMIN, "确认交办")
     await deliver(bot)
@@ -54,11 +51,11 @@ async def _filed_with_a_worker(bot: Harness, resident: User) -> None:
     await _report(bot, resident, "环境卫生")
 
 
-async def _grant_only(bot: Harness, user: User, role: str, department: str) -> None:
-    """The role is granted, but the person never opened the bot."""
-    db = bot.services.db
-    dept = await db.fetchval("SELECT id FROM departments WHERE code = ?", (department,))
-    await people.grant(bot.services.db, user.id, role, bot.clock.now(), department_id=dept)
+async def _worker_reminded(bot: Harness, at: datetime) -> str:
+    """What the worker is sent by the one timer due at `at`."""
+    bot.clock.set(at)
+    assert await bot.services.timers.run_pass() == 1  # type: ignore[union-attr]
+    return texts(bot.fake.sent_to(WORKER.id, await deliver(bot)))
 
 
 async def test_a_department_nobody_opened_the_bot_for_is_not_said_to_be_told(
@@ -66,7 +63,8 @@ async def test_a_department_nobody_opened_the_bot_for_is_not_said_to_be_told(
 ) -> None:
     await register(bot, ADMIN)
     await register(bot, resident)
-    await _grant_only(bot, BUILDER, "department", "CJ")  # 公共设施 goes to 城建 (CJ)
+    # 公共设施 goes to 城建 (CJ), whose officer never opened the bot.
+    await grant(bot, BUILDER, "department", department="CJ", opened=False)
     reply = await _report(bot, resident, "公共设施")
     assert "已通知负责的工作人员" not in reply
     assert "已经登记" in reply and "等镇里指派" in reply
@@ -109,7 +107,7 @@ async def test_start_up_warns_about_units_with_nobody_reachable(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="bot.complaints.reach")
-    await _grant_only(bot, BUILDER, "department", "CJ")
+    await grant(bot, BUILDER, "department", department="CJ", opened=False)
     await bot.restart()
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "bot.complaints.reach")
     assert "no admin has opened the bot" in logged
@@ -124,9 +122,7 @@ async def test_the_acceptance_reminder_states_the_deadline_not_its_own_time(
     bot.clock.set(local(2026, 2, 13, 10, 0))  # Friday; due to accept Saturday Feb 14, 18:00
     await _filed_with_a_worker(bot, resident)
     await deliver(bot)  # the new-complaint notice goes out first
-    bot.clock.set(local(2026, 2, 14, 14, 0))  # the reminder, four hours ahead
-    assert await bot.services.timers.run_pass() == 1  # type: ignore[union-attr]
-    reminder = texts(bot.fake.sent_to(WORKER.id, await deliver(bot)))
+    reminder = await _worker_reminded(bot, local(2026, 2, 14, 14, 0))  # four hours ahead
     assert "请在 2月14日 18:00 前签收" in reminder
     assert "14:00" not in reminder
 
@@ -135,16 +131,10 @@ async def test_the_resolution_reminder_states_the_deadline_not_its_own_time(
     bot: Harness, resident: User
 ) -> None:
     bot.clock.set(local(2026, 3, 2, 10, 0))  # Monday
-    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(bot.services.db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid)
-    for user in (WORKER, ADMIN, resident):
-        await register(bot, user)
-    await _report(bot, resident, "环境卫生")  # 3 working days: resolve by Thursday Mar 5
+    await _filed_with_a_worker(bot, resident)  # 3 working days: resolve by Thursday Mar 5
     await bot.press(WORKER, "cs:accept:1")
     await deliver(bot)
-    bot.clock.set(local(2026, 3, 5, 14, 0))
-    assert await bot.services.timers.run_pass() == 1  # type: ignore[union-attr]
-    reminder = texts(bot.fake.sent_to(WORKER.id, await deliver(bot)))
+    reminder = await _worker_reminded(bot, local(2026, 3, 5, 14, 0))
     assert "请在 3月5日 18:00 前办结" in reminder
     assert "14:00" not in reminder
 
@@ -209,19 +199,14 @@ async def test_an_assignment_to_a_department_nobody_opened_the_bot_for_is_not_sa
     bot: Harness,
 ) -> None:
     await register(bot, ADMIN)
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "检查阳山工业园的消防通道")
-    await bot.button(ADMIN, "职能部门")
-    await bot.button(ADMIN, "城建")  # no officer of 城建 has opened the bot
+    # No officer of 城建 has opened the bot.
+    await assign_to(bot, ADMIN, "检查阳山工业园的消防通道", "职能部门", "城建")
     await bot.send(ADMIN, "2026-03-06")
     reply = texts(await bot.button(ADMIN, "确认交办"))
     assert "已交办" in reply and "对方会收到通知" not in reply and "联系不上" in reply
-    await _grant_only(bot, BUILDER, "department", "CJ")
+    await grant(bot, BUILDER, "department", department="CJ", opened=False)
     await register(bot, BUILDER)  # now an officer can be reached
-    await bot.send(ADMIN, "/assign")
-    await bot.send(ADMIN, "复查阳山工业园的消防通道")
-    await bot.button(ADMIN, "职能部门")
-    await bot.button(ADMIN, "城建")
+    await assign_to(bot, ADMIN, "复查阳山工业园的消防通道", "职能部门", "城建")
     await bot.send(ADMIN, "2026-03-06")
     assert "对方会收到通知" in texts(await bot.button(ADMIN, "确认交办"))
 
@@ -258,10 +243,8 @@ async def _late_for_a_week(bot: Harness, resident: User) -> str:
     from tests.calendar.test_deadlines import WORKER as LATE
     from tests.calendar.test_deadlines import _file
 
-    grid = await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(bot.services.db, LATE.id, "grid_worker", bot.clock.now(), grid_id=grid)
-    for user in (LATE, resident):  # the configured admin never opened the bot
-        await register(bot, user)
+    await grant(bot, LATE, "grid_worker", grid="SQ-01-01")
+    await register(bot, resident)  # the configured admin never opened the bot
     bot.clock.set(local(2026, 3, 2, 10, 0))
     await _file(bot, resident)
     await deliver(bot)

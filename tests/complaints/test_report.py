@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage import outbox, people
+from storage import outbox
 from tests.support.complaints import describe
 from tests.support.harness import Harness, User, register, texts
 from tests.support.representatives import deliver, grant
@@ -109,8 +109,7 @@ async def test_staff_who_never_opened_the_bot_are_not_written_to(
     bot: Harness, resident: User
 ) -> None:
     db = bot.services.db
-    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01", opened=False)
     await register(bot, resident)
     await _report_until_summary(bot, resident)
     await bot.button(resident, "确认提交")

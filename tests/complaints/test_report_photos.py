@@ -3,7 +3,7 @@ silently lost."""
 
 from __future__ import annotations
 
-from tests.support.complaints import describe
+from tests.support.complaints import describe, newcomer_chooses
 from tests.support.harness import Harness, User, register, texts
 
 
@@ -24,9 +24,7 @@ async def test_words_sent_as_the_caption_of_a_later_photo_are_not_silently_lost(
 async def test_a_photo_whose_caption_is_too_short_is_kept_or_said_to_be_dropped(
     bot: Harness, resident: User
 ) -> None:
-    await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
+    await newcomer_chooses(bot, resident)
     answer = texts(await bot.send_photo(resident, "photo-A", caption="脏"))
     assert "太短" in answer
     assert "照片" in answer  # kept ("已收到第 1 张照片"), or the resident is asked to resend it

@@ -14,21 +14,10 @@ import pytest
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
-from bot.app import build_application
+from bot.app import CAPABILITIES, build_application
 from bot.core.config import Settings
 from bot.runtime.menus import RESIDENT_COMMANDS, ROLE_COMMANDS
-from handlers import (
-    assignments,
-    broadcasts,
-    bulletins,
-    chat,
-    complaints,
-    meetings,
-    patrols,
-    people,
-    reception,
-    supervision,
-)
+from handlers import chat
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,18 +57,7 @@ HIDDEN_COMMANDS = {
     "a menu entry would only repeat the Start button",
 }
 
-PACKAGES: tuple[ModuleType, ...] = (
-    people,
-    broadcasts,
-    complaints,
-    meetings,
-    assignments,
-    supervision,
-    reception,
-    patrols,
-    bulletins,
-    chat,
-)
+PACKAGES = CAPABILITIES  # every handlers package, as the app wires them
 
 
 def neutral_modules() -> list[Path]:

@@ -4,11 +4,12 @@ over the fake Bot API (which refuses what Telegram refuses), with emoji at every
 from __future__ import annotations
 
 from bot.core.render import CAPTION_LIMIT, MESSAGE_LIMIT
-from storage import people
 from tests.conftest import ADMIN_ID
 from tests.core.test_message_limits import assert_fits
+from tests.support.complaints import describe
 from tests.support.fake_telegram import Call
 from tests.support.harness import Harness, User, register, texts
+from tests.support.representatives import grant
 
 # The harness: a real /report over the fake Bot API, which refuses what Telegram refuses.
 
@@ -26,14 +27,10 @@ async def test_a_resident_who_types_1994_emoji_files_the_complaint_and_staff_can
     bot: Harness, resident: User
 ) -> None:
     db = bot.services.db
-    grid_id = await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
-    await people.grant(db, WORKER.id, "grid_worker", bot.clock.now(), grid_id=grid_id)
-    await register(bot, WORKER)
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
     await register(bot, resident)
     description = "🚒" * 1994  # 1,994 characters, 3,988 UTF-16 units
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
-    await bot.send(resident, description)
+    await describe(bot, resident, description)
     await bot.button(resident, "不需要照片")
     await bot.send(resident, "<上强&3幢>" * 25)  # 200 characters that need escaping
     await bot.button(resident, "实名")

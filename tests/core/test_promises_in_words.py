@@ -9,6 +9,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.render import TEMPLATES_DIR, Renderer
+from tests.support.complaints import newcomer_chooses
 from tests.support.harness import Harness, User, register, texts
 from tests.support.meetings import WANG, book, local, meeting, town
 from tests.support.representatives import REP, grant
@@ -63,9 +64,7 @@ async def test_a_reception_booked_90_minutes_ahead_promises_only_the_last_remind
 async def test_a_photo_with_the_description_as_caption_keeps_both(
     bot: Harness, resident: User
 ) -> None:
-    await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
+    await newcomer_chooses(bot, resident)
     answer = texts(await bot.send_photo(resident, "photo-A", caption="小区东门垃圾桶满了三天"))
     assert "已收到第 1 张照片" in answer  # the photo is counted, not asked for again
     assert "✅ 照片发完了" in bot.buttons(resident.id)
@@ -88,9 +87,7 @@ async def test_a_photo_with_the_description_as_caption_keeps_both(
 async def test_a_photo_without_words_at_the_description_step_still_asks_for_words(
     bot: Harness, resident: User
 ) -> None:
-    await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
+    await newcomer_chooses(bot, resident)
     assert "需要文字描述" in texts(await bot.send_photo(resident, "photo-A"))
     assert await bot.services.db.fetchval("SELECT COUNT(*) FROM complaints") == 0
 

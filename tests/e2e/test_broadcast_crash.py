@@ -98,19 +98,17 @@ def _progress_messages(admin: Chat, broadcast_id: int) -> int:
 
 def _wait_for_progress(admin: Chat, broadcast_id: int, timeout: float = 30) -> None:
     """Long-poll until the progress message of this broadcast is in the admin's chat."""
-    deadline = time.monotonic() + timeout
-    while not _progress_messages(admin, broadcast_id):
-        left = deadline - time.monotonic()
-        assert left > 0, f"the admin never saw broadcast #{broadcast_id} sending"
-        admin.messages(admin.current_seq(), wait=min(2.0, left))
+    admin.wait_until(
+        lambda: _progress_messages(admin, broadcast_id),
+        f"the admin never saw broadcast #{broadcast_id} sending",
+        timeout,
+    )
 
 
 def test_killed_right_after_send_each_broadcast_goes_out_once_and_its_progress_shows(
     minhu: BotProcess, client: httpx.Client
 ) -> None:
-    assert minhu.stop() == 0
-    minhu.extra_env["MINHU_PERSISTENCE_INTERVAL"] = "1"
-    minhu.start()
+    minhu.restart(MINHU_PERSISTENCE_INTERVAL="1")
     admins = [_admin(minhu, client, n) for n in range(ROUNDS)]  # one chat each: no 429s
     ids = add_people(client, minhu.database, 1_600_000, 10)
 

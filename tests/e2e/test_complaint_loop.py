@@ -10,7 +10,7 @@ import sys
 
 import httpx
 
-from tests.e2e.test_resident_journey import register
+from tests.e2e.test_resident_journey import finish_report, register
 from tests.support.e2e import BotProcess, Chat, new_user
 
 
@@ -43,14 +43,7 @@ def report_hazard(resident: Chat) -> str:
     resident.expect("照片")
     resident.photo()
     resident.expect("第 1 张")
-    resident.press("照片发完了")
-    resident.expect("什么位置")
-    resident.location(30.7012, 119.9523)
-    resident.expect("匿名")
-    resident.press("实名")
-    resident.expect("请确认")
-    resident.press("确认提交")
-    return str(resident.expect("MH-2026-")["text"])
+    return finish_report(resident)
 
 
 def accept(officer: Chat) -> None:

@@ -102,8 +102,7 @@ def test_a_restart_in_the_middle_of_report(minhu: BotProcess, client: httpx.Clie
     resident = new_user(client, "李大伯")
     register(resident)
     report_until_photos(resident)
-    assert minhu.stop() == 0
-    minhu.start()
+    minhu.restart()
     assert "MH-2026-" in finish_report(resident)
     with sqlite3.connect(minhu.database) as db:
         assert db.execute("SELECT COUNT(*) FROM complaint_photos").fetchone() == (2,)

@@ -128,11 +128,9 @@ def _numbers_seen(chat: Chat) -> list[str]:
 
 def _wait_for_number(chat: Chat, timeout: float = 30) -> None:
     """Long-poll until a message with an MH number is in the chat."""
-    deadline = time.monotonic() + timeout
-    while not _numbers_seen(chat):
-        left = deadline - time.monotonic()
-        assert left > 0, f"{chat.user_id} never learned their number"
-        chat.messages(chat.current_seq(), wait=min(2.0, left))
+    chat.wait_until(
+        lambda: _numbers_seen(chat), f"{chat.user_id} never learned their number", timeout
+    )
 
 
 def test_killed_right_after_confirm_each_report_is_filed_once_and_its_number_arrives(
@@ -140,9 +138,7 @@ def test_killed_right_after_confirm_each_report_is_filed_once_and_its_number_arr
 ) -> None:
     # Production's flush interval (1 s): a kill soon after the commit finds the summary step
     # and the draft still on disk, as on a real server.
-    assert minhu.stop() == 0
-    minhu.extra_env["MINHU_PERSISTENCE_INTERVAL"] = "1"
-    minhu.start()
+    minhu.restart(MINHU_PERSISTENCE_INTERVAL="1")
     chats = [new_user(client, f"居民{i}") for i in range(RESIDENTS)]
     summaries = []
     for number, chat in enumerate(chats, start=1):

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.complaints import describe
+from tests.support.complaints import describe, newcomer_chooses, report
 from tests.support.harness import Harness, User, register, table_counts, texts
 
 
 @pytest.fixture
 async def mid_report(bot: Harness, resident: User) -> Harness:
     """A registered resident at the description step of /report."""
-    await register(bot, resident)
-    await bot.send(resident, "/report")
-    await bot.button(resident, "环境卫生")
+    await newcomer_chooses(bot, resident)
     return bot
 
 
@@ -125,11 +123,7 @@ async def test_a_forged_history_button_for_someone_elses_complaint(
 ) -> None:
     other = User(100009, "李大伯")
     await register(bot, other)
-    await describe(bot, other, "我家门口的下水道堵了")
-    await bot.button(other, "不需要照片")
-    await bot.send(other, "跳过")
-    await bot.button(other, "匿名")
-    await bot.button(other, "确认提交")
+    await report(bot, other, text="我家门口的下水道堵了", address="跳过", anonymous=True)
     complaint_id = await bot.services.db.fetchval("SELECT id FROM complaints")
     await register(bot, resident)
     since = len(bot.fake.calls)

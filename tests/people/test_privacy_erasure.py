@@ -11,6 +11,7 @@ from bot.assignments.rules import Step
 from bot.people.roles import has_role
 from storage import people
 from storage.db import Database
+from tests.support.complaints import choose
 from tests.support.harness import Harness, User, register, texts
 from tests.support.privacy import (
     HALF_REPORT,
@@ -142,8 +143,7 @@ async def test_deleteme_in_the_middle_of_a_report_ends_it_and_the_old_confirm_is
         == 0
     )
     assert "MH-" not in texts(await bot.send(RESIDENT, "/my"))
-    await bot.send(RESIDENT, "/report")
-    assert "描述" in texts(await bot.button(RESIDENT, "环境卫生"))
+    assert "描述" in texts(await choose(bot, RESIDENT))
 
 
 async def test_every_connection_overwrites_what_it_deletes(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support.fake_telegram import Call
-from tests.support.harness import Harness, User
+from tests.support.harness import Harness, User, register
 
 PROBLEM = "小区东门垃圾桶满了三天没人清理，气味很大"
 
@@ -30,9 +30,20 @@ async def describe(
     bot: Harness, user: User, text: str = PROBLEM, category: str = "环境卫生"
 ) -> list[Call]:
     """/report, a category and the description typed; the calls of the description."""
-    await bot.send(user, "/report")
-    await bot.button(user, category)
+    await choose(bot, user, category)
     return await bot.send(user, text)
+
+
+async def choose(bot: Harness, user: User, category: str = "环境卫生") -> list[Call]:
+    """/report and a category pressed; the calls of that press (the description is asked)."""
+    await bot.send(user, "/report")
+    return await bot.button(user, category)
+
+
+async def newcomer_chooses(bot: Harness, user: User, category: str = "环境卫生") -> list[Call]:
+    """A newcomer registers (/start), then sends /report and presses a category."""
+    await register(bot, user)
+    return await choose(bot, user, category)
 
 
 async def last_id(bot: Harness) -> int:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,14 @@ class Chat:
             f"no bot message containing {text!r}; got "
             f"{[m.get('text') for m in self.messages(self.seq)]}"
         )
+
+    def wait_until(self, seen: Callable[[], object], what: str, timeout: float = 30) -> None:
+        """Long-poll this chat (no sleeps) until `seen()` holds; fail with `what` if never."""
+        deadline = time.monotonic() + timeout
+        while not seen():
+            left = deadline - time.monotonic()
+            assert left > 0, what
+            self.messages(self.current_seq(), wait=min(2.0, left))
 
     def expect_button(self, label_part: str, timeout: float = 15.0) -> None:
         """Wait (long-polling) until the latest message with buttons offers `label_part`."""
@@ -195,6 +204,12 @@ class BotProcess:
         code = self.proc.wait(timeout=60)
         self.proc = None
         return code
+
+    def restart(self, **env: str) -> None:
+        """Stop cleanly (exit code 0), set `env`, and start again."""
+        assert self.stop() == 0
+        self.extra_env.update(env)
+        self.start()
 
     def kill(self) -> None:
         assert self.proc is not None

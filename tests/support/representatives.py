@@ -6,6 +6,7 @@ from __future__ import annotations
 from storage import people
 from tests.conftest import ADMIN_ID
 from tests.support.complaints import report
+from tests.support.fake_telegram import Call
 from tests.support.harness import Harness, User, register
 
 ADMIN = User(ADMIN_ID, "镇办老陈")
@@ -24,8 +25,10 @@ async def grant(
     grid: str | None = None,
     department: str | None = None,
     zone: str = "上强",
+    opened: bool = True,
 ) -> None:
-    """Grant a role and register the person (home grid in `zone`)."""
+    """Grant a role and register the person (home grid in `zone`); with `opened` False the
+    person never opens the bot (is not registered)."""
     db = bot.services.db
     grid_id = await db.fetchval("SELECT id FROM grids WHERE code = ?", (grid,)) if grid else None
     dept_id = (
@@ -42,7 +45,7 @@ async def grant(
         department_id=dept_id,
         display_name=user.first_name,
     )
-    if await people.get(db, user.id) is None:
+    if opened and await people.get(db, user.id) is None:
         await register(bot, user, zone=zone)
 
 
@@ -62,3 +65,14 @@ async def file_complaint(
     """A resident files a complaint (no photo, a typed address); its number."""
     await report(bot, user, category, text)
     return str(await bot.services.db.fetchval("SELECT number FROM complaints ORDER BY id DESC"))
+
+
+async def assign_to(
+    bot: Harness, admin: User, task: str, kind: str = "人大代表", who: str = "周代表"
+) -> list[Call]:
+    """/assign: the task typed, then the kind of assignee and the person (or department)
+    pressed; the calls of that last press (the deadline is asked next)."""
+    await bot.send(admin, "/assign")
+    await bot.send(admin, task)
+    await bot.button(admin, kind)
+    return await bot.button(admin, who)
