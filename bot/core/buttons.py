@@ -124,6 +124,8 @@ class Prefix:
             raise ValueError(f"button {self.prefix}:{verb} is declared twice")
         if any(f.optional for f in fields[:-1]):
             raise ValueError("only the last field may be optional")
+        if any(re.compile(f.regex).groups for f in fields):
+            raise ValueError("a field's regex may not capture (use (?:…))")
         family = Family(self.prefix, verb, fields)
         self.verbs[verb] = family
         _FAMILIES.append(family)

@@ -44,6 +44,8 @@ def test_a_prefix_or_a_verb_declared_twice_is_refused() -> None:
         prefix("a")
     with pytest.raises(ValueError):
         buttons.Prefix("zzu")
+    with pytest.raises(ValueError):  # its groups would shift the fields `parse` reads
+        prefix("b", buttons.Field("(a|b)", str, "a"))
 
 
 def test_data_over_64_bytes_is_never_built() -> None:
