@@ -23,7 +23,7 @@ from bot.core.periods import Period, containing, last_complete
 from bot.core.refusals import NotAllowed
 from bot.runtime.services import MinhuContext
 from handlers.broadcasts.flow import is_admin
-from handlers.kit.common import answer, keyboard, language_of, say, t
+from handlers.kit.common import answer, button_row, keyboard, language_of, say, t
 from handlers.kit.conversation import refuse, refuse_pressed
 
 PREVIEW_KEY = "bulletin_preview"
@@ -53,7 +53,7 @@ async def open_menu(update: Update, context: MinhuContext) -> None:
         [(t(context, lang, f"bulletin_admin.btn_{label}", p=period), VIEW.pack(period.key))]
         for label, period in _choices(context)
     ]
-    rows.append([(t(context, lang, "common.btn_cancel"), CLOSE.pack())])
+    rows.append(button_row(context, lang, "common.btn_cancel", CLOSE))
     await say(
         update,
         context,

@@ -124,26 +124,6 @@ async def answer(update: Update, context: MinhuContext, key: str | None = None, 
     await query.answer(toast, show_alert=False)
 
 
-def user_draft(context: MinhuContext, key: str) -> dict[str, Any]:
-    """The per-user draft of one conversation (created empty when missing)."""
-    assert context.user_data is not None
-    found = context.user_data.get(key)
-    if not isinstance(found, dict):
-        found = context.user_data[key] = {}
-    return found
-
-
-def cancel_row(context: MinhuContext, lang: str, prefix: str) -> list[tuple[str, str]]:
-    """The cancel button of a conversation (callback `<prefix>:cancel`)."""
-    return [(t(context, lang, "common.btn_cancel"), f"{prefix}:cancel")]
-
-
-def last_field(update: Update) -> str:
-    """The last `:`-separated field of the pressed button's callback data."""
-    assert update.callback_query is not None
-    return (update.callback_query.data or "").rsplit(":", 1)[-1]
-
-
 def hint(key: str) -> Callable[[Update, MinhuContext], Coroutine[Any, Any, None]]:
     """A callback that answers with one template and stays at the same conversation step
     (for a sticker where words are asked for, typing where a button is expected, …)."""

@@ -34,13 +34,13 @@ from bot.runtime.services import MinhuContext
 from handlers.kit.common import (
     Row,
     answer,
+    button_row,
     hint,
     keyboard,
     language_of,
     pressed,
     say,
     say_with_keyboard,
-    t,
 )
 from handlers.kit.refusals import forged as forged
 from handlers.kit.refusals import refusal_ends as refusal_ends
@@ -178,7 +178,7 @@ async def ask(
 ) -> Message | None:
     """A question of a conversation: `key` with its buttons and the cancel button below."""
     lang = await language_of(update, context)
-    cancel_row = [(t(context, lang, "common.btn_cancel"), cancel.pack())]
+    cancel_row = button_row(context, lang, "common.btn_cancel", cancel)
     return await say(update, context, key, edit=edit, markup=keyboard([*rows, cancel_row]), **ctx)
 
 

@@ -1,7 +1,6 @@
 """Zone → community → grid buttons, shared by onboarding, settings, a complaint's transfer and
 a broadcast's audience. `Picker` builds them from declared button families (bot.core.buttons)
-and `zones_shown`, `zone_pressed` and `community_pressed` are its steps; the functions taking a
-prefix string are the older form."""
+and `zones_shown`, `zone_pressed` and `community_pressed` are its steps."""
 
 from __future__ import annotations
 
@@ -16,40 +15,6 @@ from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say
 from handlers.kit.conversation import Callback
 from storage import geo
 from storage.models import Community, Grid, Zone
-
-
-async def zone_keyboard(context: MinhuContext, lang: str, prefix: str) -> InlineKeyboardMarkup:
-    """One big button per zone (callback `<prefix>:z:<id>`)."""
-    zones = await geo.zones(context.services.db)
-    rows = [[(z.name, f"{prefix}:z:{z.id}")] for z in zones]
-    rows.append([(t(context, lang, "common.btn_cancel"), f"{prefix}:cancel")])
-    return keyboard(rows)
-
-
-async def community_keyboard(
-    context: MinhuContext, lang: str, prefix: str, zone_id: int
-) -> InlineKeyboardMarkup | None:
-    """The communities of a zone, with a back button; None if the zone does not exist."""
-    if await geo.zone(context.services.db, zone_id) is None:
-        return None
-    items = await geo.communities(context.services.db, zone_id)
-    rows = [[(c.name, f"{prefix}:c:{c.id}")] for c in items]
-    rows.append([(t(context, lang, "common.btn_back"), f"{prefix}:back")])
-    return keyboard(rows)
-
-
-async def grid_keyboard(
-    context: MinhuContext, lang: str, prefix: str, community_id: int
-) -> InlineKeyboardMarkup | None:
-    """The grids of a community, with a back button; None if it does not exist."""
-    found = await geo.community(context.services.db, community_id)
-    if found is None:
-        return None
-    items = await geo.grids(context.services.db, community_id)
-    rows = [[(g.name, f"{prefix}:g:{g.id}")] for g in items]
-    rows.append([(t(context, lang, "common.btn_back"), f"{prefix}:z:{found.zone_id}")])
-    return keyboard(rows)
-
 
 # The picker on declared button families (bot.core.buttons), with its three steps ------------
 
@@ -77,13 +42,8 @@ class Picker:
         self, context: MinhuContext, lang: str, zone_id: int | None
     ) -> tuple[Zone, InlineKeyboardMarkup] | None:
         """A zone and its communities' buttons with back; None if there is no such zone."""
-        db = context.services.db
-        zone = await geo.zone(db, zone_id) if zone_id is not None else None
-        if zone is None:
-            return None
-        items = await geo.communities(db, zone.id)
-        back = ("common.btn_back", self.back.pack())
-        return zone, _buttons(context, lang, items, self.community, back)
+        zone = await geo.zone(context.services.db, zone_id) if zone_id is not None else None
+        return None if zone is None else (zone, await self.markup(context, lang, zone))
 
     async def grids(
         self, context: MinhuContext, lang: str, community_id: int | None
@@ -91,11 +51,7 @@ class Picker:
         """A community and its grids' buttons with back (to its zone); None if it is not there."""
         db = context.services.db
         found = await geo.community(db, community_id) if community_id is not None else None
-        if found is None:
-            return None
-        items = await geo.grids(db, found.id)
-        back = ("common.btn_back", self.zone.pack(found.zone_id))
-        return found, _buttons(context, lang, items, self.grid, back)
+        return None if found is None else (found, await self.markup(context, lang, found))
 
     async def markup(
         self, context: MinhuContext, lang: str, under: Zone | Community | None = None
@@ -105,14 +61,12 @@ class Picker:
         db = context.services.db
         if isinstance(under, Community):
             items: Sequence[Zone | Community | Grid] = await geo.grids(db, under.id)
-            return _buttons(
-                context, lang, items, self.grid, ("common.btn_back", self.zone.pack(under.zone_id))
-            )
+            last = ("common.btn_back", self.zone.pack(under.zone_id))
+            return _buttons(context, lang, items, self.grid, last)
         if isinstance(under, Zone):
             items = await geo.communities(db, under.id)
-            return _buttons(
-                context, lang, items, self.community, ("common.btn_back", self.back.pack())
-            )
+            last = ("common.btn_back", self.back.pack())
+            return _buttons(context, lang, items, self.community, last)
         return await self.zones(context, lang)
 
 
