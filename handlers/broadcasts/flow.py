@@ -13,9 +13,9 @@ from telegram import Update
 
 from bot.broadcasts.buttons import CANCEL
 from bot.broadcasts.rules import MAX_CAPTION, MAX_TEXT
-from bot.people.roles import Role, has_role
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
-from handlers.kit.conversation import ask, draft_step
+from handlers.kit.conversation import ask, draft_step, holds_role
 
 SLOT = "broadcast"  # the draft's key in the admin's data
 
@@ -46,8 +46,7 @@ step = draft_step(SLOT, role=Role.ADMIN, expired="broadcast.expired")
 
 async def is_admin(update: Update, context: MinhuContext) -> bool:
     """Whether the user behind this update is an admin (checked on the server, every time)."""
-    user = update.effective_user
-    return user is not None and await has_role(context.services, user.id, Role.ADMIN)
+    return await holds_role(update, context, Role.ADMIN)
 
 
 async def ask_text(update: Update, context: MinhuContext) -> int:

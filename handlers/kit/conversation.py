@@ -127,6 +127,12 @@ def conversation(
     )
 
 
+async def holds_role(update: Update, context: MinhuContext, role: str) -> bool:
+    """Whether the user behind this update holds `role` (checked on the server, every time)."""
+    user = update.effective_user
+    return user is not None and await has_role(context.services, user.id, role)
+
+
 def draft_step(
     slot: str, *, role: str | None, expired: str
 ) -> Callable[
@@ -140,11 +146,8 @@ def draft_step(
     def wrap(step: Callable[[Update, MinhuContext, Any], Coroutine[Any, Any, Any]]) -> Callback:
         @functools.wraps(step)
         async def run(update: Update, context: MinhuContext) -> Any:
-            user = update.effective_user
             data = context.user_data
-            if role is not None and (
-                user is None or not await has_role(context.services, user.id, role)
-            ):
+            if role is not None and not await holds_role(update, context, role):
                 if data is not None:
                     data.pop(slot, None)
                 await answer(update, context)
@@ -240,8 +243,7 @@ def for_role(role: str) -> Callable[[Callback], Callback]:
     def wrap(entry: Callback) -> Callback:
         @functools.wraps(entry)
         async def run(update: Update, context: MinhuContext) -> Any:
-            user = update.effective_user
-            if user is None or not await has_role(context.services, user.id, role):
+            if not await holds_role(update, context, role):
                 await say(update, context, "common.not_allowed")
                 return ConversationHandler.END
             return await entry(update, context)

@@ -29,7 +29,7 @@ from bot.meetings.buttons import (
 )
 from bot.meetings.rules import PLACE as PLACE_LENGTH
 from bot.meetings.rules import BookingStatus, MeetingStatus, Seats, parse_time
-from bot.people.roles import Role, has_role
+from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, button_row, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import (
@@ -37,6 +37,7 @@ from handlers.kit.conversation import (
     chosen,
     conversation,
     draft_step,
+    holds_role,
     refusal_ends,
     refusals_answered,
     renumbered,
@@ -89,8 +90,7 @@ def admins_only(step: Callable[..., Coroutine[Any, Any, Any]]) -> Any:
 
     @functools.wraps(step)
     async def run(update: Update, context: MinhuContext, *args: Any) -> Any:
-        user = update.effective_user
-        if user is None or not await has_role(context.services, user.id, Role.ADMIN):
+        if not await holds_role(update, context, Role.ADMIN):
             await answer(update, context)
             await say(update, context, "common.not_allowed")
             return ConversationHandler.END
