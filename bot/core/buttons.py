@@ -12,6 +12,7 @@ checks that every family's pattern is registered by a handler.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -58,12 +59,16 @@ class Family:
     verb: str
     fields: tuple[Field, ...]
 
-    @property
+    @functools.cached_property
     def pattern(self) -> str:
         """The regular expression a handler registers: this family's data, and only it."""
         head = re.escape(f"{self.prefix}:{self.verb}" if self.verb else self.prefix)
         body = "".join(f"(?::({f.regex}))?" if f.optional else f":({f.regex})" for f in self.fields)
         return f"^{head}{body}$"
+
+    @functools.cached_property
+    def _regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
 
     def pack(self, *values: object) -> str:
         """The data of one button; ValueError for a value its field does not allow."""
@@ -84,7 +89,7 @@ class Family:
     def parse(self, data: str | None) -> tuple[Any, ...] | None:
         """The fields of pressed data (an absent optional field is None); None if it does not
         fit this family or a value is out of range."""
-        found = re.match(self.pattern, data or "")
+        found = self._regex.match(data or "")
         if found is None:
             return None
         try:
