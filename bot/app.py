@@ -22,6 +22,7 @@ from bot.core.render import Renderer
 from bot.runtime.broadcasting import BroadcastProgress
 from bot.runtime.delivery import Delivery
 from bot.runtime.errors import on_error
+from bot.runtime.http import BotApiRequest
 from bot.runtime.menus import set_default_menus
 from bot.runtime.persistence import SQLitePersistence
 from bot.runtime.processor import PerChatUpdateProcessor
@@ -130,7 +131,8 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
-        builder = builder.connection_pool_size(CONNECTIONS).pool_timeout(POOL_TIMEOUT)
+        calls = BotApiRequest(CONNECTIONS, pool_timeout=POOL_TIMEOUT)
+        builder = builder.request(calls).get_updates_request(BotApiRequest(1))
     app: MinhuApp = builder.build()
     app.bot_data[SERVICES_KEY] = services
     services.timers = TimerRunner(services)

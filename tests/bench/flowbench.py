@@ -95,6 +95,7 @@ class FlowBench:
             figures = report.run_figures(users, procs.counter_diff(counted, {}, 0))
             calls = procs.counter_diff(counted, polling, 0)["methods"]
             figures["api_calls_per_action"] = report.per_action(calls, figures["actions"])
+            figures["api_calls"] = dict(sorted(calls.items()))
         except RuntimeError as exc:
             figures = {"error": str(exc).splitlines()[0]}
         finally:
