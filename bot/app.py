@@ -7,7 +7,8 @@ import warnings
 from types import ModuleType
 from typing import Any, cast
 
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
@@ -41,6 +42,7 @@ from handlers import (
     reception,
     supervision,
 )
+from handlers.kit.common import settle
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -60,10 +62,10 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     bulletins,
     chat,
 )
-# Connections to the Bot API. httpx's pool looks at every open connection (a system call for
-# each idle one) whenever a request starts or ends, so PTB's default of 256 costs more than it
-# serves: replies of different chats and the outbox's sends (16 at a time) share 16.
+# Connections to the Bot API (bot/runtime/http.py): replies of different chats and the
+# outbox's sends (16 at a time) share 16.
 CONNECTIONS = 16
+SETTLE_GROUP = 100  # after every other handler group
 POOL_TIMEOUT = 20.0  # seconds a request may wait for a free connection under a burst
 MinhuApp = Application[Any, MinhuContext, Any, Any, Any, Any]
 
@@ -149,5 +151,8 @@ def build_application(
         for package in CAPABILITIES:
             app.add_handlers(package.handlers(), group=0)
     app.add_handlers(chat.last_resort(), group=0)
+    # The last group, for every update: a choice still waiting to be shown in the pressed
+    # message is shown there (handlers/kit/common.py, `shown_above`).
+    app.add_handler(TypeHandler(Update, settle), group=SETTLE_GROUP)
     app.add_error_handler(on_error)
     return app

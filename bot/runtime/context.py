@@ -15,6 +15,8 @@ class MinhuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
 
     # (user id, commits of this update when read, the person): handlers.kit.common.current_person
     person_read: tuple[int, int, Person | None] | None = None
+    # a choice to show in the pressed message above the next question: handlers.kit.common
+    above: str | None = None
 
     @property
     def services(self) -> Services:

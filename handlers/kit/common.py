@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.core.buttons import Family, declared
-from bot.core.render import pick_language
+from bot.core.render import MESSAGE_LIMIT, pick_language, telegram_length, telegram_units
 from bot.runtime.services import MinhuContext
 from storage import people
 from storage.db import committed_here
@@ -89,13 +89,22 @@ async def say(
     edit: bool = False,
     **ctx: Any,
 ) -> Message | None:
-    """Answer the user with a rendered template: edit the pressed message or send a new one."""
+    """Answer the user with a rendered template: edit the pressed message or send a new one.
+    A choice `shown_above` in the pressed message goes first, in the same message."""
     lang = language or await language_of(update, context)
     text = t(context, lang, key, **ctx)
     query = update.callback_query
-    if edit and query is not None and isinstance(query.message, Message):
+    pressed_message = query.message if query is not None else None
+    if context.above is not None and isinstance(pressed_message, Message):
+        combined = f"{context.above}\n\n{text}"
+        if telegram_units(combined) <= MESSAGE_LIMIT or telegram_length(combined) <= MESSAGE_LIMIT:
+            context.above = None
+            text, edit = combined, True
+        else:
+            await settle(update, context)
+    if edit and isinstance(pressed_message, Message):
         try:
-            result = await query.message.edit_text(
+            result = await pressed_message.edit_text(
                 text, parse_mode=ParseMode.HTML, reply_markup=markup
             )
         except BadRequest as exc:
@@ -109,6 +118,32 @@ async def say(
     return await context.bot.send_message(
         chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup
     )
+
+
+async def shown_above(update: Update, context: MinhuContext, key: str, **ctx: Any) -> None:
+    """The choice just pressed (`key`), shown in the pressed message with what this update
+    asks next below it: one edit, where an edit and a new message would do the same. With
+    nothing asked next (or a reply keyboard, which only a new message can carry), the
+    message shows the choice alone, as `say(edit=True)` would (`settle`)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        await say(update, context, key, **ctx)
+        return
+    context.above = t(context, await language_of(update, context), key, **ctx)
+
+
+async def settle(update: Update, context: MinhuContext) -> None:
+    """Show a choice still waiting `shown_above` alone in the pressed message (the last
+    handler group runs this for every update; a reply keyboard runs it before its message)."""
+    above, context.above = context.above, None
+    query = update.callback_query
+    if above is None or query is None or not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_text(above, parse_mode=ParseMode.HTML, reply_markup=None)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
 
 
 async def answer(update: Update, context: MinhuContext, key: str | None = None, **ctx: Any) -> None:
@@ -164,6 +199,7 @@ async def say_with_keyboard(
     """A new message with a reply keyboard (share a location, skip) or the removal of one."""
     chat = update.effective_chat
     assert chat is not None
+    await settle(update, context)
     text = t(context, await language_of(update, context), key, **ctx)
     await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
 

@@ -252,7 +252,7 @@ class Driver:
         try:
             while queue:
                 step = queue.pop(0)
-                if self.think > 0 and result.actions:  # a human reads the reply, then acts
+                if self.think > 0:  # a human comes along, reads each reply, then acts
                     await asyncio.sleep(self.think * random.uniform(0.5, 1.5))
                 last, seq, first, complete = await self.step(user_id, step, last, seq)
                 result.actions += 1

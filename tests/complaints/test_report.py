@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from bot.runtime.services import MinhuContext
+from handlers.kit.common import settle, shown_above
 from storage import outbox
 from tests.support.complaints import describe
 from tests.support.harness import Harness, User, register, texts
@@ -182,3 +187,58 @@ async def test_one_photo_comes_as_a_captioned_photo_after_the_pin(
     to_worker = bot.fake.sent_to(WORKER.id, since)
     assert [c.method for c in to_worker] == ["sendLocation", "sendPhoto"]
     assert "见上方位置" in str(to_worker[1].params["caption"])
+
+
+async def test_a_choice_and_the_next_question_share_the_pressed_message(
+    bot: Harness, resident: User
+) -> None:
+    """A category pressed: the pressed message shows the choice with the next question (and
+    its cancel button) below it, one edit and no new message; before a reply keyboard (the
+    location), the choice is shown alone and the question comes as a new message."""
+    await register(bot, resident)
+    await bot.send(resident, "/report")
+    question = bot.last_keyboard_message(resident.id)
+    calls = await bot.button(resident, "环境卫生")
+    assert [c.method for c in calls] == ["answerCallbackQuery", "editMessageText"]
+    edited = calls[1].params
+    assert edited["message_id"] == question
+    assert "环境卫生" in edited["text"] and "描述" in edited["text"]
+    assert "取消" in str(edited["reply_markup"])
+
+    await bot.send(resident, "小区门口的垃圾桶三天没人清理了")
+    await bot.send_photo(resident, "photo-A")
+    calls = await bot.button(resident, "照片发完了")
+    methods = [c.method for c in calls]
+    assert methods == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    assert "reply_markup" not in calls[1].params or not calls[1].params["reply_markup"]
+    assert "keyboard" in str(calls[2].params["reply_markup"])  # the location's reply keyboard
+
+
+async def test_a_choice_with_nothing_asked_after_it_is_still_shown(
+    bot: Harness, resident: User
+) -> None:
+    """The last handler group shows a choice nobody asked below (an edit of its own)."""
+    [last] = bot.app.handlers[max(bot.app.handlers)]
+    assert isinstance(last, TypeHandler) and last.callback is settle
+    await register(bot, resident)
+    await bot.send(resident, "/report")
+    update = Update.de_json(
+        {
+            "update_id": 1,
+            "callback_query": {
+                "id": "1",
+                "from": resident.as_dict(),
+                "chat_instance": "ci",
+                "data": "x",
+                "message": bot.fake.messages[(resident.id, bot.last_keyboard_message(resident.id))],
+            },
+        },
+        bot.app.bot,
+    )
+    context = MinhuContext.from_update(update, bot.app)
+    since = len(bot.fake.calls)
+    await shown_above(update, context, "report.photos_done", count=0)
+    assert len(bot.fake.calls) == since  # waits for a question to share the message
+    await settle(update, context)
+    [edit] = bot.fake.calls[since:]
+    assert edit.method == "editMessageText" and context.above is None

@@ -37,6 +37,7 @@ from handlers.kit.common import (
     say,
     say_with_keyboard,
     sent_photo,
+    shown_above,
     t,
 )
 from storage import geo
@@ -56,7 +57,7 @@ async def choose_category(update: Update, context: MinhuContext, draft: Draft) -
     draft["category_id"] = category.id
     await answer(update, context)
     lang = await language_of(update, context)
-    await say(update, context, "report.category_chosen", edit=True, category=category.label(lang))
+    await shown_above(update, context, "report.category_chosen", category=category.label(lang))
     return await next_step(update, context, draft, State.DESCRIPTION)
 
 
@@ -104,7 +105,7 @@ async def same(update: Update, context: MinhuContext, draft: Draft) -> int:
         joined = await join(update, context, draft)
     except NotAllowed:
         await answer(update, context)
-        await say(update, context, "report.same_gone", edit=True)
+        await shown_above(update, context, "report.same_gone")
         return await next_step(update, context, draft, State.PHOTOS)
     if joined is None:
         await answer(update, context, "common.invalid_button")
@@ -121,7 +122,7 @@ async def not_same(update: Update, context: MinhuContext, draft: Draft) -> int:
     """None of the offered complaints: go on with a new one."""
     draft.pop("same", None)
     await answer(update, context)
-    await say(update, context, "report.not_same", edit=True)
+    await shown_above(update, context, "report.not_same")
     return await next_step(update, context, draft, State.PHOTOS)
 
 
@@ -165,7 +166,7 @@ async def _retire_photo_prompt(update: Update, context: MinhuContext, draft: Dra
 async def photos_done(update: Update, context: MinhuContext, draft: Draft) -> int:
     """No (more) photos."""
     await answer(update, context)
-    await say(update, context, "report.photos_done", edit=True, count=len(draft["photos"]))
+    await shown_above(update, context, "report.photos_done", count=len(draft["photos"]))
     return await next_step(update, context, draft, State.LOCATION)
 
 
@@ -208,5 +209,5 @@ async def anonymity(update: Update, context: MinhuContext, draft: Draft) -> int:
     assert update.callback_query is not None
     draft["anonymous"] = anonymous = bool(ANONYMOUS.one(update.callback_query.data))
     await answer(update, context)
-    await say(update, context, "report.anonymity_chosen", edit=True, anonymous=anonymous)
+    await shown_above(update, context, "report.anonymity_chosen", anonymous=anonymous)
     return await show_summary(update, context, draft)
