@@ -1,8 +1,11 @@
 """Publishing bulletins: on demand (/bulletin) and on a schedule, through the outbox.
 
-Publishing is one transaction: the bulletin row, its rendered parts, and an outbox row per
+Publishing is one transaction: the bulletin row, the figures it publishes (snapshot.py: the
+period's exports print them from then on), its rendered parts, and an outbox row per
 message — to the configured channel or group (chart first, when there is one) and the zone's
 part to every resident following a zone. The delivery engine sends them at Telegram's pace.
+Publishing a published period again is a correction (更正, corrections.py): the note of what
+changed goes first, and a zone's followers hear of it only if it touches their zone.
 
 The schedule (default: Mondays 09:00 for last week, the 1st 09:00 for last month, local time)
 is checked by a sweep on the JobQueue. A scheduled bulletin is unique per period in the

@@ -47,7 +47,9 @@ def load(text: str) -> Report:
     period = doc["period"]
     config = doc["config"]
     return Report(
-        period=Period(period["kind"], date.fromisoformat(period["start"]), _day(period["end"])),
+        period=Period(
+            period["kind"], date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+        ),
         as_of=datetime.fromisoformat(doc["as_of"]),
         config=BulletinConfig(
             tz=ZoneInfo(config["tz"]),
@@ -95,10 +97,6 @@ def _document(report: Report) -> dict[str, Any]:
         "meetings": [asdict(m) for m in report.meetings],
         "grid_zone": report.grid_zone,
     }
-
-
-def _day(text: str) -> date:
-    return date.fromisoformat(text)
 
 
 def _ranked(doc: dict[str, Any]) -> Ranked:
