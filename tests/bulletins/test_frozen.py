@@ -6,6 +6,8 @@ publish nothing."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from io import BytesIO
@@ -253,3 +255,52 @@ async def test_followers_get_a_correction_only_when_it_touches_their_zone(bot: H
     told = " ".join(bot.fake.texts(near.id, since))
     assert "更正" in told and "上强社区第二网格" in told and "受理 3→4" in told
     assert not bot.fake.sent_to(far.id, since)
+
+
+async def test_the_command_line_prints_the_published_figures_unless_told_to_count_now(
+    bot: Harness,
+) -> None:
+    await publish(bot.services, WEEK, trigger="manual")
+    await _change_the_records(bot)
+
+    def minhu(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "bulletin", "--period", WEEK.key, *args],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "MINHU_DATABASE": str(bot.db_path)},
+            timeout=60,
+            check=True,
+        )
+
+    frozen, live = minhu(), minhu("--live")
+    assert "the figures published at 2026-11-23T00:00:00+00:00" in frozen.stderr
+    second = "<b>上强社区第二网格</b>"
+    assert second in frozen.stdout and second in live.stdout
+    assert "受理3件" in frozen.stdout.split(second)[1].split("\n")[1]
+    assert "受理4件" in live.stdout.split(second)[1].split("\n")[1]
+
+
+async def test_a_bulletin_published_before_figures_were_kept_is_corrected_without_a_list(
+    bot: Harness,
+) -> None:
+    await publish(bot.services, WEEK, trigger="manual")
+    async with bot.services.db.transaction() as conn:  # as published by an earlier version
+        await conn.execute("DELETE FROM bulletin_parts WHERE audience = 'figures'")
+    await _change_the_records(bot)
+    live = await live_report(bot.services, WEEK)
+    assert _tables(bot, await report_for(bot.services, WEEK)) == _tables(bot, live)
+    await bot.send(ADMIN, "/bulletin")
+    since = len(bot.fake.calls)
+    await bot.button(ADMIN, "上周")
+    shown = "\n".join(bot.fake.texts(ADMIN.id, since))
+    assert "原发布版本未保存统计数据" in shown and "→" not in shown
+    await bot.button(ADMIN, "发布更正")
+    outcome = await bot.services.db.fetchval("SELECT COUNT(*) FROM bulletins")
+    assert outcome == 2
+    assert (
+        await bot.services.db.fetchval(
+            "SELECT COUNT(*) FROM bulletin_parts WHERE audience = 'figures'"
+        )
+        == 1
+    )
