@@ -201,6 +201,7 @@ def cmd_bulletin(args: argparse.Namespace, settings: Settings) -> int:
     from bot.bulletins.report import BulletinConfig, build_report
     from bot.core.periods import KINDS, Period, last_complete
     from bot.core.render import Renderer
+    from storage import bulletins
 
     now = SystemClock().now()
     try:
@@ -220,8 +221,6 @@ def cmd_bulletin(args: argparse.Namespace, settings: Settings) -> int:
         config = BulletinConfig(
             tz=settings.tz, weights=settings.bulletin_weights, min_cases=settings.bulletin_min_cases
         )
-        from storage import bulletins
-
         found = None if args.live else await bulletins.latest(db, period)
         if found is not None and found[1] is not None:
             report = snapshot.load(found[1])
