@@ -194,12 +194,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bulletin(args: argparse.Namespace, settings: Settings) -> int:
-    """A period's bulletin: printed as its messages, or written as XLSX and HTML."""
-    from bot.bulletins import exports
+    """A period's bulletin: printed as its messages, or written as XLSX and HTML — for a
+    published period, the figures it published (`--live`: counted now)."""
+    from bot.bulletins import exports, snapshot
     from bot.bulletins.render import BulletinText
     from bot.bulletins.report import BulletinConfig, build_report
     from bot.core.periods import KINDS, Period, last_complete
     from bot.core.render import Renderer
+    from storage import bulletins
 
     now = SystemClock().now()
     try:
@@ -219,7 +221,15 @@ def cmd_bulletin(args: argparse.Namespace, settings: Settings) -> int:
         config = BulletinConfig(
             tz=settings.tz, weights=settings.bulletin_weights, min_cases=settings.bulletin_min_cases
         )
-        report = await build_report(db, period, now, config)
+        found = None if args.live else await bulletins.latest(db, period)
+        if found is not None and found[1] is not None:
+            report = snapshot.load(found[1])
+            print(
+                f"the figures published at {found[0].created_at.isoformat()} (--live: count now)",
+                file=sys.stderr,
+            )
+        else:
+            report = await build_report(db, period, now, config)
         text = BulletinText(Renderer(settings.tz), report, args.language)
         if not args.xlsx and not args.html:
             print("\n\n".join(text.messages()))
@@ -294,6 +304,9 @@ def parser() -> argparse.ArgumentParser:
     bulletin.add_argument("--language", choices=("zh-CN", "en"), default="zh-CN")
     bulletin.add_argument("--xlsx", help="write the tables as an Excel workbook")
     bulletin.add_argument("--html", help="write a standalone web page")
+    bulletin.add_argument(
+        "--live", action="store_true", help="count now, even for a published period"
+    )
     bulletin.set_defaults(func=cmd_bulletin)
     return p
 

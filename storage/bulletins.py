@@ -16,6 +16,8 @@ import aiosqlite
 from storage.codec import from_iso, to_iso
 from storage.db import Database
 
+FIGURES = "figures"  # the audience of the part holding a bulletin's figures (sent to no one)
+
 
 class Period(Protocol):
     """What storage needs of a reporting period: its kind and its [start, end) local dates."""
@@ -94,6 +96,27 @@ async def add_part(
 
 async def set_messages(conn: aiosqlite.Connection, bulletin_id: int, messages: int) -> None:
     await conn.execute("UPDATE bulletins SET messages = ? WHERE id = ?", (messages, bulletin_id))
+
+
+async def add_figures(conn: aiosqlite.Connection, bulletin_id: int, document: str) -> None:
+    """What the bulletin published, as one JSON document (bot/bulletins/snapshot.py): stored
+    as a part no one is sent, so exports of the period reproduce it."""
+    await add_part(conn, bulletin_id, FIGURES, "json", 0, document)
+
+
+async def latest(db: Database, period: Period) -> tuple[Bulletin, str | None] | None:
+    """The period's latest published bulletin and its figures (None: published before
+    figures were kept), or None if the period was never published."""
+    row = await db.fetchone(
+        """SELECT b.id, b.period_kind, b.period_start, b.trigger, b.chat_id, b.messages,
+                  b.created_by, b.created_at, f.text
+           FROM bulletins b
+           LEFT JOIN bulletin_parts f ON f.bulletin_id = b.id AND f.audience = ?
+           WHERE b.period_kind = ? AND b.period_start = ?
+           ORDER BY b.id DESC LIMIT 1""",
+        (FIGURES, period.kind, period.start.isoformat()),
+    )
+    return None if row is None else (_bulletin(row), row[8])
 
 
 async def part_text(db: Database, part_id: int) -> str | None:

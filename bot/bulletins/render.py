@@ -108,9 +108,13 @@ def _fit(piece: str, limit: int) -> str:
 class BulletinText:
     """Renders one report in one language."""
 
-    def __init__(self, renderer: Renderer, report: Report, language: str) -> None:
+    def __init__(
+        self, renderer: Renderer, report: Report, language: str, *, correction: bool = False
+    ) -> None:
+        """`correction`: the bulletin corrects one published before (its title says 更正)."""
         self.renderer, self.report, self.language = renderer, report, language
         self.base: dict[str, Any] = {
+            "correction": correction,
             "p": report.period,
             "assessment": report.assessment,
             "report": report,
@@ -160,7 +164,7 @@ class BulletinText:
                 "representatives", self.ranked_rows("representative_row", report.representatives)
             ),
             self.section(
-                "meetings", [self.r("meeting_row", m=m) for m in self._meetings_with_total()]
+                "meetings", [self.r("meeting_row", m=m) for m in self.meetings_with_total()]
             ),
         ]
         return pack(
@@ -170,7 +174,7 @@ class BulletinText:
             lambda heading: self.r("continued", heading=heading),
         )
 
-    def _meetings_with_total(self) -> list[MeetingRow]:
+    def meetings_with_total(self) -> list[MeetingRow]:
         rows = list(self.report.meetings)
         return [*rows, self.report.meetings_total] if len(rows) > 1 else rows
 
@@ -218,7 +222,7 @@ class BulletinText:
                 "meetings",
                 self.plain("table_title", name="meetings"),
                 self._columns("meetings"),
-                [self._meeting_cells(m) for m in self._meetings_with_total()],
+                [self._meeting_cells(m) for m in self.meetings_with_total()],
                 frozenset({7}),
             ),
         ]

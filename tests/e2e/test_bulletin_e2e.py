@@ -1,9 +1,12 @@
 """The scheduled bulletin reaches a real channel on the emulator from the real `minhu run`
-process, once per week — also when the process is killed with SIGKILL and started again."""
+process, once per week — also when the process is killed with SIGKILL and started again; an
+admin publishes a bulletin, the records change, and its export still gives the published
+figures until the admin publishes a correction (更正)."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -12,12 +15,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import openpyxl
 import pytest
 
+from bot.core.periods import last_complete
 from bot.emulator import Emulator
 from storage.db import Database
+from tests.e2e.test_resident_journey import register
 from tests.support.bulletins import Town
-from tests.support.e2e import BOT_ID, TOKEN, BotProcess
+from tests.support.e2e import BOT_ID, TOKEN, BotProcess, Chat
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -123,3 +129,78 @@ def test_the_weekly_bulletin_is_published_once_across_a_kill(
     assert sum(_week_title(first) in t for t in texts) == 2  # not again after the restart
     assert sum(_week_title(second) in t for t in texts) == 1  # no case, no chart: the text
     assert all(len(t) <= 4096 for t in texts)
+
+
+async def _change_records(database: Path, week_start: datetime) -> None:
+    """After publishing: one of the week's cases reopened, and a late one arrives closed."""
+    async with Database(database) as db:
+        town = await Town(db).load()
+        async with db.transaction() as conn:
+            await conn.execute(
+                """UPDATE complaints SET status = 'accepted', resolved_at = NULL,
+                       closed_at = NULL, close_reason = NULL, rating = NULL
+                   WHERE id = (SELECT MIN(id) FROM complaints)"""
+            )
+        created = week_start + timedelta(days=2)
+        done = created + timedelta(days=9)
+        await town.complaint(
+            "SQ-01-02", created, accepted=created + timedelta(hours=1), resolved=done,
+            closed=done, close_reason="no_reply",
+        )  # fmt: skip
+
+
+def _workbook(client: httpx.Client, admin: Chat) -> list[list[object]]:
+    """Press Excel on the latest /bulletin message; every cell of the workbook it sends."""
+    admin.press("Excel")
+    message = admin.expect("全部表格")
+    data = client.get(f"/api/files/{BOT_ID}/{message['document']['file_id']}")
+    data.raise_for_status()
+    book = openpyxl.load_workbook(io.BytesIO(data.content))
+    return [[c.value for c in row] for sheet in book for row in sheet.iter_rows()]
+
+
+def test_a_published_bulletin_exports_the_same_figures_after_the_records_change(
+    minhu_with_channel: BotProcess, client: httpx.Client, channel: int
+) -> None:
+    bot = minhu_with_channel
+    week = last_complete("week", datetime.now(UTC), TZ)
+    week_start = datetime.combine(week.start, datetime.min.time(), tzinfo=TZ)
+    asyncio.run(_cases(bot.database, week_start))
+    client.post("/api/users", json={"id": 619999, "first_name": "镇办老陈"}).raise_for_status()
+    admin = Chat(client, 619999)  # MINHU_ADMIN_IDS of the e2e bot
+    register(admin)
+
+    admin.say("/bulletin")
+    admin.expect("统计周期")
+    admin.press("上周")
+    admin.expect("以上是预览")
+    admin.press("发布")
+    admin.expect("已发布")
+    _wait_for(client, channel, "上强社区第一网格", 1)
+
+    admin.say("/bulletin")
+    admin.expect("统计周期")
+    admin.press("上周")
+    admin.expect("无需更正")
+    published = _workbook(client, admin)
+
+    asyncio.run(_change_records(bot.database, week_start))
+    admin.say("/bulletin")
+    admin.expect("统计周期")
+    admin.press("上周")
+    note = admin.expect("【变化】")["text"]
+    assert "受理 0→1" in note and "上强社区第二网格" in note
+    admin.expect("处变化")
+    assert _workbook(client, admin) == published  # the published figures, not the recount
+
+    admin.press("发布更正")
+    admin.expect("更正已发布")
+    _wait_for(client, channel, "【变化】", 1)
+    admin.say("/bulletin")
+    admin.expect("统计周期")
+    admin.press("上周")
+    admin.expect("无需更正")
+    corrected = _workbook(client, admin)
+    assert corrected != published
+    assert any(row[1] == "上强社区第二网格" and row[4] == 0 for row in published)
+    assert any(row[1] == "上强社区第二网格" and row[4] == 1 for row in corrected)
