@@ -49,6 +49,10 @@ class Limits:
 
     overall_rate: float = 30.0
     overall_burst: int = 8  # a quarter second: a stricter server sees no storm at start
+    # Direct replies (lane 0) may burst further, into this reserve: people's answers come in
+    # clusters, and with 8 alone a town at a human pace queued them (issue 14's paced row).
+    # Burst and reserve together stay at half of what Telegram (and the emulator) tolerate.
+    reply_reserve: int = 7
     private_rate: float = 1.0
     private_burst: int = 10
     group_rate: float = 20 / 60
@@ -65,8 +69,10 @@ class TokenBucket:
         burst: int,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        reserve: int = 0,
     ) -> None:
         self.ceiling, self.full_burst = rate, float(burst)
+        self.full_reserve = self.reserve = float(reserve)  # tokens lane 0 may borrow
         self.rate, self.burst, self.clock, self.sleep = rate, float(burst), clock, sleep
         self.tokens, self.stamp = float(burst), clock()
         self.paused_until = 0.0
@@ -81,6 +87,7 @@ class TokenBucket:
     def _set_rate(self, rate: float) -> None:
         self.rate = min(self.ceiling, max(rate, self.ceiling * FLOOR))
         self.burst = max(1.0, self.full_burst * self.rate / self.ceiling)
+        self.reserve = self.full_reserve * self.rate / self.ceiling
         self.tokens = min(self.tokens, self.burst)
 
     def _refill(self) -> None:
@@ -122,10 +129,16 @@ class TokenBucket:
         self._refill()
         return self.tokens < self.burst - 1
 
+    def _floor(self, priority: int) -> float:
+        """The fill a request of this lane needs: lane 0 may dip into the reserve."""
+        return 1 - self.reserve if priority == 0 else 1.0
+
     async def acquire(self, priority: int = 0) -> None:
         """Wait for a token, behind every waiter of the same or a more urgent lane."""
         self._refill()
-        if not self._waiters and self.tokens >= 1 and self.clock() >= self.paused_until:
+        # Nobody waits, or only less urgent lanes while a reply may dip into the reserve.
+        free = not self._waiters or (priority == 0 < self.reserve and self._waiters[0][0] > 0)
+        if free and self.tokens >= self._floor(priority) and self.clock() >= self.paused_until:
             self.tokens -= 1
             return
         self._busy = True
@@ -138,13 +151,14 @@ class TokenBucket:
     async def _serve(self) -> None:
         while self._waiters:
             self._refill()
-            wait = max(self.paused_until - self.clock(), (1 - self.tokens) / self.rate, 0)
+            need = self._floor(self._waiters[0][0]) - self.tokens
+            wait = max(self.paused_until - self.clock(), need / self.rate, 0)
             if wait > 1e-9:  # a rounding error's worth of a token is a token
                 await self.sleep(wait)
                 continue
             _, _, future = heapq.heappop(self._waiters)
             if not future.done():
-                self.tokens = max(0.0, self.tokens - 1)
+                self.tokens = max(-self.reserve, self.tokens - 1)
                 future.set_result(None)
 
 
@@ -161,7 +175,13 @@ class FloodGate(BaseRateLimiter[int]):
         self.limits = limits or Limits()
         self.max_retries = max_retries
         self.clock, self.sleep = clock, sleep
-        self.overall = self._bucket(self.limits.overall_rate, self.limits.overall_burst)
+        self.overall = TokenBucket(
+            self.limits.overall_rate,
+            self.limits.overall_burst,
+            clock=self.clock,
+            sleep=self.sleep,
+            reserve=self.limits.reply_reserve,
+        )
         self._chats: OrderedDict[int, TokenBucket] = OrderedDict()
 
     async def initialize(self) -> None:

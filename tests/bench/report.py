@@ -47,8 +47,17 @@ def run_figures(users: dict[str, Any], counters: dict[str, Any]) -> dict[str, An
         "emulator_cpu_pct": _pct(users.get("emulator_cpu_s"), users["wall_s"]),
         "users_cpu_pct": _pct(users.get("users_cpu_s"), users["wall_s"]),
         "tickets": len({t for r in results for t in r["tickets"]}),
+        "step_p95_ms_by_step": _by_step([r["completions"] for r in results]),
         "status": {k: counters["status"].get(k, 0) for k in ("400", "403", "429")},
     }
+
+
+def _by_step(runs: list[list[float]]) -> list[float]:
+    """Step-complete p95 of each step (the i-th action of every user), to find the slow one."""
+    steps = max((len(r) for r in runs), default=0)
+    return [
+        round(1000 * percentile([r[i] for r in runs if len(r) > i], 95), 1) for i in range(steps)
+    ]
 
 
 def per_action(methods: dict[str, int], actions: int) -> float | None:

@@ -72,9 +72,30 @@ async def test_a_pause_holds_everyone_that_long() -> None:
     assert time.now - 1000.0 >= 7
 
 
+async def test_direct_replies_may_burst_into_a_reserve_that_bulk_messages_never_touch() -> None:
+    """8 tokens for everyone, 7 more for direct replies only; the reserve refills with the
+    rest (the rate over time stays 30/s)."""
+    time = FakeTime()
+    b = TokenBucket(30.0, 8, clock=time.clock, sleep=time.sleep, reserve=7)
+    for _ in range(8):
+        await b.acquire(1)
+    assert time.now == 1000.0
+    await b.acquire(1)  # a notice waits once the shared burst is spent
+    assert time.now > 1000.0
+    time.now = 2000.0  # full again
+    for _ in range(15):
+        await b.acquire(0)
+    assert time.now == 2000.0  # fifteen replies at once
+    await b.acquire(0)
+    assert time.now > 2000.0
+    await b.acquire(1)  # a notice now waits until the reserve is paid back and a token is left
+    assert time.now - 2000.0 >= 8 / 30 - 1e-9
+
+
 def test_our_bursts_stay_within_half_of_what_telegram_tolerates() -> None:
     limits = Limits()
     assert limits.overall_rate == 30 and limits.overall_burst * 2 <= 30
+    assert (limits.overall_burst + limits.reply_reserve) * 2 <= 30
     assert limits.private_burst * 2 <= 20 and limits.group_rate == 20 / 60
 
 
