@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storage import complaints
-from storage.demo_places import centre
 from storage import patrols as store
+from storage.demo_places import centre
 from tests.support.crash import crash_back_to, saved_state
 from tests.support.harness import Harness, User, register, table_counts, texts
 from tests.support.representatives import OFFICER, REP, WORKER, deliver, grant
