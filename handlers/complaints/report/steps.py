@@ -175,7 +175,7 @@ async def location(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A Telegram location was shared."""
     assert update.message is not None and update.message.location is not None
     loc = update.message.location
-    draft["location"], draft["address"] = [loc.latitude, loc.longitude], None
+    draft["location"] = [loc.latitude, loc.longitude]
     if await located(context, draft, loc.latitude, loc.longitude):
         await _location_received(
             update, context, "report.location_routed", grid=await _grid(context, draft)
@@ -198,7 +198,7 @@ async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
     if not 2 <= len(text) <= MAX_ADDRESS:
         await say(update, context, "report.bad_address", max=MAX_ADDRESS)
         return State.LOCATION
-    draft["address"], draft["location"] = text, None
+    draft["address"] = text
     if await addressed(context, draft, text):
         grid = await _grid(context, draft)
         await _location_received(update, context, "report.address_routed", address=text, grid=grid)
