@@ -107,6 +107,28 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
+def cmd_import_grids(args: argparse.Namespace, settings: Settings) -> int:
+    """Import grid boundaries and place names from GeoJSON (属地 routing)."""
+    from bot.places.service import import_file
+
+    async def work(db: Database) -> int:
+        try:
+            count = await import_file(db, Path(args.file), SystemClock().now())
+        except ImportError_ as exc:
+            for number, message in exc.problems:
+                where = f"feature {number}" if number else "file"
+                print(f"{args.file}: {where}: {message}", file=sys.stderr)
+            print("nothing was imported", file=sys.stderr)
+            return 1
+        print(f"imported boundaries and place names of {count} grids")
+        return 0
+
+    if not Path(args.file).is_file():
+        print(f"no such file: {args.file}", file=sys.stderr)
+        return 1
+    return _with_db(settings, work)
+
+
 def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
     """`calendar import FILE` (the State Council's notice) or `calendar show YEAR`."""
     from bot.calendar.cli import import_notice, show_year
@@ -278,6 +300,9 @@ def parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a town from CSV")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
+    grids = sub.add_parser("import-grids", help="import grid boundaries from GeoJSON")
+    grids.add_argument("file", help="GeoJSON FeatureCollection: properties.code, places")
+    grids.set_defaults(func=cmd_import_grids)
     cal = sub.add_parser("calendar", help="the official holiday calendar (working days)")
     calsub = cal.add_subparsers(dest="calendar_command", required=True)
     cal_import = calsub.add_parser("import", help="load the State Council's notice from CSV")

@@ -6,9 +6,13 @@ invented for the demo and marked `is_demo = 1`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import aiosqlite
 
+from storage import places
 from storage.db import Database
+from storage.demo_places import demo_shapes
 
 DEMO_TOWN: dict[str, tuple[str, list[tuple[str, str, list[str]]]]] = {
     # zone code: (zone name, [(community code, community name, [grid names])])
@@ -123,6 +127,7 @@ async def seed_demo(db: Database) -> dict[str, int]:
                ON CONFLICT(code) DO NOTHING""",
             STATIONS,
         )
+        await places.save_demo(conn, demo_shapes(), datetime.now(UTC))
     counts = {}
     for table in ("zones", "communities", "grids", "departments", "categories"):
         counts[table] = int(await db.fetchval(f"SELECT COUNT(*) FROM {table}"))

@@ -3,7 +3,8 @@
 Their data must not change: notices with these buttons wait in the outbox and sit in chats.
 
 - `rp` /report: a category, "me too" on an offered complaint or a new one, photos done,
-  named or anonymous, confirm (with the form's key), change a part, cancel;
+  where the problem is (home grid, or a grid picked), named or anonymous, confirm (with the
+  form's key), change a part or the grid, cancel;
 - `si` a complaint's card from /inbox (`si:<id>`); `my` its history from /my (`my:<id>`);
 - `cs` the staff's buttons under notices and cards (`cs:<action>:<id>`), "no photo", cancel;
 - `ct` where a transfer goes: a department, or another grid picked zone → community → grid;
@@ -30,6 +31,14 @@ EDIT = REPORT("edit")
 PARTS = ("category", "description", "photos", "location", "anonymity")
 EDIT_PART = REPORT("e", choice(*PARTS, "back"))
 REPORT_CANCEL = REPORT("cancel")
+# Where the problem is, when neither a location nor a typed address says (属地): the home
+# grid or elsewhere (then zone → community → grid); the summary's "change the grid".
+WHERE = REPORT("where", choice("home", "else"))
+WHERE_ZONE = REPORT("wz", INT)
+WHERE_COMMUNITY = REPORT("wc", INT)
+WHERE_GRID = REPORT("wg", INT)
+WHERE_BACK = REPORT("wb")
+CHANGE_GRID = REPORT("regrid")
 
 CARD_PREFIX, HISTORY_PREFIX = Prefix("si"), Prefix("my")
 CARD = CARD_PREFIX("", INT)  # bare: made before prefixes had verbs

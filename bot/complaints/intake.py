@@ -35,7 +35,9 @@ class Draft(TypedDict, total=False):
     """A /report draft, kept in the user's persisted data between steps (JSON)."""
 
     id: str  # the submission key, carried by the confirm button
-    grid_id: int
+    grid_id: int  # where the case goes (属地): the home grid until the location says
+    home_grid_id: int  # the reporter's home grid
+    routed: str | None  # how grid_id was found: location, address, home or chosen
     category_id: int | None
     description: str | None
     photos: list[list[str]]  # [file_id, file_unique_id]
@@ -62,6 +64,8 @@ def new_draft(grid_id: int) -> Draft:
     return {
         "id": submissions.new_key(),
         "grid_id": grid_id,
+        "home_grid_id": grid_id,
+        "routed": None,
         "category_id": None,
         "description": None,
         "photos": [],

@@ -11,6 +11,7 @@ from typing import TypedDict
 
 from bot.complaints import intake
 from bot.core import refusals
+from bot.places import service as places
 from bot.runtime import submissions as replies
 from bot.runtime.services import Services
 from storage import geo, people, submissions
@@ -93,7 +94,8 @@ async def grids_of(services: Services, user_id: int) -> list[Grid]:
 async def log(
     services: Services, worker_id: int, report: Report, *, key: str | None = None
 ) -> Logged:
-    """Record a patrol; a hazard found becomes a ticket for its department (or grid).
+    """Record a patrol; a hazard found becomes a ticket for its department (or grid), placed
+    in the grid where it was found (the patrol itself stays with the patrolled grid).
 
     With the form's `key`, the worker's answer is an outbox row of the same transaction, and
     a form recorded already (the draft came back after a crash) gives back that patrol."""
@@ -114,6 +116,7 @@ async def log(
         text = report.description.strip()
         if category is None or not DESCRIPTION[0] <= len(text) <= DESCRIPTION[1]:
             raise Refused("bad_input")
+    site = await _site(services, report) if category is not None else None
     now = services.clock.now()
     async with db.transaction() as conn:
         if key is not None and await submissions.find_in(conn, key) is not None:
@@ -123,7 +126,7 @@ async def log(
             new = NewComplaint(
                 reporter_id=worker_id,
                 category_id=category.id,
-                grid_id=report.grid_id,
+                grid_id=site or report.grid_id,
                 description=report.description.strip(),
                 anonymous=False,
                 photos=(report.photo,) if report.photo else (),
@@ -163,6 +166,14 @@ async def log(
             )
     services.delivery.kick_soon()
     return Logged(patrol_id, ticket)
+
+
+async def _site(services: Services, report: Report) -> int | None:
+    """The grid where a hazard was found (属地): the one containing its location, or the one
+    its address names; None when neither says (the ticket stays with the patrolled grid)."""
+    if report.latitude is not None and report.longitude is not None:
+        return await places.grid_at(services.db, report.latitude, report.longitude)
+    return await places.grid_named(services.db, report.address) if report.address else None
 
 
 async def _recorded(services: Services, key: str, worker_id: int) -> Logged | None:

@@ -20,6 +20,7 @@ from bot.assignments.rules import typed_deadline
 from bot.complaints import intake
 from bot.core.clock import from_iso
 from bot.people.roles import Role
+from bot.places import service as places
 from bot.runtime.services import MinhuContext
 from bot.supervision import buttons as b
 from bot.supervision import service as supervision
@@ -194,7 +195,9 @@ async def photos_done(update: Update, context: MinhuContext, draft: Draft) -> in
 async def location(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A shared location."""
     assert update.message is not None and update.message.location is not None
-    draft["location"] = [update.message.location.latitude, update.message.location.longitude]
+    latitude, longitude = update.message.location.latitude, update.message.location.longitude
+    draft["location"] = [latitude, longitude]
+    await _place(draft, await places.grid_at(context.services.db, latitude, longitude))
     return await _ask_deadline(update, context, draft)
 
 
@@ -209,7 +212,15 @@ async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
             await say(update, context, "supervision.bad_address", max=MAX_ADDRESS)
             return State.LOCATION
         draft["address"] = text
+        await _place(draft, await places.grid_named(context.services.db, text))
     return await _ask_deadline(update, context, draft)
+
+
+async def _place(draft: Draft, grid_id: int | None) -> None:
+    """The item belongs to the grid of its site (属地) when the location or address names one;
+    else it stays with the representative's home grid."""
+    if grid_id is not None:
+        draft["grid_id"] = grid_id
 
 
 async def _ask_deadline(update: Update, context: MinhuContext, draft: Draft) -> int:
@@ -254,6 +265,7 @@ async def deadline_typed(update: Update, context: MinhuContext, draft: Draft) ->
 async def _summary(update: Update, context: MinhuContext, draft: Draft) -> int:
     lang = await language_of(update, context)
     found = await geo.category(context.services.db, draft["category_id"], active_only=False)
+    grid = await geo.grid(context.services.db, draft["grid_id"])
     due_at = draft.get("due_at")
     due: datetime | None = from_iso(due_at) if due_at else None
     key = draft.setdefault("id", submissions.new_key())
@@ -268,6 +280,7 @@ async def _summary(update: Update, context: MinhuContext, draft: Draft) -> int:
         source=draft["source"],
         category=found.label(lang) if found else "",
         department=draft["department"],
+        grid=grid.full_name if grid else "?",
         description=draft["description"],
         photo_count=len(draft["photos"]),
         address=draft.get("address"),

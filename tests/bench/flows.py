@@ -24,9 +24,12 @@ from typing import Any
 
 import httpx
 
+from storage.demo_places import centre
+
 Msgs = list[dict[str, Any]]
 Predicate = Callable[[Msgs], bool]
 TICKET_RE = re.compile(r"MH-\d{4}-\d{6}")
+HOME = centre("SQ-01-01")  # the first grid, where every simulated resident registers
 
 
 class StepError(Exception):
@@ -166,8 +169,8 @@ def _action(step: Step, last: Msgs) -> tuple[str, dict[str, Any]]:
         return "messages", {"text": step.arg}
     if step.kind == "photo":
         return "photos", {}
-    if step.kind == "location":
-        return "location", {"latitude": 30.68, "longitude": 120.03}
+    if step.kind == "location":  # inside the grid the user registered in (the first one)
+        return "location", {"latitude": HOME[0], "longitude": HOME[1]}
     for msg in reversed(last):
         for data in _buttons(msg):
             if data.startswith(step.arg):

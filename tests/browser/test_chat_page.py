@@ -135,6 +135,7 @@ def report(page: Page) -> str:
     expect(bot_message(page, "不提供位置")).to_be_visible(timeout=WAIT_MS)
     expect(keyboard).to_be_hidden(timeout=WAIT_MS)
 
+    press(page, "问题在哪个网格", "🏠 我的网格（.*）")
     press(page, "是否匿名反映", "实名反映")
     summary = bot_message(page, "请确认您要反映的问题")
     expect(summary).to_contain_text(DESCRIPTION, timeout=WAIT_MS)

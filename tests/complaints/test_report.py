@@ -8,11 +8,13 @@ from telegram.ext import TypeHandler
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import settle, shown_above
 from storage import outbox
-from tests.support.complaints import describe
+from storage.demo_places import centre
+from tests.support.complaints import describe, place
 from tests.support.harness import Harness, User, register, texts
 from tests.support.representatives import deliver, grant
 
 WORKER = User(200001, "张网格")
+HOME = centre("SQ-01-01")  # a point inside the residents' home grid: the report stays home
 
 
 async def _grant_worker(bot: Harness, user: User) -> None:
@@ -24,7 +26,7 @@ async def _report_until_summary(bot: Harness, user: User, category: str = "环�
     await bot.send_photo(user, "photo-A")
     await bot.send_photo(user, "photo-B")
     await bot.button(user, "照片发完了")
-    await bot.send_location(user, 30.7012, 119.9523)
+    await bot.send_location(user, *HOME)
     await bot.button(user, "实名")
 
 
@@ -43,7 +45,7 @@ async def test_a_resident_reports_with_two_photos_and_a_location(
     db = bot.services.db
     row = await db.fetchone("SELECT * FROM complaints WHERE number = 'MH-2026-000001'")
     assert row["reporter_id"] == resident.id and row["status"] == "submitted"
-    assert (row["latitude"], row["longitude"]) == (30.7012, 119.9523)
+    assert (row["latitude"], row["longitude"]) == HOME
     photos = await db.fetchall(
         "SELECT file_id FROM complaint_photos WHERE complaint_id = ? ORDER BY position",
         (row["id"],),
@@ -76,7 +78,7 @@ async def test_anonymous_reports_hide_the_name_from_staff(bot: Harness, resident
     await register(bot, resident)
     await describe(bot, resident, "消防通道上长期停着一辆白色面包车", "停车管理")
     await bot.button(resident, "不需要照片")
-    await bot.send(resident, "上强社区3幢楼下")
+    await place(bot, resident, "上强社区3幢楼下")
     await bot.button(resident, "匿名")
     await bot.button(resident, "确认提交")
     since = await deliver(bot)
@@ -180,7 +182,7 @@ async def test_one_photo_comes_as_a_captioned_photo_after_the_pin(
     await describe(bot, resident, "小区东门垃圾桶满了三天没人清理，气味很大")
     await bot.send_photo(resident, "only-photo")
     await bot.button(resident, "照片发完了")
-    await bot.send_location(resident, 30.7012, 119.9523)
+    await bot.send_location(resident, *HOME)
     await bot.button(resident, "实名")
     await bot.button(resident, "确认提交")
     since = await deliver(bot)

@@ -3,7 +3,7 @@ silently lost."""
 
 from __future__ import annotations
 
-from tests.support.complaints import describe, newcomer_chooses
+from tests.support.complaints import describe, newcomer_chooses, place
 from tests.support.harness import Harness, User, register, texts
 
 
@@ -15,7 +15,7 @@ async def test_words_sent_as_the_caption_of_a_later_photo_are_not_silently_lost(
     added = "另外西门的垃圾桶也坏了，盖子掉了"
     answer = texts(await bot.send_photo(resident, "photo-A", caption=added))
     await bot.button(resident, "照片发完了")
-    await bot.send(resident, "上强社区3幢楼下")
+    await place(bot, resident, "上强社区3幢楼下")
     summary = texts(await bot.button(resident, "实名"))
     # Either the words join the description, or the resident is told they were not kept.
     assert added in summary or "文字" in answer

@@ -57,6 +57,7 @@ def _complaint(u: Typed) -> dict[str, Any]:
         "reporter": u(NAME),
         "photo_count": 5,
         "has_location": True,
+        "routed": "location",
     }
 
 

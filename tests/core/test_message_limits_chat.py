@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.core.render import CAPTION_LIMIT, MESSAGE_LIMIT
 from tests.conftest import ADMIN_ID
 from tests.core.test_message_limits import assert_fits
-from tests.support.complaints import describe
+from tests.support.complaints import describe, place
 from tests.support.fake_telegram import Call
 from tests.support.harness import Harness, User, register, texts
 from tests.support.representatives import grant
@@ -32,7 +32,7 @@ async def test_a_resident_who_types_1994_emoji_files_the_complaint_and_staff_can
     description = "🚒" * 1994  # 1,994 characters, 3,988 UTF-16 units
     await describe(bot, resident, description)
     await bot.button(resident, "不需要照片")
-    await bot.send(resident, "<上强&3幢>" * 25)  # 200 characters that need escaping
+    await place(bot, resident, "<上强&3幢>" * 25)  # 200 characters that need escaping
     await bot.button(resident, "实名")
     summary = bot.fake.sent_to(resident.id)[-1]
     assert "…" in str(summary.params["text"]) and "请确认" in str(summary.params["text"])

@@ -9,7 +9,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.render import TEMPLATES_DIR, Renderer
-from tests.support.complaints import newcomer_chooses
+from tests.support.complaints import newcomer_chooses, place
 from tests.support.harness import Harness, User, register, texts
 from tests.support.meetings import WANG, book, local, meeting, town
 from tests.support.representatives import REP, grant
@@ -70,7 +70,7 @@ async def test_a_photo_with_the_description_as_caption_keeps_both(
     assert "✅ 照片发完了" in bot.buttons(resident.id)
     await bot.send_photo(resident, "photo-B")
     await bot.button(resident, "照片发完了")
-    await bot.send(resident, "上强社区3幢楼下")
+    await place(bot, resident, "上强社区3幢楼下")
     summary = texts(await bot.button(resident, "实名"))
     assert "小区东门垃圾桶满了三天" in summary and "照片：2 张" in summary
     assert "MH-2026-000001" in texts(await bot.button(resident, "确认提交"))

@@ -39,6 +39,8 @@ def _to_summary(chat: Chat, number: int) -> dict[str, Any]:
     chat.press("不需要照片")
     chat.expect("什么位置")
     chat.say("跳过")
+    chat.expect("哪个网格")
+    chat.press("我的网格")
     chat.expect("匿名")
     chat.press("实名")
     return chat.expect("请确认")

@@ -62,6 +62,7 @@ async def test_a_sixth_photo_is_refused(mid_report: Harness, resident: User) -> 
     assert "最多" in texts(await bot.send_photo(resident, "p6"))
     await bot.button(resident, "照片发完了")
     await bot.send(resident, "跳过")
+    await bot.button(resident, "我的网格")  # no place given: asked where
     await bot.button(resident, "实名")
     await bot.button(resident, "确认提交")
     count = await bot.services.db.fetchval("SELECT COUNT(*) FROM complaint_photos")
@@ -83,6 +84,7 @@ async def test_a_button_from_an_old_message(bot: Harness, resident: User) -> Non
     await describe(bot, resident, "垃圾桶满了很多天没人管")
     await bot.button(resident, "不需要照片")
     await bot.send(resident, "跳过")
+    await bot.button(resident, "我的网格")  # no place given: asked where
     await bot.button(resident, "实名")
     confirm_message = bot.last_keyboard_message(resident.id)
     [confirm] = [d for label, d in bot.buttons(resident.id).items() if "确认提交" in label]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage import complaints
 from storage import patrols as store
+from storage.demo_places import centre
 from tests.support.crash import crash_back_to, saved_state
 from tests.support.harness import Harness, User, register, table_counts, texts
 from tests.support.representatives import OFFICER, REP, WORKER, deliver, grant
@@ -109,3 +110,29 @@ async def test_a_patrol_saved_by_the_previous_version_resumes_at_the_same_step(
     assert [state for _, _, state in saved_state(bot)[0]] == ["373"]
     assert "无隐患" in texts(await bot.button(WORKER, "无隐患"))
     assert (await store.of_worker(bot.services.db, WORKER.id))[0].photo_file_id == "after-restart"
+
+
+async def test_a_hazard_found_in_another_grid_is_placed_there(bot: Harness) -> None:
+    """属地: the worker of 上强 finds a hazard at a spot inside 阳山工业园网格; the ticket belongs
+    to that grid, the patrol to the worker's own."""
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    await grant(bot, OFFICER, "department", department="XF")
+    for place in (centre("YS-01-02"), "升华物流园仓库", centre("SQ-01-01")):
+        await bot.send(WORKER, "/patrol")
+        if isinstance(place, str):
+            await bot.send(WORKER, place)
+        else:
+            await bot.send_location(WORKER, *place)
+        await bot.button(WORKER, "不拍照")
+        await bot.button(WORKER, "发现隐患")
+        await bot.button(WORKER, "安全隐患")
+        assert "MH-2026-" in texts(await bot.send(WORKER, "仓库安全出口被货物堵住，灭火器过期"))
+    db = bot.services.db
+    tickets = await db.fetchall(
+        "SELECT g.code FROM complaints c JOIN grids g ON g.id = c.grid_id ORDER BY c.id"
+    )
+    assert [r[0] for r in tickets] == ["YS-01-02", "YS-01-02", "SQ-01-01"]
+    patrolled = await db.fetchall("SELECT DISTINCT grid_id FROM patrols")
+    assert [r[0] for r in patrolled] == [
+        await db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'")
+    ]

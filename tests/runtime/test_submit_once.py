@@ -25,6 +25,7 @@ async def _until_summary(bot: Harness, user: User, description: str = "小区东
     await bot.send(user, description)
     await bot.button(user, "不需要照片")
     await bot.send(user, "跳过")
+    await bot.button(user, "我的网格")  # no place given: asked where
     await bot.button(user, "实名")
     [data] = [d for label, d in bot.buttons(user.id).items() if "确认提交" in label]
     return data

@@ -12,7 +12,11 @@ from tests.support.representatives import BUILDER, REP, WORKER, deliver, grant
 
 
 async def _file(
-    bot: Harness, kind: str = "督促整改", source: str = "暗访", deadline: str | None = "3月6日"
+    bot: Harness,
+    kind: str = "督促整改",
+    source: str = "暗访",
+    deadline: str | None = "3月6日",
+    where: str | None = None,
 ) -> str:
     await bot.send(REP, "/suggest")
     await bot.button(REP, kind)
@@ -22,7 +26,10 @@ async def _file(
     await bot.send(REP, "上强社区东门人行道三块地砖松动翘起，老人容易绊倒")
     await bot.send_photo(REP, "loose-tiles")
     await bot.button(REP, "照片发完了")
-    await bot.send_location(REP, 30.7012, 119.9523)
+    if where is None:
+        await bot.send_location(REP, 30.7012, 119.9523)  # outside every grid: the home grid
+    else:
+        await bot.send(REP, where)
     if deadline is None:
         await bot.button(REP, "按默认期限")
     else:
@@ -102,3 +109,18 @@ async def test_only_representatives_file_suggestions(bot: Harness, resident: Use
         await bot.press(user, "sv:k:rectification")  # a forged step outside the conversation
         assert bot.fake.answers(since)
     assert await table_counts(bot) == before
+
+
+async def test_an_item_belongs_to_the_grid_of_its_site(bot: Harness) -> None:
+    """属地: an item at 升华物流园 counts for 阳山工业园网格, not the representative's home grid;
+    one whose location is in no grid stays with the home grid."""
+    await grant(bot, REP, "representative")
+    await grant(bot, BUILDER, "department", department="CJ")
+    await _file(bot, where="升华物流园南门")
+    assert "网格：阳山片区 · 阳山社区 · 阳山工业园网格" in texts(bot.fake.sent_to(REP.id))
+    await _file(bot)
+    db = bot.services.db
+    codes = await db.fetchall(
+        "SELECT g.code FROM complaints c JOIN grids g ON g.id = c.grid_id ORDER BY c.id"
+    )
+    assert [r[0] for r in codes] == ["YS-01-02", "SQ-01-01"]

@@ -17,13 +17,23 @@ async def report(
     address: str = "上强社区3幢楼下",
     anonymous: bool = False,
 ) -> list[Call]:
-    """/report with no photo and a typed address ("跳过": none), named unless `anonymous`,
-    then 确认提交; the calls of that press."""
+    """/report with no photo and a typed address ("跳过": none; one that names no grid's place
+    is then placed in the home grid), named unless `anonymous`, then 确认提交; the calls of
+    that press."""
     await describe(bot, user, text, category)
     await bot.button(user, "不需要照片")
-    await bot.send(user, address)
+    await place(bot, user, address)
     await bot.button(user, "匿名" if anonymous else "实名")
     return await bot.button(user, "确认提交")
+
+
+async def place(bot: Harness, user: User, address: str) -> list[Call]:
+    """Type the address (or 跳过); when it names no grid's place the bot asks which grid, and
+    the resident answers: their own. The calls of the last step."""
+    calls = await bot.send(user, address)
+    if any("我的网格" in label for label in bot.buttons(user.id)):
+        calls = await bot.button(user, "我的网格")
+    return calls
 
 
 async def describe(

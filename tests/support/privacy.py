@@ -12,6 +12,7 @@ from bot.complaints.rules import Action
 from bot.complaints.service import act, support
 from bot.meetings import service as meetings
 from bot.reception import service as reception
+from tests.support.complaints import place
 from tests.support.harness import Harness, User, register
 from tests.support.meetings import book, meeting
 from tests.support.representatives import ADMIN, REP, WORKER, grant
@@ -69,7 +70,7 @@ async def report(
     if any("继续新反映" in label for label in bot.buttons(user.id)):
         await bot.button(user, "继续新反映")
     await bot.button(user, "不需要照片")
-    await bot.send(user, where)
+    await place(bot, user, where)
     await bot.button(user, named)
     if submit:
         await bot.button(user, "确认提交")

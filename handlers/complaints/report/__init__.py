@@ -1,4 +1,5 @@
-"""/report: category → description (→ "me too") → photos → location → anonymity → confirm.
+"""/report: category → description (→ "me too") → photos → location (→ which grid, when the
+location or address does not say) → anonymity → confirm.
 
 The draft lives in the user's persisted data, so a restart continues at the same step; the
 complaint is written only on confirm, in one transaction with its submission key (the draft's
@@ -43,6 +44,7 @@ from handlers.complaints.report.steps import (
     photos_done,
     same,
 )
+from handlers.complaints.report.where import CHANGE_GRID, change_grid, where_step
 from handlers.kit import conversation as kit
 from handlers.kit.common import (
     answer,
@@ -157,8 +159,11 @@ def handlers() -> list[BaseHandler]:
         State.PHOTOS: kit.photo_step(photo, (PHOTOS_DONE, photos_done), "report.expect_photo"),
         State.LOCATION: kit.location_step(location, address, "report.expect_location"),
         State.ANONYMITY: kit.buttons_step(expect, (buttons.ANONYMOUS, anonymity)),
-        State.CONFIRM: kit.buttons_step(expect, (CONFIRM, confirm), (EDIT, edit_menu)),
+        State.CONFIRM: kit.buttons_step(
+            expect, (CONFIRM, confirm), (EDIT, edit_menu), (CHANGE_GRID, change_grid)
+        ),
         State.EDIT: kit.buttons_step(expect, (EDIT_PART, edit_part)),
+        State.WHERE: where_step(expect),
     }
     form = kit.conversation(
         "report",
@@ -168,6 +173,6 @@ def handlers() -> list[BaseHandler]:
         cancel_button=REPORT_CANCEL,
     )
     return [
-        kit.renumbered(form, State, was=10),
+        kit.renumbered(form, list(State)[:8], was=10),
         CallbackQueryHandler(outside(confirm), pattern=CONFIRM.pattern),
     ]

@@ -16,6 +16,7 @@ from bot.complaints import intake
 from bot.complaints.buttons import (
     ANONYMOUS,
     CATEGORY,
+    CHANGE_GRID,
     CONFIRM,
     EDIT,
     PHOTOS_DONE,
@@ -41,10 +42,11 @@ from storage import geo
 DRAFT = "draft"  # the user's data slot of the draft (intake.Draft)
 
 
-# The steps, numbered 100-107 (10-17 before this version: see `kit.renumbered`); SAME: open
-# complaints like it were offered, to join one or go on with a new one.
+# The steps, numbered 100-108 (the first eight were 10-17 before: see `kit.renumbered`); SAME:
+# open complaints like it were offered, to join one or go on with a new one; WHERE: which grid
+# the problem is in, when neither a location nor the address said.
 State = IntEnum(
-    "State", "CATEGORY DESCRIPTION PHOTOS LOCATION ANONYMITY CONFIRM EDIT SAME", start=100
+    "State", "CATEGORY DESCRIPTION PHOTOS LOCATION ANONYMITY CONFIRM EDIT SAME WHERE", start=100
 )
 
 
@@ -118,6 +120,7 @@ async def show_summary(
     markup = keyboard(
         [
             [(t(context, lang, "report.btn_confirm"), CONFIRM.pack(intake.key_of(draft)))],
+            [(t(context, lang, "report.btn_change_grid"), CHANGE_GRID.pack())],
             [
                 (t(context, lang, "report.btn_edit"), EDIT.pack()),
                 (t(context, lang, "common.btn_cancel"), REPORT_CANCEL.pack()),
@@ -132,6 +135,7 @@ async def show_summary(
         markup=markup,
         category=category.label(lang) if category else "?",
         grid=grid.full_name if grid else "?",
+        routed=draft.get("routed") or "home",
         description=draft["description"],
         photo_count=len(draft["photos"]),
         address=draft["address"],

@@ -26,6 +26,7 @@ from handlers.complaints.report.prompts import (
     with_draft,
 )
 from handlers.complaints.report.same import join, offer
+from handlers.complaints.report.where import addressed, ask_where, located
 from handlers.kit import conversation as kit
 from handlers.kit.common import (
     MAX_ADDRESS,
@@ -176,8 +177,13 @@ async def location(update: Update, context: MinhuContext, draft: Draft) -> int:
     assert update.message is not None and update.message.location is not None
     loc = update.message.location
     draft["location"] = [loc.latitude, loc.longitude]
+    if await located(context, draft, loc.latitude, loc.longitude):
+        await _location_received(
+            update, context, "report.location_routed", grid=await _grid(context, draft)
+        )
+        return await next_step(update, context, draft, State.ANONYMITY)
     await _location_received(update, context, "report.location_received")
-    return await next_step(update, context, draft, State.ANONYMITY)
+    return await ask_where(update, context, draft, edit=False)
 
 
 @with_draft
@@ -189,13 +195,23 @@ async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
     if text == t(context, lang, "report.btn_skip_location"):
         draft["address"], draft["location"] = None, None
         await _location_received(update, context, "report.location_skipped")
-        return await next_step(update, context, draft, State.ANONYMITY)
+        return await ask_where(update, context, draft, edit=False)
     if not 2 <= len(text) <= MAX_ADDRESS:
         await say(update, context, "report.bad_address", max=MAX_ADDRESS)
         return State.LOCATION
     draft["address"] = text
+    if await addressed(context, draft, text):
+        grid = await _grid(context, draft)
+        await _location_received(update, context, "report.address_routed", address=text, grid=grid)
+        return await next_step(update, context, draft, State.ANONYMITY)
     await _location_received(update, context, "report.address_received", address=text)
-    return await next_step(update, context, draft, State.ANONYMITY)
+    return await ask_where(update, context, draft, edit=False)
+
+
+async def _grid(context: MinhuContext, draft: Draft) -> str:
+    """The full name of the grid the report goes to."""
+    grid = await geo.grid(context.services.db, draft["grid_id"])
+    return grid.full_name if grid else "?"
 
 
 async def _location_received(update: Update, context: MinhuContext, key: str, **ctx: Any) -> None:

@@ -1,0 +1,67 @@
+"""Where a report goes (属地): the grid whose boundary contains its location, or whose place
+names its typed address names; None when neither says (then the resident is asked).
+
+The boundaries and names are read from SQLite once and kept per database; every lookup
+reads one counter (`storage.places.version`, moved by every import) and reloads when it
+moved, so `minhu import-grids` run beside a live bot takes effect at the next report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.places import geojson
+from bot.places.geometry import GridIndex, Shape
+from bot.places.matching import PlaceNames
+from storage import places
+from storage.csv_import import ImportError_
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    version: int
+    index: GridIndex
+    names: PlaceNames
+
+
+_cache: weakref.WeakKeyDictionary[Database, _Loaded] = weakref.WeakKeyDictionary()
+
+
+async def _loaded(db: Database) -> _Loaded:
+    version = await places.version(db)
+    found = _cache.get(db)
+    if found is None or found.version != version:
+        shapes = [Shape(b.grid_id, b.polygons, b.bbox) for b in await places.boundaries(db)]
+        found = _Loaded(version, GridIndex(shapes), PlaceNames(await places.names(db)))
+        _cache[db] = found
+    return found
+
+
+async def grid_at(db: Database, latitude: float, longitude: float) -> int | None:
+    """The grid whose boundary contains the point, or None."""
+    return (await _loaded(db)).index.locate(latitude, longitude)
+
+
+async def grid_named(db: Database, address: str) -> int | None:
+    """The one grid the typed address names, or None."""
+    return (await _loaded(db)).names.match(address)
+
+
+async def import_file(db: Database, path: Path, now: datetime) -> int:
+    """Import a GeoJSON file of grid boundaries and place names, all or nothing (raises
+    storage.csv_import.ImportError_ listing the problems); returns how many grids."""
+    shapes = geojson.parse(await asyncio.to_thread(path.read_bytes))
+    codes = await places.grid_codes(db)
+    problems = [
+        (shape.line, f"unknown grid {shape.code!r} (import the town first)")
+        for shape in shapes
+        if shape.code not in codes
+    ]
+    if problems:
+        raise ImportError_(problems)
+    return await places.save(db, shapes, now)
