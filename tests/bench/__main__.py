@@ -7,7 +7,8 @@ Rows (targets in brackets):
 - broadcast to 10,000 through /broadcast at Telegram's limits, a talking resident in the
   audience: steady rate [≥ 0.97 × 30/s], 429s [0], the resident's reply p95 [≤ 1.5 s];
 - outbox capacity, limits off [≥ 1,500 msg/s] (tests/bench/broadcast.py);
-- bulletins (tests/bench/bulletins.py, its own targets).
+- bulletins (tests/bench/bulletins.py, its own targets);
+- routing (属地): a located report among 500 grid polygons [≤ 5 ms] (tests/bench/routing.py).
 
 Processes: the emulator runs in its own (tests/bench/emulator.py), each bot in its own, the
 simulated users in theirs (tests/bench/users.py); this one only orchestrates and samples.
@@ -29,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from . import broadcast, bulletins, flowbench, procs, report
+from . import broadcast, bulletins, flowbench, procs, report, routing
 
 QUICK = {
     "residents": 4,
@@ -73,8 +74,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add(
         "--only",
         nargs="+",
-        choices=("flows", "broadcast", "bulletins"),
-        default=["flows", "broadcast", "bulletins"],
+        choices=("flows", "broadcast", "bulletins", "routing"),
+        default=["flows", "broadcast", "bulletins", "routing"],
     )
     add("--complaints", nargs="+", type=int, default=bulletins.SIZES, help="bulletin sizes")
     add("--regenerate", action="store_true", help="make the bulletin databases again")
@@ -120,6 +121,15 @@ def _bulletins(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _routing() -> dict[str, Any]:
+    try:
+        result = routing.run()
+    except Exception as exc:  # a crashed measurement is a FAILED row, reported, not raised
+        return {"state": "FAILED", "failed": [f"{type(exc).__name__}: {exc}"]}
+    result["state"] = report.state([], [result["verdict"]["located_met"]])
+    return result
+
+
 def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
     """(row, state) for every row of the run."""
     think = result["setup"]["think_s"]
@@ -127,6 +137,8 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
     rows += [(broadcast.LABELS[r["config"]], r["state"]) for r in result["broadcast"]]
     if "bulletins" in result:
         rows.append(("bulletins", result["bulletins"]["state"]))
+    if "routing" in result:
+        rows.append(("routing a located report among 500 grids", result["routing"]["state"]))
     return rows
 
 
@@ -150,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                 asyncio.run(emulator.stop())
     if "bulletins" in args.only:
         result["bulletins"] = _bulletins(args)
+    if "routing" in args.only:
+        result["routing"] = _routing()
     setup = {"residents": args.residents, "runs": args.runs, "echo_mode": args.echo_mode}
     setup |= {"think_s": args.think, "actions_per_user": len(flowbench.minhu_steps(0))}
     result["setup"] = setup
@@ -162,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         b = result["bulletins"]
         print(bulletins.render(b) if "rows" in b else "\nbulletins: FAILED")
         print(f"bulletins: {b['state']}" + "".join(f"\n  FAILED: {f}" for f in b.get("failed", [])))
+    if "routing" in result:
+        r = result["routing"]
+        print(routing.render(r) if "verdict" in r else "\nrouting: FAILED")
+        print(f"routing: {r['state']}" + "".join(f"\n  FAILED: {f}" for f in r.get("failed", [])))
     rows = summary(result)
     print(f"\nSummary ({args.runs} runs per row, median (min–max)):")
     if args.runs < 3 or args.quick:
