@@ -97,9 +97,7 @@ class Delivery:
             return 0  # the running pass sees the new rows
         sent = 0
         batch = self.batch if bot.rate_limiter else UNLIMITED_BATCH
-        # Chats waiting at the flood gate hold a slot, so with the gate more chats go at once;
-        # without it, a few connections are faster (httpx's pool work grows with connections).
-        self._slots = asyncio.Semaphore(self.concurrency if bot.rate_limiter else 2)
+        self._slots = asyncio.Semaphore(self.concurrency)  # chats sent to at once
         async with self._lock:
             stop = asyncio.Event()
             recorder = asyncio.create_task(self._record_periodically(stop))

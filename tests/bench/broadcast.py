@@ -173,7 +173,7 @@ async def run_once(
     try:
         await procs.wait_polling(client, proc, BOT_ID)
         base = int((await procs.counters(client, BOT_ID))["methods"].get("sendMessage", 0))
-        cpu0 = procs.cpu_seconds(proc.pid)
+        cpu0, emu0 = procs.cpu_seconds(proc.pid), procs.cpu_seconds(emulator.pid)
         users = asyncio.create_task(procs.users(argv, limit + 60))
         started = time.perf_counter()
         samples = await _sample(client, base, size, limit, users, 0.1 if mode == "off" else 0.25)
@@ -187,6 +187,7 @@ async def run_once(
         else:
             people = await users
         cpu1, memory = procs.cpu_seconds(proc.pid), _peak_memory_mb(proc.pid)
+        emu1 = procs.cpu_seconds(emulator.pid)
     except RuntimeError as exc:
         return {"failures": [str(exc).splitlines()[0]]}
     finally:
@@ -216,11 +217,12 @@ async def run_once(
         "admin_step_p95_ms": round(1000 * percentile(admin["completions"], 95), 1),
         "peak_memory_mb": round(memory, 1) if memory else None,
         "bot_cpu_s": round(cpu1 - cpu0, 2) if cpu0 is not None and cpu1 is not None else None,
+        "emulator_cpu_s": round(emu1 - emu0, 2) if emu0 is not None and emu1 is not None else None,
     }
 
 
 FIGURES = ("rate_per_s", "achieved_per_s", "per_1000_429", "reply_p95_ms", "reply_max_ms")
-FIGURES += ("admin_step_p95_ms", "peak_memory_mb", "bot_cpu_s", "elapsed_s")
+FIGURES += ("admin_step_p95_ms", "peak_memory_mb", "bot_cpu_s", "emulator_cpu_s", "elapsed_s")
 
 
 def verdict(mode: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -266,7 +268,8 @@ def render(rows: list[dict[str, Any]]) -> str:
             f"  steady rate {fmt(r['rate_per_s'], 2)} msg/s, first to last "
             f"{fmt(r['achieved_per_s'], 2)} msg/s, in {fmt(r['elapsed_s'])} s; "
             f"429s {r['status_429']}; "
-            f"bot CPU {fmt(r['bot_cpu_s'])} s, peak memory {fmt(r['peak_memory_mb'])} MB; "
+            f"bot CPU {fmt(r['bot_cpu_s'])} s, emulator CPU {fmt(r['emulator_cpu_s'])} s, "
+            f"peak memory {fmt(r['peak_memory_mb'])} MB; "
             f"admin step p95 {fmt(r['admin_step_p95_ms'], 0)} ms"
         )
         if r["config"] == "strict":

@@ -144,7 +144,7 @@ async def test_nobody_listening_is_a_network_error() -> None:
     listening.close()
     await listening.wait_closed()
     request = await _client()
-    with pytest.raises(NetworkError, match="ConnectError"):
+    with pytest.raises(NetworkError, match="ConnectFailed"):
         await request.do_request(f"http://127.0.0.1:{port}/botTOKEN/getMe", "POST")
     await request.shutdown()
 
@@ -161,3 +161,19 @@ async def test_an_upload_goes_as_multipart_through_the_stock_client(server: Serv
     _, headers, sent = server.requests[0]
     assert headers["content-type"].startswith("multipart/form-data")
     assert b"chart.png" in sent and b"\x89PNG fake" in sent
+
+
+async def test_an_answer_cut_off_by_the_server_is_a_network_error() -> None:
+    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"ok":')
+        await writer.drain()
+        writer.close()
+
+    listening = await asyncio.start_server(cut, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    request = await _client()
+    async with listening:
+        with pytest.raises(NetworkError, match="closed the connection"):
+            await request.do_request(f"http://127.0.0.1:{port}/botTOKEN/getMe", "POST")
+    await request.shutdown()
