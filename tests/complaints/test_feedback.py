@@ -335,3 +335,37 @@ async def test_refusals_come_in_the_residents_language(
     await register(bot, english_resident)
     reply = texts(await bot.press(english_resident, f"cr:fixed:{complaint_id}"))
     assert "not a complaint you filed" in reply
+
+
+async def test_redo_goes_to_the_same_worker_and_the_next_answer_closes_it(
+    bot: Harness, resident: User
+) -> None:
+    """不满意 → 重办 → the same worker has it with the reason → 办结 again → 满意."""
+    complaint_id = await _resolved(bot, resident)
+    await bot.button(resident, "不满意")
+    await bot.send(resident, "路边的垃圾还堆着，只清了一半")
+    since = len(bot.fake.calls)
+    await deliver(bot)
+    notice = texts(bot.fake.sent_to(WORKER.id, since))
+    assert "重办" in notice and "只清了一半" in notice
+    await act(bot.services, complaint_id, Action.ACCEPT, WORKER.id)
+    await deliver(bot)
+    bot.clock.advance(timedelta(hours=3))
+    await act(bot.services, complaint_id, Action.RESOLVE, WORKER.id, note="全部清运完毕")
+    since = len(bot.fake.calls)
+    await deliver(bot)
+    assert "全部清运完毕" in texts(bot.fake.sent_to(resident.id, since))
+    assert "满意吗" in texts(bot.fake.sent_to(resident.id, since))
+    assert "😊 满意" in bot.buttons(resident.id)
+    await bot.button(resident, "😊 满意")
+    row = await _complaint(bot, complaint_id)
+    assert (row["status"], row["satisfaction"], row["redo_count"]) == ("closed", "satisfied", 1)
+    history = await bot.services.db.fetchall(
+        "SELECT kind, actor_id, note FROM complaint_events WHERE complaint_id = ? ORDER BY id",
+        (complaint_id,),
+    )
+    assert [r[0] for r in history] == [
+        "submitted", "accepted", "resolved", "redo", "accepted", "resolved", "closed"
+    ]  # fmt: skip
+    redo = history[3]
+    assert (redo[1], redo[2]) == (resident.id, "路边的垃圾还堆着，只清了一半")
