@@ -30,7 +30,8 @@ Key = tuple[int, int, int | None, int]  # grid, category, department (None: the 
 
 _COUNTS = (
     "received, handled, ack_done, ack_on_time, resolve_done, resolve_on_time, rated, "
-    "rating_sum, closed, no_reply, relapses, overdue"
+    "rating_sum, closed, no_reply, relapses, overdue, sat_judged, satisfied, basic, redone, "
+    "ever_resolved"
 )
 _SUMS = ", ".join(f"SUM({c.strip()})" for c in _COUNTS.split(","))
 _SUMS_SQL = f"""
@@ -143,6 +144,7 @@ def _counts(g: raw.ComplaintGroup) -> list[int]:
     return [
         g.received, g.handled, g.ack_judged, g.ack_on_time, g.resolve_judged,
         g.resolve_on_time, g.rated, g.rating_sum, g.closed, g.no_reply, g.relapses, g.overdue,
+        g.sat_judged, g.satisfied, g.basic, g.redone, g.ever_resolved,
     ]  # fmt: skip
 
 

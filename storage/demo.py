@@ -92,8 +92,11 @@ async def write(db: Database, history: History) -> None:
         await conn.executemany(
             """INSERT INTO complaints (number, kind, category_id, grid_id, anonymous, description,
                    status, department_id, ack_due_at, resolve_due_at, accepted_at, resolved_at,
-                   closed_at, close_reason, rating, escalated_at, created_at, updated_at)
-               VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   closed_at, close_reason, rating, escalated_at, created_at, updated_at,
+                   satisfaction)
+               VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                       ?17, CASE WHEN ?13 <> 'confirmed' THEN NULL
+                                 WHEN ?14 >= 4 THEN 'satisfied' ELSE 'basic' END)""",
             history.complaints,
         )
         await conn.executemany(

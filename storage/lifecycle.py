@@ -24,6 +24,8 @@ _FIELDS = frozenset(
         "grid_id",
         "department_id",
         "resolution_note",
+        "satisfaction",
+        "redo_count",
     }
 )
 

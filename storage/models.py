@@ -129,3 +129,5 @@ class Complaint:
     escalated_at: datetime | None = None
     parent_id: int | None = None
     resolution_note: str | None = None
+    satisfaction: str | None = None  # the answer to the last 办结: satisfied, basic
+    redo_count: int = 0  # times a 不满意 sent it back for 重办

@@ -8,8 +8,10 @@ neither function):
 - erased: people, subscriptions (follows), complaint_supporters (me too), meeting and
   reception bookings, the outbox rows addressed to them, saved conversation state (ptb_*);
 - anonymised: complaints (the problem stays for statistics; the link, the rating and the name
-  in staff notices go), complaint and assignment events (the actor), meeting topics, a staff
-  member's first name in the notices of work given to them;
+  in staff notices go; the answer 满意 / 基本满意 and the count of 重办 stay as the case's
+  outcome, like its status), complaint and assignment events (the actor; the words they typed
+  when sending a case back — the 不满意 / reopen reason — go, from the history and from the
+  notices), meeting topics, a staff member's first name in the notices of work given to them;
 - kept, and exported: role grants (granted and revoked by an admin) and a staff member's
   work records — their patrols (where and when), the assignments given to them, the
   reception days they held, the suggestions they filed as a representative.
@@ -34,13 +36,14 @@ _EXPORT: tuple[tuple[str, str], ...] = (
     (
         "complaints",
         """SELECT number, kind, status, description, address, latitude, longitude, anonymous,
-                  rating, close_reason, created_at, closed_at
+                  satisfaction, rating, redo_count, close_reason, created_at, closed_at
            FROM complaints WHERE reporter_id = ? ORDER BY id""",
     ),
     (
         "ratings",
-        """SELECT number, rating, closed_at FROM complaints
-           WHERE reporter_id = ? AND rating IS NOT NULL ORDER BY closed_at, id""",
+        """SELECT number, satisfaction, rating, closed_at FROM complaints
+           WHERE reporter_id = ? AND (rating IS NOT NULL OR satisfaction IS NOT NULL)
+           ORDER BY closed_at, id""",
     ),
     (
         "complaint_events",
@@ -144,10 +147,16 @@ async def export(db: Database, user_id: int) -> dict[str, Any]:
 
 # Erasure, in this order (the person's row goes last: its cascades take the rest).
 _ERASE: tuple[str, ...] = (
-    # Staff notices about their complaints lose the name and the rating (sent ones too).
-    """UPDATE outbox SET context = json_replace(context, '$.reporter', NULL, '$.rating', NULL)
+    # Staff notices about their complaints lose the name, the rating, the answer of
+    # satisfaction and the reason they typed for 重办 or reopening (sent ones too).
+    """UPDATE outbox SET context = json_replace(context, '$.reporter', NULL, '$.rating', NULL,
+                                                '$.satisfaction', NULL, '$.reason', NULL)
        WHERE json_extract(context, '$.number') IN (
            SELECT number FROM complaints WHERE reporter_id = ?1)""",
+    """UPDATE outbox SET context = json_replace(context, '$.note', '')
+       WHERE json_extract(context, '$.event') IN ('redo', 'reopened')
+         AND json_extract(context, '$.number') IN (
+             SELECT number FROM complaints WHERE reporter_id = ?1)""",
     # A staff member's first name in notices of work given to them: the name as an admin
     # granted it stays, else their id (the same rule as bot.assignments.notices.assignee_name).
     """UPDATE outbox SET context = json_replace(context, '$.assignee', (
@@ -165,6 +174,9 @@ _ERASE: tuple[str, ...] = (
     "DELETE FROM outbox WHERE chat_id = ?1",
     # The problem stays on record (place, photos, history); the link, the rating go.
     "UPDATE complaints SET anonymous = 1, rating = NULL WHERE reporter_id = ?1",
+    # The reason typed for 重办 or reopening is theirs; the step stays in the history.
+    """UPDATE complaint_events SET note = ''
+       WHERE actor_id = ?1 AND kind IN ('redo', 'reopened')""",
     "UPDATE complaint_events SET actor_id = NULL WHERE actor_id = ?1",
     "UPDATE assignment_events SET actor_id = NULL WHERE actor_id = ?1",
     "UPDATE meeting_topics SET person_id = NULL WHERE person_id = ?1",

@@ -53,6 +53,11 @@ class ComplaintGroup:
     no_reply: int
     relapses: int
     overdue: int
+    sat_judged: int = 0  # closed, or sent back for 重办 and not closed again
+    satisfied: int = 0  # closed with 满意
+    basic: int = 0  # closed with 基本满意
+    redone: int = 0  # sent back for 重办 at least once
+    ever_resolved: int = 0  # 办结 at least once
 
 
 PATROL_TICKETS = "SELECT complaint_id FROM patrols WHERE complaint_id IS NOT NULL"
@@ -74,7 +79,12 @@ SELECT grid_id, category_id, department_id, {ORIGIN} AS origin,
        SUM(status = 'closed'),
        SUM(status = 'closed' AND close_reason = 'no_reply'),
        SUM(status <> 'rejected' AND parent_id IS NOT NULL),
-       SUM(status <> 'rejected' AND escalated_at IS NOT NULL)
+       SUM(status <> 'rejected' AND escalated_at IS NOT NULL),
+       SUM(status = 'closed' OR (status <> 'rejected' AND redo_count > 0)),
+       SUM(status = 'closed' AND satisfaction = 'satisfied'),
+       SUM(status = 'closed' AND satisfaction = 'basic'),
+       SUM(status <> 'rejected' AND redo_count > 0),
+       SUM(status <> 'rejected' AND resolved_at IS NOT NULL)
 FROM complaints INDEXED BY complaints_created
 WHERE created_at >= :start AND created_at < :end
 GROUP BY grid_id, category_id, department_id, origin

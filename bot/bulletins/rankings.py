@@ -8,6 +8,7 @@ defined for it (a grid with no rated case is scored on the rest, not punished wi
 - resolve: share of judged cases resolved on time;
 - rating: average satisfaction, 1 star = 0 and 5 stars = 1;
 - no_reply: 1 − the share of closed cases closed as "fixed, no reply";
+(满意率 and 重办率, 12345's figures, are shown and frozen with the rest but not weighted.)
 - relapse: 1 − relapses per case; overdue: 1 − cases escalated (通报) per case;
 - patrol: patrols relative to the most active unit in the same table.
 Shown scores are rounded to one decimal, and units with equal shown scores share a rank (a
@@ -86,6 +87,11 @@ class UnitStats:
     no_reply: int = 0
     relapses: int = 0
     overdue: int = 0
+    sat_judged: int = 0  # closed, or sent back for 重办 and not closed again
+    satisfied: int = 0  # closed with 满意
+    basic: int = 0  # closed with 基本满意
+    redone: int = 0  # sent back for 重办 at least once
+    ever_resolved: int = 0  # 办结 at least once
     patrols: int = 0
     hazards_found: int = 0
     extra: dict[str, int] = field(default_factory=dict)  # table-specific counts
@@ -94,7 +100,8 @@ class UnitStats:
         for name in (
             "received", "handled", "ack_judged", "ack_on_time", "resolve_judged",
             "resolve_on_time", "rated", "rating_sum", "closed", "no_reply", "relapses",
-            "overdue", "patrols", "hazards_found",
+            "overdue", "sat_judged", "satisfied", "basic", "redone", "ever_resolved", "patrols",
+            "hazards_found",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -119,6 +126,17 @@ class UnitStats:
     @property
     def no_reply_share(self) -> float | None:
         return ratio(self.no_reply, self.closed)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: (满意 + 基本满意) over the cases closed or sent back for 重办 — a case
+        closed without an answer counts as not satisfied, never as satisfied."""
+        return ratio(self.satisfied + self.basic, self.sat_judged)
+
+    @property
+    def redo_rate(self) -> float | None:
+        """重办率: cases sent back for 重办 over the cases resolved (办结) at least once."""
+        return ratio(self.redone, self.ever_resolved)
 
 
 def ratio(part: int, whole: int) -> float | None:

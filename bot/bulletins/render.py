@@ -248,7 +248,7 @@ class BulletinText:
             mark = self.plain("rank_cell", u=u)
             shown = u.stats.name_en if self.language == "en" and u.stats.name_en else u.stats.name
             rows.append([mark, shown, u.stats.place or None, u.score, *cells(u)])
-        percent = frozenset({5, 6, 8}) if name != "representatives" else frozenset({4})
+        percent = frozenset({5, 6, 8, 9, 10}) if name != "representatives" else frozenset({4})
         return Table(
             name,
             self.plain("table_title", name=name),
@@ -263,8 +263,8 @@ class BulletinText:
         s = u.stats
         avg = None if s.avg_rating is None else round(s.avg_rating, 2)
         return [
-            s.received, s.ack_rate, s.resolve_rate, avg, s.no_reply_share, s.relapses, s.overdue,
-            s.patrols, s.hazards_found,
+            s.received, s.ack_rate, s.resolve_rate, avg, s.no_reply_share, s.satisfaction_rate,
+            s.redo_rate, s.relapses, s.overdue, s.patrols, s.hazards_found,
         ]  # fmt: skip
 
     def _worker_cells(self, u: Ranked) -> list[Cell]:

@@ -216,6 +216,11 @@ def _handled(g: q.ComplaintGroup) -> UnitStats:
         no_reply=g.no_reply,
         relapses=g.relapses,
         overdue=g.overdue,
+        sat_judged=g.sat_judged,
+        satisfied=g.satisfied,
+        basic=g.basic,
+        redone=g.redone,
+        ever_resolved=g.ever_resolved,
     )
 
 

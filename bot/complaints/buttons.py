@@ -8,8 +8,9 @@ Their data must not change: notices with these buttons wait in the outbox and si
 - `si` a complaint's card from /inbox (`si:<id>`); `my` its history from /my (`my:<id>`);
 - `cs` the staff's buttons under notices and cards (`cs:<action>:<id>`), "no photo", cancel;
 - `ct` where a transfer goes: a department, or another grid picked zone → community → grid;
-- `cr` the resident's answers: fixed (then the stars), not fixed, reopen, and the 30-day
-  follow-up's "came back" / "still fine".
+- `cr` the resident's answers after 办结: 满意 / 基本满意 (then the stars, optional), 不满意
+  (`notfixed`: a reason, then 重办); "fixed" of notices made before satisfaction asks it;
+  reopen, and the 30-day follow-up's "came back" / "still fine".
 """
 
 from __future__ import annotations
@@ -60,14 +61,20 @@ BACK = TRANSFER("back")
 TRANSFER_CANCEL = TRANSFER("cancel")
 
 RESIDENT = Prefix("cr")
-FIXED = RESIDENT("fixed", INT)
+FIXED = RESIDENT("fixed", INT)  # notices made before satisfaction: asks 满意 / 基本满意 / 不满意
+SATISFIED = RESIDENT("sat", INT)  # 满意
+BASIC = RESIDENT("basic", INT)  # 基本满意
 RATE = RESIDENT("rate", INT, STARS)
-NOT_FIXED = RESIDENT("notfixed", INT)
+NOT_FIXED = RESIDENT("notfixed", INT)  # 不满意 (重办)
 REOPEN = RESIDENT("reopen", INT)
 CAME_BACK = RESIDENT("back", INT)
 STILL_FINE = RESIDENT("fine", INT)
 FEEDBACK_CANCEL = RESIDENT("cancel")
-RESOLVED = (("notices.btn_fixed", FIXED), ("notices.btn_not_fixed", NOT_FIXED))  # the notice's
+RESOLVED = (  # the 办结 notice's question, as 12345 asks it
+    ("notices.btn_satisfied", SATISFIED),
+    ("notices.btn_basic", BASIC),
+    ("notices.btn_not_fixed", NOT_FIXED),
+)
 FOLLOW_UP = (("notices.btn_came_back", CAME_BACK), ("notices.btn_still_fine", STILL_FINE))
 
 PREFIXES = (REPORT, STAFF, TRANSFER, RESIDENT, CARD_PREFIX, HISTORY_PREFIX)

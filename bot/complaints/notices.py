@@ -11,7 +11,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.complaints.buttons import RESOLVED, row
-from bot.complaints.rules import Action
+from bot.complaints.rules import Action, Satisfaction
 from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import geo, people
@@ -29,8 +29,12 @@ async def tell(
     rating: int | None,
     now: datetime,
     actor_id: int | None = None,
+    satisfaction: Satisfaction | None = None,
 ) -> None:
-    """The notices one change causes (not to the person who made it)."""
+    """The notices one change causes (not to the person who made it). Stars given after
+    the answer of satisfaction are a detail for the record: nobody is told."""
+    if action is Action.RATE:
+        return
     key = f"{event}:{c.id}:{now.isoformat()}"
     base = {
         "number": c.number,
@@ -40,6 +44,8 @@ async def tell(
         "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
         "close_reason": c.close_reason,
     }
+    # The resident's own answer goes to the staff; "me too" supporters get the step alone.
+    answer = {"rating": rating, "satisfaction": satisfaction.value if satisfaction else None}
     followers = [f for f in await notices.followers(services, c) if f != actor_id]
     staff = await notices.assignees(services, c.grid_id, c.department_id)
     if action is Action.RESOLVE and c.reporter_id in followers:
@@ -63,10 +69,13 @@ async def tell(
             template="notices.status_update",
             key=f"f{key}",
             now=now,
-            context=base,
+            context={**base, "rating": None},
         )
     if action in (Action.TRANSFER, Action.NOT_FIXED, Action.REOPEN):
-        await announce_to_staff(conn, services, c, now, key=f"s{key}", reopened=action)
+        reason = note if action is not Action.TRANSFER else ""
+        await announce_to_staff(
+            conn, services, c, now, key=f"s{key}", reopened=action, reason=reason
+        )
     if action is Action.CONFIRM:
         await notices.send(
             conn,
@@ -75,7 +84,7 @@ async def tell(
             template="notices.staff_update",
             key=f"s{key}",
             now=now,
-            context=base,
+            context={**base, **answer},
         )
     if action is Action.ESCALATE:
         admins = await notices.zone_admins(services, c.grid_id)
@@ -113,9 +122,12 @@ async def announce_to_staff(
     *,
     key: str,
     reopened: Action | None = None,
+    reason: str = "",
 ) -> bool:
     """Tell the assignees with action buttons, or the admins when none can be reached (the
-    case then waits for them to transfer it); True if someone in charge was told."""
+    case then waits for them to transfer it); True if someone in charge was told. A case
+    sent back (不满意 → 重办, or reopened) carries the resident's reason and its count of
+    重办."""
     db = services.db
     staff = await notices.assignees(services, c.grid_id, c.department_id)
     told = bool(staff)  # the rule of `in_charge_reachable`
@@ -142,6 +154,8 @@ async def announce_to_staff(
         "ack_due_at": c.ack_due_at.isoformat() if c.ack_due_at else None,
         "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
         "reopened": reopened.value if reopened else None,
+        "reason": reason,
+        "redo_count": c.redo_count,
         "unassigned": not told,
     }
     await notices.send(

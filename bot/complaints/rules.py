@@ -1,9 +1,11 @@
 """The rules of a complaint's life, in plain Python: who may do what, and what follows.
 
-签收 accept → 办理 notes → 办结 resolve → 回访 the resident confirms and rates (or says it is not
-fixed, which reopens it) → closed; overdue work is escalated (催办); a resident may reopen a
-closed complaint for 7 days after it was resolved; with no answer for 3 days it closes as
-"fixed, no reply". Handlers and timers ask `decide` and do what it returns.
+签收 accept → 办理 notes → 办结 resolve → 回访 the resident answers as 12345 asks: 满意 or 基本满意
+closes it (stars may follow as a detail, once), 不满意 with a reason sends it back for 重办 to
+the same handler → closed; overdue work is escalated (催办); a resident may reopen a closed
+complaint for 7 days after it was resolved; with no answer for 3 days it closes as "fixed, no
+reply" (no answer of satisfaction: bulletins count it as not satisfied). Handlers and timers
+ask `decide` and do what it returns.
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ class Action(StrEnum):
     REOPEN = "reopen"
     AUTO_CLOSE = "auto_close"
     ESCALATE = "escalate"
+    RATE = "rate"  # stars after 满意 / 基本满意: an optional detail, given once
+
+
+class Satisfaction(StrEnum):
+    """The answers that close a case (不满意 is `Action.NOT_FIXED`: it sends it back for 重办)."""
+
+    SATISFIED = "satisfied"  # 满意
+    BASIC = "basic"  # 基本满意
 
 
 class Actor(StrEnum):
@@ -66,6 +76,7 @@ _WHO: dict[Action, frozenset[Actor]] = {
     Action.REOPEN: frozenset({Actor.REPORTER}),
     Action.AUTO_CLOSE: frozenset({Actor.SYSTEM}),
     Action.ESCALATE: frozenset({Actor.SYSTEM, Actor.ADMIN}),
+    Action.RATE: frozenset({Actor.REPORTER}),
 }
 
 
@@ -91,6 +102,7 @@ class Ticket:
     resolved_at: datetime | None = None
     is_hazard: bool = False
     close_reason: str | None = None  # confirmed, no_reply
+    rated: bool = False  # stars were given
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,8 @@ def _from_ok(ticket: Ticket, action: Action, now: datetime) -> bool:
         return status is Status.RESOLVED and not _within(ticket, CONFIRM_WINDOW, now)
     if action is Action.ESCALATE:
         return status in OPEN and status is not Status.ESCALATED
+    if action is Action.RATE:
+        return status is Status.CLOSED and ticket.close_reason == "confirmed"
     return False
 
 
@@ -135,6 +149,7 @@ def decide(
     note: str = "",
     rating: int | None = None,
     photo: bool = False,
+    satisfaction: Satisfaction | None = None,
 ) -> Decision:
     """The complaint after `action` by someone in the roles `actors`, or NotAllowed."""
     roles = frozenset({actors}) if isinstance(actors, Actor) else actors
@@ -146,9 +161,18 @@ def decide(
         raise NotAllowed("note_required")
     if action is Action.RESOLVE and ticket.is_hazard and not photo:
         raise NotAllowed("photo_required")
-    if action is Action.CONFIRM and (rating is None or not 1 <= rating <= 5):
+    if action is Action.CONFIRM and satisfaction is None:
+        raise NotAllowed("satisfaction_required")
+    if action is Action.RATE and ticket.rated:
+        raise NotAllowed("already_done")
+    stars_needed = action is Action.RATE or rating is not None
+    if action in (Action.CONFIRM, Action.RATE) and stars_needed and not _stars(rating):
         raise NotAllowed("rating_required")
     return _apply(ticket, action, now)
+
+
+def _stars(rating: int | None) -> bool:
+    return rating is not None and 1 <= rating <= 5
 
 
 def _apply(ticket: Ticket, action: Action, now: datetime) -> Decision:
@@ -160,6 +184,8 @@ def _apply(ticket: Ticket, action: Action, now: datetime) -> Decision:
         return Decision(replace(ticket, status=Status.TRANSFERRED, accepted=False))
     if action is Action.NOTE:
         return Decision(ticket)
+    if action is Action.RATE:
+        return Decision(replace(ticket, rated=True))
     if action is Action.RESOLVE:
         return Decision(replace(ticket, status=Status.RESOLVED, resolved_at=now))
     if action is Action.CONFIRM:

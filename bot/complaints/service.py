@@ -14,7 +14,15 @@ from typing import Any
 import aiosqlite
 
 from bot.complaints.notices import announce_to_staff, tell
-from bot.complaints.rules import Action, Actor, NotAllowed, Status, Ticket, decide
+from bot.complaints.rules import (
+    Action,
+    Actor,
+    NotAllowed,
+    Satisfaction,
+    Status,
+    Ticket,
+    decide,
+)
 from bot.people.roles import Role, has_role
 from bot.runtime.services import Services
 from storage import complaints, geo, lifecycle, people, timers
@@ -31,10 +39,11 @@ EVENT_OF = {
     Action.NOTE: "note",
     Action.RESOLVE: "resolved",
     Action.CONFIRM: "closed",
-    Action.NOT_FIXED: "reopened",
+    Action.NOT_FIXED: "redo",  # 不满意: sent back for 重办
     Action.REOPEN: "reopened",
     Action.AUTO_CLOSE: "closed",
     Action.ESCALATE: "escalated",
+    Action.RATE: "rated",
 }
 
 
@@ -66,6 +75,7 @@ def ticket_of(complaint: Complaint, category: Category) -> Ticket:
         resolved_at=complaint.resolved_at,
         is_hazard=category.is_hazard,
         close_reason=complaint.close_reason,
+        rated=complaint.rating is not None,
     )
 
 
@@ -83,6 +93,7 @@ async def act(
     *,
     note: str = "",
     rating: int | None = None,
+    satisfaction: Satisfaction | None = None,
     photo: tuple[str, str] | None = None,
     to_grid: int | None = None,
     to_department: int | None = None,
@@ -106,6 +117,7 @@ async def act(
         note=note,
         rating=rating,
         photo=photo is not None,
+        satisfaction=satisfaction,
     )
     after = decision.ticket
     fields: dict[str, Any] = {"status": after.status.value}
@@ -121,6 +133,13 @@ async def act(
         fields |= {"resolved_at": now, "resolution_note": note}
     if action in (Action.CONFIRM, Action.AUTO_CLOSE):
         fields |= {"closed_at": now, "close_reason": decision.close_reason, "rating": rating}
+        fields["satisfaction"] = satisfaction.value if satisfaction else None
+    if action is Action.NOT_FIXED:  # 不满意: back to the same handler for 重办
+        fields |= {"satisfaction": None, "redo_count": complaint.redo_count + 1}
+    if action is Action.REOPEN:  # the next 办结 is answered again
+        fields["satisfaction"] = None
+    if action is Action.RATE:
+        fields["rating"] = rating
     if action is Action.ESCALATE:
         fields["escalated_at"] = now
     async with db.transaction() as conn:
@@ -141,7 +160,8 @@ async def act(
         if photo is not None:
             await lifecycle.add_resolution_photo(conn, complaint.id, *photo)
         changed = _reload(complaint, fields)
-        await _schedule(conn, services, changed, category, now)
+        if action is not Action.RATE:  # stars change no deadline (the follow-up stays)
+            await _schedule(conn, services, changed, category, now)
         await tell(
             conn,
             services,
@@ -150,6 +170,7 @@ async def act(
             event=EVENT_OF[action],
             note=note,
             rating=rating,
+            satisfaction=satisfaction,
             now=now,
             actor_id=user_id,
         )

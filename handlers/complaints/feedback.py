@@ -1,9 +1,11 @@
-"""The resident's side of a complaint's life: fixed (with a rating), not fixed, reopen, and
-the answer to the 30-day follow-up (回头看).
+"""The resident's side of a complaint's life: the answer to 办结 as 12345 asks it — 满意 /
+基本满意 close it (stars may follow, optional), 不满意 asks why and sends it back for 重办 to
+the same handler — reopen, and the answer to the 30-day follow-up (回头看).
 
-The buttons come from notices (`cr:fixed`, `cr:notfixed`, `cr:back`, `cr:fine`) and from /my
-(`cr:reopen`). Every press is checked again on the server; a refusal gets a polite answer
-from a template and changes nothing.
+The buttons come from notices (`cr:sat`, `cr:basic`, `cr:notfixed`, `cr:back`, `cr:fine`; the
+`cr:fixed` of notices made before asks the question) and from /my (the same, `cr:reopen`).
+Every press is checked again on the server; a refusal gets a polite answer from a template
+and changes nothing.
 """
 
 from __future__ import annotations
@@ -20,16 +22,26 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.complaints import service
 from bot.complaints.buttons import (
+    BASIC,
     CAME_BACK,
     FEEDBACK_CANCEL,
     FIXED,
     NOT_FIXED,
     RATE,
     REOPEN,
+    RESOLVED,
+    SATISFIED,
     STILL_FINE,
 )
 from bot.complaints.notices import in_charge_reachable
-from bot.complaints.rules import Action, Actor, NotAllowed, ResidentRefused, allowed_actions
+from bot.complaints.rules import (
+    Action,
+    Actor,
+    NotAllowed,
+    ResidentRefused,
+    Satisfaction,
+    allowed_actions,
+)
 from bot.core.buttons import Family
 from bot.core.clock import from_iso, to_iso
 from bot.runtime.services import MinhuContext, Services
@@ -60,7 +72,8 @@ class Asked(TypedDict, total=False):
 
 # What the reporter may do from /my, in the order the buttons are shown.
 RESIDENT_BUTTONS = (
-    (Action.CONFIRM, "notices.btn_fixed", FIXED),
+    (Action.CONFIRM, "notices.btn_satisfied", SATISFIED),
+    (Action.CONFIRM, "notices.btn_basic", BASIC),
     (Action.NOT_FIXED, "notices.btn_not_fixed", NOT_FIXED),
     (Action.REOPEN, "my.btn_reopen", REOPEN),
 )
@@ -78,7 +91,8 @@ async def reporter_actions(services: Services, complaint: Complaint) -> list[Act
 def resident_buttons(
     context: MinhuContext, lang: str, complaint_id: int, allowed: list[Action]
 ) -> list[Row]:
-    """Buttons for /my: fixed / not fixed while resolved, reopen within 7 days of closing."""
+    """Buttons for /my: 满意 / 基本满意 / 不满意 while resolved, reopen within 7 days of
+    closing."""
     return [
         [(t(context, lang, label), family.pack(complaint_id))]
         for action, label, family in RESIDENT_BUTTONS
@@ -127,7 +141,7 @@ def _user_id(update: Update) -> int:
 
 
 async def fixed(update: Update, context: MinhuContext) -> None:
-    """'Fixed': ask for a rating, one big button per number of stars."""
+    """'Fixed' (a notice made before satisfaction was asked): ask 满意 / 基本满意 / 不满意."""
     try:
         found = await _may(
             context.services, FIXED.one(pressed(update)), _user_id(update), Action.CONFIRM
@@ -138,18 +152,53 @@ async def fixed(update: Update, context: MinhuContext) -> None:
     await answer(update, context)
     await _retire_buttons(update)
     lang = await language_of(update, context)
-    rows = [
-        [(t(context, lang, "feedback.btn_stars", stars=n), RATE.pack(found.id, n))] for n in STARS
-    ]
-    await say(update, context, "feedback.ask_rating", markup=keyboard(rows), number=found.number)
+    rows = [[(t(context, lang, label), family.pack(found.id)) for label, family in RESOLVED]]
+    await say(
+        update, context, "feedback.ask_satisfaction", markup=keyboard(rows), number=found.number
+    )
+
+
+def satisfied(level: Satisfaction, family: Family) -> Callback:
+    """满意 or 基本满意: the complaint closes as confirmed; stars are offered as a detail."""
+
+    async def press(update: Update, context: MinhuContext) -> None:
+        try:
+            closed = await service.act(
+                context.services,
+                family.one(pressed(update)) or 0,
+                Action.CONFIRM,
+                _user_id(update),
+                satisfaction=level,
+            )
+        except NotAllowed as refused:
+            await _refuse(update, context, refused)
+            return
+        await answer(update, context)
+        lang = await language_of(update, context)
+        rows = [
+            [(t(context, lang, "feedback.btn_stars", stars=n), RATE.pack(closed.id, n))]
+            for n in STARS
+        ]
+        await say(
+            update,
+            context,
+            "feedback.answered",
+            edit=True,
+            markup=keyboard(rows),
+            number=closed.number,
+            satisfaction=level.value,
+        )
+
+    press.__doc__ = f"{level.value}: the complaint closes as confirmed."
+    return press
 
 
 async def rate(update: Update, context: MinhuContext) -> None:
-    """A rating was pressed: the complaint closes as confirmed."""
+    """Stars after 满意 / 基本满意: kept as a detail (once)."""
     complaint_id, stars = RATE.parse(pressed(update)) or (0, 0)
     try:
         closed = await service.act(
-            context.services, complaint_id, Action.CONFIRM, _user_id(update), rating=stars
+            context.services, complaint_id, Action.RATE, _user_id(update), rating=stars
         )
     except NotAllowed as refused:
         await _refuse(update, context, refused)
@@ -196,7 +245,7 @@ def ask_reason(action: Action, family: Family) -> Callback:
 
 @kit.draft_step(SLOT, role=None, expired="feedback.reason_expired")
 async def reason(update: Update, context: MinhuContext, asked: Asked) -> int:
-    """The reason was typed: the complaint is reopened with it."""
+    """The reason was typed: the complaint goes back for 重办 (or is reopened) with it."""
     assert context.user_data is not None
     asked_at = asked.get("asked_at")
     if asked_at is None:
@@ -221,7 +270,8 @@ async def reason(update: Update, context: MinhuContext, asked: Asked) -> int:
     except NotAllowed as refused:
         return await _refuse(update, context, refused)
     told = await in_charge_reachable(context.services, reopened)
-    await say(update, context, "feedback.reopened", number=reopened.number, told=told)
+    redo = Action(asked["action"]) is Action.NOT_FIXED
+    await say(update, context, "feedback.reopened", number=reopened.number, told=told, redo=redo)
     return ConversationHandler.END
 
 
@@ -290,6 +340,10 @@ def handlers() -> list[BaseHandler]:
     return [
         kit.renumbered(form, State, was=30),
         CallbackQueryHandler(fixed, pattern=FIXED.pattern),
+        CallbackQueryHandler(
+            satisfied(Satisfaction.SATISFIED, SATISFIED), pattern=SATISFIED.pattern
+        ),
+        CallbackQueryHandler(satisfied(Satisfaction.BASIC, BASIC), pattern=BASIC.pattern),
         CallbackQueryHandler(rate, pattern=RATE.pattern),
         CallbackQueryHandler(follow_up(CAME_BACK, _came_back), pattern=CAME_BACK.pattern),
         CallbackQueryHandler(follow_up(STILL_FINE, _still_fine), pattern=STILL_FINE.pattern),

@@ -1,9 +1,10 @@
 """The daily pre-aggregates equal the raw aggregate, figure for figure: random streams of the
 events that change a complaint — filing, acceptance, rejection, resolution, closing with or
-without a rating, reopening, transfer to another grid or department, new deadlines,
-escalation, a patrol ticket linked to a case, a reporter erasing themselves — written through
-the real storage functions, then every bulletin compared built both ways, for random periods,
-moments and time zones (local midnight away from UTC midnight, and daylight saving)."""
+without a rating or an answer of satisfaction, reopening, a send-back for 重办, transfer to
+another grid or department, new deadlines, escalation, a patrol ticket linked to a case, a
+reporter erasing themselves — written through the real storage functions, then every bulletin
+compared built both ways, for random periods, moments and time zones (local midnight away
+from UTC midnight, and daylight saving)."""
 
 from __future__ import annotations
 

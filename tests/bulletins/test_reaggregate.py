@@ -1,5 +1,5 @@
-"""The pre-aggregates are rebuilt from the raw rows: by migration 0009 over a town that already
-has its history, and by `minhu db reaggregate` after anything went wrong."""
+"""The pre-aggregates are rebuilt from the raw rows: by migrations 0009 and 0011 over a town that
+already has its history, and by `minhu db reaggregate` after anything went wrong."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from storage import aggregates
 from storage.db import Database, latest_version
 from tests.support.aggregates import Stream, sums_of
 
 MIGRATION = "0009_bulletin_aggregates.sql"
+SATISFACTION = ("satisfaction", "redo_count")  # the columns 0011 adds to complaints
+FIGURES_OF_0009 = 18  # the key and the figures of complaint_sums before 0011
 
 
 def _since(first: str) -> list[str]:
@@ -33,7 +36,8 @@ async def _town_with_history(path: Path) -> list[tuple[object, ...]]:
 async def test_the_migration_sums_the_complaints_already_there(seeded_db: Path) -> None:
     expected = await _town_with_history(seeded_db)
     assert expected
-    # Back to schema 8: every object migration 0009 and the later ones create is dropped, the
+    # Back to schema 8: every object migration 0009 and the later ones create is dropped (the
+    # answers of satisfaction too: 0011 reads them again from the stars and the history), the
     # history stays; opening the database applies them again.
     with sqlite3.connect(seeded_db) as conn:
         for migration in _since(MIGRATION):
@@ -41,11 +45,73 @@ async def test_the_migration_sums_the_complaints_already_there(seeded_db: Path) 
             made = re.findall(r"^CREATE (TRIGGER|VIEW|INDEX|TABLE) (\w+)", sql, re.MULTILINE)
             for kind in ("TRIGGER", "VIEW", "INDEX", "TABLE"):
                 for _, name in (m for m in made if m[0] == kind):
-                    conn.execute(f"DROP {kind} {name}")
+                    conn.execute(f"DROP {kind} IF EXISTS {name}")
+        for column in SATISFACTION:
+            conn.execute(f"ALTER TABLE complaints DROP COLUMN {column}")
         conn.execute("PRAGMA user_version = 8")
     async with Database(seeded_db) as db:
         assert await db.schema_version() == latest_version()
-        assert await sums_of(db) == expected
+        summed = await sums_of(db)
+        assert [r[:FIGURES_OF_0009] for r in summed] == [r[:FIGURES_OF_0009] for r in expected]
+        await aggregates.reaggregate(db)
+        assert await sums_of(db) == summed  # 0011's figures: what a rebuild makes
+
+async def test_0011_reads_the_answers_given_before_it(seeded_db: Path) -> None:
+    """Stars of a confirmed close become 满意 (4–5) or 基本满意 (3); each "not fixed" after 办结
+    in the history counts as a send-back for 重办."""
+    with sqlite3.connect(seeded_db) as conn:
+        grid, category = (
+            conn.execute("SELECT MIN(id) FROM grids").fetchone()[0],
+            conn.execute("SELECT MIN(id) FROM categories").fetchone()[0],
+        )
+        for n, (status, reason, rating) in enumerate(
+            [("closed", "confirmed", 5), ("closed", "confirmed", 3), ("closed", "confirmed", 2),
+             ("closed", "no_reply", None), ("accepted", None, None)]
+        ):  # fmt: skip
+            conn.execute(
+                """INSERT INTO complaints (number, category_id, grid_id, description, status,
+                       close_reason, rating, created_at, updated_at)
+                   VALUES (?, ?, ?, '路灯坏了', ?, ?, ?, '2026-03-01T00:00:00+00:00',
+                           '2026-03-01T00:00:00+00:00')""",
+                (f"MH-2026-9{n:04d}", category, grid, status, reason, rating),
+            )
+        last = conn.execute("SELECT MAX(id) FROM complaints").fetchone()[0]
+        for _ in range(2):
+            conn.execute(
+                """INSERT INTO complaint_events (complaint_id, at, kind, from_status, to_status)
+                   VALUES (?, '2026-03-02T00:00:00+00:00', 'reopened', 'resolved', 'reopened')""",
+                (last,),
+            )
+        conn.execute("DROP TRIGGER complaint_sum_change")
+        for view in ("complaint_facts", "complaint_fact"):
+            conn.execute(f"DROP VIEW {view}")
+        for column in SATISFACTION:
+            conn.execute(f"ALTER TABLE complaints DROP COLUMN {column}")
+        for column in ("sat_judged", "satisfied", "basic", "redone", "ever_resolved"):
+            conn.execute(f"ALTER TABLE complaint_sums DROP COLUMN {column}")
+        # Schema 10's views and trigger again, as 0009 made them (0010 is grid places).
+        sql = resources.files("storage.migrations").joinpath(MIGRATION).read_text("utf-8")
+        for pattern in (
+            r"^CREATE VIEW complaint_fact AS.*?;$",
+            r"^CREATE VIEW complaint_facts.*?;$",
+            r"^CREATE TRIGGER complaint_sum_change .*?^END;$",
+        ):
+            found = re.search(pattern, sql, re.MULTILINE | re.DOTALL)
+            assert found is not None
+            conn.execute(found.group(0))
+        conn.execute("PRAGMA user_version = 10")  # 0011 runs again
+    async with Database(seeded_db) as db:
+        rows = await db.fetchall(
+            "SELECT satisfaction, redo_count FROM complaints WHERE number LIKE 'MH-2026-9%' "
+            "ORDER BY number"
+        )
+        assert [tuple(r) for r in rows] == [
+            ("satisfied", 0),
+            ("basic", 0),
+            (None, 0),
+            (None, 0),
+            (None, 2),
+        ]
 
 
 async def test_minhu_db_reaggregate_rebuilds_sums_that_went_wrong(seeded_db: Path) -> None:

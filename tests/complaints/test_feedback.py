@@ -1,5 +1,6 @@
-"""After the work is done the resident has the last word: fixed (and a rating), not fixed,
-reopen from /my, and the 30-day follow-up (回头看). Nobody else can answer for them."""
+"""After the work is done the resident has the last word, as 12345 asks it: 满意 / 基本满意
+(stars after, optional), 不满意 with a reason (back to the same handler for 重办), reopen from
+/my, and the 30-day follow-up (回头看). Nobody else can answer for them."""
 
 from __future__ import annotations
 
@@ -46,42 +47,69 @@ async def _unchanged(bot: Harness, before: dict[str, int]) -> None:
     assert await table_counts(bot) == before
 
 
-async def test_fixed_and_four_stars_closes_the_complaint_as_confirmed(
+async def test_basically_satisfied_closes_it_and_stars_are_an_optional_detail(
     bot: Harness, resident: User
 ) -> None:
     complaint_id = await _resolved(bot, resident)
-    assert set(bot.buttons(resident.id).values()) == {
-        f"cr:fixed:{complaint_id}",
-        f"cr:notfixed:{complaint_id}",
+    assert bot.buttons(resident.id) == {
+        "😊 满意": f"cr:sat:{complaint_id}",
+        "🙂 基本满意": f"cr:basic:{complaint_id}",
+        "😞 不满意": f"cr:notfixed:{complaint_id}",
     }
-    reply = texts(await bot.button(resident, "解决了"))
-    assert "打个分" in reply
+    reply = texts(await bot.button(resident, "基本满意"))
+    assert "谢谢您的评价（基本满意）" in reply and "可以不打" in reply
+    row = await _complaint(bot, complaint_id)
+    assert (row["status"], row["satisfaction"], row["close_reason"], row["rating"]) == (
+        "closed", "basic", "confirmed", None
+    )  # fmt: skip
     assert sorted(bot.buttons(resident.id).values()) == [
         f"cr:rate:{complaint_id}:{n}" for n in range(1, 6)
     ]
-    assert "⭐⭐⭐⭐⭐" in " ".join(bot.buttons(resident.id))
-
-    reply = texts(await bot.button(resident, "4 星"))
-    assert "谢谢您的评价" in reply and "MH-2026-000001" in reply
-    row = await _complaint(bot, complaint_id)
-    assert (row["status"], row["rating"], row["close_reason"]) == ("closed", 4, "confirmed")
-
     since = len(bot.fake.calls)
     await deliver(bot)
-    assert "4 星" in texts(bot.fake.sent_to(WORKER.id, since))
+    assert "评价：基本满意" in texts(bot.fake.sent_to(WORKER.id, since))
+
+    reply = texts(await bot.button(resident, "4 星"))
+    assert "谢谢您打星" in reply and "MH-2026-000001" in reply
+    row = await _complaint(bot, complaint_id)
+    assert (row["status"], row["satisfaction"], row["rating"]) == ("closed", "basic", 4)
 
 
-async def test_rating_twice_is_refused_politely(bot: Harness, resident: User) -> None:
+async def test_an_answer_or_stars_pressed_twice_change_nothing(
+    bot: Harness, resident: User
+) -> None:
     complaint_id = await _resolved(bot, resident)
-    await bot.button(resident, "解决了")
+    notice = bot.last_keyboard_message(resident.id)
+    await bot.button(resident, "😊 满意")
     await bot.press(resident, f"cr:rate:{complaint_id}:5")
     before = await table_counts(bot)
-    reply = texts(await bot.press(resident, f"cr:rate:{complaint_id}:1"))
-    assert "不能进行" in reply
+    assert "已经回复过" in texts(await bot.press(resident, f"cr:rate:{complaint_id}:1"))
+    for again in ("sat", "basic", "notfixed", "fixed"):
+        reply = texts(await bot.press(resident, f"cr:{again}:{complaint_id}", message_id=notice))
+        assert "不能进行" in reply
     await _unchanged(bot, before)
-    assert (await _complaint(bot, complaint_id))["rating"] == 5
+    row = await _complaint(bot, complaint_id)
+    assert (row["satisfaction"], row["rating"]) == ("satisfied", 5)
+
+
+async def test_stars_before_an_answer_are_refused(bot: Harness, resident: User) -> None:
+    complaint_id = await _resolved(bot, resident)
+    before = await table_counts(bot)
+    assert "不能进行" in texts(await bot.press(resident, f"cr:rate:{complaint_id}:5"))
+    await _unchanged(bot, before)
+    assert (await _complaint(bot, complaint_id))["status"] == "resolved"
+
+
+async def test_the_fixed_button_of_an_older_notice_asks_the_question(
+    bot: Harness, resident: User
+) -> None:
+    complaint_id = await _resolved(bot, resident)
     reply = texts(await bot.press(resident, f"cr:fixed:{complaint_id}"))
-    assert "不能进行" in reply
+    assert "满意吗" in reply
+    assert set(bot.buttons(resident.id).values()) == {
+        f"cr:sat:{complaint_id}", f"cr:basic:{complaint_id}", f"cr:notfixed:{complaint_id}"
+    }  # fmt: skip
+    assert (await _complaint(bot, complaint_id))["status"] == "resolved"
 
 
 @pytest.mark.parametrize("forged", ["cr:rate:1:0", "cr:rate:1:6", "cr:rate:1:x", "cr:rate:1"])
@@ -94,19 +122,19 @@ async def test_forged_ratings_are_refused(bot: Harness, resident: User, forged: 
     await _unchanged(bot, before)
 
 
-async def test_not_fixed_with_a_reason_reopens_it_and_the_worker_is_told(
+async def test_dissatisfied_with_a_reason_sends_it_back_to_the_same_worker_for_redo(
     bot: Harness, resident: User
 ) -> None:
     complaint_id = await _resolved(bot, resident)
-    reply = texts(await bot.button(resident, "没解决"))
-    assert "还有什么问题" in reply
+    reply = texts(await bot.button(resident, "不满意"))
+    assert "不满意的原因" in reply and "重办" in reply
     reply = texts(await bot.send(resident, "垃圾桶还是满的，根本没人来过"))
-    assert "已重新打开，会继续办理" in reply
+    assert "已退回原承办人员重办" in reply
 
     row = await _complaint(bot, complaint_id)
-    assert row["status"] == "reopened" and row["accepted_at"] is None
+    assert (row["status"], row["accepted_at"], row["redo_count"]) == ("reopened", None, 1)
     note = await bot.services.db.fetchval(
-        "SELECT note FROM complaint_events WHERE complaint_id = ? AND kind = 'reopened'",
+        "SELECT note FROM complaint_events WHERE complaint_id = ? AND kind = 'redo'",
         (complaint_id,),
     )
     assert note == "垃圾桶还是满的，根本没人来过"
@@ -114,14 +142,15 @@ async def test_not_fixed_with_a_reason_reopens_it_and_the_worker_is_told(
     since = len(bot.fake.calls)
     await deliver(bot)
     notice = texts(bot.fake.sent_to(WORKER.id, since))
-    assert "重新打开" in notice and "MH-2026-000001" in notice
+    assert "重办的诉求 MH-2026-000001" in notice and "不满意" in notice
+    assert "居民说：垃圾桶还是满的，根本没人来过" in notice
     assert f"cs:accept:{complaint_id}" in bot.buttons(WORKER.id).values()
 
 
 async def test_the_reason_must_be_words_of_a_sensible_length(bot: Harness, resident: User) -> None:
     complaint_id = await _resolved(bot, resident)
     at_rest = await table_counts(bot)
-    await bot.button(resident, "没解决")
+    await bot.button(resident, "不满意")
     asking = await table_counts(bot)
     assert "太短" in texts(await bot.send(resident, "没"))
     assert "太长" in texts(await bot.send(resident, "还" * 501))
@@ -137,27 +166,27 @@ async def test_the_reason_must_be_words_of_a_sensible_length(bot: Harness, resid
 
 async def test_the_cancel_button_leaves_the_question(bot: Harness, resident: User) -> None:
     complaint_id = await _resolved(bot, resident)
-    await bot.button(resident, "没解决")
+    await bot.button(resident, "不满意")
     assert "已取消" in texts(await bot.button(resident, "取消"))
     await bot.send(resident, "垃圾桶还是满的")
     assert (await _complaint(bot, complaint_id))["status"] == "resolved"
     # The question can still be answered from /my.
     await bot.send(resident, "/my")
     await bot.button(resident, "MH-2026-000001")
-    assert set(bot.buttons(resident.id)) == {"👍 解决了", "👎 没解决"}
+    assert set(bot.buttons(resident.id)) == {"😊 满意", "🙂 基本满意", "😞 不满意"}
 
 
 async def test_the_reason_question_survives_a_restart(bot: Harness, resident: User) -> None:
     complaint_id = await _resolved(bot, resident)
-    await bot.button(resident, "没解决")
+    await bot.button(resident, "不满意")
     await bot.restart()
-    assert "已重新打开" in texts(await bot.send(resident, "还是很臭，没清理干净"))
+    assert "重办" in texts(await bot.send(resident, "还是很臭，没清理干净"))
     assert (await _complaint(bot, complaint_id))["status"] == "reopened"
 
 
 async def test_a_reason_typed_a_day_later_reopens_nothing(bot: Harness, resident: User) -> None:
     complaint_id = await _resolved(bot, resident)
-    await bot.button(resident, "没解决")
+    await bot.button(resident, "不满意")
     bot.clock.advance(timedelta(hours=25))
     assert "很久" in texts(await bot.send(resident, "好的谢谢"))
     assert (await _complaint(bot, complaint_id))["status"] == "resolved"
@@ -218,7 +247,7 @@ async def test_after_seven_days_there_is_no_reopen_button(bot: Harness, resident
 async def _followed_up(bot: Harness, resident: User) -> int:
     """Confirmed, then 30 days later the follow-up question arrives."""
     complaint_id = await _resolved(bot, resident)
-    await bot.button(resident, "解决了")
+    await bot.button(resident, "😊 满意")
     await bot.button(resident, "5 星")
     bot.clock.advance(timedelta(days=30))
     await bot.services.timers.run_pass()  # type: ignore[union-attr]
@@ -272,7 +301,17 @@ async def test_the_follow_up_still_fine_is_thanked_once(bot: Harness, resident: 
 
 
 @pytest.mark.parametrize(
-    "verb", ["fixed:{id}", "notfixed:{id}", "rate:{id}:5", "reopen:{id}", "back:{id}", "fine:{id}"]
+    "verb",
+    [
+        "fixed:{id}",
+        "sat:{id}",
+        "basic:{id}",
+        "notfixed:{id}",
+        "rate:{id}:5",
+        "reopen:{id}",
+        "back:{id}",
+        "fine:{id}",
+    ],
 )
 async def test_a_stranger_cannot_answer_for_someone_elses_complaint(
     bot: Harness, resident: User, verb: str
@@ -296,3 +335,37 @@ async def test_refusals_come_in_the_residents_language(
     await register(bot, english_resident)
     reply = texts(await bot.press(english_resident, f"cr:fixed:{complaint_id}"))
     assert "not a complaint you filed" in reply
+
+
+async def test_redo_goes_to_the_same_worker_and_the_next_answer_closes_it(
+    bot: Harness, resident: User
+) -> None:
+    """不满意 → 重办 → the same worker has it with the reason → 办结 again → 满意."""
+    complaint_id = await _resolved(bot, resident)
+    await bot.button(resident, "不满意")
+    await bot.send(resident, "路边的垃圾还堆着，只清了一半")
+    since = len(bot.fake.calls)
+    await deliver(bot)
+    notice = texts(bot.fake.sent_to(WORKER.id, since))
+    assert "重办" in notice and "只清了一半" in notice
+    await act(bot.services, complaint_id, Action.ACCEPT, WORKER.id)
+    await deliver(bot)
+    bot.clock.advance(timedelta(hours=3))
+    await act(bot.services, complaint_id, Action.RESOLVE, WORKER.id, note="全部清运完毕")
+    since = len(bot.fake.calls)
+    await deliver(bot)
+    assert "全部清运完毕" in texts(bot.fake.sent_to(resident.id, since))
+    assert "满意吗" in texts(bot.fake.sent_to(resident.id, since))
+    assert "😊 满意" in bot.buttons(resident.id)
+    await bot.button(resident, "😊 满意")
+    row = await _complaint(bot, complaint_id)
+    assert (row["status"], row["satisfaction"], row["redo_count"]) == ("closed", "satisfied", 1)
+    history = await bot.services.db.fetchall(
+        "SELECT kind, actor_id, note FROM complaint_events WHERE complaint_id = ? ORDER BY id",
+        (complaint_id,),
+    )
+    assert [r[0] for r in history] == [
+        "submitted", "accepted", "resolved", "redo", "accepted", "resolved", "closed"
+    ]  # fmt: skip
+    redo = history[3]
+    assert (redo[1], redo[2]) == (resident.id, "路边的垃圾还堆着，只清了一半")

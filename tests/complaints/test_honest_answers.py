@@ -150,9 +150,9 @@ async def test_a_reopened_complaint_whose_worker_blocked_the_bot_says_it_waits(
     await act(bot.services, 1, Action.RESOLVE, WORKER.id, note="已修好")
     await deliver(bot)
     await people.mark_blocked(bot.services.db, WORKER.id, bot.clock.now())
-    await bot.button(resident, "没解决")
+    await bot.button(resident, "不满意")
     reply = texts(await bot.send(resident, "路灯还是不亮，晚上还是很黑"))
-    assert "已重新打开" in reply
+    assert "已退回原承办人员重办" in reply
     assert "工作人员已收到" not in reply and "等镇里指派" in reply
 
 

@@ -41,6 +41,9 @@ async def test_the_demo_history_is_written_once_and_ranks_like_a_real_town(
     assert 6 <= sum(w.honoured for w in report.workers) <= 8
     assert report.total.previous > 0  # a year earlier is there to compare with
     assert any(r.ranked for r in report.representatives)
+    # Confirmed closes carry an answer of satisfaction; those closed with no reply none.
+    rates = [w.stats.satisfaction_rate for w in ranked if w.stats.satisfaction_rate is not None]
+    assert rates and all(0.5 <= r <= 1 for r in rates) and min(rates) < 1
 
 
 async def test_every_part_of_a_full_bulletin_is_valid_telegram_html(tmp_path: Path) -> None:

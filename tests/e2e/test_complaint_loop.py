@@ -1,6 +1,7 @@
 """Over real HTTP, the whole closed loop of one hazard report:
-report → accept → progress → resolve with photo → "not fixed" → reopen → resolve → "fixed",
-rating → 30 days later the follow-up (回头看) says "it came back" → a linked relapse."""
+report → accept → progress → resolve with photo → 不满意 with a reason → back to the same
+officer for 重办, the reason on their notice → resolve → 满意, stars → the bulletin's sums count
+the 重办 → 30 days later the follow-up (回头看) says "it came back" → a linked relapse."""
 
 from __future__ import annotations
 
@@ -82,19 +83,29 @@ def test_the_closed_loop_of_a_hazard_report(minhu: BotProcess, client: httpx.Cli
     resolve(officer, "更换了消防栓阀门，水压正常")
 
     resident.expect("已办结")
-    resident.press("没解决")
-    resident.expect("还有什么问题")
+    resident.press("不满意")
+    resident.expect("不满意的原因")
     resident.say("还是没有水，阀门拧不开")
-    resident.expect("已重新打开")
+    resident.expect("已退回原承办人员重办")
 
-    officer.expect("重新打开的隐患报告 MH-2026-000001")
+    shown = officer.expect("重办的隐患报告 MH-2026-000001")
+    notice = shown.get("text") or shown.get("caption") or ""
+    assert "居民说：还是没有水，阀门拧不开" in notice and "第 1 次" in notice
     accept(officer)
     resolve(officer, "整体更换了消防栓，已试水")
     resident.expect("已办结")
-    resident.press("解决了")
-    resident.expect("打个分")
+    resident.press("😊 满意")
+    resident.expect("谢谢您的评价（满意）")
     resident.press("5 星")
-    resident.expect("谢谢您的评价")
+    resident.expect("谢谢您打星")
+    officer.expect("评价：满意")
+
+    with sqlite3.connect(minhu.database) as db:  # what the bulletin reads
+        sums = db.execute(
+            """SELECT SUM(redone), SUM(ever_resolved), SUM(sat_judged), SUM(satisfied)
+               FROM complaint_sums WHERE span = 'd'"""
+        ).fetchone()
+        assert sums == (1, 1, 1, 1)
 
     minhu.advance(31 * 24 * 3600)  # a month later (the bot's clock is moved, not slept)
     resident.expect("回头看", timeout=30)
@@ -104,9 +115,10 @@ def test_the_closed_loop_of_a_hazard_report(minhu: BotProcess, client: httpx.Cli
 
     with sqlite3.connect(minhu.database) as db:
         first = db.execute(
-            "SELECT status, close_reason, rating FROM complaints WHERE id = 1"
+            "SELECT status, close_reason, satisfaction, rating, redo_count FROM complaints "
+            "WHERE id = 1"
         ).fetchone()
-        assert first == ("closed", "confirmed", 5)
+        assert first == ("closed", "confirmed", "satisfied", 5, 1)
         kinds = [
             r[0]
             for r in db.execute(
@@ -118,10 +130,11 @@ def test_the_closed_loop_of_a_hazard_report(minhu: BotProcess, client: httpx.Cli
             "accepted",
             "note",
             "resolved",
-            "reopened",
+            "redo",
             "accepted",
             "resolved",
             "closed",
+            "rated",
             "relapse",
         ]
         assert db.execute(

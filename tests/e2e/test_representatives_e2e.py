@@ -168,10 +168,10 @@ def test_a_rectification_item_from_an_unannounced_visit_is_resolved(
     officer.photo()
     officer.expect("已办结")
     rep.expect("已办结")
-    rep.press("解决了")
-    rep.expect("打个分")
+    rep.press("😊 满意")
+    rep.expect("谢谢您的评价（满意）")
     rep.press("5 星")
-    rep.expect("谢谢您的评价")
+    rep.expect("谢谢您打星")
     with sqlite3.connect(minhu.database) as db:
         assert db.execute(
             "SELECT kind, status, close_reason, rating FROM complaints WHERE id = 1"

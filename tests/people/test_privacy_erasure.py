@@ -77,11 +77,18 @@ async def test_after_deleteme_no_notice_addresses_or_names_the_resident(bot: Har
         (life.rated, life.not_fixed),
     )
     assert [tuple(r) for r in rows] == [(None, 1, None), (None, 1, None)]
-    # The worker still hears of the reopened complaint, as from an anonymous resident.
+    # The worker still hears of the complaint sent back for 重办, as from an anonymous
+    # resident, without the reason the resident typed (theirs: gone from the history too).
     since = len(bot.fake.calls)
     await deliver(bot)
     notice = texts(bot.fake.sent_to(WORKER.id, since))
-    assert "重新打开" in notice and "匿名" in notice and RESIDENT.first_name not in notice
+    assert "重办" in notice and "匿名" in notice and RESIDENT.first_name not in notice
+    assert "根本没人来过" not in notice
+    typed = "SELECT COUNT(*) FROM {} WHERE {} LIKE '%根本没人来过%'"
+    assert await db.fetchval(typed.format("complaint_events", "note")) == 0
+    assert await db.fetchval(typed.format("outbox", "context")) == 0
+    kinds = "SELECT kind FROM complaint_events WHERE complaint_id = ? ORDER BY id"
+    assert "redo" in [r[0] for r in await db.fetchall(kinds, (life.not_fixed,))]
     # The neighbour on the waiting list got the freed seat and was told, in the same step.
     assert "候补" in texts(bot.fake.sent_to(NEIGHBOUR.id, since))
     assert not bot.fake.sent_to(RESIDENT.id, since)

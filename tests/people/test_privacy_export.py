@@ -70,7 +70,9 @@ async def test_mydata_holds_follows_ratings_reasons_bookings_topics_and_notices(
     assert [d.params["caption"][:2] for d in documents] == ["这是", "同样"]
     data = json.loads(documents[0].files["document"])
     assert [f["name"] for f in data["follows"]] == ["上强片区"]
-    assert [r["rating"] for r in data["ratings"]] == [4]
+    assert [(r["satisfaction"], r["rating"]) for r in data["ratings"]] == [("basic", 4)]
+    redone = [c for c in data["complaints"] if c["redo_count"]]
+    assert [c["redo_count"] for c in redone] == [1]
     assert "车还停在那里，根本没人来过" in [e["note"] for e in data["complaint_events"]]
     assert [b["status"] for b in data["meeting_bookings"]] == ["booked"]
     assert [t["text"] for t in data["meeting_topics"]] == ["东门晚上停车难"]
@@ -91,7 +93,7 @@ async def test_the_readable_page_has_chinese_headings_and_natural_dates(bot: Har
     assert page.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in page
     for heading in ("我反映的问题", "我给出的评价", "我关注的片区", "议事会报名", "发给我的消息"):
         assert f"<h2>{heading}</h2>" in page
-    assert "车还停在那里，根本没人来过" in page and "4 星" in page and "欧阳秀英" in page
+    assert "车还停在那里，根本没人来过" in page and "基本满意，4 星" in page and "欧阳秀英" in page
     assert "2026年3月2日 10:" in page  # registered on Monday 2 March at 10:00 Shanghai time
     stamps = re.findall(r'class="when">([^<]*)<', page)
     assert stamps and all(re.fullmatch(r"2026年[1-9]\d?月[1-9]\d?日 \d\d:\d\d", s) for s in stamps)

@@ -61,10 +61,11 @@ async def test_a_rectification_item_from_an_unannounced_visit_reaches_the_depart
     await bot.button(BUILDER, "不需要照片")
     since = await deliver(bot)
     assert "已更换全部松动地砖" in texts(bot.fake.sent_to(REP.id, since))
-    await bot.button(REP, "解决了")
+    await bot.button(REP, "😊 满意")
     await bot.button(REP, "5 星")
     closed = await complaints.by_number(bot.services.db, number)
     assert closed is not None and closed.status == "closed" and closed.rating == 5
+    assert closed.satisfaction == "satisfied"
 
 
 async def test_a_suggestion_takes_the_category_deadline_by_default(bot: Harness) -> None:

@@ -101,10 +101,10 @@ async def a_full_life(bot: Harness) -> Life:
     await register(bot, RESIDENT)
 
     rated = await resolved(bot, RESIDENT, "环境卫生", "小区东门垃圾桶满了三天没人清理")
-    await bot.button(RESIDENT, "解决了")
+    await bot.button(RESIDENT, "🙂 基本满意")
     await bot.button(RESIDENT, "4 星")
     not_fixed = await resolved(bot, RESIDENT, "停车管理", "消防通道被私家车长期占用")
-    await bot.button(RESIDENT, "没解决")
+    await bot.button(RESIDENT, "不满意")
     await bot.send(RESIDENT, "车还停在那里，根本没人来过")  # the worker's notice waits
 
     await report(bot, NEIGHBOUR, "公共设施", "健身器材的螺丝松了很危险", submit=True)
