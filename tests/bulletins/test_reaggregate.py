@@ -56,6 +56,7 @@ async def test_the_migration_sums_the_complaints_already_there(seeded_db: Path) 
         await aggregates.reaggregate(db)
         assert await sums_of(db) == summed  # 0011's figures: what a rebuild makes
 
+
 async def test_0011_reads_the_answers_given_before_it(seeded_db: Path) -> None:
     """Stars of a confirmed close become 满意 (4–5) or 基本满意 (3); each "not fixed" after 办结
     in the history counts as a send-back for 重办."""
