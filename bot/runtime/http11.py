@@ -55,7 +55,8 @@ class Target:
         default = 443 if scheme == "https" else 80
         port = parts.port or default
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        shown = host if port == default else f"{host}:{port}"
+        named = f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets
+        shown = named if port == default else f"{named}:{port}"
         return cls((scheme, host, port), path.encode(), shown.encode("idna"))
 
 

@@ -59,5 +59,6 @@ def test_a_target_is_its_origin_path_and_host_header() -> None:
     telegram = Target.of("https://api.telegram.org/bot1:T/getMe")
     assert telegram.origin == ("https", "api.telegram.org", 443)
     assert telegram.host_header == b"api.telegram.org"
+    assert Target.of("http://[::1]:8081/bot1:T/getMe").host_header == b"[::1]:8081"
     with pytest.raises(BadResponse):
         Target.of("ftp://example.org/x")
