@@ -130,7 +130,17 @@ def telegram_length(text: str) -> int:
 
 def fits_caption(text: str) -> bool:
     """Whether a rendered message can go out as one photo's caption."""
-    return utf16_len(text) <= CAPTION_LIMIT or telegram_length(text) <= CAPTION_LIMIT
+    return _fits(text, CAPTION_LIMIT)
+
+
+def fits_message(text: str) -> bool:
+    """Whether rendered text can go out as one message."""
+    return _fits(text, MESSAGE_LIMIT)
+
+
+def _fits(text: str, limit: int) -> bool:
+    # The raw length (tags and entities included) is an upper bound, checked first: cheap.
+    return utf16_len(text) <= limit or telegram_length(text) <= limit
 
 
 def fit(marked: str, limit: int, key: str = "?") -> str:

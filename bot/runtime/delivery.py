@@ -74,8 +74,7 @@ class Delivery:
     ) -> None:
         self.db, self.renderer, self.clock = db, renderer, clock
         self.batch = batch
-        self.concurrency = concurrency
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots = asyncio.Semaphore(concurrency)  # chats sent to at once
         self._lock = asyncio.Lock()
         self._again = False
         self.app: AnyApp | None = None
@@ -97,7 +96,6 @@ class Delivery:
             return 0  # the running pass sees the new rows
         sent = 0
         batch = self.batch if bot.rate_limiter else UNLIMITED_BATCH
-        self._slots = asyncio.Semaphore(self.concurrency)  # chats sent to at once
         async with self._lock:
             stop = asyncio.Event()
             recorder = asyncio.create_task(self._record_periodically(stop))

@@ -175,13 +175,8 @@ class FloodGate(BaseRateLimiter[int]):
         self.limits = limits or Limits()
         self.max_retries = max_retries
         self.clock, self.sleep = clock, sleep
-        self.overall = TokenBucket(
-            self.limits.overall_rate,
-            self.limits.overall_burst,
-            clock=self.clock,
-            sleep=self.sleep,
-            reserve=self.limits.reply_reserve,
-        )
+        limits = self.limits
+        self.overall = self._bucket(limits.overall_rate, limits.overall_burst, limits.reply_reserve)
         self._chats: OrderedDict[int, TokenBucket] = OrderedDict()
 
     async def initialize(self) -> None:
@@ -190,8 +185,8 @@ class FloodGate(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         return None
 
-    def _bucket(self, rate: float, burst: int) -> TokenBucket:
-        return TokenBucket(rate, burst, clock=self.clock, sleep=self.sleep)
+    def _bucket(self, rate: float, burst: int, reserve: int = 0) -> TokenBucket:
+        return TokenBucket(rate, burst, clock=self.clock, sleep=self.sleep, reserve=reserve)
 
     def _chat_bucket(self, chat_id: int) -> TokenBucket:
         bucket = self._chats.pop(chat_id, None)

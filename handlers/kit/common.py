@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.core.buttons import Family, declared
-from bot.core.render import MESSAGE_LIMIT, pick_language, telegram_length, telegram_units
+from bot.core.render import fits_message, pick_language
 from bot.runtime.services import MinhuContext
 from storage import people
 from storage.db import committed_here
@@ -97,27 +97,30 @@ async def say(
     pressed_message = query.message if query is not None else None
     if context.above is not None and isinstance(pressed_message, Message):
         combined = f"{context.above}\n\n{text}"
-        if telegram_units(combined) <= MESSAGE_LIMIT or telegram_length(combined) <= MESSAGE_LIMIT:
+        if fits_message(combined):
             context.above = None
             text, edit = combined, True
         else:
             await settle(update, context)
     if edit and isinstance(pressed_message, Message):
-        try:
-            result = await pressed_message.edit_text(
-                text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
-            return None
-        return result if isinstance(result, Message) else None
+        return await _edit(pressed_message, text, markup)
     chat = update.effective_chat
     if chat is None:
         return None
     return await context.bot.send_message(
         chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup
     )
+
+
+async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> Message | None:
+    """Edit `message` to `text` (an edit changing nothing is no error)."""
+    try:
+        result = await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+        return None
+    return result if isinstance(result, Message) else None
 
 
 async def shown_above(update: Update, context: MinhuContext, key: str, **ctx: Any) -> None:
@@ -139,11 +142,7 @@ async def settle(update: Update, context: MinhuContext) -> None:
     query = update.callback_query
     if above is None or query is None or not isinstance(query.message, Message):
         return
-    try:
-        await query.message.edit_text(above, parse_mode=ParseMode.HTML, reply_markup=None)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    await _edit(query.message, above, None)
 
 
 async def answer(update: Update, context: MinhuContext, key: str | None = None, **ctx: Any) -> None:
