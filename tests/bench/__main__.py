@@ -34,6 +34,7 @@ from . import broadcast, bulletins, flowbench, procs, report, routing
 
 QUICK = {
     "residents": 4,
+    "rounds": 1,
     "recipients": 300,
     "strict_recipients": 100,
     "think": 0.5,
@@ -51,7 +52,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add = parser.add_argument
     add("--quick", action="store_true", help=f"small sizes for a check of the harness: {QUICK}")
     add("--runs", type=int, default=3, help="runs per row; figures are their median (min–max)")
-    add("--residents", type=int, default=50, help="simulated users per bot")
+    add("--residents", type=int, default=50, help="simulated users at once per bot")
+    add("--rounds", type=int, default=5, help="flat out: residents per lane, one after another")
     add("--step-timeout", type=float, default=10.0, help="seconds a user waits for a step")
     add("--think", type=float, default=3.0, help="mean pause (s) of the paced row's users")
     add("--limits", type=json.loads, default={}, help="extra emulator limits, JSON, paced row")

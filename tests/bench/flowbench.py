@@ -2,7 +2,10 @@
 
 Each run of a row: the emulator is reset (its users, chats and counters) and configured; Minhu
 gets a fresh database (`minhu seed-demo` into a new file); the bot is started in its own
-process and, once it polls, the simulated users run in theirs (tests/bench/users.py). Then the
+process and, once it polls, the simulated users run in theirs (tests/bench/users.py): flat
+out, `--residents` at once, each lane taking a new resident when one is done, `--rounds` of
+them (5 × 50 = 250 residents, 3,250 actions: a run of several seconds, not one); paced, each
+resident once. Then the
 echo bot does the same number of actions with as many users (its first on odd runs, so
 neither bot always runs first). Every figure is then the median (min–max) of the runs.
 """
@@ -78,7 +81,9 @@ class FlowBench:
                 buttons=args.echo_mode == "mixed",
             )
         argv = ["flow", "--url", self.emulator.url, "--bot", str(bot_id(token))]
+        rounds = args.rounds if config == "flat" else 1
         argv += ["--first", str(first), "--count", str(args.residents), "--kind", bot]
+        argv += ["--rounds", str(rounds)]
         argv += ["--echo-mode", args.echo_mode, "--think", str(think)]
         argv += ["--step-timeout", str(args.step_timeout), "--bot-pid", str(proc.pid)]
         argv += ["--emulator-pid", str(self.emulator.pid)]
@@ -86,7 +91,7 @@ class FlowBench:
             argv += ["--fail-user", str(first)]
             self.failure_injected = True
         steps = len(minhu_steps(0)) + 1
-        timeout = steps * (args.step_timeout + 1.5 * think) + 120
+        timeout = rounds * steps * (args.step_timeout + 1.5 * think) + 120
         try:
             await procs.wait_polling(self.client, proc, bot_id(token))
             polling = await procs.counters(self.client, bot_id(token))

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from storage.demo_places import centre
+
+from .client import HttpError, LeanClient
 
 Msgs = list[dict[str, Any]]
 Predicate = Callable[[Msgs], bool]
@@ -181,9 +181,7 @@ def _action(step: Step, last: Msgs) -> tuple[str, dict[str, Any]]:
 class Driver:
     """Drives users of one bot through the emulator's client API."""
 
-    def __init__(
-        self, client: httpx.AsyncClient, bot_id: int, timeout: float, think: float = 0.0
-    ) -> None:
+    def __init__(self, client: LeanClient, bot_id: int, timeout: float, think: float = 0.0) -> None:
         self.client = client
         self.bot_id = bot_id
         self.timeout = timeout
@@ -264,7 +262,7 @@ class Driver:
                 result.finished = time.perf_counter() - self.t0
                 if step.detour and button(step.detour.arg)(last):
                     queue.insert(0, step.detour)
-        except (StepError, httpx.HTTPError) as exc:
+        except (StepError, HttpError) as exc:
             result.error = f"step {result.actions + 1}: {exc}"
             return result
         result.tickets = [t for m in last for t in TICKET_RE.findall(m.get("text") or "")]

@@ -1,7 +1,9 @@
 """The simulated users, in a process of their own: ``python -m tests.bench.users MODE …``.
 
-``flow``: N residents (consecutive ids from ``--first``) run Minhu's register + report flow,
-or the same number of actions against the echo bot, all at once. The bot's CPU time
+``flow``: N residents at once (``--count``; consecutive ids from ``--first``) run Minhu's
+register + report flow, or the same number of actions against the echo bot; with
+``--rounds R`` each of the N lanes takes a new resident when its last one is done, R × N in
+all, so a flat-out run lasts long enough to measure. The bot's CPU time
 (/proc/<pid>/stat) is read just before the first action and after the last one has had
 ``--settle`` seconds to finish its trailing API calls; so is the emulator's, and this
 process's own, to show whether the harness kept up.
@@ -24,8 +26,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-import httpx
-
+from .client import LeanClient
 from .flows import (
     Driver,
     Step,
@@ -58,22 +59,28 @@ def _steps(args: argparse.Namespace, uid: int) -> list[Step]:
     return steps
 
 
-async def flow(client: httpx.AsyncClient, args: argparse.Namespace) -> dict[str, Any]:
+async def flow(client: LeanClient, args: argparse.Namespace) -> dict[str, Any]:
     """Run the residents concurrently; the run's raw figures."""
-    users = list(range(args.first, args.first + args.count))
+    users = list(range(args.first, args.first + args.count * args.rounds))
     driver = Driver(client, args.bot, args.step_timeout, args.think)
     await asyncio.gather(*(driver.create_user(uid, f"居民{i}") for i, uid in enumerate(users)))
     steps = {uid: _steps(args, uid) for uid in users}
-    seq = await driver.seq()
+    waiting = iter(users)  # shared by the lanes: each takes the next resident when free
+
+    async def lane() -> list[UserResult]:
+        done = []
+        for uid in waiting:
+            done.append(await driver.run(uid, steps[uid], await driver.seq()))
+        return done
+
     bot0, emu0, own0 = (
         cpu_seconds(args.bot_pid),
         cpu_seconds(args.emulator_pid),
         time.process_time(),
     )
     driver.t0 = started = time.perf_counter()
-    results: list[UserResult] = await asyncio.gather(
-        *(driver.run(uid, steps[uid], seq) for uid in users)
-    )
+    lanes = await asyncio.gather(*(lane() for _ in range(args.count)))
+    results = sorted((r for done in lanes for r in done), key=lambda r: r.user_id)
     wall = time.perf_counter() - started
     emu1, own1 = cpu_seconds(args.emulator_pid), time.process_time()
     await asyncio.sleep(args.settle)
@@ -87,7 +94,7 @@ async def flow(client: httpx.AsyncClient, args: argparse.Namespace) -> dict[str,
     }
 
 
-async def _probe(client: httpx.AsyncClient, driver: Driver, args: argparse.Namespace) -> dict:
+async def _probe(client: LeanClient, driver: Driver, args: argparse.Namespace) -> dict:
     """The talking resident: /help every 2 s until the admin's chat shows the broadcast done."""
     latencies: list[float] = []
     failures: list[str] = []
@@ -111,7 +118,7 @@ async def _probe(client: httpx.AsyncClient, driver: Driver, args: argparse.Names
     return {"latencies": latencies, "failures": failures, "done": False}
 
 
-async def broadcast(client: httpx.AsyncClient, args: argparse.Namespace) -> dict[str, Any]:
+async def broadcast(client: LeanClient, args: argparse.Namespace) -> dict[str, Any]:
     """The admin's /broadcast, then the probe until the progress message says done."""
     driver = Driver(client, args.bot, 30.0)
     admin = await driver.run(args.first, admin_broadcast_steps(args.text), await driver.seq())
@@ -130,7 +137,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--url", required=True, help="the emulator")
     parser.add_argument("--bot", type=int, required=True, help="the bot's id")
     parser.add_argument("--first", type=int, required=True, help="first user id (the admin)")
-    parser.add_argument("--count", type=int, default=1)
+    parser.add_argument("--count", type=int, default=1, help="flow: residents at once")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="flow: each of the --count lanes runs this many"
+    )
     parser.add_argument("--kind", choices=("minhu", "echo"), default="minhu")
     parser.add_argument("--echo-mode", choices=("text", "mixed"), default="text")
     parser.add_argument("--think", type=float, default=0.0)
@@ -147,10 +157,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     """Run the mode."""
     pool = 4 * args.count + 20  # every user keeps its connections: no reconnecting mid-run
-    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
-    timeout = httpx.Timeout(args.step_timeout + 30)
-    async with httpx.AsyncClient(base_url=args.url, limits=limits, timeout=timeout) as client:
+    client = LeanClient(args.url, pool, args.step_timeout + 30)
+    try:
         return await (flow if args.mode == "flow" else broadcast)(client, args)
+    finally:
+        client.close()
 
 
 if __name__ == "__main__":
