@@ -35,6 +35,7 @@ NEUTRAL_PACKAGES = (
     "patrols",
     "supervision",
     "people",
+    "escalation",
 )
 
 # Imports every neutral module in a fresh interpreter where `telegram` cannot be imported, and
