@@ -3,10 +3,9 @@ before each is due), and the cases a digest lists (new, overdue) by zone."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import sqlite3
 
 import aiosqlite
 
@@ -112,9 +111,7 @@ async def add_digest(db: Database, day: date, due_at: datetime, since: datetime)
         )
 
 
-async def finish_digest(
-    conn: aiosqlite.Connection, day: date, state: str, now: datetime
-) -> bool:
+async def finish_digest(conn: aiosqlite.Connection, day: date, state: str, now: datetime) -> bool:
     """Mark a digest sent or skipped inside the caller's transaction; False if it was not
     pending (another pass took it)."""
     cur = await conn.execute(

@@ -14,7 +14,6 @@ from typing import Any
 import aiosqlite
 
 from bot.complaints.notices import announce_to_staff, tell
-from bot.escalation import ladder
 from bot.complaints.rules import (
     Action,
     Actor,
@@ -24,6 +23,7 @@ from bot.complaints.rules import (
     Ticket,
     decide,
 )
+from bot.escalation import ladder
 from bot.people.roles import Role, has_role
 from bot.runtime.services import Services
 from storage import complaints, geo, lifecycle, people, timers

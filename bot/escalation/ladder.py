@@ -1,11 +1,13 @@
 """The escalation ladder of a complaint, on working days (configurable, `Settings.ladder_*`):
 
-| when | what | to whom |
-|---|---|---|
-| `ladder_remind_before` (4 h) before a deadline | reminder stating the deadline | the handler |
-| at the deadline | 催办 no. 1 (`escalated`), who is responsible, a button opening the case | the handler and the zone's dispatchers |
-| each working day at `ladder_urge_at` (09:00) while overdue | 催办 no. n | the handler; the dispatchers too for a safety hazard (urgent), else in their digest |
-| `ladder_report_after` (3) working days after the deadline | 通报 (marked on the case) | the zone's admins |
+- `ladder_remind_before` (4 h) before a deadline: a reminder stating the deadline, to the
+  handler;
+- at the deadline: 催办 no. 1 (`escalated`) saying who is responsible, with a button opening
+  the case, to the handler and the zone's dispatchers;
+- each working day at `ladder_urge_at` (09:00) while overdue: 催办 no. n to the handler (to
+  the dispatchers too for a safety hazard, which is urgent; else they read it in the digest);
+- `ladder_report_after` (3) working days after the deadline: a 通报, marked on the case, to
+  the zone's admins.
 
 Rows first: the daily 催办 and the 通报 are `timers` rows (kinds `urge`, `report`) added by
 `schedule` whenever the case is escalated (the service re-adds them after every change, so a

@@ -35,12 +35,12 @@ async def at(bot: Harness, *moment: int) -> dict[int, str]:
     while await runner.run_pass():
         pass
     since = await deliver(bot)
-    return {
-        uid: texts(bot.fake.sent_to(uid, since)) for uid in (WORKER.id, ADMIN.id, OFFICER.id)
-    }
+    return {uid: texts(bot.fake.sent_to(uid, since)) for uid in (WORKER.id, ADMIN.id, OFFICER.id)}
 
 
-async def _filed_before_the_holiday(bot: Harness, resident: User, category: str = "环境卫生") -> int:
+async def _filed_before_the_holiday(
+    bot: Harness, resident: User, category: str = "环境卫生"
+) -> int:
     """Wednesday 30 September 10:00: a complaint for 张网格's grid (accept by 8 October)."""
     bot.clock.set(local(2026, 9, 30, 10, 0))
     await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
@@ -111,7 +111,9 @@ async def test_a_case_left_alone_walks_the_whole_ladder_across_the_holiday(
     await service.act(bot.services, cid, Action.ACCEPT, WORKER.id)
     assert [t.kind for t in await timers.pending(bot.services.db, cid)] == ["resolve_due"]
     sent = await at(bot, 2026, 10, 13, 9, 0)
-    assert "催办（第 1 次）" in sent[WORKER.id] and "办结期限 10月10日 18:00 已过" in sent[WORKER.id]
+    assert (
+        "催办（第 1 次）" in sent[WORKER.id] and "办结期限 10月10日 18:00 已过" in sent[WORKER.id]
+    )
     assert await escalation.reported_at(bot.services.db, cid) is None
 
 
@@ -156,9 +158,10 @@ async def test_nobody_gets_an_empty_digest(bot: Harness, resident: User) -> None
     await at(bot, 2026, 3, 2, 10, 0)  # the first pass plans the digest of 3 March
     sent = await at(bot, 2026, 3, 3, 9, 0)
     assert sent[ADMIN.id] == ""
-    assert await bot.services.db.fetchval(
-        "SELECT state FROM ladder_digests WHERE day = '2026-03-03'"
-    ) == "sent"
+    assert (
+        await bot.services.db.fetchval("SELECT state FROM ladder_digests WHERE day = '2026-03-03'")
+        == "sent"
+    )
 
 
 async def test_a_deadline_moved_later_while_overdue_meets_the_first_rung_again(
@@ -172,7 +175,9 @@ async def test_a_deadline_moved_later_while_overdue_meets_the_first_rung_again(
     async with bot.services.db.transaction() as conn:
         now = bot.clock.now()
         later = local(2026, 10, 16, 18, 0)
-        await lifecycle.change(conn, cid, expected_status="escalated", now=now, resolve_due_at=later)
+        await lifecycle.change(
+            conn, cid, expected_status="escalated", now=now, resolve_due_at=later
+        )
         await timers.cancel_all(conn, cid)
         await ladder.schedule(conn, bot.services, await complaints.get_in(conn, cid), now)
     assert "催办" not in (await at(bot, 2026, 10, 12, 9, 0))[WORKER.id]
