@@ -314,7 +314,8 @@ async def _followed_up(
 
 
 async def support(services: Services, complaint_id: int, user_id: int) -> bool:
-    """ "Me too": the person follows an open complaint of their grid instead of filing anew."""
+    """ "Me too": the person follows an open complaint instead of filing anew (one offered
+    in the grid their report goes to, which need not be their home grid)."""
     db = services.db
     c = await complaints.get(db, complaint_id)
     person = await people.get(db, user_id)
@@ -329,7 +330,6 @@ async def support(services: Services, complaint_id: int, user_id: int) -> bool:
             Status.REOPENED,
             Status.ESCALATED,
         )
-        or c.grid_id != person.grid_id
         or c.reporter_id == user_id
     ):
         raise NotAllowed("not_allowed")
