@@ -34,6 +34,7 @@ RESIDENT_COMMANDS = (
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "admin": (
         "inbox",
+        "case",
         "complaint",
         "stats",
         "grant",
@@ -48,8 +49,8 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "assignments",
         "bulletin",
     ),
-    "grid_worker": ("inbox", "patrol", "tasks"),
-    "department": ("inbox", "tasks"),
+    "grid_worker": ("inbox", "case", "patrol", "tasks"),
+    "department": ("inbox", "case", "tasks"),
     "representative": ("tasks", "suggest"),
 }
 

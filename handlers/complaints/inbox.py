@@ -11,24 +11,25 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.complaints import reach
-from bot.complaints.buttons import CARD, STAFF_ACTIONS
+from bot.complaints.buttons import CARD, INBOX_PAGE, INBOX_VIEWS, STAFF_ACTIONS
 from bot.complaints.rules import OPEN, Actor, Status, allowed_actions
 from bot.complaints.service import actors_for, ticket_of
 from bot.core.clock import from_iso
 from bot.people.roles import Role, role_names
 from bot.runtime.services import MinhuContext, Services
 from handlers.complaints.staff_flow import action_keyboard
-from handlers.kit.common import answer, keyboard, language_of, say, t
+from handlers.kit.common import answer, keyboard, language_of, pressed, say, t
 from storage import complaints as store
-from storage import geo, lifecycle, people
+from storage import casefile, geo, lifecycle, people
 from storage import reach as reach_store
 from storage.models import Complaint
 
-SHOWN = 30  # lines of /inbox
-COUNTED = 10_000  # open complaints counted for "and N more"
+SHOWN = 10  # cases on a page of /inbox
 STAFF_ROLES = frozenset({Role.ADMIN, Role.GRID_WORKER, Role.DEPARTMENT})
 MAX_MESSAGE = 4096
 NOTE_SHOWN = 200  # characters of each note in a history
+REASONS = frozenset({"redo", "reopened", "transferred"})  # why it came (back) to its handler
+REASONS_SHOWN = 3  # the latest, on a card
 COLUMNS = ("waiting", "working", "resolved", "closed", "rejected", "overdue")
 GROUP = {
     Status.SUBMITTED: "waiting",
@@ -93,18 +94,52 @@ def _due(accepted_at: Any, ack_due_at: Any, resolve_due_at: Any) -> datetime | N
 
 
 async def inbox(update: Update, context: MinhuContext) -> None:
-    """/inbox: open work, soonest deadline first, overdue marked."""
+    """/inbox: open work, soonest deadline first, overdue marked; views and pages by button."""
     roles = await _staff_roles(update, context)
-    if not roles:
+    if roles:
+        await _show_inbox(update, context, roles, "all", 0)
+
+
+async def inbox_page(update: Update, context: MinhuContext) -> None:
+    """A view or a page of /inbox (the scope is the presser's, checked again)."""
+    parsed = INBOX_PAGE.parse(pressed(update))
+    user = update.effective_user
+    roles = set(await role_names(context.services, user.id)) & STAFF_ROLES if user else set()
+    if parsed is None or not roles:
+        await answer(update, context, "common.not_allowed")
         return
+    await answer(update, context)
+    view, page = parsed
+    await _show_inbox(update, context, roles, view, page, edit=True)
+
+
+async def _show_inbox(
+    update: Update,
+    context: MinhuContext,
+    roles: set[str],
+    view: str,
+    page: int,
+    *,
+    edit: bool = False,
+) -> None:
     assert update.effective_user is not None
     services = context.services
     grids, departments = await _scope(services, update.effective_user.id, Role.ADMIN in roles)
-    rows = await lifecycle.inbox(services.db, grids, departments, limit=COUNTED)
     now = services.clock.now()
+
+    async def read(page: int) -> tuple[list[dict[str, Any]], int]:
+        return await casefile.inbox_page(
+            services.db, grids, departments, view=view, now=now, offset=page * SHOWN, limit=SHOWN
+        )
+
+    rows, total = await read(page)
+    pages = max(1, -(-total // SHOWN))
+    if page >= pages:  # the work moved on since the button was made: the last page
+        page = pages - 1
+        rows, total = await read(page)
     lang = await language_of(update, context)
     items = []
-    for r in rows[:SHOWN]:
+    for r in rows:
         due = _due(r["accepted_at"], r["ack_due_at"], r["resolve_due_at"])
         items.append(
             {
@@ -115,6 +150,9 @@ async def inbox(update: Update, context: MinhuContext) -> None:
                 "accepted": r["accepted_at"] is not None,
                 "due": due,
                 "overdue": due is not None and due < now,
+                "redo_count": int(r["redo_count"] or 0),
+                "relapse": r["parent_id"] is not None,
+                "supporters": int(r["supporters"] or 0),
             }
         )
     labels = [
@@ -122,9 +160,27 @@ async def inbox(update: Update, context: MinhuContext) -> None:
         for i in items
     ]
     buttons = [(label, CARD.pack(cid)) for label, cid in labels]
-    markup = keyboard([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if items else None
+    keys: list[list[tuple[str, str]]] = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    views = [
+        (t(context, lang, "staff.inbox_view", view=v, current=v == view), INBOX_PAGE.pack(v, 0))
+        for v in INBOX_VIEWS
+    ]
+    keys += [views[:3], views[3:]]
+    moves = [("◀", page - 1), ("▶", page + 1)]
+    nav = [(arrow, INBOX_PAGE.pack(view, to)) for arrow, to in moves if 0 <= to < pages]
+    if nav:
+        keys.append(nav)
     await say(
-        update, context, "staff.inbox", markup=markup, items=items, rest=len(rows) - len(items)
+        update,
+        context,
+        "staff.inbox",
+        edit=edit,
+        markup=keyboard(keys),
+        items=items,
+        total=total,
+        view=view,
+        page=page + 1,
+        pages=pages,
     )
 
 
@@ -170,7 +226,20 @@ async def _details(context: MinhuContext, lang: str, c: Complaint) -> dict[str, 
         "rating": c.rating,
         "resolution_note": c.resolution_note,
         "overdue": c.status in OPEN and due is not None and due < context.services.clock.now(),
+        # The history that matters to whoever handles it now.
+        "redo_count": c.redo_count,
+        "relapse_of": await casefile.number_of(db, c.parent_id),
+        "supporters": await casefile.supporters_count(db, c.id),
+        "reasons": [
+            {"kind": e.kind, "at": e.at, "note": _short(e.note)}
+            for e in c.events
+            if e.kind in REASONS and e.note
+        ][-REASONS_SHOWN:],
     }
+
+
+def _short(note: str) -> str:
+    return note if len(note) <= NOTE_SHOWN else note[: NOTE_SHOWN - 1] + "…"
 
 
 async def _buttons(context: MinhuContext, lang: str, c: Complaint, actors: frozenset[Actor]) -> Any:
@@ -222,13 +291,13 @@ async def complaint(update: Update, context: MinhuContext) -> None:
         await say(update, context, "common.not_allowed")
         return
     lang = await language_of(update, context)
-    details = await _details(context, lang, found)
+    details = {**await _details(context, lang, found), "reasons": []}  # the events say them
     events = [
         {
             "at": e.at,
             "kind": e.kind,
             "actor": _actor(e.kind, found.close_reason),
-            "note": e.note if len(e.note) <= NOTE_SHOWN else e.note[: NOTE_SHOWN - 1] + "…",
+            "note": _short(e.note),
         }
         for e in found.events
     ]
@@ -322,5 +391,7 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("inbox", inbox),
         CommandHandler("complaint", complaint),
         CommandHandler("stats", stats),
+        CommandHandler("case", complaint),
         CallbackQueryHandler(card, pattern=CARD.pattern),
+        CallbackQueryHandler(inbox_page, pattern=INBOX_PAGE.pattern),
     ]
