@@ -45,9 +45,7 @@ async def answerable(services: Services, c: Complaint, person_id: int) -> bool:
     return mine is not None and may_answer(c, mine.answered_at, services.clock.now())
 
 
-async def answer(
-    services: Services, complaint_id: int, person_id: int, level: Answer
-) -> Complaint:
+async def answer(services: Services, complaint_id: int, person_id: int, level: Answer) -> Complaint:
     """Record a supporter's answer and tell the handler (one transaction); NotAllowed with
     `not_allowed` (no supporter), `already_done` or `wrong_state`, changing nothing."""
     db, now = services.db, services.clock.now()

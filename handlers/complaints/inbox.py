@@ -19,8 +19,8 @@ from bot.people.roles import Role, role_names
 from bot.runtime.services import MinhuContext, Services
 from handlers.complaints.staff_flow import action_keyboard
 from handlers.kit.common import answer, keyboard, language_of, pressed, say, t
-from storage import complaints as store
 from storage import casefile, geo, lifecycle, people
+from storage import complaints as store
 from storage import reach as reach_store
 from storage.models import Complaint
 

@@ -85,10 +85,7 @@ async def history(update: Update, context: MinhuContext) -> None:
         rows += answer_buttons(context, lang, found.id)
     events = found.events
     if not own:
-        events = tuple(
-            e if e.kind not in REPORTER_WORDS else replace(e, note="")
-            for e in events
-        )
+        events = tuple(e if e.kind not in REPORTER_WORDS else replace(e, note="") for e in events)
     await say(
         update,
         context,

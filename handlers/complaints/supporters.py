@@ -25,9 +25,7 @@ from handlers.kit.conversation import Callback
 
 def answer_buttons(context: MinhuContext, lang: str, complaint_id: int) -> list[Row]:
     """The supporter's three answers, in one row (for /my)."""
-    return [
-        [(t(context, lang, label), family.pack(complaint_id)) for label, family in SUPPORTER_ANSWERS]
-    ]
+    return [[(t(context, lang, label), fam.pack(complaint_id)) for label, fam in SUPPORTER_ANSWERS]]
 
 
 def answered(level: Answer, family: Family) -> Callback:
