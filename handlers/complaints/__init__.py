@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import BaseHandler
 
 from bot.complaints.buttons import PREFIXES
-from handlers.complaints import feedback, inbox, my, report, staff, supporters
+from handlers.complaints import feedback, inbox, my, report, staff, stats, supporters
 from handlers.kit.conversation import forged
 
 COMMANDS = ("report", "my", "inbox", "complaint", "case", "stats")
@@ -20,5 +20,6 @@ def handlers() -> list[BaseHandler]:
         *supporters.handlers(),
         *my.handlers(),
         *inbox.handlers(),
+        *stats.handlers(),
         forged(*PREFIXES),  # after them all: a press none of them took
     ]

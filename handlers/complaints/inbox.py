@@ -1,27 +1,25 @@
-"""/inbox, a complaint's card, /complaint (full history) and /stats, for staff and admins."""
+"""/inbox (views and pages), a complaint's card and /case MH-… (or /complaint: the full
+history), for staff and admins — each showing the history that matters: why it came (back),
+the earlier case of a relapse, how many said "me too"."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.complaints import reach
 from bot.complaints.buttons import CARD, INBOX_PAGE, INBOX_VIEWS, STAFF_ACTIONS
-from bot.complaints.rules import OPEN, Actor, Status, allowed_actions
+from bot.complaints.rules import OPEN, Actor, allowed_actions
 from bot.complaints.service import actors_for, ticket_of
 from bot.core.clock import from_iso
 from bot.people.roles import Role, role_names
 from bot.runtime.services import MinhuContext, Services
 from handlers.complaints.staff_flow import action_keyboard
 from handlers.kit.common import answer, keyboard, language_of, pressed, say, t
-from storage import casefile, geo, lifecycle, people
+from storage import casefile, geo, people
 from storage import complaints as store
-from storage import reach as reach_store
 from storage.models import Complaint
 
 SHOWN = 10  # cases on a page of /inbox
@@ -30,17 +28,6 @@ MAX_MESSAGE = 4096
 NOTE_SHOWN = 200  # characters of each note in a history
 REASONS = frozenset({"redo", "reopened", "transferred"})  # why it came (back) to its handler
 REASONS_SHOWN = 3  # the latest, on a card
-COLUMNS = ("waiting", "working", "resolved", "closed", "rejected", "overdue")
-GROUP = {
-    Status.SUBMITTED: "waiting",
-    Status.TRANSFERRED: "waiting",
-    Status.REOPENED: "waiting",
-    Status.ACCEPTED: "working",
-    Status.ESCALATED: "working",
-    Status.RESOLVED: "resolved",
-    Status.CLOSED: "closed",
-    Status.REJECTED: "rejected",
-}
 # Who acts in each kind of event, by the rules (bot.complaints.rules): shown as
 # staff/resident/system.
 ACTOR_OF_EVENT = {
@@ -57,7 +44,7 @@ ACTOR_OF_EVENT = {
 }
 
 
-async def _staff_roles(update: Update, context: MinhuContext) -> set[str]:
+async def staff_roles(update: Update, context: MinhuContext) -> set[str]:
     """The staff roles of the user; a polite refusal when there are none."""
     user = update.effective_user
     roles = set(await role_names(context.services, user.id)) & STAFF_ROLES if user else set()
@@ -95,7 +82,7 @@ def _due(accepted_at: Any, ack_due_at: Any, resolve_due_at: Any) -> datetime | N
 
 async def inbox(update: Update, context: MinhuContext) -> None:
     """/inbox: open work, soonest deadline first, overdue marked; views and pages by button."""
-    roles = await _staff_roles(update, context)
+    roles = await staff_roles(update, context)
     if roles:
         await _show_inbox(update, context, roles, "all", 0)
 
@@ -275,7 +262,7 @@ def _actor(kind: str, close_reason: str | None) -> str:
 
 async def complaint(update: Update, context: MinhuContext) -> None:
     """/complaint MH-2026-000123: the full history, for admins and the complaint's assignees."""
-    if not await _staff_roles(update, context):
+    if not await staff_roles(update, context):
         return
     args = context.args or []
     if len(args) != 1:
@@ -319,78 +306,11 @@ async def complaint(update: Update, context: MinhuContext) -> None:
     )
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _cell(text: str, width: int, *, right: bool = True) -> str:
-    pad = " " * max(0, width - _width(text))
-    return pad + text if right else text + pad
-
-
-def _table(context: MinhuContext, lang: str, rows: list[dict[str, Any]]) -> str:
-    """Zones down, grouped statuses across, a total line; padded for a monospace font."""
-    per_zone: dict[str, Counter[str]] = defaultdict(Counter)
-    for r in rows:
-        counts = per_zone[r["zone"]]
-        counts[GROUP[Status(r["status"])]] += int(r["n"])
-        counts["overdue"] += int(r["overdue"] or 0)
-    total: Counter[str] = Counter()
-    for counts in per_zone.values():
-        total.update(counts)
-    lines = [*per_zone.items(), (t(context, lang, "staff.col_total"), total)]
-    corner = t(context, lang, "staff.col_zone")
-    heads = [t(context, lang, f"staff.col_{c}") for c in COLUMNS]
-    first = max(_width(name) for name in [corner, *(name for name, _ in lines)])
-    widths = [max(_width(h), 3) for h in heads]
-    out = [
-        " ".join(
-            [_cell(corner, first, right=False)]
-            + [_cell(h, w) for h, w in zip(heads, widths, strict=True)]
-        )
-    ]
-    for name, counts in lines:
-        cells = [_cell(str(counts[c]), w) for c, w in zip(COLUMNS, widths, strict=True)]
-        out.append(" ".join([_cell(name, first, right=False), *cells]))
-    return "\n".join(out)
-
-
-async def stats(update: Update, context: MinhuContext) -> None:
-    """/stats (admins): complaints by status and overdue, town-wide and per zone."""
-    roles = await _staff_roles(update, context)
-    if not roles:
-        return
-    if Role.ADMIN not in roles:
-        await say(update, context, "common.not_allowed")
-        return
-    services = context.services
-    rows = await lifecycle.stats_by_zone(services.db, services.clock.now())
-    waiting, waiting_items = await reach_store.waiting_unassigned(services.db)
-    lang = await language_of(update, context)
-    by_status: Counter[str] = Counter()
-    for r in rows:
-        by_status[r["status"]] += int(r["n"])
-    await say(
-        update,
-        context,
-        "staff.stats",
-        total=sum(by_status.values()),
-        by_status=[(s.value, by_status[s.value]) for s in Status if by_status[s.value]],
-        overdue=sum(int(r["overdue"] or 0) for r in rows),
-        table=_table(context, lang, rows) if rows else "",
-        waiting=waiting,
-        waiting_items=waiting_items,
-        unreachable=await reach.unreachable(services),
-        shown=reach.SHOWN,
-    )
-
-
 def handlers() -> list[BaseHandler]:
-    """/inbox with its cards, /complaint and /stats."""
+    """/inbox with its views, pages and cards; /case (or /complaint)."""
     return [
         CommandHandler("inbox", inbox),
         CommandHandler("complaint", complaint),
-        CommandHandler("stats", stats),
         CommandHandler("case", complaint),
         CallbackQueryHandler(card, pattern=CARD.pattern),
         CallbackQueryHandler(inbox_page, pattern=INBOX_PAGE.pattern),
