@@ -181,3 +181,19 @@ async def resolution_photos_in(conn: aiosqlite.Connection, complaint_id: int) ->
         (complaint_id,),
     )
     return [str(r[0]) for r in await cur.fetchall()]
+
+
+async def earlier_reasons_in(
+    conn: aiosqlite.Connection, complaint_id: int, before: datetime, limit: int
+) -> list[dict[str, str]]:
+    """Why a case came (back) before `before`: the latest 重办, reopen and 转办 events with their
+    words, oldest first, read through the writer."""
+    cur = await conn.execute(
+        """SELECT kind, at, note FROM complaint_events
+           WHERE complaint_id = ? AND at < ? AND note <> ''
+             AND kind IN ('redo', 'reopened', 'transferred')
+           ORDER BY at DESC, id DESC LIMIT ?""",
+        (complaint_id, to_iso(before), limit),
+    )
+    rows = list(await cur.fetchall())
+    return [{"kind": str(r[0]), "at": str(r[1]), "note": str(r[2])} for r in reversed(rows)]

@@ -17,6 +17,8 @@ from bot.runtime.services import Services
 from storage import casefile, geo, people
 from storage.models import Complaint
 
+EARLIER, EARLIER_NOTE = 3, 200  # earlier reasons on a staff notice, and their length
+
 
 async def tell(
     conn: aiosqlite.Connection,
@@ -181,6 +183,11 @@ async def announce_to_staff(
         "unassigned": not told,
         "supporters": await casefile.supporters_count_in(conn, c.id),
         "relapse_of": await casefile.number_in(conn, c.parent_id),
+        # What happened before this step: the handler sees why it came back before too.
+        "earlier": [
+            {**r, "note": r["note"][:EARLIER_NOTE]}
+            for r in await casefile.earlier_reasons_in(conn, c.id, now, EARLIER)
+        ],
     }
     await notices.send(
         conn,

@@ -168,6 +168,16 @@ async def test_the_handler_sees_why_it_came_back_the_earlier_case_and_the_neighb
     case = texts(await bot.send(WORKER, "/case MH-2026-000001"))
     assert "办理经过" in case and "第二天又满了" in case and "另有 1 位居民" in case
 
+    # Sent back again: the new notice also says why it came back the first time.
+    bot.clock.advance(timedelta(hours=2))
+    await act(bot.services, complaint_id, Action.ACCEPT, WORKER.id)
+    await act(bot.services, complaint_id, Action.RESOLVE, WORKER.id, note="加派清运车")
+    await act(bot.services, complaint_id, Action.NOT_FIXED, resident.id, note="周末还是满的")
+    since = await deliver(bot)
+    notice = texts(bot.fake.sent_to(WORKER.id, since))
+    assert "第 2 次" in notice and "居民说：周末还是满的" in notice
+    assert "之前的重办原因" in notice and "第二天又满了" in notice
+
 
 async def test_a_relapse_names_the_earlier_case(bot: Harness, resident: User) -> None:
     await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")

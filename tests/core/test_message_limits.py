@@ -107,6 +107,7 @@ CASES: list[tuple[str, int, Callable[[Typed], dict[str, Any]]]] = [
                 "reason": u(500),
                 "supporters": 99,
                 "relapse_of": "MH-2026-000002",
+                "earlier": [{"kind": "redo", "at": WHEN, "note": u(200)} for _ in range(3)],
             }
         ),
     ),
