@@ -35,6 +35,7 @@ class SupporterAnswer:
     at: datetime
     satisfaction: str | None
     answered_at: datetime | None
+    reason: str | None = None
 
 
 def _scope(grid_ids: list[int], department_ids: list[int]) -> str:
@@ -132,7 +133,7 @@ async def supporter_answer(
 ) -> SupporterAnswer | None:
     """A person's "me too" on a case and their own answer; None if they are no supporter."""
     row = await db.fetchone(
-        "SELECT at, satisfaction, answered_at FROM complaint_supporters "
+        "SELECT at, satisfaction, answered_at, reason FROM complaint_supporters "
         "WHERE complaint_id = ? AND person_id = ?",
         (complaint_id, person_id),
     )
@@ -140,7 +141,10 @@ async def supporter_answer(
         return None
     answered = row["answered_at"]
     return SupporterAnswer(
-        from_iso(row["at"]), row["satisfaction"], from_iso(answered) if answered else None
+        from_iso(row["at"]),
+        row["satisfaction"],
+        from_iso(answered) if answered else None,
+        row["reason"],
     )
 
 
@@ -155,10 +159,27 @@ async def record_supporter_answer(
 ) -> bool:
     """A supporter's own answer to the 办结 of `resolved_at`, once (False: answered already)."""
     cur = await conn.execute(
-        """UPDATE complaint_supporters SET satisfaction = ?, answered_at = ?
+        """UPDATE complaint_supporters SET satisfaction = ?, answered_at = ?, reason = NULL
            WHERE complaint_id = ? AND person_id = ?
              AND (answered_at IS NULL OR answered_at < ?)""",
         (satisfaction, to_iso(now), complaint_id, person_id, to_iso(resolved_at)),
+    )
+    return cur.rowcount == 1
+
+
+async def record_supporter_reason(
+    conn: aiosqlite.Connection,
+    complaint_id: int,
+    person_id: int,
+    reason: str,
+    answered_at: datetime,
+) -> bool:
+    """Why a supporter said 不满意, once, for the answer given at `answered_at`."""
+    cur = await conn.execute(
+        """UPDATE complaint_supporters SET reason = ?
+           WHERE complaint_id = ? AND person_id = ? AND satisfaction = 'unsatisfied'
+             AND answered_at = ? AND reason IS NULL""",
+        (reason, complaint_id, person_id, to_iso(answered_at)),
     )
     return cur.rowcount == 1
 

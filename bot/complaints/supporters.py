@@ -1,9 +1,10 @@
-"""The residents who said "me too": they follow the case in /my, hear each step, and after each
-办结 answer their OWN satisfaction question (满意 / 基本满意 / 不满意).
+"""The residents who said "me too": they follow the case in /my, hear each step, and after
+each 办结 answer their OWN satisfaction question (满意 / 基本满意 / 不满意); after 不满意
+they may say why (optional, once).
 
-A supporter's answer is theirs alone: it never closes the case nor sends it back for 重办 (the
-reporter's answer does that, `bot.complaints.feedback` rules), it is told to the handler, and
-a new 办结 after a 重办 asks again. It may be given while the case is resolved or closed, up to
+A supporter's answer is theirs alone: it never closes the case nor sends it back for 重办
+(the reporter's answer does that: `handlers.complaints.feedback`), it is told to the handler,
+and a new 办结 after a 重办 asks again. It may be given while the case is resolved or closed, up to
 7 days after the 办结 (the reporter's window to say 不满意).
 """
 
@@ -76,6 +77,41 @@ async def answer(services: Services, complaint_id: int, person_id: int, level: A
                 "satisfaction": level.value,
                 "counts": [counts.get(a.value, 0) for a in Answer],
             },
+        )
+    services.delivery.kick_soon()
+    return c
+
+
+async def explain(services: Services, complaint_id: int, person_id: int, reason: str) -> Complaint:
+    """Why a supporter said 不满意 (once for that answer): kept and told to the handler;
+    NotAllowed with `not_allowed`, `already_done` or `wrong_state`, changing nothing."""
+    db, now = services.db, services.clock.now()
+    c = await complaints.get(db, complaint_id)
+    mine = await casefile.supporter_answer(db, complaint_id, person_id) if c else None
+    if c is None or mine is None:
+        raise NotAllowed("not_allowed")
+    if mine.reason is not None:
+        raise NotAllowed("already_done")
+    answered = mine.answered_at
+    if (
+        mine.satisfaction != Answer.UNSATISFIED
+        or answered is None
+        or c.resolved_at is None
+        or answered < c.resolved_at
+    ):
+        raise NotAllowed("wrong_state")
+    async with db.transaction() as conn:
+        if not await casefile.record_supporter_reason(conn, c.id, person_id, reason, answered):
+            raise NotAllowed("already_done")
+        staff = await notices.assignees(services, c.grid_id, c.department_id)
+        await notices.send(
+            conn,
+            services,
+            staff,
+            template="notices.supporter_reason",
+            key=f"supporter_reason:{c.id}:{person_id}:{now.isoformat()}",
+            now=now,
+            context={"number": c.number, "reason": reason},
         )
     services.delivery.kick_soon()
     return c

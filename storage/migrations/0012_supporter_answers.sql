@@ -7,3 +7,5 @@
 ALTER TABLE complaint_supporters ADD COLUMN satisfaction TEXT
     CHECK (satisfaction IS NULL OR satisfaction IN ('satisfied', 'basic', 'unsatisfied'));
 ALTER TABLE complaint_supporters ADD COLUMN answered_at TEXT;
+-- A supporter who says 不满意 may say why (optional, once per answer): told to the handler.
+ALTER TABLE complaint_supporters ADD COLUMN reason TEXT;

@@ -66,19 +66,23 @@ async def test_a_neighbour_follows_the_case_in_my_and_answers_for_themselves(
     }
     # The neighbour's answer is theirs: the case stays resolved for the reporter to answer.
     reply = texts(await bot.button(NEIGHBOUR, "不满意"))
-    assert "谢谢您的评价（不满意）" in reply and "MH-2026-000001" in reply
+    assert "谢谢您的评价（不满意）" in reply and "哪里不满意" in reply  # why? (optional)
+    assert "原因已转告" in texts(await bot.send(NEIGHBOUR, "桶是倒了，可地上还是很脏"))
     assert await _row(
         bot, "SELECT status, satisfaction, redo_count FROM complaints WHERE id = ?", complaint_id
     ) == ("resolved", None, 0)
     assert await _row(
         bot,
-        "SELECT satisfaction FROM complaint_supporters WHERE person_id = ?",
+        "SELECT satisfaction, reason FROM complaint_supporters WHERE person_id = ?",
         NEIGHBOUR.id,
-    ) == ("unsatisfied",)
+    ) == ("unsatisfied", "桶是倒了，可地上还是很脏")
     since = await deliver(bot)
     told = texts(bot.fake.sent_to(WORKER.id, since))
     assert "一位附议居民的评价：不满意" in told and "不满意 1" in told
+    assert "说明了不满意的原因：桶是倒了，可地上还是很脏" in told
     assert "赵大爷" not in told
+    # The words are asked once: more words are just words.
+    assert "转告" not in texts(await bot.send(NEIGHBOUR, "还有一件事"))
 
     before = await table_counts(bot)
     since = len(bot.fake.calls)
@@ -91,6 +95,21 @@ async def test_a_neighbour_follows_the_case_in_my_and_answers_for_themselves(
     since = await deliver(bot)
     closed = texts(bot.fake.sent_to(NEIGHBOUR.id, since))
     assert "已关闭" in closed and "反映人已确认" in closed and "谢谢您的评价" not in closed
+
+
+async def test_the_reason_is_optional(bot: Harness, resident: User) -> None:
+    complaint_id = await _shared(bot, resident)
+    await act(bot.services, complaint_id, Action.ACCEPT, WORKER.id)
+    await act(bot.services, complaint_id, Action.RESOLVE, WORKER.id, note="已清运")
+    await deliver(bot)
+    await bot.button(NEIGHBOUR, "不满意")
+    assert "不用说明原因" in texts(await bot.button(NEIGHBOUR, "取消"))
+    assert await _row(
+        bot, "SELECT satisfaction, reason FROM complaint_supporters WHERE person_id = ?",
+        NEIGHBOUR.id,
+    ) == ("unsatisfied", None)  # fmt: skip
+    since = await deliver(bot)
+    assert "说明了不满意的原因" not in texts(bot.fake.sent_to(WORKER.id, since))
 
 
 async def test_only_a_supporter_answers_as_one_and_only_after_the_work_is_done(

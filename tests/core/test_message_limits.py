@@ -113,6 +113,7 @@ CASES: list[tuple[str, int, Callable[[Typed], dict[str, Any]]]] = [
     ),
     ("notices.resolved", MESSAGE_LIMIT, lambda u: {"number": "MH-1", "note": u(NOTE)}),
     ("notices.resolved_supporter", MESSAGE_LIMIT, lambda u: {"number": "MH-1", "note": u(NOTE)}),
+    ("notices.supporter_reason", MESSAGE_LIMIT, lambda u: {"number": "MH-1", "reason": u(500)}),
     (
         "staff.inbox",  # a page of /inbox: every line marked
         MESSAGE_LIMIT,
