@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from bot.complaints.buttons import CARD
 from bot.complaints.rules import REOPEN_WINDOW, NotAllowed, Status
 from bot.runtime import notices
 from bot.runtime.services import Services
@@ -26,6 +27,11 @@ class Answer(StrEnum):
     SATISFIED = "satisfied"  # 满意
     BASIC = "basic"  # 基本满意
     UNSATISFIED = "unsatisfied"  # 不满意
+
+
+def _open(c: Complaint) -> list[list[tuple[str, str]]]:
+    """The button under a staff notice that opens the case's card (checked when pressed)."""
+    return [[("notices.btn_open", CARD.pack(c.id))]]
 
 
 def may_answer(c: Complaint, answered_at: datetime | None, now: datetime) -> bool:
@@ -77,6 +83,7 @@ async def answer(services: Services, complaint_id: int, person_id: int, level: A
                 "satisfaction": level.value,
                 "counts": [counts.get(a.value, 0) for a in Answer],
             },
+            buttons=_open(c),
         )
     services.delivery.kick_soon()
     return c
@@ -112,6 +119,7 @@ async def explain(services: Services, complaint_id: int, person_id: int, reason:
             key=f"supporter_reason:{c.id}:{person_id}:{now.isoformat()}",
             now=now,
             context={"number": c.number, "reason": reason},
+            buttons=_open(c),
         )
     services.delivery.kick_soon()
     return c

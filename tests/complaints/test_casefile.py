@@ -81,6 +81,8 @@ async def test_a_neighbour_follows_the_case_in_my_and_answers_for_themselves(
     assert "一位附议居民的评价：不满意" in told and "不满意 1" in told
     assert "说明了不满意的原因：桶是倒了，可地上还是很脏" in told
     assert "赵大爷" not in told
+    assert bot.buttons(WORKER.id) == {"📂 打开诉求": f"si:{complaint_id}"}
+    assert "另有 1 位居民" in texts(await bot.button(WORKER, "打开诉求"))
     # The words are asked once: more words are just words.
     assert "转告" not in texts(await bot.send(NEIGHBOUR, "还有一件事"))
 
