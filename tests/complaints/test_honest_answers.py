@@ -186,7 +186,8 @@ async def test_a_representatives_item_for_a_department_nobody_opened_the_bot_for
     await bot.button(REP, "城建")  # no officer of 城建 has opened the bot
     await bot.send(REP, "上强社区东门人行道三块地砖松动翘起，老人容易绊倒")
     await bot.button(REP, "照片发完了")
-    await bot.send_location(REP, 30.7012, 119.9523)
+    await bot.send_location(REP, 30.7012, 119.9523)  # in no grid: asked where
+    await bot.button(REP, "我的网格")
     await bot.send(REP, "3月6日")
     reply = texts(await bot.button(REP, "确认提交"))
     assert "已提交" in reply and "已交给" not in reply and "等镇里指派" in reply
