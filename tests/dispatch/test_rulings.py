@@ -246,3 +246,44 @@ async def test_only_the_handler_of_an_accepted_case_may_ask_for_more_time(
     assert "职责范围" in texts(await bot.press(resident, f"dp:ext:{cid}"))
     assert "找不到" in texts(await bot.press(WORKER, "dp:ext:999999"))
     assert await _requests(bot, cid) == []
+
+
+async def test_work_nobody_can_take_goes_to_the_zones_dispatch_centre(
+    bot: Harness, resident: User
+) -> None:
+    await register(bot, ADMIN)
+    await _dispatcher(bot, SQ_DISPATCH, "SQ")
+    await register(bot, resident)  # 上强社区第一网格 has no worker who opened the bot
+    await report(bot, resident)
+    since = await deliver(bot)
+    assert "在等您指派" in texts(bot.fake.sent_to(SQ_DISPATCH.id, since))
+    assert not bot.fake.sent_to(ADMIN.id, since)  # not an ordinary admin card any more
+    cid = await last_id(bot)
+    assert f"cs:transfer:{cid}" in bot.buttons(SQ_DISPATCH.id).values()
+
+
+async def test_an_overdue_case_given_more_time_is_in_hand_again(
+    bot: Harness, resident: User
+) -> None:
+    bot.clock.set(_local(2026, 3, 2, 9, 0))
+    await _dispatcher(bot, SQ_DISPATCH, "SQ")
+    cid = await _filed(bot, resident)
+    await bot.button(WORKER, "签收")
+    bot.clock.set(_local(2026, 3, 5, 18, 5))  # past the deadline: 催办
+    await bot.services.timers.run_pass()  # type: ignore[union-attr]
+    assert await _status(bot, cid) == "escalated"
+    await bot.press(WORKER, f"dp:ext:{cid}")
+    await bot.send(WORKER, "2026-03-09")
+    await bot.send(WORKER, "配件周一到")
+    await deliver(bot)
+    await bot.button(SQ_DISPATCH, "批准延期")
+    assert await _status(bot, cid) == "accepted"
+    kinds = [t.kind for t in await timers.pending(bot.services.db, cid)]
+    assert kinds == ["resolve_remind", "resolve_due"]
+
+
+def test_dispatchers_have_the_board_in_their_menu() -> None:
+    from bot.runtime.menus import commands_for
+
+    assert "board" in commands_for(["dispatcher"]) and "board" in commands_for(["admin"])
+    assert "board" not in commands_for(["grid_worker"])
