@@ -8,13 +8,13 @@ from telegram import Update
 
 from bot.complaints import buttons
 from bot.complaints.buttons import STAFF_CANCEL
-from bot.complaints.rules import Action
+from bot.complaints.rules import Action, NotAllowed
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import State, Task, finish, with_task
 from handlers.kit import conversation as kit
 from handlers.kit.common import answer, in_rows, language_of, t
 from handlers.kit.geo_picker import Picker, community_pressed, zone_pressed, zones_shown
-from storage import geo
+from storage import complaints, geo
 from storage.models import Complaint
 
 PICK = Picker(
@@ -62,7 +62,12 @@ pick_grid = community_pressed(PICK, State.GRID)
 async def to_grid(update: Update, context: MinhuContext, task: Task) -> int | None:
     """A grid was chosen."""
     assert update.callback_query is not None
-    task["to_grid"] = PICK.grid.one(update.callback_query.data)
+    grid_id = PICK.grid.one(update.callback_query.data)
+    c = await complaints.get(context.services.db, task["id"])
+    if c is not None and grid_id == c.grid_id and c.department_id is None:
+        await kit.refuse_pressed(update, context, NotAllowed("bad_target"))  # pick another
+        return None
+    task["to_grid"] = grid_id
     return await _ask_reason(update, context, task)
 
 

@@ -287,3 +287,17 @@ def test_dispatchers_have_the_board_in_their_menu() -> None:
 
     assert "board" in commands_for(["dispatcher"]) and "board" in commands_for(["admin"])
     assert "board" not in commands_for(["grid_worker"])
+
+
+async def test_a_transfer_to_the_grid_it_is_in_is_refused_before_the_reason(
+    bot: Harness, resident: User
+) -> None:
+    cid = await _filed(bot, resident)
+    await bot.button(WORKER, "转办")
+    await bot.button(WORKER, "另一个网格")
+    await bot.button(WORKER, "上强片区")
+    await bot.button(WORKER, "上强社区")
+    assert "另选一个" in texts(await bot.button(WORKER, "上强社区第一网格"))
+    assert "转办原因" in texts(await bot.button(WORKER, "上强社区第二网格"))  # still picking
+    await bot.send(WORKER, "这条路归第二网格")
+    assert await _status(bot, cid) == "transferred"
