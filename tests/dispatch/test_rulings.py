@@ -301,3 +301,25 @@ async def test_a_transfer_to_the_grid_it_is_in_is_refused_before_the_reason(
     assert "转办原因" in texts(await bot.button(WORKER, "上强社区第二网格"))  # still picking
     await bot.send(WORKER, "这条路归第二网格")
     assert await _status(bot, cid) == "transferred"
+
+
+async def test_an_extension_form_survives_a_restart_and_a_resolved_case_ends_the_request(
+    bot: Harness, resident: User
+) -> None:
+    bot.clock.set(_local(2026, 3, 2, 9, 0))
+    await _dispatcher(bot, SQ_DISPATCH, "SQ")
+    cid = await _filed(bot, resident)
+    await bot.button(WORKER, "签收")
+    await bot.button(WORKER, "延期申请")
+    await bot.restart()
+    assert "延期原因" in texts(await bot.send(WORKER, "2026-03-10"))
+    assert "等指挥中心审批" in texts(await bot.send(WORKER, "等配件"))
+    await deliver(bot)
+    request_id = (await dispatch.requests_of(bot.services.db, cid))[0].id
+    # The worker finishes before anyone rules: the request ends, its buttons are stale.
+    await bot.press(WORKER, f"cs:resolve:{cid}")
+    await bot.send(WORKER, "已清运完毕")
+    await bot.button(WORKER, "不需要照片")
+    assert await _requests(bot, cid) == [("extend", "withdrawn")]
+    assert "已经处理过" in texts(await bot.press(SQ_DISPATCH, f"dp:eok:{request_id}"))
+    assert await _status(bot, cid) == "resolved"
