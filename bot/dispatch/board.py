@@ -15,10 +15,10 @@ from bot.complaints.dispatch import zone_of
 from bot.complaints.rules import Action, NotAllowed
 from bot.complaints.service import act
 from bot.dispatch.buttons import STATUSES
-from bot.dispatch.rulings import Refused
+from bot.dispatch.rulings import Refused, staff_name
 from bot.people.roles import Role, has_role
 from bot.runtime.services import Services
-from storage import complaints, dispatch, dispatch_board, geo, people
+from storage import complaints, dispatch, dispatch_board, geo
 from storage.dispatch import Request
 from storage.dispatch_board import Filters, Row
 from storage.models import Complaint
@@ -105,7 +105,7 @@ async def board(services: Services, user_id: int, view: View) -> Board:
         return await board(services, user_id, replace(view, page=pages - 1))
     zone = await geo.zone(db, view.zone) if view.zone else None
     category = await geo.category(db, view.category, active_only=False) if view.category else None
-    who = await _name(services, view.who) if view.who else None
+    who = await staff_name(services, view.who) if view.who else None
     pending = sum([await dispatch.pending_count(db, z) for z in f.zones or (None,)])
     return Board(
         view,
@@ -117,10 +117,6 @@ async def board(services: Services, user_id: int, view: View) -> Board:
         who,
         pending,
     )
-
-
-async def _name(services: Services, user_id: int) -> str:
-    return await people.granted_name(services.db, user_id) or str(user_id)
 
 
 async def zones_in_scope(services: Services, user_id: int) -> list[tuple[int, str]]:

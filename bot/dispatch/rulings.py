@@ -268,9 +268,14 @@ async def _about(services: Services, c: Complaint, user_id: int) -> dict[str, ob
         "description": c.description,
         "grid": grid.full_name if grid else "",
         "department": department,
-        "by": await people.granted_name(services.db, user_id) or str(user_id),
+        "by": await staff_name(services, user_id),
         "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
     }
+
+
+async def staff_name(services: Services, user_id: int) -> str:
+    """The name a staff member was granted a role under, else their first name, else the id."""
+    return await people.granted_name(services.db, user_id) or str(user_id)
 
 
 async def _event(
