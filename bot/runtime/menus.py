@@ -47,10 +47,12 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "assign",
         "assignments",
         "bulletin",
+        "board",
     ),
     "grid_worker": ("inbox", "patrol", "tasks"),
     "department": ("inbox", "tasks"),
     "representative": ("tasks", "suggest"),
+    "dispatcher": ("board",),
 }
 
 
