@@ -11,6 +11,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.complaints.buttons import RESOLVED, SUPPORTER_ANSWERS, row
+from bot.complaints.dispatch import ruling_for_grid
 from bot.complaints.rules import Action, Satisfaction
 from bot.runtime import notices
 from bot.runtime.services import Services
@@ -96,10 +97,7 @@ async def tell(
             context={**base, "rating": None, "supporter": True},
         )
     if action in (Action.TRANSFER, Action.NOT_FIXED, Action.REOPEN):
-        reason = note if action is not Action.TRANSFER else ""
-        await announce_to_staff(
-            conn, services, c, now, key=f"s{key}", reopened=action, reason=reason
-        )
+        await announce_to_staff(conn, services, c, now, key=f"s{key}", reopened=action, reason=note)
     if action is Action.CONFIRM:
         await notices.send(
             conn,
@@ -148,14 +146,14 @@ async def announce_to_staff(
     reopened: Action | None = None,
     reason: str = "",
 ) -> bool:
-    """Tell the assignees with action buttons, or the admins when none can be reached (the
-    case then waits for them to transfer it); True if someone in charge was told. A case
-    sent back (不满意 → 重办, or reopened) carries the resident's reason and its count of
-    重办."""
+    """Tell the assignees with action buttons, or the dispatch centre (`dispatchers_for`) when
+    none can be reached (the case then waits for it to transfer it); True if someone in charge
+    was told. A case sent back (不满意 → 重办, or reopened) carries the resident's reason and
+    its count of 重办; a transferred one the reason of the 转办."""
     db = services.db
     staff = await notices.assignees(services, c.grid_id, c.department_id)
     told = bool(staff)  # the rule of `in_charge_reachable`
-    staff = staff or await notices.zone_admins(services, c.grid_id)
+    staff = staff or await ruling_for_grid(services, c.grid_id)
     category = await geo.category(db, c.category_id, active_only=False)
     assert category is not None
     grid = await geo.grid(db, c.grid_id)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.places import geojson
+from bot.places import geojson, overlaps
 from bot.places.geometry import GridIndex, Shape
 from bot.places.matching import PlaceNames
 from storage import places
@@ -64,4 +64,30 @@ async def import_file(db: Database, path: Path, now: datetime) -> int:
     ]
     if problems:
         raise ImportError_(problems)
+    if found := await _overlapping(db, shapes, codes):
+        raise ImportError_(found)
     return await places.save(db, shapes, now)
+
+
+async def _overlapping(
+    db: Database, shapes: list[places.GridShape], codes: dict[str, int]
+) -> list[tuple[int, str]]:
+    """The file's boundaries against each other and against the grids it leaves as they
+    are: (feature number, which grids overlap and where)."""
+    drawn = {shape.code: shape for shape in shapes if shape.polygons}
+    code_of = {grid_id: code for code, grid_id in codes.items()}
+    kept = [
+        overlaps.Outline(code_of[b.grid_id], b.polygons)
+        for b in await places.boundaries(db)
+        if code_of.get(b.grid_id) not in drawn
+    ]
+    outlines = [overlaps.Outline(s.code, s.polygons) for s in drawn.values()] + kept
+    line = {code: shape.line for code, shape in drawn.items()}
+    return [
+        (
+            max(line.get(o.first, 0), line.get(o.second, 0)),
+            f"grids {o.first!r} and {o.second!r} overlap near latitude {o.near[1]:.6f},"
+            f" longitude {o.near[0]:.6f} (a report there could go to either)",
+        )
+        for o in overlaps.find(outlines)
+    ]

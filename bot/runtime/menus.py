@@ -48,10 +48,12 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "assign",
         "assignments",
         "bulletin",
+        "board",
     ),
     "grid_worker": ("inbox", "case", "patrol", "tasks"),
     "department": ("inbox", "case", "tasks"),
     "representative": ("tasks", "suggest"),
+    "dispatcher": ("board",),
 }
 
 

@@ -28,10 +28,14 @@ def _since(first: str) -> list[str]:
 
 
 def _drop_columns_added_after_0011(conn: sqlite3.Connection) -> None:
-    """Undo the columns later migrations add (`ALTER TABLE … ADD COLUMN`), so that rolling the
-    schema back and opening the database runs them again without "duplicate column"."""
+    """Undo what later migrations make (objects they create, columns they add), so that rolling
+    the schema back and opening the database runs them again."""
     for migration in _since("0012"):
         sql = resources.files("storage.migrations").joinpath(migration).read_text("utf-8")
+        made = re.findall(r"^CREATE (TRIGGER|VIEW|INDEX|TABLE) (\w+)", sql, re.MULTILINE)
+        for kind in ("TRIGGER", "VIEW", "INDEX", "TABLE"):
+            for _, name in (m for m in made if m[0] == kind):
+                conn.execute(f"DROP {kind} IF EXISTS {name}")
         for table, column in re.findall(r"^ALTER TABLE (\w+) ADD COLUMN (\w+)", sql, re.MULTILINE):
             conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 

@@ -30,6 +30,8 @@ PERSON_COLUMNS = frozenset(
         "actor_id",
         "worker_id",
         "assignee_id",
+        "requested_by",
+        "decided_by",
         "representative_id",
     }
 )
