@@ -39,6 +39,7 @@ from handlers import (
     dispatch,
     emergency,
     meetings,
+    nearby,
     patrols,
     people,
     reception,
@@ -55,6 +56,7 @@ DELIVERY_SWEEP_SECONDS = 5.0
 CAPABILITIES: tuple[ModuleType, ...] = (
     people,
     broadcasts,
+    nearby,
     complaints,
     dispatch,
     meetings,
