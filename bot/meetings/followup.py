@@ -1,0 +1,43 @@
+"""A meeting's decisions followed to completion in public: when the assignment (交办) made from
+a decision is verified as completed, everyone who was booked or waiting for that meeting hears
+it — one outbox row each, key mt:M:done:A:U, written in the step's own transaction, so a
+second verification or a retry never tells anyone twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.meetings import notices as mn
+from bot.runtime.services import Services
+from storage import meetings as store
+from storage.assignments import Assignment
+
+
+async def decision_completed(
+    conn: aiosqlite.Connection, services: Services, a: Assignment, now: datetime
+) -> list[int]:
+    """Tell the registrants of the decision's meeting that it is done; who was written to
+    (nobody for an assignment that did not come from a meeting's decision)."""
+    if a.subject_kind != "decision" or a.decision_id is None:
+        return []
+    decision = await store.decision(services.db, a.decision_id)
+    m = await store.get(services.db, decision.meeting_id) if decision else None
+    if decision is None or m is None:
+        return []
+    context = await mn.context_of(services, m) | {
+        "decision": decision.text,
+        "position": decision.position,
+        "number": a.id,
+        "done_at": now.isoformat(),
+    }
+    return await mn.to_registrants(
+        conn,
+        services,
+        m,
+        template="followup.decision_done",
+        key=mn.key(m.id, "done", a.id),
+        now=now,
+        context=context,
+    )
