@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 # The default list (MINHU_EMERGENCY_WORDS replaces it): fire, gas, electricity, water, road,
 # violence and calls for help — words a resident uses when someone is in danger now.
@@ -37,6 +38,9 @@ DEFAULT_WORDS: tuple[str, ...] = (
 )
 # How many answered messages a chat remembers (edits come soon after the message).
 REMEMBERED = 50
+# A group hears the numbers at most once in this window (a group talking about one fire
+# should not get them under every message).
+GROUP_QUIET = timedelta(minutes=10)
 
 
 def parse_words(text: str) -> tuple[str, ...]:
@@ -74,3 +78,8 @@ class Answered:
         self.ids.append(message_id)
         del self.ids[:-REMEMBERED]
         return True
+
+
+def group_may_hear(last: datetime | None, now: datetime) -> bool:
+    """Whether a group may get the numbers now, given when it last got them."""
+    return last is None or now - last >= GROUP_QUIET

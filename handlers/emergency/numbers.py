@@ -4,12 +4,13 @@ Runs in the earliest handler group, before the chat guard and every conversation
 stops the update: the message then goes on as usual (a /report in progress takes it as its
 description, a stray message is answered as one). Each message is answered once: an edit is
 answered only when it newly names danger. In a group the numbers alone are sent, as a reply
-(nothing personal).
+(nothing personal), at most once in ten minutes per group.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from telegram import Chat, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
@@ -17,13 +18,14 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.core.render import pick_language
-from bot.emergency.words import Answered, found
+from bot.emergency.words import Answered, found, group_may_hear
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import language_of, t
 
 log = logging.getLogger(__name__)
 
 ANSWERED_KEY = "emergency_answered"  # the ids of this chat's messages already answered
+GROUP_AT_KEY = "emergency_group_at"  # when a group last got the numbers
 
 
 async def emergency_numbers(update: Update, context: MinhuContext) -> None:
@@ -45,6 +47,12 @@ async def emergency_numbers(update: Update, context: MinhuContext) -> None:
     if not answered.first_time(message.message_id):
         return
     store[ANSWERED_KEY] = answered.ids
+    now = context.services.clock.now()
+    if not private:
+        last = store.get(GROUP_AT_KEY)
+        if not group_may_hear(last if isinstance(last, datetime) else None, now):
+            return
+        store[GROUP_AT_KEY] = now
     if private:
         lang = await language_of(update, context)
     else:

@@ -4,6 +4,7 @@ message, in the middle of a /report, in a caption — once per message; then the
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from tests.support.chat import GROUP_ID, send_in_group
@@ -115,3 +116,23 @@ async def test_in_a_group_only_the_numbers_are_sent(bot: Harness, resident: User
     assert len(sent) == 1 and sent[0].params["chat_id"] == GROUP_ID
     assert "122" in str(sent[0].params["text"]) and resident.first_name not in texts(sent)
     assert await send_in_group(bot, resident, "今天天气不错") == []
+    # The same group talking about it again soon: not under every message.
+    assert await send_in_group(bot, resident, "车祸那边警察来了吗") == []
+    bot.clock.advance(timedelta(minutes=11))
+    assert len(_numbers_sent(await send_in_group(bot, resident, "又一起车祸"))) == 1
+
+
+async def test_a_forwarded_message_naming_danger_is_answered_too(
+    bot: Harness, resident: User
+) -> None:
+    await register(bot, resident)
+    forwarded = {
+        "message_id": next(_ids),
+        "date": int(bot.clock.now().timestamp()),
+        "chat": {"id": resident.id, "type": "private"},
+        "from": resident.as_dict(),
+        "text": "女儿发来的：小区门口有人落水了",
+        "forward_origin": {"type": "hidden_user", "date": 0, "sender_user_name": "女儿"},
+    }
+    calls = await bot._process({"message": forwarded})
+    assert len(_numbers_sent(calls)) == 1
