@@ -1,6 +1,6 @@
 """Which words signal danger now, and which messages were already answered (no Telegram here).
 
-A message (its text or caption) naming one of the words gets the emergency numbers once:
+A message (its text or caption) naming one of the words (not only as a fear: "万一着火") gets the emergency numbers once:
 `found` says which words it names, `Answered` remembers the messages already answered so an
 edit of one is never answered twice (an edit that newly adds a word to a message that had none
 is answered, once).
@@ -53,12 +53,48 @@ def parse_words(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+# A word after one of these in the same clause is a worry, not a danger now: "消防通道被堵，
+# 万一着火就麻烦了" is a complaint about a fire lane. Any other mention of the word still counts.
+HYPOTHETICAL = (
+    "万一",
+    "如果",
+    "要是",
+    "假如",
+    "一旦",
+    "防止",
+    "预防",
+    "以防",
+    "避免",
+    "担心",
+    "怕",
+)
+CLAUSE_ENDS = "，。！？；,.!?;\n"
+WINDOW = 8  # characters before the word searched for a hypothetical marker
+
+
+def _hypothetical(text: str, at: int) -> bool:
+    before = text[max(0, at - WINDOW) : at]
+    for end in CLAUSE_ENDS:
+        before = before.rsplit(end, 1)[-1]
+    return any(marker in before for marker in HYPOTHETICAL)
+
+
+def _named(folded: str, word: str) -> bool:
+    start = folded.find(word)
+    while start >= 0:
+        if not _hypothetical(folded, start):
+            return True
+        start = folded.find(word, start + 1)
+    return False
+
+
 def found(text: str | None, words: Sequence[str]) -> list[str]:
-    """The danger words `text` names, in the list's order (case-insensitive for Latin words)."""
+    """The danger words `text` names as happening (not only feared: "万一着火"), in the list's
+    order (case-insensitive for Latin words)."""
     if not text:
         return []
     folded = text.casefold()
-    return [w for w in words if w.casefold() in folded]
+    return [w for w in words if _named(folded, w.casefold())]
 
 
 @dataclass

@@ -12,6 +12,13 @@ def test_a_danger_word_inside_a_long_text_is_found() -> None:
     assert found(text, DEFAULT_WORDS) == ["着火", "冒烟"]
 
 
+def test_a_fear_is_not_a_danger_now_but_a_real_one_beside_it_is() -> None:
+    assert found("3幢楼下的消防栓没水，万一着火就麻烦了", DEFAULT_WORDS) == []
+    assert found("消防通道被堵了，如果发生火灾消防车进不来", DEFAULT_WORDS) == []
+    assert found("如果着火怎么办？现在就冒烟了！", DEFAULT_WORDS) == ["冒烟"]
+    assert found("担心漏气。刚才真的闻到漏气了", DEFAULT_WORDS) == ["漏气"]
+
+
 def test_everyday_words_are_not_danger() -> None:
     assert found("3号楼楼道灯坏了好几天了", DEFAULT_WORDS) == []
     assert found("", DEFAULT_WORDS) == [] and found(None, DEFAULT_WORDS) == []
