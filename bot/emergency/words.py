@@ -1,9 +1,9 @@
 """Which words signal danger now, and which messages were already answered (no Telegram here).
 
 A message (its text or caption) naming one of the words (not only as a fear: "万一着火") gets
-the emergency numbers once: `found` says which words it names, `Answered` remembers the messages already answered so an
-edit of one is never answered twice (an edit that newly adds a word to a message that had none
-is answered, once).
+the emergency numbers once: `found` says which words it names, `Answered` remembers the
+messages already answered so an edit of one is never answered twice (an edit that newly adds a
+word to a message that had none is answered, once).
 """
 
 from __future__ import annotations
