@@ -143,3 +143,14 @@ async def test_before_registering_and_in_a_group(bot: Harness, resident: User) -
     assert "/start" in texts(await bot.send(resident, "/nearby"))
     calls = await send_in_group(bot, resident, "/nearby")
     assert "私聊" in texts(calls) and "MH-" not in texts(calls)
+
+
+async def test_an_english_neighbour_reads_it_in_english(
+    bot: Harness, resident: User, english_resident: User
+) -> None:
+    await _town(bot, resident)
+    await register(bot, english_resident, grid="第二网格")
+    shown = texts(await bot.send(english_resident, "/nearby"))
+    assert "Nearby" in shown and "MH-2026-000001" in shown and "reported today" in shown
+    assert "Sanitation" in shown or "sanitation" in shown.lower()
+    assert any("Me too" in label for label in bot.buttons(english_resident.id))
