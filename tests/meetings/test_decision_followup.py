@@ -1,5 +1,6 @@
 """A meeting's decision followed in public: when the assignment made from it is verified as
-done, everyone who booked the meeting (or waited for a seat) hears it — once."""
+done, everyone who booked the meeting (or waited for a seat) hears it, and so does its zone —
+once each."""
 
 from __future__ import annotations
 
@@ -67,11 +68,14 @@ async def test_a_verified_decision_reaches_every_registrant_once(bot: Harness) -
         assert told.count(DONE) == 1, person
         assert "上强社区加装电梯协商议事会" in told and "3号楼先行试点" in told
         assert "社区出施工方案" not in told  # only the decision that is done
-    assert DONE not in to(calls, YANGSHAN)  # not registered: not told
+    assert DONE not in to(calls, YANGSHAN)  # neither registered nor of the zone: not told
+    # The zone hears it in public too (周代表 lives in 上强 and did not book), once.
+    public = to(calls, ZHOU)
+    assert public.count(DONE) == 1 and "您报名参加" not in public and "3号楼先行试点" in public
     # Delivered once: another pass sends nothing more.
     again = await deliver(bot)
     assert DONE not in "".join(to(again, p) for p in (WANG, LI, ZHAO))
     rows = await bot.services.db.fetchval(
         "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE ?", (f"mt:{m.id}:done:%",)
     )
-    assert rows == 3
+    assert rows == 4  # three registrants and one resident of the zone
