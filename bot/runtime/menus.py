@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 RESIDENT_COMMANDS = (
     "report",
     "my",
+    "nearby",
     "meetings",
     "reception",
     "settings",
@@ -48,11 +49,12 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "assignments",
         "bulletin",
         "board",
+        "hide",
     ),
-    "grid_worker": ("inbox", "patrol", "tasks"),
-    "department": ("inbox", "tasks"),
+    "grid_worker": ("inbox", "patrol", "tasks", "hide"),
+    "department": ("inbox", "tasks", "hide"),
     "representative": ("tasks", "suggest"),
-    "dispatcher": ("board",),
+    "dispatcher": ("board", "hide"),
 }
 
 
