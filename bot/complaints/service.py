@@ -7,6 +7,7 @@ what lives in `bot.complaints.notices`; `announce_to_staff` is re-exported from 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -358,9 +359,12 @@ async def _followed_up(
     )
 
 
-async def support(services: Services, complaint_id: int, user_id: int) -> bool:
-    """ "Me too": the person follows an open complaint instead of filing anew (one offered
-    in the grid their report goes to, which need not be their home grid)."""
+async def support(
+    services: Services, complaint_id: int, user_id: int, *, grids: Collection[int] | None = None
+) -> bool:
+    """ "Me too": the person follows an open complaint of their grid (or of `grids`: the grids
+    around theirs that /nearby shows, or the grid their /report goes to) instead of filing
+    anew."""
     db = services.db
     c = await complaints.get(db, complaint_id)
     person = await people.get(db, user_id)
@@ -375,6 +379,7 @@ async def support(services: Services, complaint_id: int, user_id: int) -> bool:
             Status.REOPENED,
             Status.ESCALATED,
         )
+        or (c.grid_id != person.grid_id if grids is None else c.grid_id not in grids)
         or c.reporter_id == user_id
     ):
         raise NotAllowed("not_allowed")

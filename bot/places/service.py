@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from bot.places import geojson, overlaps
-from bot.places.geometry import GridIndex, Shape
+from bot.places.geometry import GridIndex, Polygon, Shape
 from bot.places.matching import PlaceNames
 from storage import places
 from storage.csv_import import ImportError_
@@ -27,6 +28,7 @@ class _Loaded:
     version: int
     index: GridIndex
     names: PlaceNames
+    outlines: dict[int, Sequence[Polygon]]  # grid id -> its polygons (for /nearby)
 
 
 _cache: weakref.WeakKeyDictionary[Database, _Loaded] = weakref.WeakKeyDictionary()
@@ -37,7 +39,8 @@ async def _loaded(db: Database) -> _Loaded:
     found = _cache.get(db)
     if found is None or found.version != version:
         shapes = [Shape(b.grid_id, b.polygons, b.bbox) for b in await places.boundaries(db)]
-        found = _Loaded(version, GridIndex(shapes), PlaceNames(await places.names(db)))
+        outlines = {s.grid_id: s.polygons for s in shapes}
+        found = _Loaded(version, GridIndex(shapes), PlaceNames(await places.names(db)), outlines)
         _cache[db] = found
     return found
 
@@ -45,6 +48,11 @@ async def _loaded(db: Database) -> _Loaded:
 async def grid_at(db: Database, latitude: float, longitude: float) -> int | None:
     """The grid whose boundary contains the point, or None."""
     return (await _loaded(db)).index.locate(latitude, longitude)
+
+
+async def boundaries_of(db: Database) -> dict[int, Sequence[Polygon]]:
+    """Every grid's boundary by grid id (grids without one are absent)."""
+    return (await _loaded(db)).outlines
 
 
 async def grid_named(db: Database, address: str) -> int | None:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 RESIDENT_COMMANDS = (
     "report",
     "my",
+    "nearby",
     "meetings",
     "reception",
     "settings",
@@ -49,11 +50,12 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "assignments",
         "bulletin",
         "board",
+        "hide",
     ),
-    "grid_worker": ("inbox", "case", "patrol", "tasks"),
-    "department": ("inbox", "case", "tasks"),
+    "grid_worker": ("inbox", "case", "patrol", "tasks", "hide"),
+    "department": ("inbox", "case", "tasks", "hide"),
     "representative": ("tasks", "suggest"),
-    "dispatcher": ("board",),
+    "dispatcher": ("board", "hide"),
 }
 
 

@@ -63,5 +63,7 @@ async def join(update: Update, context: MinhuContext, draft: Draft) -> tuple[str
     found = await complaints.get(context.services.db, complaint_id)
     if found is None:
         return None
-    added = await service.support(context.services, complaint_id, update.effective_user.id)
+    added = await service.support(
+        context.services, complaint_id, update.effective_user.id, grids=(draft["grid_id"],)
+    )
     return found.number, added
