@@ -53,7 +53,8 @@ _EXPORT: tuple[tuple[str, str], ...] = (
     ),
     (
         "me_too",
-        """SELECT c.number, s.at FROM complaint_supporters s
+        """SELECT c.number, s.at, s.satisfaction, s.answered_at, s.reason
+           FROM complaint_supporters s
            JOIN complaints c ON c.id = s.complaint_id WHERE s.person_id = ? ORDER BY s.at""",
     ),
     (

@@ -362,8 +362,9 @@ async def _followed_up(
 async def support(
     services: Services, complaint_id: int, user_id: int, *, grids: Collection[int] | None = None
 ) -> bool:
-    """ "Me too": the person follows an open complaint of their grid (or of `grids`, the grids
-    around theirs that /nearby shows) instead of filing anew."""
+    """ "Me too": the person follows an open complaint of their grid (or of `grids`: the grids
+    around theirs that /nearby shows, or the grid their /report goes to) instead of filing
+    anew."""
     db = services.db
     c = await complaints.get(db, complaint_id)
     person = await people.get(db, user_id)

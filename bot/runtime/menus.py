@@ -35,6 +35,7 @@ RESIDENT_COMMANDS = (
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "admin": (
         "inbox",
+        "case",
         "complaint",
         "stats",
         "grant",
@@ -51,8 +52,8 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "board",
         "hide",
     ),
-    "grid_worker": ("inbox", "patrol", "tasks", "hide"),
-    "department": ("inbox", "tasks", "hide"),
+    "grid_worker": ("inbox", "case", "patrol", "tasks", "hide"),
+    "department": ("inbox", "case", "tasks", "hide"),
     "representative": ("tasks", "suggest"),
     "dispatcher": ("board", "hide"),
 }
