@@ -37,7 +37,10 @@ from handlers import (
     bulletins,
     chat,
     complaints,
+    dispatch,
+    emergency,
     meetings,
+    nearby,
     patrols,
     people,
     reception,
@@ -54,7 +57,9 @@ DELIVERY_SWEEP_SECONDS = 5.0
 CAPABILITIES: tuple[ModuleType, ...] = (
     people,
     broadcasts,
+    nearby,
     complaints,
+    dispatch,
     meetings,
     assignments,
     supervision,
@@ -63,9 +68,13 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     bulletins,
     chat,
 )
+# Packages whose handlers run ahead of the chat guard, each in a group of its own that never
+# stops an update (emergency numbers first).
+EARLY_CAPABILITIES: tuple[ModuleType, ...] = (emergency,)
 # Connections to the Bot API (bot/runtime/http.py): replies of different chats and the
 # outbox's sends (16 at a time) share 16.
 CONNECTIONS = 16
+EMERGENCY_GROUP = -2  # before the chat guard (-1)
 SETTLE_GROUP = 100  # after every other handler group
 POOL_TIMEOUT = 20.0  # seconds a request may wait for a free connection under a burst
 MinhuApp = Application[Any, MinhuContext, Any, Any, Any, Any]
@@ -143,7 +152,10 @@ def build_application(
     services.timers.sources.append(DailyDigest(services))
     services.progress = BroadcastProgress(services)
 
-    # Group -1 first: private chats only, edits unread, blocks recorded (handlers/chat/guard.py).
+    # Group -2 before all: a message naming danger gets the emergency numbers first, and goes on
+    # (handlers/emergency; it never stops an update, edits and groups included).
+    app.add_handlers(emergency.handlers(), group=EMERGENCY_GROUP)
+    # Group -1 next: private chats only, edits unread, blocks recorded (handlers/chat/guard.py).
     app.add_handlers(chat.guard_handlers(), group=-1)
     # Conversations track button presses per chat, not per message; that is intended.
     with warnings.catch_warnings():

@@ -154,6 +154,7 @@ def cmd_grant(args: argparse.Namespace, settings: Settings) -> int:
                 SystemClock().now(),
                 grid_code=args.grid,
                 department_code=args.department,
+                zone_code=args.zone,
                 name=args.name or "",
                 granted_by="cli",
             )
@@ -315,6 +316,7 @@ def parser() -> argparse.ArgumentParser:
     grant.add_argument("user_id", type=int)
     grant.add_argument("--grid", help="grid code (grid_worker)")
     grant.add_argument("--department", help="department code (department)")
+    grant.add_argument("--zone", help="zone code (dispatcher of one zone; none: town-wide)")
     grant.add_argument("--name", help="display name shown to colleagues and in bulletins")
     grant.set_defaults(func=cmd_grant)
     revoke = sub.add_parser("revoke", help="revoke a role")

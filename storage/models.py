@@ -14,6 +14,7 @@ class Role(StrEnum):
     GRID_WORKER = "grid_worker"
     DEPARTMENT = "department"
     REPRESENTATIVE = "representative"
+    DISPATCHER = "dispatcher"  # 指挥中心: town-wide, or one zone (分中心) when zone_id is set
 
 
 ROLES = tuple(Role)

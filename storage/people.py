@@ -107,10 +107,12 @@ async def grant(
     *,
     grid_id: int | None = None,
     department_id: int | None = None,
+    zone_id: int | None = None,
     display_name: str = "",
     granted_by: str = "",
 ) -> bool:
-    """Grant a role; returns False if it was already held."""
+    """Grant a role (a dispatcher's `zone_id` scopes it to one zone); returns False if it was
+    already held."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
     if role == "grid_worker" and grid_id is None:
@@ -120,9 +122,10 @@ async def grant(
     async with db.transaction() as conn:
         cur = await conn.execute(
             """INSERT OR IGNORE INTO role_grants
-                 (user_id, role, grid_id, department_id, display_name, granted_at, granted_by)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            (user_id, role, grid_id, department_id, display_name, to_iso(now), granted_by),
+                 (user_id, role, grid_id, department_id, zone_id, display_name, granted_at,
+                  granted_by)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (user_id, role, grid_id, department_id, zone_id, display_name, to_iso(now), granted_by),
         )
         return cur.rowcount == 1
 

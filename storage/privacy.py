@@ -53,7 +53,8 @@ _EXPORT: tuple[tuple[str, str], ...] = (
     ),
     (
         "me_too",
-        """SELECT c.number, s.at FROM complaint_supporters s
+        """SELECT c.number, s.at, s.satisfaction, s.answered_at, s.reason
+           FROM complaint_supporters s
            JOIN complaints c ON c.id = s.complaint_id WHERE s.person_id = ? ORDER BY s.at""",
     ),
     (
@@ -111,6 +112,13 @@ _EXPORT: tuple[tuple[str, str], ...] = (
            WHERE s.representative_id = ? ORDER BY s.created_at, c.id""",
     ),
     (
+        "dispatch_requests",
+        """SELECT c.number, r.kind, r.reason, r.new_due_at, r.status, r.created_at,
+                  r.decided_at, r.requested_by = ?1 AS asked_by_you
+           FROM dispatch_requests r JOIN complaints c ON c.id = r.complaint_id
+           WHERE r.requested_by = ?1 OR r.decided_by = ?1 ORDER BY r.id""",
+    ),
+    (
         "notices",
         """SELECT kind, template, context, state, due_at, sent_at, created_at
            FROM outbox WHERE chat_id = ? ORDER BY due_at, id""",
@@ -166,6 +174,13 @@ _ERASE: tuple[str, ...] = (
          AND json_extract(context, '$.number') IN (
              SELECT id FROM assignments WHERE assignee_id = ?1)
          AND json_extract(context, '$.assignee') = (SELECT first_name FROM people WHERE id = ?1)""",
+    # A staff member's first name on the dispatch centre's notices of their requests: the
+    # name an admin granted stays, else their id (their requests stay on the cases' record).
+    """UPDATE outbox SET context = json_replace(context, '$.by', CAST(?1 AS TEXT))
+       WHERE template LIKE 'dispatch.%'
+         AND json_extract(context, '$.by') = (SELECT first_name FROM people WHERE id = ?1)""",
+    "UPDATE dispatch_requests SET requested_by = NULL WHERE requested_by = ?1",
+    "UPDATE dispatch_requests SET decided_by = NULL WHERE decided_by = ?1",
     # The representative's notice of their reception booking goes with the booking.
     """DELETE FROM outbox WHERE EXISTS (
            SELECT 1 FROM reception_bookings b WHERE b.person_id = ?1

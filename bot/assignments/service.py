@@ -33,6 +33,7 @@ from bot.assignments.rules import (
     check_deadline,
     decide,
 )
+from bot.meetings import followup
 from bot.people.roles import Role, has_role
 from bot.runtime.services import Services
 from storage import assignments as store
@@ -226,6 +227,8 @@ async def act(
         await tell.step(
             conn, services, found, kind, event_id, now, note=note, photo=photo, actor_id=user_id
         )
+        if step is Step.VERIFY:  # a meeting's decision done: its registrants hear it, once
+            await followup.decision_completed(conn, services, a, now)
     services.delivery.kick_soon()
     result = await store.details(db, assignment_id)
     assert result is not None

@@ -10,7 +10,9 @@ Their data must not change: notices with these buttons wait in the outbox and si
 - `ct` where a transfer goes: a department, or another grid picked zone → community → grid;
 - `cr` the resident's answers after 办结: 满意 / 基本满意 (then the stars, optional), 不满意
   (`notfixed`: a reason, then 重办); "fixed" of notices made before satisfaction asks it;
-  reopen, and the 30-day follow-up's "came back" / "still fine".
+  reopen, and the 30-day follow-up's "came back" / "still fine"; a "me too" supporter's own
+  answer (`msat`, `mbasic`, `mno`);
+- `si:page:<view>:<page>` a page of /inbox in one view (all, overdue, new, working, back).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ CHANGE_GRID = REPORT("regrid")
 CARD_PREFIX, HISTORY_PREFIX = Prefix("si"), Prefix("my")
 CARD = CARD_PREFIX("", INT)  # bare: made before prefixes had verbs
 HISTORY = HISTORY_PREFIX("", INT)
+INBOX_VIEWS = ("all", "overdue", "new", "working", "back")
+INBOX_PAGE = CARD_PREFIX("page", choice(*INBOX_VIEWS), INT)
 
 STAFF = Prefix("cs")
 STAFF_ACTIONS = (Action.ACCEPT, Action.REJECT, Action.TRANSFER, Action.NOTE, Action.RESOLVE)
@@ -74,6 +78,15 @@ RESOLVED = (  # the 办结 notice's question, as 12345 asks it
     ("notices.btn_satisfied", SATISFIED),
     ("notices.btn_basic", BASIC),
     ("notices.btn_not_fixed", NOT_FIXED),
+)
+# A "me too" supporter's own answer after 办结 (bot.complaints.supporters): theirs alone.
+SUPPORTER_SATISFIED = RESIDENT("msat", INT)
+SUPPORTER_BASIC = RESIDENT("mbasic", INT)
+SUPPORTER_UNSATISFIED = RESIDENT("mno", INT)
+SUPPORTER_ANSWERS = (
+    ("notices.btn_satisfied", SUPPORTER_SATISFIED),
+    ("notices.btn_basic", SUPPORTER_BASIC),
+    ("notices.btn_not_fixed", SUPPORTER_UNSATISFIED),
 )
 FOLLOW_UP = (("notices.btn_came_back", CAME_BACK), ("notices.btn_still_fine", STILL_FINE))
 

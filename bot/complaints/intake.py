@@ -47,6 +47,7 @@ class Draft(TypedDict, total=False):
     editing: bool  # one part is being changed: back to the summary after it
     photo_prompt: int | None  # the message whose buttons the next photo retires
     same: list[int]  # the complaints offered for "me too"
+    same_checked: bool  # "me too" was looked for, in the grid the report goes to
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,16 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.complaints.buttons import RESOLVED, row
+from bot.complaints.buttons import RESOLVED, SUPPORTER_ANSWERS, row
+from bot.complaints.dispatch import ruling_for_grid
 from bot.complaints.rules import Action, Satisfaction
 from bot.escalation import ladder
 from bot.runtime import notices
 from bot.runtime.services import Services
-from storage import geo, people
+from storage import casefile, geo, people
 from storage.models import Complaint
+
+EARLIER, EARLIER_NOTE = 3, 200  # earlier reasons on a staff notice, and their length
 
 
 async def tell(
@@ -45,38 +48,57 @@ async def tell(
         "resolve_due_at": c.resolve_due_at.isoformat() if c.resolve_due_at else None,
         "close_reason": c.close_reason,
     }
-    # The resident's own answer goes to the staff; "me too" supporters get the step alone.
+    # The resident's own answer goes to the staff; "me too" supporters get the step alone,
+    # in their own words, and after 办结 their own question (`bot.complaints.supporters`).
     answer = {"rating": rating, "satisfaction": satisfaction.value if satisfaction else None}
     followers = [f for f in await notices.followers(services, c) if f != actor_id]
+    reporter = [f for f in followers if f == c.reporter_id]
+    supporters = [f for f in followers if f != c.reporter_id]
     staff = await notices.assignees(services, c.grid_id, c.department_id)
-    if action is Action.RESOLVE and c.reporter_id in followers:
-        buttons = [row(c.id, *RESOLVED)]
+    if action is Action.RESOLVE:
+        # The photo of the finished work comes with the 办结 notice (the latest 办结's).
+        done = {**base, "photos": (await casefile.resolution_photos_in(conn, c.id))[-1:]}
         await notices.send(
             conn,
             services,
-            [c.reporter_id],
+            reporter,
             template="notices.resolved",
             key=f"r{key}",
             now=now,
-            context=base,
-            buttons=buttons,
+            context=done,
+            buttons=[row(c.id, *RESOLVED)],
         )
-        followers = [f for f in followers if f != c.reporter_id]
-    if action not in (Action.ESCALATE,):
         await notices.send(
             conn,
             services,
-            followers,
+            supporters,
+            template="notices.resolved_supporter",
+            key=f"m{key}",
+            now=now,
+            context=done,
+            buttons=[row(c.id, *SUPPORTER_ANSWERS)],
+        )
+    elif action is not Action.ESCALATE:
+        await notices.send(
+            conn,
+            services,
+            reporter,
             template="notices.status_update",
             key=f"f{key}",
             now=now,
             context={**base, "rating": None},
         )
-    if action in (Action.TRANSFER, Action.NOT_FIXED, Action.REOPEN):
-        reason = note if action is not Action.TRANSFER else ""
-        await announce_to_staff(
-            conn, services, c, now, key=f"s{key}", reopened=action, reason=reason
+        await notices.send(
+            conn,
+            services,
+            supporters,
+            template="notices.status_update",
+            key=f"f{key}",
+            now=now,
+            context={**base, "rating": None, "supporter": True},
         )
+    if action in (Action.TRANSFER, Action.NOT_FIXED, Action.REOPEN):
+        await announce_to_staff(conn, services, c, now, key=f"s{key}", reopened=action, reason=note)
     if action is Action.CONFIRM:
         await notices.send(
             conn,
@@ -111,14 +133,14 @@ async def announce_to_staff(
     reopened: Action | None = None,
     reason: str = "",
 ) -> bool:
-    """Tell the assignees with action buttons, or the admins when none can be reached (the
-    case then waits for them to transfer it); True if someone in charge was told. A case
-    sent back (不满意 → 重办, or reopened) carries the resident's reason and its count of
-    重办."""
+    """Tell the assignees with action buttons, or the dispatch centre (`dispatchers_for`) when
+    none can be reached (the case then waits for it to transfer it); True if someone in charge
+    was told. A case sent back (不满意 → 重办, or reopened) carries the resident's reason and
+    its count of 重办; a transferred one the reason of the 转办."""
     db = services.db
     staff = await notices.assignees(services, c.grid_id, c.department_id)
     told = bool(staff)  # the rule of `in_charge_reachable`
-    staff = staff or await notices.zone_admins(services, c.grid_id)
+    staff = staff or await ruling_for_grid(services, c.grid_id)
     category = await geo.category(db, c.category_id, active_only=False)
     assert category is not None
     grid = await geo.grid(db, c.grid_id)
@@ -144,6 +166,13 @@ async def announce_to_staff(
         "reason": reason,
         "redo_count": c.redo_count,
         "unassigned": not told,
+        "supporters": await casefile.supporters_count_in(conn, c.id),
+        "relapse_of": await casefile.number_in(conn, c.parent_id),
+        # What happened before this step: the handler sees why it came back before too.
+        "earlier": [
+            {**r, "note": r["note"][:EARLIER_NOTE]}
+            for r in await casefile.earlier_reasons_in(conn, c.id, now, EARLIER)
+        ],
     }
     await notices.send(
         conn,

@@ -4,8 +4,10 @@
 closes it (stars may follow as a detail, once), 不满意 with a reason sends it back for 重办 to
 the same handler → closed; overdue work is escalated (催办); a resident may reopen a closed
 complaint for 7 days after it was resolved; with no answer for 3 days it closes as "fixed, no
-reply" (no answer of satisfaction: bulletins count it as not satisfied). Handlers and timers
-ask `decide` and do what it returns.
+reply" (no answer of satisfaction: bulletins count it as not satisfied). A 退回 and a 转办
+carry a reason; a handler's 退回 is only a request the dispatch centre (`RULERS`) rules on
+(`needs_ruling`, `bot.dispatch.rulings`). Handlers and timers ask `decide` and do what it
+returns.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Satisfaction(StrEnum):
 class Actor(StrEnum):
     ASSIGNEE = "assignee"  # a worker of the complaint's grid, or an officer of its department
     ADMIN = "admin"
+    DISPATCHER = "dispatcher"  # 指挥中心 of the complaint's zone, or of the whole town
     REPORTER = "reporter"
     SUPPORTER = "supporter"  # said "me too"
     STAFF = "staff"  # staff of another grid or department
@@ -64,11 +67,16 @@ REOPEN_WINDOW = timedelta(days=7)  # after resolving, the resident may say "not 
 WAITING = frozenset({Status.SUBMITTED, Status.TRANSFERRED, Status.REOPENED})
 OPEN = WAITING | {Status.ACCEPTED, Status.ESCALATED}
 HANDLERS = frozenset({Actor.ASSIGNEE, Actor.ADMIN})
+# A 退回, a 转办 (the receiver sees why), a 不满意 and a 办结 carry words.
+NOTE_REQUIRED = frozenset({Action.REJECT, Action.TRANSFER, Action.NOT_FIXED, Action.RESOLVE})
+# Who rules on a case (the dispatch centre, `bot.dispatch`): their 退回 is final, a handler's
+# 退回 is a request they approve or re-route; they may 转办 (re-route) any open case.
+RULERS = frozenset({Actor.ADMIN, Actor.DISPATCHER})
 
 _WHO: dict[Action, frozenset[Actor]] = {
     Action.ACCEPT: HANDLERS,
-    Action.REJECT: HANDLERS,
-    Action.TRANSFER: HANDLERS,
+    Action.REJECT: HANDLERS | RULERS,  # an assignee's: a request (`needs_ruling`)
+    Action.TRANSFER: HANDLERS | RULERS,
     Action.NOTE: HANDLERS,
     Action.RESOLVE: HANDLERS,
     Action.CONFIRM: frozenset({Actor.REPORTER}),
@@ -157,7 +165,7 @@ def decide(
         raise NotAllowed("not_allowed")
     if not _from_ok(ticket, action, now):
         raise NotAllowed("wrong_state")
-    if action in (Action.REJECT, Action.NOT_FIXED, Action.RESOLVE) and not note.strip():
+    if action in NOTE_REQUIRED and not note.strip():
         raise NotAllowed("note_required")
     if action is Action.RESOLVE and ticket.is_hazard and not photo:
         raise NotAllowed("photo_required")
@@ -198,6 +206,12 @@ def _apply(ticket: Ticket, action: Action, now: datetime) -> Decision:
         reopened = replace(ticket, status=Status.REOPENED, accepted=False, close_reason=None)
         return Decision(reopened)
     return Decision(replace(ticket, status=Status.ESCALATED))  # ESCALATE
+
+
+def needs_ruling(actors: frozenset[Actor]) -> bool:
+    """Whether a 退回 by these roles is only a request to the dispatch centre (a handler's is;
+    an admin's or a dispatcher's is final)."""
+    return not actors & RULERS
 
 
 def allowed_actions(ticket: Ticket, actors: frozenset[Actor], now: datetime) -> list[Action]:

@@ -7,12 +7,14 @@ what lives in `bot.complaints.notices`; `announce_to_staff` is re-exported from 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
 
+from bot.complaints.dispatch import dispatches
 from bot.complaints.notices import announce_to_staff, tell
 from bot.complaints.rules import (
     Action,
@@ -25,13 +27,21 @@ from bot.complaints.rules import (
 )
 from bot.escalation import ladder
 from bot.people.roles import Role, has_role
+from bot.runtime import notices as outbox_notices
 from bot.runtime.services import Services
-from storage import complaints, geo, lifecycle, people, timers
+from storage import complaints, dispatch, geo, lifecycle, people, timers
 from storage.models import Category, Complaint
 
 STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.DEPARTMENT})
 FOLLOW_UP_AFTER = timedelta(days=30)
 CONFIRM_AFTER = timedelta(days=3)
+# A pending request to the dispatch centre that a step settles: (kind, how it ended).
+SETTLES: dict[Action, tuple[tuple[str, str], ...]] = {
+    Action.REJECT: (("reject", "approved"), ("extend", "withdrawn")),
+    Action.TRANSFER: (("reject", "rerouted"), ("extend", "withdrawn")),
+    Action.ACCEPT: (("reject", "withdrawn"),),
+    Action.RESOLVE: (("extend", "withdrawn"),),
+}
 EVENT_OF = {
     Action.ACCEPT: "accepted",
     Action.REJECT: "rejected",
@@ -52,6 +62,8 @@ async def actors_for(services: Services, complaint: Complaint, user_id: int) -> 
     roles: set[Actor] = set()
     if await has_role(services, user_id, Role.ADMIN):
         roles.add(Actor.ADMIN)
+    if await dispatches(services, user_id, complaint.grid_id):
+        roles.add(Actor.DISPATCHER)
     if complaint.department_id is not None:
         staff = await people.staff_of_department(services.db, complaint.department_id)
     else:
@@ -157,6 +169,7 @@ async def act(
             note=note,
             now=now,
         )
+        await _settle_requests(conn, services, complaint, action, user_id, now)
         if photo is not None:
             await lifecycle.add_resolution_photo(conn, complaint.id, *photo)
         changed = _reload(complaint, fields)
@@ -178,6 +191,32 @@ async def act(
     result = await complaints.get(db, complaint_id)
     assert result is not None
     return result
+
+
+async def _settle_requests(
+    conn: aiosqlite.Connection,
+    services: Services,
+    c: Complaint,
+    action: Action,
+    user_id: int | None,
+    now: datetime,
+) -> None:
+    """Close the requests to the dispatch centre this step answers; a handler whose 退回 was
+    approved or re-routed by someone else is told so (same transaction)."""
+    for kind, outcome in SETTLES.get(action, ()):
+        asked_by = await dispatch.pending_requester(conn, c.id, kind)
+        await dispatch.settle_pending(conn, c.id, kind, outcome, user_id, now)
+        if kind == "reject" and outcome != "withdrawn" and asked_by not in (None, user_id):
+            assert asked_by is not None
+            await outbox_notices.send(
+                conn,
+                services,
+                [asked_by],
+                template="dispatch.reject_settled",
+                key=f"dp:settled:{c.id}:{now.isoformat()}",
+                now=now,
+                context={"number": c.number, "outcome": outcome},
+            )
 
 
 def _reload(before: Complaint, fields: dict[str, Any]) -> Complaint:
@@ -220,6 +259,13 @@ async def _schedule(
         await timers.add(conn, "auto_close", c.id, c.resolved_at + CONFIRM_AFTER, now)
     if status is Status.CLOSED and c.closed_at:
         await timers.add(conn, "followup", c.id, c.closed_at + FOLLOW_UP_AFTER, now)
+
+
+async def deadline_moved(
+    conn: aiosqlite.Connection, services: Services, c: Complaint, now: datetime
+) -> None:
+    """A deadline moved (an extension, 延期, approved): its reminders and escalation follow."""
+    await _schedule(conn, services, c, await _category(services, c), now)
 
 
 async def open_new(
@@ -314,8 +360,12 @@ async def _followed_up(
     )
 
 
-async def support(services: Services, complaint_id: int, user_id: int) -> bool:
-    """ "Me too": the person follows an open complaint of their grid instead of filing anew."""
+async def support(
+    services: Services, complaint_id: int, user_id: int, *, grids: Collection[int] | None = None
+) -> bool:
+    """ "Me too": the person follows an open complaint of their grid (or of `grids`: the grids
+    around theirs that /nearby shows, or the grid their /report goes to) instead of filing
+    anew."""
     db = services.db
     c = await complaints.get(db, complaint_id)
     person = await people.get(db, user_id)
@@ -330,7 +380,7 @@ async def support(services: Services, complaint_id: int, user_id: int) -> bool:
             Status.REOPENED,
             Status.ESCALATED,
         )
-        or c.grid_id != person.grid_id
+        or (c.grid_id != person.grid_id if grids is None else c.grid_id not in grids)
         or c.reporter_id == user_id
     ):
         raise NotAllowed("not_allowed")

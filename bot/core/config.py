@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.bulletins.rankings import Weights
+from bot.emergency.words import DEFAULT_WORDS, parse_words
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,200}$")
@@ -37,6 +38,8 @@ class Settings:
     rate_limit: bool = True
     clock_offset_file: str = ""  # tests only: a file holding seconds to add to the clock
     timer_sweep: float = 30.0
+    # Words that get the emergency numbers first (bot/emergency/words.py).
+    emergency_words: tuple[str, ...] = DEFAULT_WORDS
     # Bulletins (晾晒): where they go, when, in which language, and how units are scored.
     bulletin_chat_id: int | None = None
     bulletin_language: str = "zh-CN"
@@ -149,6 +152,7 @@ def load_settings(
         rate_limit=rate_text == "on",
         clock_offset_file=merged.get("MINHU_CLOCK_OFFSET_FILE", "").strip(),
         timer_sweep=_seconds(merged, "MINHU_TIMER_SWEEP", "30"),
+        emergency_words=parse_words(merged.get("MINHU_EMERGENCY_WORDS", "")) or DEFAULT_WORDS,
         **_bulletin_settings(merged),
         **_ladder_settings(merged),
     )

@@ -7,7 +7,7 @@ and whether the bot may write to them (they blocked it, or came back).
     ├── NeedStart (NotAllowed)     not registered yet: "common.need_start"
     ├── NotAdmin (NotAllowed)      "common.not_allowed"
     ├── NotOffered (NotFound)      a grid or language never offered: "common.invalid_button"
-    └── UnknownCode (Invalid)      a grid or department code nobody has: "admin.unknown_code"
+    └── UnknownCode (Invalid)      a grid, department or zone code nobody has: "admin.unknown_code"
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.core import refusals
 from bot.core.render import LANGUAGES
 from bot.people.roles import has_role
 from bot.runtime.services import Services
-from storage import bulletins, geo, people
+from storage import bulletins, dispatch, geo, people
 from storage.db import Database
 from storage.models import Grid, Person, Role
 
@@ -43,7 +43,7 @@ class NotOffered(refusals.NotFound):
 
 
 class UnknownCode(refusals.Invalid):
-    """A grid or department code nobody has (values: code, role, kind)."""
+    """A grid, department or zone code nobody has (values: code, role, kind)."""
 
     template = "admin.unknown_code"
 
@@ -135,13 +135,19 @@ async def grant(
     *,
     grid_code: str | None = None,
     department_code: str | None = None,
+    zone_code: str | None = None,
     name: str = "",
     granted_by: str,
 ) -> bool:
     """Grant a role (False if it was held already). A code that is given must exist
     (UnknownCode); a grid worker needs a grid and a department officer a department
-    (ValueError from storage when none is given)."""
-    grid_id = department_id = None
+    (ValueError from storage when none is given); a dispatcher with a zone rules on that
+    zone alone (分中心), without one on the whole town."""
+    grid_id = department_id = zone_id = None
+    if zone_code is not None:
+        zone_id = await dispatch.zone_id_by_code(db, zone_code)
+        if zone_id is None:
+            raise UnknownCode("unknown_code", code=zone_code, role=role, kind="zone")
     if grid_code is not None:
         grid_id = await geo.grid_id_by_code(db, grid_code)
         if grid_id is None:
@@ -157,6 +163,7 @@ async def grant(
         now,
         grid_id=grid_id,
         department_id=department_id,
+        zone_id=zone_id,
         display_name=name[:64],
         granted_by=granted_by,
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bot.places import geojson
-from bot.places.geometry import GridIndex, Shape
+from bot.places import geojson, overlaps
+from bot.places.geometry import GridIndex, Polygon, Shape
 from bot.places.matching import PlaceNames
 from storage import places
 from storage.csv_import import ImportError_
@@ -27,6 +28,7 @@ class _Loaded:
     version: int
     index: GridIndex
     names: PlaceNames
+    outlines: dict[int, Sequence[Polygon]]  # grid id -> its polygons (for /nearby)
 
 
 _cache: weakref.WeakKeyDictionary[Database, _Loaded] = weakref.WeakKeyDictionary()
@@ -37,7 +39,8 @@ async def _loaded(db: Database) -> _Loaded:
     found = _cache.get(db)
     if found is None or found.version != version:
         shapes = [Shape(b.grid_id, b.polygons, b.bbox) for b in await places.boundaries(db)]
-        found = _Loaded(version, GridIndex(shapes), PlaceNames(await places.names(db)))
+        outlines = {s.grid_id: s.polygons for s in shapes}
+        found = _Loaded(version, GridIndex(shapes), PlaceNames(await places.names(db)), outlines)
         _cache[db] = found
     return found
 
@@ -45,6 +48,11 @@ async def _loaded(db: Database) -> _Loaded:
 async def grid_at(db: Database, latitude: float, longitude: float) -> int | None:
     """The grid whose boundary contains the point, or None."""
     return (await _loaded(db)).index.locate(latitude, longitude)
+
+
+async def boundaries_of(db: Database) -> dict[int, Sequence[Polygon]]:
+    """Every grid's boundary by grid id (grids without one are absent)."""
+    return (await _loaded(db)).outlines
 
 
 async def grid_named(db: Database, address: str) -> int | None:
@@ -64,4 +72,30 @@ async def import_file(db: Database, path: Path, now: datetime) -> int:
     ]
     if problems:
         raise ImportError_(problems)
+    if found := await _overlapping(db, shapes, codes):
+        raise ImportError_(found)
     return await places.save(db, shapes, now)
+
+
+async def _overlapping(
+    db: Database, shapes: list[places.GridShape], codes: dict[str, int]
+) -> list[tuple[int, str]]:
+    """The file's boundaries against each other and against the grids it leaves as they
+    are: (feature number, which grids overlap and where)."""
+    drawn = {shape.code: shape for shape in shapes if shape.polygons}
+    code_of = {grid_id: code for code, grid_id in codes.items()}
+    kept = [
+        overlaps.Outline(code_of[b.grid_id], b.polygons)
+        for b in await places.boundaries(db)
+        if code_of.get(b.grid_id) not in drawn
+    ]
+    outlines = [overlaps.Outline(s.code, s.polygons) for s in drawn.values()] + kept
+    line = {code: shape.line for code, shape in drawn.items()}
+    return [
+        (
+            max(line.get(o.first, 0), line.get(o.second, 0)),
+            f"grids {o.first!r} and {o.second!r} overlap near latitude {o.near[1]:.6f},"
+            f" longitude {o.near[0]:.6f} (a report there could go to either)",
+        )
+        for o in overlaps.find(outlines)
+    ]

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 RESIDENT_COMMANDS = (
     "report",
     "my",
+    "nearby",
     "meetings",
     "reception",
     "settings",
@@ -34,6 +35,7 @@ RESIDENT_COMMANDS = (
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "admin": (
         "inbox",
+        "case",
         "complaint",
         "stats",
         "grant",
@@ -47,10 +49,13 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "assign",
         "assignments",
         "bulletin",
+        "board",
+        "hide",
     ),
-    "grid_worker": ("inbox", "patrol", "tasks"),
-    "department": ("inbox", "tasks"),
+    "grid_worker": ("inbox", "case", "patrol", "tasks", "hide"),
+    "department": ("inbox", "case", "tasks", "hide"),
     "representative": ("tasks", "suggest"),
+    "dispatcher": ("board", "hide"),
 }
 
 

@@ -11,6 +11,7 @@ import aiosqlite
 from bot.complaints.buttons import work_row
 from bot.complaints.rules import Action
 from bot.core.buttons import declared
+from bot.dispatch.buttons import EXTEND
 from bot.people.roles import admin_ids
 from bot.runtime.services import Services
 from storage import complaints, geo, outbox, people
@@ -113,5 +114,8 @@ def staff_buttons(complaint_id: int) -> Buttons:
 
 
 def work_buttons(complaint_id: int) -> Buttons:
-    """Progress note / resolve, once accepted."""
-    return [work_row(complaint_id, Action.NOTE, Action.RESOLVE)]
+    """Progress note / resolve, once accepted; and 延期申请 (asked of the dispatch centre)."""
+    return [
+        work_row(complaint_id, Action.NOTE, Action.RESOLVE),
+        [("dispatch.btn_extend", EXTEND.pack(complaint_id))],
+    ]

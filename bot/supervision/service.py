@@ -41,7 +41,10 @@ class Draft(TypedDict, total=False):
     """What a /suggest conversation collected so far (JSON in the user's data)."""
 
     id: str  # the form's submission key
-    grid_id: int
+    grid_id: int  # the grid of the site (属地): where it is counted
+    home_grid_id: int  # the representative's own grid (offered when the site does not say)
+    routed: bool  # the location or address named the grid, or the representative chose it
+    editing: bool  # "change the grid" from the summary: back to it after the choice
     photos: list[list[str]]  # [file_id, file_unique_id]
     kind: str
     source: str

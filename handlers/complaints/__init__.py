@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram.ext import BaseHandler
 
 from bot.complaints.buttons import PREFIXES
-from handlers.complaints import feedback, inbox, my, report, staff
+from handlers.complaints import feedback, inbox, my, report, staff, stats, supporters
 from handlers.kit.conversation import forged
 
-COMMANDS = ("report", "my", "inbox", "complaint", "stats")
+COMMANDS = ("report", "my", "inbox", "complaint", "case", "stats")
 
 
 def handlers() -> list[BaseHandler]:
@@ -17,7 +17,9 @@ def handlers() -> list[BaseHandler]:
         *report.handlers(),
         *staff.handlers(),
         *feedback.handlers(),
+        *supporters.handlers(),
         *my.handlers(),
         *inbox.handlers(),
+        *stats.handlers(),
         forged(*PREFIXES),  # after them all: a press none of them took
     ]

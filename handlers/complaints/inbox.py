@@ -1,45 +1,33 @@
-"""/inbox, a complaint's card, /complaint (full history) and /stats, for staff and admins."""
+"""/inbox (views and pages), a complaint's card and /case MH-… (or /complaint: the full
+history), for staff and admins — each showing the history that matters: why it came (back),
+the earlier case of a relapse, how many said "me too"."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.complaints import reach
-from bot.complaints.buttons import CARD, STAFF_ACTIONS
-from bot.complaints.rules import OPEN, Actor, Status, allowed_actions
+from bot.complaints.buttons import CARD, INBOX_PAGE, INBOX_VIEWS, STAFF_ACTIONS
+from bot.complaints.rules import OPEN, Actor, allowed_actions
 from bot.complaints.service import actors_for, ticket_of
 from bot.core.clock import from_iso
 from bot.people.roles import Role, role_names
 from bot.runtime.services import MinhuContext, Services
 from handlers.complaints.staff_flow import action_keyboard
-from handlers.kit.common import answer, keyboard, language_of, say, t
+from handlers.kit.common import answer, keyboard, language_of, pressed, say, t
+from storage import casefile, geo, people
 from storage import complaints as store
-from storage import geo, lifecycle, people
-from storage import reach as reach_store
 from storage.models import Complaint
 
-SHOWN = 30  # lines of /inbox
-COUNTED = 10_000  # open complaints counted for "and N more"
+SHOWN = 10  # cases on a page of /inbox
 STAFF_ROLES = frozenset({Role.ADMIN, Role.GRID_WORKER, Role.DEPARTMENT})
 MAX_MESSAGE = 4096
 NOTE_SHOWN = 200  # characters of each note in a history
-COLUMNS = ("waiting", "working", "resolved", "closed", "rejected", "overdue")
-GROUP = {
-    Status.SUBMITTED: "waiting",
-    Status.TRANSFERRED: "waiting",
-    Status.REOPENED: "waiting",
-    Status.ACCEPTED: "working",
-    Status.ESCALATED: "working",
-    Status.RESOLVED: "resolved",
-    Status.CLOSED: "closed",
-    Status.REJECTED: "rejected",
-}
+REASONS = frozenset({"redo", "reopened", "transferred"})  # why it came (back) to its handler
+REASONS_SHOWN = 3  # the latest, on a card
 # Who acts in each kind of event, by the rules (bot.complaints.rules): shown as
 # staff/resident/system.
 ACTOR_OF_EVENT = {
@@ -56,7 +44,7 @@ ACTOR_OF_EVENT = {
 }
 
 
-async def _staff_roles(update: Update, context: MinhuContext) -> set[str]:
+async def staff_roles(update: Update, context: MinhuContext) -> set[str]:
     """The staff roles of the user; a polite refusal when there are none."""
     user = update.effective_user
     roles = set(await role_names(context.services, user.id)) & STAFF_ROLES if user else set()
@@ -93,18 +81,52 @@ def _due(accepted_at: Any, ack_due_at: Any, resolve_due_at: Any) -> datetime | N
 
 
 async def inbox(update: Update, context: MinhuContext) -> None:
-    """/inbox: open work, soonest deadline first, overdue marked."""
-    roles = await _staff_roles(update, context)
-    if not roles:
+    """/inbox: open work, soonest deadline first, overdue marked; views and pages by button."""
+    roles = await staff_roles(update, context)
+    if roles:
+        await _show_inbox(update, context, roles, "all", 0)
+
+
+async def inbox_page(update: Update, context: MinhuContext) -> None:
+    """A view or a page of /inbox (the scope is the presser's, checked again)."""
+    parsed = INBOX_PAGE.parse(pressed(update))
+    user = update.effective_user
+    roles = set(await role_names(context.services, user.id)) & STAFF_ROLES if user else set()
+    if parsed is None or not roles:
+        await answer(update, context, "common.not_allowed")
         return
+    await answer(update, context)
+    view, page = parsed
+    await _show_inbox(update, context, roles, view, page, edit=True)
+
+
+async def _show_inbox(
+    update: Update,
+    context: MinhuContext,
+    roles: set[str],
+    view: str,
+    page: int,
+    *,
+    edit: bool = False,
+) -> None:
     assert update.effective_user is not None
     services = context.services
     grids, departments = await _scope(services, update.effective_user.id, Role.ADMIN in roles)
-    rows = await lifecycle.inbox(services.db, grids, departments, limit=COUNTED)
     now = services.clock.now()
+
+    async def read(page: int) -> tuple[list[dict[str, Any]], int]:
+        return await casefile.inbox_page(
+            services.db, grids, departments, view=view, now=now, offset=page * SHOWN, limit=SHOWN
+        )
+
+    rows, total = await read(page)
+    pages = max(1, -(-total // SHOWN))
+    if page >= pages:  # the work moved on since the button was made: the last page
+        page = pages - 1
+        rows, total = await read(page)
     lang = await language_of(update, context)
     items = []
-    for r in rows[:SHOWN]:
+    for r in rows:
         due = _due(r["accepted_at"], r["ack_due_at"], r["resolve_due_at"])
         items.append(
             {
@@ -115,6 +137,9 @@ async def inbox(update: Update, context: MinhuContext) -> None:
                 "accepted": r["accepted_at"] is not None,
                 "due": due,
                 "overdue": due is not None and due < now,
+                "redo_count": int(r["redo_count"] or 0),
+                "relapse": r["parent_id"] is not None,
+                "supporters": int(r["supporters"] or 0),
             }
         )
     labels = [
@@ -122,9 +147,27 @@ async def inbox(update: Update, context: MinhuContext) -> None:
         for i in items
     ]
     buttons = [(label, CARD.pack(cid)) for label, cid in labels]
-    markup = keyboard([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if items else None
+    keys: list[list[tuple[str, str]]] = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    views = [
+        (t(context, lang, "staff.inbox_view", view=v, current=v == view), INBOX_PAGE.pack(v, 0))
+        for v in INBOX_VIEWS
+    ]
+    keys += [views[:3], views[3:]]
+    moves = [("◀", page - 1), ("▶", page + 1)]
+    nav = [(arrow, INBOX_PAGE.pack(view, to)) for arrow, to in moves if 0 <= to < pages]
+    if nav:
+        keys.append(nav)
     await say(
-        update, context, "staff.inbox", markup=markup, items=items, rest=len(rows) - len(items)
+        update,
+        context,
+        "staff.inbox",
+        edit=edit,
+        markup=keyboard(keys),
+        items=items,
+        total=total,
+        view=view,
+        page=page + 1,
+        pages=pages,
     )
 
 
@@ -170,7 +213,20 @@ async def _details(context: MinhuContext, lang: str, c: Complaint) -> dict[str, 
         "rating": c.rating,
         "resolution_note": c.resolution_note,
         "overdue": c.status in OPEN and due is not None and due < context.services.clock.now(),
+        # The history that matters to whoever handles it now.
+        "redo_count": c.redo_count,
+        "relapse_of": await casefile.number_of(db, c.parent_id),
+        "supporters": await casefile.supporters_count(db, c.id),
+        "reasons": [
+            {"kind": e.kind, "at": e.at, "note": _short(e.note)}
+            for e in c.events
+            if e.kind in REASONS and e.note
+        ][-REASONS_SHOWN:],
     }
+
+
+def _short(note: str) -> str:
+    return note if len(note) <= NOTE_SHOWN else note[: NOTE_SHOWN - 1] + "…"
 
 
 async def _buttons(context: MinhuContext, lang: str, c: Complaint, actors: frozenset[Actor]) -> Any:
@@ -206,7 +262,7 @@ def _actor(kind: str, close_reason: str | None) -> str:
 
 async def complaint(update: Update, context: MinhuContext) -> None:
     """/complaint MH-2026-000123: the full history, for admins and the complaint's assignees."""
-    if not await _staff_roles(update, context):
+    if not await staff_roles(update, context):
         return
     args = context.args or []
     if len(args) != 1:
@@ -222,13 +278,13 @@ async def complaint(update: Update, context: MinhuContext) -> None:
         await say(update, context, "common.not_allowed")
         return
     lang = await language_of(update, context)
-    details = await _details(context, lang, found)
+    details = {**await _details(context, lang, found), "reasons": []}  # the events say them
     events = [
         {
             "at": e.at,
             "kind": e.kind,
             "actor": _actor(e.kind, found.close_reason),
-            "note": e.note if len(e.note) <= NOTE_SHOWN else e.note[: NOTE_SHOWN - 1] + "…",
+            "note": _short(e.note),
         }
         for e in found.events
     ]
@@ -250,77 +306,12 @@ async def complaint(update: Update, context: MinhuContext) -> None:
     )
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _cell(text: str, width: int, *, right: bool = True) -> str:
-    pad = " " * max(0, width - _width(text))
-    return pad + text if right else text + pad
-
-
-def _table(context: MinhuContext, lang: str, rows: list[dict[str, Any]]) -> str:
-    """Zones down, grouped statuses across, a total line; padded for a monospace font."""
-    per_zone: dict[str, Counter[str]] = defaultdict(Counter)
-    for r in rows:
-        counts = per_zone[r["zone"]]
-        counts[GROUP[Status(r["status"])]] += int(r["n"])
-        counts["overdue"] += int(r["overdue"] or 0)
-    total: Counter[str] = Counter()
-    for counts in per_zone.values():
-        total.update(counts)
-    lines = [*per_zone.items(), (t(context, lang, "staff.col_total"), total)]
-    corner = t(context, lang, "staff.col_zone")
-    heads = [t(context, lang, f"staff.col_{c}") for c in COLUMNS]
-    first = max(_width(name) for name in [corner, *(name for name, _ in lines)])
-    widths = [max(_width(h), 3) for h in heads]
-    out = [
-        " ".join(
-            [_cell(corner, first, right=False)]
-            + [_cell(h, w) for h, w in zip(heads, widths, strict=True)]
-        )
-    ]
-    for name, counts in lines:
-        cells = [_cell(str(counts[c]), w) for c, w in zip(COLUMNS, widths, strict=True)]
-        out.append(" ".join([_cell(name, first, right=False), *cells]))
-    return "\n".join(out)
-
-
-async def stats(update: Update, context: MinhuContext) -> None:
-    """/stats (admins): complaints by status and overdue, town-wide and per zone."""
-    roles = await _staff_roles(update, context)
-    if not roles:
-        return
-    if Role.ADMIN not in roles:
-        await say(update, context, "common.not_allowed")
-        return
-    services = context.services
-    rows = await lifecycle.stats_by_zone(services.db, services.clock.now())
-    waiting, waiting_items = await reach_store.waiting_unassigned(services.db)
-    lang = await language_of(update, context)
-    by_status: Counter[str] = Counter()
-    for r in rows:
-        by_status[r["status"]] += int(r["n"])
-    await say(
-        update,
-        context,
-        "staff.stats",
-        total=sum(by_status.values()),
-        by_status=[(s.value, by_status[s.value]) for s in Status if by_status[s.value]],
-        overdue=sum(int(r["overdue"] or 0) for r in rows),
-        table=_table(context, lang, rows) if rows else "",
-        waiting=waiting,
-        waiting_items=waiting_items,
-        unreachable=await reach.unreachable(services),
-        shown=reach.SHOWN,
-    )
-
-
 def handlers() -> list[BaseHandler]:
-    """/inbox with its cards, /complaint and /stats."""
+    """/inbox with its views, pages and cards; /case (or /complaint)."""
     return [
         CommandHandler("inbox", inbox),
         CommandHandler("complaint", complaint),
-        CommandHandler("stats", stats),
+        CommandHandler("case", complaint),
         CallbackQueryHandler(card, pattern=CARD.pattern),
+        CallbackQueryHandler(inbox_page, pattern=INBOX_PAGE.pattern),
     ]

@@ -172,6 +172,7 @@ def handlers() -> list[BaseHandler]:
             (buttons.OTHER_GRID, transfer.pick_zone),
         ),
         State.ZONE: kit.buttons_step(expect, (buttons.ZONE, transfer.pick_community)),
+        State.TRANSFER_REASON: kit.typed_step(transfer.reason, "staff.expect_text"),
         State.COMMUNITY: kit.buttons_step(
             expect, (buttons.COMMUNITY, transfer.pick_grid), (buttons.BACK, transfer.pick_zone)
         ),

@@ -16,6 +16,7 @@ from bot.complaints.buttons import STAFF_ACTIONS, work_row
 from bot.complaints.notices import in_charge_reachable, reporter_reachable
 from bot.complaints.rules import Action, NotAllowed, decide
 from bot.complaints.service import act, actors_for, ticket_of
+from bot.dispatch import rulings
 from bot.runtime.services import MinhuContext, Services
 from handlers.kit import conversation as kit
 from handlers.kit.common import answer, keyboard, say, t
@@ -33,8 +34,12 @@ STAY = ("photo_required", "bad_target")  # refusals that keep the step: a photo,
 log = logging.getLogger(__name__)
 
 
-# The steps, numbered 120-127 (40-47 before this version: see `kit.renumbered`).
-State = IntEnum("State", "REASON NOTE RESOLUTION PHOTO TRANSFER ZONE COMMUNITY GRID", start=120)
+# The steps, numbered 120-128 (40-47 before this version: see `kit.renumbered`).
+State = IntEnum(
+    "State",
+    "REASON NOTE RESOLUTION PHOTO TRANSFER ZONE COMMUNITY GRID TRANSFER_REASON",
+    start=120,
+)
 
 
 class Task(TypedDict, total=False):
@@ -45,6 +50,8 @@ class Task(TypedDict, total=False):
     note: str  # the resolution's words, while its photo is asked for
     origin: int | None  # the pressed message (its buttons go once the action is done)
     prompt: int | None  # the question asked (its buttons go when the step is over)
+    to_grid: int | None  # where a 转办 goes, while its reason is asked for
+    to_department: int | None
 
 
 with_task = kit.draft_step(TASK, role=None, expired="staff.expired")
@@ -100,9 +107,14 @@ async def finish(
 ) -> int | None:
     """Do the action: on success say so and end; on refusal explain (and maybe stay)."""
     assert update.effective_user is not None and context.user_data is not None
+    user_id, asked, told = update.effective_user.id, False, True
     try:
-        done = await act(context.services, task["id"], action, update.effective_user.id, **kwargs)
-    except NotAllowed as refused:
+        if action is Action.REJECT:  # a handler's 退回 is a request to the dispatch centre
+            rejection = await rulings.reject(context.services, task["id"], user_id, kwargs["note"])
+            done, asked, told = rejection.complaint, rejection.asked, rejection.told
+        else:
+            done = await act(context.services, task["id"], action, user_id, **kwargs)
+    except (NotAllowed, rulings.Refused) as refused:
         await kit.refuse_pressed(update, context, refused)
         if refused.reason in STAY:
             return None
@@ -117,6 +129,10 @@ async def finish(
     if action is Action.TRANSFER:
         extra["to"] = await _place(context, kwargs.get("to_department"), kwargs.get("to_grid"))
         extra["told"] = await in_charge_reachable(context.services, done)
+    elif asked:
+        await answer(update, context)
+        await say(update, context, "dispatch.reject_sent", number=done.number, told=told)
+        return ConversationHandler.END
     else:
         extra["told"] = await reporter_reachable(context.services, done)
     await answer(update, context)

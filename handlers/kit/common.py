@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.core.buttons import Family, declared
-from bot.core.render import fits_message, pick_language
+from bot.core.render import fits_caption, fits_message, pick_language
 from bot.runtime.services import MinhuContext
 from storage import people
 from storage.db import committed_here
@@ -113,9 +113,21 @@ async def say(
 
 
 async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> Message | None:
-    """Edit `message` to `text` (an edit changing nothing is no error)."""
+    """Edit `message` to `text` (an edit changing nothing is no error). A photo's message (the
+    办结 notice with the finished work) has its caption edited, or — too long for a caption —
+    loses its buttons and the text comes as a new message."""
     try:
-        result = await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        if message.text is None and not fits_caption(text):
+            await message.edit_reply_markup(None)
+            return await message.get_bot().send_message(
+                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        if message.text is None:
+            result = await message.edit_caption(
+                text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        else:
+            result = await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest as exc:
         if "not modified" not in exc.message:
             raise

@@ -14,6 +14,8 @@ from handlers.kit.common import say
 from handlers.kit.conversation import refuse
 from storage.models import ROLES, Role
 
+TOWN_WIDE = ("", "-", "*")  # a dispatcher's place in /grant for the whole town
+
 
 def _role_and_user(args: list[str]) -> tuple[Role, int] | None:
     """ROLE USER_ID at the start of the arguments, or None."""
@@ -23,7 +25,7 @@ def _role_and_user(args: list[str]) -> tuple[Role, int] | None:
 
 
 async def grant(update: Update, context: MinhuContext) -> None:
-    """/grant ROLE USER_ID [GRID_OR_DEPARTMENT_CODE] [NAME]."""
+    """/grant ROLE USER_ID [GRID_DEPARTMENT_OR_ZONE_CODE] [NAME] (a dispatcher: a zone or -)."""
     args = context.args or []
     services = context.services
     user = update.effective_user
@@ -43,6 +45,7 @@ async def grant(update: Update, context: MinhuContext) -> None:
             services.clock.now(),
             grid_code=code if role == Role.GRID_WORKER else None,
             department_code=code if role == Role.DEPARTMENT else None,
+            zone_code=code if role == Role.DISPATCHER and code not in TOWN_WIDE else None,
             name=" ".join(args[3:]),
             granted_by=f"telegram:{user.id}",
         )

@@ -1,14 +1,13 @@
 """/suggest (representatives): a suggestion (意见建议) or rectification item (督促整改) from a
 supervision visit — announced, or unannounced (暗访): kind → visit → category → department →
-description → photos → location → deadline → confirm. It is filed by `bot.supervision.service` as a
-complaint routed to the chosen department, and follows the complaint lifecycle from there."""
+description → photos → location → (where, when neither the location nor the address names a
+grid) → deadline → confirm. It is filed by `bot.supervision.service` as a complaint routed to
+the chosen department, counted for the grid of its site (属地), and follows the complaint
+lifecycle from there."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from enum import IntEnum
-
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -16,9 +15,7 @@ from telegram.ext import (
     ConversationHandler,
 )
 
-from bot.assignments.rules import typed_deadline
 from bot.complaints import intake
-from bot.core.clock import from_iso
 from bot.people.roles import Role
 from bot.places import service as places
 from bot.runtime.services import MinhuContext
@@ -40,7 +37,6 @@ from handlers.kit.common import (
     word_buttons,
 )
 from handlers.kit.submitted import (
-    ask_to_confirm,
     committed,
     end_if_open,
     open_form,
@@ -48,19 +44,9 @@ from handlers.kit.submitted import (
     retire_buttons,
     toast,
 )
+from handlers.supervision import site
+from handlers.supervision.steps import DRAFT, State, form
 from storage import geo, submissions
-
-DRAFT = "supervision_draft"
-
-
-# The steps, numbered 340-348 (90-98 before this version: see `kit.renumbered`).
-State = IntEnum(
-    "State",
-    "KIND SOURCE CATEGORY DEPARTMENT DESCRIPTION PHOTOS LOCATION DEADLINE CONFIRM",
-    start=340,
-)
-
-form = kit.draft_step(DRAFT, role=Role.REPRESENTATIVE, expired="supervision.expired")
 
 
 @kit.form_start(DRAFT, Role.REPRESENTATIVE)
@@ -70,7 +56,7 @@ async def start(update: Update, context: MinhuContext, draft: Draft) -> int:
     if person is None or person.grid_id is None:
         await say(update, context, "common.need_start")
         return ConversationHandler.END
-    draft |= {"grid_id": person.grid_id, "photos": []}
+    draft |= {"grid_id": person.grid_id, "home_grid_id": person.grid_id, "photos": []}
     lang = await language_of(update, context)
     rows = word_buttons(context, lang, b.KIND, supervision.KINDS, "supervision.btn_")
     await kit.ask(update, context, "supervision.ask_kind", rows, b.CANCEL)
@@ -197,8 +183,8 @@ async def location(update: Update, context: MinhuContext, draft: Draft) -> int:
     assert update.message is not None and update.message.location is not None
     latitude, longitude = update.message.location.latitude, update.message.location.longitude
     draft["location"] = [latitude, longitude]
-    await _place(draft, await places.grid_at(context.services.db, latitude, longitude))
-    return await _ask_deadline(update, context, draft)
+    site.place(draft, await places.grid_at(context.services.db, latitude, longitude))
+    return await site.after_location(update, context, draft)
 
 
 @form
@@ -212,82 +198,8 @@ async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
             await say(update, context, "supervision.bad_address", max=MAX_ADDRESS)
             return State.LOCATION
         draft["address"] = text
-        await _place(draft, await places.grid_named(context.services.db, text))
-    return await _ask_deadline(update, context, draft)
-
-
-async def _place(draft: Draft, grid_id: int | None) -> None:
-    """The item belongs to the grid of its site (属地) when the location or address names one;
-    else it stays with the representative's home grid."""
-    if grid_id is not None:
-        draft["grid_id"] = grid_id
-
-
-async def _ask_deadline(update: Update, context: MinhuContext, draft: Draft) -> int:
-    services = context.services
-    found = await geo.category(services.db, draft["category_id"], active_only=False)
-    assert found is not None
-    default = services.calendar.add_working_days(services.clock.now(), found.resolve_days)
-    lang = await language_of(update, context)
-    noted = {"has_location": "location" in draft}
-    await say_with_keyboard(
-        update, context, "supervision.location_noted", ReplyKeyboardRemove(), **noted
-    )
-    label = t(context, lang, "supervision.btn_default_due", due_at=default)
-    rows = [[(label, b.DEFAULT_DUE.pack())]]
-    await kit.ask(update, context, "supervision.ask_deadline", rows, b.CANCEL, due_at=default)
-    return State.DEADLINE
-
-
-@form
-async def deadline_default(update: Update, context: MinhuContext, draft: Draft) -> int:
-    """The category's working-day deadline."""
-    await answer(update, context)
-    draft["due_at"] = None
-    return await _summary(update, context, draft)
-
-
-@form
-async def deadline_typed(update: Update, context: MinhuContext, draft: Draft) -> int:
-    """A typed date: to be fixed by 18:00 that day (Refused, answered, if past or too far)."""
-    assert update.message is not None
-    services = context.services
-    now = services.clock.now()
-    due_at = typed_deadline(update.message.text or "", services.settings.tz, now)
-    if due_at is None:
-        await say(update, context, "supervision.bad_date")
-        return State.DEADLINE
-    supervision.check_due(due_at, now)
-    draft["due_at"] = due_at.isoformat()
-    return await _summary(update, context, draft)
-
-
-async def _summary(update: Update, context: MinhuContext, draft: Draft) -> int:
-    lang = await language_of(update, context)
-    found = await geo.category(context.services.db, draft["category_id"], active_only=False)
-    grid = await geo.grid(context.services.db, draft["grid_id"])
-    due_at = draft.get("due_at")
-    due: datetime | None = from_iso(due_at) if due_at else None
-    key = draft.setdefault("id", submissions.new_key())
-    await ask_to_confirm(
-        update,
-        context,
-        "supervision.summary",
-        "supervision.btn_confirm",
-        b.CONFIRM.pack(key),
-        b.CANCEL,
-        kind=draft["kind"],
-        source=draft["source"],
-        category=found.label(lang) if found else "",
-        department=draft["department"],
-        grid=grid.full_name if grid else "?",
-        description=draft["description"],
-        photo_count=len(draft["photos"]),
-        address=draft.get("address"),
-        has_location="location" in draft,
-        due_at=due,
-    )
-    return State.CONFIRM
+        site.place(draft, await places.grid_named(context.services.db, text))
+    return await site.after_location(update, context, draft)
 
 
 async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
@@ -343,14 +255,19 @@ def handlers() -> list[BaseHandler]:
             ),
             State.LOCATION: kit.location_step(location, address, "supervision.expect_location"),
             State.DEADLINE: kit.typed_or_pressed(
-                deadline_typed, "supervision.expect_date", (b.DEFAULT_DUE, deadline_default)
+                site.deadline_typed,
+                "supervision.expect_date",
+                (b.DEFAULT_DUE, site.deadline_default),
             ),
-            State.CONFIRM: kit.buttons_step(buttons, (b.CONFIRM, confirm)),
+            State.CONFIRM: kit.buttons_step(
+                buttons, (b.CONFIRM, confirm), (b.CHANGE_GRID, site.change_grid)
+            ),
+            State.WHERE: site.where_step(buttons),
         },
         cancel=kit.cancelled_with_keyboard("supervision.cancelled", DRAFT),
         cancel_button=b.CANCEL,
     )
     return [
-        kit.renumbered(form, State, was=90),
+        kit.renumbered(form, list(State)[:9], was=90),  # WHERE came after
         CallbackQueryHandler(outside(confirm), pattern=b.CONFIRM.pattern),
     ]

@@ -8,7 +8,8 @@ Rows (targets in brackets):
   audience: steady rate [≥ 0.97 × 30/s], 429s [0], the resident's reply p95 [≤ 1.5 s];
 - outbox capacity, limits off [≥ 1,500 msg/s] (tests/bench/broadcast.py);
 - bulletins (tests/bench/bulletins.py, its own targets);
-- routing (属地): a located report among 500 grid polygons [≤ 5 ms] (tests/bench/routing.py).
+- routing (属地): a located report among 500 grid polygons [≤ 5 ms] (tests/bench/routing.py);
+- /board for a dispatcher with 10,000 open cases, first page p95 [≤ 150 ms] (tests/bench/board.py).
 
 Processes: the emulator runs in its own (tests/bench/emulator.py), each bot in its own, the
 simulated users in theirs (tests/bench/users.py); this one only orchestrates and samples.
@@ -30,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from . import broadcast, bulletins, flowbench, procs, report, routing
+from . import board, broadcast, bulletins, flowbench, procs, report, routing
 
 QUICK = {
     "residents": 4,
@@ -76,8 +77,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add(
         "--only",
         nargs="+",
-        choices=("flows", "broadcast", "bulletins", "routing"),
-        default=["flows", "broadcast", "bulletins", "routing"],
+        choices=("flows", "broadcast", "bulletins", "routing", "board"),
+        default=["flows", "broadcast", "bulletins", "routing", "board"],
     )
     add("--complaints", nargs="+", type=int, default=bulletins.SIZES, help="bulletin sizes")
     add("--regenerate", action="store_true", help="make the bulletin databases again")
@@ -132,6 +133,15 @@ def _routing() -> dict[str, Any]:
     return result
 
 
+def _board() -> dict[str, Any]:
+    try:
+        result = board.run()
+    except Exception as exc:  # a crashed measurement is a FAILED row, reported, not raised
+        return {"state": "FAILED", "failed": [f"{type(exc).__name__}: {exc}"]}
+    result["state"] = report.state([], [result["verdict"]["first_page_met"]])
+    return result
+
+
 def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
     """(row, state) for every row of the run."""
     think = result["setup"]["think_s"]
@@ -141,6 +151,8 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("bulletins", result["bulletins"]["state"]))
     if "routing" in result:
         rows.append(("routing a located report among 500 grids", result["routing"]["state"]))
+    if "board" in result:
+        rows.append(("/board first page with 10,000 open cases", result["board"]["state"]))
     return rows
 
 
@@ -166,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         result["bulletins"] = _bulletins(args)
     if "routing" in args.only:
         result["routing"] = _routing()
+    if "board" in args.only:
+        result["board"] = _board()
     setup = {"residents": args.residents, "runs": args.runs, "echo_mode": args.echo_mode}
     setup |= {"think_s": args.think, "actions_per_user": len(flowbench.minhu_steps(0))}
     result["setup"] = setup
@@ -182,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         r = result["routing"]
         print(routing.render(r) if "verdict" in r else "\nrouting: FAILED")
         print(f"routing: {r['state']}" + "".join(f"\n  FAILED: {f}" for f in r.get("failed", [])))
+    if "board" in result:
+        d = result["board"]
+        print(board.render(d) if "verdict" in d else "\nboard: FAILED")
+        print(f"board: {d['state']}" + "".join(f"\n  FAILED: {f}" for f in d.get("failed", [])))
     rows = summary(result)
     print(f"\nSummary ({args.runs} runs per row, median (min–max)):")
     if args.runs < 3 or args.quick:

@@ -95,7 +95,7 @@ class Step:
     detour: Step | None = None
 
 
-NOT_THE_SAME = Step("press", "rp:new", button("rp:photos:done"))
+NOT_THE_SAME = Step("press", "rp:new", button("rp:anon:"))
 
 
 def description(user_id: int) -> str:
@@ -113,15 +113,15 @@ def minhu_steps(user_id: int) -> list[Step]:
         Step("press", "ob:g:", text_has("/report")),  # registered: what they can do now
         Step("text", "/report", button("rp:cat:")),
         Step("press", "rp:cat:", button("rp:cancel", without="rp:cat:")),
-        Step(
-            "text",
-            description(user_id),
-            either(button("rp:photos:done"), button("rp:new")),
-            detour=NOT_THE_SAME,
-        ),
+        Step("text", description(user_id), button("rp:photos:done")),
         Step("photo", "", button("rp:photos:done")),
         Step("press", "rp:photos:done", reply_keyboard),
-        Step("location", "", button("rp:anon:")),
+        Step(
+            "location",
+            "",
+            either(button("rp:anon:"), button("rp:new")),
+            detour=NOT_THE_SAME,  # "me too" is offered once the place is known
+        ),
         Step("press", "rp:anon:0", button("rp:confirm")),
         Step("press", "rp:confirm", text_has(TICKET_RE.pattern)),
     ]

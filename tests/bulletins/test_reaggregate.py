@@ -27,17 +27,17 @@ def _since(first: str) -> list[str]:
     return sorted((n for n in names if n.endswith(".sql") and n >= first), reverse=True)
 
 
-def _undo(conn: sqlite3.Connection, migrations: list[str]) -> None:
-    """Drop what these migrations made: their triggers, views, indexes and tables, and the
-    columns they add to complaints (0011's answers of satisfaction, 0012's 通报 mark)."""
-    for migration in migrations:
+def _drop_columns_added_after_0011(conn: sqlite3.Connection) -> None:
+    """Undo what later migrations make (objects they create, columns they add), so that rolling
+    the schema back and opening the database runs them again."""
+    for migration in _since("0012"):
         sql = resources.files("storage.migrations").joinpath(migration).read_text("utf-8")
         made = re.findall(r"^CREATE (TRIGGER|VIEW|INDEX|TABLE) (\w+)", sql, re.MULTILINE)
         for kind in ("TRIGGER", "VIEW", "INDEX", "TABLE"):
             for _, name in (m for m in made if m[0] == kind):
                 conn.execute(f"DROP {kind} IF EXISTS {name}")
-        for column in re.findall(r"^ALTER TABLE complaints ADD COLUMN (\w+)", sql, re.MULTILINE):
-            conn.execute(f"ALTER TABLE complaints DROP COLUMN {column}")
+        for table, column in re.findall(r"^ALTER TABLE (\w+) ADD COLUMN (\w+)", sql, re.MULTILINE):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 async def _town_with_history(path: Path) -> list[tuple[object, ...]]:
@@ -53,7 +53,15 @@ async def test_the_migration_sums_the_complaints_already_there(seeded_db: Path) 
     # answers of satisfaction too: 0011 reads them again from the stars and the history), the
     # history stays; opening the database applies them again.
     with sqlite3.connect(seeded_db) as conn:
-        _undo(conn, _since(MIGRATION))
+        for migration in _since(MIGRATION):
+            sql = resources.files("storage.migrations").joinpath(migration).read_text("utf-8")
+            made = re.findall(r"^CREATE (TRIGGER|VIEW|INDEX|TABLE) (\w+)", sql, re.MULTILINE)
+            for kind in ("TRIGGER", "VIEW", "INDEX", "TABLE"):
+                for _, name in (m for m in made if m[0] == kind):
+                    conn.execute(f"DROP {kind} IF EXISTS {name}")
+        for column in SATISFACTION:
+            conn.execute(f"ALTER TABLE complaints DROP COLUMN {column}")
+        _drop_columns_added_after_0011(conn)
         conn.execute("PRAGMA user_version = 8")
     async with Database(seeded_db) as db:
         assert await db.schema_version() == latest_version()
@@ -89,7 +97,6 @@ async def test_0011_reads_the_answers_given_before_it(seeded_db: Path) -> None:
                    VALUES (?, '2026-03-02T00:00:00+00:00', 'reopened', 'resolved', 'reopened')""",
                 (last,),
             )
-        _undo(conn, [m for m in _since(MIGRATION) if m >= "0012"])  # later ones run again too
         conn.execute("DROP TRIGGER complaint_sum_change")
         for view in ("complaint_facts", "complaint_fact"):
             conn.execute(f"DROP VIEW {view}")
@@ -107,6 +114,7 @@ async def test_0011_reads_the_answers_given_before_it(seeded_db: Path) -> None:
             found = re.search(pattern, sql, re.MULTILINE | re.DOTALL)
             assert found is not None
             conn.execute(found.group(0))
+        _drop_columns_added_after_0011(conn)
         conn.execute("PRAGMA user_version = 10")  # 0011 runs again
     async with Database(seeded_db) as db:
         rows = await db.fetchall(

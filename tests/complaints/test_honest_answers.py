@@ -170,7 +170,8 @@ async def test_a_transfer_to_a_department_nobody_can_be_reached_in_says_so(
     await _filed_with_a_worker(bot, resident)
     await deliver(bot)
     await bot.button(WORKER, "转办")
-    reply = texts(await bot.button(WORKER, "城建"))  # nobody of 城建 has opened the bot
+    await bot.button(WORKER, "城建")  # nobody of 城建 has opened the bot
+    reply = texts(await bot.send(WORKER, "井盖属于城建管理"))
     assert "转给 城建" in reply and "对方会收到通知" not in reply and "管理员指派" in reply
     assert "在等您指派" in texts(bot.fake.sent_to(ADMIN.id, await deliver(bot)))
 
@@ -186,7 +187,8 @@ async def test_a_representatives_item_for_a_department_nobody_opened_the_bot_for
     await bot.button(REP, "城建")  # no officer of 城建 has opened the bot
     await bot.send(REP, "上强社区东门人行道三块地砖松动翘起，老人容易绊倒")
     await bot.button(REP, "照片发完了")
-    await bot.send_location(REP, 30.7012, 119.9523)
+    await bot.send_location(REP, 30.7012, 119.9523)  # in no grid: asked where
+    await bot.button(REP, "我的网格")
     await bot.send(REP, "3月6日")
     reply = texts(await bot.button(REP, "确认提交"))
     assert "已提交" in reply and "已交给" not in reply and "等镇里指派" in reply
@@ -220,9 +222,12 @@ async def test_a_worker_is_not_told_the_resident_heard_when_the_resident_blocked
 
     cid = await _filed_and_told(bot, resident)
     await membership(bot, resident, "member", "kicked")  # the resident blocked the bot
+    await register(bot, ADMIN)  # who rules on the 退回 (no dispatcher granted)
     await bot.press(STAFF, f"cs:reject:{cid}")
-    reply = texts(await bot.send(STAFF, "这是小区物业的责任范围，请联系物业处理"))
-    assert "已退回" in reply and "已告知居民" not in reply
+    await bot.send(STAFF, "这是小区物业的责任范围，请联系物业处理")
+    await deliver(bot)
+    reply = texts(await bot.button(ADMIN, "同意退回"))
+    assert "已同意退回" in reply and "居民已收到" not in reply and "联系不上" in reply
 
 
 async def test_a_patrol_hazard_for_a_department_nobody_opened_the_bot_for_says_it_waits(

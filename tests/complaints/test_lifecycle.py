@@ -28,6 +28,9 @@ RESIDENT_ACTIONS = {Action.CONFIRM, Action.NOT_FIXED, Action.REOPEN, Action.RATE
 # Who may do what, as the issue states it (the module's table is checked against this).
 MAY = {
     **{a: {Actor.ASSIGNEE, Actor.ADMIN} for a in STAFF_ACTIONS},
+    # The dispatch centre re-routes (转办) and rules on 退回 (an assignee's is a request).
+    Action.REJECT: {Actor.ASSIGNEE, Actor.ADMIN, Actor.DISPATCHER},
+    Action.TRANSFER: {Actor.ASSIGNEE, Actor.ADMIN, Actor.DISPATCHER},
     **{a: {Actor.REPORTER} for a in RESIDENT_ACTIONS},
     Action.AUTO_CLOSE: {Actor.SYSTEM},
     Action.ESCALATE: {Actor.SYSTEM, Actor.ADMIN},
@@ -105,7 +108,9 @@ def test_reopening_is_possible_for_seven_days_after_resolving() -> None:
 
 def test_a_transfer_needs_acceptance_again() -> None:
     t = Ticket(Status.ACCEPTED, accepted=True)
-    t = decide(t, Action.TRANSFER, Actor.ADMIN, NOW).ticket
+    with pytest.raises(NotAllowed):
+        decide(t, Action.TRANSFER, Actor.ADMIN, NOW)  # a 转办 says why
+    t = decide(t, Action.TRANSFER, Actor.ADMIN, NOW, note="属于城建职责").ticket
     assert t.status is Status.TRANSFERRED and not t.accepted
     with pytest.raises(NotAllowed, match="wrong_state"):
         decide(t, Action.RESOLVE, Actor.ASSIGNEE, NOW, note="x")
@@ -168,7 +173,7 @@ def test_no_sequence_reaches_an_invalid_state_or_lets_a_role_overstep(
         if action is Action.RATE:
             assert before.close_reason == "confirmed" and not before.rated and ticket.rated
         # Notes, ratings and photos are there when the step needs them.
-        if action in (Action.REJECT, Action.NOT_FIXED, Action.RESOLVE):
+        if action in (Action.REJECT, Action.TRANSFER, Action.NOT_FIXED, Action.RESOLVE):
             assert note.strip()
         if action is Action.RESOLVE and hazard:
             assert photo

@@ -1,11 +1,12 @@
-"""“Me too” (我也遇到了): a neighbour describing a problem that is already open joins it instead
-of filing it again, and hears about it from then on."""
+"""“Me too” (我也遇到了): a neighbour describing a problem that is already open in the grid where
+it is (asked once the place is known) joins it instead of filing it again, and hears about it
+from then on."""
 
 from __future__ import annotations
 
 from bot.complaints.rules import Action
 from bot.complaints.service import act
-from tests.support.complaints import describe, last_id, report
+from tests.support.complaints import describe, last_id, place, report
 from tests.support.harness import Harness, User, register, table_counts, texts
 from tests.support.representatives import grant
 
@@ -28,8 +29,12 @@ async def _town(bot: Harness, resident: User) -> int:
     return await _file(bot, resident, FIRST)
 
 
-async def _describe(bot: Harness, user: User, text: str) -> str:
-    return texts(await describe(bot, user, text))
+async def _describe(bot: Harness, user: User, text: str, address: str = "跳过") -> str:
+    """Describe, no photo, then the place (跳过: the home grid): what the bot says next — the
+    "me too" offer, or the question of anonymity."""
+    await describe(bot, user, text)
+    await bot.button(user, "不需要照片")
+    return texts(await place(bot, user, address))
 
 
 async def test_a_neighbour_joins_the_same_problem_and_hears_about_it(
@@ -67,17 +72,14 @@ async def test_a_different_problem_in_the_same_grid_is_not_offered(
     await _town(bot, resident)
     await register(bot, NEIGHBOUR)
     reply = await _describe(bot, NEIGHBOUR, "楼道灯坏了，晚上看不见台阶")
-    assert "类似" not in reply and "照片" in reply
+    assert "类似" not in reply and "匿名" in reply
 
 
 async def test_no_thanks_goes_on_with_a_new_report(bot: Harness, resident: User) -> None:
     await _town(bot, resident)
     await register(bot, NEIGHBOUR)
     await _describe(bot, NEIGHBOUR, SAME_IN_OTHER_WORDS)
-    assert "照片" in texts(await bot.button(NEIGHBOUR, "继续新反映"))
-    await bot.button(NEIGHBOUR, "不需要照片")
-    assert "哪个网格" in texts(await bot.send(NEIGHBOUR, "跳过"))  # no place: asked where
-    await bot.button(NEIGHBOUR, "我的网格")
+    assert "匿名" in texts(await bot.button(NEIGHBOUR, "继续新反映"))
     await bot.button(NEIGHBOUR, "实名")
     assert "MH-2026-000002" in texts(await bot.button(NEIGHBOUR, "确认提交"))
     assert await bot.services.db.fetchval("SELECT COUNT(*) FROM complaint_supporters") == 0
@@ -93,7 +95,7 @@ async def test_the_offer_survives_a_restart(bot: Harness, resident: User) -> Non
 
 async def test_nobody_is_offered_their_own_complaint(bot: Harness, resident: User) -> None:
     await _town(bot, resident)
-    assert "照片" in await _describe(bot, resident, SAME_IN_OTHER_WORDS)
+    assert "匿名" in await _describe(bot, resident, SAME_IN_OTHER_WORDS)
 
 
 async def test_a_complaint_of_another_grid_is_neither_offered_nor_joinable(
@@ -113,7 +115,7 @@ async def test_a_complaint_of_another_grid_is_neither_offered_nor_joinable(
     await bot.app.update_persistence()  # type: ignore[union-attr]
     assert await table_counts(bot) == before
     # Still at the same step: the real buttons work.
-    assert "照片" in texts(await bot.button(NEIGHBOUR, "继续新反映"))
+    assert "匿名" in texts(await bot.button(NEIGHBOUR, "继续新反映"))
 
 
 async def test_a_complaint_that_moved_on_meanwhile_cannot_be_joined(
@@ -125,5 +127,30 @@ async def test_a_complaint_that_moved_on_meanwhile_cannot_be_joined(
     await act(bot.services, complaint_id, Action.ACCEPT, WORKER.id)
     await act(bot.services, complaint_id, Action.RESOLVE, WORKER.id, note="已清运")
     reply = texts(await bot.button(NEIGHBOUR, "我也遇到了"))
-    assert "不能再加入" in reply and "照片" in reply
+    assert "不能再加入" in reply and "匿名" in reply
     assert await bot.services.db.fetchval("SELECT COUNT(*) FROM complaint_supporters") == 0
+
+
+async def test_the_offer_looks_where_the_problem_is_not_in_the_home_grid(
+    bot: Harness, resident: User
+) -> None:
+    """A resident of the first grid reports a problem in the second: the second grid's open
+    case is offered, the home grid's is not."""
+    await _town(bot, resident)  # MH-2026-000001, in the first grid
+    await register(bot, ELSEWHERE, grid="第二网格")
+    elsewhere_id = await _file(bot, ELSEWHERE, "东门垃圾桶满了三天没人清理，气味很大")
+
+    await register(bot, NEIGHBOUR)  # lives in the first grid
+    await describe(bot, NEIGHBOUR, SAME_IN_OTHER_WORDS)
+    await bot.button(NEIGHBOUR, "不需要照片")
+    await bot.send(NEIGHBOUR, "跳过")
+    await bot.button(NEIGHBOUR, "别的地方")
+    await bot.button(NEIGHBOUR, "上强")
+    await bot.button(NEIGHBOUR, "上强社区")
+    offer = texts(await bot.button(NEIGHBOUR, "第二网格"))
+    assert "MH-2026-000002" in offer and "MH-2026-000001" not in offer
+    assert "已加入" in texts(await bot.press(NEIGHBOUR, f"rp:same:{elsewhere_id}"))
+    supporters = await bot.services.db.fetchall(
+        "SELECT complaint_id, person_id FROM complaint_supporters"
+    )
+    assert [tuple(r) for r in supporters] == [(elsewhere_id, NEIGHBOUR.id)]

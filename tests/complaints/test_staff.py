@@ -60,13 +60,20 @@ async def test_a_worker_accepts_and_the_resident_is_told(bot: Harness, resident:
     toast = bot.fake.answers(since)[-1]
     assert "签收成功" in toast and "前办结" in toast
     assert await _status(bot, cid) == "accepted"
-    assert set(bot.buttons(WORKER.id).values()) == {f"cs:note:{cid}", f"cs:resolve:{cid}"}
+    assert set(bot.buttons(WORKER.id).values()) == {
+        f"cs:note:{cid}",
+        f"cs:resolve:{cid}",
+        f"dp:ext:{cid}",  # 延期申请, asked of the dispatch centre
+    }
 
     since = await deliver(bot)
     assert "受理" in texts(bot.fake.sent_to(resident.id, since))
 
 
 async def test_a_worker_rejects_with_a_reason(bot: Harness, resident: User) -> None:
+    """A worker's 退回 is a request: the dispatch centre (here the admin) approves it, and
+    only then is the case rejected and the resident told the reason."""
+    await register(bot, ADMIN)
     cid = await _filed_and_told(bot, resident)
     notice = bot.last_keyboard_message(WORKER.id)
     assert "原因" in texts(await bot.button(WORKER, "退回"))
@@ -74,11 +81,19 @@ async def test_a_worker_rejects_with_a_reason(bot: Harness, resident: User) -> N
     assert "文字" in texts(await bot.send_sticker(WORKER))
     assert await _status(bot, cid) == "submitted"
 
-    assert "已退回" in texts(await bot.send(WORKER, "这是小区物业的责任范围，请联系物业处理"))
-    assert await _status(bot, cid) == "rejected"
+    asked = texts(await bot.send(WORKER, "这是小区物业的责任范围，请联系物业处理"))
+    assert "指挥中心审批" in asked
+    assert await _status(bot, cid) == "submitted"  # still with the worker until ruled on
     assert "reply_markup" not in bot.fake.messages[(WORKER.id, notice)]  # no buttons left
     since = await deliver(bot)
+    assert "联系物业" not in texts(bot.fake.sent_to(resident.id, since))
+    assert "退回申请" in texts(bot.fake.sent_to(ADMIN.id, since))
+
+    assert "已同意退回" in texts(await bot.button(ADMIN, "同意退回"))
+    assert await _status(bot, cid) == "rejected"
+    since = await deliver(bot)
     assert "联系物业" in texts(bot.fake.sent_to(resident.id, since))
+    assert "同意退回" in texts(bot.fake.sent_to(WORKER.id, since))
 
 
 async def test_cancel_leaves_the_complaint_as_it_was(bot: Harness, resident: User) -> None:
@@ -93,8 +108,11 @@ async def test_the_reason_question_survives_a_restart(bot: Harness, resident: Us
     cid = await _filed_and_told(bot, resident)
     await bot.button(WORKER, "退回")
     await bot.restart()
-    assert "已退回" in texts(await bot.send(WORKER, "这是小区物业的责任范围，请联系物业处理"))
-    assert await _status(bot, cid) == "rejected"
+    assert "指挥中心" in texts(await bot.send(WORKER, "这是小区物业的责任范围，请联系物业处理"))
+    kind = await bot.services.db.fetchval(
+        "SELECT kind FROM dispatch_requests WHERE complaint_id = ? AND status = 'pending'", (cid,)
+    )
+    assert kind == "reject"
 
 
 async def test_transfer_to_a_department(bot: Harness, resident: User) -> None:
@@ -103,7 +121,9 @@ async def test_transfer_to_a_department(bot: Harness, resident: User) -> None:
     cid = await _filed_and_told(bot, resident)
     await bot.button(WORKER, "转办")
     assert "转给另一个网格" in str(bot.buttons(WORKER.id))
-    assert "城建" in texts(await bot.button(WORKER, "城建"))
+    assert "转办原因" in texts(await bot.button(WORKER, "城建"))
+    assert await _status(bot, cid) == "submitted"  # not before the reason
+    assert "城建" in texts(await bot.send(WORKER, "井盖破损属于市政设施，由城建维修"))
     assert await _status(bot, cid) == "transferred"
     dept = await bot.services.db.fetchval(
         "SELECT d.code FROM complaints c JOIN departments d ON d.id = c.department_id"
@@ -111,7 +131,8 @@ async def test_transfer_to_a_department(bot: Harness, resident: User) -> None:
     assert dept == "CJ"
 
     since = await deliver(bot)
-    assert "转来的" in texts(bot.fake.sent_to(officer.id, since))
+    received = texts(bot.fake.sent_to(officer.id, since))
+    assert "转来的" in received and "转办原因：井盖破损属于市政设施" in received
     assert f"cs:accept:{cid}" in bot.buttons(officer.id).values()
     await bot.button(officer, "签收")
     assert await _status(bot, cid) == "accepted"
@@ -124,7 +145,8 @@ async def test_transfer_to_another_grid(bot: Harness, resident: User) -> None:
     await bot.button(WORKER, "另一个网格")
     await bot.button(WORKER, "上强片区")
     await bot.button(WORKER, "上强社区")
-    assert "第二网格" in texts(await bot.button(WORKER, "上强社区第二网格"))
+    await bot.button(WORKER, "上强社区第二网格")
+    assert "第二网格" in texts(await bot.send(WORKER, "这条路归第二网格管"))
     grid = await bot.services.db.fetchval(
         "SELECT g.code FROM complaints c JOIN grids g ON g.id = c.grid_id WHERE c.id = ?", (cid,)
     )
@@ -140,7 +162,11 @@ async def test_a_progress_note_reaches_the_resident(bot: Harness, resident: User
     await bot.button(WORKER, "进展")
     assert "已记录" in texts(await bot.send(WORKER, "已联系环卫所，明天上午清运"))
     assert await _status(bot, cid) == "accepted"
-    assert set(bot.buttons(WORKER.id).values()) == {f"cs:note:{cid}", f"cs:resolve:{cid}"}
+    assert set(bot.buttons(WORKER.id).values()) == {
+        f"cs:note:{cid}",
+        f"cs:resolve:{cid}",
+        f"dp:ext:{cid}",  # 延期申请, asked of the dispatch centre
+    }
     since = await deliver(bot)
     assert "明天上午清运" in texts(bot.fake.sent_to(resident.id, since))
 
@@ -250,7 +276,8 @@ async def test_the_inbox_puts_the_soonest_deadline_first(bot: Harness, resident:
     assert listing.count("⚠️ 逾期") == 1
     late_line = next(line for line in listing.splitlines() if "逾期" in line)
     assert numbers[second] in late_line
-    assert set(bot.buttons(WORKER.id).values()) == {f"si:{second}", f"si:{first}"}
+    cards = {v for v in bot.buttons(WORKER.id).values() if not v.startswith("si:page:")}
+    assert cards == {f"si:{second}", f"si:{first}"}
 
     card = texts(await bot.button(WORKER, numbers[second]))
     assert "消防通道" in card and "王阿姨" in card
@@ -260,7 +287,11 @@ async def test_the_inbox_puts_the_soonest_deadline_first(bot: Harness, resident:
         f"cs:transfer:{second}",
     }
     await bot.button(WORKER, "签收")  # the card's buttons work like the notice's
-    assert set(bot.buttons(WORKER.id).values()) == {f"cs:note:{second}", f"cs:resolve:{second}"}
+    assert set(bot.buttons(WORKER.id).values()) == {
+        f"cs:note:{second}",
+        f"cs:resolve:{second}",
+        f"dp:ext:{second}",
+    }
 
 
 async def test_residents_have_no_inbox(bot: Harness, resident: User) -> None:
@@ -284,6 +315,8 @@ async def test_an_admin_reads_the_history_and_reassigns(bot: Harness, resident: 
 
     await bot.button(ADMIN, "改派")
     await bot.button(ADMIN, "综合执法")
+    assert await _status(bot, cid) == "accepted"  # 改派 says why first
+    await bot.send(ADMIN, "占道经营归综合执法处理")
     assert await _status(bot, cid) == "transferred"
     assert "办结期限" in texts(await bot.send(ADMIN, f"/complaint {number}"))
 

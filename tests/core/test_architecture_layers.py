@@ -14,7 +14,7 @@ import pytest
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
-from bot.app import CAPABILITIES, build_application
+from bot.app import CAPABILITIES, EARLY_CAPABILITIES, build_application
 from bot.core.config import Settings
 from bot.runtime.menus import RESIDENT_COMMANDS, ROLE_COMMANDS
 from handlers import chat
@@ -36,6 +36,8 @@ NEUTRAL_PACKAGES = (
     "supervision",
     "people",
     "escalation",
+    "emergency",
+    "nearby",
 )
 
 # Imports every neutral module in a fresh interpreter where `telegram` cannot be imported, and
@@ -58,7 +60,7 @@ HIDDEN_COMMANDS = {
     "a menu entry would only repeat the Start button",
 }
 
-PACKAGES = CAPABILITIES  # every handlers package, as the app wires them
+PACKAGES = (*EARLY_CAPABILITIES, *CAPABILITIES)  # every handlers package, as the app wires them
 
 
 def neutral_modules() -> list[Path]:

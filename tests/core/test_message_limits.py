@@ -65,6 +65,12 @@ def _events(u: Typed, n: int) -> list[dict[str, Any]]:
     return [{"at": WHEN, "kind": "noted", "actor": "staff", "note": u(NOTE)} for _ in range(n)]
 
 
+def _came_back(u: Typed) -> dict[str, Any]:
+    """The history that matters on a card: 重办 reasons, a relapse, many "me too"s."""
+    reasons = [{"kind": "redo", "at": WHEN, "note": u(200)} for _ in range(3)]
+    return {"redo_count": 3, "relapse_of": "MH-2026-000002", "supporters": 99, "reasons": reasons}
+
+
 def _meeting(u: Typed) -> dict[str, Any]:
     return {
         "meeting_id": 7,
@@ -98,10 +104,40 @@ CASES: list[tuple[str, int, Callable[[Typed], dict[str, Any]]]] = [
                 "submitted_at": WHEN,
                 "ack_due_at": WHEN,
                 "resolve_due_at": WHEN,
+                "reason": u(500),
+                "supporters": 99,
+                "relapse_of": "MH-2026-000002",
+                "earlier": [{"kind": "redo", "at": WHEN, "note": u(200)} for _ in range(3)],
             }
         ),
     ),
     ("notices.resolved", MESSAGE_LIMIT, lambda u: {"number": "MH-1", "note": u(NOTE)}),
+    ("notices.resolved_supporter", MESSAGE_LIMIT, lambda u: {"number": "MH-1", "note": u(NOTE)}),
+    ("notices.supporter_reason", MESSAGE_LIMIT, lambda u: {"number": "MH-1", "reason": u(500)}),
+    (
+        "staff.inbox",  # a page of /inbox: every line marked
+        MESSAGE_LIMIT,
+        lambda u: {
+            "total": 10_000,
+            "view": "back",
+            "page": 3,
+            "pages": 1_000,
+            "items": [
+                {
+                    "number": f"MH-2026-{n:06}",
+                    "status": "reopened",
+                    "description": u(MAX_TEXT),
+                    "accepted": False,
+                    "due": WHEN,
+                    "overdue": True,
+                    "redo_count": 12,
+                    "relapse": True,
+                    "supporters": 99,
+                }
+                for n in range(10)
+            ],
+        },
+    ),
     (
         "notices.status_update",
         MESSAGE_LIMIT,
@@ -131,6 +167,7 @@ CASES: list[tuple[str, int, Callable[[Typed], dict[str, Any]]]] = [
                 "resolve_due_at": WHEN,
                 "accepted_at": None,
             }
+            | _came_back(u)
         ),
     ),
     (
@@ -156,6 +193,7 @@ CASES: list[tuple[str, int, Callable[[Typed], dict[str, Any]]]] = [
                 "omitted": 3,
                 "events": _events(u, 12),
             }
+            | _came_back(u)
         ),
     ),
     (
@@ -173,6 +211,17 @@ CASES: list[tuple[str, int, Callable[[Typed], dict[str, Any]]]] = [
                     "description": u(MAX_TEXT),
                 }
                 for n in range(20)
+            ],
+            "supported_total": 30,
+            "supported": [
+                {
+                    "number": f"MH-2026-{n:06}",
+                    "category": u(40),
+                    "status": "resolved",
+                    "created_at": WHEN,
+                    "description": u(MAX_TEXT),
+                }
+                for n in range(5)
             ],
         },
     ),
@@ -311,7 +360,7 @@ def _quiet(value: Any) -> Any:
 
 
 _ENUMS = {"complaint", "noted", "staff", "submitted", "closed", "no_reply", "resolved", "open"}
-_ENUMS |= {"booked", "held", "ABCD2345"}
+_ENUMS |= {"booked", "held", "ABCD2345", "back"}
 
 
 def test_a_cut_never_splits_a_character_or_an_entity() -> None:

@@ -82,7 +82,8 @@ def test_the_closed_loop_of_a_hazard_report(minhu: BotProcess, client: httpx.Cli
     resident.expect("明天上午维修")
     resolve(officer, "更换了消防栓阀门，水压正常")
 
-    resident.expect("已办结")
+    done = resident.expect("已办结")  # with the photo of the finished work, captioned
+    assert done.get("photo") and "更换了消防栓阀门" in (done.get("caption") or "")
     resident.press("不满意")
     resident.expect("不满意的原因")
     resident.say("还是没有水，阀门拧不开")
@@ -95,7 +96,7 @@ def test_the_closed_loop_of_a_hazard_report(minhu: BotProcess, client: httpx.Cli
     resolve(officer, "整体更换了消防栓，已试水")
     resident.expect("已办结")
     resident.press("😊 满意")
-    resident.expect("谢谢您的评价（满意）")
+    resident.expect("谢谢您的评价（满意）")  # the photo's caption, edited
     resident.press("5 星")
     resident.expect("谢谢您打星")
     officer.expect("评价：满意")

@@ -150,7 +150,9 @@ def test_a_rectification_item_from_an_unannounced_visit_is_resolved(
     rep.expect("第 1 张")
     rep.press("照片发完了")
     rep.expect("什么位置")
-    rep.location(30.7012, 119.9523)
+    rep.location(30.7012, 119.9523)  # in no grid: asked where
+    rep.expect("哪个网格")
+    rep.press("我的网格")
     rep.expect("整改期限")
     rep.press("按默认期限")
     rep.expect("请确认督促整改事项")

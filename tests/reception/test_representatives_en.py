@@ -78,6 +78,8 @@ async def test_supervision_reception_and_patrols_in_english(bot: Harness) -> Non
     await bot.send(REP, "The fire hydrant by building 3 has no water")
     await bot.press(REP, "sv:photos")
     await bot.send(REP, "Skip")
+    assert "Which <b>grid</b> is this in?" in texts(bot.fake.sent_to(REP.id))
+    await bot.press(REP, "sv:w:home")
     await bot.press(REP, "sv:due")
     assert "Suggestion filed" in texts(await bot.press(REP, "sv:ok"))
 

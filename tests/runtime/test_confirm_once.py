@@ -150,7 +150,8 @@ async def test_a_suggestion_confirmed_again_after_a_crash_is_filed_once(bot: Har
         await bot.button(REP, label)
     await bot.send(REP, "上强社区东门人行道三块地砖松动翘起，老人容易绊倒")
     await bot.button(REP, "照片发完了")
-    await bot.send(REP, "上强社区东门")
+    await bot.send(REP, "上强社区东门")  # names no grid: asked where
+    await bot.button(REP, "我的网格")
     await bot.send(REP, "3月6日")
     confirm = _confirm_data(bot, REP.id, "确认提交")
     saved = saved_state(bot)

@@ -27,7 +27,8 @@ async def _file(
     await bot.send_photo(REP, "loose-tiles")
     await bot.button(REP, "照片发完了")
     if where is None:
-        await bot.send_location(REP, 30.7012, 119.9523)  # outside every grid: the home grid
+        await bot.send_location(REP, 30.7012, 119.9523)  # outside every grid: asked where
+        await bot.button(REP, "我的网格")
     else:
         await bot.send(REP, where)
     if deadline is None:
@@ -93,7 +94,9 @@ async def test_bad_input_in_suggest_changes_nothing(bot: Harness) -> None:
     await bot.send(REP, "上强社区东门人行道三块地砖松动翘起")
     await bot.button(REP, "照片发完了")
     assert "地址" in texts(await bot.send(REP, "x"))
-    await bot.send(REP, "上强社区东门")
+    await bot.send(REP, "上强社区东门")  # names no grid: asked where
+    assert "按钮" in texts(await bot.send(REP, "就在这里"))
+    await bot.button(REP, "我的网格")
     assert "已经过去" in texts(await bot.send(REP, "2026-03-01"))
     assert "没看懂" in texts(await bot.send(REP, "尽快"))
     assert "已取消" in texts(await bot.send(REP, "/cancel"))
@@ -114,7 +117,7 @@ async def test_only_representatives_file_suggestions(bot: Harness, resident: Use
 
 async def test_an_item_belongs_to_the_grid_of_its_site(bot: Harness) -> None:
     """属地: an item at 升华物流园 counts for 阳山工业园网格, not the representative's home grid;
-    one whose location is in no grid stays with the home grid."""
+    one whose location is in no grid is the representative's answer (here: their own)."""
     await grant(bot, REP, "representative")
     await grant(bot, BUILDER, "department", department="CJ")
     await _file(bot, where="升华物流园南门")
@@ -125,3 +128,48 @@ async def test_an_item_belongs_to_the_grid_of_its_site(bot: Harness) -> None:
         "SELECT g.code FROM complaints c JOIN grids g ON g.id = c.grid_id ORDER BY c.id"
     )
     assert [r[0] for r in codes] == ["YS-01-02", "SQ-01-01"]
+
+
+async def _to_location(bot: Harness) -> None:
+    await bot.send(REP, "/suggest")
+    await bot.button(REP, "督促整改")
+    await bot.button(REP, "暗访")
+    await bot.button(REP, "公共设施")
+    await bot.button(REP, "城建")
+    await bot.send(REP, "桥头路灯杆倾斜，随时可能倒下，请尽快处理")
+    await bot.button(REP, "照片发完了")
+
+
+async def test_a_site_nothing_names_is_asked_and_the_summary_can_change_it(bot: Harness) -> None:
+    await grant(bot, REP, "representative")
+    await _to_location(bot)
+    asked = texts(await bot.send(REP, "村口老桥头"))  # an address that names no grid
+    assert "哪个网格" in asked and "我的网格" in str(bot.buttons(REP.id))
+    await bot.button(REP, "别的地方")
+    await bot.button(REP, "阳山片区")
+    await bot.button(REP, "阳山社区")
+    chosen = texts(await bot.button(REP, "阳山工业园网格"))
+    assert "记在：<b>阳山片区 · 阳山社区 · 阳山工业园网格</b>" in chosen and "整改期限" in chosen
+    summary = texts(await bot.button(REP, "按默认期限"))
+    assert "网格：阳山片区 · 阳山社区 · 阳山工业园网格" in summary
+    await bot.button(REP, "改网格")
+    again = texts(await bot.button(REP, "我的网格"))
+    assert "网格：上强片区 · 上强社区 · " in again and "确认提交" in str(bot.buttons(REP.id))
+    assert "已提交" in texts(await bot.button(REP, "确认提交"))
+    code = await bot.services.db.fetchval(
+        "SELECT g.code FROM complaints c JOIN grids g ON g.id = c.grid_id ORDER BY c.id DESC"
+    )
+    assert code == "SQ-01-01"
+
+
+async def test_a_forged_grid_in_the_where_step_changes_nothing(bot: Harness) -> None:
+    await grant(bot, REP, "representative")
+    await _to_location(bot)
+    await bot.send(REP, "村口老桥头")
+    before = await table_counts(bot)
+    since = len(bot.fake.calls)
+    await bot.press(REP, "sv:wg:999999")
+    assert bot.fake.answers(since) == ["这个按钮无效，请重新选择。"]
+    assert await table_counts(bot) == before
+    await bot.button(REP, "我的网格")  # the step is still there
+    assert "整改期限" in texts(bot.fake.sent_to(REP.id, since))

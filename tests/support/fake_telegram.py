@@ -86,7 +86,7 @@ class FakeTelegram(BaseRequest):
         if method == "sendMessage":
             return self._message(chat_id, text=p["text"], **_markup(p))
         if method == "sendPhoto":
-            return self._message(chat_id, photo=photo, caption=p.get("caption"))
+            return self._message(chat_id, photo=photo, caption=p.get("caption"), **_markup(p))
         if method == "sendMediaGroup":
             return [self._message(chat_id, photo=photo) for _ in p["media"]]
         if method == "sendLocation":
@@ -99,13 +99,17 @@ class FakeTelegram(BaseRequest):
                 document={"file_id": "doc", "file_unique_id": "d"},
                 caption=p.get("caption"),
             )
-        if method in ("editMessageText", "editMessageReplyMarkup"):
+        if method in ("editMessageText", "editMessageCaption", "editMessageReplyMarkup"):
             key = (chat_id, int(p["message_id"]))
             if key not in self.messages:
                 raise _Refused(400, "Bad Request: message to edit not found")
             msg = self.messages[key]
+            if method == "editMessageText" and "text" not in msg:  # a photo, as Telegram says
+                raise _Refused(400, "Bad Request: there is no text in the message to edit")
             if "text" in p:
                 msg["text"] = p["text"]
+            if "caption" in p:
+                msg["caption"] = p["caption"]
             msg.pop("reply_markup", None)
             msg.update(_markup(p))
             msg["edit_date"] = int(time.time())

@@ -30,6 +30,8 @@ PERSON_COLUMNS = frozenset(
         "actor_id",
         "worker_id",
         "assignee_id",
+        "requested_by",
+        "decided_by",
         "representative_id",
     }
 )
@@ -67,10 +69,10 @@ async def report(
     await bot.send(user, "/report")
     await bot.button(user, category)
     await bot.send(user, text)
-    if any("继续新反映" in label for label in bot.buttons(user.id)):
-        await bot.button(user, "继续新反映")
     await bot.button(user, "不需要照片")
     await place(bot, user, where)
+    if any("继续新反映" in label for label in bot.buttons(user.id)):
+        await bot.button(user, "继续新反映")
     await bot.button(user, named)
     if submit:
         await bot.button(user, "确认提交")

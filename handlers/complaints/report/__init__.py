@@ -1,5 +1,5 @@
-"""/report: category → description (→ "me too") → photos → location (→ which grid, when the
-location or address does not say) → anonymity → confirm.
+"""/report: category → description → photos → location (→ which grid, when the location or
+address does not say) (→ "me too", among the open cases of that grid) → anonymity → confirm.
 
 The draft lives in the user's persisted data, so a restart continues at the same step; the
 complaint is written only on confirm, in one transaction with its submission key (the draft's

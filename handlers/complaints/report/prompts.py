@@ -24,6 +24,7 @@ from bot.complaints.buttons import (
 )
 from bot.complaints.intake import Draft
 from bot.runtime.services import MinhuContext
+from handlers.complaints.report.same import offer
 from handlers.kit import conversation as kit
 from handlers.kit.common import (
     MAX_ADDRESS,
@@ -43,8 +44,8 @@ DRAFT = "draft"  # the user's data slot of the draft (intake.Draft)
 
 
 # The steps, numbered 100-108 (the first eight were 10-17 before: see `kit.renumbered`); SAME:
-# open complaints like it were offered, to join one or go on with a new one; WHERE: which grid
-# the problem is in, when neither a location nor the address said.
+# open complaints like it were offered (once the grid is known), to join one or go on with a
+# new one; WHERE: which grid the problem is in, when neither a location nor the address said.
 State = IntEnum(
     "State", "CATEGORY DESCRIPTION PHOTOS LOCATION ANONYMITY CONFIRM EDIT SAME WHERE", start=100
 )
@@ -149,6 +150,12 @@ async def next_step(update: Update, context: MinhuContext, draft: Draft, followi
     """Go to the following step, or back to the summary when editing one field."""
     if draft.get("editing") or following is State.CONFIRM:
         return await show_summary(update, context, draft)
+    if following is State.ANONYMITY and not draft.get("same_checked"):
+        # The place is known now: "me too" is offered among the open cases of the grid the
+        # report goes to (属地), not the reporter's home grid — once.
+        draft["same_checked"] = True
+        if await offer(update, context, draft):
+            return State.SAME
     if following is State.PHOTOS:
         return await ask_photos(update, context, draft)
     steps = {

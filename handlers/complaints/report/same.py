@@ -1,6 +1,7 @@
-"""The "me too" step of /report: after the description, offer the open complaints of the same
-grid and category that say the same thing, so the resident can join one instead of filing
-it again. The offered ids are kept in the draft; a press is honoured only for one of them.
+"""The "me too" step of /report: once the place is known (属地), offer the open complaints
+of the grid the report goes to and of its category that say the same thing, so the resident
+can join one instead of filing it again. The offered ids are kept in the draft; a press is
+honoured only for one of them.
 """
 
 from __future__ import annotations
@@ -62,5 +63,7 @@ async def join(update: Update, context: MinhuContext, draft: Draft) -> tuple[str
     found = await complaints.get(context.services.db, complaint_id)
     if found is None:
         return None
-    added = await service.support(context.services, complaint_id, update.effective_user.id)
+    added = await service.support(
+        context.services, complaint_id, update.effective_user.id, grids=(draft["grid_id"],)
+    )
     return found.number, added

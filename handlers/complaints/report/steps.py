@@ -1,7 +1,8 @@
-"""The answers /report takes at each step: category, description, "me too", photos,
-location or address, anonymity. Each handler stores its answer in the draft and returns the
-next state through `next_step`; the prompts live in `handlers.complaints.report.prompts`, the
-conversation wiring, editing, confirm and cancel in `handlers.complaints.report`.
+"""The answers /report takes at each step: category, description, photos, location or
+address (→ which grid), "me too" (among the open cases of that grid), anonymity. Each handler
+stores its answer in the draft and returns the next state through `next_step`; the prompts
+live in `handlers.complaints.report.prompts`, the conversation wiring, editing, confirm and
+cancel in `handlers.complaints.report`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from handlers.complaints.report.prompts import (
     show_summary,
     with_draft,
 )
-from handlers.complaints.report.same import join, offer
+from handlers.complaints.report.same import join
 from handlers.complaints.report.where import addressed, ask_where, located
 from handlers.kit import conversation as kit
 from handlers.kit.common import (
@@ -83,8 +84,6 @@ async def description(update: Update, context: MinhuContext, draft: Draft) -> in
         )
         return State.DESCRIPTION
     draft["description"] = text
-    if await offer(update, context, draft):
-        return State.SAME
     return await next_step(update, context, draft, State.PHOTOS)
 
 
@@ -107,7 +106,7 @@ async def same(update: Update, context: MinhuContext, draft: Draft) -> int:
     except NotAllowed:
         await answer(update, context)
         await shown_above(update, context, "report.same_gone")
-        return await next_step(update, context, draft, State.PHOTOS)
+        return await next_step(update, context, draft, _after_same(draft))
     if joined is None:
         await answer(update, context, "common.invalid_button")
         return State.SAME
@@ -124,7 +123,13 @@ async def not_same(update: Update, context: MinhuContext, draft: Draft) -> int:
     draft.pop("same", None)
     await answer(update, context)
     await shown_above(update, context, "report.not_same")
-    return await next_step(update, context, draft, State.PHOTOS)
+    return await next_step(update, context, draft, _after_same(draft))
+
+
+def _after_same(draft: Draft) -> State:
+    """The step after the "me too" offer: made once the grid is known, it goes on to the
+    anonymity; a draft offered right after its description (before this version) to photos."""
+    return State.ANONYMITY if draft.get("same_checked") else State.PHOTOS
 
 
 def _caption_words(update: Update, draft: Draft) -> str | None:

@@ -1,0 +1,1 @@
+"""Emergencies first: words that signal danger now get the emergency numbers before anything."""

@@ -1,0 +1,1 @@
+"""/nearby: what is already reported around a resident (no Telegram here)."""
