@@ -137,3 +137,14 @@ async def overdue_cases(db: Database, now: datetime) -> list[Case]:
         (to_iso(now),),
     )
     return [_case(r) for r in rows]
+
+
+async def awaiting_cases(db: Database) -> list[Case]:
+    """Cases with a 退回 or 延期申请 waiting for a dispatcher's ruling, oldest request first."""
+    rows = await db.fetchall(
+        f"""{_CASE} JOIN (SELECT complaint_id, MIN(id) AS first FROM dispatch_requests
+                          WHERE status = 'pending' GROUP BY complaint_id) r
+                    ON r.complaint_id = c.id
+            ORDER BY r.first"""
+    )
+    return [_case(r) for r in rows]

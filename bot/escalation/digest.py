@@ -26,10 +26,9 @@ SHOWN = 10  # lines of each part; the rest are counted
 
 
 async def awaiting_ruling(services: Services, now: datetime) -> list[Case]:
-    """Cases waiting for a dispatcher's or an admin's ruling (退回, 延期申请, unstaffed work).
-
-    None exist yet on this branch: the dispatch centre extends this when it lands."""
-    return []
+    """Cases waiting for a dispatcher's or an admin's ruling: a 退回 or a 延期申请 (the dispatch
+    centre's requests). Unstaffed work is not listed here yet."""
+    return await escalation.awaiting_cases(services.db)
 
 
 def next_moment(services: Services, after: datetime) -> tuple[date, datetime]:

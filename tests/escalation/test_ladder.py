@@ -184,3 +184,13 @@ async def test_a_deadline_moved_later_while_overdue_meets_the_first_rung_again(
     sent = await at(bot, 2026, 10, 16, 18, 0)
     assert "催办（第 1 次）" in sent[WORKER.id] and "催办（第 1 次）" in sent[ADMIN.id]
     assert "催办（第 2 次）" in (await at(bot, 2026, 10, 19, 9, 0))[WORKER.id]
+
+
+async def test_a_reject_waiting_for_a_ruling_is_in_the_next_digest(
+    bot: Harness, resident: User
+) -> None:
+    await _filed_before_the_holiday(bot, resident)
+    await bot.button(WORKER, "退回")
+    await bot.send(WORKER, "这是小区物业的责任范围，请联系物业处理")  # a request to the centre
+    sent = await at(bot, 2026, 10, 8, 8, 30)
+    assert "待您裁决 1 件" in sent[ADMIN.id]
