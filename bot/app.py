@@ -20,6 +20,7 @@ from bot.complaints.reach import log_at_start as warn_unreachable
 from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.config import Settings
 from bot.core.render import Renderer
+from bot.escalation.digest import DailyDigest
 from bot.runtime.broadcasting import BroadcastProgress
 from bot.runtime.delivery import Delivery
 from bot.runtime.errors import on_error
@@ -148,6 +149,7 @@ def build_application(
     app.bot_data[SERVICES_KEY] = services
     services.timers = TimerRunner(services)
     services.timers.sources.append(AssignmentTimers(services))
+    services.timers.sources.append(DailyDigest(services))
     services.progress = BroadcastProgress(services)
 
     # Group -2 before all: a message naming danger gets the emergency numbers first, and goes on

@@ -23,10 +23,13 @@ class Timer:
 async def add(
     conn: aiosqlite.Connection, kind: str, complaint_id: int, due_at: datetime, now: datetime
 ) -> None:
-    """Schedule inside the caller's transaction (once per complaint, kind and moment)."""
+    """Schedule inside the caller's transaction (once per complaint, kind and moment): one
+    cancelled by a change that keeps its moment (a progress note) is pending again; one done
+    stays done."""
     await conn.execute(
-        "INSERT OR IGNORE INTO timers (kind, complaint_id, due_at, dedupe_key, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO timers (kind, complaint_id, due_at, dedupe_key, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO UPDATE SET state = 'pending' "
+        "WHERE state = 'cancelled'",
         (
             kind,
             complaint_id,

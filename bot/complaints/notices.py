@@ -13,6 +13,7 @@ import aiosqlite
 from bot.complaints.buttons import RESOLVED, SUPPORTER_ANSWERS, row
 from bot.complaints.dispatch import ruling_for_grid
 from bot.complaints.rules import Action, Satisfaction
+from bot.escalation import ladder
 from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import casefile, geo, people
@@ -108,22 +109,8 @@ async def tell(
             now=now,
             context={**base, **answer},
         )
-    if action is Action.ESCALATE:
-        admins = await notices.zone_admins(services, c.grid_id)
-        late = {"stage": "resolve" if c.accepted_at else "ack", **base}
-        await notices.send(
-            conn,
-            services,
-            admins,
-            template="notices.escalation",
-            key=f"a{key}",
-            now=now,
-            context=late,
-        )
-        told = {**late, "admins_told": bool(admins)}
-        await notices.send(
-            conn, services, staff, template="notices.overdue", key=f"s{key}", now=now, context=told
-        )
+    if action is Action.ESCALATE:  # 催办 no. 1 (the ladder: bot.escalation.ladder)
+        await ladder.escalated(conn, services, c, now, key=f"a{key}")
 
 
 async def in_charge_reachable(services: Services, c: Complaint) -> bool:

@@ -25,6 +25,7 @@ from bot.complaints.rules import (
     Ticket,
     decide,
 )
+from bot.escalation import ladder
 from bot.people.roles import Role, has_role
 from bot.runtime import notices as outbox_notices
 from bot.runtime.services import Services
@@ -32,7 +33,6 @@ from storage import complaints, dispatch, geo, lifecycle, people, timers
 from storage.models import Category, Complaint
 
 STAFF_ROLES = frozenset({Role.GRID_WORKER, Role.DEPARTMENT})
-REMIND_BEFORE = timedelta(hours=4)
 FOLLOW_UP_AFTER = timedelta(days=30)
 CONFIRM_AFTER = timedelta(days=3)
 # A pending request to the dispatch centre that a step settles: (kind, how it ended).
@@ -245,15 +245,16 @@ async def _schedule(
 ) -> None:
     """Drop the old timers; add those the new status needs."""
     await timers.cancel_all(conn, c.id)
-    status = Status(c.status)
+    status, remind = Status(c.status), ladder.remind_before(services)
     if status in (Status.SUBMITTED, Status.TRANSFERRED, Status.REOPENED) and c.ack_due_at:
-        if c.ack_due_at - REMIND_BEFORE > now:
-            await timers.add(conn, "ack_remind", c.id, c.ack_due_at - REMIND_BEFORE, now)
+        if c.ack_due_at - remind > now:
+            await timers.add(conn, "ack_remind", c.id, c.ack_due_at - remind, now)
         await timers.add(conn, "ack_due", c.id, c.ack_due_at, now)
     if status in (Status.ACCEPTED, Status.ESCALATED) and c.accepted_at and c.resolve_due_at:
-        if c.resolve_due_at - REMIND_BEFORE > now:
-            await timers.add(conn, "resolve_remind", c.id, c.resolve_due_at - REMIND_BEFORE, now)
+        if c.resolve_due_at - remind > now:
+            await timers.add(conn, "resolve_remind", c.id, c.resolve_due_at - remind, now)
         await timers.add(conn, "resolve_due", c.id, c.resolve_due_at, now)
+    await ladder.schedule(conn, services, c, now)  # escalated: daily 催办, 通报
     if status is Status.RESOLVED and c.resolved_at:
         await timers.add(conn, "auto_close", c.id, c.resolved_at + CONFIRM_AFTER, now)
     if status is Status.CLOSED and c.closed_at:

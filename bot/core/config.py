@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +47,13 @@ class Settings:
     bulletin_monthly: tuple[int, time] | None = (1, time(9))  # the 1st, 09:00
     bulletin_weights: Weights = field(default_factory=Weights)
     bulletin_min_cases: int = 3
+    # The escalation ladder (bot/escalation/): reminder before each deadline, 催办 at it and
+    # every working day after at `ladder_urge_at`, 通报 after `ladder_report_after` working
+    # days overdue; one digest a working day at `ladder_digest_at` (None: off).
+    ladder_remind_before: timedelta = timedelta(hours=4)
+    ladder_urge_at: time = time(9)
+    ladder_report_after: int = 3
+    ladder_digest_at: time | None = time(8, 30)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -147,6 +154,7 @@ def load_settings(
         timer_sweep=_seconds(merged, "MINHU_TIMER_SWEEP", "30"),
         emergency_words=parse_words(merged.get("MINHU_EMERGENCY_WORDS", "")) or DEFAULT_WORDS,
         **_bulletin_settings(merged),
+        **_ladder_settings(merged),
     )
 
 
@@ -196,6 +204,41 @@ def _when(
         example = "mon 09:00" if weekly else "1 09:00 (day 1–28)"
         raise ConfigError(f"{name} must look like {example!r} or be 'off', got {text!r}")
     return day, time(int(match[1]), int(match[2]))
+
+
+def _ladder_settings(values: dict[str, str]) -> dict[str, Any]:
+    hours_text = values.get("MINHU_LADDER_REMIND_HOURS", "4").strip() or "4"
+    try:
+        hours = float(hours_text)
+        if not 0 < hours <= 72:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"MINHU_LADDER_REMIND_HOURS must be hours in (0, 72], got {hours_text!r}"
+        ) from None
+    after_text = values.get("MINHU_LADDER_REPORT_AFTER", "3").strip() or "3"
+    if not after_text.isdigit() or not 1 <= int(after_text) <= 30:
+        raise ConfigError(
+            f"MINHU_LADDER_REPORT_AFTER must be working days 1..30, got {after_text!r}"
+        )
+    digest_text = (values.get("MINHU_LADDER_DIGEST_AT", "").strip() or "08:30").lower()
+    return {
+        "ladder_remind_before": timedelta(hours=hours),
+        "ladder_urge_at": _clock(values, "MINHU_LADDER_URGE_AT", "09:00"),
+        "ladder_report_after": int(after_text),
+        "ladder_digest_at": None
+        if digest_text == "off"
+        else _clock(values, "MINHU_LADDER_DIGEST_AT", "08:30"),
+    }
+
+
+def _clock(values: dict[str, str], name: str, default: str) -> time:
+    """A local time of day, HH:MM."""
+    text = values.get(name, "").strip() or default
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
+    if match is None:
+        raise ConfigError(f"{name} must be a time like '09:00', got {text!r}")
+    return time(int(match[1]), int(match[2]))
 
 
 def _seconds(values: dict[str, str], name: str, default: str) -> float:

@@ -64,10 +64,13 @@ def start_sweep(app: AnyApp, callback: Callback, name: str, every: float) -> Non
 def schedule_wake(
     app: AnyApp, callback: Callback, name: str, due: datetime | None, now: datetime
 ) -> None:
-    """One wake-up job named `name` at `due` (replacing the earlier one); none if not later."""
+    """One wake-up job named `name` at `due` (replacing the earlier one); none if not later.
+    It waits `due - now` of the bot's clock, so a clock set apart from the machine's (an
+    end-to-end test moving it, even backwards) wakes it at the right moment, not at once."""
     if app.job_queue is None:
         return
     for job in app.job_queue.get_jobs_by_name(name):
         job.schedule_removal()
     if due is not None and due > now:
-        app.job_queue.run_once(guarded(callback, name), due, name=name, job_kwargs=JOB_KWARGS)
+        wait = due - now
+        app.job_queue.run_once(guarded(callback, name), wait, name=name, job_kwargs=JOB_KWARGS)

@@ -1,5 +1,6 @@
-"""Runs due complaint timers on the JobQueue: reminders, escalation (催办), closing unanswered
-resolutions, and the 30-day follow-up (回头看). Jobs are derived from the `timers` rows: a sweep
+"""Runs due complaint timers on the JobQueue: reminders, escalation (催办) and the rest of the
+ladder (the daily 催办 and the 通报, `bot.escalation.ladder`), closing unanswered resolutions,
+and the 30-day follow-up (回头看). Jobs are derived from the `timers` rows: a sweep
 ("TIMERS sweep") and one wake-up at the next due time ("TIMERS due"); misfires run late."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from telegram.ext import ContextTypes
 from bot.complaints import service
 from bot.complaints.buttons import FOLLOW_UP, row
 from bot.complaints.rules import Action, NotAllowed, Status
+from bot.escalation import ladder
 from bot.runtime import jobs, notices
 from bot.runtime.jobs import AnyApp
 from bot.runtime.services import Services
@@ -69,6 +71,9 @@ class TimerRunner:
                 return
             c = await complaints.get(services.db, timer.complaint_id)
             if c is None:
+                return
+            if kind in (ladder.URGE, ladder.REPORT):
+                await ladder.run(conn, services, timer, c, now)
                 return
             status = Status(c.status)
             base: dict[str, object] = {"number": c.number}

@@ -35,6 +35,7 @@ NEUTRAL_PACKAGES = (
     "patrols",
     "supervision",
     "people",
+    "escalation",
     "emergency",
     "nearby",
 )
