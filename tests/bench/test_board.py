@@ -4,6 +4,7 @@ figures and the verdict come out."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from tests.bench import board
@@ -13,7 +14,9 @@ def test_a_small_run_measures_and_judges(tmp_path: Path) -> None:
     path = tmp_path / "board.db"
     made = board.load(path, 120)
     assert made["cases"] == 120 and made["grids"] > 1
+    level = logging.getLogger("bot").level
     result = asyncio.run(board.measure(path, repeats=3))
+    assert logging.getLogger("bot").level == level  # later tests wait on the bot's warnings
     for key in ("town_first_page", "zone_first_page", "town_next_page"):
         s = result[key]
         assert 0 < s["p50_ms"] <= s["p95_ms"] <= s["max_ms"]
