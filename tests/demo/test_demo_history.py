@@ -4,6 +4,7 @@ earlier — and no invented resident anywhere."""
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,7 +44,10 @@ async def test_the_demo_history_is_written_once_and_ranks_like_a_real_town(
     assert any(r.ranked for r in report.representatives)
     # Confirmed closes carry an answer of satisfaction; those closed with no reply none.
     rates = [w.stats.satisfaction_rate for w in ranked if w.stats.satisfaction_rate is not None]
-    assert rates and all(0.5 <= r <= 1 for r in rates) and min(rates) < 1
+    # Last month's sample per worker is small (and smaller on the 1st): one unhappy answer
+    # of two is 50 %; the town as a whole is mostly satisfied, and not uniformly.
+    assert rates and all(0 <= r <= 1 for r in rates) and min(rates) < 1
+    assert statistics.median(rates) >= 0.75
 
 
 async def test_every_part_of_a_full_bulletin_is_valid_telegram_html(tmp_path: Path) -> None:
