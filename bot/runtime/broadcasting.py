@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any
 
 from telegram.constants import ParseMode
@@ -27,6 +28,7 @@ from bot.runtime.jobs import AnyApp
 from bot.runtime.services import MinhuContext, Services
 from storage import broadcasts
 from storage.broadcasts import Broadcast
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +37,20 @@ PROGRESS_SECONDS = 5.0
 PROGRESS_JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
-async def edit_progress(bot: ExtBot[Any], broadcast: Broadcast, text: str) -> bool:
-    """Edit the progress message in place; False if it could not be (tried again later)."""
+# What each broadcast's progress message says, per database (one town, one process).
+_SHOWN: weakref.WeakKeyDictionary[Database, dict[int, str]] = weakref.WeakKeyDictionary()
+
+
+async def edit_progress(
+    services: Services, bot: ExtBot[Any], broadcast: Broadcast, text: str
+) -> bool:
+    """Edit the progress message in place; False if it could not be (tried again later). The
+    same text again is not sent (Telegram refuses it as "message is not modified")."""
     if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
         return False
+    shown = _SHOWN.setdefault(services.db, {})
+    if shown.get(broadcast.id) == text:
+        return True
     try:
         await bot.edit_message_text(
             text,
@@ -48,12 +60,14 @@ async def edit_progress(bot: ExtBot[Any], broadcast: Broadcast, text: str) -> bo
         )
     except BadRequest as exc:
         if "not modified" in exc.message:
+            shown[broadcast.id] = text
             return True
         log.info("progress of broadcast %s not shown: %s", broadcast.id, exc.message)
         return False
     except TelegramError as exc:
         log.info("progress of broadcast %s not shown now: %s", broadcast.id, exc)
         return False
+    shown[broadcast.id] = text
     return True
 
 
@@ -62,7 +76,7 @@ async def show_final(services: Services, bot: ExtBot[Any], broadcast: Broadcast)
     it was stopped)."""
     figures = await broadcasts.figures(services.db, broadcast.id)
     text = await service.progress_text(services, broadcast, figures, broadcast.status)
-    await edit_progress(bot, broadcast, text)
+    await edit_progress(services, bot, broadcast, text)
 
 
 class BroadcastProgress:
@@ -122,5 +136,5 @@ class BroadcastProgress:
                 return
             await service.progress_shown(self.services, broadcast, sent.message_id)
             self._shown[broadcast.id] = seen
-        elif await edit_progress(bot, broadcast, text):
+        elif await edit_progress(self.services, bot, broadcast, text):
             self._shown[broadcast.id] = seen

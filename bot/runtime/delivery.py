@@ -323,9 +323,11 @@ class Delivery:
         jobs.start_sweep(application, self._job, SWEEP_JOB, every)
 
     def kick(self, application: AnyApp) -> None:
-        """Send what is due now, in the background (right after a commit)."""
+        """Send what is due now, in the background (right after a commit). Not once the
+        application is stopping: the scheduler's shutdown would cancel the job mid-send; the
+        rows wait in the outbox for the first pass after the next start."""
         self._again = True
-        if application.job_queue is not None:
+        if application.job_queue is not None and application.running:
             application.job_queue.run_once(
                 jobs.guarded(self._job, KICK_JOB), 0, name=KICK_JOB, job_kwargs=jobs.JOB_KWARGS
             )
