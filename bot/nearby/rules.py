@@ -15,14 +15,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.places.geometry import Point, Polygon, box, distance, edges
+
 SOLVED_DAYS = 30  # recently solved: resolved or closed within this many days
 SHORT_TEXT = 40  # characters of the description shown
 PAGE_SIZE = 5  # cases a page
 TOUCH = 1e-5  # degrees (~1 m): boundaries this close touch
 
-Ring = Sequence[Sequence[float]]
-Polygon = Sequence[Ring]
-Point = tuple[float, float]
 
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\+?\d[\d\s-]{5,}\d"), "＊＊＊"),  # phones, ID cards, plates' digits
@@ -71,16 +70,6 @@ def page_of(total: int, wanted: int, size: int = PAGE_SIZE) -> Page:
     return Page(number, count, number * size, min(total, (number + 1) * size))
 
 
-def _box(polygons: Sequence[Polygon]) -> tuple[float, float, float, float]:
-    points = [p for polygon in polygons for p in polygon[0]]
-    return (
-        min(p[0] for p in points),
-        min(p[1] for p in points),
-        max(p[0] for p in points),
-        max(p[1] for p in points),
-    )
-
-
 def _corners(polygons: Sequence[Polygon]) -> Iterator[Point]:
     for polygon in polygons:
         for ring in polygon:
@@ -88,40 +77,20 @@ def _corners(polygons: Sequence[Polygon]) -> Iterator[Point]:
                 yield (p[0], p[1])
 
 
-def _edges(polygons: Sequence[Polygon]) -> Iterator[tuple[Point, Point]]:
-    for polygon in polygons:
-        for ring in polygon:
-            for i in range(len(ring)):
-                a, b = ring[i - 1], ring[i]
-                yield (a[0], a[1]), (b[0], b[1])
-
-
-def _distance(c: Point, a: Point, b: Point) -> float:
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    length = dx * dx + dy * dy
-    t = (
-        0.0
-        if length == 0
-        else max(0.0, min(1.0, ((c[0] - a[0]) * dx + (c[1] - a[1]) * dy) / length))
-    )
-    x, y = a[0] + t * dx, a[1] + t * dy
-    return float(((c[0] - x) ** 2 + (c[1] - y) ** 2) ** 0.5)
-
-
 def touching(a: Sequence[Polygon], b: Sequence[Polygon], tolerance: float = TOUCH) -> bool:
     """Whether two grids' boundaries touch: boxes within reach, and a corner of one on an
     edge of the other."""
     if not a or not b:
         return False
-    ax0, ay0, ax1, ay1 = _box(a)
-    bx0, by0, bx1, by1 = _box(b)
+    ax0, ay0, ax1, ay1 = box(a)
+    bx0, by0, bx1, by1 = box(b)
     if ax0 > bx1 + tolerance or bx0 > ax1 + tolerance:
         return False
     if ay0 > by1 + tolerance or by0 > ay1 + tolerance:
         return False
     for first, second in ((a, b), (b, a)):
-        edges = list(_edges(second))
+        edges_of = list(edges(second))
         for corner in _corners(first):
-            if any(_distance(corner, p, q) <= tolerance for p, q in edges):
+            if any(distance(corner, e) <= tolerance for e in edges_of):
                 return True
     return False

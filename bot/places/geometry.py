@@ -5,11 +5,13 @@ grids that is a few microseconds of box tests and one or two ring walks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 Ring = Sequence[Sequence[float]]  # [[lng, lat], ...]
 Polygon = Sequence[Ring]
+Point = tuple[float, float]  # (lng, lat)
+Segment = tuple[Point, Point]
 
 
 def in_ring(lng: float, lat: float, ring: Ring) -> bool:
@@ -32,6 +34,36 @@ def in_polygon(lng: float, lat: float, polygon: Polygon) -> bool:
     if not polygon or not in_ring(lng, lat, polygon[0]):
         return False
     return not any(in_ring(lng, lat, hole) for hole in polygon[1:])
+
+
+def box(polygons: Sequence[Polygon]) -> tuple[float, float, float, float]:
+    """The bounding box (min_lng, min_lat, max_lng, max_lat) of the outer rings."""
+    points = [p for polygon in polygons for p in polygon[0]]
+    return (
+        min(p[0] for p in points),
+        min(p[1] for p in points),
+        max(p[0] for p in points),
+        max(p[1] for p in points),
+    )
+
+
+def edges(polygons: Sequence[Polygon]) -> Iterator[Segment]:
+    """Every edge of every ring (closing edges included, zero-length ones left out)."""
+    for polygon in polygons:
+        for ring in polygon:
+            for k in range(len(ring)):
+                p, q = ring[k - 1], ring[k]
+                if (p[0], p[1]) != (q[0], q[1]):
+                    yield (p[0], p[1]), (q[0], q[1])
+
+
+def distance(c: Point, edge: Segment) -> float:
+    """From a point to the nearest point of a segment (in degrees, as the coordinates)."""
+    (ax, ay), (bx, by) = edge
+    dx, dy = bx - ax, by - ay
+    span = dx * dx + dy * dy
+    t = 0.0 if span == 0 else max(0.0, min(1.0, ((c[0] - ax) * dx + (c[1] - ay) * dy) / span))
+    return float(((c[0] - ax - t * dx) ** 2 + (c[1] - ay - t * dy) ** 2) ** 0.5)
 
 
 @dataclass(frozen=True)

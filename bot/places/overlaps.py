@@ -11,14 +11,12 @@ do not trip it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.places.geometry import Polygon, in_polygon
+from bot.places.geometry import Point, Polygon, Segment, box, distance, edges, in_polygon
 
 TOLERANCE = 1e-6  # degrees (~10 cm)
-Point = tuple[float, float]  # (lng, lat)
-Segment = tuple[Point, Point]
 
 
 @dataclass(frozen=True)
@@ -38,43 +36,34 @@ class Overlap:
 
 def find(outlines: Sequence[Outline]) -> list[Overlap]:
     """Every pair of grids that overlap, with a point where they do (by bounding box first)."""
-    boxes = [_box(o.polygons) for o in outlines]
+    boxes = [box(o.polygons) for o in outlines]
     found = []
     for i, a in enumerate(outlines):
         for j in range(i + 1, len(outlines)):
-            box = _meet(boxes[i], boxes[j])
-            if box is not None and (near := _overlap(a.polygons, outlines[j].polygons, box)):
+            both = _meet(boxes[i], boxes[j])
+            if both is not None and (near := _overlap(a.polygons, outlines[j].polygons, both)):
                 found.append(Overlap(a.code, outlines[j].code, near))
     return found
 
 
-def _overlap(a: Sequence[Polygon], b: Sequence[Polygon], box: tuple) -> Point | None:
-    edges_a = [e for e in _edges(a) if _touches(e, box)]
-    edges_b = [e for e in _edges(b) if _touches(e, box)]
+def _overlap(a: Sequence[Polygon], b: Sequence[Polygon], both: tuple) -> Point | None:
+    edges_a = [e for e in edges(a) if _touches(e, both)]
+    edges_b = [e for e in edges(b) if _touches(e, both)]
     for p, q in edges_a:
         for r, s in edges_b:
             if (cross := _crossing(p, q, r, s)) is not None:
                 return cross
-    for inner, outer, edges in ((a, b, edges_b), (b, a, edges_a)):
-        for point in [p for p, _ in _edges(inner)] + [_inside_point(inner)]:
-            if not _within(point, box):
+    for inner, outer, near in ((a, b, edges_b), (b, a, edges_a)):
+        for point in [p for p, _ in edges(inner)] + [_inside_point(inner)]:
+            if not _within(point, both):
                 continue  # outside one of the two bounding boxes: in one grid at most
-            if _inside(point, outer) and all(_distance(point, e) > TOLERANCE for e in edges):
+            if _inside(point, outer) and all(distance(point, e) > TOLERANCE for e in near):
                 return point
     return None
 
 
 def _inside(point: Point, polygons: Sequence[Polygon]) -> bool:
     return any(in_polygon(point[0], point[1], polygon) for polygon in polygons)
-
-
-def _edges(polygons: Sequence[Polygon]) -> Iterator[Segment]:
-    for polygon in polygons:
-        for ring in polygon:
-            for k in range(len(ring)):
-                p, q = ring[k - 1], ring[k]
-                if (p[0], p[1]) != (q[0], q[1]):
-                    yield (p[0], p[1]), (q[0], q[1])
 
 
 def _crossing(p: Point, q: Point, r: Point, s: Point) -> Point | None:
@@ -95,14 +84,6 @@ def _side(a: Point, b: Point, c: Point) -> float:
     return 0.0 if abs(distance) <= TOLERANCE else distance
 
 
-def _distance(c: Point, edge: Segment) -> float:
-    (ax, ay), (bx, by) = edge
-    dx, dy = bx - ax, by - ay
-    span = dx * dx + dy * dy
-    t = 0.0 if span == 0 else max(0.0, min(1.0, ((c[0] - ax) * dx + (c[1] - ay) * dy) / span))
-    return ((c[0] - ax - t * dx) ** 2 + (c[1] - ay - t * dy) ** 2) ** 0.5
-
-
 def _inside_point(polygons: Sequence[Polygon]) -> Point:
     """A point inside the first polygon: the middle of the widest span of a horizontal line
     through it that lies inside (falls back to its first corner)."""
@@ -112,7 +93,7 @@ def _inside_point(polygons: Sequence[Polygon]) -> Point:
         lat = (lats[k] + lats[k + 1]) / 2
         xs = sorted(
             p[0] + (lat - p[1]) * (q[0] - p[0]) / (q[1] - p[1])
-            for p, q in _edges([polygons[0]])
+            for p, q in edges([polygons[0]])
             if (p[1] > lat) != (q[1] > lat)
         )
         spans = [(xs[m + 1] - xs[m], (xs[m] + xs[m + 1]) / 2) for m in range(len(xs) - 1)]
@@ -122,30 +103,20 @@ def _inside_point(polygons: Sequence[Polygon]) -> Point:
     return ring[0][0], ring[0][1]
 
 
-def _box(polygons: Sequence[Polygon]) -> tuple[float, float, float, float]:
-    points = [p for polygon in polygons for p in polygon[0]]
-    return (
-        min(p[0] for p in points),
-        min(p[1] for p in points),
-        max(p[0] for p in points),
-        max(p[1] for p in points),
-    )
-
-
 def _meet(a: tuple, b: tuple) -> tuple[float, float, float, float] | None:
-    box = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
-    return box if box[0] <= box[2] + TOLERANCE and box[1] <= box[3] + TOLERANCE else None
+    area = (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+    return area if area[0] <= area[2] + TOLERANCE and area[1] <= area[3] + TOLERANCE else None
 
 
-def _within(point: Point, box: tuple) -> bool:
-    return box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]
+def _within(point: Point, area: tuple) -> bool:
+    return area[0] <= point[0] <= area[2] and area[1] <= point[1] <= area[3]
 
 
-def _touches(edge: Segment, box: tuple) -> bool:
+def _touches(edge: Segment, area: tuple) -> bool:
     (ax, ay), (bx, by) = edge
     return not (
-        max(ax, bx) < box[0] - TOLERANCE
-        or min(ax, bx) > box[2] + TOLERANCE
-        or max(ay, by) < box[1] - TOLERANCE
-        or min(ay, by) > box[3] + TOLERANCE
+        max(ax, bx) < area[0] - TOLERANCE
+        or min(ax, bx) > area[2] + TOLERANCE
+        or max(ay, by) < area[1] - TOLERANCE
+        or min(ay, by) > area[3] + TOLERANCE
     )
