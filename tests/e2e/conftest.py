@@ -28,6 +28,22 @@ def emulator() -> Iterator[Emulator]:
         assert status.get("429", 0) == 0, f"the bot hit flood control: {counters}"
 
 
+def _refusals(emulator: Emulator) -> tuple[int, list[dict[str, object]]]:
+    with httpx.Client(base_url=emulator.url) as c:
+        counters = c.get("/api/counters", params={"bot": BOT_ID}).json()
+    errors = [e for e in counters["errors"] if e["error_code"] in (400, 429)]
+    return counters["status"].get("400", 0) + counters["status"].get("429", 0), errors
+
+
+@pytest.fixture(autouse=True)
+def no_refusals(emulator: Emulator) -> Iterator[None]:
+    """Each test, not only the session, ends with no 400 or 429 it caused: the failure names it."""
+    before, _ = _refusals(emulator)
+    yield
+    after, errors = _refusals(emulator)
+    assert after == before, f"this test caused {after - before} 400/429s: {errors[-(after - before) :]}"
+
+
 @pytest.fixture
 def client(emulator: Emulator) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=emulator.url, timeout=30) as c:
