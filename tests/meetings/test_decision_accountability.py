@@ -10,6 +10,7 @@ from bot.assignments.rules import Step
 from bot.assignments.service import act
 from bot.meetings import results
 from bot.meetings.rules import DECISION, MAX_DECISIONS, SUMMARY, decision_stage
+from tests.support.chat import press_in_group, send_in_group
 from tests.support.harness import Harness, User, register, table_counts, texts
 from tests.support.meetings import (
     ADMIN,
@@ -226,3 +227,41 @@ async def test_the_progress_prompt_of_a_decision_says_it_is_public(bot: Harness)
     await act(bot.services, assignment_id, Step.ACCEPT, ZHOU.id)
     asked = texts(await bot.press(ZHOU, f"as:note:{assignment_id}"))
     assert "公开" in asked
+
+
+async def test_in_english_the_notices_and_the_card_read_in_english(bot: Harness) -> None:
+    smith = User(100029, "Mr Smith", language_code="en")
+    await town(bot, smith)
+    await register(bot, ZHOU)
+    await grant(bot, ZHOU, "representative")
+    m = await meeting(bot)
+    await bot.press(smith, f"mt:v:{m.id}")
+    await bot.button(smith, "Book a seat")
+    bot.clock.set(START + timedelta(hours=2))
+    _, ids, _ = await results.record_result(
+        bot.services, m.id, ADMIN.id, summary="Agreed", decisions=["Pilot in block 3"], attendance=1
+    )
+    assignment_id = await _assign(bot, ids[0])
+    await act(bot.services, assignment_id, Step.ACCEPT, ZHOU.id)
+    await act(bot.services, assignment_id, Step.PROGRESS, ZHOU.id, note="Plan sent for approval")
+    told = to(await deliver(bot), smith)
+    assert "A meeting's decision is assigned" in told and "due 2026-04-30" in told
+    assert "Progress on a meeting's decision" in told and "Plan sent for approval" in told
+    await bot.send(smith, "/meetings")
+    assert "1 decision, 0 completed" in texts(await bot.button(smith, "Past meetings"))
+    card = texts(await bot.button(smith, "上强社区加装电梯"))
+    assert "Where the decisions stand" in card and "In progress with 周代表" in card
+    assert "1 progress report," in card
+
+
+async def test_past_meetings_are_not_shown_in_a_group(bot: Harness) -> None:
+    await town(bot, WANG)
+    meeting_id, _ = await _held(bot, ["3号楼先行试点"])
+    before = await table_counts(bot)
+    for data in ("mt:p:0", f"mt:pv:{meeting_id}:1", f"mt:pv:{meeting_id}:0"):
+        calls = await press_in_group(bot, WANG, data)
+        assert [c.method for c in calls] == ["answerCallbackQuery"], data
+        assert "私聊" in calls[0].params["text"]
+    in_group = await send_in_group(bot, WANG, "/meetings")
+    assert "议事会" not in texts(in_group)  # a pointer to the private chat, nothing else
+    assert await table_counts(bot) == before
