@@ -206,6 +206,20 @@ async def followers(conn: aiosqlite.Connection) -> list[Follower]:
     return [Follower(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
 
 
+async def followers_of(db: Database, zone_id: int | None) -> list[tuple[int, str]]:
+    """(id, language) of those following a zone — every zone's followers, each once, for
+    None (the town) — who have not blocked the bot nor muted announcements."""
+    rows = await db.fetchall(
+        """SELECT DISTINCT p.id, p.language FROM subscriptions s
+           JOIN people p ON p.id = s.person_id
+           WHERE p.blocked_at IS NULL AND p.mute_broadcasts = 0
+             AND (? IS NULL OR s.zone_id = ?)
+           ORDER BY p.id""",
+        (zone_id, zone_id),
+    )
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
 async def follows(db: Database, person_id: int, zone_id: int) -> bool:
     return bool(
         await db.fetchval(

@@ -87,12 +87,18 @@ async def is_supporter(db: Database, complaint_id: int, person_id: int) -> bool:
 async def support(db: Database, complaint_id: int, person_id: int, now: datetime) -> bool:
     """Add a "me too"; False if the person already supports it."""
     async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO complaint_supporters (complaint_id, person_id, at) "
-            "VALUES (?, ?, ?)",
-            (complaint_id, person_id, to_iso(now)),
-        )
-        return cur.rowcount == 1
+        return await support_in(conn, complaint_id, person_id, now)
+
+
+async def support_in(
+    conn: aiosqlite.Connection, complaint_id: int, person_id: int, now: datetime
+) -> bool:
+    """Add a supporter inside the caller's transaction; False if they support it already."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO complaint_supporters (complaint_id, person_id, at) VALUES (?, ?, ?)",
+        (complaint_id, person_id, to_iso(now)),
+    )
+    return cur.rowcount == 1
 
 
 async def similar_candidates(

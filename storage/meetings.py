@@ -99,6 +99,11 @@ def _meeting(r: sqlite3.Row) -> Meeting:
     )
 
 
+def from_row(r: sqlite3.Row) -> Meeting:
+    """A meeting from a `SELECT m.*` row (for `storage.meeting_outcomes`)."""
+    return _meeting(r)
+
+
 # Meetings ---------------------------------------------------------------------------------
 
 
@@ -143,23 +148,33 @@ async def get_in(conn: aiosqlite.Connection, meeting_id: int) -> Meeting | None:
     return _meeting(row) if row else None
 
 
+# The meetings `m` meant for a person — of their zone (or community), of zones they follow,
+# and any they booked or waited for; its parameters are `for_person(person_id, grid_id)`.
+FOR_PERSON = """(
+    (m.zone_id IN (SELECT c.zone_id FROM grids g
+                   JOIN communities c ON c.id = g.community_id WHERE g.id = ?)
+     AND (m.community_id IS NULL
+          OR m.community_id = (SELECT community_id FROM grids WHERE id = ?)))
+    OR m.zone_id IN (SELECT zone_id FROM subscriptions WHERE person_id = ?)
+    OR m.id IN (SELECT meeting_id FROM meeting_bookings
+                WHERE person_id = ? AND status IN ('booked', 'waitlisted')))"""
+
+
+def for_person(person_id: int, grid_id: int | None) -> tuple[int | None, ...]:
+    """The parameters of `FOR_PERSON`, in order."""
+    return (grid_id, grid_id, person_id, person_id)
+
+
 async def upcoming_for(
     db: Database, person_id: int, grid_id: int | None, now: datetime, limit: int = 10
 ) -> list[Meeting]:
     """Open meetings not yet started for a person: of their zone or community, of zones they
     follow, and any they booked."""
     rows = await db.fetchall(
-        """SELECT m.* FROM meetings m
-           WHERE m.status = 'open' AND m.starts_at > ? AND (
-               (m.zone_id IN (SELECT c.zone_id FROM grids g
-                              JOIN communities c ON c.id = g.community_id WHERE g.id = ?)
-                AND (m.community_id IS NULL
-                     OR m.community_id = (SELECT community_id FROM grids WHERE id = ?)))
-               OR m.zone_id IN (SELECT zone_id FROM subscriptions WHERE person_id = ?)
-               OR m.id IN (SELECT meeting_id FROM meeting_bookings
-                           WHERE person_id = ? AND status IN ('booked', 'waitlisted')))
-           ORDER BY m.starts_at, m.id LIMIT ?""",
-        (to_iso(now), grid_id, grid_id, person_id, person_id, limit),
+        f"""SELECT m.* FROM meetings m
+            WHERE m.status = 'open' AND m.starts_at > ? AND {FOR_PERSON}
+            ORDER BY m.starts_at, m.id LIMIT ?""",
+        (to_iso(now), *for_person(person_id, grid_id), limit),
     )
     return [_meeting(r) for r in rows]
 

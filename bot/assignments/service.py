@@ -227,7 +227,10 @@ async def act(
         await tell.step(
             conn, services, found, kind, event_id, now, note=note, photo=photo, actor_id=user_id
         )
-        if step is Step.VERIFY:  # a meeting's decision done: its registrants hear it, once
+        # A meeting's decision followed in public: its registrants (and more) hear it, once.
+        if step is Step.PROGRESS:
+            await followup.decision_progress(conn, services, a, event_id, note, now)
+        if step is Step.VERIFY:
             await followup.decision_completed(conn, services, a, now)
     services.delivery.kick_soon()
     result = await store.details(db, assignment_id)

@@ -1,7 +1,8 @@
 """Every button of deliberation meetings, declared once (`bot.core.buttons`).
 
-`mt` is the residents' (a meeting's card, booking, the waiting list, the .ics file, a topic;
-the card and the .ics buttons also ride in notices), `me` the admins' view of a meeting
+`mt` is the residents' (a meeting's card, booking, the waiting list, the .ics file, a topic,
+past meetings and their decisions; the card, the .ics and the decisions buttons also ride in
+notices), `me` the admins' view of a meeting
 (moving it, its place, cancelling it), `mn` the /newmeeting form and `mr` the /meetingresult
 conversation (the result, then its decisions handed on as assignments). Data is byte-identical
 to the buttons already in chats.
@@ -33,6 +34,8 @@ LEAVE_YES = MT("xy", BOOKING)  # mt:xy:<booking>
 ICS = MT("ics", BOOKING)  # mt:ics:<booking> the calendar file again
 TOPIC = MT("t", INT)  # mt:t:<meeting> propose a topic
 TOPIC_CANCEL = MT("tc")
+PAST = MT("p", INT)  # mt:p:<page> past meetings and where their decisions stand
+PAST_VIEW = MT("pv", INT, INT)  # mt:pv:<meeting>:<page> one past meeting's decisions
 
 ME = Prefix("me")
 ADMIN_VIEW = ME("v", INT)  # me:v:<meeting>

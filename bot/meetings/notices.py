@@ -5,8 +5,9 @@ pending rows can be dropped together (`storage.meetings.drop_pending`).
 Keys: announcement mt:M:new:U, reminders mt:M:rem:bB:vR:MINUTES, results missing
 mt:M:late:vR:DAYS:U, fill thresholds mt:M:fill:PCT:U, promotion mt:M:promo:bB, changes
 mt:M:changed:vR:U, cancellation mt:M:cancelled:U, result mt:M:result:U, assignment
-mt:M:asg:A:U. R is the meeting's revision (bumped by every edit), so a moved meeting's
-reminders are new rows and the old ones stay dropped.
+mt:M:asg:A:U; a decision's public follow-up (`bot.meetings.followup`) mt:M:dasg:A:U,
+mt:M:prog:A:E:U and mt:M:done:A:U. R is the meeting's revision (bumped by every edit), so a
+moved meeting's reminders are new rows and the old ones stay dropped.
 """
 
 from __future__ import annotations
@@ -192,8 +193,18 @@ async def to_registrants(
     key: str,
     now: datetime,
     context: dict[str, Any],
+    buttons: Buttons | None = None,
 ) -> list[int]:
     """Everyone booked or waiting; returns who was written to."""
     recipients = await with_languages(services, await bookings.registrants(conn, m.id))
-    await send(conn, services, recipients, template=template, key=key, now=now, context=context)
+    await send(
+        conn,
+        services,
+        recipients,
+        template=template,
+        key=key,
+        now=now,
+        context=context,
+        buttons=buttons,
+    )
     return [user_id for user_id, _ in recipients]

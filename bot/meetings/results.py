@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.assignments.notices import buttons as assignment_buttons
+from bot.meetings import followup
 from bot.meetings import notices as mn
 from bot.meetings.rules import (
     ASSIGNEE_KINDS,
@@ -99,7 +100,8 @@ async def assign(
     due_at: datetime,
 ) -> int:
     """A decision becomes an assignment (交办) to a representative, a department or a grid
-    worker of the meeting's zone, with a deadline; the assignee is told."""
+    worker of the meeting's zone, with a deadline; the assignee is told, and so are the
+    meeting's registrants and the zone's followers (`bot.meetings.followup`)."""
     await require_admin(services, admin_id)
     db, now = services.db, services.clock.now()
     if due_at <= now:
@@ -141,5 +143,8 @@ async def assign(
             | {"decision": decision.text, "due_at": due_at.isoformat(), "number": assignment_id},
             buttons=assignment_buttons("accept", assignment_id=assignment_id),
         )
+        made = await assignments.get_in(conn, assignment_id)
+        assert made is not None
+        await followup.decision_assigned(conn, services, made, now)  # told in public
     services.delivery.kick_soon()
     return assignment_id

@@ -220,3 +220,22 @@ def reminders_due(starts_at: datetime, now: datetime) -> list[tuple[int, datetim
 def may_check_in(starts_at: datetime, now: datetime) -> bool:
     """Check-in opens a little before the start (and stays open until the result)."""
     return now >= starts_at - CHECKIN_OPENS
+
+
+# Where a decision stands in public (Decidim's accountability) ------------------------------
+
+DECISION_STAGES = ("not_assigned", "assigned", "in_progress", "reported_done", "verified")
+_STAGE_OF = {
+    None: "not_assigned",
+    "assigned": "assigned",
+    "accepted": "in_progress",
+    "returned": "in_progress",  # sent back after a report of done: still being worked on
+    "done": "reported_done",  # the assignee says done; the town office has not checked yet
+    "verified": "verified",
+    "cancelled": "not_assigned",
+}
+
+
+def decision_stage(assignment_status: str | None) -> str:
+    """The stage of a decision shown to residents, from its latest assignment's status."""
+    return _STAGE_OF.get(assignment_status, "not_assigned")

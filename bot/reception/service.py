@@ -7,7 +7,6 @@ department, which then follows the complaint lifecycle."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.complaints import intake
@@ -16,6 +15,8 @@ from bot.core.dates import parse_moment
 from bot.people import service as people_service
 from bot.people.roles import has_role
 from bot.reception import buttons
+from bot.reception import notices as tell
+from bot.reception.notices import context_of
 from bot.reception.rules import Invalid, NotAllowed, NotFound, SessionStatus, Stale
 from bot.runtime import notices
 from bot.runtime.services import Services
@@ -51,17 +52,6 @@ async def _registered(db: Database, user_id: int, *, with_grid: bool = False) ->
         return await people_service.registered(db, user_id, with_grid=with_grid)
     except people_service.NeedStart as refused:
         raise NotAllowed(refused.reason) from refused
-
-
-def context_of(s: store.Session) -> dict[str, Any]:
-    """What every reception notice shows."""
-    return {
-        "session": s.id,
-        "station": s.station_name,
-        "address": s.station_address,
-        "starts_at": s.starts_at.isoformat(),
-        "slots": s.slots,
-    }
 
 
 async def publish(
@@ -144,6 +134,7 @@ async def publish(
             context=context_of(found),
             buttons=[[("reception.btn_outcomes", buttons.SESSION.pack(session_id))]],
         )
+        await tell.announce(conn, services, found, now)  # to the zone's followers
         if key:
             await submissions.record(conn, key, "reception_session", session_id, now)
     services.delivery.kick_soon()
@@ -258,6 +249,7 @@ async def to_suggestion(
     if not found.outcome:
         raise NotAllowed("no_outcome")
     categories = await geo.categories(db)
+    departments = await geo.departments(db)
     category = next((c for c in categories if c.code == OTHER_CATEGORY), categories[-1])
     representative = await people.get(db, representative_id)
     grid_id = found.grid_id or (representative.grid_id if representative else None)
@@ -281,5 +273,16 @@ async def to_suggestion(
         )
         if not await store.link_complaint(conn, booking_id, submitted.complaint_id):
             raise Stale("already_done")
+        department = next((d.name for d in departments if d.id == department_id), "")
+        await tell.became_case(
+            conn,
+            services,
+            found,
+            complaint_id=submitted.complaint_id,
+            number=submitted.number,
+            department=department,
+            resolve_due=submitted.resolve_due,
+            now=now,
+        )
     services.delivery.kick_soon()
     return submitted

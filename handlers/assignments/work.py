@@ -121,13 +121,14 @@ async def press(update: Update, context: MinhuContext) -> None:
             log.info("could not change the buttons: %s", exc.message)
 
 
-async def _may(services: Services, assignment_id: int, step: Step, user_id: int) -> None:
-    """Nothing if this person may start `step` now, else NotAllowed."""
+async def _may(services: Services, assignment_id: int, step: Step, user_id: int) -> store.Details:
+    """The assignment if this person may start `step` now, else NotAllowed."""
     found = await store.details(services.db, assignment_id)
     if found is None:
         raise NotAllowed("not_found")
     roles = await service.roles_of(services, found.assignment, user_id)
     decide(service.card_of(found, services.clock.now()), step, roles, note="-")
+    return found
 
 
 async def start_typed(update: Update, context: MinhuContext) -> int | None:
@@ -137,7 +138,7 @@ async def start_typed(update: Update, context: MinhuContext) -> int | None:
     try:
         pressed, assignment_id = _pressed(update, TYPED)
         step = STEPS[pressed]
-        await _may(context.services, assignment_id, step, user.id)
+        found = await _may(context.services, assignment_id, step, user.id)
     except NotAllowed as refused:
         await refuse_pressed(update, context, refused)
         return None
@@ -155,6 +156,8 @@ async def start_typed(update: Update, context: MinhuContext) -> int | None:
         number=assignment_id,
         min=low,
         max=high,
+        # A meeting decision's progress is told to its registrants and the zone's followers.
+        public=found.assignment.subject_kind == "decision",
     )
     task["prompt"] = sent.message_id if sent else None
     return ASKED[step]

@@ -1,5 +1,6 @@
 """Residents and deliberation meetings (议事会): /meetings lists the upcoming meetings of their
-zone; a meeting's card books a seat (or a place on the waiting list when it is full), cancels,
+zone (and offers the past ones with their decisions: `handlers.meetings.past`); a meeting's
+card books a seat (or a place on the waiting list when it is full), cancels,
 sends the .ics again, and proposes a topic before the registration deadline.
 
 Buttons: the `mt` families of `bot.meetings.buttons`. Every press is checked again by
@@ -42,6 +43,7 @@ from handlers.kit.conversation import (
     renumbered,
     typed_step,
 )
+from handlers.meetings import past
 from handlers.meetings.common import plain, say_about
 from storage import meeting_bookings as bookings
 from storage import meetings as store
@@ -75,6 +77,7 @@ async def list_meetings(update: Update, context: MinhuContext) -> None:
         ]
         for m in items
     ]
+    rows += await past.past_row(context, lang, person.id, person.grid_id)
     shown = [await context_of(services, m) for m in items]
     await say(
         update, context, "meetings.list", markup=keyboard(rows) if rows else None, items=shown
@@ -314,4 +317,5 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(ask_cancel, pattern=LEAVE.pattern),
         CallbackQueryHandler(cancel_booking, pattern=LEAVE_YES.pattern),
         CallbackQueryHandler(resend_ics, pattern=ICS.pattern),
+        *past.handlers(),
     ]
