@@ -43,6 +43,7 @@ from handlers import (
     nearby,
     patrols,
     people,
+    proxy,
     reception,
     supervision,
 )
@@ -59,6 +60,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     broadcasts,
     nearby,
     complaints,
+    proxy,
     dispatch,
     meetings,
     assignments,

@@ -163,7 +163,7 @@ async def counts_by_grid_category(
     for bucket in where.sums:
         rows = await db.fetchall(
             f"""SELECT grid_id, category_id, SUM(received) FROM complaint_sums
-                WHERE span = ? AND bucket >= ? AND bucket < ? AND origin = {raw.RESIDENT}
+                WHERE span = ? AND bucket >= ? AND bucket < ? AND origin IN {raw.RESIDENTS}
                 GROUP BY grid_id, category_id""",
             bucket,
         )

@@ -6,7 +6,9 @@ tests/people/test_privacy_erasure.py derive the list from the schema and fail on
 neither function):
 
 - erased: people, subscriptions (follows), complaint_supporters (me too), meeting and
-  reception bookings, the outbox rows addressed to them, saved conversation state (ptb_*);
+  reception bookings, the outbox rows addressed to them, saved conversation state (ptb_*),
+  the name and phone staff recorded when they filed a case for them (代办, complaint_proxies:
+  the row stays as the office's record of the filing, without them);
 - anonymised: complaints (the problem stays for statistics; the link, the rating and the name
   in staff notices go; the answer 满意 / 基本满意 and the count of 重办 stay as the case's
   outcome, like its status), complaint and assignment events (the actor; the words they typed
@@ -14,7 +16,8 @@ neither function):
   notices), meeting topics, a staff member's first name in the notices of work given to them;
 - kept, and exported: role grants (granted and revoked by an admin) and a staff member's
   work records — their patrols (where and when), the assignments given to them, the
-  reception days they held, the suggestions they filed as a representative.
+  reception days they held, the suggestions they filed as a representative, the cases they
+  filed for residents (代办: the case and when, not the resident's name or phone).
 """
 
 from __future__ import annotations
@@ -56,6 +59,12 @@ _EXPORT: tuple[tuple[str, str], ...] = (
         """SELECT c.number, s.at, s.satisfaction, s.answered_at, s.reason
            FROM complaint_supporters s
            JOIN complaints c ON c.id = s.complaint_id WHERE s.person_id = ? ORDER BY s.at""",
+    ),
+    (
+        "filed_for_you",
+        """SELECT c.number, x.name, x.phone, x.consent_at, x.filed_at, x.linked_at
+           FROM complaint_proxies x JOIN complaints c ON c.id = x.complaint_id
+           WHERE x.person_id = ? ORDER BY x.complaint_id""",
     ),
     (
         "follows",
@@ -110,6 +119,12 @@ _EXPORT: tuple[tuple[str, str], ...] = (
         """SELECT c.number, s.source, s.created_at FROM supervision_items s
            JOIN complaints c ON c.id = s.complaint_id
            WHERE s.representative_id = ? ORDER BY s.created_at, c.id""",
+    ),
+    (
+        "filed_by_you",
+        """SELECT c.number, x.consent_at, x.filed_at, x.person_id IS NOT NULL AS linked
+           FROM complaint_proxies x JOIN complaints c ON c.id = x.complaint_id
+           WHERE x.filed_by = ?1 OR x.consent_by = ?1 ORDER BY x.complaint_id""",
     ),
     (
         "dispatch_requests",
@@ -195,6 +210,9 @@ _ERASE: tuple[str, ...] = (
     "UPDATE complaint_events SET actor_id = NULL WHERE actor_id = ?1",
     "UPDATE assignment_events SET actor_id = NULL WHERE actor_id = ?1",
     "UPDATE meeting_topics SET person_id = NULL WHERE person_id = ?1",
+    # A case staff filed for them (代办): their name and phone go, the filing stays.
+    """UPDATE complaint_proxies SET name = NULL, phone = NULL, person_id = NULL
+       WHERE person_id = ?1""",
     "DELETE FROM subscriptions WHERE person_id = ?1",
     "DELETE FROM complaint_supporters WHERE person_id = ?1",
     "DELETE FROM meeting_bookings WHERE person_id = ?1",

@@ -5,7 +5,8 @@ other table (units, names, last year's counts) is small or read through a coveri
 A complaint counts for the period it was received in (its cohort), for the grid or department
 handling it when the bulletin is made (a transfer gives the new handler fresh deadlines; an
 escalation stays with the case). Cases are told apart by origin: residents' complaints and
-hazard reports (群众诉求, what grids are ranked on), hazard tickets a grid worker raised on
+hazard reports (群众诉求, what grids are ranked on: filed by the resident, or for them by staff —
+代办, its own origin), hazard tickets a grid worker raised on
 patrol (counted as hazards found, not as cases), and representatives' suggestions and
 rectification items (for the departments that handle them). Its outcome is judged at
 `as_of`, the moment the bulletin is made:
@@ -30,7 +31,8 @@ from typing import Any
 from storage.codec import to_iso
 from storage.db import Database
 
-RESIDENT, PATROL, REPRESENTATIVE = 0, 1, 2  # where a case came from
+RESIDENT, PATROL, REPRESENTATIVE, PROXY = 0, 1, 2, 3  # where a case came from (3: 代办)
+RESIDENTS = (RESIDENT, PROXY)  # residents' cases (群众诉求), filed by them or for them
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,10 @@ class ComplaintGroup:
 
 
 PATROL_TICKETS = "SELECT complaint_id FROM patrols WHERE complaint_id IS NOT NULL"
+PROXIES = "SELECT complaint_id FROM complaint_proxies"
 ORIGIN = f"""CASE WHEN kind IN ('suggestion', 'rectification') THEN {REPRESENTATIVE}
             WHEN id IN ({PATROL_TICKETS}) THEN {PATROL}
+            WHEN id IN ({PROXIES}) THEN {PROXY}
             ELSE {RESIDENT} END"""
 # The raw aggregate: the reference the daily pre-aggregates (storage/aggregates.py) must equal.
 GROUPS_SQL = f"""

@@ -141,7 +141,7 @@ async def build_report(
         unit = grid_stats.get(g.grid_id)
         if unit is None:
             continue
-        if g.origin == q.RESIDENT:
+        if g.origin in q.RESIDENTS:
             unit.received += g.received
             key = (g.grid_id, g.category_id)
             current[key] = current.get(key, 0) + g.received
@@ -150,7 +150,7 @@ async def build_report(
             if department is not None:  # every case a department handles counts for it
                 department.received += g.received
                 department.add(_handled(g))
-        elif g.origin == q.RESIDENT:  # a grid is ranked on residents' cases it handles
+        elif g.origin in q.RESIDENTS:  # a grid is ranked on residents' cases it handles
             unit.add(_handled(g))
     for (_, grid_id), (done, found) in patrols.items():
         if grid_id in grid_stats:

@@ -17,6 +17,8 @@ import aiosqlite
 
 from bot.complaints import service as lifecycle_service
 from bot.core import refusals
+from bot.proxy import filing as proxy_filing
+from bot.proxy.rules import ProxyDraft
 from bot.runtime import submissions as replies
 from bot.runtime.services import Services
 from storage import complaints, geo, people, submissions
@@ -48,6 +50,7 @@ class Draft(TypedDict, total=False):
     photo_prompt: int | None  # the message whose buttons the next photo retires
     same: list[int]  # the complaints offered for "me too"
     same_checked: bool  # "me too" was looked for, in the grid the report goes to
+    proxy: ProxyDraft | None  # filed by staff for a resident (代办): bot.proxy
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ async def submit(services: Services, reporter_id: int, draft: Draft) -> Submitte
     before = await already(services, key, reporter_id)
     if before is not None:
         return before
+    proxy = draft.get("proxy")
+    if proxy is not None and not await proxy_filing.may_submit(services, reporter_id, proxy):
+        raise DraftError("代办: only staff file for a resident, with the consent recorded")
     category_id, description = draft.get("category_id"), draft.get("description")
     if not category_id or not description:
         raise DraftError("category and description are required")
@@ -124,7 +130,7 @@ async def submit(services: Services, reporter_id: int, draft: Draft) -> Submitte
         category_id=category.id,
         grid_id=grid.id,
         description=str(description),
-        anonymous=bool(draft.get("anonymous")),
+        anonymous=bool(draft.get("anonymous")) and proxy is None,
         photos=tuple((p[0], p[1]) for p in draft.get("photos", [])),
         address=draft.get("address"),
         latitude=location[0] if location else None,
@@ -138,12 +144,15 @@ async def submit(services: Services, reporter_id: int, draft: Draft) -> Submitte
             submitted = await open_item(
                 conn, services, new, category, now, department_id=category.department_id, key=key
             )
+            if proxy is not None:
+                await proxy_filing.record(conn, submitted.complaint_id, proxy, reporter_id, now)
+            answer = "proxy" if proxy is not None else "report"  # 代办: the staff's own words
             await replies.queue_reply(
                 conn,
                 services,
                 reporter_id,
                 key=key,
-                template="report.submitted" if submitted.told else "report.submitted_unassigned",
+                template=f"{answer}.submitted{'' if submitted.told else '_unassigned'}",
                 now=now,
                 number=submitted.number,
                 ack_due=submitted.ack_due.isoformat(),

@@ -27,6 +27,7 @@ RESIDENT_COMMANDS = (
     "meetings",
     "reception",
     "settings",
+    "link",
     "help",
     "mydata",
     "deleteme",
@@ -51,11 +52,12 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "bulletin",
         "board",
         "hide",
+        "proxy",
     ),
-    "grid_worker": ("inbox", "case", "patrol", "tasks", "hide"),
-    "department": ("inbox", "case", "tasks", "hide"),
+    "grid_worker": ("inbox", "case", "proxy", "patrol", "tasks", "hide"),
+    "department": ("inbox", "case", "proxy", "tasks", "hide"),
     "representative": ("tasks", "suggest"),
-    "dispatcher": ("board", "hide"),
+    "dispatcher": ("board", "proxy", "hide"),
 }
 
 

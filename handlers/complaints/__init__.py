@@ -8,7 +8,7 @@ from bot.complaints.buttons import PREFIXES
 from handlers.complaints import feedback, inbox, my, report, staff, stats, supporters
 from handlers.kit.conversation import forged
 
-COMMANDS = ("report", "my", "inbox", "complaint", "case", "stats")
+COMMANDS = ("report", "proxy", "my", "inbox", "complaint", "case", "stats")
 
 
 def handlers() -> list[BaseHandler]:

@@ -42,7 +42,8 @@ def _drop_columns_added_after_0011(conn: sqlite3.Connection) -> None:
 
 async def _town_with_history(path: Path) -> list[tuple[object, ...]]:
     async with Database(path) as db:
-        await Stream(db, random.Random(14)).run(80)
+        # No case filed by proxy: rolling the schema back drops 0017's table with its rows.
+        await Stream(db, random.Random(14), proxies=False).run(80)
         return await sums_of(db)
 
 
@@ -104,6 +105,9 @@ async def test_0011_reads_the_answers_given_before_it(seeded_db: Path) -> None:
             conn.execute(f"ALTER TABLE complaints DROP COLUMN {column}")
         for column in ("sat_judged", "satisfied", "basic", "redone", "ever_resolved"):
             conn.execute(f"ALTER TABLE complaint_sums DROP COLUMN {column}")
+        # What the later migrations made goes first: 0017 (代办) makes the views and the trigger
+        # again, which would drop those of 0009 made below.
+        _drop_columns_added_after_0011(conn)
         # Schema 10's views and trigger again, as 0009 made them (0010 is grid places).
         sql = resources.files("storage.migrations").joinpath(MIGRATION).read_text("utf-8")
         for pattern in (
@@ -114,7 +118,6 @@ async def test_0011_reads_the_answers_given_before_it(seeded_db: Path) -> None:
             found = re.search(pattern, sql, re.MULTILINE | re.DOTALL)
             assert found is not None
             conn.execute(found.group(0))
-        _drop_columns_added_after_0011(conn)
         conn.execute("PRAGMA user_version = 10")  # 0011 runs again
     async with Database(seeded_db) as db:
         rows = await db.fetchall(

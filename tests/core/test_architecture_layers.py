@@ -38,6 +38,7 @@ NEUTRAL_PACKAGES = (
     "escalation",
     "emergency",
     "nearby",
+    "proxy",
 )
 
 # Imports every neutral module in a fresh interpreter where `telegram` cannot be imported, and

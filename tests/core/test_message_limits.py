@@ -90,8 +90,17 @@ CASES: list[tuple[str, int, Callable[[Typed], dict[str, Any]]]] = [
     (
         "report.summary",
         MESSAGE_LIMIT,
-        lambda u: _complaint(u) | {"anonymous": False},
+        lambda u: _complaint(u) | {"anonymous": False, "proxy": None},
     ),
+    (  # 代办: filed for a resident, whose name staff typed (at most 30 characters)
+        "report.summary",
+        MESSAGE_LIMIT,
+        lambda u: (
+            _complaint(u)
+            | {"anonymous": False, "proxy": {"name": u(30), "phone": "138 1234 5678", "at": WHEN}}
+        ),
+    ),
+    ("proxy.ask_consent", MESSAGE_LIMIT, lambda u: {"name": u(30), "phone": "0572-1234567"}),
     (
         "notices.new_complaint",
         MESSAGE_LIMIT,

@@ -32,6 +32,7 @@ SECTION_OF = {
     "reception_sessions": "reception_sessions",
     "supervision_items": "supervision_items",
     "dispatch_requests": "dispatch_requests",
+    "complaint_proxies": "filed_for_you",
 }
 # Tables with such a column that hold nothing of a person, and why.
 NOT_PERSONAL = {"bulletins": "chat_id is the bulletin channel or group, never a person"}

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storage import complaints as store
-from storage import lifecycle, patrols, people, privacy
+from storage import lifecycle, patrols, people, privacy, proxy
 from storage.db import Database
 
 # Around the spring daylight-saving change in New York and a month's turn in Shanghai.
 ORIGIN = datetime(2026, 2, 20, tzinfo=UTC)
 SPAN = timedelta(days=40)
 KINDS_FILED = ("complaint", "complaint", "hazard", "suggestion", "rectification")
+PHONES = ("13812345678", "13900000000")  # the residents cases are filed for (代办)
 
 
 def moment(rnd: random.Random) -> datetime:
@@ -29,8 +30,9 @@ def moment(rnd: random.Random) -> datetime:
 class Stream:
     """Random events written through the storage functions the services use."""
 
-    def __init__(self, db: Database, rnd: random.Random) -> None:
+    def __init__(self, db: Database, rnd: random.Random, *, proxies: bool = True) -> None:
         self.db, self.rnd = db, rnd
+        self.proxies = proxies  # some residents' cases are filed for them by staff (代办)
         self.ids: list[int] = []
         self.reporters: list[int] = []
 
@@ -64,6 +66,11 @@ class Stream:
             if rnd.random() < 0.9:  # some never got deadlines (NULLs are judged as in SQL)
                 ack = created + timedelta(hours=rnd.randrange(1, 72))
                 await lifecycle.set_due(conn, complaint_id, ack, ack + timedelta(days=3))
+            if self.proxies and new.kind in ("complaint", "hazard") and rnd.random() < 0.3:
+                await proxy.insert(
+                    conn, complaint_id, name="王奶奶", phone=rnd.choice(PHONES), consent_by=800,
+                    consent_at=created, filed_by=800, now=created,
+                )  # fmt: skip
         self.ids.append(complaint_id)
 
     async def change(self) -> None:
@@ -105,6 +112,13 @@ class Stream:
                 hazard_found=True, complaint_id=self.rnd.choice(self.ids),
             )  # fmt: skip
 
+    async def link(self) -> None:
+        """A resident shares their contact: the cases filed for that number become theirs."""
+        async with self.db.transaction() as conn:
+            await proxy.link_in(
+                conn, self.rnd.choice(PHONES), self.rnd.choice(self.reporters), moment(self.rnd)
+            )
+
     async def erase(self) -> None:
         person = self.rnd.choice(self.reporters)
         async with self.db.transaction() as conn:
@@ -116,6 +130,8 @@ class Stream:
         for _ in range(5):
             await self.file()
         steps = [self.file] * 4 + [self.change] * 8 + [self.patrol, self.erase]
+        if self.proxies:
+            steps.append(self.link)
         for _ in range(events):
             await self.rnd.choice(steps)()
 

@@ -56,6 +56,13 @@ class Chat:
     def location(self, latitude: float, longitude: float) -> None:
         self._post("location", latitude=latitude, longitude=longitude)
 
+    def contact(self, phone: str, *, owner: int | None = None) -> None:
+        """Share a contact: one's own (as the "share my number" button does), or `owner`'s."""
+        if owner is None:
+            self._post("contact", phone_number=phone)
+        else:
+            self._post("contact", phone_number=phone, user_id=owner)
+
     def sticker(self) -> None:
         self._post("sticker")
 

@@ -149,6 +149,21 @@ class Harness:
         voice = {"file_id": "voice1", "file_unique_id": "v1", "duration": 3}
         return await self._process(self._user_message(user, voice=voice))
 
+    async def send_contact(
+        self, user: User, phone: str, *, owner: int | None = None, forwarded: bool = False
+    ) -> list[Call]:
+        """The user shares a contact: their own by default (its user id is theirs), else
+        `owner`'s; `forwarded` sends it as a forwarded message."""
+        contact = {
+            "phone_number": phone,
+            "first_name": user.first_name,
+            "user_id": user.id if owner is None else owner,
+        }
+        extra: dict[str, Any] = {}
+        if forwarded:
+            extra["forward_origin"] = {"type": "hidden_user", "date": 0, "sender_user_name": "x"}
+        return await self._process(self._user_message(user, contact=contact, **extra))
+
     async def press(self, user: User, data: str, message_id: int | None = None) -> list[Call]:
         """The user presses an inline button (by default on the last bot message with buttons)."""
         if message_id is None:

@@ -1,7 +1,8 @@
 """A resident with a full life in Minhu, for the privacy tests: a name and a phone number,
 complaints (one rated, one "not fixed" with a reason), a "me too", a followed zone, a meeting
 seat with reminders pending and a proposed topic, a reception booking, a staff notice naming
-them still pending, and a /report left at its last step."""
+them still pending, a case a worker filed for them (代办) that they linked, and a /report left
+at its last step."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.reception import service as reception
 from tests.support.complaints import place
 from tests.support.harness import Harness, User, register
 from tests.support.meetings import book, meeting
+from tests.support.proxy import file_for
 from tests.support.representatives import ADMIN, REP, WORKER, grant
 
 RESIDENT = User(100031, "欧阳秀英")
@@ -125,6 +127,10 @@ async def a_full_life(bot: Harness) -> Life:
         bot.services, REP.id, station, bot.clock.now() + timedelta(days=3), 3
     )
     await reception.book(bot.services, session.id, RESIDENT.id, "想反映小区电梯维修的事")
+
+    # The worker filed a case for them when they phoned (代办); they linked it with their contact.
+    await file_for(bot, WORKER, RESIDENT.first_name, PHONE)
+    await bot.send_contact(RESIDENT, PHONE)
 
     await report(bot, RESIDENT, "其他", HALF_REPORT, submit=False)
     confirm = next(d for label, d in bot.buttons(RESIDENT.id).items() if "确认提交" in label)

@@ -8,7 +8,9 @@ arrives even after a crash and a second press files nothing.
 
 This module holds the conversation's wiring and its ends: the entry, the edit menu, confirm
 and cancel. The prompts and states are in `handlers.complaints.report.prompts`, the step answers in
-`handlers.complaints.report.steps`; `State` is re-exported here.
+`handlers.complaints.report.steps`; `State` is re-exported here. `/proxy` (代办) enters the
+same conversation with a draft for someone: its own first steps are in
+`handlers.complaints.report.proxy`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.complaints import buttons, intake
 from bot.complaints.buttons import CONFIRM, EDIT, EDIT_PART, PARTS, PHOTOS_DONE, REPORT_CANCEL
 from bot.complaints.intake import Draft
 from bot.runtime.services import MinhuContext
+from handlers.complaints.report import proxy
 from handlers.complaints.report.prompts import (
     DRAFT,
     State,
@@ -74,7 +77,8 @@ async def edit_menu(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Which part to change."""
     await answer(update, context)
     lang = await language_of(update, context)
-    rows = word_buttons(context, lang, EDIT_PART, PARTS, "report.btn_edit_")
+    parts = PARTS if draft.get("proxy") is None else PARTS[:-1]  # 代办: no anonymity
+    rows = word_buttons(context, lang, EDIT_PART, parts, "report.btn_edit_")
     rows.append([(t(context, lang, "common.btn_back"), EDIT_PART.pack("back"))])
     await say(update, context, "report.edit_which", edit=True, markup=keyboard(rows))
     return State.EDIT
@@ -164,10 +168,11 @@ def handlers() -> list[BaseHandler]:
         ),
         State.EDIT: kit.buttons_step(expect, (EDIT_PART, edit_part)),
         State.WHERE: where_step(expect),
+        **proxy.states(expect),  # /proxy (代办): the resident's name, phone, consent first
     }
     form = kit.conversation(
         "report",
-        entry_points=[CommandHandler("report", start)],
+        entry_points=[CommandHandler("report", start), CommandHandler("proxy", proxy.start)],
         states=states,
         cancel=cancel,
         cancel_button=REPORT_CANCEL,

@@ -8,9 +8,13 @@ Kept apart from the answer handlers (`handlers.complaints.report.steps`) and the
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
 from enum import IntEnum
+from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
 
 from bot.complaints import intake
 from bot.complaints.buttons import (
@@ -23,6 +27,8 @@ from bot.complaints.buttons import (
     REPORT_CANCEL,
 )
 from bot.complaints.intake import Draft
+from bot.proxy import filing as proxy_filing
+from bot.proxy.rules import shown_phone
 from bot.runtime.services import MinhuContext
 from handlers.complaints.report.same import offer
 from handlers.kit import conversation as kit
@@ -31,6 +37,7 @@ from handlers.kit.common import (
     MAX_PHOTOS,
     MAX_TEXT,
     MIN_DESCRIPTION,
+    answer,
     in_rows,
     keyboard,
     language_of,
@@ -51,7 +58,28 @@ State = IntEnum(
 )
 
 
-with_draft = kit.draft_step(DRAFT, role=None, expired="report.form_closed")
+_with_draft = kit.draft_step(DRAFT, role=None, expired="report.form_closed")
+Step = Callable[[Update, MinhuContext, Draft], Coroutine[Any, Any, Any]]
+
+
+def with_draft(step: Step) -> kit.Callback:
+    """A step given the draft (`kit.draft_step`); a draft filed for someone (代办) is for
+    staff only: the role is checked again on the server at every step."""
+
+    @functools.wraps(step)
+    async def checked(update: Update, context: MinhuContext, draft: Draft) -> Any:
+        user = update.effective_user
+        if draft.get("proxy") is not None and (
+            user is None or not await proxy_filing.may_file(context.services, user.id)
+        ):
+            if context.user_data is not None:
+                context.user_data.pop(DRAFT, None)
+            await answer(update, context)
+            await say(update, context, "common.not_allowed")
+            return ConversationHandler.END
+        return await step(update, context, draft)
+
+    return _with_draft(checked)
 
 
 async def ask_category(update: Update, context: MinhuContext, *, edit: bool) -> int:
@@ -142,14 +170,25 @@ async def show_summary(
         address=draft["address"],
         has_location=draft["location"] is not None,
         anonymous=bool(draft["anonymous"]),
+        proxy=_proxy_shown(draft),
     )
     return State.CONFIRM
+
+
+def _proxy_shown(draft: Draft) -> dict[str, Any] | None:
+    """For whom a draft is filed (代办), as the summary shows it; None for one's own report."""
+    proxy = draft.get("proxy")
+    if proxy is None:
+        return None
+    return {"name": proxy["name"], "phone": shown_phone(proxy["phone"]), "at": proxy["consent_at"]}
 
 
 async def next_step(update: Update, context: MinhuContext, draft: Draft, following: State) -> int:
     """Go to the following step, or back to the summary when editing one field."""
     if draft.get("editing") or following is State.CONFIRM:
         return await show_summary(update, context, draft)
+    if following is State.ANONYMITY and draft.get("proxy") is not None:
+        return await show_summary(update, context, draft)  # 代办: filed by name, for a name
     if following is State.ANONYMITY and not draft.get("same_checked"):
         # The place is known now: "me too" is offered among the open cases of the grid the
         # report goes to (属地), not the reporter's home grid — once.
