@@ -41,7 +41,9 @@ def no_refusals(emulator: Emulator) -> Iterator[None]:
     before, _ = _refusals(emulator)
     yield
     after, errors = _refusals(emulator)
-    assert after == before, f"this test caused {after - before} 400/429s: {errors[-(after - before) :]}"
+    assert after == before, (
+        f"this test caused {after - before} 400/429s: {errors[-(after - before) :]}"
+    )
 
 
 @pytest.fixture
