@@ -163,9 +163,11 @@ def build_application(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         # Group 0, order matters: each capability's conversations, commands and buttons, then
-        # /help and /cancel (chat), then the answers of last resort for whatever nobody took.
+        # /help and /cancel (chat), then the answers of last resort for whatever nobody took:
+        # a message is offered to be filed as a problem (complaints), the rest answered (chat).
         for package in CAPABILITIES:
             app.add_handlers(package.handlers(), group=0)
+    app.add_handlers(complaints.last_resort(), group=0)
     app.add_handlers(chat.last_resort(), group=0)
     # The last group, for every update: a choice still waiting to be shown in the pressed
     # message is shown there (handlers/kit/common.py, `shown_above`).

@@ -23,6 +23,7 @@ class NewComplaint:
     description: str
     anonymous: bool
     photos: tuple[tuple[str, str], ...] = ()  # (file_id, file_unique_id)
+    voices: tuple[tuple[str, str, int], ...] = ()  # (file_id, file_unique_id, seconds)
     address: str | None = None
     latitude: float | None = None
     longitude: float | None = None
@@ -89,6 +90,11 @@ async def insert(
         "VALUES (?, ?, ?, ?)",
         [(complaint_id, fid, uid, i) for i, (fid, uid) in enumerate(new.photos)],
     )
+    await conn.executemany(
+        "INSERT INTO complaint_voices (complaint_id, file_id, file_unique_id, duration, position) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(complaint_id, f, u, d, i) for i, (f, u, d) in enumerate(new.voices)],
+    )
     await conn.execute(
         """INSERT INTO complaint_events (complaint_id, at, actor_id, kind, to_status)
            VALUES (?, ?, ?, 'submitted', 'submitted')""",
@@ -98,10 +104,16 @@ async def insert(
 
 
 def row_to_complaint(
-    row: sqlite3.Row, photos: tuple[str, ...] = (), events: tuple[ComplaintEvent, ...] = ()
+    row: sqlite3.Row,
+    photos: tuple[str, ...] = (),
+    events: tuple[ComplaintEvent, ...] = (),
+    voices: tuple[str, ...] = (),
 ) -> Complaint:
     """A complaints row as a dataclass."""
-    return record(Complaint, row, photo_file_ids=photos, events=events)
+    return record(Complaint, row, photo_file_ids=photos, events=events, voice_file_ids=voices)
+
+
+_VOICES = "SELECT file_id FROM complaint_voices WHERE complaint_id = ? ORDER BY position"
 
 
 async def events(db: Database, complaint_id: int) -> tuple[ComplaintEvent, ...]:
@@ -127,7 +139,13 @@ async def get(db: Database, complaint_id: int) -> Complaint | None:
         "ORDER BY position",
         (complaint_id,),
     )
-    return row_to_complaint(row, tuple(p[0] for p in photos), await events(db, complaint_id))
+    voices = await db.fetchall(_VOICES, (complaint_id,))
+    return row_to_complaint(
+        row,
+        tuple(p[0] for p in photos),
+        await events(db, complaint_id),
+        tuple(v[0] for v in voices),
+    )
 
 
 async def by_number(db: Database, number: str) -> Complaint | None:
@@ -178,7 +196,9 @@ async def get_in(conn: aiosqlite.Connection, complaint_id: int) -> Complaint:
         (complaint_id,),
     )
     photos = tuple(r[0] for r in await cur.fetchall())
-    return row_to_complaint(row, photos)
+    cur = await conn.execute(_VOICES, (complaint_id,))
+    voices = tuple(r[0] for r in await cur.fetchall())
+    return row_to_complaint(row, photos, voices=voices)
 
 
 async def relapse_of(db: Database, complaint_id: int) -> int | None:

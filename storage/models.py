@@ -119,6 +119,7 @@ class Complaint:
     created_at: datetime
     photo_file_ids: tuple[str, ...] = ()
     events: tuple[ComplaintEvent, ...] = field(default=())
+    voice_file_ids: tuple[str, ...] = ()  # voice notes the resident sent, in order
     updated_at: datetime | None = None
     accepted_at: datetime | None = None
     resolved_at: datetime | None = None

@@ -6,9 +6,10 @@ tests/people/test_privacy_erasure.py derive the list from the schema and fail on
 neither function):
 
 - erased: people, subscriptions (follows), complaint_supporters (me too), meeting and
-  reception bookings, the outbox rows addressed to them, saved conversation state (ptb_*),
-  the name and phone staff recorded when they filed a case for them (代办, complaint_proxies:
-  the row stays as the office's record of the filing, without them);
+  reception bookings, the voice notes of their reports, the outbox rows addressed to them,
+  saved conversation state (ptb_*), the name and phone staff recorded when they filed a case
+  for them (代办, complaint_proxies: the row stays as the office's record of the filing,
+  without them);
 - anonymised: complaints (the problem stays for statistics; the link, the rating and the name
   in staff notices go; the answer 满意 / 基本满意 and the count of 重办 stay as the case's
   outcome, like its status), complaint and assignment events (the actor; the words they typed
@@ -41,6 +42,11 @@ _EXPORT: tuple[tuple[str, str], ...] = (
         """SELECT number, kind, status, description, address, latitude, longitude, anonymous,
                   satisfaction, rating, redo_count, close_reason, created_at, closed_at
            FROM complaints WHERE reporter_id = ? ORDER BY id""",
+    ),
+    (
+        "voice_notes",
+        """SELECT c.number, v.duration, v.file_id FROM complaint_voices v
+           JOIN complaints c ON c.id = v.complaint_id WHERE c.reporter_id = ? ORDER BY v.id""",
     ),
     (
         "ratings",
@@ -202,6 +208,9 @@ _ERASE: tuple[str, ...] = (
              AND outbox.dedupe_key LIKE 'rcp:' || b.session_id || ':b' || b.id || ':%')""",
     # Every notice addressed to them, whatever its state (reminders, answers, broadcasts).
     "DELETE FROM outbox WHERE chat_id = ?1",
+    # Their voice is theirs: the voice notes of their reports go (the words typed stay).
+    """DELETE FROM complaint_voices
+       WHERE complaint_id IN (SELECT id FROM complaints WHERE reporter_id = ?1)""",
     # The problem stays on record (place, photos, history); the link, the rating go.
     "UPDATE complaints SET anonymous = 1, rating = NULL WHERE reporter_id = ?1",
     # The reason typed for 重办 or reopening is theirs; the step stays in the history.

@@ -4,7 +4,8 @@ Their data must not change: notices with these buttons wait in the outbox and si
 
 - `rp` /report: a category, "me too" on an offered complaint or a new one, photos done,
   where the problem is (home grid, or a grid picked), named or anonymous, confirm (with the
-  form's key), change a part or the grid, cancel;
+  form's key), change a part or the grid, cancel; the offer made for a message sent outside
+  a conversation (a category, or "no"), "the voice note says it";
 - `si` a complaint's card from /inbox (`si:<id>`); `my` its history from /my (`my:<id>`);
 - `cs` the staff's buttons under notices and cards (`cs:<action>:<id>`), "no photo", cancel;
 - `ct` where a transfer goes: a department, or another grid picked zone → community → grid;
@@ -42,6 +43,12 @@ WHERE_COMMUNITY = REPORT("wc", INT)
 WHERE_GRID = REPORT("wg", INT)
 WHERE_BACK = REPORT("wb")
 CHANGE_GRID = REPORT("regrid")
+# Something sent outside any conversation (bot.complaints.said): file it under a category, or
+# not (the key is the offer's, so an older offer's buttons file nothing); in the description
+# step, "the voice note says it" for a resident who cannot type.
+SAID = REPORT("said", KEY, INT)
+SAID_NO = REPORT("nosaid", KEY)
+VOICE_ONLY = REPORT("voice")
 
 CARD_PREFIX, HISTORY_PREFIX = Prefix("si"), Prefix("my")
 CARD = CARD_PREFIX("", INT)  # bare: made before prefixes had verbs

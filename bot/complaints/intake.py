@@ -43,6 +43,7 @@ class Draft(TypedDict, total=False):
     category_id: int | None
     description: str | None
     photos: list[list[str]]  # [file_id, file_unique_id]
+    voices: list[list[str | int]]  # [file_id, file_unique_id, seconds]; drafts before: none
     address: str | None
     location: list[float] | None  # [latitude, longitude]
     anonymous: bool | None
@@ -51,6 +52,8 @@ class Draft(TypedDict, total=False):
     same: list[int]  # the complaints offered for "me too"
     same_checked: bool  # "me too" was looked for, in the grid the report goes to
     proxy: ProxyDraft | None  # filed by staff for a resident (代办): bot.proxy
+    prefilled: list[str]  # steps whose answer came with a message sent first (bot.complaints.said)
+    said_text: str | None  # words sent first that were too short for a description
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ def new_draft(grid_id: int) -> Draft:
         "category_id": None,
         "description": None,
         "photos": [],
+        "voices": [],
         "address": None,
         "location": None,
         "anonymous": None,
@@ -132,6 +136,7 @@ async def submit(services: Services, reporter_id: int, draft: Draft) -> Submitte
         description=str(description),
         anonymous=bool(draft.get("anonymous")) and proxy is None,
         photos=tuple((p[0], p[1]) for p in draft.get("photos", [])),
+        voices=tuple((str(v[0]), str(v[1]), int(v[2])) for v in draft.get("voices") or []),
         address=draft.get("address"),
         latitude=location[0] if location else None,
         longitude=location[1] if location else None,

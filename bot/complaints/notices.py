@@ -158,6 +158,8 @@ async def announce_to_staff(
         "reporter": None if c.anonymous or reporter is None else reporter.first_name,
         "photo_count": len(c.photo_file_ids),
         "photos": list(c.photo_file_ids),
+        "voice_count": len(c.voice_file_ids),
+        "voices": list(c.voice_file_ids),
         "location": [c.latitude, c.longitude] if c.latitude is not None else None,
         "submitted_at": c.created_at.isoformat(),
         "ack_due_at": c.ack_due_at.isoformat() if c.ack_due_at else None,

@@ -264,6 +264,8 @@ class Delivery:
         location = ctx.get("location")
         if location:  # first: the text below says "see the pin above"
             await bot.send_location(item.chat_id, location[0], location[1], **lane)
+        for voice in ctx.get("voices") or []:  # the resident's own words, to play: "see above"
+            await bot.send_voice(item.chat_id, voice, **lane)
         photos = list(ctx.get("photos") or [])
         if len(photos) == 1 and fits_caption(text):
             await bot.send_photo(

@@ -33,6 +33,42 @@ RESIDENT_COMMANDS = (
     "deleteme",
     "cancel",
 )
+# The resident's reply keyboard (handlers/kit/menu.py): large buttons for people who do not
+# type commands. A press arrives as the button's words, so the words live here, once, for the
+# keyboard and for the filters that take them; each opens the command of the same name.
+KEYBOARD: tuple[tuple[str, ...], ...] = (
+    ("report", "my"),
+    ("nearby", "meetings"),
+    ("reception", "settings"),
+    ("help",),
+)
+KEYBOARD_LABELS: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "report": "📝 反映问题",
+        "my": "📋 我的诉求",
+        "nearby": "📍 附近",
+        "meetings": "🏛 议事会",
+        "reception": "🗓 接待日",
+        "settings": "⚙️ 设置",
+        "help": "❓ 帮助",
+    },
+    "en": {
+        "report": "📝 Report a problem",
+        "my": "📋 My reports",
+        "nearby": "📍 Nearby",
+        "meetings": "🏛 Meetings",
+        "reception": "🗓 Reception days",
+        "settings": "⚙️ Settings",
+        "help": "❓ Help",
+    },
+}
+
+
+def keyboard_labels(name: str) -> list[str]:
+    """The words of the keyboard's button for command `name`, in every language."""
+    return [labels[name] for labels in KEYBOARD_LABELS.values()]
+
+
 ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     "admin": (
         "inbox",

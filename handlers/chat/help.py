@@ -8,7 +8,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot.people.roles import role_names
 from bot.runtime.menus import commands_for
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, current_person, language_of, say, t
+from handlers.kit import menu
+from handlers.kit.common import answer, current_person, language_of, say, say_with_keyboard, t
 
 
 async def help_command(update: Update, context: MinhuContext) -> None:
@@ -19,11 +20,11 @@ async def help_command(update: Update, context: MinhuContext) -> None:
     person = await current_person(update, context)
     lang = await language_of(update, context)
     commands = [(name, t(context, lang, f"menu.{name}")) for name in commands_for(roles)]
-    await say(
+    await say_with_keyboard(
         update,
         context,
         "help.commands",
-        language=lang,
+        await menu.home(update, context),
         commands=commands,
         roles=roles,
         registered=person is not None,
@@ -53,7 +54,7 @@ async def stray_message(update: Update, context: MinhuContext) -> None:
 
 def handlers() -> list[BaseHandler]:
     """/help and /cancel."""
-    return [CommandHandler("help", help_command), CommandHandler("cancel", cancel_nothing)]
+    return [*menu.command("help", help_command), CommandHandler("cancel", cancel_nothing)]
 
 
 def last_resort() -> list[BaseHandler]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.complaints import supporters
 from bot.complaints.buttons import HISTORY
@@ -16,6 +16,7 @@ from bot.runtime.services import MinhuContext
 from handlers.complaints.feedback import reporter_actions, resident_buttons
 from handlers.complaints.supporters import answer_buttons
 from handlers.kit import conversation as kit
+from handlers.kit import menu
 from handlers.kit.common import answer, keyboard, language_of, say
 from storage import casefile, complaints, geo, lifecycle
 from storage.models import Complaint
@@ -114,6 +115,6 @@ async def history(update: Update, context: MinhuContext) -> None:
 def handlers() -> list[BaseHandler]:
     """/my and its history buttons."""
     return [
-        CommandHandler("my", my_complaints),
+        *menu.command("my", my_complaints),
         CallbackQueryHandler(history, pattern=HISTORY.pattern),
     ]

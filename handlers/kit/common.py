@@ -17,20 +17,18 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.core.buttons import Family, declared
+
+# Limits on what people type and attach, for every handler (bot/core/limits.py).
+from bot.core.limits import MAX_ADDRESS as MAX_ADDRESS
+from bot.core.limits import MAX_PHOTOS as MAX_PHOTOS
+from bot.core.limits import MAX_TEXT as MAX_TEXT
+from bot.core.limits import MAX_VOICES as MAX_VOICES
+from bot.core.limits import MIN_DESCRIPTION as MIN_DESCRIPTION
 from bot.core.render import fits_caption, fits_message, pick_language
 from bot.runtime.services import MinhuContext
 from storage import people
 from storage.db import committed_here
 from storage.models import Person
-
-# Limits on what people type, in characters (code points: most emoji are one): whatever
-# they type, every message quoting it is fitted to Telegram by the renderer (bot/core/render.py,
-# "…" in the quote). Only a limit promising that a text is relayed whole in one Telegram
-# message (a broadcast, a caption) counts Telegram's UTF-16 units, `render.telegram_units`.
-MAX_TEXT = 2000
-MIN_DESCRIPTION = 5
-MAX_ADDRESS = 200
-MAX_PHOTOS = 5
 
 Row = Sequence[tuple[str, str]]
 

@@ -16,7 +16,7 @@ import functools
 from collections.abc import Callable, Container, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -31,6 +31,7 @@ from bot.core.refusals import Refusal
 from bot.people import service as people_service
 from bot.people.roles import has_role
 from bot.runtime.services import MinhuContext
+from handlers.kit import menu
 from handlers.kit.common import (
     Row,
     answer,
@@ -54,8 +55,10 @@ Callback = Callable[[Update, MinhuContext], Coroutine[Any, Any, Any]]
 Handlers = list[BaseHandler[Update, MinhuContext, Any]]
 D = TypeVar("D")
 
-TYPED = filters.TEXT & ~filters.COMMAND
-ANYTHING = ~filters.COMMAND
+# What a step may take: not a command, nor a button of the resident's keyboard (both go on
+# to the command they name, the step staying where it was).
+TYPED = filters.TEXT & ~filters.COMMAND & ~menu.PRESSED
+ANYTHING = ~filters.COMMAND & ~menu.PRESSED
 
 
 def typed_step(callback: Callback, hint_key: str) -> Handlers:
@@ -196,7 +199,7 @@ def cancelled_with_keyboard(template: str, *slots: str) -> Callback:
         if context.user_data is not None:
             for slot in slots:
                 context.user_data.pop(slot, None)
-        await say_with_keyboard(update, context, template, ReplyKeyboardRemove())
+        await say_with_keyboard(update, context, template, await menu.home(update, context))
         return ConversationHandler.END
 
     cancel.__doc__ = in_place.__doc__

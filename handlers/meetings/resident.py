@@ -14,7 +14,7 @@ from enum import IntEnum
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.core.buttons import Family
 from bot.meetings import ics, service
@@ -23,6 +23,7 @@ from bot.meetings.notices import context_of
 from bot.meetings.rules import PROPOSAL, BookingStatus, MeetingStatus, Seats
 from bot.people.roles import Role, has_role
 from bot.runtime.services import MinhuContext
+from handlers.kit import menu
 from handlers.kit.common import (
     answer,
     button_row,
@@ -310,7 +311,7 @@ def handlers() -> list[BaseHandler]:
             State,
             was=60,
         ),
-        CommandHandler("meetings", list_meetings),
+        *menu.command("meetings", list_meetings),
         CallbackQueryHandler(view, pattern=VIEW.pattern),
         CallbackQueryHandler(book, pattern=BOOK.pattern),
         CallbackQueryHandler(join_waitlist, pattern=WAITLIST.pattern),

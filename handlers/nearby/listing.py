@@ -10,6 +10,7 @@ from bot.core.refusals import Refusal
 from bot.nearby import service
 from bot.nearby.buttons import METOO, PAGE
 from bot.runtime.services import MinhuContext
+from handlers.kit import menu
 from handlers.kit.common import answer, keyboard, language_of, say, t
 from handlers.kit.refusals import refuse, refuse_pressed
 
@@ -112,7 +113,7 @@ async def hide(update: Update, context: MinhuContext) -> None:
 def handlers() -> list[BaseHandler]:
     """/nearby, the word 附近, the list's buttons and /hide."""
     return [
-        CommandHandler("nearby", nearby),
+        *menu.command("nearby", nearby),
         MessageHandler(filters.TEXT & filters.Regex(WORD), nearby),
         CallbackQueryHandler(turn_page, pattern=PAGE.pattern),
         CallbackQueryHandler(me_too, pattern=METOO.pattern),

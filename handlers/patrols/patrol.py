@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
 from bot.patrols import buttons as b
@@ -16,6 +16,7 @@ from bot.patrols.service import HAZARD, NO_HAZARD, Draft, Refused
 from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
 from handlers.kit import conversation as kit
+from handlers.kit import menu
 from handlers.kit.common import (
     answer,
     in_rows,
@@ -96,7 +97,7 @@ async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
 async def _ask_photo(update: Update, context: MinhuContext, draft: Draft) -> int:
     located = draft.get("location") is not None
     await say_with_keyboard(
-        update, context, "patrol.place_noted", ReplyKeyboardRemove(), located=located
+        update, context, "patrol.place_noted", await menu.home(update, context), located=located
     )
     lang = await language_of(update, context)
     rows = [[(t(context, lang, "patrol.btn_no_photo"), b.NO_PHOTO.pack())]]

@@ -19,7 +19,17 @@ from bot.people import buttons, service
 from bot.people.roles import role_names
 from bot.runtime.menus import commands_for, refresh_menu
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, current_person, keyboard, language_of, pressed, say, t
+from handlers.kit import menu
+from handlers.kit.common import (
+    answer,
+    current_person,
+    keyboard,
+    language_of,
+    pressed,
+    say,
+    say_with_keyboard,
+    t,
+)
 from handlers.kit.conversation import (
     buttons_step,
     cancelled,
@@ -105,7 +115,10 @@ async def start(update: Update, context: MinhuContext) -> int:
         grid = await geo.grid(context.services.db, person.grid_id) if person.grid_id else None
         staff = await _staff(update, context, lang)
         full_name = grid.full_name if grid else ""
-        await say(update, context, "onboarding.welcome_back", grid=full_name, **staff)
+        home = menu.keyboard(lang)  # the buttons come back with the greeting
+        await say_with_keyboard(
+            update, context, "onboarding.welcome_back", home, grid=full_name, **staff
+        )
         return ConversationHandler.END
     _before(context)["start_hint"] = context.args[0] if context.args else ""
     return await _privacy(update, context, lang, edit=False)
@@ -199,6 +212,7 @@ async def choose_grid(update: Update, context: MinhuContext) -> int | None:
         grid=grid.full_name,
         **staff,
     )
+    await say_with_keyboard(update, context, "onboarding.keyboard", menu.keyboard(lang))
     await refresh_menu(context.application, user.id)
     return ConversationHandler.END
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.core.buttons import Family
 from bot.core.refusals import Refusal
 from bot.people import buttons, service
 from bot.runtime.menus import refresh_menu
 from bot.runtime.services import MinhuContext
-from handlers.kit.common import answer, current_person, keyboard, pressed, say, t
+from handlers.kit import menu
+from handlers.kit.common import answer, current_person, keyboard, pressed, say, say_with_keyboard, t
 from handlers.kit.conversation import (
     Callback,
     Handlers,
@@ -95,7 +96,10 @@ async def set_language(update: Update, context: MinhuContext) -> int:
         return State.MENU
     await answer(update, context)
     await refresh_menu(context.application, update.effective_user.id)
-    return await show(update, context, edit=True)
+    shown = await show(update, context, edit=True)
+    # The keyboard's buttons are words: they change language with a new message.
+    await say_with_keyboard(update, context, "settings.keyboard", menu.keyboard(str(language)))
+    return shown
 
 
 async def toggle_mute(update: Update, context: MinhuContext) -> int:
@@ -156,7 +160,7 @@ def handlers() -> list[BaseHandler]:
     to_communities = zone_pressed(PICKER, State.COMMUNITY)
     settings = conversation(
         "settings",
-        entry_points=[CommandHandler("settings", open_settings)],
+        entry_points=menu.command("settings", open_settings),
         states={
             State.MENU: _presses(
                 (buttons.SET_LANGUAGE, set_language),

@@ -9,13 +9,14 @@ from __future__ import annotations
 from enum import IntEnum
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.people.roles import has_role
 from bot.reception import buttons, service
 from bot.reception.rules import Refused, Stale
 from bot.runtime.services import MinhuContext
 from handlers.complaints.staff_flow import retire
+from handlers.kit import menu
 from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import (
     ask,
@@ -162,4 +163,4 @@ def handlers() -> list[BaseHandler]:
         cancel=cancelled("reception.cancelled", SLOT, before=_retire_prompt),
         cancel_button=buttons.BOOK_CANCEL,
     )
-    return [renumbered(booking, State, was=110), CommandHandler("reception", listing)]
+    return [renumbered(booking, State, was=110), *menu.command("reception", listing)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import Update
 
 from bot.assignments.rules import typed_deadline
 from bot.core.clock import from_iso
@@ -16,6 +16,7 @@ from bot.supervision import buttons as b
 from bot.supervision import service as supervision
 from bot.supervision.service import Draft
 from handlers.kit import conversation as kit
+from handlers.kit import menu
 from handlers.kit.common import answer, language_of, pressed, say, say_with_keyboard, t
 from handlers.kit.geo_picker import Picker, community_pressed, zone_pressed, zones_shown
 from handlers.supervision.steps import State, form
@@ -34,7 +35,7 @@ async def after_location(update: Update, context: MinhuContext, draft: Draft) ->
     """The location step is over (its keyboard goes); where, if it did not say; the deadline."""
     noted = {"has_location": "location" in draft}
     await say_with_keyboard(
-        update, context, "supervision.location_noted", ReplyKeyboardRemove(), **noted
+        update, context, "supervision.location_noted", await menu.home(update, context), **noted
     )
     if not draft.get("routed"):
         return await _ask_where(update, context, draft, edit=False)

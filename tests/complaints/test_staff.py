@@ -221,10 +221,13 @@ async def test_a_forged_press_by_a_resident_changes_nothing(bot: Harness, reside
         await bot.press(resident, data)
         assert bot.fake.answers(since)[-1], data  # a polite toast, never silence
     assert "不归您" in bot.fake.answers()[-4]
-    await bot.send(resident, "这不是退回原因")  # no reason was being asked for
+    # No reason was being asked for: the words are only offered to be filed as a new problem.
+    assert "要把这条作为问题反映吗" in texts(await bot.send(resident, "这不是退回原因"))
     assert await _status(bot, cid) == "submitted"
     await bot.app.update_persistence()  # type: ignore[union-attr]
-    assert await table_counts(bot) == before
+    after = await table_counts(bot)
+    assert after.pop("ptb_user_data") <= before.pop("ptb_user_data") + 1  # the offer kept
+    assert after == before
 
 
 async def test_a_worker_of_another_grid_is_refused(bot: Harness, resident: User) -> None:

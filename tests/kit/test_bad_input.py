@@ -42,8 +42,11 @@ async def test_a_sticker_or_voice_instead_of_text(mid_report: Harness, resident:
     bot = mid_report
     before = await table_counts(bot)
     assert "文字" in texts(await bot.send_sticker(resident))
-    assert "文字" in texts(await bot.send_voice(resident))
     await _unchanged(bot, before)
+    # A voice note is kept (staff can play it); a few words are still asked for, or the
+    # button "the voice note says it".
+    assert "写几个字" in texts(await bot.send_voice(resident))
+    assert "就用语音说明" in str(bot.buttons(resident.id))
 
 
 async def test_text_where_a_button_is_expected(bot: Harness, resident: User) -> None:

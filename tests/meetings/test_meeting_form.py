@@ -140,7 +140,8 @@ async def test_an_admin_whose_role_is_revoked_midway_is_stopped_at_the_next_step
     await bot.send(deputy, "上强社区加装电梯协商议事会")
     await people.revoke(bot.services.db, deputy.id, "admin")
     assert "没有权限" in texts(await bot.send(deputy, "老旧小区加装电梯的费用怎么分摊"))
-    assert "要反映问题请发送 /report" in texts(await bot.send(deputy, "上强"))  # the form is over
+    # The form is over: the word is only offered to be filed as a problem.
+    assert "要把这条作为问题反映吗" in texts(await bot.send(deputy, "上强"))
     assert await bot.services.db.fetchval("SELECT COUNT(*) FROM meetings") == 0
 
 

@@ -89,6 +89,9 @@ class FakeTelegram(BaseRequest):
             return self._message(chat_id, photo=photo, caption=p.get("caption"), **_markup(p))
         if method == "sendMediaGroup":
             return [self._message(chat_id, photo=photo) for _ in p["media"]]
+        if method == "sendVoice":
+            voice = {"file_id": str(p["voice"]), "file_unique_id": "v", "duration": 1}
+            return self._message(chat_id, voice=voice)
         if method == "sendLocation":
             return self._message(
                 chat_id, location={"latitude": p["latitude"], "longitude": p["longitude"]}

@@ -115,7 +115,9 @@ class Harness:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return await self._process(self._user_message(user, **content))
 
-    async def send_photo(self, user: User, file_id: str, caption: str | None = None) -> list[Call]:
+    async def send_photo(
+        self, user: User, file_id: str, caption: str | None = None, *, album: str | None = None
+    ) -> list[Call]:
         photo = [
             {
                 "file_id": f"{file_id}-s",
@@ -125,7 +127,9 @@ class Harness:
             },
             {"file_id": file_id, "file_unique_id": f"{file_id}-u", "width": 1280, "height": 960},
         ]
-        extra = {"caption": caption} if caption is not None else {}
+        extra: dict[str, Any] = {"caption": caption} if caption is not None else {}
+        if album is not None:
+            extra["media_group_id"] = album
         return await self._process(self._user_message(user, photo=photo, **extra))
 
     async def send_location(self, user: User, latitude: float, longitude: float) -> list[Call]:
@@ -145,8 +149,10 @@ class Harness:
         }
         return await self._process(self._user_message(user, sticker=sticker))
 
-    async def send_voice(self, user: User) -> list[Call]:
-        voice = {"file_id": "voice1", "file_unique_id": "v1", "duration": 3}
+    async def send_voice(
+        self, user: User, *, seconds: int = 3, file_id: str = "voice1"
+    ) -> list[Call]:
+        voice = {"file_id": file_id, "file_unique_id": f"{file_id}-u", "duration": seconds}
         return await self._process(self._user_message(user, voice=voice))
 
     async def send_contact(
@@ -163,6 +169,11 @@ class Harness:
         if forwarded:
             extra["forward_origin"] = {"type": "hidden_user", "date": 0, "sender_user_name": "x"}
         return await self._process(self._user_message(user, contact=contact, **extra))
+
+    async def send_forwarded(self, user: User, text: str) -> list[Call]:
+        """The user forwards someone else's words."""
+        origin = {"type": "hidden_user", "sender_user_name": "邻居", "date": 0}
+        return await self._process(self._user_message(user, text=text, forward_origin=origin))
 
     async def press(self, user: User, data: str, message_id: int | None = None) -> list[Call]:
         """The user presses an inline button (by default on the last bot message with buttons)."""

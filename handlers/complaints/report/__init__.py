@@ -21,10 +21,18 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.complaints import buttons, intake
-from bot.complaints.buttons import CONFIRM, EDIT, EDIT_PART, PARTS, PHOTOS_DONE, REPORT_CANCEL
+from bot.complaints.buttons import (
+    CONFIRM,
+    EDIT,
+    EDIT_PART,
+    PARTS,
+    PHOTOS_DONE,
+    REPORT_CANCEL,
+    SAID,
+)
 from bot.complaints.intake import Draft
 from bot.runtime.services import MinhuContext
-from handlers.complaints.report import proxy
+from handlers.complaints.report import offered, proxy, voice
 from handlers.complaints.report.prompts import (
     DRAFT,
     State,
@@ -49,6 +57,7 @@ from handlers.complaints.report.steps import (
 )
 from handlers.complaints.report.where import CHANGE_GRID, change_grid, where_step
 from handlers.kit import conversation as kit
+from handlers.kit import menu
 from handlers.kit.common import (
     answer,
     keyboard,
@@ -98,11 +107,9 @@ async def edit_part(update: Update, context: MinhuContext, draft: Draft) -> int:
     if part == "photos":
         draft["photos"] = []
         return await ask_photos(update, context, draft)
-    return await {
-        "description": ask_description,
-        "location": ask_location,
-        "anonymity": ask_anonymity,
-    }[part](update, context)
+    if part == "description":
+        return await ask_description(update, context, draft)
+    return await {"location": ask_location, "anonymity": ask_anonymity}[part](update, context)
 
 
 async def confirm(update: Update, context: MinhuContext, *, inside: bool = True) -> int | None:
@@ -160,7 +167,10 @@ def handlers() -> list[BaseHandler]:
         State.CATEGORY: kit.buttons_step(expect, (buttons.CATEGORY, choose_category)),
         State.DESCRIPTION: description_step(),
         State.SAME: kit.buttons_step(expect, (buttons.SAME, same), (buttons.NOT_SAME, not_same)),
-        State.PHOTOS: kit.photo_step(photo, (PHOTOS_DONE, photos_done), "report.expect_photo"),
+        State.PHOTOS: [
+            *voice.PHOTOS_HANDLERS,
+            *kit.photo_step(photo, (PHOTOS_DONE, photos_done), "report.expect_photo"),
+        ],
         State.LOCATION: kit.location_step(location, address, "report.expect_location"),
         State.ANONYMITY: kit.buttons_step(expect, (buttons.ANONYMOUS, anonymity)),
         State.CONFIRM: kit.buttons_step(
@@ -172,7 +182,11 @@ def handlers() -> list[BaseHandler]:
     }
     form = kit.conversation(
         "report",
-        entry_points=[CommandHandler("report", start), CommandHandler("proxy", proxy.start)],
+        entry_points=[
+            *menu.command("report", start),
+            CommandHandler("proxy", proxy.start),
+            CallbackQueryHandler(offered.accepted, pattern=SAID.pattern),
+        ],
         states=states,
         cancel=cancel,
         cancel_button=REPORT_CANCEL,

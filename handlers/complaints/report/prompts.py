@@ -9,11 +9,13 @@ Kept apart from the answer handlers (`handlers.complaints.report.steps`) and the
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Coroutine
 from enum import IntEnum
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.complaints import intake
@@ -25,6 +27,8 @@ from bot.complaints.buttons import (
     EDIT,
     PHOTOS_DONE,
     REPORT_CANCEL,
+    VOICE_ONLY,
+    WHERE,
 )
 from bot.complaints.intake import Draft
 from bot.proxy import filing as proxy_filing
@@ -36,6 +40,7 @@ from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,
     MAX_TEXT,
+    MAX_VOICES,
     MIN_DESCRIPTION,
     answer,
     in_rows,
@@ -46,6 +51,8 @@ from handlers.kit.common import (
     t,
 )
 from storage import geo
+
+log = logging.getLogger(__name__)
 
 DRAFT = "draft"  # the user's data slot of the draft (intake.Draft)
 
@@ -91,10 +98,26 @@ async def ask_category(update: Update, context: MinhuContext, *, edit: bool) -> 
     return State.CATEGORY
 
 
-async def ask_description(update: Update, context: MinhuContext) -> int:
-    """Ask for the description."""
-    key = "report.ask_description"
-    await kit.ask(update, context, key, [], REPORT_CANCEL, min=MIN_DESCRIPTION, max=MAX_TEXT)
+async def ask_description(update: Update, context: MinhuContext, draft: Draft | None = None) -> int:
+    """Ask for the description. With a voice note kept, a few words are asked so the case
+    can be routed, and "the voice note says it" is offered to whoever cannot type; words sent
+    first that were too short are quoted."""
+    voices = len(draft.get("voices") or []) if draft else 0
+    rows = []
+    if voices:
+        lang = await language_of(update, context)
+        rows.append([(t(context, lang, "report.btn_voice_only"), VOICE_ONLY.pack())])
+    await kit.ask(
+        update,
+        context,
+        "report.ask_description",
+        rows,
+        REPORT_CANCEL,
+        min=MIN_DESCRIPTION,
+        max=MAX_TEXT,
+        voices=voices,
+        said=draft.get("said_text") if draft else None,
+    )
     return State.DESCRIPTION
 
 
@@ -105,15 +128,34 @@ async def ask_photos(
     caption; `words` says what became of a later one's caption). The prompt's id is kept: the
     next photo takes its buttons away, so only the latest can be pressed."""
     lang = await language_of(update, context)
-    count = len(draft["photos"])
-    done = t(context, lang, "report.btn_photos_done" if count else "report.btn_no_photos")
-    key = "report.photo_received" if count else "report.ask_photos"
+    count, voices = len(draft["photos"]), len(draft.get("voices") or [])
+    done = t(context, lang, "report.btn_photos_done" if count or voices else "report.btn_no_photos")
+    key = "report.photo_received" if count or voices else "report.ask_photos"
     rows = [[(done, PHOTOS_DONE.pack("done"))]]
     sent = await kit.ask(
-        update, context, key, rows, REPORT_CANCEL, max=MAX_PHOTOS, count=count, words=words
+        update,
+        context,
+        key,
+        rows,
+        REPORT_CANCEL,
+        max=MAX_PHOTOS,
+        count=count,
+        voices=voices,
+        max_voices=MAX_VOICES,
+        words=words,
     )
     draft["photo_prompt"] = sent.message_id if sent else None
     return State.PHOTOS
+
+
+async def retire_photo_prompt(update: Update, context: MinhuContext, draft: Draft) -> None:
+    """Take the buttons off the previous photo prompt, so only the latest one can be pressed."""
+    prompt, chat = draft.pop("photo_prompt", None), update.effective_chat
+    if prompt and chat is not None:
+        try:
+            await context.bot.edit_message_reply_markup(chat.id, prompt, reply_markup=None)
+        except BadRequest as exc:
+            log.info("could not retire the photo prompt: %s", exc.message)
 
 
 async def ask_location(update: Update, context: MinhuContext) -> int:
@@ -124,6 +166,25 @@ async def ask_location(update: Update, context: MinhuContext) -> int:
     markup = ReplyKeyboardMarkup([[share], [skip]], resize_keyboard=True, one_time_keyboard=True)
     await say_with_keyboard(update, context, "report.ask_location", markup, max=MAX_ADDRESS)
     return State.LOCATION
+
+
+async def ask_where(update: Update, context: MinhuContext, draft: Draft, *, edit: bool) -> int:
+    """Your home grid, or elsewhere?"""
+    lang = await language_of(update, context)
+    home = await geo.grid(context.services.db, home_of(draft))
+    rows = [
+        [(t(context, lang, "report.btn_where_home", grid=home.name if home else "?"), _HOME)],
+        [(t(context, lang, "report.btn_where_else"), _ELSE)],
+    ]
+    await kit.ask(update, context, "report.ask_where", rows, REPORT_CANCEL, edit=edit)
+    return State.WHERE
+
+
+_HOME, _ELSE = WHERE.pack("home"), WHERE.pack("else")
+
+
+def home_of(draft: Draft) -> int:
+    return int(draft.get("home_grid_id") or draft["grid_id"])
 
 
 async def ask_anonymity(update: Update, context: MinhuContext) -> int:
@@ -167,6 +228,7 @@ async def show_summary(
         routed=draft.get("routed") or "home",
         description=draft["description"],
         photo_count=len(draft["photos"]),
+        voice_count=len(draft.get("voices") or []),
         address=draft["address"],
         has_location=draft["location"] is not None,
         anonymous=bool(draft["anonymous"]),
@@ -184,9 +246,19 @@ def _proxy_shown(draft: Draft) -> dict[str, Any] | None:
 
 
 async def next_step(update: Update, context: MinhuContext, draft: Draft, following: State) -> int:
-    """Go to the following step, or back to the summary when editing one field."""
+    """Go to the following step, or back to the summary when editing one field. Steps whose
+    answer came with the message the report was made of (`prefilled`) are passed: its photos
+    or voice notes, its location (routed already; where it says no grid, the resident is asked
+    which)."""
     if draft.get("editing") or following is State.CONFIRM:
         return await show_summary(update, context, draft)
+    filled = draft.get("prefilled") or []
+    if following is State.PHOTOS and "photos" in filled:
+        following = State.LOCATION
+    if following is State.LOCATION and "location" in filled:
+        if draft.get("routed") != "location":
+            return await ask_where(update, context, draft, edit=False)
+        following = State.ANONYMITY
     if following is State.ANONYMITY and draft.get("proxy") is not None:
         return await show_summary(update, context, draft)  # 代办: filed by name, for a name
     if following is State.ANONYMITY and not draft.get("same_checked"):

@@ -10,25 +10,27 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import ReplyKeyboardRemove, Update
-from telegram.error import BadRequest
+from telegram import Update
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot.complaints.buttons import ANONYMOUS, CATEGORY
 from bot.complaints.intake import Draft
 from bot.complaints.rules import NotAllowed
 from bot.runtime.services import MinhuContext
+from handlers.complaints.report import voice
 from handlers.complaints.report.prompts import (
     DRAFT,
     State,
     ask_photos,
     next_step,
+    retire_photo_prompt,
     show_summary,
     with_draft,
 )
 from handlers.complaints.report.same import join
 from handlers.complaints.report.where import addressed, ask_where, located
 from handlers.kit import conversation as kit
+from handlers.kit import menu
 from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,
@@ -93,6 +95,7 @@ def description_step() -> kit.Handlers:
     captioned = filters.PHOTO & filters.CAPTION & filters.UpdateType.MESSAGE
     return [
         MessageHandler(captioned, description),
+        *voice.DESCRIPTION_HANDLERS,
         *kit.typed_step(description, "report.expect_text"),
     ]
 
@@ -154,18 +157,8 @@ async def photo(update: Update, context: MinhuContext, draft: Draft) -> int:
         return State.PHOTOS
     draft["photos"].append(list(sent_photo(update)))
     words = _caption_words(update, draft)
-    await _retire_photo_prompt(update, context, draft)
+    await retire_photo_prompt(update, context, draft)
     return await ask_photos(update, context, draft, words=words)
-
-
-async def _retire_photo_prompt(update: Update, context: MinhuContext, draft: Draft) -> None:
-    """Take the buttons off the previous photo prompt, so only the latest one can be pressed."""
-    prompt, chat = draft.pop("photo_prompt", None), update.effective_chat
-    if prompt and chat is not None:
-        try:
-            await context.bot.edit_message_reply_markup(chat.id, prompt, reply_markup=None)
-        except BadRequest as exc:
-            log.info("could not retire the photo prompt: %s", exc.message)
 
 
 @with_draft
@@ -221,7 +214,7 @@ async def _grid(context: MinhuContext, draft: Draft) -> str:
 
 async def _location_received(update: Update, context: MinhuContext, key: str, **ctx: Any) -> None:
     """Acknowledge the location step and take the reply keyboard away."""
-    await say_with_keyboard(update, context, key, ReplyKeyboardRemove(), **ctx)
+    await say_with_keyboard(update, context, key, await menu.home(update, context), **ctx)
 
 
 @with_draft

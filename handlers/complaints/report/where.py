@@ -20,9 +20,9 @@ from bot.complaints.buttons import (
 from bot.complaints.intake import Draft
 from bot.places import service as places
 from bot.runtime.services import MinhuContext
-from handlers.complaints.report.prompts import State, next_step, with_draft
+from handlers.complaints.report.prompts import State, ask_where, home_of, next_step, with_draft
 from handlers.kit import conversation as kit
-from handlers.kit.common import answer, language_of, pressed, say, t
+from handlers.kit.common import answer, pressed, say
 from handlers.kit.geo_picker import Picker, community_pressed, zone_pressed, zones_shown
 from storage import geo
 
@@ -58,32 +58,13 @@ def _routed(draft: Draft, grid_id: int | None, how: str) -> bool:
     return True
 
 
-async def ask_where(update: Update, context: MinhuContext, draft: Draft, *, edit: bool) -> int:
-    """Your home grid, or elsewhere?"""
-    lang = await language_of(update, context)
-    home = await geo.grid(context.services.db, _home(draft))
-    rows = [
-        [(t(context, lang, "report.btn_where_home", grid=home.name if home else "?"), _HOME)],
-        [(t(context, lang, "report.btn_where_else"), _ELSE)],
-    ]
-    await kit.ask(update, context, "report.ask_where", rows, REPORT_CANCEL, edit=edit)
-    return State.WHERE
-
-
-_HOME, _ELSE = WHERE.pack("home"), WHERE.pack("else")
-
-
-def _home(draft: Draft) -> int:
-    return int(draft.get("home_grid_id") or draft["grid_id"])
-
-
 @with_draft
 async def where(update: Update, context: MinhuContext, draft: Draft) -> int | None:
     """Home grid (then on to the next step) or elsewhere (the zones)."""
     if WHERE.one(pressed(update)) == "else":
         return await zones_shown(PICKER, State.WHERE)(update, context)
     await answer(update, context)
-    draft["grid_id"], draft["routed"] = _home(draft), "home"
+    draft["grid_id"], draft["routed"] = home_of(draft), "home"
     return await _chosen(update, context, draft)
 
 
