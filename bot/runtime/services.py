@@ -15,6 +15,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.runtime.commits import Commits
+from bot.runtime.shown import Shown
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class Services:
     progress: BroadcastProgress | None = None  # broadcasts' progress messages
     crashes: list[BaseException | None] = field(default_factory=list)
     commits: Commits = field(default_factory=Commits)  # what each update committed
+    shown: Shown = field(default_factory=Shown)  # what edited messages show (no empty edits)
 
 
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:

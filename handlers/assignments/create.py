@@ -265,7 +265,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     key = b.CONFIRM.one(pressed(update))
     done = await submissions.find(context.services.db, key) if key else None
     if done is not None and done.kind == "assignment":
-        await retire_buttons(update)
+        await retire_buttons(update, context)
         await toast(update, context, "assignments.already_assigned", number=done.record_id)
         return end_if_open(context, DRAFT, key)
     expired = NotAllowed("expired")

@@ -24,6 +24,7 @@ from bot.assignments.rules import NotAllowed, Step, decide
 from bot.core.buttons import Family, any_of
 from bot.runtime.services import MinhuContext, Services
 from handlers.complaints.staff_flow import retire
+from handlers.kit import edits
 from handlers.kit.common import answer, keyboard, language_of, say, sent_photo, t
 from handlers.kit.conversation import (
     ask,
@@ -116,7 +117,9 @@ async def press(update: Update, context: MinhuContext) -> None:
         lang = await language_of(update, context)
         markup = action_buttons(context, lang, FOLLOWING.get(pressed, ()), done.assignment.id)
         try:
-            await query.message.edit_reply_markup(markup)
+            await edits.edit_buttons(
+                context, query.message.chat_id, query.message.message_id, markup
+            )
         except BadRequest as exc:
             log.info("could not change the buttons: %s", exc.message)
 

@@ -150,7 +150,7 @@ async def _preview(update: Update, context: MinhuContext, draft: Draft) -> int:
 async def edit_text(update: Update, context: MinhuContext, draft: Draft) -> int:
     """Write the text again; the preview follows."""
     await answer(update, context)
-    await retire_buttons(update)
+    await retire_buttons(update, context)
     return await ask_text(update, context)
 
 
@@ -163,12 +163,12 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     key = CONFIRM.one(update.callback_query.data)
     done = await submissions.find(context.services.db, key)
     if done is not None and done.kind == "broadcast":
-        await retire_buttons(update)
+        await retire_buttons(update, context)
         await toast(update, context, "broadcast.already_sent", id=done.record_id)
         return end_if_open(context, SLOT, key, "preview")
     if not inside or not isinstance(context.user_data.get(SLOT), dict):
         await answer(update, context)
-        await retire_buttons(update)
+        await retire_buttons(update, context)
         await say(update, context, "broadcast.expired")
         return end_if_open(context, SLOT, key, "preview")
     return await _send(update, context)
@@ -199,7 +199,7 @@ async def _send(update: Update, context: MinhuContext, draft: Draft) -> int:
     services.delivery.kick(context.application)
     assert services.progress is not None
     await services.progress.show(context.bot, broadcast_id)  # the admin's confirmation
-    await retire_buttons(update)
+    await retire_buttons(update, context)
     await answer(update, context)
     return ConversationHandler.END
 

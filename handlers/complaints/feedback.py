@@ -46,6 +46,7 @@ from bot.core.buttons import Family
 from bot.core.clock import from_iso, to_iso
 from bot.runtime.services import MinhuContext, Services
 from handlers.kit import conversation as kit
+from handlers.kit import edits
 from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import Callback
 from storage import complaints, geo
@@ -124,13 +125,13 @@ async def _refuse(update: Update, context: MinhuContext, refused: NotAllowed) ->
     return ConversationHandler.END
 
 
-async def _retire_buttons(update: Update) -> None:
+async def _retire_buttons(update: Update, context: MinhuContext) -> None:
     """Take the buttons off the pressed message: the choice is made."""
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return
     try:
-        await query.message.edit_reply_markup(None)
+        await edits.edit_buttons(context, query.message.chat_id, query.message.message_id, None)
     except BadRequest as exc:
         log.info("could not retire the buttons: %s", exc.message)
 
@@ -150,7 +151,7 @@ async def fixed(update: Update, context: MinhuContext) -> None:
         await _refuse(update, context, refused)
         return
     await answer(update, context)
-    await _retire_buttons(update)
+    await _retire_buttons(update, context)
     lang = await language_of(update, context)
     rows = [[(t(context, lang, label), family.pack(found.id)) for label, family in RESOLVED]]
     await say(
@@ -225,7 +226,7 @@ def ask_reason(action: Action, family: Family) -> Callback:
         }
         context.user_data[SLOT] = asked
         await answer(update, context)
-        await _retire_buttons(update)
+        await _retire_buttons(update, context)
         await kit.ask(
             update,
             context,
@@ -305,7 +306,7 @@ def follow_up(
             await _refuse(update, context, refused)
             return
         await answer(update, context)
-        await _retire_buttons(update)
+        await _retire_buttons(update, context)
         await say(update, context, key, **values)
 
     press.__doc__ = record.__doc__

@@ -17,7 +17,6 @@ import logging
 from typing import Any, cast
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
@@ -26,7 +25,7 @@ from bot.complaints.buttons import SAID, SAID_NO
 from bot.runtime.services import MinhuContext
 from handlers.complaints.report.offered import SAID_SLOT
 from handlers.complaints.report.voice import seconds
-from handlers.kit import menu
+from handlers.kit import edits, menu
 from handlers.kit.common import (
     MAX_TEXT,
     answer,
@@ -126,12 +125,8 @@ async def _show(
     assert chat is not None
     if edit:
         try:
-            await context.bot.edit_message_text(
-                t(context, lang, "said.offer", **ctx),
-                chat.id,
-                edit,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(rows),
+            await edits.edit_text(
+                context, chat.id, edit, t(context, lang, "said.offer", **ctx), keyboard(rows)
             )
         except BadRequest as exc:  # deleted by the resident: the next message gets a new one
             log.info("could not update the offer: %s", exc.message)
@@ -144,7 +139,7 @@ async def _retire(context: MinhuContext, chat_id: int, offer_id: object) -> None
     if not isinstance(offer_id, int):
         return
     try:
-        await context.bot.edit_message_reply_markup(chat_id, offer_id, reply_markup=None)
+        await edits.edit_buttons(context, chat_id, offer_id, None)
     except BadRequest as exc:  # deleted by the resident
         log.info("could not retire an offer: %s", exc.message)
 
@@ -156,7 +151,7 @@ async def declined(update: Update, context: MinhuContext) -> None:
     item = context.user_data.get(SAID_SLOT)
     if key is None or not isinstance(item, dict) or item.get("id") != key:
         await answer(update, context, "said.expired")
-        await retire_buttons(update)
+        await retire_buttons(update, context)
         return
     context.user_data.pop(SAID_SLOT, None)
     await answer(update, context)

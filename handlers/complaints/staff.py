@@ -33,6 +33,7 @@ from handlers.complaints.staff_flow import (
     with_task,
 )
 from handlers.kit import conversation as kit
+from handlers.kit import edits
 from handlers.kit.common import answer, keyboard, language_of, sent_photo, t
 from storage import complaints
 
@@ -65,7 +66,9 @@ async def accept(update: Update, context: MinhuContext) -> None:
         rows = notices.work_buttons(done.id)
         markup = keyboard([[(t(context, lang, label), data) for label, data in r] for r in rows])
         try:
-            await query.message.edit_reply_markup(markup)
+            await edits.edit_buttons(
+                context, query.message.chat_id, query.message.message_id, markup
+            )
         except BadRequest as exc:
             log.info("could not show the work buttons: %s", exc.message)
 

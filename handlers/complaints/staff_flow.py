@@ -19,6 +19,7 @@ from bot.complaints.service import act, actors_for, ticket_of
 from bot.dispatch import rulings
 from bot.runtime.services import MinhuContext, Services
 from handlers.kit import conversation as kit
+from handlers.kit import edits
 from handlers.kit.common import answer, keyboard, say, t
 from storage import complaints, geo
 from storage.models import Category, Complaint
@@ -97,7 +98,7 @@ async def retire(update: Update, context: MinhuContext, message_id: Any) -> None
         return
     if isinstance(message_id, int) and chat is not None:
         try:
-            await context.bot.edit_message_reply_markup(chat.id, message_id, reply_markup=None)
+            await edits.edit_buttons(context, chat.id, message_id, None)
         except BadRequest as exc:
             log.info("could not retire the buttons of %s: %s", message_id, exc.message)
 

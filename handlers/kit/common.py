@@ -14,7 +14,6 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot.core.buttons import Family, declared
 
@@ -26,6 +25,7 @@ from bot.core.limits import MAX_VOICES as MAX_VOICES
 from bot.core.limits import MIN_DESCRIPTION as MIN_DESCRIPTION
 from bot.core.render import fits_caption, fits_message, pick_language
 from bot.runtime.services import MinhuContext
+from handlers.kit import edits
 from storage import people
 from storage.db import committed_here
 from storage.models import Person
@@ -101,7 +101,7 @@ async def say(
         else:
             await settle(update, context)
     if edit and isinstance(pressed_message, Message):
-        return await _edit(pressed_message, text, markup)
+        return await _edit(context, pressed_message, text, markup)
     chat = update.effective_chat
     if chat is None:
         return None
@@ -110,27 +110,20 @@ async def say(
     )
 
 
-async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> Message | None:
-    """Edit `message` to `text` (an edit changing nothing is no error). A photo's message (the
-    办结 notice with the finished work) has its caption edited, or — too long for a caption —
-    loses its buttons and the text comes as a new message."""
-    try:
-        if message.text is None and not fits_caption(text):
-            await message.edit_reply_markup(None)
-            return await message.get_bot().send_message(
-                message.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        if message.text is None:
-            result = await message.edit_caption(
-                text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        else:
-            result = await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
-        return None
-    return result if isinstance(result, Message) else None
+async def _edit(
+    context: MinhuContext, message: Message, text: str, markup: InlineKeyboardMarkup | None
+) -> Message | None:
+    """Edit `message` to `text` (an edit changing nothing is skipped: `edits`). A photo's
+    message (the 办结 notice with the finished work) has its caption edited, or — too long for
+    a caption — loses its buttons and the text comes as a new message."""
+    chat_id, message_id = message.chat_id, message.message_id
+    if message.text is None and not fits_caption(text):
+        await edits.edit_buttons(context, chat_id, message_id, None)
+        return await context.bot.send_message(
+            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    caption = message.text is None
+    return await edits.edit_text(context, chat_id, message_id, text, markup, caption=caption)
 
 
 async def shown_above(update: Update, context: MinhuContext, key: str, **ctx: Any) -> None:
@@ -152,7 +145,7 @@ async def settle(update: Update, context: MinhuContext) -> None:
     query = update.callback_query
     if above is None or query is None or not isinstance(query.message, Message):
         return
-    await _edit(query.message, above, None)
+    await _edit(context, query.message, above, None)
 
 
 async def answer(update: Update, context: MinhuContext, key: str | None = None, **ctx: Any) -> None:

@@ -22,6 +22,7 @@ from bot.core.buttons import Family
 from bot.core.refusals import Refusal
 from bot.runtime import submissions
 from bot.runtime.services import MinhuContext
+from handlers.kit import edits
 from handlers.kit.common import answer, language_of, t
 from handlers.kit.conversation import ask, refuse
 
@@ -32,18 +33,14 @@ async def committed(update: Update, context: MinhuContext, *, key: str, record: 
     await submissions.send(context.services, context.bot, key)
 
 
-async def retire_buttons(update: Update) -> None:
+async def retire_buttons(update: Update, context: MinhuContext) -> None:
     """Remove the buttons of the pressed message (already gone: nothing to do)."""
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return
     if not query.message.reply_markup:
         return
-    try:
-        await query.message.edit_reply_markup(None)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    await edits.edit_buttons(context, query.message.chat_id, query.message.message_id, None)
 
 
 async def toast(update: Update, context: MinhuContext, key: str, **ctx: Any) -> None:

@@ -222,7 +222,7 @@ async def publish(update: Update, context: MinhuContext, *, inside: bool = True)
     draft = context.user_data.get(DRAFT)
     if not inside or (isinstance(draft, dict) and key and draft.get("id") != key):
         await answer(update, context)
-        await retire_buttons(update)
+        await retire_buttons(update, context)
         await say(update, context, "meetings.draft_expired")
         return end_if_open(context, DRAFT, key)
     return await _publish(update, context)

@@ -214,7 +214,7 @@ async def _log(update: Update, context: MinhuContext, draft: Draft, *, hazard: b
         return ConversationHandler.END
     record = ticket.number if ticket else f"#{logged.patrol_id}"
     await committed(update, context, key=key, record=record)
-    await retire_buttons(update)
+    await retire_buttons(update, context)
     return ConversationHandler.END
 
 

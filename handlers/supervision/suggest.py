@@ -210,7 +210,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     key = b.CONFIRM.one(pressed(update))
     before = await intake.already(context.services, key, user.id) if key else None
     if before is not None:
-        await retire_buttons(update)
+        await retire_buttons(update, context)
         await toast(update, context, "supervision.already_filed", number=before.number)
         return end_if_open(context, DRAFT, key)
     expired = Refused("expired")
@@ -234,7 +234,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     else:
         await answer(update, context)
         await committed(update, context, key=key, record=filed.number)
-    await retire_buttons(update)
+    await retire_buttons(update, context)
     return ConversationHandler.END
 
 

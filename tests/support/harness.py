@@ -175,20 +175,33 @@ class Harness:
         origin = {"type": "hidden_user", "sender_user_name": "邻居", "date": 0}
         return await self._process(self._user_message(user, text=text, forward_origin=origin))
 
-    async def press(self, user: User, data: str, message_id: int | None = None) -> list[Call]:
-        """The user presses an inline button (by default on the last bot message with buttons)."""
+    async def press(
+        self,
+        user: User,
+        data: str,
+        message_id: int | None = None,
+        *,
+        seen: dict[str, Any] | None = None,
+    ) -> list[Call]:
+        """The user presses an inline button (by default on the last bot message with buttons);
+        `seen` is the message as their app still showed it (a second press before the first
+        press's edit arrived)."""
         if message_id is None:
             try:
                 message_id = self.last_keyboard_message(user.id)
             except AssertionError:
                 message_id = 1  # a crafted press on a message that never had buttons
-        message = self.fake.messages.get((user.id, message_id)) or {
-            "message_id": message_id,
-            "date": 0,
-            "chat": {"id": user.id, "type": "private"},
-            "from": BOT_USER,
-            "text": "old",
-        }
+        message = (
+            seen
+            or self.fake.messages.get((user.id, message_id))
+            or {
+                "message_id": message_id,
+                "date": 0,
+                "chat": {"id": user.id, "type": "private"},
+                "from": BOT_USER,
+                "text": "old",
+            }
+        )
         return await self._process(
             {
                 "callback_query": {

@@ -130,7 +130,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
         return await _filed_before(update, context, before, key)
     if not inside or draft is None or intake.key_of(draft) != key:
         await answer(update, context)
-        await retire_buttons(update)
+        await retire_buttons(update, context)
         await say(update, context, "report.form_closed")
         return end_if_open(context, DRAFT, key)
     try:
@@ -142,7 +142,7 @@ async def confirm(update: Update, context: MinhuContext, *, inside: bool = True)
     if submitted.again:
         return await _filed_before(update, context, submitted, key)
     await committed(update, context, key=intake.key_of(draft), record=submitted.number)
-    await retire_buttons(update)
+    await retire_buttons(update, context)
     await answer(update, context)
     return ConversationHandler.END
 
@@ -151,7 +151,7 @@ async def _filed_before(
     update: Update, context: MinhuContext, done: intake.Submitted, key: str
 ) -> int | None:
     """A second press of a submitted draft's confirm: its number again, nothing filed."""
-    await retire_buttons(update)
+    await retire_buttons(update, context)
     await toast(update, context, "report.already_submitted", number=done.number)
     return end_if_open(context, DRAFT, key)
 

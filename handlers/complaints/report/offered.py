@@ -37,7 +37,7 @@ async def accepted(update: Update, context: MinhuContext) -> int | None:
     if parsed is None or not isinstance(item, dict) or item.get("id") != parsed[0]:
         await answer(update, context, "said.expired")
         if DRAFT not in context.user_data:
-            await retire_buttons(update)
+            await retire_buttons(update, context)
         return None
     person = await kit.registered(update, context, with_grid=True)
     if person is None or person.grid_id is None:

@@ -36,6 +36,7 @@ from bot.proxy.rules import shown_phone
 from bot.runtime.services import MinhuContext
 from handlers.complaints.report.same import offer
 from handlers.kit import conversation as kit
+from handlers.kit import edits
 from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,
@@ -153,7 +154,7 @@ async def retire_photo_prompt(update: Update, context: MinhuContext, draft: Draf
     prompt, chat = draft.pop("photo_prompt", None), update.effective_chat
     if prompt and chat is not None:
         try:
-            await context.bot.edit_message_reply_markup(chat.id, prompt, reply_markup=None)
+            await edits.edit_buttons(context, chat.id, prompt, None)
         except BadRequest as exc:
             log.info("could not retire the photo prompt: %s", exc.message)
 

@@ -1,0 +1,76 @@
+"""Every edit of a message the bot sent goes through here, so that none changes nothing.
+
+Telegram refuses an edit to the content a message already shows ("message is not modified",
+a 400). A button pressed twice before the first press's edit arrives, or an update handled
+twice, runs the same handler twice and would make the same edit twice: what each edit put in
+a message is remembered (`bot.runtime.shown`) and an edit to the same text and keyboard is
+skipped. The refusal itself, should it still come (after a restart), is no error here.
+"""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.runtime.services import MinhuContext
+
+
+def _keyboard(markup: InlineKeyboardMarkup | None) -> str:
+    return json.dumps(markup.to_dict(), sort_keys=True, ensure_ascii=False) if markup else ""
+
+
+def _not_modified(exc: BadRequest) -> bool:
+    return "not modified" in exc.message
+
+
+async def edit_text(
+    context: MinhuContext,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    caption: bool = False,
+) -> Message | None:
+    """Edit a message's text (a photo's caption with `caption`) and its buttons; None when
+    nothing changed (or Telegram answered True)."""
+    shown, key, keyboard = context.services.shown, (chat_id, message_id), _keyboard(markup)
+    if shown.unchanged(key, text=text, markup=keyboard):
+        return None
+    try:
+        if caption:
+            result = await context.bot.edit_message_caption(
+                chat_id, message_id, caption=text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        else:
+            result = await context.bot.edit_message_text(
+                text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+    except BadRequest as exc:
+        if not _not_modified(exc):
+            raise
+        result = None
+    shown.record(key, text=text, markup=keyboard)
+    return result if isinstance(result, Message) else None
+
+
+async def edit_buttons(
+    context: MinhuContext, chat_id: int, message_id: int, markup: InlineKeyboardMarkup | None
+) -> bool:
+    """Put `markup` under a message (None: take its buttons away); False when that changed
+    nothing."""
+    shown, key, keyboard = context.services.shown, (chat_id, message_id), _keyboard(markup)
+    if shown.unchanged(key, text=None, markup=keyboard):
+        return False
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
+    except BadRequest as exc:
+        if not _not_modified(exc):
+            raise
+        shown.record(key, text=None, markup=keyboard)
+        return False
+    shown.record(key, text=None, markup=keyboard)
+    return True
