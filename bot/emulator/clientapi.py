@@ -147,6 +147,13 @@ class UserSendHandler(ClientHandler):
         """A user sends something to the bot (private chat, or ``chat_id`` of a group)."""
         builder = getattr(self, f"_{kind}")
         fields: dict[str, Any] = builder()
+        forwarded_from = self.arg("forwarded_from")
+        if forwarded_from:  # as forwarded from someone whose account is hidden
+            fields["forward_origin"] = {
+                "type": "hidden_user",
+                "sender_user_name": str(forwarded_from),
+                "date": int(time.time()),
+            }
         return _send(self, uid, fields)
 
     def _caption(self, fields: dict[str, Any]) -> dict[str, Any]:

@@ -232,6 +232,35 @@ async def send_document(ctx: Ctx) -> Any:
     return _send_file(ctx, "document")
 
 
+@api_method("sendVoice")
+async def send_voice(ctx: Ctx) -> Any:
+    """sendVoice (an OGG upload, or the file_id of a voice note someone sent)."""
+    chat = ctx.chat(writable=False)
+    caption = caption_fields(ctx)
+    markup = markup_param(ctx)
+    check_writable(ctx, chat)
+    src = _input_file(ctx, ctx.params.raw("voice"), "voice")
+    if isinstance(src, Upload):
+        rec = ctx.state.store_file(
+            ctx.bot, "voice", data=src.body, mime_type=src.content_type or "audio/ogg"
+        )
+    elif isinstance(src, str):
+        rec = ctx.state.store_file(ctx.bot, "voice", url=src, mime_type="audio/ogg")
+    else:
+        rec = src
+    voice: dict[str, Any] = {
+        "file_id": rec.file_id,
+        "file_unique_id": rec.file_unique_id,
+        "duration": ctx.params.get_int("duration") if ctx.params.has("duration") else 1,
+        "mime_type": rec.mime_type or "audio/ogg",
+    }
+    if rec.size is not None:
+        voice["file_size"] = rec.size
+    fields: dict[str, Any] = {"voice": voice}
+    fields.update(caption)
+    return deliver(ctx, chat, fields, markup).to_api()
+
+
 @api_method("sendMediaGroup")
 async def send_media_group(ctx: Ctx) -> Any:
     """sendMediaGroup (photos and documents, 2-10 items)."""

@@ -66,6 +66,16 @@ class Chat:
     def sticker(self) -> None:
         self._post("sticker")
 
+    def voice(self, seconds: int = 3) -> None:
+        self._post("voice", duration=seconds)
+
+    def forward(self, text: str, sender: str = "邻居") -> None:
+        """Forward someone else's words to the bot."""
+        self._post("messages", text=text, forwarded_from=sender)
+
+    def photo_with(self, caption: str) -> None:
+        self._post("photos", caption=caption)
+
     def press(self, label_part: str, *, forge_data: str | None = None) -> dict[str, Any]:
         """Press the inline button whose label contains `label_part` on the latest message."""
         if forge_data is not None:
