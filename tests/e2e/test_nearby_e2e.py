@@ -75,4 +75,5 @@ def test_an_emergency_phrase_gets_the_numbers_first(
     resident.say("楼下厨房着火了，烟很大")
     numbers = str(resident.expect("119")["text"])
     assert "110" in numbers and "120" in numbers and "122" in numbers
-    assert "/report" in str(resident.expect("/report")["text"])
+    # Then the usual answer: the words are offered to be filed.
+    assert "楼下厨房着火了" in str(resident.expect("要把这条作为问题反映吗")["text"])

@@ -4,6 +4,7 @@ the command, never like an answer."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.support.fake_telegram import Call
@@ -16,8 +17,6 @@ def _keyboard(calls: list[Call]) -> list[str]:
     for call in calls:
         markup: Any = call.params.get("reply_markup")
         if isinstance(markup, str):
-            import json
-
             markup = json.loads(markup)
         if isinstance(markup, dict) and "keyboard" in markup:
             labels = [b["text"] for row in markup["keyboard"] for b in row]
