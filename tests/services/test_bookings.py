@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from tests.support.chat import edit_message, press_in_group
 from tests.support.harness import Harness, User, register, table_counts, texts
 from tests.support.privacy import deliver
 from tests.support.services import only, point
@@ -172,3 +173,24 @@ async def test_mydata_holds_the_booking_and_deleteme_erases_it_with_the_staffs_n
     assert (
         await db.fetchval("SELECT COUNT(*) FROM outbox WHERE context LIKE ?", (f"%{TOPIC}%",)) == 0
     )
+
+
+async def test_a_double_press_books_once_and_edits_groups_and_old_buttons_change_nothing(
+    bot: Harness, resident: User
+) -> None:
+    bot.clock.set(MONDAY_10)
+    await register(bot, resident)
+    await _town(bot)
+    await _book(bot, resident, topic=None)
+    skip = "sc:s"
+    before = await table_counts(bot)
+    again = await bot.press(resident, skip)  # the same button once more: the form is over
+    assert [c.method for c in again] == ["answerCallbackQuery"]
+    assert await table_counts(bot) == before
+    # A press in a group, an edited message, an old day button: nothing changes.
+    point_id = await bot.services.db.fetchval("SELECT id FROM service_points WHERE code = 'XL'")
+    await press_in_group(bot, resident, f"sc:b:{point_id}")
+    await edit_message(bot, resident, "附近有没有健康小屋")
+    await bot.press(resident, f"sc:d:{point_id}:20260303")
+    await bot.press(resident, f"sc:d:{point_id}:20261399")  # forged
+    assert await table_counts(bot) == before
