@@ -94,3 +94,23 @@ async def test_a_geojson_file_of_points_is_imported(seeded_db: Path, tmp_path: P
         found = await store.by_code(db, "G-1")
         assert found is not None and found.kind == "station" and not found.holidays_closed
         assert found.latitude == 30.5889 and found.services == ("快递代收", "农产品代销")
+
+
+def test_minhu_import_services_reports_each_bad_line_and_imports_a_good_file(
+    tmp_path: Path,
+) -> None:
+    from tests.core.test_cli import minhu
+
+    assert minhu(tmp_path, "seed-demo").returncode == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "Y-1,时间不对,health,,,,,随时,,,,,\n", encoding="utf-8")
+    refused = minhu(tmp_path, "import-services", str(bad))
+    assert refused.returncode == 1
+    assert f"{bad}:2: hours not understood" in refused.stderr
+    assert "nothing was imported" in refused.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(
+        HEADER + "Y-1,新健康小屋,health,,30.578,119.94,,每天 8:00-17:00,,,,,\n", "utf-8"
+    )
+    done = minhu(tmp_path, "import-services", str(good))
+    assert done.returncode == 0 and "imported 1 service points" in done.stdout

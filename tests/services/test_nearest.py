@@ -94,3 +94,18 @@ async def test_in_a_group_and_before_registering_nothing_is_searched(
     assert "/start" in texts(await bot.send(resident, "/services"))
     calls = await send_in_group(bot, resident, "/services")
     assert "您需要什么服务" not in texts(calls)
+
+
+async def test_an_english_resident_gets_the_same_in_english(
+    bot: Harness, english_resident: User
+) -> None:
+    bot.clock.set(MONDAY_10)
+    await _town(bot)
+    await register(bot, english_resident)
+    assert "What do you need" in texts(await bot.send(english_resident, "🧭 Services near me"))
+    await bot.button(english_resident, "Check-up")
+    shown = texts(await bot.send_location(english_resident, *HERE))
+    assert "Nearest for check-up" in shown and "about 4 min on foot (260 m)" in shown
+    assert "opens at 14:00" in shown
+    card = texts(await bot.button(english_resident, "近处健康小屋"))
+    assert "Opening hours" in card and "Mon–Sun 08:00-18:00" in card
