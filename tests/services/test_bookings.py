@@ -194,3 +194,19 @@ async def test_a_double_press_books_once_and_edits_groups_and_old_buttons_change
     await bot.press(resident, f"sc:d:{point_id}:20260303")
     await bot.press(resident, f"sc:d:{point_id}:20261399")  # forged
     assert await table_counts(bot) == before
+
+
+async def test_a_counsellor_who_erases_themselves_leaves_the_point(bot: Harness) -> None:
+    bot.clock.set(MONDAY_10)
+    await _town(bot)
+    calls = await bot.send(COUNSELLOR, "/mydata")
+    data = json.loads(next(c for c in calls if c.method == "sendDocument").files["document"])
+    assert [s["code"] for s in data["service_staff"]] == ["XL"]
+    await bot.send(COUNSELLOR, "/deleteme")
+    await bot.button(COUNSELLOR, "确定删除")
+    assert (
+        await bot.services.db.fetchval(
+            "SELECT COUNT(*) FROM service_staff WHERE user_id = ?", (COUNSELLOR.id,)
+        )
+        == 0
+    )
