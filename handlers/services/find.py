@@ -33,7 +33,6 @@ from handlers.kit.common import (
 )
 from handlers.kit.conversation import (
     ANYTHING,
-    TYPED,
     cancelled_with_keyboard,
     conversation,
     refuse,
@@ -220,8 +219,7 @@ def handlers() -> list[BaseHandler]:
     """The /services conversation and the cards."""
     where_step: list[BaseHandler] = [
         MessageHandler(filters.LOCATION, located),
-        MessageHandler(TYPED, at_home),
-        MessageHandler(ANYTHING, at_home),
+        MessageHandler(ANYTHING, at_home),  # the 🏠 words, or a hint
     ]
     finding = conversation(
         "services_find",
