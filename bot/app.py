@@ -47,6 +47,7 @@ from handlers import (
     reception,
     supervision,
 )
+from handlers import services as service_circle
 from handlers.kit.common import settle
 from storage.db import Database
 
@@ -68,6 +69,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     reception,
     patrols,
     bulletins,
+    service_circle,
     chat,
 )
 # Packages whose handlers run ahead of the chat guard, each in a group of its own that never
@@ -164,9 +166,11 @@ def build_application(
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         # Group 0, order matters: each capability's conversations, commands and buttons, then
         # /help and /cancel (chat), then the answers of last resort for whatever nobody took:
-        # a message is offered to be filed as a problem (complaints), the rest answered (chat).
+        # a question about a service is a service search (services), any other message is
+        # offered to be filed as a problem (complaints), the rest answered (chat).
         for package in CAPABILITIES:
             app.add_handlers(package.handlers(), group=0)
+    app.add_handlers(service_circle.last_resort(), group=0)
     app.add_handlers(complaints.last_resort(), group=0)
     app.add_handlers(chat.last_resort(), group=0)
     # The last group, for every update: a choice still waiting to be shown in the pressed

@@ -129,6 +129,27 @@ def cmd_import_grids(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
+def cmd_import_services(args: argparse.Namespace, settings: Settings) -> int:
+    """Import service points (15分钟服务圈) from CSV or GeoJSON."""
+    from bot.services.importer import import_file
+
+    async def work(db: Database) -> int:
+        try:
+            count = await import_file(db, Path(args.file), SystemClock().now())
+        except ImportError_ as exc:
+            for number, message in exc.problems:
+                print(f"{args.file}:{number}: {message}", file=sys.stderr)
+            print("nothing was imported", file=sys.stderr)
+            return 1
+        print(f"imported {count} service points")
+        return 0
+
+    if not Path(args.file).is_file():
+        print(f"no such file: {args.file}", file=sys.stderr)
+        return 1
+    return _with_db(settings, work)
+
+
 def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
     """`calendar import FILE` (the State Council's notice) or `calendar show YEAR`."""
     from bot.calendar.cli import import_notice, show_year
@@ -304,6 +325,9 @@ def parser() -> argparse.ArgumentParser:
     grids = sub.add_parser("import-grids", help="import grid boundaries from GeoJSON")
     grids.add_argument("file", help="GeoJSON FeatureCollection: properties.code, places")
     grids.set_defaults(func=cmd_import_grids)
+    svc = sub.add_parser("import-services", help="import service points from CSV or GeoJSON")
+    svc.add_argument("file", help="CSV (code,name,kind,…) or GeoJSON Points (.geojson/.json)")
+    svc.set_defaults(func=cmd_import_services)
     cal = sub.add_parser("calendar", help="the official holiday calendar (working days)")
     calsub = cal.add_subparsers(dest="calendar_command", required=True)
     cal_import = calsub.add_parser("import", help="load the State Council's notice from CSV")

@@ -5,8 +5,9 @@ What links a row to a person, table by table (tests/people/test_privacy_export.p
 tests/people/test_privacy_erasure.py derive the list from the schema and fail on a table that is in
 neither function):
 
-- erased: people, subscriptions (follows), complaint_supporters (me too), meeting and
-  reception bookings, the voice notes of their reports, the outbox rows addressed to them,
+- erased: people, subscriptions (follows), complaint_supporters (me too), meeting,
+  reception and service bookings (with the staff's notices of them), service_staff, the voice
+  notes of their reports, the outbox rows addressed to them,
   saved conversation state (ptb_*), the name and phone staff recorded when they filed a case
   for them (代办, complaint_proxies: the row stays as the office's record of the filing,
   without them);
@@ -95,6 +96,17 @@ _EXPORT: tuple[tuple[str, str], ...] = (
            FROM reception_bookings b JOIN reception_sessions s ON s.id = b.session_id
            JOIN liaison_stations st ON st.id = s.station_id
            WHERE b.person_id = ? ORDER BY b.id""",
+    ),
+    (
+        "service_bookings",
+        """SELECT p.name AS point, b.starts_at, b.topic, b.status, b.created_at
+           FROM service_bookings b JOIN service_points p ON p.id = b.point_id
+           WHERE b.person_id = ? ORDER BY b.id""",
+    ),
+    (
+        "service_staff",
+        """SELECT p.code, p.name, s.granted_at FROM service_staff s
+           JOIN service_points p ON p.id = s.point_id WHERE s.user_id = ? ORDER BY p.code""",
     ),
     (
         "assignment_events",
@@ -206,6 +218,10 @@ _ERASE: tuple[str, ...] = (
     """DELETE FROM outbox WHERE EXISTS (
            SELECT 1 FROM reception_bookings b WHERE b.person_id = ?1
              AND outbox.dedupe_key LIKE 'rcp:' || b.session_id || ':b' || b.id || ':%')""",
+    # The staff's notices of their service bookings (they name them, and say the topic).
+    """DELETE FROM outbox WHERE EXISTS (
+           SELECT 1 FROM service_bookings b WHERE b.person_id = ?1
+             AND outbox.dedupe_key LIKE 'svc:b' || b.id || ':%')""",
     # Every notice addressed to them, whatever its state (reminders, answers, broadcasts).
     "DELETE FROM outbox WHERE chat_id = ?1",
     # Their voice is theirs: the voice notes of their reports go (the words typed stay).
@@ -226,6 +242,9 @@ _ERASE: tuple[str, ...] = (
     "DELETE FROM complaint_supporters WHERE person_id = ?1",
     "DELETE FROM meeting_bookings WHERE person_id = ?1",
     "DELETE FROM reception_bookings WHERE person_id = ?1",
+    "DELETE FROM service_bookings WHERE person_id = ?1",
+    # A service point's staff who erase themselves leave it (like their roles).
+    "DELETE FROM service_staff WHERE user_id = ?1",
     # Saved conversation state: any conversation keyed by them (private chat or group).
     """DELETE FROM ptb_conversations
        WHERE EXISTS (SELECT 1 FROM json_each(ptb_conversations.key) WHERE value = ?1)""",

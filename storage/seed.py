@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
-from storage import places
+from storage import demo_services, places
 from storage.db import Database
 from storage.demo_places import demo_shapes
 
@@ -128,6 +128,7 @@ async def seed_demo(db: Database) -> dict[str, int]:
             STATIONS,
         )
         await places.save_demo(conn, demo_shapes(), datetime.now(UTC))
+        await demo_services.save_demo(conn, datetime.now(UTC))
     counts = {}
     for table in ("zones", "communities", "grids", "departments", "categories"):
         counts[table] = int(await db.fetchval(f"SELECT COUNT(*) FROM {table}"))

@@ -100,6 +100,18 @@ class WorkCalendar:
             return bool(chinese_calendar.is_workday(day))
         return bool(_china(day.year).is_working_day(day))
 
+    def is_holiday(self, day: date) -> bool:
+        """A day off that is not a plain weekend: a statutory holiday (周末 inside one too, such
+        as a Saturday of the National Day week); a make-up working day is no holiday."""
+        if self.is_workday(day):
+            return False
+        if day.weekday() < 5:
+            return True
+        entry = self._imported.get(day)
+        if entry is not None:
+            return True
+        return bool(self._name(self.source(day.year), day))
+
     def next_workday(self, day: date) -> date:
         """That day if it is a working day, else the next one."""
         while not self.is_workday(day):

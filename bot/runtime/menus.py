@@ -26,6 +26,8 @@ RESIDENT_COMMANDS = (
     "nearby",
     "meetings",
     "reception",
+    "services",
+    "appointments",
     "settings",
     "link",
     "help",
@@ -39,8 +41,8 @@ RESIDENT_COMMANDS = (
 KEYBOARD: tuple[tuple[str, ...], ...] = (
     ("report", "my"),
     ("nearby", "meetings"),
-    ("reception", "settings"),
-    ("help",),
+    ("reception", "services"),
+    ("settings", "help"),
 )
 KEYBOARD_LABELS: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -49,6 +51,7 @@ KEYBOARD_LABELS: dict[str, dict[str, str]] = {
         "nearby": "📍 附近",
         "meetings": "🏛 议事会",
         "reception": "🗓 接待日",
+        "services": "🧭 身边服务",
         "settings": "⚙️ 设置",
         "help": "❓ 帮助",
     },
@@ -58,6 +61,7 @@ KEYBOARD_LABELS: dict[str, dict[str, str]] = {
         "nearby": "📍 Nearby",
         "meetings": "🏛 Meetings",
         "reception": "🗓 Reception days",
+        "services": "🧭 Services near me",
         "settings": "⚙️ Settings",
         "help": "❓ Help",
     },
@@ -89,6 +93,7 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "board",
         "hide",
         "proxy",
+        "servicepoint",
     ),
     "grid_worker": ("inbox", "case", "proxy", "patrol", "tasks", "hide"),
     "department": ("inbox", "case", "proxy", "tasks", "hide"),

@@ -9,7 +9,8 @@ Rows (targets in brackets):
 - outbox capacity, limits off [≥ 1,500 msg/s] (tests/bench/broadcast.py);
 - bulletins (tests/bench/bulletins.py, its own targets);
 - routing (属地): a located report among 500 grid polygons [≤ 5 ms] (tests/bench/routing.py);
-- /board for a dispatcher with 10,000 open cases, first page p95 [≤ 150 ms] (tests/bench/board.py).
+- /board for a dispatcher with 10,000 open cases, first page p95 [≤ 150 ms] (tests/bench/board.py);
+- the nearest open service points among 5,000, p95 [≤ 10 ms] (tests/bench/services.py).
 
 Processes: the emulator runs in its own (tests/bench/emulator.py), each bot in its own, the
 simulated users in theirs (tests/bench/users.py); this one only orchestrates and samples.
@@ -32,6 +33,7 @@ from typing import Any
 import httpx
 
 from . import board, broadcast, bulletins, flowbench, procs, report, routing
+from . import services as service_circle
 
 QUICK = {
     "residents": 4,
@@ -77,8 +79,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add(
         "--only",
         nargs="+",
-        choices=("flows", "broadcast", "bulletins", "routing", "board"),
-        default=["flows", "broadcast", "bulletins", "routing", "board"],
+        choices=("flows", "broadcast", "bulletins", "routing", "board", "services"),
+        default=["flows", "broadcast", "bulletins", "routing", "board", "services"],
     )
     add("--complaints", nargs="+", type=int, default=bulletins.SIZES, help="bulletin sizes")
     add("--regenerate", action="store_true", help="make the bulletin databases again")
@@ -142,6 +144,15 @@ def _board() -> dict[str, Any]:
     return result
 
 
+def _services() -> dict[str, Any]:
+    try:
+        result = service_circle.run()
+    except Exception as exc:  # a crashed measurement is a FAILED row, reported, not raised
+        return {"state": "FAILED", "failed": [f"{type(exc).__name__}: {exc}"]}
+    result["state"] = report.state([], [result["verdict"]["nearest_met"]])
+    return result
+
+
 def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
     """(row, state) for every row of the run."""
     think = result["setup"]["think_s"]
@@ -153,6 +164,8 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("routing a located report among 500 grids", result["routing"]["state"]))
     if "board" in result:
         rows.append(("/board first page with 10,000 open cases", result["board"]["state"]))
+    if "services" in result:
+        rows.append(("nearest service among 5,000 points", result["services"]["state"]))
     return rows
 
 
@@ -180,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         result["routing"] = _routing()
     if "board" in args.only:
         result["board"] = _board()
+    if "services" in args.only:
+        result["services"] = _services()
     setup = {"residents": args.residents, "runs": args.runs, "echo_mode": args.echo_mode}
     setup |= {"think_s": args.think, "actions_per_user": len(flowbench.minhu_steps(0))}
     result["setup"] = setup
@@ -200,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
         d = result["board"]
         print(board.render(d) if "verdict" in d else "\nboard: FAILED")
         print(f"board: {d['state']}" + "".join(f"\n  FAILED: {f}" for f in d.get("failed", [])))
+    if "services" in result:
+        v = result["services"]
+        print(service_circle.render(v) if "verdict" in v else "\nservices: FAILED")
+        print(f"services: {v['state']}" + "".join(f"\n  FAILED: {f}" for f in v.get("failed", [])))
     rows = summary(result)
     print(f"\nSummary ({args.runs} runs per row, median (min–max)):")
     if args.runs < 3 or args.quick:
