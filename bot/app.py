@@ -43,6 +43,7 @@ from handlers import (
     nearby,
     patrols,
     people,
+    points,
     proxy,
     reception,
     supervision,
@@ -67,6 +68,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     supervision,
     reception,
     patrols,
+    points,
     bulletins,
     chat,
 )

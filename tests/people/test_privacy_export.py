@@ -33,6 +33,12 @@ SECTION_OF = {
     "supervision_items": "supervision_items",
     "dispatch_requests": "dispatch_requests",
     "complaint_proxies": "filed_for_you",
+    "volunteer_signups": "volunteering",
+    "points_ledger": "points",
+    "points_redemptions": "vouchers",
+    "family_links": "family",
+    "family_invites": "family_invites",
+    "volunteer_honour": "honour",
 }
 # Tables with such a column that hold nothing of a person, and why.
 NOT_PERSONAL = {"bulletins": "chat_id is the bulletin channel or group, never a person"}
