@@ -229,6 +229,16 @@ async def live_signup(
     return _signup(r) if r else None
 
 
+async def live_activities_of(conn: aiosqlite.Connection, person_id: int) -> list[int]:
+    """The activities a person holds a place or waits for, inside the caller's transaction."""
+    cur = await conn.execute(
+        "SELECT activity_id FROM volunteer_signups WHERE person_id = ? "
+        "AND status IN ('booked', 'waitlisted') ORDER BY id",
+        (person_id,),
+    )
+    return [int(r[0]) for r in await cur.fetchall()]
+
+
 async def my_signup(db: Database, activity_id: int, person_id: int) -> Signup | None:
     """A person's latest sign-up for an activity (for showing)."""
     r = await db.fetchone(

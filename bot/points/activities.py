@@ -178,17 +178,42 @@ async def cancel(services: Services, activity_id: int, user_id: int) -> Signup |
         s = await store.live_signup(conn, a.id, user_id)
         if s is None:
             raise Stale("not_signed_up")
-        await store.set_status(conn, s.id, SignupStatus.CANCELLED, now)
-        await vn.unremind(conn, a, s)
-        promoted = None
-        if s.status == SignupStatus.BOOKED:
-            promoted = await store.first_waiting(conn, a.id)
-            if promoted is not None:
-                await store.set_status(conn, promoted.id, SignupStatus.BOOKED, now)
-                promoted = dataclasses.replace(promoted, status=SignupStatus.BOOKED)
-                await vn.promoted(conn, services, a, promoted, now)
+        promoted = await _give_up(conn, services, a, s, now)
     services.delivery.kick_soon()
     return promoted
+
+
+async def _give_up(
+    conn: aiosqlite.Connection, services: Services, a: Activity, s: Signup, now: datetime
+) -> Signup | None:
+    """Cancel a place; a freed place goes to the first waiting, who is told."""
+    await store.set_status(conn, s.id, SignupStatus.CANCELLED, now)
+    await vn.unremind(conn, a, s)
+    if s.status != SignupStatus.BOOKED:
+        return None
+    promoted = await store.first_waiting(conn, a.id)
+    if promoted is None:
+        return None
+    await store.set_status(conn, promoted.id, SignupStatus.BOOKED, now)
+    promoted = dataclasses.replace(promoted, status=SignupStatus.BOOKED)
+    await vn.promoted(conn, services, a, promoted, now)
+    return promoted
+
+
+async def give_up_all(
+    conn: aiosqlite.Connection, services: Services, user_id: int, now: datetime
+) -> int:
+    """Before a person is erased (/deleteme), inside the erasing transaction: their places in
+    coming activities go to the first waiting, who is told. Returns how many."""
+    given_up = 0
+    for activity_id in await store.live_activities_of(conn, user_id):
+        a = await store.get_in(conn, activity_id)
+        s = await store.live_signup(conn, activity_id, user_id)
+        if a is None or s is None or a.status != ActivityStatus.OPEN or now >= a.starts_at:
+            continue
+        await _give_up(conn, services, a, s, now)
+        given_up += 1
+    return given_up
 
 
 async def check(services: Services, user_id: int, code: str) -> tuple[Activity, str]:

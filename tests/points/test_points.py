@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.points.buttons import CANCEL, CONFIRM, REDEEM, SIGN_UP, VIEW
+from bot.points.buttons import CANCEL, CONFIRM, HONOUR, NAMED, REDEEM, SIGN_UP, VIEW
 from storage import points as store
 from tests.conftest import ADMIN_ID
 from tests.support.chat import edit_message, press_in_group, send_in_group
@@ -114,6 +114,13 @@ async def test_ten_sign_up_for_eight_a_cancellation_promotes_and_points_come_onc
     since = len(bot.fake.calls)
     await deliver(bot)
     assert "获得 <b>20</b> 积分" in texts(bot.fake.sent_to(RESIDENTS[0].id, since))
+
+    # Next month's honour roll: everyone counted, only the one who agreed named.
+    await bot.press(RESIDENTS[1], NAMED.pack(True))
+    bot.clock.advance(timedelta(days=31))
+    roll = texts(await bot.press(RESIDENTS[0], HONOUR.pack()))
+    assert "上强社区</b>：7 名志愿者，共服务 14.0 小时" in roll
+    assert "1. 居民1 2.0 小时" in roll and "居民0" not in roll
 
 
 async def test_wrong_roles_forged_buttons_and_bad_forms_change_nothing(bot: Harness) -> None:
