@@ -129,6 +129,11 @@ async def test_wrong_roles_forged_buttons_and_bad_forms_change_nothing(bot: Harn
     before = await table_counts(bot)
     assert "只供管理员" in texts(await bot.send(RESIDENTS[0], FORM))
     assert "8 或 9 项" in texts(await bot.send(ADMIN, "/newactivity 只有标题"))
+    assert "例如" in texts(await bot.send(ADMIN, "/newactivity"))
+    assert "标题需要 2–60 个字" in texts(
+        await bot.send(ADMIN, FORM.replace("东门河道清洁", "长" * 61))
+    )
+    assert "名额需要是" in texts(await bot.send(ADMIN, FORM.replace("| 8 |", "| 0 |")))
     assert "将来" in texts(await bot.send(ADMIN, FORM.replace("3月4日", "3月1日")))
     assert "没有代码为 XX" in texts(await bot.send(ADMIN, FORM.replace("SQ-01", "XX")))
     assert "按钮无效" in texts(await bot.press(RESIDENTS[0], "va:s:abc"))
@@ -170,6 +175,27 @@ async def test_a_grandparent_redeems_for_a_grandchild_once_and_the_provider_take
     assert "核销人或管理员" in texts(await bot.send(parent, f"/redeem {voucher}"))
     assert "有效" in texts(await bot.send(PROVIDER, f"/redeem {voucher.lower()}"))
     assert "已经用过" in texts(await bot.send(PROVIDER, f"/redeem {voucher}"))
+
+    # Too few points: refused, and neither stock nor points move.
+    await bot.send(ADMIN, "/catalogue add 1000 3 SQ - 亲子研学一日游")
+    await bot.send(grandma, "/points")
+    await bot.button(grandma, "亲子研学一日游")
+    before = await table_counts(bot)
+    assert "积分不够" in texts(await bot.button(grandma, "为我自己兑换"))
+    assert await table_counts(bot) == before
+    stock = await bot.services.db.fetchval("SELECT stock FROM points_items WHERE points = 1000")
+    assert stock == 3
+
+    # Points given to the linked member: once, however often the button is pressed.
+    await bot.send(grandma, "/family give 10")
+    give = bot.buttons(grandma.id)[f"送给{parent.first_name}（10 分）"]
+    assert "还剩 0 积分" in texts(await bot.press(grandma, give))
+    await bot.press(grandma, give)
+    assert await store.sum_and_rows(bot.services.db, grandma.id) == (0, [40, -30, -10])
+    assert await store.sum_and_rows(bot.services.db, parent.id) == (10, [10])
+    await bot.send(grandma, "/family give 5")
+    assert "积分不够" in texts(await bot.button(grandma, "送给"))
+    assert await store.sum_and_rows(bot.services.db, parent.id) == (10, [10])
 
 
 async def test_in_a_group_or_edited_nothing_is_signed_up_checked_in_or_redeemed(
