@@ -117,6 +117,7 @@ async def publish(services: Services, user_id: int, form: ActivityForm) -> Activ
         a = await store.get_in(conn, activity_id)
         assert a is not None
         await vn.announce(conn, services, a, now)
+        await vn.ask_to_confirm(conn, services, a, now)
     services.delivery.kick_soon()
     return a
 
@@ -274,6 +275,7 @@ async def confirm(services: Services, activity_id: int, user_id: int) -> Confirm
             raise Stale("not_started")
         if not await store.confirm(conn, a.id, now):
             raise Stale("confirmed")
+        await vn.confirmed(conn, a)
         for s in await store.signups_in(conn, a.id, SignupStatus.BOOKED):
             if s.checked_in_at is None or s.checked_out_at is None:
                 await store.set_status(conn, s.id, SignupStatus.NO_SHOW, now)

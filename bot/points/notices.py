@@ -2,7 +2,8 @@
 the caller's transaction, keyed "va:<activity>:…" so a retry tells nobody twice.
 
 Keys: announcement va:A:new:U, reminders va:A:rem:sS:MINUTES:U (dropped when the place is
-cancelled), promotion from the waiting list va:A:promo:sS:U, points credited va:A:pts:sS:U.
+cancelled), promotion from the waiting list va:A:promo:sS:U, points credited va:A:pts:sS:U,
+the organiser asked to confirm attendance at the end va:A:due:U (dropped once confirmed).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.points.buttons import VIEW
+from bot.points.buttons import CONFIRM, VIEW
 from bot.points.rules import REMINDERS
 from bot.runtime import notices
 from bot.runtime.services import Services
@@ -134,3 +135,25 @@ async def credited(
         context=await context_of(services, a)
         | {"minutes": s.minutes, "points": points, "balance": balance},
     )
+
+
+async def ask_to_confirm(
+    conn: aiosqlite.Connection, services: Services, a: Activity, now: datetime
+) -> None:
+    """At the end, the organiser is asked to confirm attendance (with the button)."""
+    await notices.send(
+        conn,
+        services,
+        [a.created_by],
+        template="points.confirm_due",
+        key=key(a.id, "due"),
+        now=now,
+        context=await context_of(services, a),
+        buttons=[[("points.btn_confirm", CONFIRM.pack(a.id))]],
+        due_at=a.ends_at,
+    )
+
+
+async def confirmed(conn: aiosqlite.Connection, a: Activity) -> None:
+    """Attendance is confirmed: the organiser's pending request goes."""
+    await drop_pending(conn, key(a.id, "due") + ":", "confirmed")

@@ -100,6 +100,10 @@ async def test_ten_sign_up_for_eight_a_cancellation_promotes_and_points_come_onc
     for resident in present:
         assert "已签退" in texts(await bot.send(resident, f"/clock {checkout}"))
 
+    # At the end the organiser is asked to confirm, with the button.
+    since = len(bot.fake.calls)
+    await deliver(bot)
+    assert "请确认出勤" in texts(bot.fake.sent_to(ADMIN.id, since))
     # A resident cannot confirm; the organiser confirms once.
     assert "组织者" in texts(await bot.press(RESIDENTS[0], CONFIRM.pack(activity_id)))
     answer = texts(await bot.press(ADMIN, CONFIRM.pack(activity_id)))
