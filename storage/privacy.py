@@ -10,7 +10,8 @@ neither function):
   notes of their reports, the outbox rows addressed to them,
   saved conversation state (ptb_*), the name and phone staff recorded when they filed a case
   for them (代办, complaint_proxies: the row stays as the office's record of the filing,
-  without them);
+  without them), their volunteer places, points ledger rows, family links and invitations and
+  honour opt-in (a voucher stays as the provider's record, without them);
 - anonymised: complaints (the problem stays for statistics; the link, the rating and the name
   in staff notices go; the answer 满意 / 基本满意 and the count of 重办 stay as the case's
   outcome, like its status), complaint and assignment events (the actor; the words they typed
@@ -19,7 +20,8 @@ neither function):
 - kept, and exported: role grants (granted and revoked by an admin) and a staff member's
   work records — their patrols (where and when), the assignments given to them, the
   reception days they held, the suggestions they filed as a representative, the cases they
-  filed for residents (代办: the case and when, not the resident's name or phone).
+  filed for residents (代办: the case and when, not the resident's name or phone), the
+  volunteer activities they organised.
 """
 
 from __future__ import annotations
@@ -152,6 +154,41 @@ _EXPORT: tuple[tuple[str, str], ...] = (
            WHERE r.requested_by = ?1 OR r.decided_by = ?1 ORDER BY r.id""",
     ),
     (
+        "volunteering",
+        """SELECT a.title, a.place, a.starts_at, s.status, s.code, s.checked_in_at,
+                  s.checked_out_at, s.minutes, s.created_at
+           FROM volunteer_signups s JOIN volunteer_activities a ON a.id = s.activity_id
+           WHERE s.person_id = ? ORDER BY s.id""",
+    ),
+    (
+        "activities_organised",
+        """SELECT id, title, place, starts_at, status, created_at FROM volunteer_activities
+           WHERE created_by = ? ORDER BY id""",
+    ),
+    (
+        "points",
+        """SELECT amount, cause, ref, note, at FROM points_ledger
+           WHERE person_id = ? ORDER BY id""",
+    ),
+    (
+        "vouchers",
+        """SELECT i.title, r.points, r.code, r.status, r.created_at, r.used_at,
+                  r.person_id = ?1 AS paid_by_you, r.beneficiary_id = ?1 AS for_you
+           FROM points_redemptions r JOIN points_items i ON i.id = r.item_id
+           WHERE r.person_id = ?1 OR r.beneficiary_id = ?1 ORDER BY r.id""",
+    ),
+    (
+        "family",
+        """SELECT f.member_id, p.first_name, f.linked_at FROM family_links f
+           LEFT JOIN people p ON p.id = f.member_id WHERE f.person_id = ? ORDER BY f.linked_at""",
+    ),
+    (
+        "family_invites",
+        """SELECT code, created_at, expires_at, used_at FROM family_invites
+           WHERE person_id = ? ORDER BY created_at""",
+    ),
+    ("honour", "SELECT named, at FROM volunteer_honour WHERE person_id = ?"),
+    (
         "notices",
         """SELECT kind, template, context, state, due_at, sent_at, created_at
            FROM outbox WHERE chat_id = ? ORDER BY due_at, id""",
@@ -238,6 +275,20 @@ _ERASE: tuple[str, ...] = (
     # A case staff filed for them (代办): their name and phone go, the filing stays.
     """UPDATE complaint_proxies SET name = NULL, phone = NULL, person_id = NULL
        WHERE person_id = ?1""",
+    # Volunteer points: their places, points, family links, invitations and honour opt-in go;
+    # a voucher stays as the provider's record, without them; their name leaves the notices
+    # their family members got of them.
+    """UPDATE outbox SET context = json_replace(context, '$.name', '', '$.giver', '')
+       WHERE template IN ('points.family_linked', 'points.gift_received',
+                          'points.voucher_for_you')
+         AND chat_id IN (SELECT member_id FROM family_links WHERE person_id = ?1)""",
+    "DELETE FROM volunteer_signups WHERE person_id = ?1",
+    "DELETE FROM points_ledger WHERE person_id = ?1",
+    "UPDATE points_redemptions SET person_id = NULL WHERE person_id = ?1",
+    "UPDATE points_redemptions SET beneficiary_id = NULL WHERE beneficiary_id = ?1",
+    "DELETE FROM family_links WHERE person_id = ?1 OR member_id = ?1",
+    "DELETE FROM family_invites WHERE person_id = ?1",
+    "DELETE FROM volunteer_honour WHERE person_id = ?1",
     "DELETE FROM subscriptions WHERE person_id = ?1",
     "DELETE FROM complaint_supporters WHERE person_id = ?1",
     "DELETE FROM meeting_bookings WHERE person_id = ?1",

@@ -18,6 +18,7 @@ from bot.calendar.workdays import WorkCalendar
 from bot.core.clock import SystemClock
 from bot.core.config import Settings
 from bot.demo.history import write_history
+from bot.demo.points import write_points
 from bot.emulator import Emulator, EmulatorConfig
 from bot.people import service
 from storage import geo, people
@@ -74,6 +75,7 @@ async def prepare_database(path: Path) -> None:
                 granted_by="demo",
             )
         await write_history(db, WorkCalendar(ZoneInfo("Asia/Shanghai")), now)
+        await write_points(db, DEMO_PEOPLE[0].user_id, now)
 
 
 async def create_demo_users(emulator: Emulator) -> int:

@@ -1,7 +1,8 @@
 """A person's rights (PIPL): everything stored about them (/mydata), as a JSON file and as a
 page they can read, and erasure (/deleteme) in one transaction.
 
-Erasure gives up the person's meeting seats (the next in line is promoted and told), removes
+Erasure gives up the person's meeting seats and volunteer places (the next in line is
+promoted and told), removes
 or anonymises every row that names them (`storage.privacy`), all or nothing; then the
 write-ahead log is checkpointed so that, with `secure_delete`, neither the database file nor
 its log holds what was erased. The in-memory state of the running bot is the caller's part
@@ -20,6 +21,7 @@ from jinja2 import TemplateError
 
 from bot.bulletins.render import strip_tags
 from bot.meetings import service as meetings
+from bot.points import activities as volunteering
 from bot.runtime.services import Services
 from storage import privacy as store
 
@@ -40,6 +42,7 @@ async def erase(services: Services, user_id: int) -> int:
     now = services.clock.now()
     async with services.db.transaction() as conn:
         await meetings.give_up_all(conn, services, user_id, now)
+        await volunteering.give_up_all(conn, services, user_id, now)
         kept = await store.erase_in(conn, user_id)
     await services.db.checkpoint()
     services.delivery.kick_soon()  # whoever moved up from a waiting list is told

@@ -35,6 +35,12 @@ SECTION_OF = {
     "complaint_proxies": "filed_for_you",
     "service_bookings": "service_bookings",
     "service_staff": "service_staff",
+    "volunteer_signups": "volunteering",
+    "points_ledger": "points",
+    "points_redemptions": "vouchers",
+    "family_links": "family",
+    "family_invites": "family_invites",
+    "volunteer_honour": "honour",
 }
 # Tables with such a column that hold nothing of a person, and why.
 NOT_PERSONAL = {"bulletins": "chat_id is the bulletin channel or group, never a person"}

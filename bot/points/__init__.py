@@ -1,0 +1,1 @@
+"""Volunteer points (志愿积分, the “朝夕”共 scheme)."""

@@ -1,0 +1,124 @@
+"""Organisers in the chat (admins, community staff): /newactivity publishes an activity from
+one line; /activity ID shows its volunteers, the check-in and check-out codes to give, and
+✅ confirms attendance afterwards (credited once); /activity ID in|out CODE checks a
+volunteer in or out by their own code."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.core.refusals import Refusal
+from bot.points import activities as service
+from bot.points.buttons import CONFIRM
+from bot.points.notices import context_of
+from bot.points.rules import ActivityStatus, parse_form
+from bot.runtime.services import MinhuContext
+from handlers.kit import conversation as kit
+from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
+from handlers.kit.refusals import refuse_pressed
+from storage import activities as store
+from storage.activities import Activity
+
+
+@kit.refusals_answered
+async def publish(update: Update, context: MinhuContext) -> None:
+    """/newactivity 标题 | 内容 | 地点 | 时间 | 分钟 | 名额 | 每小时积分 | 代码 [| 活动标签]."""
+    assert update.effective_user is not None and update.message is not None
+    services = context.services
+    if not await service.may_organise(services, update.effective_user.id):
+        await say(update, context, "points.not_organiser")
+        return
+    words = (update.message.text or "").split(maxsplit=1)
+    text = words[1].strip() if len(words) > 1 else ""
+    if not text:
+        await say(update, context, "points.newactivity_usage")
+        return
+    form = parse_form(text, services.settings.tz, services.clock.now())
+    a = await service.publish(services, update.effective_user.id, form)
+    await _show(update, context, a)
+
+
+async def _show(update: Update, context: MinhuContext, a: Activity, *, edit: bool = False) -> None:
+    """The organiser's card: codes, volunteers and the confirmation button."""
+    listed = await store.signups(context.services.db, a.id)
+    rows = []
+    if a.status == ActivityStatus.OPEN:
+        lang = await language_of(update, context)
+        rows = [[(t(context, lang, "points.btn_confirm"), CONFIRM.pack(a.id))]]
+    volunteers = [
+        {
+            "name": s.name,
+            "status": s.status,
+            "code": s.code,
+            "in": bool(s.checked_in_at),
+            "out": bool(s.checked_out_at),
+            "minutes": s.minutes,
+        }
+        for s in listed
+    ]
+    await say(
+        update,
+        context,
+        "points.organiser_card",
+        markup=keyboard(rows) if rows else None,
+        edit=edit,
+        **await context_of(context.services, a),
+        checkin_code=a.checkin_code,
+        checkout_code=a.checkout_code,
+        status=a.status,
+        volunteers=volunteers,
+    )
+
+
+@kit.refusals_answered
+async def show(update: Update, context: MinhuContext) -> None:
+    """/activity ID [in|out CODE]."""
+    assert update.effective_user is not None
+    args = context.args or []
+    activity_id = parse_int(args[0]) if args else None
+    if activity_id is None or (len(args) > 1 and (len(args) != 3 or args[1] not in ("in", "out"))):
+        await say(update, context, "points.activity_usage")
+        return
+    user_id = update.effective_user.id
+    if len(args) == 3:
+        a, s = await service.check_for(context.services, user_id, activity_id, args[2], args[1])
+        key = "points.checked_for_in" if args[1] == "in" else "points.checked_for_out"
+        await say(update, context, key, name=s.name, title=a.title)
+        return
+    await _show(update, context, await service.organised(context.services, activity_id, user_id))
+
+
+async def confirm(update: Update, context: MinhuContext) -> None:
+    """✅ attendance confirmed: the volunteers who checked in and out are credited, once."""
+    assert update.callback_query is not None and update.effective_user is not None
+    activity_id = CONFIRM.one(update.callback_query.data)
+    try:
+        if activity_id is None:
+            raise service.NotFound("not_found")
+        done = await service.confirm(context.services, activity_id, update.effective_user.id)
+    except Refusal as refused:
+        await refuse_pressed(update, context, refused)
+        return
+    await answer(update, context)
+    a = await store.get(context.services.db, activity_id)
+    assert a is not None
+    await _show(update, context, a, edit=True)
+    await say(
+        update,
+        context,
+        "points.confirmed",
+        title=a.title,
+        attended=done.attended,
+        no_show=done.no_show,
+        points=done.points,
+    )
+
+
+def handlers() -> list[BaseHandler]:
+    """/newactivity, /activity and the confirmation button."""
+    return [
+        CommandHandler("newactivity", publish),
+        CommandHandler("activity", show),
+        CallbackQueryHandler(confirm, pattern=CONFIRM.pattern),
+    ]
