@@ -28,6 +28,8 @@ RESIDENT_COMMANDS = (
     "reception",
     "settings",
     "link",
+    "mediate",
+    "mediations",
     "help",
     "mydata",
     "deleteme",

@@ -33,6 +33,7 @@ SECTION_OF = {
     "supervision_items": "supervision_items",
     "dispatch_requests": "dispatch_requests",
     "complaint_proxies": "filed_for_you",
+    "mediation_parties": "mediations",
 }
 # Tables with such a column that hold nothing of a person, and why.
 NOT_PERSONAL = {"bulletins": "chat_id is the bulletin channel or group, never a person"}
