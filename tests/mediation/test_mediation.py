@@ -1,0 +1,116 @@
+"""Dispute mediation in-process: a case named in words, its consent recorded by the mediator,
+the deadlines told to the dispatch centre once, bad input changing nothing, and /deleteme."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage import people, privacy
+from tests.support.chat import edit_message, send_in_group
+from tests.support.harness import Harness, User, register, table_counts, texts
+from tests.support.representatives import deliver
+
+MEDIATOR = User(500001, "老调解")
+DISPATCHER = User(500002, "指挥小刘")
+APPLICANT = User(100011, "李大伯")
+THIRD = User(100012, "赵阿姨")
+STORY = "隔壁新盖的围墙占了我家院子半米，多次商量没有结果"
+
+
+async def _staff(bot: Harness) -> None:
+    db = bot.services.db
+    zone = await db.fetchval("SELECT id FROM zones WHERE code = 'SQ'")
+    now = bot.clock.now()
+    await people.grant(db, MEDIATOR.id, "mediator", now, zone_id=zone, display_name="老调解")
+    await people.grant(db, DISPATCHER.id, "dispatcher", now, zone_id=zone)
+    for user in (MEDIATOR, DISPATCHER, APPLICANT, THIRD):
+        await register(bot, user)
+
+
+async def _ask(bot: Harness, user: User, other: str = "对门孙家") -> str:
+    await bot.send(user, "/mediate")
+    await bot.button(user, "邻里")
+    await bot.send(user, other)
+    await bot.send(user, STORY)
+    return texts(await bot.button(user, "确认提交"))
+
+
+async def test_a_named_side_agrees_through_the_mediator(bot: Harness) -> None:
+    await _staff(bot)
+    answer = await _ask(bot, APPLICANT)
+    assert "TJ-2026-000001" in answer and "调解员会联系对方" in answer
+    since = await deliver(bot)
+    assert "新的调解案件" in texts(bot.fake.sent_to(MEDIATOR.id, since))
+    await bot.button(MEDIATOR, "对方同意调解")
+    row = await bot.services.db.fetchone(
+        "SELECT consent, consent_by, consent_at FROM mediation_parties WHERE side = 'other'"
+    )
+    assert tuple(row) == ("accepted", MEDIATOR.id, bot.clock.now().isoformat())
+    consent = "md:c:1:1"
+    again = texts(await bot.press(MEDIATOR, consent))  # pressed again: nothing changes
+    assert "调解员会" not in again
+    assert await bot.services.db.fetchval("SELECT status FROM mediations") == "active"
+
+
+async def test_a_third_person_sees_nothing_and_forged_buttons_change_nothing(
+    bot: Harness,
+) -> None:
+    await _staff(bot)
+    await _ask(bot, APPLICANT)
+    before = await table_counts(bot)
+    for data in ("md:v:1", "md:c:1:1", "md:s:1", "md:o:1:failed", "md:f:1:0", "md:a:1:other:1"):
+        said = texts(await bot.press(THIRD, data))
+        assert STORY not in said and "对门孙家" not in said
+    assert await table_counts(bot) == before
+    assert "没有调解案件" in texts(await bot.send(THIRD, "/mediations"))
+    assert await bot.services.db.fetchval("SELECT status FROM mediations") == "pending"
+
+
+async def test_bad_input_is_answered_and_changes_nothing(bot: Harness) -> None:
+    await _staff(bot)
+    before = await table_counts(bot)
+    group = texts(await send_in_group(bot, APPLICANT, "/mediate"))
+    assert STORY not in group
+    await bot.send(APPLICANT, "/mediate")
+    await bot.button(APPLICANT, "邻里")
+    assert "需要 1–30 个字" in texts(await bot.send(APPLICANT, "王" * 31))
+    await bot.send(APPLICANT, "对门孙家")
+    assert "需要 5–1000 个字" in texts(await bot.send(APPLICANT, "吵"))
+    await edit_message(bot, APPLICANT, STORY)  # an edit is not read
+    assert "需要 5–1000 个字" in texts(await bot.send(APPLICANT, "长" * 1001))
+    assert "已取消" in texts(await bot.send(APPLICANT, "/cancel"))
+    assert await table_counts(bot) == before
+
+
+async def test_missed_deadlines_reach_the_dispatch_centre_once(bot: Harness) -> None:
+    await _staff(bot)
+    await _ask(bot, APPLICANT)
+    await deliver(bot)
+    runner = bot.services.timers
+    assert runner is not None
+    bot.clock.advance(timedelta(days=4))  # Monday 2 March + 4 days: past 2 working days
+    await runner.run_pass()
+    since = await deliver(bot)
+    told = texts(bot.fake.sent_to(DISPATCHER.id, since))
+    assert "调解超期" in told and "2 个工作日内没有安排调解" in told and STORY not in told
+    await runner.run_pass()
+    assert "调解超期" not in texts(bot.fake.sent_to(DISPATCHER.id, await deliver(bot)))
+    bot.clock.advance(timedelta(days=27))
+    await runner.run_pass()
+    assert "30 天内没有调解结果" in texts(bot.fake.sent_to(DISPATCHER.id, await deliver(bot)))
+
+
+async def test_deleteme_takes_the_party_and_their_words(bot: Harness) -> None:
+    await _staff(bot)
+    await _ask(bot, APPLICANT)
+    async with bot.services.db.transaction() as conn:
+        await privacy.erase_in(conn, APPLICANT.id)
+    db = bot.services.db
+    assert await db.fetchval("SELECT summary FROM mediations") == ""
+    assert (
+        await db.fetchval(
+            "SELECT COUNT(*) FROM mediation_parties WHERE person_id = ?", (APPLICANT.id,)
+        )
+        == 0
+    )
+    assert await db.fetchval("SELECT kind FROM mediations") == "neighbour"  # still counted
