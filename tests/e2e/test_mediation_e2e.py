@@ -1,5 +1,6 @@
 """Over real HTTP (矛盾调解): a resident asks for mediation and invites the other side by a
-one-time link; they agree; the mediator schedules a session, both are told and reminded, the
+one-time link; they agree; the mediator schedules a session, both are told and reminded (the
+bot's clock moved 24 h and 1 h before it), the
 outcome is recorded and a month later both are asked whether the agreement is kept. A
 refusal by the other side and a 调解不成 referral close properly; a third resident and another
 grid's worker see nothing of it."""
@@ -10,12 +11,16 @@ import re
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from tests.e2e.test_resident_journey import register
 from tests.e2e.test_routing_e2e import grant
 from tests.support.e2e import BotProcess, Chat, new_user
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _mediator(minhu: BotProcess, chat: Chat) -> None:
@@ -70,7 +75,8 @@ def test_a_mediation_from_invitation_to_follow_up(minhu: BotProcess, client: htt
     mediator.expect("调解中")
     mediator.press("安排调解")
     mediator.expect("请输入调解时间")
-    mediator.say("2099-01-05 09:30")
+    at = datetime.now(SHANGHAI) + timedelta(days=2)  # the bot's clock is not moved yet
+    mediator.say(at.strftime("%Y-%m-%d %H:%M"))
     mediator.expect("调解地点")
     mediator.say("村委会调解室")
     mediator.expect("还有谁协助")
@@ -84,6 +90,12 @@ def test_a_mediation_from_invitation_to_follow_up(minhu: BotProcess, client: htt
             "WHERE template = 'mediation.reminder' AND state = 'pending'"
         ).fetchone()[0]
     assert due == 6  # 24 h and 1 h before, to both sides and the mediator
+    minhu.advance(86400 + 120)
+    for chat in (applicant, other, mediator):
+        chat.expect("还有 24 小时")
+    minhu.advance(23 * 3600)
+    for chat in (applicant, other, mediator):
+        chat.expect("还有 1 小时")
     mediator.press("申请人到场")
     mediator.expect("到场")
     mediator.press("调解成功")
