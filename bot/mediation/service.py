@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypedDict
 
+from bot.complaints.rules import Actor
+from bot.complaints.service import actors_for
 from bot.mediation import buttons as b
 from bot.mediation import rules
 from bot.mediation.rules import Bad, Moved, NotYours, Status
@@ -23,9 +25,10 @@ from bot.people.roles import admin_ids, role_names
 from bot.runtime import notices
 from bot.runtime.services import Services
 from bot.runtime.submissions import queue_reply
-from storage import dispatch, people, submissions
+from storage import complaints, dispatch, people, submissions
 from storage import mediation as store
 from storage.mediation import Mediation, Party, Session
+from storage.models import Complaint
 
 
 class Draft(TypedDict, total=False):
@@ -35,6 +38,7 @@ class Draft(TypedDict, total=False):
     kind: str
     other_name: str | None  # None: invited by a link
     summary: str
+    complaint_id: int  # opened by staff from a complaint: its reporter is the applicant
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,21 @@ async def overseers(services: Services, zone_id: int) -> list[int]:
     return []
 
 
+async def from_complaint(services: Services, staff_id: int, number: str) -> Complaint:
+    """The complaint staff open a mediation from: one they hold (its grid's workers, its
+    department's officers, the dispatch centre, admins), whose reporter is a registered
+    resident (the applicant)."""
+    found = await complaints.by_number(services.db, number.strip().upper())
+    if found is None:
+        raise NotYours("no_complaint")
+    actors = await actors_for(services, found, staff_id)
+    if not actors & {Actor.ADMIN, Actor.ASSIGNEE, Actor.DISPATCHER}:
+        raise NotYours("no_complaint")
+    if found.reporter_id is None or await people.get(services.db, found.reporter_id) is None:
+        raise Bad("no_reporter")
+    return found
+
+
 async def open_case(
     services: Services, applicant_id: int, draft: Draft, *, key: str, bot_username: str = ""
 ) -> Opened:
@@ -89,12 +108,21 @@ async def open_case(
     done = await submissions.find(db, key)
     if done is not None and done.kind == "mediation":
         m = await store.get(db, done.record_id)
-        if m is not None and applicant_id in [p.person_id for p in await store.parties(db, m.id)]:
+        if m is not None and (
+            m.opened_by == applicant_id
+            or applicant_id in [p.person_id for p in await store.parties(db, m.id)]
+        ):
             other = next(p for p in await store.parties(db, m.id) if p.side == "other")
             return Opened(m.id, m.number, other.invite_code, again=True)
+    filer, staff_id, complaint = applicant_id, None, None
+    if draft.get("complaint_id") is not None:  # staff open it from a complaint they hold
+        c = await complaints.get(db, draft["complaint_id"])
+        complaint = await from_complaint(services, filer, c.number if c else "")
+        staff_id, applicant_id = filer, complaint.reporter_id or 0
     person = await people.get(db, applicant_id)
     if person is None or person.grid_id is None:
         raise NotYours("need_start")
+    grid_id = complaint.grid_id if complaint is not None else person.grid_id
     kind = draft.get("kind")
     if kind not in rules.KINDS:
         raise Bad("expired")
@@ -102,7 +130,9 @@ async def open_case(
     other_name = draft.get("other_name")
     if other_name is not None:
         other_name = rules.within(other_name, rules.NAME, "name")
-    grid = await _grid(services, person.grid_id)
+    elif staff_id is not None:
+        raise Bad("expired")  # staff name the other side; a link is the resident's to send
+    grid = await _grid(services, grid_id)
     chosen = await store.mediators(db, grid)
     mediator_id = chosen[0][0] if chosen else None
     now = _now(services)
@@ -112,13 +142,15 @@ async def open_case(
             raise Moved("expired")
         case_id, number = await store.insert(
             conn,
-            grid_id=person.grid_id,
+            grid_id=grid_id,
             kind=kind,
             summary=summary,
             now=now,
             contact_due_at=services.calendar.add_working_days(now, rules.CONTACT_WORKING_DAYS),
             result_due_at=now + timedelta(days=rules.RESULT_DAYS),
             mediator_id=mediator_id,
+            opened_by=staff_id,
+            complaint_id=complaint.id if complaint is not None else None,
         )
         await store.insert_party(
             conn,
@@ -127,17 +159,28 @@ async def open_case(
             person_id=applicant_id,
             name=None,
             consent="accepted",
-            consent_by=applicant_id,
+            consent_by=staff_id or applicant_id,  # the worker who heard them ask, or they
             consent_at=now,
         )
         await store.insert_party(
             conn, case_id, "other", person_id=None, name=other_name, invite_code=code
         )
         await submissions.record(conn, key, "mediation", case_id, now)
+        if staff_id is not None:
+            await notices.send(
+                conn,
+                services,
+                await notices.reachable(services, [applicant_id]),
+                template="mediation.opened_for_you",
+                key=f"md:{case_id}:for",
+                now=now,
+                context={"number": number, "complaint": complaint.number if complaint else ""},
+                buttons=[[("mediation.btn_view", b.VIEW.pack(case_id))]],
+            )
         await queue_reply(
             conn,
             services,
-            applicant_id,
+            filer,
             key=key,
             template="mediation.opened",
             now=now,
@@ -145,6 +188,7 @@ async def open_case(
             invite_code=code,
             bot=bot_username,
             mediator=mediator_id is not None,
+            staff=staff_id is not None,
         )
         about = {"number": number, "kind": kind, "invited": code is not None}
         if mediator_id is not None:

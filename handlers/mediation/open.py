@@ -38,11 +38,22 @@ form = kit.draft_step(DRAFT, role=None, expired="mediation.expired")
 
 
 async def start(update: Update, context: MinhuContext) -> int:
-    """/mediate: registered residents; which kind of dispute."""
+    """/mediate: registered residents; staff with a complaint's number (/mediate MH-…) for its
+    reporter. Which kind of dispute."""
     if await kit.registered(update, context, with_grid=True) is None:
         return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data[DRAFT] = {"id": submissions.new_key()}
+    assert context.user_data is not None and update.effective_user is not None
+    draft: dict[str, object] = {"id": submissions.new_key()}
+    if context.args:
+        try:
+            c = await mediation.from_complaint(
+                context.services, update.effective_user.id, context.args[0]
+            )
+        except Refusal as refused:
+            await kit.refuse(update, context, refused)
+            return ConversationHandler.END
+        draft |= {"complaint_id": c.id, "summary": c.description[: rules.SUMMARY[1]]}
+    context.user_data[DRAFT] = draft
     lang = await language_of(update, context)
     rows = in_rows(
         [(t(context, lang, f"mediation.kind_{k}"), b.KIND.pack(k)) for k in rules.KINDS], 3
@@ -59,7 +70,8 @@ async def kind(update: Update, context: MinhuContext, draft: Draft) -> int:
         return State.KIND
     draft["kind"] = chosen
     lang = await language_of(update, context)
-    rows = [[(t(context, lang, "mediation.btn_invite"), b.INVITE.pack())]]
+    staff = draft.get("complaint_id") is not None  # staff name the other side
+    rows = [] if staff else [[(t(context, lang, "mediation.btn_invite"), b.INVITE.pack())]]
     await kit.ask(
         update, context, "mediation.ask_other", rows, b.CANCEL, edit=True, max=rules.NAME[1]
     )
@@ -81,12 +93,17 @@ async def other_named(update: Update, context: MinhuContext, draft: Draft) -> in
     if text is None:
         return State.OTHER
     draft["other_name"] = text
+    if draft.get("complaint_id") is not None:  # what happened: the complaint says it
+        return await _confirm(update, context, draft)
     return await _ask_summary(update, context, edit=False)
 
 
 @form
 async def other_invited(update: Update, context: MinhuContext, draft: Draft) -> int:
     """The other side is a resident of the bot: a link comes with the number."""
+    if draft.get("complaint_id") is not None:
+        await answer(update, context, "common.invalid_button")
+        return State.OTHER
     await answer(update, context)
     draft["other_name"] = None
     return await _ask_summary(update, context, edit=True)
@@ -99,6 +116,10 @@ async def summary(update: Update, context: MinhuContext, draft: Draft) -> int:
     if text is None:
         return State.SUMMARY
     draft["summary"] = text
+    return await _confirm(update, context, draft)
+
+
+async def _confirm(update: Update, context: MinhuContext, draft: Draft) -> int:
     lang = await language_of(update, context)
     await ask_to_confirm(
         update,
@@ -109,7 +130,7 @@ async def summary(update: Update, context: MinhuContext, draft: Draft) -> int:
         b.CANCEL,
         kind=t(context, lang, f"mediation.kind_{draft.get('kind', 'other')}"),
         other=draft.get("other_name"),
-        what=text,
+        what=draft.get("summary", ""),
     )
     return State.CONFIRM
 

@@ -8,12 +8,13 @@ from datetime import timedelta
 from storage import people, privacy
 from tests.support.chat import edit_message, send_in_group
 from tests.support.harness import Harness, User, register, table_counts, texts
-from tests.support.representatives import deliver
+from tests.support.representatives import WORKER, deliver, file_complaint, grant
 
 MEDIATOR = User(500001, "老调解")
 DISPATCHER = User(500002, "指挥小刘")
 APPLICANT = User(100011, "李大伯")
 THIRD = User(100012, "赵阿姨")
+FAR_WORKER = User(200009, "阳网格")
 STORY = "隔壁新盖的围墙占了我家院子半米，多次商量没有结果"
 
 
@@ -114,3 +115,38 @@ async def test_deleteme_takes_the_party_and_their_words(bot: Harness) -> None:
         == 0
     )
     assert await db.fetchval("SELECT kind FROM mediations") == "neighbour"  # still counted
+
+
+async def test_report_offers_mediation_for_a_dispute(bot: Harness) -> None:
+    await _staff(bot)
+    await bot.send(APPLICANT, "/report")
+    shown = texts(await bot.button(APPLICANT, "矛盾纠纷"))
+    assert "/mediate" in shown and "申请调解" in shown
+    await bot.send(APPLICANT, "/cancel")
+    await bot.send(APPLICANT, "/report")
+    assert "/mediate" not in texts(await bot.button(APPLICANT, "环境卫生"))
+
+
+async def test_a_grid_worker_opens_one_from_a_complaint(bot: Harness) -> None:
+    await _staff(bot)
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    number = await file_complaint(bot, APPLICANT, "矛盾纠纷", STORY)
+    # Not theirs: a resident, and a worker of another grid.
+    assert "不归您办理" in texts(await bot.send(THIRD, f"/mediate {number}"))
+    await grant(bot, FAR_WORKER, "grid_worker", grid="YS-01-01", opened=False)
+    await register(bot, FAR_WORKER, zone="阳山", community="阳山社区", grid="第一网格")
+    assert "不归您办理" in texts(await bot.send(FAR_WORKER, f"/mediate {number}"))
+    await bot.send(WORKER, f"/mediate {number}")
+    await bot.button(WORKER, "邻里")
+    assert "对方也在用本机器人" not in " ".join(bot.buttons(WORKER.id))
+    await bot.send(WORKER, "对门孙家")
+    assert "已为反映人开启调解" in texts(await bot.button(WORKER, "确认提交"))
+    db = bot.services.db
+    m = await db.fetchone("SELECT * FROM mediations")
+    assert (m["opened_by"], m["summary"]) == (WORKER.id, STORY)
+    assert m["complaint_id"] == await db.fetchval("SELECT id FROM complaints")
+    applicant = await db.fetchone("SELECT * FROM mediation_parties WHERE side = 'applicant'")
+    assert (applicant["person_id"], applicant["consent_by"]) == (APPLICANT.id, WORKER.id)
+    since = await deliver(bot)
+    assert "为您申请了矛盾调解" in texts(bot.fake.sent_to(APPLICANT.id, since))
+    assert "没有调解案件" in texts(await bot.send(FAR_WORKER, "/mediations"))
