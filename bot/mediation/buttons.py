@@ -19,6 +19,7 @@ CAME = MD("a", INT, choice("applicant", "other"), FLAG)  # attendance of a sessi
 OUTCOME = MD("o", INT, choice("succeeded", "partial", "failed"))
 REFERRAL = MD("r", choice(*REFERRALS))
 NO_PHOTO = MD("np")
+ASSIGN = MD("m", INT, INT)  # the dispatch centre gives the case to a mediator
 KEPT = MD("f", INT, FLAG)  # a party's answer to the follow-up (回访)
 
 PREFIXES = (MD,)

@@ -80,10 +80,11 @@ def within(text: str, limits: tuple[int, int], reason: str) -> str:
 
 
 def may_read(
-    user_id: int, roles: list[str], *, parties: list[int | None], mediator_id: int | None
+    user_id: int, oversees: bool, *, parties: list[int | None], mediator_id: int | None
 ) -> bool:
-    """The parties, the mediator, the dispatch centre and admins; nobody else."""
-    return user_id in parties or user_id == mediator_id or bool(OVERSEERS & set(roles))
+    """The parties, the mediator, the dispatch centre of the case's zone (or the town's) and
+    admins; nobody else."""
+    return user_id in parties or user_id == mediator_id or oversees
 
 
 def success_rate(succeeded: int, partial: int, closed: int) -> float | None:

@@ -28,7 +28,7 @@ from bot.runtime.submissions import queue_reply
 from storage import complaints, dispatch, people, submissions
 from storage import mediation as store
 from storage.mediation import Mediation, Party, Session
-from storage.models import Complaint
+from storage.models import Complaint, Role
 
 
 class Draft(TypedDict, total=False):
@@ -59,6 +59,7 @@ class Case:
     mediator_name: str
     is_mediator: bool
     side: str | None  # the reader's side, if they are a party
+    candidates: list[tuple[int, str]]  # mediators the reader may give it to (overseers)
 
     @property
     def other(self) -> Party:
@@ -298,6 +299,14 @@ async def parties_and_mediator(
     return await notices.reachable(services, [i for i in dict.fromkeys(ids) if i != exclude])
 
 
+async def _oversees(services: Services, user_id: int, zone_id: int) -> bool:
+    """Admins, the town's dispatchers and the zone's."""
+    if Role.ADMIN in await role_names(services, user_id):
+        return True
+    town, zones = await dispatch.dispatch_zones(services.db, user_id)
+    return town or zone_id in zones
+
+
 async def read(services: Services, user_id: int, mediation_id: int | None) -> Case:
     """A case for someone allowed to read it; anyone else is told there is none to see."""
     db = services.db
@@ -305,15 +314,19 @@ async def read(services: Services, user_id: int, mediation_id: int | None) -> Ca
     if m is None:
         raise NotYours("not_found")
     parties = await store.parties(db, m.id)
-    roles = await role_names(services, user_id)
+    oversees = await _oversees(services, user_id, m.zone_id)
     ids = [p.person_id for p in parties]
-    if not rules.may_read(user_id, roles, parties=ids, mediator_id=m.mediator_id):
+    if not rules.may_read(user_id, oversees, parties=ids, mediator_id=m.mediator_id):
         raise NotYours("not_found")
     name = await people.granted_name(db, m.mediator_id) if m.mediator_id else None
     side = next((p.side for p in parties if p.person_id == user_id), None)
-    return Case(
-        m, parties, await store.sessions(db, m.id), name or "", m.mediator_id == user_id, side
-    )
+    candidates = []
+    if oversees and m.status in rules.OPEN:
+        found = await store.mediators(db, m.zone_id)
+        candidates = [(i, n) for i, n, _ in found if i != m.mediator_id][:5]
+    sessions = await store.sessions(db, m.id)
+    is_mediator = m.mediator_id == user_id
+    return Case(m, parties, sessions, name or "", is_mediator, side, candidates)
 
 
 async def mine(services: Services, user_id: int) -> tuple[list[Mediation], list[Mediation]]:
@@ -336,7 +349,7 @@ async def assign(
 ) -> Mediation:
     """The dispatch centre gives an open case to a mediator (who hears of it)."""
     case = await read(services, user_id, mediation_id)
-    if not rules.OVERSEERS & set(await role_names(services, user_id)):
+    if not await _oversees(services, user_id, case.m.zone_id):
         raise NotYours("not_found")
     if case.m.status not in rules.OPEN:
         raise Moved("not_active")

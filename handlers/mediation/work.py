@@ -50,6 +50,9 @@ def _card_rows(context: MinhuContext, lang: str, case: mediation.Case) -> list[R
                 for o in rules.OUTCOMES
             ]
         )
+    for mediator_id, name in case.candidates:
+        label = t(context, lang, "mediation.btn_assign", name=name)
+        rows.append([(label, b.ASSIGN.pack(m.id, mediator_id))])
     return rows
 
 
@@ -182,6 +185,24 @@ async def came(update: Update, context: MinhuContext) -> None:
     await show(update, context, case, edit=True)
 
 
+async def assign(update: Update, context: MinhuContext) -> None:
+    """The dispatch centre gives the case to a mediator."""
+    user = update.effective_user
+    assert user is not None
+    found = b.ASSIGN.parse(pressed(update))
+    if found is None:
+        await answer(update, context, "common.invalid_button")
+        return
+    try:
+        await mediation.assign(context.services, user.id, found[0], found[1])
+        case = await mediation.read(context.services, user.id, found[0])
+    except Refusal as refused:
+        await kit.refuse_pressed(update, context, refused)
+        return
+    await answer(update, context)
+    await show(update, context, case, edit=True)
+
+
 async def kept(update: Update, context: MinhuContext) -> None:
     """A party answers the follow-up (回访)."""
     user = update.effective_user
@@ -208,4 +229,5 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(consent, pattern=b.CONSENT.pattern),
         CallbackQueryHandler(came, pattern=b.CAME.pattern),
         CallbackQueryHandler(kept, pattern=b.KEPT.pattern),
+        CallbackQueryHandler(assign, pattern=b.ASSIGN.pattern),
     ]

@@ -15,6 +15,8 @@ DISPATCHER = User(500002, "指挥小刘")
 APPLICANT = User(100011, "李大伯")
 THIRD = User(100012, "赵阿姨")
 FAR_WORKER = User(200009, "阳网格")
+SECOND = User(500003, "老调解二")
+FAR_DISPATCHER = User(500004, "阳山指挥")
 STORY = "隔壁新盖的围墙占了我家院子半米，多次商量没有结果"
 
 
@@ -150,3 +152,29 @@ async def test_a_grid_worker_opens_one_from_a_complaint(bot: Harness) -> None:
     since = await deliver(bot)
     assert "为您申请了矛盾调解" in texts(bot.fake.sent_to(APPLICANT.id, since))
     assert "没有调解案件" in texts(await bot.send(FAR_WORKER, "/mediations"))
+
+
+async def test_the_zone_dispatcher_gives_a_case_to_another_mediator(bot: Harness) -> None:
+    await _staff(bot)
+    db = bot.services.db
+    zone = await db.fetchval("SELECT id FROM zones WHERE code = 'SQ'")
+    other_zone = await db.fetchval("SELECT id FROM zones WHERE code = 'YS'")
+    now = bot.clock.now()
+    await people.grant(db, SECOND.id, "mediator", now, zone_id=zone, display_name="老调解二")
+    await people.grant(db, FAR_DISPATCHER.id, "dispatcher", now, zone_id=other_zone)
+    for user in (SECOND, FAR_DISPATCHER):
+        await register(bot, user)
+    await _ask(bot, APPLICANT)
+    assert await db.fetchval("SELECT mediator_id FROM mediations") == MEDIATOR.id
+    # Another zone's dispatch centre reads nothing of it.
+    assert STORY not in texts(await bot.press(FAR_DISPATCHER, "md:v:1"))
+    assert "没有找到" in texts(await bot.press(FAR_DISPATCHER, f"md:m:1:{SECOND.id}"))
+    card = texts(await bot.press(DISPATCHER, "md:v:1"))
+    assert STORY in card
+    before = await table_counts(bot)
+    await bot.press(DISPATCHER, f"md:m:1:{THIRD.id}")  # forged: not a mediator
+    assert await table_counts(bot) == before
+    await bot.button(DISPATCHER, "交给 老调解二")
+    assert await db.fetchval("SELECT mediator_id FROM mediations") == SECOND.id
+    since = await deliver(bot)
+    assert "新的调解案件" in texts(bot.fake.sent_to(SECOND.id, since))
