@@ -53,10 +53,17 @@ def _row(zone: str, kind: str, now: list[store.Count], before: list[store.Count]
     )
 
 
-async def table(db: Database, start: datetime, end: datetime) -> list[Row]:
-    """Per zone (each kind, then the zone's total), then the town's total, for [start, end)."""
+async def table(
+    db: Database,
+    start: datetime,
+    end: datetime,
+    year_before: tuple[datetime, datetime] | None = None,
+) -> list[Row]:
+    """Per zone (each kind, then the zone's total), then the town's total, for [start, end)
+    against `year_before` (by default the same dates a year earlier)."""
     now = await store.counts(db, start, end)
-    before = await store.counts(db, _year_before(start), _year_before(end))
+    last = year_before or (_year_before(start), _year_before(end))
+    before = await store.counts(db, *last)
     zones = {z.id: z.name for z in await geo.zones(db)}
     rows: list[Row] = []
     for zone_id in sorted({c.zone_id for c in now + before}):

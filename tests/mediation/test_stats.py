@@ -4,8 +4,12 @@ name or word of a case in what admins read."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from bot.bulletins import render, snapshot
+from bot.bulletins.render import BulletinText
+from bot.bulletins.report import BulletinConfig, build_report
+from bot.core.periods import Period
 from bot.mediation import stats
 from tests.support.harness import Harness, texts
 from tests.support.representatives import ADMIN, grant
@@ -77,3 +81,32 @@ async def test_admins_read_counts_and_never_a_name_or_a_word(bot: Harness) -> No
     assert "上强片区 · 邻里：受理 4 件（同比下降50.0%）" in shown and "成功率 62.5%" in shown
     assert SECRET_NAME not in shown and SECRET_WORDS not in shown
     assert "TJ-X" not in shown.split("今年以来")[1]  # the table has no case numbers either
+
+
+async def test_the_bulletin_carries_the_table_frozen_and_without_names(bot: Harness) -> None:
+    await _cases(bot)
+    db, tz = bot.services.db, bot.services.settings.tz
+    half = Period("year", date(2026, 1, 1), date(2026, 7, 1))  # against 2025's first half
+    report = await build_report(db, half, datetime(2026, 7, 1, tzinfo=UTC), BulletinConfig(tz=tz))
+    assert [(r.zone, r.kind, r.opened, r.change) for r in report.mediations] == [
+        ("上强片区", "neighbour", 4, -50.0),
+        ("上强片区", "family", 1, None),
+        ("上强片区", "", 5, -37.5),
+        ("阳山片区", "land", 2, None),
+        ("阳山片区", "labour", 0, -100.0),
+        ("阳山片区", "", 2, -33.3),
+        ("", "", 7, -36.4),
+    ]
+    assert snapshot.load(snapshot.dump(report)).mediations == report.mediations
+    renderer = bot.services.renderer
+    text = "\n".join(render.messages(renderer, report, "zh-CN"))
+    assert "矛盾调解" in text and "全镇合计</b> 受理7件（同比下降36.4%）" in text
+    assert "成功率70.0%" in text
+    english = "\n".join(render.messages(renderer, report, "en"))
+    assert "Whole town</b>: 7 cases (down 36.4% on a year earlier)" in english
+    [table] = [t for t in render.tables(renderer, report, "zh-CN") if t.key == "mediations"]
+    assert table.rows[-1] == ["全镇", "合计", 7, 3, 1, 1, 1, 1, 0.7, 11, -0.364]
+    for shown in (text, english, str(table.rows)):
+        assert SECRET_NAME not in shown and SECRET_WORDS not in shown and "TJ-X" not in shown
+    zone = "\n".join(BulletinText(renderer, report, "zh-CN").zone_messages("SQ"))
+    assert "上强片区 · 邻里</b> 受理4件（同比下降50.0%）" in zone and "阳山" not in zone
