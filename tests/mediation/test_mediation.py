@@ -178,3 +178,30 @@ async def test_the_zone_dispatcher_gives_a_case_to_another_mediator(bot: Harness
     assert await db.fetchval("SELECT mediator_id FROM mediations") == SECOND.id
     since = await deliver(bot)
     assert "新的调解案件" in texts(bot.fake.sent_to(SECOND.id, since))
+
+
+async def test_a_newcomer_opens_the_link_registers_and_is_invited(bot: Harness) -> None:
+    await _staff(bot)
+    await bot.send(APPLICANT, "/mediate")
+    await bot.button(APPLICANT, "邻里")
+    await bot.button(APPLICANT, "对方也在用本机器人")
+    await bot.send(APPLICANT, STORY)
+    answer = texts(await bot.button(APPLICANT, "确认提交"))
+    code = answer.split("start=")[1].split()[0]
+    assert texts(await bot.send(APPLICANT, f"/start {code}")).count("自己发出的邀请链接") == 1
+    newcomer = User(100013, "孙大哥")
+    said = texts(await bot.send(newcomer, f"/start {code}"))
+    assert "隐私说明" in said and STORY not in said  # nothing before consent
+    assert "无法识别" not in texts(await bot.button(newcomer, "✅"))  # not an unknown QR code
+    await bot.button(newcomer, "上强")
+    await bot.button(newcomer, "上强社区")
+    shown = texts(await bot.button(newcomer, "第一网格"))
+    assert "登记完成" in shown and "调解邀请" in shown and STORY in shown
+    await bot.button(newcomer, "同意调解")
+    row = await bot.services.db.fetchone(
+        "SELECT person_id, consent_by, invite_code FROM mediation_parties WHERE side = 'other'"
+    )
+    assert tuple(row) == (newcomer.id, newcomer.id, None)
+    again = texts(await bot.press(newcomer, f"md:j:{code.removeprefix('tj_')}:0"))
+    assert "已经用过或已失效" in again
+    assert await bot.services.db.fetchval("SELECT status FROM mediations") == "active"
