@@ -21,6 +21,7 @@ from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.escalation.digest import DailyDigest
+from bot.mediation.deadlines import MediationDeadlines
 from bot.runtime.broadcasting import BroadcastProgress
 from bot.runtime.delivery import Delivery
 from bot.runtime.errors import on_error
@@ -39,6 +40,7 @@ from handlers import (
     complaints,
     dispatch,
     emergency,
+    mediation,
     meetings,
     nearby,
     patrols,
@@ -63,6 +65,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     nearby,
     complaints,
     proxy,
+    mediation,
     dispatch,
     meetings,
     assignments,
@@ -156,6 +159,7 @@ def build_application(
     services.timers = TimerRunner(services)
     services.timers.sources.append(AssignmentTimers(services))
     services.timers.sources.append(DailyDigest(services))
+    services.timers.sources.append(MediationDeadlines(services))
     services.progress = BroadcastProgress(services)
 
     # Group -2 before all: a message naming danger gets the emergency numbers first, and goes on

@@ -340,7 +340,9 @@ def parser() -> argparse.ArgumentParser:
     grant.add_argument("user_id", type=int)
     grant.add_argument("--grid", help="grid code (grid_worker)")
     grant.add_argument("--department", help="department code (department)")
-    grant.add_argument("--zone", help="zone code (dispatcher of one zone; none: town-wide)")
+    grant.add_argument(
+        "--zone", help="zone code (dispatcher or mediator of one zone; none: town-wide)"
+    )
     grant.add_argument("--name", help="display name shown to colleagues and in bulletins")
     grant.set_defaults(func=cmd_grant)
     revoke = sub.add_parser("revoke", help="revoke a role")

@@ -15,6 +15,7 @@ class Role(StrEnum):
     DEPARTMENT = "department"
     REPRESENTATIVE = "representative"
     DISPATCHER = "dispatcher"  # 指挥中心: town-wide, or one zone (分中心) when zone_id is set
+    MEDIATOR = "mediator"  # 调解员: one zone when zone_id is set, else the whole town
 
 
 ROLES = tuple(Role)

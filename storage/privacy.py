@@ -5,9 +5,10 @@ What links a row to a person, table by table (tests/people/test_privacy_export.p
 tests/people/test_privacy_erasure.py derive the list from the schema and fail on a table that is in
 neither function):
 
-- erased: people, subscriptions (follows), complaint_supporters (me too), meeting,
-  reception and service bookings (with the staff's notices of them), service_staff, the voice
-  notes of their reports, the outbox rows addressed to them,
+- erased: people, a mediation party's link and name (and the applicant's words),
+  subscriptions (follows), complaint_supporters (me too), meeting, reception and service
+  bookings (with the staff's notices of them), service_staff, the voice notes of their reports,
+  the outbox rows addressed to them,
   saved conversation state (ptb_*), the name and phone staff recorded when they filed a case
   for them (代办, complaint_proxies: the row stays as the office's record of the filing,
   without them), their volunteer places, points ledger rows, family links and invitations and
@@ -74,6 +75,18 @@ _EXPORT: tuple[tuple[str, str], ...] = (
         """SELECT c.number, x.name, x.phone, x.consent_at, x.filed_at, x.linked_at
            FROM complaint_proxies x JOIN complaints c ON c.id = x.complaint_id
            WHERE x.person_id = ? ORDER BY x.complaint_id""",
+    ),
+    (
+        "mediations",
+        """SELECT m.number, m.kind, m.status, m.summary, m.opened_at, m.closed_at, p.side,
+                  p.name, p.consent, p.consent_at, p.kept, p.answered_at
+           FROM mediation_parties p JOIN mediations m ON m.id = p.mediation_id
+           WHERE p.person_id = ? ORDER BY m.id""",
+    ),
+    (
+        "mediated_by_you",
+        """SELECT number, kind, status, opened_at, closed_at FROM mediations
+           WHERE mediator_id = ? ORDER BY id""",
     ),
     (
         "follows",
@@ -289,6 +302,12 @@ _ERASE: tuple[str, ...] = (
     "DELETE FROM family_links WHERE person_id = ?1 OR member_id = ?1",
     "DELETE FROM family_invites WHERE person_id = ?1",
     "DELETE FROM volunteer_honour WHERE person_id = ?1",
+    # Mediation (矛盾调解): what an applicant typed goes; a party's link and name go; the
+    # case's kind, outcome and the follow-up's answer stay for the statistics.
+    """UPDATE mediations SET summary = '' WHERE id IN (SELECT mediation_id
+           FROM mediation_parties WHERE person_id = ?1 AND side = 'applicant')""",
+    "UPDATE mediation_parties SET consent_by = NULL WHERE consent_by = ?1",
+    "UPDATE mediation_parties SET person_id = NULL, name = NULL WHERE person_id = ?1",
     "DELETE FROM subscriptions WHERE person_id = ?1",
     "DELETE FROM complaint_supporters WHERE person_id = ?1",
     "DELETE FROM meeting_bookings WHERE person_id = ?1",

@@ -21,6 +21,7 @@ from bot.bulletins.rankings import Change, Ranked
 from bot.bulletins.report import AreaRow, CategoryRow, MeetingRow, Report
 from bot.bulletins.tables import Bar, Cell, Table
 from bot.core.render import Renderer
+from bot.mediation.stats import Row as MediationRow
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,9 @@ class BulletinText:
                 "meetings", [self.r("meeting_row", m=m) for m in self.meetings_with_total()]
             ),
         ]
+        if report.mediations:
+            rows = [self.r("mediation_row", r=r) for r in report.mediations]
+            sections.append(self.section("mediations", rows))
         return pack(
             self.r("title") + "\n" + self.r("summary"),
             sections,
@@ -191,9 +195,18 @@ class BulletinText:
                 self.section("grids", self.ranked_rows("grid_row", grids)),
                 self.section("communities", self.area_rows(communities)),
                 self.section("meetings", [self.r("meeting_row", m=m) for m in meetings]),
+                *self._zone_mediations(zone.name),
             ],
             self.r("zone_footer"),
             lambda heading: self.r("continued", heading=heading),
+        )
+
+    def _zone_mediations(self, zone: str) -> list[Section]:
+        rows = [r for r in self.report.mediations if r.zone == zone]
+        return (
+            [self.section("mediations", [self.r("mediation_row", r=r) for r in rows])]
+            if rows
+            else []
         )
 
     def caption(self) -> str:
@@ -226,7 +239,25 @@ class BulletinText:
                 frozenset({7}),
             ),
         ]
+        if report.mediations:
+            out.append(
+                Table(
+                    "mediations",
+                    self.plain("table_title", name="mediations"),
+                    self._columns("mediations"),
+                    [self._mediation_cells(r) for r in report.mediations],
+                    frozenset({8, 10}),
+                )
+            )
         return out
+
+    def _mediation_cells(self, r: MediationRow) -> list[Cell]:
+        zone = r.zone or self.plain("whole_town")
+        kind = self.plain("mediation_kind", kind=r.kind) if r.kind else self.plain("total")
+        rate = None if r.success_rate is None else r.success_rate / 100
+        change = None if r.change is None else r.change / 100
+        counts = [r.opened, r.succeeded, r.partial, r.failed, r.declined, r.relapsed]
+        return [zone, kind, *counts, rate, r.opened_year_before, change]
 
     def plain(self, block: str, **ctx: Any) -> str:
         """A rendered block as plain text (the exports escape for themselves)."""

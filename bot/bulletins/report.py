@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from bot.bulletins.rankings import HONOURED, Change, Ranked, UnitStats, Weights, rank
 from bot.core.periods import Period
+from bot.mediation.stats import Row as MediationRow
+from bot.mediation.stats import table as mediation_table
 from storage import aggregates, geo
 from storage import rankings as q
 from storage.db import Database
@@ -92,6 +94,8 @@ class Report:
     categories: list[CategoryRow]
     meetings: list[MeetingRow]
     grid_zone: dict[str, str]  # grid code -> zone code (for a zone's part)
+    # 矛盾调解: cases, outcomes and success rate per zone and kind, year on year (counts only)
+    mediations: list[MediationRow] = field(default_factory=list)
 
     @property
     def assessment(self) -> bool:
@@ -198,7 +202,17 @@ async def build_report(
         categories=_categories(categories, current, last_year),
         meetings=await _meetings(db, start, end, as_of, places),
         grid_zone={p.grid_code: p.zone_code for p in places.values()},
+        mediations=await _mediations(db, (start, end), (last_start, last_end)),
     )
+
+
+async def _mediations(
+    db: Database, now: tuple[datetime, datetime], before: tuple[datetime, datetime]
+) -> list[MediationRow]:
+    """The mediation table, or none when there were no cases either year."""
+    rows = await mediation_table(db, *now, before)
+    total = rows[-1]
+    return rows if total.opened or total.opened_year_before else []
 
 
 def _handled(g: q.ComplaintGroup) -> UnitStats:

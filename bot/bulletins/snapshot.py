@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.bulletins.rankings import Change, Ranked, UnitStats, Weights
 from bot.bulletins.report import AreaRow, BulletinConfig, CategoryRow, MeetingRow, Report
 from bot.core.periods import Period
+from bot.mediation.stats import Row as MediationRow
 
 VERSION = 1
 
@@ -69,6 +70,7 @@ def load(text: str) -> Report:
         ],
         meetings=[MeetingRow(**m) for m in doc["meetings"]],
         grid_zone=dict(doc["grid_zone"]),
+        mediations=[MediationRow(**m) for m in doc.get("mediations", [])],  # none before 0020
     )
 
 
@@ -95,6 +97,7 @@ def _document(report: Report) -> dict[str, Any]:
         "communities": [_area_doc(a) for a in report.communities],
         "categories": [asdict(c) for c in report.categories],
         "meetings": [asdict(m) for m in report.meetings],
+        "mediations": [asdict(m) for m in report.mediations],
         "grid_zone": report.grid_zone,
     }
 

@@ -74,6 +74,10 @@ async def prepare_database(path: Path) -> None:
                 name=name,
                 granted_by="demo",
             )
+        # The grid worker also mediates the disputes of their zone (矛盾调解), as in the seed.
+        await service.grant(
+            db, 200001, Role.MEDIATOR, now, zone_code="SQ", name="张网格", granted_by="demo"
+        )
         await write_history(db, WorkCalendar(ZoneInfo("Asia/Shanghai")), now)
         await write_points(db, DEMO_PEOPLE[0].user_id, now)
 

@@ -34,6 +34,8 @@ RESIDENT_COMMANDS = (
     "family",
     "settings",
     "link",
+    "mediate",
+    "mediations",
     "help",
     "mydata",
     "deleteme",

@@ -14,7 +14,8 @@ from handlers.kit.common import say
 from handlers.kit.conversation import refuse
 from storage.models import ROLES, Role
 
-TOWN_WIDE = ("", "-", "*")  # a dispatcher's place in /grant for the whole town
+TOWN_WIDE = ("", "-", "*")  # a dispatcher's or mediator's place in /grant: the whole town
+ZONED = (Role.DISPATCHER, Role.MEDIATOR)  # roles granted for a zone (or the town)
 
 
 def _role_and_user(args: list[str]) -> tuple[Role, int] | None:
@@ -45,7 +46,7 @@ async def grant(update: Update, context: MinhuContext) -> None:
             services.clock.now(),
             grid_code=code if role == Role.GRID_WORKER else None,
             department_code=code if role == Role.DEPARTMENT else None,
-            zone_code=code if role == Role.DISPATCHER and code not in TOWN_WIDE else None,
+            zone_code=code if role in ZONED and code not in TOWN_WIDE else None,
             name=" ".join(args[3:]),
             granted_by=f"telegram:{user.id}",
         )

@@ -45,6 +45,7 @@ from handlers.kit.geo_picker import (
     zone_pressed,
     zones_shown,
 )
+from handlers.mediation import work as mediation_work
 from storage import geo
 
 # The staff's own work lists, pointed to in their welcome when their roles have them.
@@ -111,6 +112,12 @@ async def start(update: Update, context: MinhuContext) -> int:
     """Greet; registered people see their home, newcomers see the privacy notice."""
     person = await current_person(update, context)
     lang = await language_of(update, context)
+    link_code = context.args[0] if context.args else ""
+    if person is not None and link_code.startswith(mediation_work.INVITE_PREFIX):
+        await mediation_work.invited(
+            update, context, link_code.removeprefix(mediation_work.INVITE_PREFIX)
+        )
+        return ConversationHandler.END
     if person is not None:
         grid = await geo.grid(context.services.db, person.grid_id) if person.grid_id else None
         staff = await _staff(update, context, lang)
@@ -148,6 +155,8 @@ async def agree(update: Update, context: MinhuContext) -> int | None:
     db = context.services.db
     code = _before(context).get("start_hint", "")
     found = await geo.find_by_code(db, code) if code else None
+    if code.startswith(mediation_work.INVITE_PREFIX):
+        code = ""  # a mediation's invitation, shown once they registered
     if found is not None and found[0] == "grid":
         grid = await geo.grid(db, found[1])
         assert grid is not None
@@ -199,7 +208,7 @@ async def choose_grid(update: Update, context: MinhuContext) -> int | None:
         await refuse_pressed(update, context, refused)
         return None
     before = _before(context)
-    before.pop("start_hint", None)
+    link_code = before.pop("start_hint", None) or ""
     before.pop("language", None)
     await answer(update, context)
     staff = await _staff(update, context, lang)
@@ -214,6 +223,10 @@ async def choose_grid(update: Update, context: MinhuContext) -> int | None:
     )
     await say_with_keyboard(update, context, "onboarding.keyboard", menu.keyboard(lang))
     await refresh_menu(context.application, user.id)
+    if link_code.startswith(mediation_work.INVITE_PREFIX):  # the link that brought them here
+        await mediation_work.invited(
+            update, context, link_code.removeprefix(mediation_work.INVITE_PREFIX)
+        )
     return ConversationHandler.END
 
 

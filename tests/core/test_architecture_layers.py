@@ -39,6 +39,7 @@ NEUTRAL_PACKAGES = (
     "emergency",
     "nearby",
     "proxy",
+    "mediation",
 )
 
 # Imports every neutral module in a fresh interpreter where `telegram` cannot be imported, and

@@ -109,6 +109,9 @@ async def test_every_table_naming_a_person_has_nothing_left_of_them(bot: Harness
                 f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (RESIDENT.id,)
             )
             assert left == 0, f"{table}.{column} still names the erased person"
+    # Their words as a mediation's applicant go; the case stays, counted, without them.
+    assert await db.fetchval("SELECT summary, kind FROM mediations") == ""
+    assert await db.fetchval("SELECT COUNT(*) FROM mediations WHERE kind = 'neighbour'") == 1
     saved = await db.fetchval(
         "SELECT COUNT(*) FROM ptb_conversations "
         "WHERE EXISTS (SELECT 1 FROM json_each(ptb_conversations.key) WHERE value = ?)",

@@ -9,7 +9,7 @@ import re
 from bot.patrols import service as patrols
 from bot.people import privacy
 from tests.support.harness import Harness
-from tests.support.privacy import PHONE, RESIDENT, a_full_life, personal_columns
+from tests.support.privacy import MEDIATION, PHONE, RESIDENT, a_full_life, personal_columns
 from tests.support.representatives import WORKER
 
 # Where each table naming a person appears in the export.
@@ -41,6 +41,7 @@ SECTION_OF = {
     "family_links": "family",
     "family_invites": "family_invites",
     "volunteer_honour": "honour",
+    "mediation_parties": "mediations",
 }
 # Tables with such a column that hold nothing of a person, and why.
 NOT_PERSONAL = {"bulletins": "chat_id is the bulletin channel or group, never a person"}
@@ -88,6 +89,8 @@ async def test_mydata_holds_follows_ratings_reasons_bookings_topics_and_notices(
     assert [t["text"] for t in data["meeting_topics"]] == ["东门晚上停车难"]
     assert [b["topic"] for b in data["reception_bookings"]] == ["想反映小区电梯维修的事"]
     assert len(data["me_too"]) == 1
+    [mediated] = data["mediations"]
+    assert (mediated["side"], mediated["summary"]) == ("applicant", MEDIATION)
     sent = [n for n in data["notices"] if n["state"] == "sent"]
     assert sent and all(n["text"] for n in sent)  # as the resident read them
     assert any(n["state"] == "pending" for n in data["notices"])  # the meeting reminders

@@ -11,8 +11,11 @@ from datetime import timedelta
 
 from bot.complaints.rules import Action
 from bot.complaints.service import act, support
+from bot.mediation import service as mediation
+from bot.mediation.service import Draft
 from bot.meetings import service as meetings
 from bot.reception import service as reception
+from storage.submissions import new_key
 from tests.support.complaints import place
 from tests.support.harness import Harness, User, register
 from tests.support.meetings import book, meeting
@@ -38,6 +41,7 @@ PERSON_COLUMNS = frozenset(
     }
 )
 HALF_REPORT = f"楼道的灯坏了一个月，请打电话给我 {PHONE}"
+MEDIATION = "对门孙家的空调外机正对我家窗户，夏天吵得睡不着"
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,10 @@ async def a_full_life(bot: Harness) -> Life:
     # The worker filed a case for them when they phoned (代办); they linked it with their contact.
     await file_for(bot, WORKER, RESIDENT.first_name, PHONE)
     await bot.send_contact(RESIDENT, PHONE)
+
+    # They asked for mediation with a neighbour named in words (矛盾调解).
+    draft: Draft = {"kind": "neighbour", "other_name": "对门孙家", "summary": MEDIATION}
+    await mediation.open_case(bot.services, RESIDENT.id, draft, key=new_key())
 
     await report(bot, RESIDENT, "其他", HALF_REPORT, submit=False)
     confirm = next(d for label, d in bot.buttons(RESIDENT.id).items() if "确认提交" in label)

@@ -47,6 +47,7 @@ from handlers.kit.common import (
 from storage import geo
 
 log = logging.getLogger(__name__)
+DISPUTE = "dispute"  # the category of 矛盾纠纷 (storage/seed.py)
 
 
 @with_draft
@@ -61,7 +62,10 @@ async def choose_category(update: Update, context: MinhuContext, draft: Draft) -
     draft["category_id"] = category.id
     await answer(update, context)
     lang = await language_of(update, context)
-    await shown_above(update, context, "report.category_chosen", category=category.label(lang))
+    dispute = category.code == DISPUTE  # offered mediation (矛盾调解) too
+    await shown_above(
+        update, context, "report.category_chosen", category=category.label(lang), dispute=dispute
+    )
     return await next_step(update, context, draft, State.DESCRIPTION)
 
 

@@ -1,0 +1,1 @@
+"""Dispute mediation (矛盾调解): voluntary, confidential, counted (issue 18)."""
