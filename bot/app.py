@@ -31,6 +31,7 @@ from bot.runtime.processor import PerChatUpdateProcessor
 from bot.runtime.ratelimit import FloodGate
 from bot.runtime.services import SERVICES_KEY, MinhuContext, Services, services_of
 from bot.runtime.timers import TimerRunner
+from bot.visits.timers import VisitTimers
 from handlers import (
     assignments,
     broadcasts,
@@ -152,6 +153,7 @@ def build_application(
     services.timers = TimerRunner(services)
     services.timers.sources.append(AssignmentTimers(services))
     services.timers.sources.append(DailyDigest(services))
+    services.timers.sources.append(VisitTimers(services))
     services.progress = BroadcastProgress(services)
 
     # Group -2 before all: a message naming danger gets the emergency numbers first, and goes on

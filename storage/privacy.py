@@ -9,7 +9,9 @@ neither function):
   reception bookings, the voice notes of their reports, the outbox rows addressed to them,
   saved conversation state (ptb_*), the name and phone staff recorded when they filed a case
   for them (代办, complaint_proxies: the row stays as the office's record of the filing,
-  without them);
+  without them), a household on the home-visit register they linked as theirs (households:
+  its name, address, phone, emergency contact and notes, its visits' notes, photos and places;
+  the anonymised row and the visits stay for coverage);
 - anonymised: complaints (the problem stays for statistics; the link, the rating and the name
   in staff notices go; the answer 满意 / 基本满意 and the count of 重办 stay as the case's
   outcome, like its status), complaint and assignment events (the actor; the words they typed
@@ -18,7 +20,8 @@ neither function):
 - kept, and exported: role grants (granted and revoked by an admin) and a staff member's
   work records — their patrols (where and when), the assignments given to them, the
   reception days they held, the suggestions they filed as a representative, the cases they
-  filed for residents (代办: the case and when, not the resident's name or phone).
+  filed for residents (代办: the case and when, not the resident's name or phone), the home
+  visits they made (网格走亲: the household's number and kind, when, where, what they found).
 """
 
 from __future__ import annotations
@@ -133,6 +136,22 @@ _EXPORT: tuple[tuple[str, str], ...] = (
            WHERE x.filed_by = ?1 OR x.consent_by = ?1 ORDER BY x.complaint_id""",
     ),
     (
+        "home_visits",
+        """SELECT h.kind, h.cadence_days, h.name, h.address, h.phone, h.emergency_contact,
+                  h.notes, h.consent_at, h.registered_at,
+                  (SELECT COUNT(*) FROM visits v WHERE v.household_id = h.id) AS visits,
+                  (SELECT MAX(v.at) FROM visits v WHERE v.household_id = h.id) AS last_visit
+           FROM households h WHERE h.person_id = ? ORDER BY h.id""",
+    ),
+    (
+        "visits_made",
+        """SELECT v.household_id AS household, h.kind, g.name AS grid, v.at, v.latitude,
+                  v.longitude, v.finding, v.note, c.number
+           FROM visits v JOIN households h ON h.id = v.household_id
+           JOIN grids g ON g.id = v.grid_id LEFT JOIN complaints c ON c.id = v.complaint_id
+           WHERE v.worker_id = ? ORDER BY v.at, v.id""",
+    ),
+    (
         "dispatch_requests",
         """SELECT c.number, r.kind, r.reason, r.new_due_at, r.status, r.created_at,
                   r.decided_at, r.requested_by = ?1 AS asked_by_you
@@ -221,6 +240,21 @@ _ERASE: tuple[str, ...] = (
     "UPDATE meeting_topics SET person_id = NULL WHERE person_id = ?1",
     # A case staff filed for them (代办): their name and phone go, the filing stays.
     """UPDATE complaint_proxies SET name = NULL, phone = NULL, person_id = NULL
+       WHERE person_id = ?1""",
+    # A household on the home-visit register that they linked as theirs (网格走亲): its personal
+    # data, the notes, photos and places of its visits and the names in notices about it go,
+    # its reminders stop; the anonymised row and the visits stay for the coverage figures.
+    """UPDATE outbox SET context = json_replace(context, '$.name', NULL, '$.address', NULL,
+                                                '$.note', NULL)
+       WHERE template LIKE 'visits.%' AND json_extract(context, '$.household') IN (
+           SELECT id FROM households WHERE person_id = ?1)""",
+    """UPDATE visits SET note = '', photo_file_id = NULL, latitude = NULL, longitude = NULL
+       WHERE household_id IN (SELECT id FROM households WHERE person_id = ?1)""",
+    """UPDATE visit_timers SET state = 'cancelled' WHERE state = 'pending'
+         AND household_id IN (SELECT id FROM households WHERE person_id = ?1)""",
+    """UPDATE households SET name = NULL, address = NULL, phone = NULL, emergency_contact = NULL,
+           notes = NULL, status = 'erased', erased_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'),
+           person_id = NULL
        WHERE person_id = ?1""",
     "DELETE FROM subscriptions WHERE person_id = ?1",
     "DELETE FROM complaint_supporters WHERE person_id = ?1",

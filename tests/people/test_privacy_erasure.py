@@ -31,6 +31,7 @@ KEPT = {
     "assignments": "work given to staff is the office's record (exported by /mydata)",
     "reception_sessions": "a representative's reception days are public office work",
     "supervision_items": "a representative's suggestions are public office work",
+    "visits": "a worker's home visits are the office's work record (exported by /mydata)",
 }
 
 
