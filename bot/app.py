@@ -47,6 +47,7 @@ from handlers import (
     proxy,
     reception,
     supervision,
+    visits,
 )
 from handlers.kit.common import settle
 from storage.db import Database
@@ -68,6 +69,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     supervision,
     reception,
     patrols,
+    visits,
     bulletins,
     chat,
 )

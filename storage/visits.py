@@ -118,9 +118,9 @@ async def of_grids(db: Database, grid_ids: list[int]) -> list[Household]:
 
 
 async def all_registered(db: Database, before: datetime) -> list[Household]:
-    """Every household registered before `before` (erased ones too: for coverage figures)."""
+    """Every household registered by `before` (erased ones too: for coverage figures)."""
     rows = await db.fetchall(
-        f"{_HOUSEHOLD} WHERE h.registered_at < ? ORDER BY h.id", (to_iso(before),)
+        f"{_HOUSEHOLD} WHERE h.registered_at <= ? ORDER BY h.id", (to_iso(before),)
     )
     return [_household(r) for r in rows]
 

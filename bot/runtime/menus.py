@@ -89,11 +89,22 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "board",
         "hide",
         "proxy",
+        "visits",
     ),
-    "grid_worker": ("inbox", "case", "proxy", "patrol", "tasks", "hide"),
+    "grid_worker": (
+        "inbox",
+        "case",
+        "proxy",
+        "patrol",
+        "visit",
+        "household",
+        "visits",
+        "tasks",
+        "hide",
+    ),
     "department": ("inbox", "case", "proxy", "tasks", "hide"),
     "representative": ("tasks", "suggest"),
-    "dispatcher": ("board", "proxy", "hide"),
+    "dispatcher": ("board", "proxy", "hide", "visits"),
 }
 
 

@@ -139,7 +139,7 @@ def coverage(
     registered and, of that, the time it was not overdue."""
     lo = max(start, registered_at)
     hi = min(end, ended_at) if ended_at else end
-    if hi <= lo:
+    if hi < lo or registered_at > end:
         return Coverage()
     times = sorted(visits)
     anchors = [registered_at, *(v for v in times if v < hi)]

@@ -6,7 +6,7 @@ household, and the list a worker visits from (overdue first)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 
 import aiosqlite
 
@@ -60,6 +60,15 @@ class Due:
 def anchor_of(h: store.Household) -> datetime:
     """What its cadence counts from: the latest visit, else the registration."""
     return h.last_visit_at or h.registered_at
+
+
+async def household(services: Services, household_id: int) -> store.Household | None:
+    return await store.household(services.db, household_id)
+
+
+def due_day_of(services: Services, h: store.Household) -> str:
+    """The local day (ISO) the household is next due a visit."""
+    return rules.due_day(anchor_of(h), h.cadence_days, services.settings.tz).isoformat()
 
 
 async def may_see(services: Services, user_id: int, grid_id: int) -> bool:
@@ -293,3 +302,41 @@ async def coverage_by_grid(
         )
         by_grid[h.grid_id] = by_grid.get(h.grid_id, rules.Coverage()) + part
     return by_grid
+
+
+@dataclass(frozen=True)
+class GridCoverage:
+    """One line of the staff view: a grid's households, visits and coverage (no names)."""
+
+    grid: str
+    households: int
+    visits: int
+    share: float | None
+    overdue: int
+
+
+async def coverage_view(services: Services, user_id: int) -> list[GridCoverage] | None:
+    """This month so far, per grid the person may see (their grids; a zone's or the town's
+    for dispatchers; every grid for admins); None if they may see none."""
+    db, tz, now = services.db, services.settings.tz, services.clock.now()
+    admin = await has_role(services, user_id, Role.ADMIN) or user_id in services.settings.admin_ids
+    town, zones = await dispatch.dispatch_zones(db, user_id)
+    mine = {g.id for g in await grids_of(services, user_id)}
+    if not (admin or town or zones or mine):
+        return None
+    local = now.astimezone(tz)
+    start = datetime.combine(local.date().replace(day=1), time(0), tzinfo=tz)
+    covered = await coverage_by_grid(db, tz, start, now)
+    rows = []
+    for grid_id in sorted(covered):
+        grid, cover = await geo.grid(db, grid_id), covered[grid_id]
+        if grid is None or not cover.households:
+            continue
+        if not (admin or town or grid.zone_id in zones or grid.id in mine):
+            continue
+        rows.append(
+            GridCoverage(
+                grid.full_name, cover.households, cover.visits, cover.share, cover.overdue_now
+            )
+        )
+    return rows
