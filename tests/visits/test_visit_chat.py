@@ -5,7 +5,8 @@ role and a group change nothing; /visits shows the coverage per grid without nam
 from __future__ import annotations
 
 from storage import visits as store
-from tests.support.harness import Harness, User, register, texts
+from tests.support.chat import edit_message, send_in_group
+from tests.support.harness import Harness, User, register, table_counts, texts
 from tests.support.representatives import OFFICER, WORKER, deliver, grant
 
 RESIDENT = User(700001, "居民小陈")
@@ -74,3 +75,29 @@ async def test_the_wrong_role_old_buttons_and_cancel_record_nothing(bot: Harness
     assert await bot.services.db.fetchval("SELECT COUNT(*) FROM visits") == 0
     await bot.send(WORKER, "/cancel")
     assert await bot.services.db.fetchval("SELECT COUNT(*) FROM visits") == 0
+
+
+async def test_an_edit_a_group_and_an_empty_note_change_nothing(bot: Harness) -> None:
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    before = await table_counts(bot)
+    calls = await send_in_group(bot, WORKER, "/household")
+    assert "姓名" not in texts(calls)
+    assert await table_counts(bot) == before
+    await bot.send(WORKER, "/household")
+    assert "编辑过的消息不会被读取" in texts(await edit_message(bot, WORKER, "王奶奶"))
+    assert "地址" in texts(await bot.send(WORKER, "王奶奶"))  # still at the name step before
+    assert "太短" in texts(await bot.send(WORKER, " "))
+    await bot.send(WORKER, "/cancel")
+    await _register_elder(bot)
+    await bot.send(WORKER, "/visit")
+    await bot.button(WORKER, "王奶奶")
+    await bot.send(WORKER, "🚪 就在门口")
+    await bot.button(WORKER, "需要帮助")
+    assert "跳过" not in bot.buttons(WORKER.id)  # a case needs words
+    await bot.press(WORKER, "vi:skip")  # forged skip: refused, still at the note
+    assert "太短" in texts(await bot.send(WORKER, "摔"))
+    assert "照片" in texts(await bot.send(WORKER, "老人摔伤了腿，需要人帮忙买药"))
+    reply = texts(await bot.button(WORKER, "不拍照"))
+    assert "需要帮助" in reply and "MH-2026-000001" in reply
+    await bot.press(WORKER, "vi:nophoto")  # pressed again: the form is closed
+    assert await bot.services.db.fetchval("SELECT COUNT(*) FROM visits") == 1

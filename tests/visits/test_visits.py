@@ -181,6 +181,7 @@ def test_coverage_counts_time_on_cadence_not_the_number_of_visits() -> None:
 
 async def test_the_monthly_assessment_includes_visit_coverage(bot: Harness) -> None:
     from bot.bulletins.rankings import Weights
+    from bot.bulletins.render import messages
     from bot.bulletins.report import BulletinConfig, build_report
     from bot.core.periods import Period
 
@@ -206,3 +207,7 @@ async def test_the_monthly_assessment_includes_visit_coverage(bot: Harness) -> N
     assert rows["张网格"].score > rows["李网格"].score
     grids = {r.stats.name: r.stats for r in report.grids}
     assert any(s.visit_share == 1.0 for s in grids.values())
+    # The assessment notice shows each grid's and worker's coverage, never a household.
+    text = "\n".join(messages(bot.services.renderer, report, "zh-CN"))
+    assert "走访覆盖100.0%" in text and "走访覆盖25.8%" in text and "走访覆盖10" in text
+    assert "王奶奶" not in text and "东红村3组12号" not in text
