@@ -18,3 +18,5 @@ VI_FINDING = VI("f", WORD)  # ok / help / hazard
 VI_SKIP = VI("skip")  # no note
 VI_NO_PHOTO = VI("nophoto")
 VI_CANCEL = VI("cancel")
+VI_WITHDRAW = VI("w", INT)  # the household withdrew its consent: asks to confirm
+VI_WITHDRAW_YES = VI("wy", INT)  # confirmed: its personal data is erased

@@ -10,7 +10,7 @@ from enum import IntEnum
 from typing import TypedDict
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
@@ -22,7 +22,9 @@ from handlers.kit import conversation as kit
 from handlers.kit import menu
 from handlers.kit.common import (
     answer,
+    keyboard,
     language_of,
+    pressed,
     say,
     say_with_keyboard,
     sent_photo,
@@ -95,12 +97,30 @@ async def household(update: Update, context: MinhuContext, draft: Draft) -> int:
         return State.HOUSEHOLD
     draft["household_id"] = household_id
     h = due[household_id]
-    await retire_buttons(update, context)
     lang = await language_of(update, context)
+    kinds = context.services.settings.visit_kinds
+    # The card in place of the list: what the worker needs at the door (notes, emergency
+    # contact), and the button for a household that withdraws its consent.
+    withdraw = [[(t(context, lang, "visits.btn_withdraw"), b.VI_WITHDRAW.pack(h.id))]]
+    await say(
+        update,
+        context,
+        "visits.card",
+        edit=True,
+        markup=keyboard(withdraw),
+        name=h.name or "",
+        kind=rules.label_of(kinds, h.kind, lang),
+        address=h.address or "",
+        phone=h.phone,
+        emergency=h.emergency_contact,
+        notes=h.notes,
+        cadence=h.cadence_days,
+        last=h.last_visit_at.isoformat() if h.last_visit_at else None,
+        due_day=visits.due_day_of(context.services, h),
+    )
     share = KeyboardButton(t(context, lang, "visits.btn_share_location"), request_location=True)
     door = KeyboardButton(t(context, lang, "visits.btn_door"))
     markup = ReplyKeyboardMarkup([[share], [door]], resize_keyboard=True, one_time_keyboard=True)
-    kinds = context.services.settings.visit_kinds
     await say_with_keyboard(
         update,
         context,
@@ -239,8 +259,42 @@ async def _log(update: Update, context: MinhuContext, draft: Draft) -> int:
     return ConversationHandler.END
 
 
+async def withdraw(update: Update, context: MinhuContext) -> None:
+    """🗑 on a household's card: asks to confirm (the grid's workers, dispatchers, admins)."""
+    assert update.effective_user is not None
+    household_id = b.VI_WITHDRAW.one(pressed(update))
+    h = await visits.household(context.services, household_id) if household_id else None
+    if h is None or not await visits.may_see(context.services, update.effective_user.id, h.grid_id):
+        await answer(update, context, "common.invalid_button")
+        return
+    await answer(update, context)
+    if h.status != "active":
+        await say(update, context, "visits.withdrawn", edit=True, again=True)
+        return
+    lang = await language_of(update, context)
+    rows = [[(t(context, lang, "visits.btn_withdraw_yes"), b.VI_WITHDRAW_YES.pack(h.id))]]
+    await say(update, context, "visits.ask_withdraw", edit=True, markup=keyboard(rows), name=h.name)
+
+
+async def withdraw_confirmed(update: Update, context: MinhuContext) -> None:
+    """Confirmed: the household's personal data is erased (once; a second press says so)."""
+    assert update.effective_user is not None
+    household_id = b.VI_WITHDRAW_YES.one(pressed(update))
+    if household_id is None:
+        await answer(update, context, "common.invalid_button")
+        return
+    try:
+        erased = await visits.withdraw(context.services, update.effective_user.id, household_id)
+    except Refused:
+        await answer(update, context, "common.invalid_button")
+        return
+    await answer(update, context)
+    await say(update, context, "visits.withdrawn", edit=True, again=not erased)
+
+
 def handlers() -> list[BaseHandler]:
-    """The /visit conversation (persistent: it survives a restart)."""
+    """The /visit conversation (persistent: it survives a restart), and a household's
+    withdrawal of consent (its buttons work outside the conversation too)."""
     buttons = "visits.expect_button"
     return [
         kit.conversation(
@@ -257,5 +311,7 @@ def handlers() -> list[BaseHandler]:
             },
             cancel=kit.cancelled_with_keyboard("visits.cancelled", DRAFT),
             cancel_button=b.VI_CANCEL,
-        )
+        ),
+        CallbackQueryHandler(withdraw, pattern=b.VI_WITHDRAW.pattern),
+        CallbackQueryHandler(withdraw_confirmed, pattern=b.VI_WITHDRAW_YES.pattern),
     ]

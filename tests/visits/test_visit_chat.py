@@ -101,3 +101,23 @@ async def test_an_edit_a_group_and_an_empty_note_change_nothing(bot: Harness) ->
     assert "需要帮助" in reply and "MH-2026-000001" in reply
     await bot.press(WORKER, "vi:nophoto")  # pressed again: the form is closed
     assert await bot.services.db.fetchval("SELECT COUNT(*) FROM visits") == 1
+
+
+async def test_the_card_shows_the_notes_and_a_withdrawal_erases_the_household(
+    bot: Harness,
+) -> None:
+    await grant(bot, WORKER, "grid_worker", grid="SQ-01-01")
+    await register(bot, RESIDENT)
+    await _register_elder(bot)
+    await bot.send(WORKER, "/visit")
+    card = texts(await bot.button(WORKER, "王奶奶"))
+    assert "高血压" in card and "05721234567" in card
+    await bot.press(RESIDENT, "vi:wy:1")  # forged by a resident: nothing
+    assert await bot.services.db.fetchval("SELECT status FROM households") == "active"
+    card_id = bot.last_keyboard_message(WORKER.id) - 1  # the card, above the location prompt
+    assert "确定删除" in texts(await bot.press(WORKER, "vi:w:1", card_id))
+    assert "已删除" in texts(await bot.press(WORKER, "vi:wy:1", card_id))
+    assert "删除过了" in texts(await bot.press(WORKER, "vi:wy:1", card_id))
+    row = await bot.services.db.fetchone("SELECT name, phone, notes, status FROM households")
+    assert tuple(row) == (None, None, None, "erased")
+    assert "还没有登记走访户" in texts(await bot.send(WORKER, "/visit"))
