@@ -11,7 +11,8 @@ neither function):
   for them (代办, complaint_proxies: the row stays as the office's record of the filing,
   without them), a household on the home-visit register they linked as theirs (households:
   its name, address, phone, emergency contact and notes, its visits' notes, photos and places;
-  the anonymised row and the visits stay for coverage);
+  the anonymised row and the visits stay for coverage — `storage.visits.erase_household`, called
+  by `bot.people.privacy.erase` in the same transaction);
 - anonymised: complaints (the problem stays for statistics; the link, the rating and the name
   in staff notices go; the answer 满意 / 基本满意 and the count of 重办 stay as the case's
   outcome, like its status), complaint and assignment events (the actor; the words they typed
@@ -240,21 +241,6 @@ _ERASE: tuple[str, ...] = (
     "UPDATE meeting_topics SET person_id = NULL WHERE person_id = ?1",
     # A case staff filed for them (代办): their name and phone go, the filing stays.
     """UPDATE complaint_proxies SET name = NULL, phone = NULL, person_id = NULL
-       WHERE person_id = ?1""",
-    # A household on the home-visit register that they linked as theirs (网格走亲): its personal
-    # data, the notes, photos and places of its visits and the names in notices about it go,
-    # its reminders stop; the anonymised row and the visits stay for the coverage figures.
-    """UPDATE outbox SET context = json_replace(context, '$.name', NULL, '$.address', NULL,
-                                                '$.note', NULL)
-       WHERE template LIKE 'visits.%' AND json_extract(context, '$.household') IN (
-           SELECT id FROM households WHERE person_id = ?1)""",
-    """UPDATE visits SET note = '', photo_file_id = NULL, latitude = NULL, longitude = NULL
-       WHERE household_id IN (SELECT id FROM households WHERE person_id = ?1)""",
-    """UPDATE visit_timers SET state = 'cancelled' WHERE state = 'pending'
-         AND household_id IN (SELECT id FROM households WHERE person_id = ?1)""",
-    """UPDATE households SET name = NULL, address = NULL, phone = NULL, emergency_contact = NULL,
-           notes = NULL, status = 'erased', erased_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'),
-           person_id = NULL
        WHERE person_id = ?1""",
     "DELETE FROM subscriptions WHERE person_id = ?1",
     "DELETE FROM complaint_supporters WHERE person_id = ?1",
