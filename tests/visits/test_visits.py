@@ -11,10 +11,10 @@ import pytest
 
 from bot.visits import rules
 from bot.visits import service as visits
-from storage import complaints
+from storage import complaints, people
 from storage import visits as store
 from tests.conftest import ADMIN_ID
-from tests.support.harness import Harness, User, texts
+from tests.support.harness import Harness, User, register, texts
 from tests.support.representatives import OFFICER, WORKER, deliver, grant
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -211,3 +211,22 @@ async def test_the_monthly_assessment_includes_visit_coverage(bot: Harness) -> N
     text = "\n".join(messages(bot.services.renderer, report, "zh-CN"))
     assert "走访覆盖100.0%" in text and "走访覆盖25.8%" in text and "走访覆盖10" in text
     assert "王奶奶" not in text and "东红村3组12号" not in text
+
+
+async def test_the_coverage_view_shows_each_person_only_the_grids_they_may_see(
+    bot: Harness,
+) -> None:
+    await _staff(bot)
+    far = User(600002, "梅峰分中心")  # a dispatcher of another zone
+    db = bot.services.db
+    mf = await db.fetchval("SELECT id FROM zones WHERE code = 'MF'")
+    await people.grant(db, far.id, "dispatcher", bot.clock.now(), zone_id=mf)
+    await register(bot, far)
+    await visits.register(bot.services, WORKER.id, _elder(await _grid(bot)), consent=True)
+    mine = await visits.coverage_view(bot.services, WORKER.id)
+    assert mine is not None and [r.households for r in mine] == [1]
+    assert await visits.coverage_view(bot.services, NEIGHBOUR_WORKER.id) == []
+    assert await visits.coverage_view(bot.services, far.id) == []
+    town = await visits.coverage_view(bot.services, DISPATCHER.id)
+    assert town is not None and [r.households for r in town] == [1]
+    assert await visits.coverage_view(bot.services, 999999) is None  # nobody: not allowed
