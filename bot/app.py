@@ -32,6 +32,7 @@ from bot.runtime.processor import PerChatUpdateProcessor
 from bot.runtime.ratelimit import FloodGate
 from bot.runtime.services import SERVICES_KEY, MinhuContext, Services, services_of
 from bot.runtime.timers import TimerRunner
+from bot.visits.timers import VisitTimers
 from handlers import (
     assignments,
     broadcasts,
@@ -49,6 +50,7 @@ from handlers import (
     proxy,
     reception,
     supervision,
+    visits,
 )
 from handlers import services as service_circle
 from handlers.kit.common import settle
@@ -73,6 +75,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     reception,
     patrols,
     points,
+    visits,
     bulletins,
     service_circle,
     chat,
@@ -160,6 +163,7 @@ def build_application(
     services.timers.sources.append(AssignmentTimers(services))
     services.timers.sources.append(DailyDigest(services))
     services.timers.sources.append(MediationDeadlines(services))
+    services.timers.sources.append(VisitTimers(services))
     services.progress = BroadcastProgress(services)
 
     # Group -2 before all: a message naming danger gets the emergency numbers first, and goes on

@@ -12,7 +12,11 @@ neither function):
   saved conversation state (ptb_*), the name and phone staff recorded when they filed a case
   for them (代办, complaint_proxies: the row stays as the office's record of the filing,
   without them), their volunteer places, points ledger rows, family links and invitations and
-  honour opt-in (a voucher stays as the provider's record, without them);
+  honour opt-in (a voucher stays as the provider's record, without them), a household on the
+  home-visit register they linked as theirs (households: its name, address, phone, emergency
+  contact and notes, its visits' notes, photos and places; the anonymised row and the visits
+  stay for coverage — `storage.visits.erase_household`, called by `bot.people.privacy.erase` in
+  the same transaction);
 - anonymised: complaints (the problem stays for statistics; the link, the rating and the name
   in staff notices go; the answer 满意 / 基本满意 and the count of 重办 stay as the case's
   outcome, like its status), complaint and assignment events (the actor; the words they typed
@@ -22,7 +26,8 @@ neither function):
   work records — their patrols (where and when), the assignments given to them, the
   reception days they held, the suggestions they filed as a representative, the cases they
   filed for residents (代办: the case and when, not the resident's name or phone), the
-  volunteer activities they organised.
+  volunteer activities they organised, the home visits they made (网格走亲: the household's
+  number and kind, when, where, what they found).
 """
 
 from __future__ import annotations
@@ -158,6 +163,22 @@ _EXPORT: tuple[tuple[str, str], ...] = (
         """SELECT c.number, x.consent_at, x.filed_at, x.person_id IS NOT NULL AS linked
            FROM complaint_proxies x JOIN complaints c ON c.id = x.complaint_id
            WHERE x.filed_by = ?1 OR x.consent_by = ?1 ORDER BY x.complaint_id""",
+    ),
+    (
+        "home_visits",
+        """SELECT h.kind, h.cadence_days, h.name, h.address, h.phone, h.emergency_contact,
+                  h.notes, h.consent_at, h.registered_at,
+                  (SELECT COUNT(*) FROM visits v WHERE v.household_id = h.id) AS visits,
+                  (SELECT MAX(v.at) FROM visits v WHERE v.household_id = h.id) AS last_visit
+           FROM households h WHERE h.person_id = ? ORDER BY h.id""",
+    ),
+    (
+        "visits_made",
+        """SELECT v.household_id AS household, h.kind, g.name AS grid, v.at, v.latitude,
+                  v.longitude, v.finding, v.note, c.number
+           FROM visits v JOIN households h ON h.id = v.household_id
+           JOIN grids g ON g.id = v.grid_id LEFT JOIN complaints c ON c.id = v.complaint_id
+           WHERE v.worker_id = ? ORDER BY v.at, v.id""",
     ),
     (
         "dispatch_requests",

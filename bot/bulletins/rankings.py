@@ -10,7 +10,9 @@ defined for it (a grid with no rated case is scored on the rest, not punished wi
 - no_reply: 1 − the share of closed cases closed as "fixed, no reply";
 (满意率 and 重办率, 12345's figures, are shown and frozen with the rest but not weighted.)
 - relapse: 1 − relapses per case; overdue: 1 − cases escalated (通报) per case;
-- patrol: patrols relative to the most active unit in the same table.
+- patrol: patrols relative to the most active unit in the same table;
+- visit: home-visit coverage (网格走亲) — the share of household-time its registered households
+  were on their visit cadence (`bot.visits.rules.coverage`); undefined without households.
 Shown scores are rounded to one decimal, and units with equal shown scores share a rank (a
 tie); their order on the page is by code, so the same data always prints the same table.
 """
@@ -34,6 +36,7 @@ class Weights:
     relapse: float = 10
     overdue: float = 10
     patrol: float = 10
+    visit: float = 10
 
     @classmethod
     def parse(cls, text: str) -> Weights:
@@ -94,6 +97,8 @@ class UnitStats:
     ever_resolved: int = 0  # 办结 at least once
     patrols: int = 0
     hazards_found: int = 0
+    visit_registered: int = 0  # household-seconds registered in the period (网格走亲)
+    visit_on_cadence: int = 0  # of them, not overdue
     extra: dict[str, int] = field(default_factory=dict)  # table-specific counts
 
     def add(self, other: UnitStats) -> None:
@@ -101,7 +106,7 @@ class UnitStats:
             "received", "handled", "ack_judged", "ack_on_time", "resolve_judged",
             "resolve_on_time", "rated", "rating_sum", "closed", "no_reply", "relapses",
             "overdue", "sat_judged", "satisfied", "basic", "redone", "ever_resolved", "patrols",
-            "hazards_found",
+            "hazards_found", "visit_registered", "visit_on_cadence",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -132,6 +137,11 @@ class UnitStats:
         """满意率: (满意 + 基本满意) over the cases closed or sent back for 重办 — a case
         closed without an answer counts as not satisfied, never as satisfied."""
         return ratio(self.satisfied + self.basic, self.sat_judged)
+
+    @property
+    def visit_share(self) -> float | None:
+        """Home-visit coverage: the share of household-time on cadence."""
+        return ratio(self.visit_on_cadence, self.visit_registered)
 
     @property
     def redo_rate(self) -> float | None:
@@ -169,6 +179,7 @@ def components(stats: UnitStats, most_patrols: int) -> dict[str, float | None]:
         "relapse": None if not handled else max(0.0, 1 - stats.relapses / handled),
         "overdue": None if not handled else max(0.0, 1 - stats.overdue / handled),
         "patrol": stats.patrols / most_patrols if most_patrols else None,
+        "visit": stats.visit_share,
     }
 
 

@@ -363,7 +363,8 @@ class BulletinText:
 
 def _idle(unit: Ranked) -> bool:
     s = unit.stats
-    return not (s.received or s.handled or s.patrols or s.extra.get("activity"))
+    busy = s.received or s.handled or s.patrols or s.visit_registered or s.extra.get("activity")
+    return not busy
 
 
 def messages(renderer: Renderer, report: Report, language: str) -> list[str]:

@@ -17,6 +17,7 @@ from bot.bulletins.rankings import HONOURED, Change, Ranked, UnitStats, Weights,
 from bot.core.periods import Period
 from bot.mediation.stats import Row as MediationRow
 from bot.mediation.stats import table as mediation_table
+from bot.visits import service as visits
 from storage import aggregates, geo
 from storage import rankings as q
 from storage.db import Database
@@ -25,7 +26,7 @@ from storage.models import Category
 # Representatives: assignments done on time weigh most; visits and reception sessions are
 # counted relative to the most active representative (the "patrol" component).
 REPRESENTATIVE_WEIGHTS = Weights(
-    ack=0, resolve=60, rating=0, no_reply=0, relapse=0, overdue=0, patrol=40
+    ack=0, resolve=60, rating=0, no_reply=0, relapse=0, overdue=0, patrol=40, visit=0
 )
 
 
@@ -160,6 +161,13 @@ async def build_report(
         if grid_id in grid_stats:
             grid_stats[grid_id].patrols += done
             grid_stats[grid_id].hazards_found += found
+    # Home visits (网格走亲): the grid's coverage, shared by its workers like its cases.
+    if start < as_of:
+        covered = await visits.coverage_by_grid(db, config.tz, start, min(end, as_of))
+        for grid_id, cover in covered.items():
+            if grid_id in grid_stats:
+                grid_stats[grid_id].visit_registered += round(cover.registered)
+                grid_stats[grid_id].visit_on_cadence += round(cover.on_cadence)
 
     # A worker is ranked on the record of the grids they hold (workers sharing a grid share
     # its record) and on their own patrols.

@@ -54,7 +54,7 @@ def load(text: str) -> Report:
         as_of=datetime.fromisoformat(doc["as_of"]),
         config=BulletinConfig(
             tz=ZoneInfo(config["tz"]),
-            weights=Weights(**config["weights"]),
+            weights=Weights(**{"visit": 0, **config["weights"]}),  # none before 网格走亲
             min_cases=config["min_cases"],
         ),
         total=Change(**doc["total"]),

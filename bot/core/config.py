@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.bulletins.rankings import Weights
 from bot.emergency.words import DEFAULT_WORDS, parse_words
+from bot.visits.rules import DEFAULT_KINDS, Kind, parse_kinds
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,200}$")
@@ -54,6 +55,8 @@ class Settings:
     ladder_urge_at: time = time(9)
     ladder_report_after: int = 3
     ladder_digest_at: time | None = time(8, 30)
+    # Home visits (bot/visits/): the kinds of household and their cadences in days.
+    visit_kinds: tuple[Kind, ...] = DEFAULT_KINDS
 
     @property
     def tz(self) -> ZoneInfo:
@@ -155,6 +158,7 @@ def load_settings(
         emergency_words=parse_words(merged.get("MINHU_EMERGENCY_WORDS", "")) or DEFAULT_WORDS,
         **_bulletin_settings(merged),
         **_ladder_settings(merged),
+        visit_kinds=_visit_kinds(merged),
     )
 
 
@@ -230,6 +234,13 @@ def _ladder_settings(values: dict[str, str]) -> dict[str, Any]:
         if digest_text == "off"
         else _clock(values, "MINHU_LADDER_DIGEST_AT", "08:30"),
     }
+
+
+def _visit_kinds(values: dict[str, str]) -> tuple[Kind, ...]:
+    try:
+        return parse_kinds(values.get("MINHU_VISIT_KINDS", ""))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _clock(values: dict[str, str], name: str, default: str) -> time:

@@ -23,7 +23,9 @@ from bot.bulletins.render import strip_tags
 from bot.meetings import service as meetings
 from bot.points import activities as volunteering
 from bot.runtime.services import Services
+from bot.visits import service as visits
 from storage import privacy as store
+from storage import visits as visit_store
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +42,12 @@ class Export:
 async def erase(services: Services, user_id: int) -> int:
     """Erase a person in one transaction; returns how many complaints stay, anonymised."""
     now = services.clock.now()
+    households = await visit_store.linked_to(services.db, user_id)
     async with services.db.transaction() as conn:
         await meetings.give_up_all(conn, services, user_id, now)
         await volunteering.give_up_all(conn, services, user_id, now)
+        for household_id in households:  # their household on the home-visit register
+            await visits.erase_in(conn, household_id, now)
         kept = await store.erase_in(conn, user_id)
     await services.db.checkpoint()
     services.delivery.kick_soon()  # whoever moved up from a waiting list is told

@@ -22,6 +22,7 @@ from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import outbox, people
 from storage import proxy as store
+from storage import visits as visit_store
 from storage.codec import from_iso
 
 
@@ -79,6 +80,8 @@ async def link(
     now = services.clock.now()
     async with services.db.transaction() as conn:
         linked = await store.link_in(conn, number, user_id, now)
+        # A household on the home-visit register with this number is theirs too (/mydata).
+        await visit_store.link_phone(conn, number, user_id)
         for case in linked:
             if case.filed_by == user_id:
                 continue

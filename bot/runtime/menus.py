@@ -105,11 +105,24 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "catalogue",
         "correct",
         "redeem",
+        "visits",
     ),
-    "grid_worker": ("inbox", "case", "proxy", "patrol", "tasks", "hide", "newactivity", "activity"),
+    "grid_worker": (
+        "inbox",
+        "case",
+        "proxy",
+        "patrol",
+        "visit",
+        "household",
+        "visits",
+        "tasks",
+        "hide",
+        "newactivity",
+        "activity",
+    ),
     "department": ("inbox", "case", "proxy", "tasks", "hide"),
     "representative": ("tasks", "suggest"),
-    "dispatcher": ("board", "proxy", "hide"),
+    "dispatcher": ("board", "proxy", "hide", "visits"),
 }
 
 

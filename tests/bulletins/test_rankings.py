@@ -296,4 +296,4 @@ def test_weights_are_configurable_and_checked() -> None:
     with pytest.raises(ValueError, match="unknown weight 'speed'"):
         Weights.parse("speed=3")
     with pytest.raises(ValueError, match="at least one"):
-        Weights.parse("ack=0,resolve=0,rating=0,no_reply=0,relapse=0,overdue=0,patrol=0")
+        Weights.parse("ack=0,resolve=0,rating=0,no_reply=0,relapse=0,overdue=0,patrol=0,visit=0")

@@ -31,6 +31,7 @@ KEPT = {
     "assignments": "work given to staff is the office's record (exported by /mydata)",
     "reception_sessions": "a representative's reception days are public office work",
     "supervision_items": "a representative's suggestions are public office work",
+    "visits": "a worker's home visits are the office's work record (exported by /mydata)",
 }
 
 
@@ -193,3 +194,19 @@ async def test_a_worker_who_erases_themselves_is_no_longer_named_in_the_admins_n
     since = len(bot.fake.calls)
     await deliver(bot)
     assert f"#{task}" in texts(bot.fake.sent_to(ADMIN.id, since))
+
+
+async def test_deleteme_erases_the_household_the_resident_linked_and_stops_its_reminders(
+    bot: Harness,
+) -> None:
+    """网格走亲: their household stays on the register only as an anonymised row (coverage)."""
+    await a_full_life(bot)
+    await _erase(bot)
+    db = bot.services.db
+    row = await db.fetchone(
+        "SELECT name, address, phone, notes, status, person_id, erased_at FROM households"
+    )
+    assert tuple(row)[:6] == (None, None, None, None, "erased", None) and row[6] is not None
+    assert await db.fetchval("SELECT note FROM visits") == ""
+    pending = "SELECT COUNT(*) FROM visit_timers WHERE state = 'pending'"
+    assert await db.fetchval(pending) == 0

@@ -42,6 +42,8 @@ SECTION_OF = {
     "family_invites": "family_invites",
     "volunteer_honour": "honour",
     "mediation_parties": "mediations",
+    "households": "home_visits",
+    "visits": "visits_made",
 }
 # Tables with such a column that hold nothing of a person, and why.
 NOT_PERSONAL = {"bulletins": "chat_id is the bulletin channel or group, never a person"}
@@ -132,3 +134,16 @@ async def test_a_grid_workers_mydata_holds_where_and_when_they_patrolled(bot: Ha
     assert [(p["latitude"], p["longitude"]) for p in data["patrols"]] == [(30.7123, 120.0456)]
     page = (await privacy.export(bot.services, WORKER.id, "zh-CN")).page
     assert "<h2>我的巡查记录</h2>" in page and "30.7123" in page
+
+
+async def test_a_household_on_the_visit_register_is_in_its_residents_mydata_and_the_workers(
+    bot: Harness,
+) -> None:
+    """网格走亲: the household the resident linked by their contact (its name, phone, notes,
+    when it agreed), and for the grid worker the visits they made (not the household's name)."""
+    await a_full_life(bot)
+    mine = (await privacy.export(bot.services, RESIDENT.id, "zh-CN")).data["home_visits"]
+    assert [(h["kind"], h["phone"], h["visits"]) for h in mine] == [("独居老人", PHONE, 1)]
+    made = (await privacy.export(bot.services, WORKER.id, "zh-CN")).data["visits_made"]
+    assert [(v["kind"], v["finding"]) for v in made] == [("独居老人", "ok")]
+    assert RESIDENT.first_name not in json.dumps(made, ensure_ascii=False)

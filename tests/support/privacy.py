@@ -15,7 +15,9 @@ from bot.mediation import service as mediation
 from bot.mediation.service import Draft
 from bot.meetings import service as meetings
 from bot.reception import service as reception
+from bot.visits import service as visits
 from storage.submissions import new_key
+from storage.visits import NewHousehold
 from tests.support.complaints import place
 from tests.support.harness import Harness, User, register
 from tests.support.meetings import book, meeting
@@ -134,6 +136,18 @@ async def a_full_life(bot: Harness) -> Life:
 
     # The worker filed a case for them when they phoned (代办); they linked it with their contact.
     await file_for(bot, WORKER, RESIDENT.first_name, PHONE)
+    # Their household is on the worker's home-visit register (网格走亲), with their consent and
+    # their number; the worker visited and was reminded of it. The contact links it too.
+    grid = int(await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'SQ-01-01'"))
+    household = await visits.register(
+        bot.services,
+        WORKER.id,
+        NewHousehold(
+            grid, "独居老人", 7, RESIDENT.first_name, "东红村3组12号", PHONE, None, "腿脚不便"
+        ),
+        consent=True,
+    )
+    await visits.log_visit(bot.services, WORKER.id, visits.Visit(household, "ok", "腿脚不便"))
     await bot.send_contact(RESIDENT, PHONE)
 
     # They asked for mediation with a neighbour named in words (矛盾调解).
