@@ -48,7 +48,8 @@ KEYBOARD: tuple[tuple[str, ...], ...] = (
     ("report", "my"),
     ("nearby", "meetings"),
     ("reception", "services"),
-    ("settings", "help"),
+    ("points", "settings"),
+    ("help",),
 )
 KEYBOARD_LABELS: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -58,6 +59,7 @@ KEYBOARD_LABELS: dict[str, dict[str, str]] = {
         "meetings": "🏛 议事会",
         "reception": "🗓 接待日",
         "services": "🧭 身边服务",
+        "points": "🙋 志愿积分",
         "settings": "⚙️ 设置",
         "help": "❓ 帮助",
     },
@@ -68,6 +70,7 @@ KEYBOARD_LABELS: dict[str, dict[str, str]] = {
         "meetings": "🏛 Meetings",
         "reception": "🗓 Reception days",
         "services": "🧭 Services near me",
+        "points": "🙋 Volunteer points",
         "settings": "⚙️ Settings",
         "help": "❓ Help",
     },

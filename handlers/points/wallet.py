@@ -19,6 +19,7 @@ from bot.points.buttons import GIVE, HONOUR, ITEM, NAMED, REDEEM
 from bot.points.rules import GIFT
 from bot.runtime.services import MinhuContext
 from handlers.kit import conversation as kit
+from handlers.kit import menu
 from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
 from handlers.kit.refusals import refuse_pressed
 from storage import points as store
@@ -287,7 +288,7 @@ def _signed(text: str) -> int | None:
 def handlers() -> list[BaseHandler]:
     """/points, /family, /redeem, /catalogue, /correct and their buttons."""
     return [
-        CommandHandler("points", show),
+        *menu.command("points", show),
         CommandHandler("family", family),
         CommandHandler("redeem", check_voucher),
         CommandHandler("catalogue", catalogue),

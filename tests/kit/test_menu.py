@@ -26,7 +26,15 @@ def _keyboard(calls: list[Call]) -> list[str]:
 async def test_registration_gives_the_keyboard(bot: Harness, resident: User) -> None:
     labels = _keyboard(await register(bot, resident))
     assert labels[:2] == ["📝 反映问题", "📋 我的诉求"]
-    assert {"🏛 议事会", "🗓 接待日", "⚙️ 设置", "📍 附近", "❓ 帮助"} <= set(labels)
+    assert {
+        "🏛 议事会",
+        "🗓 接待日",
+        "⚙️ 设置",
+        "📍 附近",
+        "❓ 帮助",
+        "🧭 身边服务",
+        "🙋 志愿积分",
+    } <= set(labels)
 
 
 async def test_the_buttons_alone_reach_report_my_and_meetings(bot: Harness, resident: User) -> None:
