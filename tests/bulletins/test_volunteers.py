@@ -216,3 +216,24 @@ async def test_the_exports_show_home_visit_coverage(bot: Harness) -> None:
     )
     cell = book["网格排名"].cell(row=3, column=16)
     assert cell.value == 0.75 and "%" in cell.number_format
+
+
+async def test_a_correction_compares_the_mediation_table_too(bot: Harness) -> None:
+    """A recount of a bulletin with the mediation table states its moved rows (it used to stop
+    at that table: its rows had no key)."""
+    from tests.mediation.test_stats import _cases
+
+    await _cases(bot)
+    half = Period("year", date(2026, 1, 1), date(2026, 7, 1))
+    published = snapshot.load(snapshot.dump(await _report(bot, half)))
+    async with bot.services.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE mediations SET status = 'succeeded' WHERE status = 'active' AND kind = 'land'"
+        )
+    found = differences(bot.services.renderer, published, await _report(bot, half), "zh-CN")
+    rows = [(d.table, d.row, d.zone) for d in found if d.table == "mediations"]
+    assert rows == [
+        ("mediations", "阳山片区", "YS"),
+        ("mediations", "阳山片区", "YS"),
+        ("mediations", "全镇", None),
+    ]
