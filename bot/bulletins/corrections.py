@@ -97,6 +97,14 @@ def _rows(text: BulletinText) -> dict[str, tuple[str, dict[str, _Row]]]:
             (TOTAL_KEY if m.total else m.zone, zone_of_name.get(m.zone))
             for m in text.meetings_with_total()
         ],
+        "mediations": [
+            (f"{r.zone}/{r.kind}" if r.zone else TOTAL_KEY + r.kind, zone_of_name.get(r.zone))
+            for r in report.mediations
+        ],
+        "volunteers": [
+            (TOTAL_KEY if v.total else f"{v.zone_code}/{v.community_code}", v.zone_code or None)
+            for v in report.volunteers
+        ],
     }
     # The change in words (同比下降62.4%) says again what the counts and the change as a share
     # say: left out of the note.

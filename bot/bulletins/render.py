@@ -20,6 +20,7 @@ from typing import Any
 from bot.bulletins.rankings import Change, Ranked
 from bot.bulletins.report import AreaRow, CategoryRow, MeetingRow, Report
 from bot.bulletins.tables import Bar, Cell, Table
+from bot.bulletins.volunteers import VolunteerRow
 from bot.core.render import Renderer
 from bot.mediation.stats import Row as MediationRow
 
@@ -171,6 +172,8 @@ class BulletinText:
         if report.mediations:
             rows = [self.r("mediation_row", r=r) for r in report.mediations]
             sections.append(self.section("mediations", rows))
+        if report.volunteers:
+            sections.append(self._volunteers(report.volunteers))
         return pack(
             self.r("title") + "\n" + self.r("summary"),
             sections,
@@ -189,6 +192,7 @@ class BulletinText:
         grids = [g for g in report.grids if report.grid_zone.get(g.stats.key) == zone_code]
         communities = [c for c in report.communities if c.parent == zone.name]
         meetings = [m for m in report.meetings if m.zone == zone.name]
+        volunteers = [v for v in report.volunteers if v.zone_code == zone_code and not v.total]
         return pack(
             self.r("zone_title", zone=zone) + "\n" + self.r("zone_summary", zone=zone),
             [
@@ -196,6 +200,7 @@ class BulletinText:
                 self.section("communities", self.area_rows(communities)),
                 self.section("meetings", [self.r("meeting_row", m=m) for m in meetings]),
                 *self._zone_mediations(zone.name),
+                *([self._volunteers(volunteers)] if volunteers else []),
             ],
             self.r("zone_footer"),
             lambda heading: self.r("continued", heading=heading),
@@ -209,6 +214,10 @@ class BulletinText:
             else []
         )
 
+    def _volunteers(self, rows: list[VolunteerRow]) -> Section:
+        lines = [self.r("volunteer_row", v=v) for v in rows]
+        return self.section("volunteers", [*lines, self.r("volunteer_note")])
+
     def caption(self) -> str:
         return _fit(self.r("chart_caption"), CAPTION_LIMIT)
 
@@ -219,7 +228,7 @@ class BulletinText:
         cats = report.categories
         out = [
             self._ranked_table("workers", report.workers, self._worker_cells),
-            self._ranked_table("grids", report.grids, self._grid_cells),
+            self._ranked_table("grids", report.grids, _visited_grid_cells),
             Table(
                 "categories",
                 self.plain("table_title", name="categories"),
@@ -249,7 +258,24 @@ class BulletinText:
                     frozenset({8, 10}),
                 )
             )
+        if report.volunteers:
+            out.append(
+                Table(
+                    "volunteers",
+                    self.plain("table_title", name="volunteers"),
+                    self._columns("volunteers"),
+                    [self._volunteer_cells(v) for v in report.volunteers],
+                    frozenset({6}),
+                    strip_tags(self.r("volunteer_note")),
+                )
+            )
         return out
+
+    def _volunteer_cells(self, v: VolunteerRow) -> list[Cell]:
+        zone = v.zone or self.plain("whole_town")
+        place = self.plain("total") if v.total else v.community or self.plain("whole_zone")
+        counts = [v.activities, v.volunteers, v.hours, v.hours_year_before]
+        return [zone, place, *counts, v.change.signed]
 
     def _mediation_cells(self, r: MediationRow) -> list[Cell]:
         zone = r.zone or self.plain("whole_town")
@@ -280,6 +306,8 @@ class BulletinText:
             shown = u.stats.name_en if self.language == "en" and u.stats.name_en else u.stats.name
             rows.append([mark, shown, u.stats.place or None, u.score, *cells(u)])
         percent = frozenset({5, 6, 8, 9, 10}) if name != "representatives" else frozenset({4})
+        if name in ("workers", "grids"):  # 走访覆盖 after 发现隐患
+            percent |= {15}
         return Table(
             name,
             self.plain("table_title", name=name),
@@ -299,7 +327,7 @@ class BulletinText:
         ]  # fmt: skip
 
     def _worker_cells(self, u: Ranked) -> list[Cell]:
-        return [*self._grid_cells(u), self.plain("honour_cell", u=u)]
+        return [*_visited_grid_cells(u), self.plain("honour_cell", u=u)]
 
     @staticmethod
     def _rep_cells(u: Ranked) -> list[Cell]:
@@ -359,6 +387,11 @@ class BulletinText:
         except charts.NoFont as exc:
             log.warning("bulletin chart left out: %s", exc)
             return None
+
+
+def _visited_grid_cells(u: Ranked) -> list[Cell]:
+    """A grid's or a worker's columns: a department's, then home-visit coverage (网格走亲)."""
+    return [*BulletinText._grid_cells(u), u.stats.visit_share]
 
 
 def _idle(unit: Ranked) -> bool:

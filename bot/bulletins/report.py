@@ -14,6 +14,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.bulletins.rankings import HONOURED, Change, Ranked, UnitStats, Weights, rank
+from bot.bulletins.volunteers import VolunteerRow
+from bot.bulletins.volunteers import table as volunteer_table
 from bot.core.periods import Period
 from bot.mediation.stats import Row as MediationRow
 from bot.mediation.stats import table as mediation_table
@@ -97,6 +99,8 @@ class Report:
     grid_zone: dict[str, str]  # grid code -> zone code (for a zone's part)
     # 矛盾调解: cases, outcomes and success rate per zone and kind, year on year (counts only)
     mediations: list[MediationRow] = field(default_factory=list)
+    # 志愿服务: activities, volunteers and hours per community, a month or longer (counts only)
+    volunteers: list[VolunteerRow] = field(default_factory=list)
 
     @property
     def assessment(self) -> bool:
@@ -211,6 +215,11 @@ async def build_report(
         meetings=await _meetings(db, start, end, as_of, places),
         grid_zone={p.grid_code: p.zone_code for p in places.values()},
         mediations=await _mediations(db, (start, end), (last_start, last_end)),
+        volunteers=(
+            await volunteer_table(db, (start, end), (last_start, last_end))
+            if period.kind != "week"
+            else []
+        ),
     )
 
 

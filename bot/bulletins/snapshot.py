@@ -6,7 +6,7 @@ areas, categories and meetings, and the moment it was counted — is in the docu
 export made months later from it prints exactly what was published, whatever changed in the
 records since (a case reopened, closed late, a worker's grids changed) and whatever the
 weights are now. Like the report, it holds no resident's data: units are grids, departments,
-areas, and staff by the name they were granted under.
+areas, and staff by the name they were granted under; volunteers are counted, never named.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.bulletins.rankings import Change, Ranked, UnitStats, Weights
 from bot.bulletins.report import AreaRow, BulletinConfig, CategoryRow, MeetingRow, Report
+from bot.bulletins.volunteers import VolunteerRow
 from bot.core.periods import Period
 from bot.mediation.stats import Row as MediationRow
 
@@ -71,6 +72,7 @@ def load(text: str) -> Report:
         meetings=[MeetingRow(**m) for m in doc["meetings"]],
         grid_zone=dict(doc["grid_zone"]),
         mediations=[MediationRow(**m) for m in doc.get("mediations", [])],  # none before 0020
+        volunteers=[VolunteerRow(**v) for v in doc.get("volunteers", [])],  # none before 志愿服务
     )
 
 
@@ -98,6 +100,7 @@ def _document(report: Report) -> dict[str, Any]:
         "categories": [asdict(c) for c in report.categories],
         "meetings": [asdict(m) for m in report.meetings],
         "mediations": [asdict(m) for m in report.mediations],
+        "volunteers": [asdict(v) for v in report.volunteers],
         "grid_zone": report.grid_zone,
     }
 

@@ -1,7 +1,8 @@
 """The scheduled bulletin reaches a real channel on the emulator from the real `minhu run`
 process, once per week — also when the process is killed with SIGKILL and started again; an
 admin publishes a bulletin, the records change, and its export still gives the published
-figures until the admin publishes a correction (更正)."""
+figures until the admin publishes a correction (更正); a month's assessment counts its volunteers
+(志愿服务) in the preview, the channel and the workbook, and names none of them."""
 
 from __future__ import annotations
 
@@ -204,3 +205,67 @@ def test_a_published_bulletin_exports_the_same_figures_after_the_records_change(
     assert corrected != published
     assert any(row[1] == "上强社区第二网格" and row[4] == 0 for row in published)
     assert any(row[1] == "上强社区第二网格" and row[4] == 1 for row in corrected)
+
+
+async def _volunteering(database: Path, month_start: datetime) -> None:
+    """Last month: one activity in 上强社区, two volunteers (one agreed to be named) served
+    90 and 60 minutes."""
+    at = month_start + timedelta(days=3, hours=10)
+    iso = at.astimezone(UTC).isoformat()
+    async with Database(database) as db, db.transaction() as conn:
+        for person, name in ((900001, "王秀英"), (900002, "李建国")):
+            await conn.execute(
+                """INSERT INTO people (id, first_name, grid_id, consented_at, created_at,
+                       updated_at) VALUES (?, ?, (SELECT MIN(id) FROM grids), ?, ?, ?)""",
+                (person, name, iso, iso, iso),
+            )
+        await conn.execute(
+            "INSERT INTO volunteer_honour (person_id, named, at) VALUES (900001, 1, ?)", (iso,)
+        )
+        cur = await conn.execute(
+            """INSERT INTO volunteer_activities (title, task, place, starts_at, duration_minutes,
+                   places, points_per_hour, zone_id, community_id, checkin_code, checkout_code,
+                   status, created_by, created_at)
+               VALUES ('河道清洁', '清扫', '东门河', ?, 120, 8, 10,
+                       (SELECT id FROM zones WHERE code = 'SQ'),
+                       (SELECT id FROM communities WHERE code = 'SQ-01'),
+                       'E2EIN', 'E2EOUT', 'confirmed', 1, ?)""",
+            (iso, iso),
+        )
+        for person, minutes in ((900001, 90), (900002, 60)):
+            await conn.execute(
+                """INSERT INTO volunteer_signups (activity_id, person_id, status, code, minutes,
+                       created_at, updated_at) VALUES (?, ?, 'attended', ?, ?, ?, ?)""",
+                (cur.lastrowid, person, f"E2E{person}", minutes, iso, iso),
+            )
+
+
+def test_the_monthly_assessment_counts_volunteers_and_never_names_them(
+    minhu_with_channel: BotProcess, client: httpx.Client, channel: int
+) -> None:
+    bot = minhu_with_channel
+    month = last_complete("month", datetime.now(UTC), TZ)
+    month_start = datetime.combine(month.start, datetime.min.time(), tzinfo=TZ)
+    asyncio.run(_volunteering(bot.database, month_start))
+    client.post("/api/users", json={"id": 619999, "first_name": "镇办老陈"}).raise_for_status()
+    admin = Chat(client, 619999)
+    register(admin)
+
+    admin.say("/bulletin")
+    admin.expect("统计周期")
+    admin.press("上月")
+    preview = admin.expect("【志愿服务】")["text"]
+    assert "上强社区（上强片区） 开展活动1场 · 参与志愿者2人 · 服务2.5小时" in preview
+    assert "/points" in preview
+    admin.expect("以上是预览")
+    admin.press("发布")
+    admin.expect("已发布")
+    _wait_for(client, channel, "【志愿服务】", 1)
+    admin.say("/bulletin")
+    admin.expect("统计周期")
+    admin.press("上月")
+    admin.expect("无需更正")
+    cells = _workbook(client, admin)
+    assert ["上强片区", "上强社区", 1, 2, 2.5, 0, None] in cells
+    shown = [*_channel_texts(client, channel), str(cells)]
+    assert not any(name in text for text in shown for name in ("王秀英", "李建国"))
