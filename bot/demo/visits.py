@@ -134,7 +134,8 @@ async def write_visits(
                 )
             due = datetime.combine(rules.due_day(anchor, h.cadence_days, tz), URGE_AT, tzinfo=tz)
             late = _next_urge(calendar, tz, rules.overdue_from(anchor, h.cadence_days, tz))
-            await store.add_timer(conn, "due", household_id, due, now)
+            if due > now:  # a due day long past is not reminded of; its 催办 comes at start
+                await store.add_timer(conn, "due", household_id, due, now)
             await store.add_timer(conn, "overdue", household_id, late, now)
             await store.add_timer(
                 conn, "escalate", household_id, _next_urge(calendar, tz, late), now
