@@ -206,15 +206,18 @@ async def scrub_notices(conn: aiosqlite.Connection, household_id: int) -> None:
     )
 
 
-async def link_phone(conn: aiosqlite.Connection, phone: str, person_id: int) -> int:
+async def link_phone(
+    conn: aiosqlite.Connection, phone: str, person_id: int
+) -> list[tuple[int, str, int]]:
     """Link the active households registered with this contact phone to the resident who
-    shared it as their own; returns how many."""
+    shared it as their own; the ones linked now as (id, kind, cadence days), by id."""
     cur = await conn.execute(
         """UPDATE households SET person_id = ? WHERE phone = ? AND status = 'active'
-             AND person_id IS NULL""",
+             AND person_id IS NULL RETURNING id, kind, cadence_days""",
         (person_id, phone),
     )
-    return cur.rowcount
+    rows = await cur.fetchall()
+    return sorted((int(r[0]), str(r[1]), int(r[2])) for r in rows)
 
 
 async def linked_to(db: Database, person_id: int) -> list[int]:

@@ -19,6 +19,7 @@ from bot.core.clock import SystemClock
 from bot.core.config import Settings
 from bot.demo.history import write_history
 from bot.demo.points import write_points
+from bot.demo.visits import write_visits
 from bot.emulator import Emulator, EmulatorConfig
 from bot.people import service
 from storage import geo, people
@@ -78,8 +79,10 @@ async def prepare_database(path: Path) -> None:
         await service.grant(
             db, 200001, Role.MEDIATOR, now, zone_code="SQ", name="张网格", granted_by="demo"
         )
-        await write_history(db, WorkCalendar(ZoneInfo("Asia/Shanghai")), now)
+        tz = ZoneInfo("Asia/Shanghai")
+        await write_history(db, WorkCalendar(tz), now)
         await write_points(db, DEMO_PEOPLE[0].user_id, now)
+        await write_visits(db, DEMO_PEOPLE[1].user_id, WorkCalendar(tz), tz, now)
 
 
 async def create_demo_users(emulator: Emulator) -> int:

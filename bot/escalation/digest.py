@@ -7,6 +7,9 @@ A source of due rows for `bot.runtime.timers.TimerRunner`: the next digest is a
 its mark, or skipped when the bot was down over its whole day (the next one lists what is new
 since the last one sent). Each person gets the zones they answer for: the zone's dispatchers
 (`dispatchers_for`) and admins, and town-wide and configured admins every zone.
+
+It also counts, per grid of those zones, the households overdue a home visit (网格走亲) —
+counts only, never a household's name or address (those reach the grid's workers).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from bot.complaints.dispatch import dispatchers_for
 from bot.runtime import notices
 from bot.runtime.services import Services
+from bot.visits.service import overdue_by_grid
 from storage import escalation, geo, people
 from storage.escalation import Case
 
@@ -117,17 +121,33 @@ class DailyDigest:
         new = await escalation.new_cases(services.db, digest.since, digest.due_at)
         overdue = await escalation.overdue_cases(services.db, now)
         awaiting = await awaiting_ruling(services, now)
+        late_visits = await self._late_visits(now)
         found: dict[int, dict[str, Any]] = {}
         for user_id, zones in (await self._readers()).items():
             mine = [[c for c in cases if c.zone_id in zones] for cases in (new, overdue, awaiting)]
-            if not any(mine):
+            visits = [line for zone, line in late_visits if zone in zones]
+            if not any(mine) and not visits:
                 continue
             context: dict[str, Any] = {"due_at": digest.due_at.isoformat()}
             for name, cases in zip(("new", "overdue", "awaiting"), mine, strict=True):
                 context[name] = [self._line(c, now) for c in cases[:SHOWN]]
                 context[f"{name}_total"] = len(cases)
+            context["visits"] = visits[:SHOWN]
+            context["visits_total"] = sum(v["households"] for v in visits)
+            context["visits_grids"] = len(visits)
             found[user_id] = context
         return found
+
+    async def _late_visits(self, now: datetime) -> list[tuple[int, dict[str, Any]]]:
+        """(zone id, line) per grid with households overdue a home visit, the most first."""
+        db = self.services.db
+        lines: list[tuple[int, dict[str, Any]]] = []
+        for grid_id, count in (await overdue_by_grid(db, self.services.settings.tz, now)).items():
+            grid = await geo.grid(db, grid_id)
+            if grid is not None:
+                lines.append((grid.zone_id, {"grid": grid.full_name, "households": count}))
+        lines.sort(key=lambda line: (-int(line[1]["households"]), str(line[1]["grid"])))
+        return lines
 
     async def _readers(self) -> dict[int, set[int]]:
         """Who reads a digest, and the zones each answers for."""

@@ -21,5 +21,6 @@ REFERRAL = MD("r", choice(*REFERRALS))
 NO_PHOTO = MD("np")
 ASSIGN = MD("m", INT, INT)  # the dispatch centre gives the case to a mediator
 KEPT = MD("f", INT, FLAG)  # a party's answer to the follow-up (回访)
+PHOTO = MD("p", INT)  # a case's card: the photo of the signed agreement (📎 协议照片)
 
 PREFIXES = (MD,)

@@ -20,6 +20,7 @@ from bot.proxy import rules
 from bot.proxy.rules import ProxyDraft
 from bot.runtime import notices
 from bot.runtime.services import Services
+from bot.visits import rules as visit_rules
 from storage import outbox, people
 from storage import proxy as store
 from storage import visits as visit_store
@@ -30,6 +31,7 @@ from storage.codec import from_iso
 class LinkResult:
     numbers: list[str]  # the cases that joined the person's /my now
     registered: bool = True
+    households: int = 0  # households on the home-visit register linked to them now
 
 
 async def may_file(services: Services, user_id: int) -> bool:
@@ -80,8 +82,11 @@ async def link(
     now = services.clock.now()
     async with services.db.transaction() as conn:
         linked = await store.link_in(conn, number, user_id, now)
-        # A household on the home-visit register with this number is theirs too (/mydata).
-        await visit_store.link_phone(conn, number, user_id)
+        # A household on the home-visit register with this number is theirs too (/mydata);
+        # they are told once (the key names the households linked).
+        households = await visit_store.link_phone(conn, number, user_id)
+        if households:
+            await _tell_households(conn, services, user_id, households, now)
         for case in linked:
             if case.filed_by == user_id:
                 continue
@@ -98,4 +103,31 @@ async def link(
                 dedupe_key=f"px:{case.complaint_id}:linked",
                 now=now,
             )
-    return LinkResult([case.number for case in linked])
+    return LinkResult([case.number for case in linked], households=len(households))
+
+
+async def _tell_households(
+    conn: aiosqlite.Connection,
+    services: Services,
+    user_id: int,
+    households: list[tuple[int, str, int]],
+    now: datetime,
+) -> None:
+    """One notice: their household(s) on the home-visit register (网格走亲) are linked to them
+    — the kind and cadence only; what the worker recorded is in their /mydata."""
+    language = await notices.language(services, user_id)
+    kinds = services.settings.visit_kinds
+    await notices.send(
+        conn,
+        services,
+        [(user_id, language)],
+        template="visits.linked",
+        key="hl:" + "-".join(str(h[0]) for h in households),
+        now=now,
+        context={
+            "households": [
+                {"kind": visit_rules.label_of(kinds, kind, language), "cadence": cadence}
+                for _, kind, cadence in households
+            ]
+        },
+    )

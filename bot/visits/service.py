@@ -284,6 +284,15 @@ async def due_list(services: Services, grid_ids: list[int]) -> list[Due]:
     return found
 
 
+async def overdue_by_grid(db: Database, tz: tzinfo, now: datetime) -> dict[int, int]:
+    """How many active households of each grid are overdue a visit now (counts only)."""
+    late: dict[int, int] = {}
+    for h in await store.all_registered(db, now):
+        if h.status == "active" and rules.is_overdue(anchor_of(h), h.cadence_days, tz, now):
+            late[h.grid_id] = late.get(h.grid_id, 0) + 1
+    return late
+
+
 async def coverage_by_grid(
     db: Database, tz: tzinfo, start: datetime, end: datetime
 ) -> dict[int, rules.Coverage]:

@@ -50,6 +50,8 @@ def _card_rows(context: MinhuContext, lang: str, case: mediation.Case) -> list[R
                 for o in rules.OUTCOMES
             ]
         )
+    if m.terms_photo:  # any reader of the card may see the signed agreement
+        rows.append([(t(context, lang, "mediation.btn_photo"), b.PHOTO.pack(m.id))])
     for mediator_id, name in case.candidates:
         label = t(context, lang, "mediation.btn_assign", name=name)
         rows.append([(label, b.ASSIGN.pack(m.id, mediator_id))])
@@ -86,6 +88,25 @@ async def view(update: Update, context: MinhuContext) -> None:
         return
     await answer(update, context)
     await show(update, context, case, edit=False)
+
+
+async def agreement_photo(update: Update, context: MinhuContext) -> None:
+    """📎 协议照片: the photo of the signed agreement, sent by its file id to someone allowed to
+    read the card (each press sends it again: a new message, never an edit)."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    try:
+        case = await mediation.read(context.services, user.id, b.PHOTO.one(pressed(update)))
+    except Refusal as refused:
+        await kit.refuse_pressed(update, context, refused)
+        return
+    if not case.m.terms_photo:  # erased since the card was shown
+        await answer(update, context, "mediation.photo_gone")
+        return
+    await answer(update, context)
+    lang = await language_of(update, context)
+    caption = t(context, lang, "mediation.photo_caption", number=case.m.number)
+    await context.bot.send_photo(chat.id, case.m.terms_photo, caption=caption)
 
 
 async def listing(update: Update, context: MinhuContext) -> None:
@@ -230,4 +251,5 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(came, pattern=b.CAME.pattern),
         CallbackQueryHandler(kept, pattern=b.KEPT.pattern),
         CallbackQueryHandler(assign, pattern=b.ASSIGN.pattern),
+        CallbackQueryHandler(agreement_photo, pattern=b.PHOTO.pattern),
     ]

@@ -44,7 +44,14 @@ async def shared(update: Update, context: MinhuContext) -> None:
         await kit.refuse(update, context, refused)
         return
     key = "proxy.linked_you" if found.numbers else "proxy.none_found"
-    await say_with_keyboard(update, context, key, ReplyKeyboardRemove(), numbers=found.numbers)
+    await say_with_keyboard(
+        update,
+        context,
+        key,
+        ReplyKeyboardRemove(),
+        numbers=found.numbers,
+        households=found.households,
+    )
 
 
 def handlers() -> list[BaseHandler]:

@@ -79,7 +79,9 @@ async def test_a_weekly_household_not_visited_for_8_days_reminds_the_worker_then
     assert "今天该走访了" in sent[WORKER.id] and "王奶奶" in sent[WORKER.id]
     assert not sent[DISPATCHER.id]
     sent = await at(bot, 2026, 3, 10, 9, 0)  # day 8: overdue, the worker's 催办
-    assert "走访已逾期 1 天" in sent[WORKER.id] and not sent[DISPATCHER.id]
+    assert "走访已逾期 1 天" in sent[WORKER.id] and "走访逾期报告" not in sent[DISPATCHER.id]
+    # The dispatcher's morning digest counts it for the grid, without the household's name.
+    assert "走访逾期 1 户" in sent[DISPATCHER.id] and "王奶奶" not in sent[DISPATCHER.id]
     sent = await at(bot, 2026, 3, 11, 9, 0)  # then the dispatcher
     assert "走访逾期报告" in sent[DISPATCHER.id] and "张网格" in sent[DISPATCHER.id]
     assert not sent[WORKER.id] and not sent[NEIGHBOUR_WORKER.id]
