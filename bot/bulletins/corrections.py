@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.bulletins.exports import EMPTY, cell_text
-from bot.bulletins.render import BulletinText, Section, pack
+from bot.bulletins.packing import Section, pack
+from bot.bulletins.render import BulletinText
 from bot.bulletins.report import Report
 from bot.bulletins.tables import Cell, Table
 from bot.core.render import Renderer

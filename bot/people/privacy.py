@@ -19,7 +19,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 
-from bot.bulletins.render import strip_tags
+from bot.bulletins.packing import strip_tags
 from bot.meetings import service as meetings
 from bot.points import activities as volunteering
 from bot.runtime.services import Services

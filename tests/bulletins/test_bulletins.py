@@ -15,8 +15,9 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.bulletins import exports
+from bot.bulletins.packing import MESSAGE_LIMIT, Section, pack, utf16_len
 from bot.bulletins.publish import BulletinSchedule, publish
-from bot.bulletins.render import MESSAGE_LIMIT, BulletinText, Section, pack, utf16_len
+from bot.bulletins.render import BulletinText
 from bot.bulletins.report import BulletinConfig, build_report
 from bot.core.clock import ManualClock
 from bot.core.periods import Period

@@ -8,7 +8,8 @@ import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.bulletins.render import MESSAGE_LIMIT, BulletinText, utf16_len
+from bot.bulletins.packing import MESSAGE_LIMIT, utf16_len
+from bot.bulletins.render import BulletinText
 from bot.bulletins.report import BulletinConfig, build_report
 from bot.core.periods import last_complete
 from bot.core.render import Renderer
