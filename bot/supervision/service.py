@@ -20,6 +20,7 @@ from bot.complaints import intake
 from bot.complaints import rules as complaint_rules
 from bot.core import refusals
 from bot.core.clock import from_iso
+from bot.core.limits import MAX_PHOTOS, MAX_TEXT, MIN_DESCRIPTION
 from bot.people.roles import Role, has_role
 from bot.runtime import submissions as replies
 from bot.runtime.services import Services
@@ -57,8 +58,7 @@ class Draft(TypedDict, total=False):
     due_at: str | None  # ISO; None: the category's working-day deadline
 
 
-MIN_TEXT, MAX_TEXT = 5, 2000
-MAX_PHOTOS = 5
+MIN_TEXT = MIN_DESCRIPTION  # a suggestion's description: the limits of a resident's report
 
 
 @dataclass(frozen=True)
