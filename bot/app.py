@@ -113,9 +113,13 @@ async def _post_init(app: MinhuApp) -> None:
     await warn_unreachable(services)
     if services.settings.web_port is not None:
         screen = Screen(services.db, services.settings, services.renderer, services.clock)
-        port = await screen.start()
-        app.bot_data[SCREEN_KEY] = screen
-        log.info("the command centre's screen listens on port %d", port)
+        try:
+            port = await screen.start()
+        except OSError as exc:  # the bot runs on without its screen
+            log.error("the command centre's screen cannot listen: %s", exc)
+        else:
+            app.bot_data[SCREEN_KEY] = screen
+            log.info("the command centre's screen listens on port %d", port)
 
 
 async def _post_shutdown(app: MinhuApp) -> None:

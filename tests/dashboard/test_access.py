@@ -99,8 +99,15 @@ async def test_nothing_is_served_without_a_session(bot: Harness) -> None:
     await staffed(bot)
     case_id, number = await file_case(bot, "SQ-01-01")
     async with screen_of(bot) as (_, base), httpx.AsyncClient(base_url=base) as client:
-        for path in ("/", "/static/app.js", "/static/style.css", "/api/state",
-                     f"/api/case/{case_id}", "/api/figures", "/api/live"):
+        for path in (
+            "/",
+            "/static/app.js",
+            "/static/style.css",
+            "/api/state",
+            f"/api/case/{case_id}",
+            "/api/figures",
+            "/api/live",
+        ):
             for cookie in ("", "made-up"):
                 client.cookies.clear()
                 if cookie:

@@ -38,8 +38,10 @@ async def test_a_zone_dispatcher_sees_nothing_of_another_zone(bot: Harness) -> N
     await staffed(bot)
     sq_id, sq_number = await file_case(bot, "SQ-01-01")
     ys_id, ys_number = await file_case(bot, "YS-01-01")
-    ys_grid = await geo.grid(bot.services.db, int(await bot.services.db.fetchval(
-        "SELECT id FROM grids WHERE code = 'YS-01-01'")))
+    ys_grid = await geo.grid(
+        bot.services.db,
+        int(await bot.services.db.fetchval("SELECT id FROM grids WHERE code = 'YS-01-01'")),
+    )
     assert ys_grid is not None
     async with screen_of(bot) as (_, base):
         sq = await logged_in(bot, base, SQ_DISPATCH)
@@ -125,7 +127,7 @@ async def test_no_json_names_a_resident_or_shows_their_phone(bot: Harness) -> No
     async with db.transaction() as conn:  # the resident's own case, named
         await conn.execute(
             "UPDATE complaints SET reporter_id = ?, anonymous = 0, address = ? WHERE id = ?",
-            (resident.id, f"3栋 电话 139-1234-5678", case_id),
+            (resident.id, "3栋 电话 139-1234-5678", case_id),
         )
     async with screen_of(bot) as (_, base):
         admin = await logged_in(bot, base, ADMIN)
