@@ -111,10 +111,8 @@ async def shapes(db: Database, grid_ids: set[int]) -> dict[str, Any]:
     }
 
 
-async def state(
-    db: Database, scope: Scope, now: datetime, tz: ZoneInfo, remind_hours: float
-) -> dict[str, Any]:
-    """Everything the page shows at load: names, map, the open cases, today's counts."""
+async def town(db: Database, scope: Scope) -> dict[str, Any]:
+    """What changes seldom (names, staff, the map) as a scope may see it."""
     names = await q.names(db)
     zones = [z for z in names["zones"] if scope.sees(int(z[0]))]  # type: ignore[call-overload]
     grids = [g for g in names["grids"] if scope.sees(int(g[3]))]  # type: ignore[call-overload]
@@ -125,14 +123,7 @@ async def state(
             holders["g"].setdefault(grid_id, []).append([user_id, name])
         elif department_id is not None:
             holders["d"].setdefault(department_id, []).append([user_id, name])
-    new, accepted, closed = await q.today(db, scope.zones, day_start(now, tz))
-    language = "zh-CN"
-    if scope.user_id is not None:
-        person = await people.get(db, scope.user_id)
-        language = person.language if person is not None else language
     return {
-        "now": now.isoformat(timespec="seconds"),
-        "viewer": {"kiosk": scope.kiosk_id is not None, "language": language},
         "scope": None if scope.zones is None else list(scope.zones),
         "zones": zones,
         "grids": grids,
@@ -140,10 +131,22 @@ async def state(
         "departments": names["departments"],
         "holders": holders,
         "map": await shapes(db, grid_ids),
-        "cases": [case_row(c) for c in await q.open_cases(db, scope.zones)],
-        "today": {"new": new, "accepted": accepted, "closed": closed},
-        "remind_hours": remind_hours,
     }
+
+
+async def viewer(db: Database, scope: Scope) -> dict[str, Any]:
+    """Who looks: a kiosk, or a person (and their language)."""
+    language = "zh-CN"
+    if scope.user_id is not None:
+        person = await people.get(db, scope.user_id)
+        language = person.language if person is not None else language
+    return {"kiosk": scope.kiosk_id is not None, "language": language}
+
+
+async def today(db: Database, scope: Scope, now: datetime, tz: ZoneInfo) -> dict[str, int]:
+    """Today's new, accepted and closed cases of a scope."""
+    new, accepted, closed = await q.today(db, scope.zones, day_start(now, tz))
+    return {"new": new, "accepted": accepted, "closed": closed}
 
 
 async def card(db: Database, scope: Scope, case_id: int) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.dashboard.access import Scope
-from bot.dashboard.board import case_row, day_start
+from bot.dashboard.board import case_row, today
 from storage import dashboard_board as q
 from storage.db import Database
 
@@ -35,7 +36,7 @@ class Listener:
     """One open page."""
 
     scope: Scope
-    queue: asyncio.Queue[dict[str, Any] | None] = field(
+    queue: asyncio.Queue[str | None] = field(  # messages as JSON text; None: the end
         default_factory=lambda: asyncio.Queue(QUEUE)
     )
 
@@ -47,7 +48,11 @@ class Live:
         self._db, self._now, self._tz = db, now, tz
         self.listeners: set[Listener] = set()
         self._mark: tuple[int, int] | None = None
-        self._zone_of: dict[int, int] = {}  # open case -> its zone, as last seen
+        self.open: dict[int, q.CaseRow] = {}  # every open case, as last seen
+        self.generation = 0  # moves whenever `open` changes
+        self._encoded: dict[str, tuple[int, str]] = {}  # scope key -> (generation, JSON)
+        self._today: dict[str, tuple[tuple[int, str], dict[str, int]]] = {}  # same, counts
+        self._texts: dict[int, str] = {}  # open case -> its JSON array, encoded once
         self._ruled_at: datetime | None = None
         self._task: asyncio.Task[None] | None = None
         self.looks = 0  # how many times the database was asked (tests and the benchmark)
@@ -94,7 +99,8 @@ class Live:
         mark = await q.watermark(db)
         if self._mark is None:
             self._mark, self._ruled_at = mark, now
-            self._zone_of = {c.id: c.zone_id for c in await q.open_cases(db, None)}
+            self.open = {c.id: c for c in await q.open_cases(db, None)}
+            self.generation += 1
             return 0
         ids: set[int] = set()
         if mark != self._mark:
@@ -106,22 +112,53 @@ class Live:
         if not ids:
             return 0
         rows = await q.cases(db, sorted(ids))
-        before = {c.id: self._zone_of.get(c.id) for c in rows}
+        before = {c.id: getattr(self.open.get(c.id), "zone_id", None) for c in rows}
         for c in rows:
+            self._texts.pop(c.id, None)
             if c.status in OPEN_STATUSES:
-                self._zone_of[c.id] = c.zone_id
+                self.open[c.id] = c
             else:
-                self._zone_of.pop(c.id, None)
+                self.open.pop(c.id, None)
+        self.generation += 1
         if self.listeners:
             await self._send(rows, before, now)
         return len(rows)
 
+    async def cases_json(self, scope: Scope) -> str:
+        """The open cases of a scope as a JSON array, from memory (encoded once for each
+        scope and change). Without the feed running (tests), it looks first."""
+        if self._task is None or self._mark is None:
+            await self.look()
+        found = self._encoded.get(scope.key)
+        if found is not None and found[0] == self.generation:
+            return found[1]
+        texts = self._texts
+        for case_id in self.open.keys() - texts.keys():
+            texts[case_id] = _encode(case_row(self.open[case_id]))
+        seen = scope.sees
+        text = "[" + ",".join(texts[c.id] for c in self.open.values() if seen(c.zone_id)) + "]"
+        self._encoded[scope.key] = (self.generation, text)
+        return text
+
+    async def today(self, scope: Scope) -> dict[str, int]:
+        """Today's counts of a scope, counted again only after a change (or a new day)."""
+        now = self._now()
+        key = (self.generation, now.astimezone(self._tz).date().isoformat())
+        found = self._today.get(scope.key)
+        if found is None or found[0] != key:
+            found = (key, await today(self._db, scope, now, self._tz))
+            self._today[scope.key] = found
+        return found[1]
+
     async def _send(
         self, rows: list[q.CaseRow], before: dict[int, int | None], now: datetime
     ) -> None:
-        today: dict[str, dict[str, int]] = {}
+        sent: dict[str, str | None] = {}  # scope key -> the message (None: nothing for it)
         for listener in list(self.listeners):
             scope = listener.scope
+            if scope.key in sent:
+                self._put(listener, sent[scope.key])
+                continue
             changed, removed = [], []
             for c in rows:
                 if c.status in OPEN_STATUSES and scope.sees(c.zone_id):
@@ -131,23 +168,29 @@ class Live:
                     if scope.sees(c.zone_id) or (was is not None and scope.sees(was)):
                         removed.append(c.id)
             if not changed and not removed:
+                sent[scope.key] = None
                 continue
-            if scope.key not in today:
-                new, accepted, closed = await q.today(
-                    self._db, scope.zones, day_start(now, self._tz)
-                )
-                today[scope.key] = {"new": new, "accepted": accepted, "closed": closed}
             message = {
                 "cases": changed,
                 "removed": removed,
-                "today": today[scope.key],
+                "today": await self.today(scope),
                 "now": now.isoformat(timespec="seconds"),
             }
-            try:
-                listener.queue.put_nowait(message)
-            except asyncio.QueueFull:
-                log.info("a screen page fell behind; it is dropped and will reconnect")
-                self._drop(listener)
+            sent[scope.key] = _encode(message)
+            self._put(listener, sent[scope.key])
+
+    def _put(self, listener: Listener, message: str | None) -> None:
+        if message is None:
+            return
+        try:
+            listener.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            log.info("a screen page fell behind; it is dropped and will reconnect")
+            self._drop(listener)
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 OPEN_STATUSES = frozenset({"submitted", "accepted", "transferred", "reopened", "escalated"})

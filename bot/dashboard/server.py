@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -32,6 +33,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 COOKIE = "minhu_screen"
+TOWN_SECONDS = 30.0  # names, staff and the map are read again after this long
 HEARTBEAT = 15.0  # seconds between a live page's keep-alives (and its session's re-check)
 FILES = {  # what /static/ serves, and nothing else
     "app.js": "application/javascript; charset=utf-8",
@@ -76,6 +78,16 @@ class Screen:
             default_handler_class=NotFoundHandler,
         )
         self._server: HTTPServer | None = None
+        self._town: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    async def town(self, scope: Scope) -> dict[str, Any]:
+        """Names, staff and the map of a scope, read again after `TOWN_SECONDS`."""
+        found = self._town.get(scope.key)
+        now = time.monotonic()
+        if found is None or now - found[0] > TOWN_SECONDS:
+            found = (now, await board.town(self.db, scope))
+            self._town[scope.key] = found
+        return found[1]
 
     async def start(
         self, port: int | None = None, address: str | None = None, *, live: bool = True
@@ -227,10 +239,17 @@ class StaticHandler(Guarded):
 class StateHandler(Guarded):
     async def get(self) -> None:
         screen = self.screen
-        hours = screen.settings.ladder_remind_before.total_seconds() / 3600
-        self.write_json(
-            await board.state(screen.db, self.scope, self.now(), screen.settings.tz, hours)
-        )
+        cases = await screen.live.cases_json(self.scope)  # first: it may look at the database
+        found = {
+            "now": self.now().isoformat(timespec="seconds"),
+            "viewer": await board.viewer(screen.db, self.scope),
+            "today": await screen.live.today(self.scope),
+            "remind_hours": screen.settings.ladder_remind_before.total_seconds() / 3600,
+            **await screen.town(self.scope),
+        }
+        text = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(f'{text[:-1]},"cases":{cases}}}')
 
 
 class CaseHandler(Guarded):
@@ -268,7 +287,7 @@ class LiveHandler(Guarded):
                     continue
                 if message is None:
                     return
-                self.write(f"data: {json.dumps(message, separators=(',', ':'))}\n\n")
+                self.write(f"data: {message}\n\n")
                 await self.flush()
         except StreamClosedError:
             pass

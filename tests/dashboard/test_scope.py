@@ -6,6 +6,7 @@ from a fixed list (no path leads out of it)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 
@@ -25,6 +26,13 @@ from tests.dashboard.support import (
 from tests.support.harness import Harness, User, register
 
 PHONE = "13912345678"
+
+
+def _message(text: str | None) -> dict[str, Any]:
+    assert text is not None
+    found = json.loads(text)
+    assert isinstance(found, dict)
+    return found
 
 
 async def _zone_id(bot: Harness, code: str) -> int:
@@ -83,8 +91,8 @@ async def test_the_live_feed_tells_each_scope_only_its_own_cases(bot: Harness) -
         ys_page = live.listen(Scope((ys,), YS_DISPATCH.id))
         _, sq_number = await file_case(bot, "SQ-01-01")
         assert await live.look() == 1
-        got = sq_page.queue.get_nowait()
-        assert got is not None and [c[1] for c in got["cases"]] == [sq_number]
+        got = _message(sq_page.queue.get_nowait())
+        assert [c[1] for c in got["cases"]] == [sq_number]
         assert got["today"]["new"] == 1
         assert town_page.queue.get_nowait() is not None
         assert ys_page.queue.empty()  # nothing at all of another zone
@@ -110,10 +118,10 @@ async def test_a_case_moved_to_another_zone_leaves_the_old_zone_s_page(bot: Harn
                 (case_id,),
             )
         assert await live.look() == 1
-        gone = sq_page.queue.get_nowait()
-        came = ys_page.queue.get_nowait()
-        assert gone is not None and gone["removed"] == [case_id] and gone["cases"] == []
-        assert came is not None and [c[1] for c in came["cases"]] == [number]
+        gone = _message(sq_page.queue.get_nowait())
+        came = _message(ys_page.queue.get_nowait())
+        assert gone["removed"] == [case_id] and gone["cases"] == []
+        assert [c[1] for c in came["cases"]] == [number] and came["removed"] == []
 
 
 async def test_no_json_names_a_resident_or_shows_their_phone(bot: Harness) -> None:
