@@ -183,7 +183,7 @@ def test_the_admin_watches_a_case_filed_in_the_chat_arrive_on_the_screen(
     screen.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
     screen.screenshot(path=str(SCREENSHOT), type="jpeg", quality=60)
 
-    again = browser.new_context()  # the same link in another browser: refused
+    again = browser.new_context(locale="zh-CN")  # the same link in another browser: refused
     reused = again.new_page()
     refused = reused.goto(link)
     assert refused is not None and refused.status == 403

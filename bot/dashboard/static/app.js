@@ -52,7 +52,10 @@
   var names = { grid: {}, gridZone: {}, zone: {}, category: {}, department: {} };
   var queued = [];
 
-  function w(key) { return (WORDS[lang] && WORDS[lang][key]) || WORDS.en[key] || key; }
+  function w(key) {
+    var words = WORDS[lang] || WORDS["zh-CN"];
+    return words[key] || WORDS.en[key] || key;
+  }
   function $(id) { return document.getElementById(id); }
   function now() { return Date.now() + offset; }
   function text(tag, value, cls) {
@@ -240,7 +243,7 @@
       box.appendChild(text("h4", w("history")));
       var ol = text("ol");
       c.history.forEach(function (h) {
-        var li = text("li", local(h[0]) + " " + (WORDS[lang][h[1]] || h[1]));
+        var li = text("li", local(h[0]) + " " + ((WORDS[lang] || {})[h[1]] || h[1]));
         if (h[2]) li.appendChild(text("div", h[2], "note"));
         ol.appendChild(li);
       });
@@ -324,6 +327,7 @@
       words();
       queued.splice(0).forEach(apply);
       render();
+      drawFigures();
     });
   }
 
@@ -351,7 +355,7 @@
   }
 
   function loadFigures() {
-    get("/api/figures").then(function (f) { figures = f; drawFigures(); });
+    get("/api/figures").then(function (f) { figures = f; if (state) drawFigures(); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -50,7 +50,7 @@
     if (map.projection) {
       points.forEach(function (p) {
         var xy = project(map.projection, p[1], p[0]);
-        svg.appendChild(el("circle", { cx: xy[0].toFixed(1), cy: xy[1].toFixed(1), r: 5,
+        svg.appendChild(el("circle", { cx: xy[0].toFixed(1), cy: xy[1].toFixed(1), r: 9,
                                        fill: p[2] ? "#e5484d" : "#ffd166",
                                        "data-testid": "map-point", "data-case": p[3] }));
       });
