@@ -10,7 +10,10 @@ from typing import Any
 
 import httpx
 
+from bot.dashboard import access
 from bot.dashboard.access import Scope
+from bot.people.service import grant as grant_role
+from storage.models import Role
 from storage import geo
 from tests.dashboard.support import (
     ADMIN,
@@ -170,3 +173,18 @@ async def test_static_files_come_from_a_fixed_list(bot: Harness) -> None:
             assert answer.status_code in (400, 404), path
             assert "import" not in answer.text and "root:" not in answer.text, path
         await admin.aclose()
+
+
+async def test_an_admin_granted_for_a_zone_sees_that_zone_and_a_configured_admin_the_town(
+    bot: Harness,
+) -> None:
+    await staffed(bot)
+    db, settings = bot.services.db, bot.services.settings
+    await grant_role(db, 700009, Role.ADMIN, bot.clock.now(), zone_code="MF", granted_by="cli")
+    assert await access.staff_zones(db, settings, 700009) == (await _zone_id(bot, "MF"),)
+    assert await access.staff_zones(db, settings, ADMIN.id) is None  # MINHU_ADMIN_IDS
+    assert await access.staff_zones(db, settings, TOWN_DISPATCH.id) is None
+    both = (await _zone_id(bot, "SQ"), await _zone_id(bot, "YS"))
+    await grant_role(db, SQ_DISPATCH.id, Role.DISPATCHER, bot.clock.now(), zone_code="YS",
+                     granted_by="cli")  # fmt: skip
+    assert await access.staff_zones(db, settings, SQ_DISPATCH.id) == tuple(sorted(both))
