@@ -132,7 +132,7 @@ async def kiosks(db: Database, user_id: int | None) -> list[Kiosk]:
     where, params = ("WHERE created_by = ?", (user_id,)) if user_id is not None else ("", ())
     rows = await db.fetchall(
         f"SELECT id, label, zones, created_at, revoked_at FROM dashboard_kiosks {where} "
-        "ORDER BY id DESC LIMIT 30",
+        "ORDER BY id DESC LIMIT 100",
         params,
     )
     return [

@@ -109,11 +109,27 @@ async def issue_kiosk(
     return kiosk_id, f"{settings.screen_url}/kiosk?k={token}"
 
 
+def within(kiosk_zones: str, zones: tuple[int, ...] | None) -> bool:
+    """Whether a kiosk's scope lies within an admin's."""
+    if zones is None:
+        return True
+    shown = zones_of(kiosk_zones)
+    return shown is not None and set(shown) <= set(zones)
+
+
+async def kiosks(db: Database, settings: Settings, user_id: int) -> list[dashboard.Kiosk]:
+    """The kiosk links an admin may see and revoke: those within their scope."""
+    await admin_only(db, settings, user_id)
+    zones = await staff_zones(db, settings, user_id)
+    return [k for k in await dashboard.kiosks(db, None) if within(k.zones, zones)]
+
+
 async def revoke_kiosk(
     db: Database, settings: Settings, user_id: int, kiosk_id: int, now: datetime
 ) -> bool:
-    """Revoke a kiosk link (any admin may); False if there was no live one."""
-    await admin_only(db, settings, user_id)
+    """Revoke a kiosk link within the admin's scope; False if there was no such live one."""
+    if kiosk_id not in {k.id for k in await kiosks(db, settings, user_id)}:
+        return False
     return await dashboard.revoke_kiosk(db, kiosk_id, now)
 
 

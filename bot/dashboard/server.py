@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = "minhu_screen"
 TOWN_SECONDS = 30.0  # names, staff and the map are read again after this long
+FIGURES_SECONDS = 60.0  # the figures are counted again after this long
 HEARTBEAT = 15.0  # seconds between a live page's keep-alives (and its session's re-check)
 FILES = {  # what /static/ serves, and nothing else
     "app.js": "application/javascript; charset=utf-8",
@@ -79,6 +80,18 @@ class Screen:
         )
         self._server: HTTPServer | None = None
         self._town: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._figures: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    async def figures(self, scope: Scope) -> dict[str, Any]:
+        """The figures of a scope, counted again after `FIGURES_SECONDS` (one count serves
+        every page of the scope: the rankings read a month of records)."""
+        found = self._figures.get(scope.key)
+        now = time.monotonic()
+        if found is None or now - found[0] > FIGURES_SECONDS:
+            value = await figures.figures(self.db, self.settings, scope, self.clock.now())
+            found = (now, value)
+            self._figures[scope.key] = found
+        return found[1]
 
     async def town(self, scope: Scope) -> dict[str, Any]:
         """Names, staff and the map of a scope, read again after `TOWN_SECONDS`."""
@@ -263,8 +276,7 @@ class CaseHandler(Guarded):
 
 class FiguresHandler(Guarded):
     async def get(self) -> None:
-        screen = self.screen
-        self.write_json(await figures.figures(screen.db, screen.settings, self.scope, self.now()))
+        self.write_json(await self.screen.figures(self.scope))
 
 
 class LiveHandler(Guarded):

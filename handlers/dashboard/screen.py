@@ -12,7 +12,7 @@ from bot.dashboard.access import Refused
 from bot.runtime.services import MinhuContext
 from handlers.kit.common import say
 from handlers.kit.refusals import refuse
-from storage import dashboard, geo
+from storage import geo
 
 
 async def _zone_names(context: MinhuContext, zones: tuple[int, ...] | None) -> str:
@@ -58,8 +58,8 @@ async def open_screen(update: Update, context: MinhuContext) -> None:
                 zones=await _zone_names(context, zones),
             )
         elif args[0] == "kiosks":
-            await access.admin_only(db, settings, user.id)
-            await say(update, context, "dashboard.kiosks", kiosks=await dashboard.kiosks(db, None))
+            found = await access.kiosks(db, settings, user.id)
+            await say(update, context, "dashboard.kiosks", kiosks=found)
         elif args[0] == "revoke" and len(args) == 2 and args[1].lstrip("#").isdigit():
             kiosk_id = int(args[1].lstrip("#"))
             done = await access.revoke_kiosk(db, settings, user.id, kiosk_id, now)

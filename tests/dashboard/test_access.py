@@ -9,6 +9,9 @@ from datetime import timedelta
 
 import httpx
 
+from bot.people import privacy
+from bot.people.service import grant as grant_role
+from storage.models import Role
 from tests.dashboard.support import (
     ADMIN,
     SQ_DISPATCH,
@@ -192,3 +195,43 @@ async def test_a_kiosk_link_works_until_revoked(bot: Harness) -> None:
         async with httpx.AsyncClient(base_url=base) as fresh:
             assert (await fresh.get(link)).status_code == 403
         assert "没有编号" in texts(await bot.send(ADMIN, "/dashboard revoke 1"))
+
+
+async def test_a_zone_admin_sees_and_revokes_only_their_zone_s_wall_screens(bot: Harness) -> None:
+    bot.extra_settings.update(WEB)
+    await bot.restart()
+    await staffed(bot)
+    zone_admin = User(700010, "梅峰片区长")
+    await register(bot, zone_admin)
+    await grant_role(
+        bot.services.db, zone_admin.id, Role.ADMIN, bot.clock.now(), zone_code="MF",
+        granted_by="cli",
+    )  # fmt: skip
+    assert "#1" in texts(await bot.send(ADMIN, "/dashboard kiosk 镇大厅"))
+    assert "#2" in texts(await bot.send(zone_admin, "/dashboard kiosk 梅峰值班室"))
+    listed = texts(await bot.send(zone_admin, "/dashboard kiosks"))
+    assert "梅峰值班室" in listed and "镇大厅" not in listed
+    assert "没有编号" in texts(await bot.send(zone_admin, "/dashboard revoke 1"))
+    assert "镇大厅" in texts(await bot.send(ADMIN, "/dashboard kiosks"))
+    revoked = await bot.services.db.fetchval(
+        "SELECT COUNT(*) FROM dashboard_kiosks WHERE revoked_at IS NOT NULL"
+    )
+    assert revoked == 0
+    assert "已撤销" in texts(await bot.send(ADMIN, "/dashboard revoke 2"))
+
+
+async def test_deleteme_ends_a_staff_member_s_sessions(bot: Harness) -> None:
+    bot.extra_settings.update(WEB)
+    await bot.restart()
+    await staffed(bot)
+    async with screen_of(bot) as (_, base):
+        client = await logged_in(bot, base, SQ_DISPATCH)
+        await bot.send(SQ_DISPATCH, "/dashboard")  # a link not used yet
+        await privacy.erase(bot.services, SQ_DISPATCH.id)
+        assert (await client.get("/api/state")).status_code == 401
+        db = bot.services.db
+        for table in ("dashboard_links", "dashboard_sessions"):
+            left = await db.fetchval(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?",
+                                     (SQ_DISPATCH.id,))  # fmt: skip
+            assert left == 0, table
+        await client.aclose()

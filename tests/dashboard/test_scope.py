@@ -13,8 +13,8 @@ import httpx
 from bot.dashboard import access
 from bot.dashboard.access import Scope
 from bot.people.service import grant as grant_role
-from storage.models import Role
 from storage import geo
+from storage.models import Role
 from tests.dashboard.support import (
     ADMIN,
     SQ_DISPATCH,

@@ -50,7 +50,7 @@
 
   var state = null, cases = {}, lang = "zh-CN", offset = 0, chosenGrid = 0, figures = null;
   var names = { grid: {}, gridZone: {}, zone: {}, category: {}, department: {} };
-  var queued = [];
+  var queued = [], figuresDue = 0;  // the figures follow changes, a minute behind at most
 
   function w(key) {
     var words = WORDS[lang] || WORDS["zh-CN"];
@@ -339,6 +339,7 @@
     offset = Date.parse(message.now) - Date.now();
     render();
     document.body.setAttribute("data-updated", String(Date.now()));
+    if (!figuresDue) figuresDue = setTimeout(function () { figuresDue = 0; loadFigures(); }, 60e3);
   }
 
   function listen() {
