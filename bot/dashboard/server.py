@@ -10,6 +10,7 @@ never sends a Referer and is never cached.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -27,7 +28,7 @@ from bot.core.config import Settings
 from bot.core.render import Renderer, pick_language
 from bot.dashboard import access, board, figures
 from bot.dashboard.access import Refused, Scope
-from bot.dashboard.live import Live
+from bot.dashboard.live import Listener, Live
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -284,7 +285,7 @@ class LiveHandler(Guarded):
         """Server-sent events: the changed cases of this scope, as they change."""
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
         live = self.screen.live
-        listener = live.listen(self.scope)
+        listener = self.listener = live.listen(self.scope)
         try:
             self.write("retry: 2000\n: hello\n\n")
             await self.flush()
@@ -305,6 +306,15 @@ class LiveHandler(Guarded):
             pass
         finally:
             live.leave(listener)
+
+    listener: Listener | None = None
+
+    def on_connection_close(self) -> None:
+        """The page went away: its stream stops at once, not at the next heartbeat."""
+        if self.listener is not None:
+            self.screen.live.leave(self.listener)
+            with contextlib.suppress(asyncio.QueueFull):
+                self.listener.queue.put_nowait(None)
 
     async def _lapsed(self) -> bool:
         """Whether the session ended (expired, revoked, its holder no longer staff)."""
