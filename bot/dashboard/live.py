@@ -105,6 +105,14 @@ class Live:
         ids: set[int] = set()
         if mark != self._mark:
             ids.update(await q.changed_since(db, self._mark[0], self._mark[1], limit=MOST))
+            if len(ids) >= MOST:  # a flood (an import): every page loads the whole state again
+                self.open = {c.id: c for c in await q.open_cases(db, None)}
+                self._texts.clear()
+                self.generation += 1
+                self._mark, self._ruled_at = mark, now
+                for listener in list(self.listeners):
+                    self._put(listener, _encode({"reload": True}))
+                return len(ids)
         assert self._ruled_at is not None
         ids.update(await q.ruled_since(db, self._ruled_at - timedelta(seconds=1)))
         self._ruled_at = now

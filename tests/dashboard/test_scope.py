@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from bot.dashboard import access
+from bot.dashboard import live as live_module
 from bot.dashboard.access import Scope
 from bot.people.service import grant as grant_role
 from storage import geo
@@ -188,3 +189,20 @@ async def test_an_admin_granted_for_a_zone_sees_that_zone_and_a_configured_admin
     await grant_role(db, SQ_DISPATCH.id, Role.DISPATCHER, bot.clock.now(), zone_code="YS",
                      granted_by="cli")  # fmt: skip
     assert await access.staff_zones(db, settings, SQ_DISPATCH.id) == tuple(sorted(both))
+
+
+async def test_a_flood_of_changes_makes_every_page_load_again(bot: Harness) -> None:
+    await staffed(bot)
+    async with screen_of(bot) as (screen, _):
+        live = screen.live
+        await live.look()
+        page = live.listen(Scope(None, ADMIN.id))
+        made = [await file_case(bot, "SQ-01-01") for _ in range(4)]
+        live_module.MOST, most = 3, live_module.MOST
+        try:
+            assert await live.look() >= 3
+        finally:
+            live_module.MOST = most
+        assert _message(page.queue.get_nowait()) == {"reload": True}
+        cases = json.loads(await live.cases_json(Scope(None, ADMIN.id)))
+        assert {c[0] for c in cases} >= {case_id for case_id, _ in made}

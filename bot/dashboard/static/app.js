@@ -332,6 +332,7 @@
   }
 
   function apply(message) {
+    if (message.reload) { load(); return; }  // too much changed at once: the whole state
     if (!state) { queued.push(message); return; }
     message.cases.forEach(function (c) { cases[c[ID]] = c; });
     message.removed.forEach(function (id) { delete cases[id]; });
