@@ -20,6 +20,7 @@ from bot.complaints.reach import log_at_start as warn_unreachable
 from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.config import Settings
 from bot.core.render import Renderer
+from bot.dashboard.server import Screen
 from bot.escalation.digest import DailyDigest
 from bot.mediation.deadlines import MediationDeadlines
 from bot.runtime.broadcasting import BroadcastProgress
@@ -39,6 +40,7 @@ from handlers import (
     bulletins,
     chat,
     complaints,
+    dashboard,
     dispatch,
     emergency,
     mediation,
@@ -69,6 +71,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     proxy,
     mediation,
     dispatch,
+    dashboard,
     meetings,
     assignments,
     supervision,
@@ -85,6 +88,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
 EARLY_CAPABILITIES: tuple[ModuleType, ...] = (emergency,)
 # Connections to the Bot API (bot/runtime/http.py): replies of different chats and the
 # outbox's sends (16 at a time) share 16.
+SCREEN_KEY = "minhu.screen"  # the command centre's screen (bot/dashboard), when switched on
 CONNECTIONS = 16
 EMERGENCY_GROUP = -2  # before the chat guard (-1)
 SETTLE_GROUP = 100  # after every other handler group
@@ -107,9 +111,21 @@ async def _post_init(app: MinhuApp) -> None:
     await BulletinSchedule(services).start(app, services.settings.timer_sweep)
     await CalendarWatch(services).start(app, services.settings.timer_sweep)
     await warn_unreachable(services)
+    if services.settings.web_port is not None:
+        screen = Screen(services.db, services.settings, services.renderer, services.clock)
+        try:
+            port = await screen.start()
+        except OSError as exc:  # the bot runs on without its screen
+            log.error("the command centre's screen cannot listen: %s", exc)
+        else:
+            app.bot_data[SCREEN_KEY] = screen
+            log.info("the command centre's screen listens on port %d", port)
 
 
 async def _post_shutdown(app: MinhuApp) -> None:
+    screen = app.bot_data.pop(SCREEN_KEY, None)
+    if isinstance(screen, Screen):
+        await screen.stop()
     await services_of(app).db.close()
 
 

@@ -336,7 +336,19 @@ $("bot-select").addEventListener("change", (ev) => {
   loadChats().catch((e) => toast(e.message));
 });
 
+async function showScreenLink() {
+  // The command centre's screen, when the demo runs one (staff log in with /dashboard).
+  const found = await fetch("/api/config").then((r) => r.json());
+  const url = found.config && found.config.screen_url;
+  if (url) {
+    $("screen-link").href = url;
+    $("screen-link").title = "/dashboard → " + url;
+    $("screen-link").hidden = false;
+  }
+}
+
 (async function init() {
+  showScreenLink().catch(() => {});
   await loadBots().catch(() => {});
   await loadUsers().catch((e) => toast(e.message));
   if (!S.users.length) $("new-user").classList.remove("closed");
