@@ -49,6 +49,12 @@ class Placed:
 
 
 @dataclass(frozen=True)
+class CalledOff:
+    activity: Activity
+    told: int  # the people booked or waiting, each told once
+
+
+@dataclass(frozen=True)
 class Confirmed:
     activity: Activity
     attended: int
@@ -135,9 +141,15 @@ async def organised(services: Services, activity_id: int, user_id: int) -> Activ
     return await _organiser(services, await store.get(services.db, activity_id), user_id)
 
 
+def _not_cancelled(a: Activity) -> None:
+    if a.status == ActivityStatus.CANCELLED:
+        raise Stale("cancelled")
+
+
 def _open(a: Activity | None, now: datetime) -> Activity:
     if a is None:
         raise NotFound("not_found")
+    _not_cancelled(a)
     if a.status != ActivityStatus.OPEN or now >= a.starts_at:
         raise Stale("started")
     return a
@@ -217,6 +229,32 @@ async def give_up_all(
     return given_up
 
 
+async def call_off(services: Services, activity_id: int, user_id: int) -> CalledOff:
+    """The organiser (or an admin) calls an open activity off before its start: everyone
+    booked or waiting loses their place and is told once; their reminders, an announcement
+    not yet sent and the request to confirm attendance are dropped; nothing is credited (the
+    activity is never open again, so no check-in or confirmation can follow)."""
+    now = services.clock.now()
+    async with services.db.transaction() as conn:
+        a = await _organiser(services, await store.get_in(conn, activity_id), user_id)
+        _not_cancelled(a)
+        if a.status != ActivityStatus.OPEN:
+            raise Stale("confirmed")
+        if now >= a.starts_at:
+            raise Stale("started")
+        live = [
+            *await store.signups_in(conn, a.id, SignupStatus.BOOKED),
+            *await store.signups_in(conn, a.id, SignupStatus.WAITLISTED),
+        ]
+        if not await store.cancel(conn, a.id):
+            raise Stale("cancelled")
+        for s in live:
+            await store.set_status(conn, s.id, SignupStatus.CANCELLED, now)
+        await vn.called_off(conn, services, a, [s.person_id for s in live], now)
+    services.delivery.kick_soon()
+    return CalledOff(a, len(live))
+
+
 async def check(services: Services, user_id: int, code: str) -> tuple[Activity, str]:
     """A volunteer types the organiser's check-in or check-out code: (activity, 'in'|'out')."""
     now = services.clock.now()
@@ -225,6 +263,7 @@ async def check(services: Services, user_id: int, code: str) -> tuple[Activity, 
         if found is None:
             raise NotFound("code")
         a, which = found
+        _not_cancelled(a)
         s = await store.live_signup(conn, a.id, user_id)
         if s is None or s.status != SignupStatus.BOOKED:
             raise NotAllowed("not_booked")
@@ -239,6 +278,7 @@ async def check_for(
     now = services.clock.now()
     async with services.db.transaction() as conn:
         a = await _organiser(services, await store.get_in(conn, activity_id), organiser_id)
+        _not_cancelled(a)
         s = await store.signup_by_code(conn, normal_code(code))
         if s is None or s.activity_id != a.id:
             raise NotFound("code")
@@ -251,6 +291,7 @@ async def check_for(
 async def _stamp(
     conn: aiosqlite.Connection, a: Activity, s: Signup, which: str, now: datetime
 ) -> None:
+    _not_cancelled(a)
     if a.status != ActivityStatus.OPEN:
         raise Stale("confirmed")
     if not a.starts_at - EARLY_CHECKIN <= now <= a.ends_at + LATE_CHECKOUT:
@@ -271,6 +312,7 @@ async def confirm(services: Services, activity_id: int, user_id: int) -> Confirm
     attended = no_show = total = 0
     async with services.db.transaction() as conn:
         a = await _organiser(services, await store.get_in(conn, activity_id), user_id)
+        _not_cancelled(a)
         if now < a.starts_at:
             raise Stale("not_started")
         if not await store.confirm(conn, a.id, now):

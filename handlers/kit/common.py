@@ -90,7 +90,7 @@ async def say(
     """Answer the user with a rendered template: edit the pressed message or send a new one.
     A choice `shown_above` in the pressed message goes first, in the same message."""
     lang = language or await language_of(update, context)
-    text = t(context, lang, key, **ctx)
+    text, markup = t(context, lang, key, **ctx), edits.solid(markup)
     query = update.callback_query
     pressed_message = query.message if query is not None else None
     if context.above is not None and isinstance(pressed_message, Message):

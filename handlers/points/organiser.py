@@ -1,7 +1,8 @@
 """Organisers in the chat (admins, community staff): /newactivity publishes an activity from
 one line; /activity ID shows its volunteers, the check-in and check-out codes to give, and
-✅ confirms attendance afterwards (credited once); /activity ID in|out CODE checks a
-volunteer in or out by their own code."""
+✅ confirms attendance afterwards (credited once), 🚫 calls it off before the start (asked
+first; everyone signed up is told); /activity ID in|out CODE checks a volunteer in or out by
+their own code."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.core.refusals import Refusal
 from bot.points import activities as service
-from bot.points.buttons import CONFIRM
+from bot.points.buttons import CANCEL_ACTIVITY, CONFIRM, DROP_ACTIVITY
 from bot.points.notices import context_of
-from bot.points.rules import ActivityStatus, parse_form
+from bot.points.rules import ActivityStatus, SignupStatus, parse_form
 from bot.runtime.services import MinhuContext
 from handlers.kit import conversation as kit
 from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
@@ -46,6 +47,8 @@ async def _show(update: Update, context: MinhuContext, a: Activity, *, edit: boo
     if a.status == ActivityStatus.OPEN:
         lang = await language_of(update, context)
         rows = [[(t(context, lang, "points.btn_confirm"), CONFIRM.pack(a.id))]]
+        if context.services.clock.now() < a.starts_at:
+            rows.append([(t(context, lang, "points.btn_call_off"), CANCEL_ACTIVITY.pack(a.id))])
     volunteers = [
         {
             "name": s.name,
@@ -115,10 +118,65 @@ async def confirm(update: Update, context: MinhuContext) -> None:
     )
 
 
+async def ask_call_off(update: Update, context: MinhuContext) -> None:
+    """🚫: are you sure? (how many are signed up and waiting, and the button that does it)."""
+    assert update.callback_query is not None and update.effective_user is not None
+    activity_id = CANCEL_ACTIVITY.one(update.callback_query.data)
+    try:
+        if activity_id is None:
+            raise service.NotFound("not_found")
+        a = await service.organised(context.services, activity_id, update.effective_user.id)
+        if a.status == ActivityStatus.CANCELLED:
+            raise service.Stale("cancelled")
+        if a.status != ActivityStatus.OPEN or context.services.clock.now() >= a.starts_at:
+            raise service.Stale("started")
+    except Refusal as refused:
+        await refuse_pressed(update, context, refused)
+        return
+    await answer(update, context)
+    listed = await store.signups(context.services.db, a.id)
+    lang = await language_of(update, context)
+    await say(
+        update,
+        context,
+        "points.call_off_ask",
+        markup=keyboard(
+            [[(t(context, lang, "points.btn_call_off_yes"), DROP_ACTIVITY.pack(a.id))]]
+        ),
+        title=a.title,
+        booked=sum(1 for s in listed if s.status == SignupStatus.BOOKED),
+        waiting=sum(1 for s in listed if s.status == SignupStatus.WAITLISTED),
+    )
+
+
+async def call_off(update: Update, context: MinhuContext) -> None:
+    """确定取消活动: called off, everyone signed up told (a second press changes nothing)."""
+    assert update.callback_query is not None and update.effective_user is not None
+    activity_id = DROP_ACTIVITY.one(update.callback_query.data)
+    try:
+        if activity_id is None:
+            raise service.NotFound("not_found")
+        done = await service.call_off(context.services, activity_id, update.effective_user.id)
+    except Refusal as refused:
+        await refuse_pressed(update, context, refused)
+        return
+    await answer(update, context)
+    await say(
+        update,
+        context,
+        "points.called_off_done",
+        edit=True,
+        title=done.activity.title,
+        told=done.told,
+    )
+
+
 def handlers() -> list[BaseHandler]:
-    """/newactivity, /activity and the confirmation button."""
+    """/newactivity, /activity, the confirmation and the calling-off buttons."""
     return [
         CommandHandler("newactivity", publish),
         CommandHandler("activity", show),
         CallbackQueryHandler(confirm, pattern=CONFIRM.pattern),
+        CallbackQueryHandler(ask_call_off, pattern=CANCEL_ACTIVITY.pattern),
+        CallbackQueryHandler(call_off, pattern=DROP_ACTIVITY.pattern),
     ]
