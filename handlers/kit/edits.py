@@ -14,12 +14,16 @@ press (an activity that started) goes without one.
 from __future__ import annotations
 
 import json
+import logging
+from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.runtime.services import MinhuContext
+
+log = logging.getLogger(__name__)
 
 
 def solid(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
@@ -85,3 +89,17 @@ async def edit_buttons(
         return False
     shown.record(key, text=None, markup=keyboard)
     return True
+
+
+async def retire(update: Update, context: MinhuContext, message_id: Any) -> None:
+    """Take the buttons off an earlier message of the bot in this chat (a prompt, an offer), so
+    only the latest can be pressed; not the message being pressed now (its handler edits it),
+    and nothing when it is gone (deleted by the user) or was never sent."""
+    chat, query = update.effective_chat, update.callback_query
+    if query is not None and query.message is not None and query.message.message_id == message_id:
+        return
+    if isinstance(message_id, int) and chat is not None:
+        try:
+            await edit_buttons(context, chat.id, message_id, None)
+        except BadRequest as exc:
+            log.info("could not retire the buttons of %s: %s", message_id, exc.message)
