@@ -21,6 +21,10 @@ from handlers.kit.refusals import refuse_pressed
 from storage import activities as store
 from storage.activities import Activity
 
+# Volunteers a message of the organiser's card: a row is ~40 units of the template's own words
+# and a name, which the renderer shortens if it must, so sixty always fit in 4,096 with the head.
+PER_MESSAGE = 60
+
 
 @kit.refusals_answered
 async def publish(update: Update, context: MinhuContext) -> None:
@@ -60,6 +64,7 @@ async def _show(update: Update, context: MinhuContext, a: Activity, *, edit: boo
         }
         for s in listed
     ]
+    pages = [volunteers[n : n + PER_MESSAGE] for n in range(0, len(volunteers), PER_MESSAGE)]
     await say(
         update,
         context,
@@ -70,8 +75,23 @@ async def _show(update: Update, context: MinhuContext, a: Activity, *, edit: boo
         checkin_code=a.checkin_code,
         checkout_code=a.checkout_code,
         status=a.status,
-        volunteers=volunteers,
+        volunteers=pages[0] if pages else [],
+        total=len(volunteers),
+        more=len(pages) > 1,
+        edit_only=edit,
     )
+    if edit:  # the card edited in place; the whole list comes with /activity
+        return
+    for n, page in enumerate(pages[1:], 1):
+        await say(
+            update,
+            context,
+            "points.organiser_more",
+            activity_id=a.id,
+            title=a.title,
+            volunteers=page,
+            start=n * PER_MESSAGE,
+        )
 
 
 @kit.refusals_answered
