@@ -33,8 +33,14 @@ from storage.models import Person
 Row = Sequence[tuple[str, str]]
 
 
+MAX_BUTTONS = 100  # Telegram's most under one message ("reply markup is too long" past it)
+
+
 def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
-    """Build an inline keyboard from rows of (label, callback_data)."""
+    """Build an inline keyboard from rows of (label, callback_data); a list that could grow
+    past `MAX_BUTTONS` must cut itself first (this refuses it, as Telegram would)."""
+    if sum(len(row) for row in rows) > MAX_BUTTONS:
+        raise ValueError(f"more than {MAX_BUTTONS} buttons under one message")
     for row in rows:
         for _, data in row:
             if not 1 <= len(data.encode()) <= 64:
