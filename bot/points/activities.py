@@ -306,15 +306,16 @@ async def _stamp(
 
 
 async def confirm(services: Services, activity_id: int, user_id: int) -> Confirmed:
-    """The organiser confirms attendance after the activity: those who checked in and out
-    are credited for the minutes that fixed (once); the others are no-shows and earn nothing."""
+    """The organiser confirms attendance after the activity (not before its end): those who
+    checked in and out are credited for the minutes that fixed (once); the others are
+    no-shows and earn nothing."""
     now = services.clock.now()
     attended = no_show = total = 0
     async with services.db.transaction() as conn:
         a = await _organiser(services, await store.get_in(conn, activity_id), user_id)
         _not_cancelled(a)
-        if now < a.starts_at:
-            raise Stale("not_started")
+        if now < a.ends_at:  # while it is on, the volunteers still serving would be no-shows
+            raise Stale("not_ended", ends_at=a.ends_at.isoformat())
         if not await store.confirm(conn, a.id, now):
             raise Stale("confirmed")
         await vn.confirmed(conn, a)
