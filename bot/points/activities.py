@@ -34,6 +34,7 @@ from bot.points.rules import (
     points_for,
     served_minutes,
 )
+from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import activities as store
 from storage import geo, people
@@ -199,12 +200,15 @@ async def cancel(services: Services, activity_id: int, user_id: int) -> Signup |
 async def _give_up(
     conn: aiosqlite.Connection, services: Services, a: Activity, s: Signup, now: datetime
 ) -> Signup | None:
-    """Cancel a place; a freed place goes to the first waiting, who is told."""
+    """Cancel a place; a freed place goes to the first waiting who can be told (one who
+    blocked the bot would hold it unaware, a sure no-show: they keep their turn instead)."""
     await store.set_status(conn, s.id, SignupStatus.CANCELLED, now)
     await vn.unremind(conn, a, s)
     if s.status != SignupStatus.BOOKED:
         return None
-    promoted = await store.first_waiting(conn, a.id)
+    waiting = await store.signups_in(conn, a.id, SignupStatus.WAITLISTED)
+    told = set(await notices.reachable(services, [w.person_id for w in waiting]))
+    promoted = next((w for w in waiting if w.person_id in told), None)
     if promoted is None:
         return None
     await store.set_status(conn, promoted.id, SignupStatus.BOOKED, now)
