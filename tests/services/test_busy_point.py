@@ -51,3 +51,21 @@ async def test_sixty_bookings_to_mark_fit_under_one_message(bot: Harness) -> Non
         await bot.button(STAFF, "未到")
     left = _marks(await bot.send(STAFF, "/appointments"))
     assert left == min(120 - first, first)
+
+
+async def test_a_second_booking_at_the_same_point_is_refused_at_the_first_press(
+    bot: Harness,
+) -> None:
+    bot.clock.set(MONDAY_10)
+    await only(
+        bot.services.db, point("YZ", "东红村丰收驿站", 0, 100, kind="station", slot_minutes=30)
+    )
+    resident = VISITORS[0]
+    await register(bot, resident)
+    point_id = int(
+        await bot.services.db.fetchval("SELECT id FROM service_points WHERE code = 'YZ'")
+    )
+    await bookings.book(bot.services, point_id, resident.id, TUESDAY_8, "")
+    # Not after choosing a day, a time and typing a topic: at 📅 预约 itself, with the booking.
+    answer = texts(await bot.press(resident, f"sc:b:{point_id}"))
+    assert "已经预约" in answer and "请选日期" not in answer
