@@ -5,16 +5,12 @@ waiting misses it, so they stay on the list and the next is promoted and told.""
 from __future__ import annotations
 
 from bot.points.buttons import CANCEL, SIGN_UP, VIEW
-from tests.conftest import ADMIN_ID
 from tests.support.chat import membership
-from tests.support.harness import Harness, User, register, texts
+from tests.support.harness import Harness, User, texts
+from tests.support.points import published
 from tests.support.privacy import deliver
 
-ADMIN = User(ADMIN_ID, "老陈")
 PEOPLE = [User(290001 + n, f"志愿者{n}") for n in range(4)]
-FORM = (
-    "/newactivity 东门河道清洁 | 清理河岸垃圾 | 上强社区东门 | 3月4日 9:00 | 120 | 2 | 10 | SQ-01"
-)
 
 
 async def _statuses(bot: Harness) -> list[str]:
@@ -23,10 +19,7 @@ async def _statuses(bot: Harness) -> list[str]:
 
 
 async def test_a_volunteer_who_blocked_the_bot_is_passed_over(bot: Harness) -> None:
-    for user in (ADMIN, *PEOPLE):
-        await register(bot, user)
-    await bot.send(ADMIN, FORM)
-    activity_id = int(await bot.services.db.fetchval("SELECT MAX(id) FROM volunteer_activities"))
+    activity_id = await published(bot, *PEOPLE)
     for user in PEOPLE:  # two places, two waiting
         await bot.press(user, VIEW.pack(activity_id))
         await bot.press(user, SIGN_UP.pack(activity_id))

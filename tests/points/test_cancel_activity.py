@@ -8,15 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.points.buttons import CANCEL_ACTIVITY, CONFIRM, DROP_ACTIVITY, SIGN_UP, VIEW
-from tests.conftest import ADMIN_ID
-from tests.support.harness import Harness, User, register, table_counts, texts
+from tests.support.harness import Harness, User, table_counts, texts
+from tests.support.points import ADMIN, published
 from tests.support.privacy import deliver
 
-ADMIN = User(ADMIN_ID, "老陈")
 RESIDENTS = [User(210001 + n, f"志愿者{n}") for n in range(4)]
-FORM = (
-    "/newactivity 东门河道清洁 | 清理河岸垃圾 | 上强社区东门 | 3月4日 9:00 | 120 | 2 | 10 | SQ-01"
-)
 
 
 async def _pending(bot: Harness, like: str) -> int:
@@ -27,11 +23,7 @@ async def _pending(bot: Harness, like: str) -> int:
 
 
 async def _activity(bot: Harness) -> int:
-    await register(bot, ADMIN)
-    for resident in RESIDENTS:
-        await register(bot, resident)
-    await bot.send(ADMIN, FORM)
-    activity_id = int(await bot.services.db.fetchval("SELECT MAX(id) FROM volunteer_activities"))
+    activity_id = await published(bot, *RESIDENTS)
     await deliver(bot)
     for resident in RESIDENTS[:3]:  # two places, one waiting; the fourth does not sign up
         await bot.press(resident, VIEW.pack(activity_id))

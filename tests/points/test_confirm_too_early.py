@@ -7,21 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.points.buttons import CONFIRM, SIGN_UP, VIEW
-from tests.conftest import ADMIN_ID
-from tests.support.harness import Harness, User, register, table_counts, texts
+from tests.support.harness import Harness, User, table_counts, texts
+from tests.support.points import ADMIN, published
 
-ADMIN = User(ADMIN_ID, "老陈")
 VOLUNTEER = User(280001, "志愿者")
-FORM = (
-    "/newactivity 东门河道清洁 | 清理河岸垃圾 | 上强社区东门 | 3月4日 9:00 | 120 | 2 | 10 | SQ-01"
-)
 
 
 async def test_confirming_before_the_end_is_refused(bot: Harness) -> None:
-    for user in (ADMIN, VOLUNTEER):
-        await register(bot, user)
-    await bot.send(ADMIN, FORM)
-    activity_id = int(await bot.services.db.fetchval("SELECT MAX(id) FROM volunteer_activities"))
+    activity_id = await published(bot, VOLUNTEER)
     await bot.press(VOLUNTEER, VIEW.pack(activity_id))
     await bot.press(VOLUNTEER, SIGN_UP.pack(activity_id))
     bot.clock.advance(timedelta(hours=47))  # 9:00, the start

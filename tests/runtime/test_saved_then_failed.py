@@ -8,14 +8,10 @@ from __future__ import annotations
 import pytest
 
 from bot.points.buttons import DROP_ACTIVITY, SIGN_UP
-from tests.conftest import ADMIN_ID
 from tests.support.harness import Harness, User, register, texts
+from tests.support.points import ADMIN, published
 
-ADMIN = User(ADMIN_ID, "老陈")
 VOLUNTEER = User(230001, "志愿者")
-FORM = (
-    "/newactivity 东门河道清洁 | 清理河岸垃圾 | 上强社区东门 | 3月4日 9:00 | 120 | 2 | 10 | SQ-01"
-)
 
 
 async def _press_failing(bot: Harness, user: User, data: str) -> str:
@@ -30,10 +26,7 @@ async def _press_failing(bot: Harness, user: User, data: str) -> str:
 async def test_a_sign_up_and_a_calling_off_saved_before_a_timeout_are_called_saved(
     bot: Harness,
 ) -> None:
-    for user in (ADMIN, VOLUNTEER):
-        await register(bot, user)
-    await bot.send(ADMIN, FORM)
-    activity_id = int(await bot.services.db.fetchval("SELECT MAX(id) FROM volunteer_activities"))
+    activity_id = await published(bot, VOLUNTEER)
 
     said = await _press_failing(bot, VOLUNTEER, SIGN_UP.pack(activity_id))
     assert "没有完成" not in said and "已经完成并保存" in said
