@@ -233,6 +233,16 @@ async def give_up_all(
     return given_up
 
 
+async def may_call_off(services: Services, activity_id: int, user_id: int) -> Activity:
+    """The activity, if this person may call it off now: its organiser (or an admin), while it
+    is open and has not started; else the refusal saying why."""
+    a = await organised(services, activity_id, user_id)
+    _not_cancelled(a)
+    if a.status != ActivityStatus.OPEN or services.clock.now() >= a.starts_at:
+        raise Stale("started")
+    return a
+
+
 async def call_off(services: Services, activity_id: int, user_id: int) -> CalledOff:
     """The organiser (or an admin) calls an open activity off before its start: everyone
     booked or waiting loses their place and is told once; their reminders, an announcement

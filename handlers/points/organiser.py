@@ -6,9 +6,13 @@ their own code."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.core.buttons import Family
 from bot.core.refusals import Refusal
 from bot.points import activities as service
 from bot.points.buttons import CANCEL_ACTIVITY, CONFIRM, DROP_ACTIVITY
@@ -24,6 +28,7 @@ from storage.activities import Activity
 # Volunteers a message of the organiser's card: a row is ~40 units of the template's own words
 # and a name, which the renderer shortens if it must, so sixty always fit in 4,096 with the head.
 PER_MESSAGE = 60
+T = TypeVar("T")
 
 
 @kit.refusals_answered
@@ -112,19 +117,36 @@ async def show(update: Update, context: MinhuContext) -> None:
     await _show(update, context, await service.organised(context.services, activity_id, user_id))
 
 
-async def confirm(update: Update, context: MinhuContext) -> None:
-    """✅ attendance confirmed: the volunteers who checked in and out are credited, once."""
+async def _pressed(
+    update: Update,
+    context: MinhuContext,
+    family: Family,
+    act: Callable[[int, int], Awaitable[T]],
+) -> T | None:
+    """An organiser's button on an activity: `act(user, activity)` does it (the service checks
+    who may, and when); a forged press or a refusal is answered and gives None."""
     assert update.callback_query is not None and update.effective_user is not None
-    activity_id = CONFIRM.one(update.callback_query.data)
+    activity_id = family.one(update.callback_query.data)
     try:
         if activity_id is None:
             raise service.NotFound("not_found")
-        done = await service.confirm(context.services, activity_id, update.effective_user.id)
+        done = await act(update.effective_user.id, activity_id)
     except Refusal as refused:
         await refuse_pressed(update, context, refused)
-        return
+        return None
     await answer(update, context)
-    a = await store.get(context.services.db, activity_id)
+    return done
+
+
+async def confirm(update: Update, context: MinhuContext) -> None:
+    """✅ attendance confirmed: the volunteers who checked in and out are credited, once."""
+    services = context.services
+    done = await _pressed(
+        update, context, CONFIRM, lambda user, activity: service.confirm(services, activity, user)
+    )
+    if done is None:
+        return
+    a = await store.get(services.db, done.activity.id)  # as confirmed now
     assert a is not None
     await _show(update, context, a, edit=True)
     await say(
@@ -140,29 +162,23 @@ async def confirm(update: Update, context: MinhuContext) -> None:
 
 async def ask_call_off(update: Update, context: MinhuContext) -> None:
     """🚫: are you sure? (how many are signed up and waiting, and the button that does it)."""
-    assert update.callback_query is not None and update.effective_user is not None
-    activity_id = CANCEL_ACTIVITY.one(update.callback_query.data)
-    try:
-        if activity_id is None:
-            raise service.NotFound("not_found")
-        a = await service.organised(context.services, activity_id, update.effective_user.id)
-        if a.status == ActivityStatus.CANCELLED:
-            raise service.Stale("cancelled")
-        if a.status != ActivityStatus.OPEN or context.services.clock.now() >= a.starts_at:
-            raise service.Stale("started")
-    except Refusal as refused:
-        await refuse_pressed(update, context, refused)
+    services = context.services
+    a = await _pressed(
+        update,
+        context,
+        CANCEL_ACTIVITY,
+        lambda user, activity: service.may_call_off(services, activity, user),
+    )
+    if a is None:
         return
-    await answer(update, context)
-    listed = await store.signups(context.services.db, a.id)
+    listed = await store.signups(services.db, a.id)
     lang = await language_of(update, context)
+    yes = [[(t(context, lang, "points.btn_call_off_yes"), DROP_ACTIVITY.pack(a.id))]]
     await say(
         update,
         context,
         "points.call_off_ask",
-        markup=keyboard(
-            [[(t(context, lang, "points.btn_call_off_yes"), DROP_ACTIVITY.pack(a.id))]]
-        ),
+        markup=keyboard(yes),
         title=a.title,
         booked=sum(1 for s in listed if s.status == SignupStatus.BOOKED),
         waiting=sum(1 for s in listed if s.status == SignupStatus.WAITLISTED),
@@ -171,16 +187,15 @@ async def ask_call_off(update: Update, context: MinhuContext) -> None:
 
 async def call_off(update: Update, context: MinhuContext) -> None:
     """确定取消活动: called off, everyone signed up told (a second press changes nothing)."""
-    assert update.callback_query is not None and update.effective_user is not None
-    activity_id = DROP_ACTIVITY.one(update.callback_query.data)
-    try:
-        if activity_id is None:
-            raise service.NotFound("not_found")
-        done = await service.call_off(context.services, activity_id, update.effective_user.id)
-    except Refusal as refused:
-        await refuse_pressed(update, context, refused)
+    services = context.services
+    done = await _pressed(
+        update,
+        context,
+        DROP_ACTIVITY,
+        lambda user, activity: service.call_off(services, activity, user),
+    )
+    if done is None:
         return
-    await answer(update, context)
     await say(
         update,
         context,

@@ -32,4 +32,5 @@ async def test_confirming_before_the_end_is_refused(bot: Harness) -> None:
 
     bot.clock.advance(timedelta(hours=2))  # 11:00, the end
     assert "已签退" in texts(await bot.send(VOLUNTEER, f"/clock {checkout}"))
-    assert "1 人出勤" in texts(await bot.press(ADMIN, CONFIRM.pack(activity_id)))
+    done = texts(await bot.press(ADMIN, CONFIRM.pack(activity_id)))
+    assert "1 人出勤" in done and "已确认出勤，积分已记入" in done  # the card, edited
