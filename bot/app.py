@@ -25,7 +25,7 @@ from bot.escalation.digest import DailyDigest
 from bot.mediation.deadlines import MediationDeadlines
 from bot.runtime.broadcasting import BroadcastProgress
 from bot.runtime.delivery import Delivery
-from bot.runtime.errors import on_error
+from bot.runtime.errors import note_start, on_error
 from bot.runtime.http import BotApiRequest
 from bot.runtime.menus import set_default_menus
 from bot.runtime.persistence import SQLitePersistence
@@ -90,6 +90,7 @@ EARLY_CAPABILITIES: tuple[ModuleType, ...] = (emergency,)
 # outbox's sends (16 at a time) share 16.
 SCREEN_KEY = "minhu.screen"  # the command centre's screen (bot/dashboard), when switched on
 CONNECTIONS = 16
+START_GROUP = -3  # first: where the update's writes start counting (bot/runtime/commits.py)
 EMERGENCY_GROUP = -2  # before the chat guard (-1)
 SETTLE_GROUP = 100  # after every other handler group
 POOL_TIMEOUT = 20.0  # seconds a request may wait for a free connection under a burst
@@ -182,7 +183,10 @@ def build_application(
     services.timers.sources.append(VisitTimers(services))
     services.progress = BroadcastProgress(services)
 
-    # Group -2 before all: a message naming danger gets the emergency numbers first, and goes on
+    # Group -3 first, for every update: its start noted, so an error after a write it committed
+    # is never called a failure (bot/runtime/errors.py).
+    app.add_handler(TypeHandler(Update, note_start), group=START_GROUP)
+    # Group -2 next: a message naming danger gets the emergency numbers first, and goes on
     # (handlers/emergency; it never stops an update, edits and groups included).
     app.add_handlers(emergency.handlers(), group=EMERGENCY_GROUP)
     # Group -1 next: private chats only, edits unread, blocks recorded (handlers/chat/guard.py).
