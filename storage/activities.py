@@ -277,16 +277,6 @@ async def set_status(
     )
 
 
-async def first_waiting(conn: aiosqlite.Connection, activity_id: int) -> Signup | None:
-    """The first on the waiting list, inside the caller's transaction."""
-    cur = await conn.execute(
-        _SIGNUPS + " WHERE s.activity_id = ? AND s.status = 'waitlisted' ORDER BY s.id LIMIT 1",
-        (activity_id,),
-    )
-    r = await cur.fetchone()
-    return _signup(r) if r else None
-
-
 async def signups(db: Database, activity_id: int) -> list[Signup]:
     """Every live or settled sign-up of an activity, in the order people joined."""
     rows = await db.fetchall(

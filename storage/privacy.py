@@ -27,7 +27,14 @@ neither function):
   reception days they held, the suggestions they filed as a representative, the cases they
   filed for residents (代办: the case and when, not the resident's name or phone), the
   volunteer activities they organised, the home visits they made (网格走亲: the household's
-  number and kind, when, where, what they found).
+  number and kind, when, where, what they found), the households they registered or whose
+  consent they recorded (the number and kind, when — not the household's name, address or
+  phone), the grants they made, the work they gave, the meetings they organised or closed,
+  the broadcasts and bulletins they sent, the mediations they opened from a case and the
+  consents they recorded (the case and the answer, not the party's name), the catalogue items
+  they added, the vouchers they took (the item and when, not whose), the points corrections
+  they made (the amount and their note, not whose), the wall-screen links they made. A
+  provider who erases themselves stops checking an item's vouchers (provider_id goes).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from typing import Any
 import aiosqlite
 
 from storage.db import Database
+from storage.privacy_staff import STAFF_EXPORT
 
 # The person's rows in every table that holds them, for /mydata: (section, SQL).
 _EXPORT: tuple[tuple[str, str], ...] = (
@@ -246,6 +254,8 @@ _EXPORT: tuple[tuple[str, str], ...] = (
            ORDER BY name""",
     ),
 )
+# A staff member's work records (storage/privacy_staff.py), after the rest.
+_EXPORT = _EXPORT + STAFF_EXPORT
 _JSON_COLUMNS = frozenset({"context", "data", "key", "step"})
 
 
@@ -354,6 +364,9 @@ _ERASE: tuple[str, ...] = (
     "DELETE FROM dashboard_links WHERE user_id = ?1",
     "DELETE FROM dashboard_sessions WHERE user_id = ?1",
     "DELETE FROM ptb_chat_data WHERE chat_id = ?1",
+    # A provider who erases themselves no longer checks the item's vouchers (admins still do);
+    # the item, the vouchers they took and the rest of their work stay (the docstring's list).
+    "UPDATE points_items SET provider_id = NULL WHERE provider_id = ?1",
     # Staff who erase themselves leave the service: their roles end (an admin may grant
     # them again); their past work stays on record under the office's name for them.
     "DELETE FROM role_grants WHERE user_id = ?1",

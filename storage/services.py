@@ -217,19 +217,25 @@ async def save_all(db: Database, points: list[tuple[PointIn, int | None]], now: 
 
 async def update(db: Database, point_id: int, now: datetime, **columns: object) -> bool:
     """An admin's edit of `visible`, `hours` (JSON) or `phone`; False when nothing changed."""
-    allowed = {"visible", "hours", "phone"}
-    assert set(columns) <= allowed
+    async with db.transaction() as conn:
+        return await update_in(conn, point_id, now, **columns)
+
+
+async def update_in(
+    conn: aiosqlite.Connection, point_id: int, now: datetime, **columns: object
+) -> bool:
+    """`update` inside the caller's transaction."""
+    assert set(columns) <= {"visible", "hours", "phone"}
     sets = ", ".join(f"{name} = ?" for name in columns)
     differs = " OR ".join(f"{name} IS NOT ?" for name in columns)
     values = list(columns.values())
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            f"UPDATE service_points SET {sets}, updated_at = ? WHERE id = ? AND ({differs})",
-            (*values, to_iso(now), point_id, *values),
-        )
-        if cur.rowcount:
-            await _bump(conn)
-        return cur.rowcount == 1
+    cur = await conn.execute(
+        f"UPDATE service_points SET {sets}, updated_at = ? WHERE id = ? AND ({differs})",
+        (*values, to_iso(now), point_id, *values),
+    )
+    if cur.rowcount:
+        await _bump(conn)
+    return cur.rowcount == 1
 
 
 async def staff_of(db: Database, point_id: int) -> list[int]:
@@ -309,6 +315,15 @@ async def of_person(db: Database, person_id: int, since: datetime) -> list[Booki
         (person_id, BOOKED, to_iso(since)),
     )
     return [_booking(r) for r in rows]
+
+
+async def ahead_at(conn: aiosqlite.Connection, point_id: int, since: datetime) -> list[Booking]:
+    """A point's bookings still ahead, inside the caller's transaction."""
+    cur = await conn.execute(
+        _BOOKING_SQL + " WHERE b.point_id = ? AND b.status = ? AND b.starts_at >= ? ORDER BY b.id",
+        (point_id, BOOKED, to_iso(since)),
+    )
+    return [_booking(r) for r in await cur.fetchall()]
 
 
 async def of_points(

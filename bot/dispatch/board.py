@@ -14,9 +14,9 @@ from datetime import datetime
 from bot.complaints.dispatch import zone_of
 from bot.complaints.rules import Action, NotAllowed
 from bot.complaints.service import act
+from bot.dashboard import access
 from bot.dispatch.buttons import STATUSES
 from bot.dispatch.rulings import Refused, staff_name
-from bot.people.roles import Role, has_role
 from bot.runtime.services import Services
 from storage import complaints, dispatch, dispatch_board, geo
 from storage.dispatch import Request
@@ -73,15 +73,15 @@ class Case:
 
 
 async def scope(services: Services, user_id: int) -> tuple[int, ...] | None:
-    """The zones a person oversees (None: the whole town); Refused for anyone else."""
-    if await has_role(services, user_id, Role.ADMIN):
-        return None
-    town, zones = await dispatch.dispatch_zones(services.db, user_id)
-    if town:
-        return None
-    if not zones:
-        raise Refused("not_allowed")
-    return tuple(sorted(zones))
+    """The zones a person oversees (None: the whole town); Refused for anyone else.
+
+    The same rule as the command centre's screen (`bot.dashboard.access.staff_zones`): a
+    configured admin, or an admin or dispatcher granted without a zone, sees the town; one
+    granted for zones sees those zones only."""
+    try:
+        return await access.staff_zones(services.db, services.settings, user_id)
+    except access.Refused:
+        raise Refused("not_allowed") from None
 
 
 async def _filters(services: Services, user_id: int, view: View) -> Filters:

@@ -22,5 +22,6 @@ NO_PHOTO = MD("np")
 ASSIGN = MD("m", INT, INT)  # the dispatch centre gives the case to a mediator
 KEPT = MD("f", INT, FLAG)  # a party's answer to the follow-up (回访)
 PHOTO = MD("p", INT)  # a case's card: the photo of the signed agreement (📎 协议照片)
+LIST = MD("l", INT)  # /mediations: a page of the cases' buttons
 
 PREFIXES = (MD,)

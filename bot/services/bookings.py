@@ -220,11 +220,29 @@ async def admin_point(services: Services, user_id: int, code: str) -> Point:
 
 
 async def set_visible(services: Services, user_id: int, point_id: int, visible: bool) -> bool:
-    """An admin shows or hides a point; False when it already was so."""
+    """An admin shows or hides a point; False when it already was so. Hiding cancels the
+    bookings still ahead there, their reminders with them, and tells each resident once — in
+    the same transaction (a hidden point takes no one)."""
     await _admin(services, user_id)
     if await store.point(services.db, point_id) is None:
         raise ServicesGone("gone")
-    return await store.update(services.db, point_id, services.clock.now(), visible=int(visible))
+    now = services.clock.now()
+    async with services.db.transaction() as conn:
+        changed = await store.update_in(conn, point_id, now, visible=int(visible))
+        for b in [] if visible or not changed else await store.ahead_at(conn, point_id, now):
+            await store.set_status(conn, b.id, CANCELLED, now)
+            await store.drop_reminders(conn, b.id)
+            await notices.send(
+                conn,
+                services,
+                [b.person_id],
+                template="services.point_hidden",
+                key=f"svc:b{b.id}:hidden",
+                now=now,
+                context={"point": b.point_name, "starts_at": b.starts_at.isoformat()},
+            )
+    services.delivery.kick_soon()
+    return changed
 
 
 async def set_hours(services: Services, user_id: int, code: str, text: str) -> Point:

@@ -112,8 +112,22 @@ async def agreement_photo(update: Update, context: MinhuContext) -> None:
     await context.bot.send_photo(chat.id, case.m.terms_photo, caption=caption)
 
 
+LIST_PAGE = 20  # a case's button a row, this many a page (the text lists every case)
+
+
 async def listing(update: Update, context: MinhuContext) -> None:
     """/mediations: one's cases; staff also their work; overseers the statistics."""
+    await _listing(update, context, 0)
+
+
+async def list_page(update: Update, context: MinhuContext) -> None:
+    """◀ / ▶ under /mediations: the same list, another page of its buttons, in place."""
+    page = b.LIST.one(pressed(update))
+    await answer(update, context)
+    await _listing(update, context, page or 0, edit=True)
+
+
+async def _listing(update: Update, context: MinhuContext, page: int, edit: bool = False) -> None:
     user = update.effective_user
     assert user is not None
     if await kit.registered(update, context) is None:
@@ -126,11 +140,25 @@ async def listing(update: Update, context: MinhuContext) -> None:
         now = services.clock.now().astimezone(services.settings.tz)
         start = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
         table = await stats.table(services.db, start.astimezone(UTC), now.astimezone(UTC))
-    rows = [[(m.number, b.VIEW.pack(m.id))] for m in (own + work)[:20]]
+    cases = own + work
+    pages = max(1, -(-len(cases) // LIST_PAGE))
+    page = min(page, pages - 1)  # a stale page after cases moved on: the last one
+    shown = cases[page * LIST_PAGE : (page + 1) * LIST_PAGE]
+    rows: list[Row] = [[(m.number, b.VIEW.pack(m.id))] for m in shown]
+    lang = await language_of(update, context)
+    paging: list[tuple[str, str]] = []
+    if page > 0:
+        paging.append((t(context, lang, "mediation.btn_prev"), b.LIST.pack(page - 1)))
+    if page + 1 < pages:
+        paging.append((t(context, lang, "mediation.btn_next"), b.LIST.pack(page + 1)))
+    if paging:
+        rows.append(paging)
     await say(
         update,
         context,
         "mediation.list",
+        language=lang,
+        edit=edit,
         markup=keyboard(rows) if rows else None,
         own=own,
         work=work,
@@ -249,6 +277,7 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("mediations", listing),
         CallbackQueryHandler(view, pattern=b.VIEW.pattern),
+        CallbackQueryHandler(list_page, pattern=b.LIST.pattern),
         CallbackQueryHandler(accept, pattern=b.ACCEPT.pattern),
         CallbackQueryHandler(consent, pattern=b.CONSENT.pattern),
         CallbackQueryHandler(came, pattern=b.CAME.pattern),

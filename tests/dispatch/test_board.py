@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.complaints.service import open_new
+from bot.dispatch.buttons import VIEW
+from bot.people.service import grant as grant_role
 from storage import complaints, dispatch, geo
+from storage.models import Role
 from tests.conftest import ADMIN_ID
 from tests.support.harness import Harness, User, register, texts
 from tests.support.representatives import deliver, grant
@@ -87,6 +90,30 @@ async def test_a_zone_dispatcher_sees_their_zone_ten_to_a_page(bot: Harness) -> 
     )
     assert "职责范围" in texts(await bot.press(SQ_DISPATCH, f"bd:o:{ys_id}:0:all:0:0:0"))
     assert "找不到" in texts(await bot.press(SQ_DISPATCH, "bd:o:99999:0:all:0:0:0"))
+
+
+async def test_an_admin_granted_for_one_zone_sees_that_zone_as_the_screen_does(
+    bot: Harness,
+) -> None:
+    """The same scope as the command centre's screen: an admin granted for 上强 sees 上强's
+    cases, and a forged view of 阳山 is refused; one granted without a zone sees the town."""
+    await _staffed(bot)
+    sq = await _numbers(bot, await _file(bot, "SQ-01-01", 2))
+    ys = await _numbers(bot, await _file(bot, "YS-01-01", 3))
+    zone_admin, town_admin = User(700011, "上强片区长"), User(700012, "镇办小周")
+    for user, zone in ((zone_admin, "SQ"), (town_admin, None)):
+        await register(bot, user)
+        await grant_role(
+            bot.services.db, user.id, Role.ADMIN, bot.clock.now(), zone_code=zone,
+            granted_by="cli",
+        )  # fmt: skip
+
+    mine = texts(await bot.send(zone_admin, "/board"))
+    assert "2 件" in mine and all(n in mine for n in sq) and not any(n in mine for n in ys)
+    ys_zone = await bot.services.db.fetchval("SELECT id FROM zones WHERE code = 'YS'")
+    forged = texts(await bot.press(zone_admin, VIEW.pack(ys_zone, "all", False, 0, 0, 0)))
+    assert "职责范围" in forged and not any(n in forged for n in ys)
+    assert "5 件" in texts(await bot.send(town_admin, "/board"))
 
 
 async def test_filters_overdue_status_category_and_assignee(bot: Harness) -> None:

@@ -136,6 +136,45 @@ async def test_a_resident_cancels_their_reminders_go_and_a_second_press_changes_
     )
 
 
+async def test_hiding_a_point_cancels_its_bookings_and_tells_each_resident_once(
+    bot: Harness, resident: User
+) -> None:
+    """Hiding takes the bookings ahead with it, in the same step: each resident is told (once,
+    without the topic), their reminders go, and a past booking stays for the staff to mark."""
+    bot.clock.set(MONDAY_10)
+    await register(bot, resident)
+    await register(bot, NEIGHBOUR, grid="第二网格")
+    await _town(bot)
+    await _book(bot, resident)
+    db = bot.services.db
+    point_id = await db.fetchval("SELECT id FROM service_points WHERE code = 'XL'")
+    async with db.transaction() as conn:  # the neighbour's visit last week, not yet marked
+        await conn.execute(
+            """INSERT INTO service_bookings (point_id, person_id, starts_at, created_at)
+               VALUES (?, ?, '2026-02-24T06:00:00+00:00', '2026-02-20T06:00:00+00:00')""",
+            (point_id, NEIGHBOUR.id),
+        )
+    await deliver(bot)
+    since = len(bot.fake.calls)
+    await bot.send(ADMIN, "/servicepoint XL")
+    assert "已隐藏" in texts(await bot.button(ADMIN, "隐藏"))
+    statuses = "SELECT person_id, status FROM service_bookings ORDER BY id"
+    assert [tuple(r) for r in await db.fetchall(statuses)] == [
+        (resident.id, "cancelled"),
+        (NEIGHBOUR.id, "booked"),
+    ]
+    pending = "SELECT COUNT(*) FROM outbox WHERE template = 'services.remind' AND state = 'pending'"
+    assert await db.fetchval(pending) == 0
+    await deliver(bot)
+    told = texts(bot.fake.sent_to(resident.id, since))
+    assert told.count("暂停服务") == 1 and "3月3日" in told and TOPIC not in told
+    assert not bot.fake.sent_to(NEIGHBOUR.id, since)
+    await bot.press(ADMIN, f"sc:h:{point_id}:1")  # shown again, hidden again: no second notice
+    await bot.press(ADMIN, f"sc:h:{point_id}:0")
+    await deliver(bot)
+    assert texts(bot.fake.sent_to(resident.id, since)).count("暂停服务") == 1
+
+
 async def test_an_over_long_topic_is_asked_again_and_the_last_slot_goes_to_one(
     bot: Harness, resident: User
 ) -> None:

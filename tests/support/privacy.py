@@ -9,39 +9,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.assignments import service as assignments
 from bot.complaints.rules import Action
 from bot.complaints.service import act, support
 from bot.mediation import service as mediation
 from bot.mediation.service import Draft
 from bot.meetings import service as meetings
+from bot.points import redeem
 from bot.reception import service as reception
 from bot.visits import service as visits
+from storage import people
+from storage.dashboard import add_kiosk
 from storage.submissions import new_key
 from storage.visits import NewHousehold
 from tests.support.complaints import place
 from tests.support.harness import Harness, User, register
 from tests.support.meetings import book, meeting
 from tests.support.proxy import file_for
-from tests.support.representatives import ADMIN, REP, WORKER, grant
+from tests.support.representatives import ADMIN, OTHER_REP, REP, WORKER, grant
 
 RESIDENT = User(100031, "欧阳秀英")
 NEIGHBOUR = User(100032, "李大伯")
 PHONE = "13912345678"
-# Columns that name a person (a resident, or staff in their work), wherever they appear.
-PERSON_COLUMNS = frozenset(
-    {
-        "person_id",
-        "user_id",
-        "chat_id",
-        "reporter_id",
-        "actor_id",
-        "worker_id",
-        "assignee_id",
-        "requested_by",
-        "decided_by",
-        "representative_id",
-    }
-)
+# Which columns name a person is derived from the schema (`personal_columns`): people.id, a
+# column referencing people, and any INTEGER column named *_id or *_by that references no other
+# table — unless listed here as holding no person, with why. A new column holding a person's id
+# is found without anyone remembering to list it.
+NOT_A_PERSON = {
+    "complaint_sums.grid_id": "a counter's grid",
+    "complaint_sums.category_id": "a counter's category",
+    "complaint_sums.department_id": "a counter's department",
+    "outbox.broadcast_id": "the broadcast a notice belongs to",
+    "submissions.record_id": "the row a submitted form made",
+    "broadcasts.progress_message_id": "a message's id in the admin's chat",
+}
+# A person named inside text (a grant's `granted_by` is 'telegram:<admin id>', or 'cli').
+TEXT_PERSON = {"role_grants.granted_by": "granted_by = 'telegram:' || CAST(? AS TEXT)"}
 HALF_REPORT = f"楼道的灯坏了一个月，请打电话给我 {PHONE}"
 MEDIATION = "对门孙家的空调外机正对我家窗户，夏天吵得睡不着"
 
@@ -160,8 +163,7 @@ async def a_full_life(bot: Harness) -> Life:
 
 
 async def personal_columns(bot: Harness) -> dict[str, list[str]]:
-    """Every table with a column naming a person, derived from the schema: people.id and any
-    column in PERSON_COLUMNS."""
+    """Every table with a column naming a person, derived from the schema (see NOT_A_PERSON)."""
     db = bot.services.db
     tables = [
         r[0]
@@ -171,8 +173,61 @@ async def personal_columns(bot: Harness) -> dict[str, list[str]]:
     ]
     found: dict[str, list[str]] = {}
     for table in tables:
-        columns = [r[1] for r in await db.fetchall(f"PRAGMA table_info({table})")]
-        named = [c for c in columns if c in PERSON_COLUMNS or (table == "people" and c == "id")]
+        refs = {r[3]: r[2] for r in await db.fetchall(f"PRAGMA foreign_key_list({table})")}
+        named = []
+        for _, column, kind, *_ in await db.fetchall(f"PRAGMA table_info({table})"):
+            name = f"{table}.{column}"
+            if name in NOT_A_PERSON or (column in refs and refs[column] != "people"):
+                continue
+            ids = column.endswith(("_id", "_by")) and kind.upper() == "INTEGER"
+            person = refs.get(column) == "people" or (table == "people" and column == "id")
+            if person or ids or name in TEXT_PERSON:
+                named.append(column)
+            else:
+                assert not column.endswith("_by"), f"{name}: does it name a person? classify it"
         if named:
             found[table] = named
     return found
+
+
+def matches(table: str, column: str) -> str:
+    """The SQL condition of a row naming the person (one `?`)."""
+    return TEXT_PERSON.get(f"{table}.{column}", f"{column} = ?")
+
+
+async def a_staff_life(bot: Harness, life: Life) -> None:
+    """After `a_full_life`, the staff's work: the admin grants a role in the chat, gives the
+    worker a task, corrects the resident's points, adds a catalogue item the worker provides
+    and makes a wall-screen link; the worker, also the zone's mediator, opens a mediation from
+    the resident's case and records the other side's consent, and takes the resident's
+    voucher. (The worker registered the resident's household and filed a case for them, and
+    the admin made the meeting, in `a_full_life`.)"""
+    services, db, now = bot.services, bot.services.db, bot.clock.now()
+    await bot.send(ADMIN, f"/grant representative {OTHER_REP.id}")
+    await assignments.assign(
+        services,
+        ADMIN.id,
+        text="走访东红村3组的独居老人",
+        complaint_id=None,
+        target_kind="grid_worker",
+        target_id=WORKER.id,
+        due_at=now + timedelta(days=7),
+    )
+    await redeem.correct(services, ADMIN.id, RESIDENT.id, 100, "补记河道清理的积分")
+    item = await redeem.add_item(
+        services, ADMIN.id, title="理发券", points=10, stock=5, zone_code=None,
+        provider_id=WORKER.id,
+    )  # fmt: skip
+    await add_kiosk(db, "hash-of-a-kiosk-token", "镇大厅", "", ADMIN.id, now)
+    zone = await db.fetchval("SELECT id FROM zones WHERE code = 'SQ'")
+    await people.grant(db, WORKER.id, "mediator", now, zone_id=zone)
+    draft: Draft = {
+        "kind": "neighbour",
+        "other_name": "隔壁钱家",
+        "summary": "装修噪音从早到晚，协商不成",
+        "complaint_id": life.rated,
+    }
+    opened = await mediation.open_case(services, WORKER.id, draft, key=new_key())
+    await mediation.consent(services, WORKER.id, opened.id, True, None)
+    voucher = await redeem.redeem(services, RESIDENT.id, item, RESIDENT.id, new_key())
+    await redeem.check_voucher(services, WORKER.id, voucher.redemption.code)
