@@ -38,9 +38,10 @@ class User:
 
 @dataclass
 class Harness:
-    """One bot over one database file; `restart()` builds a fresh application on the same file."""
+    """One bot over one database (a file, or a postgresql:// URL); `restart()` builds a fresh
+    application on the same database."""
 
-    db_path: Path
+    db_path: Path | str
     admin_ids: frozenset[int] = frozenset()
     clock: ManualClock = field(
         default_factory=lambda: ManualClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))

@@ -1,0 +1,253 @@
+"""SQLite's dialect, as the storage modules and migrations write it, said in PostgreSQL's.
+
+A small translator, not a parser: placeholders (`?`, `?1`), `INSERT OR IGNORE`, `IFNULL`,
+`instr`, `json_extract(col, '$.key')` and the `id` of an inserted row (`RETURNING id`, for
+`cursor.lastrowid`). A statement too SQLite-specific for that is written in portable SQL in
+its storage module instead. Migrations: column types (`INTEGER PRIMARY KEY` becomes an
+identity column, `INTEGER` a BIGINT as SQLite's integers are 64-bit), `WITHOUT ROWID`; the
+triggers and views in SQLite's own syntax are replaced by the statements of the same-named
+file in `storage/migrations/postgres/`, section by section (`-- @replaces CREATE TRIGGER x`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from urllib.parse import urlsplit, urlunsplit
+
+from storage.db import MigrationError, _split_sql
+
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_PLACEHOLDER = re.compile(r"\?(\d*)")
+_JSON = re.compile(r"json_extract\(\s*([\w.]+)\s*,\s*'\$\.(\w+)'\s*\)", re.IGNORECASE)
+_JSON_EACH = re.compile(r"json_each\(\s*([\w.]+)\s*\)", re.IGNORECASE)
+_JSON_REPLACE = re.compile(r"json_replace\(", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(\w+)", re.IGNORECASE)
+_INSERT = re.compile(
+    r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)\s*(\(([^)]*)\))?", re.IGNORECASE
+)
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+_OBJECT = re.compile(
+    r"^\s*(CREATE|DROP)\s+(?:TEMP\s+)?(TRIGGER|VIEW)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?(\w+)",
+    re.IGNORECASE,
+)
+_REPLACES = re.compile(r"^--\s*@replaces\s+(CREATE|DROP)\s+(TRIGGER|VIEW)\s+(\w+)\s*$")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement in PostgreSQL's dialect, and how to run it."""
+
+    text: str
+    returns_rows: bool  # run with fetch (a SELECT, or a RETURNING)
+    writes: bool  # INSERT, UPDATE or DELETE: rowcount counts rows
+    added_returning: bool = False  # `RETURNING id` added for lastrowid; no rows to show
+    sets_ids: bool = False  # an INSERT giving its own ids: move the identity on after it
+    table: str | None = None
+
+
+def _code_parts(sql: str) -> Iterator[tuple[bool, str]]:
+    """(is_code, text) parts of a statement: string literals are left alone."""
+    at = 0
+    for found in _STRING.finditer(sql):
+        yield True, sql[at : found.start()]
+        yield False, found.group(0)
+        at = found.end()
+    yield True, sql[at:]
+
+
+def _in_code(sql: str, change: re.Pattern[str], to: str) -> str:
+    return "".join(change.sub(to, part) if code else part for code, part in _code_parts(sql))
+
+
+_FUNCTIONS = (
+    (re.compile(r"\bIFNULL\s*\(", re.IGNORECASE), "COALESCE("),
+    (re.compile(r"\binstr\s*\(", re.IGNORECASE), "strpos("),
+)
+
+
+def _placeholders(sql: str) -> str:
+    counter = 0
+
+    def number(found: re.Match[str]) -> str:
+        nonlocal counter
+        if found.group(1):
+            return "$" + found.group(1)
+        counter += 1
+        return f"${counter}"
+
+    return "".join(
+        _PLACEHOLDER.sub(number, part) if code else part for code, part in _code_parts(sql)
+    )
+
+
+def _arguments(text: str, start: int) -> tuple[list[str], int]:
+    """The comma-separated arguments of a call whose "(" ends at `start`, and where it ends."""
+    depth, quoted, at, found = 0, False, start, []
+    for i in range(start, len(text)):
+        char = text[i]
+        if char == "'":
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                found.append(text[at:i].strip())
+                return found, i + 1
+            depth -= 1
+        elif char == "," and depth == 0:
+            found.append(text[at:i].strip())
+            at = i + 1
+    raise ValueError(f"unbalanced call in {text[:80]}")
+
+
+def _json_replace(text: str) -> str:
+    """json_replace(col, '$.a', x, …) as jsonb: the keys set (a key missing is added)."""
+    while (found := _JSON_REPLACE.search(text)) is not None:
+        args, end = _arguments(text, found.end())
+        pairs = ", ".join(
+            f"'{path.strip(chr(39))[2:]}', {value}"
+            for path, value in zip(args[1::2], args[2::2], strict=True)
+        )
+        changed = f"({args[0]}::jsonb || jsonb_build_object({pairs}))::text"
+        text = text[: found.start()] + changed + text[end:]
+    return text
+
+
+def translate(sql: str, id_tables: frozenset[str], *, many: bool = False) -> Statement:
+    """The PostgreSQL form of one storage statement written for SQLite."""
+    text = _JSON.sub(r"(\1::jsonb ->> '\2')", sql.strip().rstrip(";"))
+    text = _JSON_EACH.sub(r"jsonb_array_elements_text(\1::jsonb)", _json_replace(text))
+    for pattern, to in _FUNCTIONS:
+        text = _in_code(text, pattern, to)
+    text = _placeholders(text)
+    first = _FIRST_WORD.match(text)
+    verb = first.group(1).upper() if first else ""
+    has_returning = bool(_RETURNING.search(text))
+    if verb != "INSERT":
+        writes = verb in {"UPDATE", "DELETE"}
+        return Statement(
+            text, returns_rows=verb in {"SELECT", "WITH", "VALUES"} or has_returning, writes=writes
+        )
+    insert = _INSERT.match(text)
+    if insert is None:
+        raise ValueError(f"cannot read the INSERT: {sql[:80]}")
+    mode, table = (insert.group(1) or "").upper(), insert.group(2)
+    if mode == "REPLACE":
+        raise ValueError(f"INSERT OR REPLACE has no PostgreSQL form; use ON CONFLICT: {sql[:80]}")
+    if mode == "IGNORE":
+        text = re.sub(r"\bOR\s+IGNORE\s+", "", text, count=1, flags=re.IGNORECASE)
+        where = _RETURNING.search(text)
+        at = where.start() if where else len(text)
+        text = f"{text[:at].rstrip()} ON CONFLICT DO NOTHING {text[at:]}".rstrip()
+    columns = insert.group(4)
+    has_id = table in id_tables
+    sets_ids = has_id and (
+        columns is None or "id" in {c.strip().lower() for c in columns.split(",")}
+    )
+    added = has_id and not has_returning and not many
+    if added:
+        text += " RETURNING id"
+    return Statement(
+        text,
+        returns_rows=added or has_returning,
+        writes=True,
+        added_returning=added,
+        sets_ids=sets_ids,
+        table=table,
+    )
+
+
+# Migrations ------------------------------------------------------------------------------
+
+_DDL = (
+    (
+        re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\b"),
+        "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    ),
+    (re.compile(r"\bINTEGER\b"), "BIGINT"),
+    (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
+    (re.compile(r"\bBLOB\b"), "BYTEA"),
+    (re.compile(r"\)\s*WITHOUT\s+ROWID\b", re.IGNORECASE), ")"),
+    (re.compile(r"\bIFNULL\s*\(", re.IGNORECASE), "COALESCE("),
+)
+
+
+def translate_ddl(statement: str) -> str:
+    """A migration statement (table, index, data) in PostgreSQL's dialect."""
+    text = statement
+    for pattern, to in _DDL:
+        text = _in_code(text, pattern, to)
+    return text
+
+
+def _overrides(name: str) -> dict[str, list[str]]:
+    """The PostgreSQL statements replacing a migration's triggers and views, by object."""
+    try:
+        script = (
+            resources.files("storage.migrations.postgres")
+            .joinpath(name)
+            .read_text(encoding="utf-8")
+        )
+    except FileNotFoundError:
+        return {}
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    buffer: list[str] = []
+    quoted = False
+    for line in script.splitlines():
+        stripped = line.strip()
+        marker = _REPLACES.match(stripped)
+        if marker and not quoted:
+            current = sections.setdefault(
+                " ".join(g.upper() for g in marker.groups()[:2]) + " " + marker.group(3), []
+            )
+            continue
+        if not buffer and (not stripped or stripped.startswith("--")):
+            continue
+        if current is None:
+            raise MigrationError(f"postgres/{name}: a statement before any @replaces line")
+        buffer.append(line)
+        quoted ^= line.count("$$") % 2 == 1
+        if stripped.endswith(";") and not quoted:
+            current.append("\n".join(buffer))
+            buffer = []
+    if buffer:
+        raise MigrationError(f"postgres/{name}: an unfinished statement at the end")
+    return sections
+
+
+def migration_statements(name: str, script: str) -> Iterator[str]:
+    """The statements of one migration, for PostgreSQL."""
+    sections = _overrides(name)
+    used = set()
+    for statement in _split_sql(script):
+        found = _OBJECT.match(statement)
+        if found is None:
+            yield translate_ddl(statement)
+            continue
+        key = f"{found.group(1).upper()} {found.group(2).upper()} {found.group(3)}"
+        if key in sections:
+            used.add(key)
+            yield from sections[key]
+        elif found.group(2).upper() == "VIEW":
+            yield translate_ddl(statement)
+        else:
+            raise MigrationError(f"{name}: {key} has no PostgreSQL form in postgres/{name}")
+    unused = set(sections) - used
+    if unused:
+        raise MigrationError(f"postgres/{name} replaces what {name} lacks: {sorted(unused)}")
+
+
+def redact(url: str) -> str:
+    """The address without its password (for messages and logs)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
