@@ -216,6 +216,14 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
+def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy every row of one database into another (a SQLite file ⇄ a postgresql:// URL)."""
+    from storage.copy import copy_between
+
+    print(asyncio.run(copy_between(args.source, args.target)))
+    return 0
+
+
 def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram Bot API emulator and its chat page."""
     from bot.emulator import EmulatorConfig, serve
@@ -318,6 +326,10 @@ def parser() -> argparse.ArgumentParser:
     dbsub.add_parser(
         "reaggregate", help="rebuild the bulletins' pre-aggregates from the raw rows"
     ).set_defaults(func=cmd_db_reaggregate)
+    copy = dbsub.add_parser("copy", help="copy every row into another database (replacing its)")
+    copy.add_argument("source", help="SQLite file or postgresql:// URL")
+    copy.add_argument("target", help="the same, its rows replaced")
+    copy.set_defaults(func=cmd_db_copy)
     sub.add_parser("seed-demo", help="load the demo town 埭溪镇").set_defaults(func=cmd_seed_demo)
     imp = sub.add_parser("import", help="import a town from CSV")
     imp.add_argument("file")

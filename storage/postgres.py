@@ -106,6 +106,13 @@ class Connection:
         return _Running(self._execute(sql, params))
 
     async def _execute(self, sql: str, params: Sequence[Any]) -> Cursor:
+        try:
+            return await self._run(sql, params)
+        except asyncpg.PostgresError as exc:
+            exc.add_note(f"in: {' '.join(sql.split())[:400]}")
+            raise
+
+    async def _run(self, sql: str, params: Sequence[Any]) -> Cursor:
         stmt = self._db.statement(sql)
         args = await self._db.arguments(self.raw, stmt.text, params)
         if stmt.returns_rows:
@@ -240,6 +247,8 @@ class PostgresDatabase(Database):
         async with self._lock, self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
             await conn.execute("CREATE TABLE IF NOT EXISTS minhu_schema (version INTEGER NOT NULL)")
+            for statement in dialect.prelude():
+                await conn.execute(statement)
             current = await _version(conn)
             for version, name, sql in _migration_files():
                 if version <= current:
@@ -273,16 +282,19 @@ class PostgresDatabase(Database):
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Run a read query and return its first row."""
-        stmt = self.statement(sql)
-        async with self.pool.acquire() as conn:
-            return await conn.fetchrow(stmt.text, *await self.arguments(conn, stmt.text, params))
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run a read query and return all rows."""
         stmt = self.statement(sql)
         async with self.pool.acquire() as conn:
-            args = await self.arguments(conn, stmt.text, params)
-            rows: list[Any] = await conn.fetch(stmt.text, *args)
+            try:
+                args = await self.arguments(conn, stmt.text, params)
+                rows: list[Any] = await conn.fetch(stmt.text, *args)
+            except asyncpg.PostgresError as exc:
+                exc.add_note(f"in: {' '.join(sql.split())[:400]}")
+                raise
             return rows
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:

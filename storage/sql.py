@@ -19,7 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from storage.db import MigrationError, _split_sql
 
-_STRING = re.compile(r"'(?:[^']|'')*'")
+# A string literal or a comment: left alone (a comment's apostrophe starts no string).
+_STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*")
 _PLACEHOLDER = re.compile(r"\?(\d*)")
 _JSON = re.compile(r"json_extract\(\s*([\w.]+)\s*,\s*'\$\.(\w+)'\s*\)", re.IGNORECASE)
 _JSON_EACH = re.compile(r"json_each\(\s*([\w.]+)\s*\)", re.IGNORECASE)
@@ -63,6 +64,8 @@ def _in_code(sql: str, change: re.Pattern[str], to: str) -> str:
 
 
 _FUNCTIONS = (
+    (re.compile(r"\bIS\s+NOT\s+(?=\?)", re.IGNORECASE), "IS DISTINCT FROM "),
+    (re.compile(r"\bIS\s+(?=\?)", re.IGNORECASE), "IS NOT DISTINCT FROM "),
     (re.compile(r"\bIFNULL\s*\(", re.IGNORECASE), "COALESCE("),
     (re.compile(r"\binstr\s*\(", re.IGNORECASE), "strpos("),
 )
@@ -209,8 +212,8 @@ def _overrides(name: str) -> dict[str, list[str]]:
             continue
         if not buffer and (not stripped or stripped.startswith("--")):
             continue
-        if current is None:
-            raise MigrationError(f"postgres/{name}: a statement before any @replaces line")
+        if current is None:  # before any @replaces line: statements run first (the prelude)
+            current = sections.setdefault("", [])
         buffer.append(line)
         quoted ^= line.count("$$") % 2 == 1
         if stripped.endswith(";") and not quoted:
@@ -238,9 +241,14 @@ def migration_statements(name: str, script: str) -> Iterator[str]:
             yield translate_ddl(statement)
         else:
             raise MigrationError(f"{name}: {key} has no PostgreSQL form in postgres/{name}")
-    unused = set(sections) - used
+    unused = set(sections) - used - {""}
     if unused:
         raise MigrationError(f"postgres/{name} replaces what {name} lacks: {sorted(unused)}")
+
+
+def prelude() -> list[str]:
+    """What runs before the migrations on PostgreSQL (postgres/prelude.sql, idempotent)."""
+    return _overrides("prelude.sql").get("", [])
 
 
 def redact(url: str) -> str:

@@ -20,13 +20,15 @@ Address = str | Path
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Each test that uses a database runs once per backend (but the areas not yet ported
-    to PostgreSQL, `tests.support.databases.POSTGRES_PENDING`)."""
+    """Each test that uses a database runs once per backend (but those about the SQLite file
+    itself, marked `sqlite_only`, and the areas not yet ported to PostgreSQL,
+    `tests.support.databases.POSTGRES_PENDING`)."""
     if "db_backend" in metafunc.fixturenames:
-        backends = (
-            ["sqlite"] if databases.pending(metafunc.definition.path) else ["sqlite", "postgres"]
-        )
-        metafunc.parametrize("db_backend", backends)
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        if sqlite_only or databases.pending(metafunc.definition.path):
+            metafunc.parametrize("db_backend", ["sqlite"])
+        else:
+            metafunc.parametrize("db_backend", list(databases.BACKENDS))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -62,6 +62,17 @@ async def test_the_same_migrations_give_the_same_schema_on_both(tmp_path: Path) 
             assert mine == theirs
             assert await _columns(lite, mine["tables"]) == await _columns(pg, theirs["tables"])
             assert await lite.schema_version() == await pg.schema_version()
+            # every INTEGER is 64-bit and every REAL a double, as on SQLite
+            narrow = await pg.fetchall(
+                """SELECT table_name, column_name, data_type FROM information_schema.columns
+                   WHERE table_schema = current_schema()
+                     AND data_type IN ('integer', 'real', 'smallint')
+                     AND table_name IN (SELECT table_name FROM information_schema.tables
+                                        WHERE table_schema = current_schema()
+                                          AND table_type = 'BASE TABLE')
+                     AND table_name <> 'minhu_schema'"""
+            )
+            assert [tuple(r) for r in narrow] == []
     finally:
         await databases.drop(url)
 

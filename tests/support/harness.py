@@ -14,6 +14,7 @@ from bot.app import MinhuApp, build_application
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.runtime.services import Services, services_of
+from storage.catalog import tables
 from tests.support.fake_telegram import BOT_USER, Call, FakeTelegram
 
 TOKEN = "7000001:TEST-token-for-offline-tests_abcdef"
@@ -262,10 +263,4 @@ async def register(
 async def table_counts(bot: Harness) -> dict[str, int]:
     """Rows per table: a snapshot to prove that bad input changed nothing."""
     db = bot.services.db
-    tables = [
-        r[0]
-        for r in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    return {t: int(await db.fetchval(f"SELECT COUNT(*) FROM {t}")) for t in tables}
+    return {t: int(await db.fetchval(f"SELECT COUNT(*) FROM {t}")) for t in await tables(db)}

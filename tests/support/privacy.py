@@ -16,6 +16,7 @@ from bot.mediation.service import Draft
 from bot.meetings import service as meetings
 from bot.reception import service as reception
 from bot.visits import service as visits
+from storage import catalog
 from storage.submissions import new_key
 from storage.visits import NewHousehold
 from tests.support.complaints import place
@@ -163,15 +164,9 @@ async def personal_columns(bot: Harness) -> dict[str, list[str]]:
     """Every table with a column naming a person, derived from the schema: people.id and any
     column in PERSON_COLUMNS."""
     db = bot.services.db
-    tables = [
-        r[0]
-        for r in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
     found: dict[str, list[str]] = {}
-    for table in tables:
-        columns = [r[1] for r in await db.fetchall(f"PRAGMA table_info({table})")]
+    for table in await catalog.tables(db):
+        columns = await catalog.columns(db, table)
         named = [c for c in columns if c in PERSON_COLUMNS or (table == "people" and c == "id")]
         if named:
             found[table] = named

@@ -1,0 +1,42 @@
+"""What tables and columns a database has, on either backend (for `minhu db copy`, exports and
+tests that walk the whole schema)."""
+
+from __future__ import annotations
+
+from storage.db import Database
+
+_TABLES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    " ORDER BY rowid",
+    "postgres": """SELECT c.relname FROM pg_class c
+                   WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+                     AND c.relname <> 'minhu_schema' ORDER BY c.oid""",
+}
+_COLUMNS = {
+    "sqlite": "SELECT name FROM pragma_table_info(?) ORDER BY cid",
+    "postgres": """SELECT column_name FROM information_schema.columns
+                   WHERE table_schema = current_schema() AND table_name = ?
+                   ORDER BY ordinal_position""",
+}
+_REFERENCES = {
+    "sqlite": 'SELECT DISTINCT "table" FROM pragma_foreign_key_list(?)',
+    "postgres": """SELECT DISTINCT f.relname FROM pg_constraint k
+                   JOIN pg_class t ON t.oid = k.conrelid JOIN pg_class f ON f.oid = k.confrelid
+                   WHERE k.contype = 'f' AND t.relname = ?
+                     AND t.relnamespace = current_schema()::regnamespace""",
+}
+
+
+async def tables(db: Database) -> list[str]:
+    """Every table of ours, in the order it was made."""
+    return [r[0] for r in await db.fetchall(_TABLES[db.backend])]
+
+
+async def columns(db: Database, table: str) -> list[str]:
+    """A table's columns, in order."""
+    return [r[0] for r in await db.fetchall(_COLUMNS[db.backend], (table,))]
+
+
+async def references(db: Database, table: str) -> set[str]:
+    """The tables a table's foreign keys point to."""
+    return {r[0] for r in await db.fetchall(_REFERENCES[db.backend], (table,))}
