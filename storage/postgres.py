@@ -114,7 +114,7 @@ class Connection:
 
     async def _run(self, sql: str, params: Sequence[Any]) -> Cursor:
         stmt = self._db.statement(sql)
-        args = await self._db.arguments(self.raw, stmt.text, params)
+        args = await self._db.arguments(self.raw, stmt.text, stmt.bind(params))
         if stmt.returns_rows:
             rows = await self.raw.fetch(stmt.text, *args)
             if stmt.added_returning:
@@ -129,7 +129,7 @@ class Connection:
 
     async def executemany(self, sql: str, seq: Sequence[Sequence[Any]]) -> Cursor:
         stmt = self._db.statement(sql, many=True)
-        rows = [await self._db.arguments(self.raw, stmt.text, params) for params in seq]
+        rows = [await self._db.arguments(self.raw, stmt.text, stmt.bind(p)) for p in seq]
         if rows:
             await self.raw.executemany(stmt.text, rows)
             if stmt.sets_ids:
@@ -290,7 +290,7 @@ class PostgresDatabase(Database):
         stmt = self.statement(sql)
         async with self.pool.acquire() as conn:
             try:
-                args = await self.arguments(conn, stmt.text, params)
+                args = await self.arguments(conn, stmt.text, stmt.bind(params))
                 rows: list[Any] = await conn.fetch(stmt.text, *args)
             except asyncpg.PostgresError as exc:
                 exc.add_note(f"in: {' '.join(sql.split())[:400]}")

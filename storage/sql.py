@@ -12,16 +12,18 @@ file in `storage/migrations/postgres/`, section by section (`-- @replaces CREATE
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from storage.db import MigrationError, _split_sql
 
 # A string literal or a comment: left alone (a comment's apostrophe starts no string).
 _STRING = re.compile(r"'(?:[^']|'')*'|--[^\n]*")
-_PLACEHOLDER = re.compile(r"\?(\d*)")
+_PLACEHOLDER = re.compile(r"\?(\d*)|(?<!:):([A-Za-z_]\w*)")
+_INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE)
 _JSON = re.compile(r"json_extract\(\s*([\w.]+)\s*,\s*'\$\.(\w+)'\s*\)", re.IGNORECASE)
 _JSON_EACH = re.compile(r"json_each\(\s*([\w.]+)\s*\)", re.IGNORECASE)
 _JSON_REPLACE = re.compile(r"json_replace\(", re.IGNORECASE)
@@ -47,6 +49,13 @@ class Statement:
     added_returning: bool = False  # `RETURNING id` added for lastrowid; no rows to show
     sets_ids: bool = False  # an INSERT giving its own ids: move the identity on after it
     table: str | None = None
+    names: tuple[str, ...] = ()  # the names of :named parameters, in $n order
+
+    def bind(self, params: Any) -> Sequence[Any]:
+        """The parameters in order (SQLite also takes a mapping for :named ones)."""
+        if isinstance(params, Mapping):
+            return [params[name] for name in self.names]
+        return params
 
 
 def _code_parts(sql: str) -> Iterator[tuple[bool, str]]:
@@ -71,19 +80,25 @@ _FUNCTIONS = (
 )
 
 
-def _placeholders(sql: str) -> str:
+def _placeholders(sql: str) -> tuple[str, tuple[str, ...]]:
     counter = 0
+    names: list[str] = []
 
     def number(found: re.Match[str]) -> str:
         nonlocal counter
+        if found.group(2):
+            if found.group(2) not in names:
+                names.append(found.group(2))
+            return f"${names.index(found.group(2)) + 1}"
         if found.group(1):
             return "$" + found.group(1)
         counter += 1
         return f"${counter}"
 
-    return "".join(
+    text = "".join(
         _PLACEHOLDER.sub(number, part) if code else part for code, part in _code_parts(sql)
     )
+    return text, tuple(names)
 
 
 def _arguments(text: str, start: int) -> tuple[list[str], int]:
@@ -121,20 +136,30 @@ def _json_replace(text: str) -> str:
     return text
 
 
+_SKIP_LOCKED = re.compile(r"/\*\s*skip locked\s*\*/", re.IGNORECASE)
+
+
 def translate(sql: str, id_tables: frozenset[str], *, many: bool = False) -> Statement:
-    """The PostgreSQL form of one storage statement written for SQLite."""
-    text = _JSON.sub(r"(\1::jsonb ->> '\2')", sql.strip().rstrip(";"))
+    """The PostgreSQL form of one storage statement written for SQLite. A `/* skip locked */`
+    comment (nothing on SQLite, which has one writer) is `FOR UPDATE SKIP LOCKED` here: rows
+    several processes compete for go to one of them, the others take the next ones."""
+    text = _SKIP_LOCKED.sub("FOR UPDATE SKIP LOCKED", sql)
+    text = _JSON.sub(r"(\1::jsonb ->> '\2')", text.strip().rstrip(";"))
     text = _JSON_EACH.sub(r"jsonb_array_elements_text(\1::jsonb)", _json_replace(text))
     for pattern, to in _FUNCTIONS:
         text = _in_code(text, pattern, to)
-    text = _placeholders(text)
+    text = _in_code(text, _INDEXED_BY, "")  # SQLite's index hints
+    text, names = _placeholders(text)
     first = _FIRST_WORD.match(text)
     verb = first.group(1).upper() if first else ""
     has_returning = bool(_RETURNING.search(text))
     if verb != "INSERT":
         writes = verb in {"UPDATE", "DELETE"}
         return Statement(
-            text, returns_rows=verb in {"SELECT", "WITH", "VALUES"} or has_returning, writes=writes
+            text,
+            returns_rows=verb in {"SELECT", "WITH", "VALUES"} or has_returning,
+            writes=writes,
+            names=names,
         )
     insert = _INSERT.match(text)
     if insert is None:
@@ -162,6 +187,7 @@ def translate(sql: str, id_tables: frozenset[str], *, many: bool = False) -> Sta
         added_returning=added,
         sets_ids=sets_ids,
         table=table,
+        names=names,
     )
 
 

@@ -8,9 +8,14 @@ with one reason, and under `CI=true` it fails.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -113,3 +118,64 @@ def pending(path: Path) -> bool:
     """Whether this test file's area is not yet ported to PostgreSQL."""
     text = path.as_posix()
     return any(f"/{area}/" in text or text.endswith(f"/{area}") for area in POSTGRES_PENDING)
+
+
+class _Rows(list[Any]):
+    """What a sqlite3 cursor answers, for the rows already read."""
+
+    def fetchall(self) -> list[Any]:
+        return list(self)
+
+    def fetchone(self) -> Any:
+        return self[0] if self else None
+
+
+class Raw:
+    """A plain connection to a test's database, either backend, for tests that set rows up or
+    read them behind the application's back (as another program would); on PostgreSQL each
+    statement is its own transaction, run on a thread of its own."""
+
+    def __init__(self, address: str | Path) -> None:
+        self.address = address
+        self._lite: sqlite3.Connection | None = None
+        if not str(address).startswith("postgresql://"):
+            self._lite = sqlite3.connect(address)
+
+    def __enter__(self) -> Raw:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._lite is not None:
+            if exc[0] is None:
+                self._lite.commit()
+            self._lite.close()
+
+    def _run(self, sql: str, rows: Sequence[Sequence[Any]], many: bool) -> _Rows:
+        from storage.db import Database
+
+        async def run() -> _Rows:
+            async with Database(self.address) as db, db.transaction() as conn:
+                if many:
+                    await conn.executemany(sql, rows)
+                    return _Rows()
+                cur = await conn.execute(sql, rows[0])
+                return _Rows(tuple(r) for r in await cur.fetchall())
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, run()).result()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
+        if self._lite is not None:
+            return _Rows(self._lite.execute(sql, params).fetchall())
+        return self._run(sql, [params], many=False)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self._lite is not None:
+            self._lite.executemany(sql, rows)
+            return
+        self._run(sql, rows, many=True)
+
+
+def raw_connection(address: str | Path) -> Raw:
+    """`with raw_connection(bot.db_path) as raw: raw.execute(sql, params).fetchall()`."""
+    return Raw(address)
