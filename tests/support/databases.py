@@ -23,11 +23,37 @@ import pytest
 SERVER = os.environ.get("MINHU_TEST_POSTGRES_URL", "postgresql:///postgres")
 BACKENDS = ("sqlite", "postgres")
 
-# Areas whose tests do not run on PostgreSQL yet (their SQL is not ported): one list, here.
-POSTGRES_PENDING: tuple[str, ...] = ()
+# What does not run on PostgreSQL yet, here and nowhere else: the end-to-end tests (the real
+# process) but the resident's journey still read and write their SQLite file directly.
+POSTGRES_PENDING: tuple[str, ...] = (
+    "e2e/test_broadcast_chat.py",
+    "e2e/test_broadcast_crash.py",
+    "e2e/test_bulletin_e2e.py",
+    "e2e/test_casefile_e2e.py",
+    "e2e/test_chat_guard_e2e.py",
+    "e2e/test_complaint_loop.py",
+    "e2e/test_delivery.py",
+    "e2e/test_dispatch_e2e.py",
+    "e2e/test_followup_e2e.py",
+    "e2e/test_household_link_e2e.py",
+    "e2e/test_ladder_e2e.py",
+    "e2e/test_mediation_e2e.py",
+    "e2e/test_mediation_photo_e2e.py",
+    "e2e/test_meetings_e2e.py",
+    "e2e/test_nearby_e2e.py",
+    "e2e/test_points_e2e.py",
+    "e2e/test_proxy_e2e.py",
+    "e2e/test_representatives_e2e.py",
+    "e2e/test_routing_e2e.py",
+    "e2e/test_said_e2e.py",
+    "e2e/test_services_e2e.py",
+    "e2e/test_submit_crash.py",
+    "e2e/test_visits_e2e.py",
+    "e2e/test_webhook.py",
+)
 
 _templates: dict[str, str] = {}
-_reachable: bool | None = None
+_unreachable: str | None = None  # why not ('' once it answered)
 _made: list[str] = []
 _session = uuid.uuid4().hex[:8]
 
@@ -50,22 +76,18 @@ async def _admin(sql: str) -> None:
 
 
 async def require_server() -> None:
-    """Skip (or fail under CI=true) when no PostgreSQL server answers."""
-    global _reachable
-    if _reachable is None:
+    """Skip (or fail under CI=true) when no PostgreSQL server answers: one reason, one line."""
+    global _unreachable
+    if _unreachable is None:
         try:
             await _admin("SELECT 1")
-            _reachable = True
+            _unreachable = ""
         except Exception as exc:  # any refusal: no server for this run
-            _reachable = False
-            reason = f"no PostgreSQL server at {SERVER} ({type(exc).__name__})"
-            if os.environ.get("CI") == "true":
-                pytest.fail(reason + ": the postgres half must run under CI=true")
-            pytest.skip(f"postgres half skipped: {reason}")
-    if not _reachable:
+            _unreachable = f"no PostgreSQL server at {SERVER} ({type(exc).__name__})"
+    if _unreachable:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"no PostgreSQL server at {SERVER}")
-        pytest.skip(f"postgres half skipped: no PostgreSQL server at {SERVER}")
+            pytest.fail(f"{_unreachable}: the postgres half must run under CI=true")
+        pytest.skip(f"postgres half skipped: {_unreachable}")
 
 
 async def _template(kind: str) -> str:
