@@ -20,6 +20,7 @@ from storage.csv_import import ImportError_, import_csv
 from storage.db import Database, StorageError
 from storage.models import ROLES, Role
 from storage.seed import seed_demo
+from storage.sql import redact
 
 log = logging.getLogger("minhu")
 
@@ -59,7 +60,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations."""
 
     async def work(db: Database) -> int:
-        print(f"database {settings.database} is at schema version {await db.schema_version()}")
+        version = await db.schema_version()
+        print(f"database {redact(settings.database)} is at schema version {version}")
         return 0
 
     return _with_db(settings, work)
@@ -390,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"minhu: database error: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # only start-up (and shutdown) errors get this far
-        print(f"minhu: cannot use the database {settings.database}: {exc}", file=sys.stderr)
+        print(f"minhu: cannot use the database {redact(settings.database)}: {exc}", file=sys.stderr)
         return 1
 
 
