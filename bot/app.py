@@ -20,11 +20,12 @@ from bot.complaints.reach import log_at_start as warn_unreachable
 from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.config import Settings
 from bot.core.render import Renderer
+from bot.dashboard.server import Screen
 from bot.escalation.digest import DailyDigest
 from bot.mediation.deadlines import MediationDeadlines
 from bot.runtime.broadcasting import BroadcastProgress
 from bot.runtime.delivery import Delivery
-from bot.runtime.errors import on_error
+from bot.runtime.errors import note_start, on_error
 from bot.runtime.http import BotApiRequest
 from bot.runtime.menus import set_default_menus
 from bot.runtime.persistence import SQLitePersistence
@@ -39,6 +40,7 @@ from handlers import (
     bulletins,
     chat,
     complaints,
+    dashboard,
     dispatch,
     emergency,
     mediation,
@@ -69,6 +71,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     proxy,
     mediation,
     dispatch,
+    dashboard,
     meetings,
     assignments,
     supervision,
@@ -85,7 +88,9 @@ CAPABILITIES: tuple[ModuleType, ...] = (
 EARLY_CAPABILITIES: tuple[ModuleType, ...] = (emergency,)
 # Connections to the Bot API (bot/runtime/http.py): replies of different chats and the
 # outbox's sends (16 at a time) share 16.
+SCREEN_KEY = "minhu.screen"  # the command centre's screen (bot/dashboard), when switched on
 CONNECTIONS = 16
+START_GROUP = -3  # first: where the update's writes start counting (bot/runtime/commits.py)
 EMERGENCY_GROUP = -2  # before the chat guard (-1)
 SETTLE_GROUP = 100  # after every other handler group
 POOL_TIMEOUT = 20.0  # seconds a request may wait for a free connection under a burst
@@ -107,9 +112,21 @@ async def _post_init(app: MinhuApp) -> None:
     await BulletinSchedule(services).start(app, services.settings.timer_sweep)
     await CalendarWatch(services).start(app, services.settings.timer_sweep)
     await warn_unreachable(services)
+    if services.settings.web_port is not None:
+        screen = Screen(services.db, services.settings, services.renderer, services.clock)
+        try:
+            port = await screen.start()
+        except OSError as exc:  # the bot runs on without its screen
+            log.error("the command centre's screen cannot listen: %s", exc)
+        else:
+            app.bot_data[SCREEN_KEY] = screen
+            log.info("the command centre's screen listens on port %d", port)
 
 
 async def _post_shutdown(app: MinhuApp) -> None:
+    screen = app.bot_data.pop(SCREEN_KEY, None)
+    if isinstance(screen, Screen):
+        await screen.stop()
     await services_of(app).db.close()
 
 
@@ -166,7 +183,10 @@ def build_application(
     services.timers.sources.append(VisitTimers(services))
     services.progress = BroadcastProgress(services)
 
-    # Group -2 before all: a message naming danger gets the emergency numbers first, and goes on
+    # Group -3 first, for every update: its start noted, so an error after a write it committed
+    # is never called a failure (bot/runtime/errors.py).
+    app.add_handler(TypeHandler(Update, note_start), group=START_GROUP)
+    # Group -2 next: a message naming danger gets the emergency numbers first, and goes on
     # (handlers/emergency; it never stops an update, edits and groups included).
     app.add_handlers(emergency.handlers(), group=EMERGENCY_GROUP)
     # Group -1 next: private chats only, edits unread, blocks recorded (handlers/chat/guard.py).

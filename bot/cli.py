@@ -243,7 +243,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo.run import DEMO_DATABASE, run_demo
 
     database = Path(args.database) if args.database else DEMO_DATABASE
-    asyncio.run(run_demo(args.host, args.port, database))
+    asyncio.run(run_demo(args.host, args.port, database, args.web_port))
     return 0
 
 
@@ -321,6 +321,9 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
     demo.add_argument("--database", help=f"SQLite file (default {'demo-data/minhu-demo.db'})")
+    demo.add_argument(
+        "--web-port", type=int, help="the command centre's screen (default: the port + 1)"
+    )
     demo.set_defaults(func=cmd_demo)
     db = sub.add_parser("db", help="database tools")
     dbsub = db.add_subparsers(dest="db_command", required=True)

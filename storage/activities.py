@@ -329,3 +329,13 @@ async def confirm(conn: aiosqlite.Connection, activity_id: int, now: datetime) -
         (to_iso(now), activity_id),
     )
     return cur.rowcount == 1
+
+
+async def cancel(conn: aiosqlite.Connection, activity_id: int) -> bool:
+    """Mark an open activity cancelled (called off by its organiser); False when it was not
+    open (a second press, or already confirmed)."""
+    cur = await conn.execute(
+        "UPDATE volunteer_activities SET status = 'cancelled' WHERE id = ? AND status = 'open'",
+        (activity_id,),
+    )
+    return cur.rowcount == 1

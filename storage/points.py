@@ -173,12 +173,19 @@ async def add_item(
 
 
 async def items_for(db: Database, zone_id: int | None) -> list[Item]:
-    """Active items a resident of `zone_id` may redeem, cheapest first."""
+    """Active items a resident of `zone_id` may redeem, cheapest first (every one: a list
+    that showed the cheapest few left the dearer ones out of reach)."""
     rows = await db.fetchall(
         """SELECT * FROM points_items WHERE active = 1 AND (zone_id IS NULL OR zone_id = ?)
-           ORDER BY points, id LIMIT 20""",
+           ORDER BY points, id""",
         (zone_id,),
     )
+    return [_item(r) for r in rows]
+
+
+async def catalogue(db: Database) -> list[Item]:
+    """Every active item, the town's and each zone's, for the admins' /catalogue."""
+    rows = await db.fetchall("SELECT * FROM points_items WHERE active = 1 ORDER BY points, id")
     return [_item(r) for r in rows]
 
 

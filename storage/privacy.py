@@ -227,6 +227,16 @@ _EXPORT: tuple[tuple[str, str], ...] = (
         """SELECT kind, template, context, state, due_at, sent_at, created_at
            FROM outbox WHERE chat_id = ? ORDER BY due_at, id""",
     ),
+    (
+        "screen_links",
+        """SELECT created_at, expires_at, used_at FROM dashboard_links
+           WHERE user_id = ? ORDER BY id""",
+    ),
+    (
+        "screen_sessions",
+        """SELECT created_at, expires_at, revoked_at FROM dashboard_sessions
+           WHERE user_id = ? ORDER BY id""",
+    ),
     ("saved_user_data", "SELECT data FROM ptb_user_data WHERE user_id = ?"),
     ("saved_chat_data", "SELECT data FROM ptb_chat_data WHERE chat_id = ?"),
     (
@@ -340,6 +350,9 @@ _ERASE: tuple[str, ...] = (
     """DELETE FROM ptb_conversations
        WHERE EXISTS (SELECT 1 FROM json_each(ptb_conversations.key) WHERE value = ?1)""",
     "DELETE FROM ptb_user_data WHERE user_id = ?1",
+    # The command centre's screen: their login links and sessions (a kiosk they made stays).
+    "DELETE FROM dashboard_links WHERE user_id = ?1",
+    "DELETE FROM dashboard_sessions WHERE user_id = ?1",
     "DELETE FROM ptb_chat_data WHERE chat_id = ?1",
     # Staff who erase themselves leave the service: their roles end (an admin may grant
     # them again); their past work stays on record under the office's name for them.

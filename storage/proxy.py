@@ -87,3 +87,14 @@ async def is_proxy(db: Database, complaint_id: int) -> bool:
         "SELECT 1 FROM complaint_proxies WHERE complaint_id = ?", (complaint_id,)
     )
     return found is not None
+
+
+async def relayed_by_in(conn: aiosqlite.Connection, complaint_id: int) -> int | None:
+    """The staff member who filed this case for a resident and still relays it (the resident
+    has not linked it to their own account); None for any other case."""
+    cur = await conn.execute(
+        "SELECT filed_by FROM complaint_proxies WHERE complaint_id = ? AND person_id IS NULL",
+        (complaint_id,),
+    )
+    row = await cur.fetchone()
+    return int(row[0]) if row else None

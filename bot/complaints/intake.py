@@ -147,10 +147,15 @@ async def submit(services: Services, reporter_id: int, draft: Draft) -> Submitte
         raced = await submissions.find_in(conn, key)
         if raced is None:
             submitted = await open_item(
-                conn, services, new, category, now, department_id=category.department_id, key=key
+                conn,
+                services,
+                new,
+                category,
+                now,
+                department_id=category.department_id,
+                key=key,
+                proxy=proxy,
             )
-            if proxy is not None:
-                await proxy_filing.record(conn, submitted.complaint_id, proxy, reporter_id, now)
             answer = "proxy" if proxy is not None else "report"  # 代办: the staff's own words
             await replies.queue_reply(
                 conn,
@@ -180,14 +185,18 @@ async def open_item(
     department_id: int | None,
     resolve_due: datetime | None = None,
     key: str | None = None,
+    proxy: ProxyDraft | None = None,
 ) -> Submitted:
     """Insert a complaint and start its lifecycle inside the caller's transaction (residents'
     reports, representatives' suggestions and rectification items, hazards found on patrol);
-    `key` is the form's submission key, recorded with it."""
+    `key` is the form's submission key, recorded with it; `proxy` the record of a report filed
+    for someone (代办), written before the staff are told so their notice says so."""
     local_year = now.astimezone(services.settings.tz).year
     complaint_id, number = await complaints.insert(
         conn, new, now, year=local_year, department_id=department_id
     )
+    if proxy is not None:
+        await proxy_filing.record(conn, complaint_id, proxy, new.reporter_id, now)
     ack_due, resolve_due, told = await lifecycle_service.open_new(
         conn, services, complaint_id, category, now, resolve_due=resolve_due
     )

@@ -17,6 +17,7 @@ from bot.escalation import ladder
 from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import casefile, geo, people
+from storage import proxy as proxy_store
 from storage.models import Complaint
 
 EARLIER, EARLIER_NOTE = 3, 200  # earlier reasons on a staff notice, and their length
@@ -145,6 +146,10 @@ async def announce_to_staff(
     assert category is not None
     grid = await geo.grid(db, c.grid_id)
     reporter = await people.get(db, c.reporter_id) if c.reporter_id else None
+    # 代办: the staff member who filed it for a resident relays it; the resident's own name and
+    # phone stay in the proxy record (the filer's chat and the resident's /mydata).
+    relayed_by = await proxy_store.relayed_by_in(conn, c.id)
+    filer = await people.get(db, relayed_by) if relayed_by else None
     context = {
         "number": c.number,
         "kind": c.kind,
@@ -156,6 +161,8 @@ async def announce_to_staff(
         "address": c.address,
         "has_location": c.latitude is not None,
         "reporter": None if c.anonymous or reporter is None else reporter.first_name,
+        "proxy": relayed_by is not None,
+        "proxy_by": filer.first_name if filer is not None else "",
         "photo_count": len(c.photo_file_ids),
         "photos": list(c.photo_file_ids),
         "voice_count": len(c.voice_file_ids),

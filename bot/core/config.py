@@ -57,10 +57,21 @@ class Settings:
     ladder_digest_at: time | None = time(8, 30)
     # Home visits (bot/visits/): the kinds of household and their cadences in days.
     visit_kinds: tuple[Kind, ...] = DEFAULT_KINDS
+    # The command centre's screen (bot/dashboard/): its port (None: off), where it listens,
+    # the address the bot's links start with, and the key that signs them.
+    web_port: int | None = None
+    web_listen: str = "127.0.0.1"
+    web_url: str = ""
+    web_secret: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def screen_url(self) -> str:
+        """The screen's public address, as the bot's links give it (no trailing slash)."""
+        return (self.web_url or f"http://127.0.0.1:{self.web_port or 0}").rstrip("/")
 
     @property
     def file_url(self) -> str:
@@ -159,7 +170,30 @@ def load_settings(
         **_bulletin_settings(merged),
         **_ladder_settings(merged),
         visit_kinds=_visit_kinds(merged),
+        **_web_settings(merged),
     )
+
+
+def _web_settings(values: dict[str, str]) -> dict[str, Any]:
+    port_text = values.get("MINHU_WEB_PORT", "").strip().lower()
+    if port_text in ("", "off"):
+        port = None
+    elif port_text.isdigit() and 0 < int(port_text) < 65536:
+        port = int(port_text)
+    else:
+        raise ConfigError(f"MINHU_WEB_PORT must be a port number or off, got {port_text!r}")
+    url = values.get("MINHU_WEB_URL", "").strip()
+    if url and not re.match(r"^https?://[^\s/]+", url):
+        raise ConfigError(f"MINHU_WEB_URL is not an http(s) URL: {url!r}")
+    secret = values.get("MINHU_WEB_SECRET", "").strip()
+    if secret and len(secret) < 16:
+        raise ConfigError("MINHU_WEB_SECRET must be at least 16 characters")
+    return {
+        "web_port": port,
+        "web_listen": values.get("MINHU_WEB_LISTEN", "").strip() or "127.0.0.1",
+        "web_url": url,
+        "web_secret": secret,
+    }
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -16,7 +16,7 @@ CATALOGUE = (("环保购物袋", 20, 50), ("少儿书法课一节", 60, 20), ("�
 
 async def write_points(db: Database, admin_id: int, now: datetime) -> bool:
     """The catalogue and one activity three days ahead; False when they are there already."""
-    if await store.items_for(db, None):
+    if await store.catalogue(db):
         return False
     found = await geo.find_by_code(db, "SQ")
     assert found is not None  # the demo town has it

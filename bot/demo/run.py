@@ -116,10 +116,12 @@ async def create_demo_users(emulator: Emulator) -> int:
         return int(response.json()["chat"]["id"])
 
 
-async def run_demo(host: str, port: int, database: Path) -> None:
-    """Run everything until Ctrl-C."""
+async def run_demo(host: str, port: int, database: Path, web_port: int | None = None) -> None:
+    """Run everything until Ctrl-C; the command centre's screen on `web_port` (PORT+1)."""
     await prepare_database(database)
-    emulator = Emulator(EmulatorConfig(host=host, port=port))
+    web_port = web_port or port + 1
+    screen_url = f"http://{host}:{web_port}"
+    emulator = Emulator(EmulatorConfig(host=host, port=port, screen_url=screen_url))
     await emulator.start()
     channel = await create_demo_users(emulator)
     settings = Settings(
@@ -128,6 +130,9 @@ async def run_demo(host: str, port: int, database: Path) -> None:
         database=str(database),
         admin_ids=frozenset({900001}),
         bulletin_chat_id=channel,
+        web_port=web_port,
+        web_listen=host,
+        web_url=screen_url,
     )
     app = build_application(settings)
     stop = asyncio.Event()
@@ -141,6 +146,7 @@ async def run_demo(host: str, port: int, database: Path) -> None:
         await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
         print(
             f"\n  Minhu demo is running. Open the chat page: {emulator.url}\n"
+            f"  The command centre's screen: {screen_url} (as 管理员 老陈, send /dashboard)\n"
             f"  Demo people: "
             + ", ".join(p.name for p in DEMO_PEOPLE)
             + f"\n  Data is kept in {database}. Press Ctrl-C to stop.\n",

@@ -24,6 +24,8 @@ class EmulatorConfig:
     group_rate: float = 20 / 60
     group_burst: int = 20
     webhook_timeout: float = 10.0
+    # The command centre's screen (bot/dashboard), linked from the chat page's top bar when set.
+    screen_url: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the configuration as a JSON-friendly dict."""

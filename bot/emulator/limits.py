@@ -21,6 +21,9 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
+MAX_INLINE_BUTTONS = 100  # Telegram answers "reply markup is too long" past this
+
+
 def bad_request(reason: str) -> ApiError:
     """Return a 400 ``Bad Request: <reason>`` error."""
     return ApiError(400, f"Bad Request: {reason}")
@@ -154,6 +157,8 @@ def validate_reply_markup(
         raise bad_request("can't parse reply keyboard markup JSON object")
     if "inline_keyboard" in markup:
         rows = _rows(markup, "inline_keyboard", "InlineKeyboardMarkup")
+        if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+            raise bad_request("reply markup is too long")
         for row in rows:
             for button in row:
                 _check_inline_button(button, cfg)

@@ -24,7 +24,9 @@ TOUCH = 1e-5  # degrees (~1 m): boundaries this close touch
 
 
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\+?\d[\d\s-]{5,}\d"), "＊＊＊"),  # phones, ID cards, plates' digits
+    # phones, ID cards, plates' digits, however they are split (spaces, dashes, dots, slashes,
+    # brackets, middle dots; full-width ones too)
+    (re.compile(r"[+＋]?\(?\d[\d\s\-.．/／·・()（）－]{5,}\d"), "＊＊＊"),
     (re.compile(r"\d+\s*(?:室|号房|户)"), "＊＊室"),
     (
         re.compile(

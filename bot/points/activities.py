@@ -34,6 +34,7 @@ from bot.points.rules import (
     points_for,
     served_minutes,
 )
+from bot.runtime import notices
 from bot.runtime.services import Services
 from storage import activities as store
 from storage import geo, people
@@ -46,6 +47,12 @@ class Placed:
     activity: Activity
     signup: Signup
     position: int = 0  # place on the waiting list; 0 when a place was taken
+
+
+@dataclass(frozen=True)
+class CalledOff:
+    activity: Activity
+    told: int  # the people booked or waiting, each told once
 
 
 @dataclass(frozen=True)
@@ -135,9 +142,15 @@ async def organised(services: Services, activity_id: int, user_id: int) -> Activ
     return await _organiser(services, await store.get(services.db, activity_id), user_id)
 
 
+def _not_cancelled(a: Activity) -> None:
+    if a.status == ActivityStatus.CANCELLED:
+        raise Stale("cancelled")
+
+
 def _open(a: Activity | None, now: datetime) -> Activity:
     if a is None:
         raise NotFound("not_found")
+    _not_cancelled(a)
     if a.status != ActivityStatus.OPEN or now >= a.starts_at:
         raise Stale("started")
     return a
@@ -187,12 +200,15 @@ async def cancel(services: Services, activity_id: int, user_id: int) -> Signup |
 async def _give_up(
     conn: aiosqlite.Connection, services: Services, a: Activity, s: Signup, now: datetime
 ) -> Signup | None:
-    """Cancel a place; a freed place goes to the first waiting, who is told."""
+    """Cancel a place; a freed place goes to the first waiting who can be told (one who
+    blocked the bot would hold it unaware, a sure no-show: they keep their turn instead)."""
     await store.set_status(conn, s.id, SignupStatus.CANCELLED, now)
     await vn.unremind(conn, a, s)
     if s.status != SignupStatus.BOOKED:
         return None
-    promoted = await store.first_waiting(conn, a.id)
+    waiting = await store.signups_in(conn, a.id, SignupStatus.WAITLISTED)
+    told = set(await notices.reachable(services, [w.person_id for w in waiting]))
+    promoted = next((w for w in waiting if w.person_id in told), None)
     if promoted is None:
         return None
     await store.set_status(conn, promoted.id, SignupStatus.BOOKED, now)
@@ -217,6 +233,42 @@ async def give_up_all(
     return given_up
 
 
+async def may_call_off(services: Services, activity_id: int, user_id: int) -> Activity:
+    """The activity, if this person may call it off now: its organiser (or an admin), while it
+    is open and has not started; else the refusal saying why."""
+    a = await organised(services, activity_id, user_id)
+    _not_cancelled(a)
+    if a.status != ActivityStatus.OPEN or services.clock.now() >= a.starts_at:
+        raise Stale("started")
+    return a
+
+
+async def call_off(services: Services, activity_id: int, user_id: int) -> CalledOff:
+    """The organiser (or an admin) calls an open activity off before its start: everyone
+    booked or waiting loses their place and is told once; their reminders, an announcement
+    not yet sent and the request to confirm attendance are dropped; nothing is credited (the
+    activity is never open again, so no check-in or confirmation can follow)."""
+    now = services.clock.now()
+    async with services.db.transaction() as conn:
+        a = await _organiser(services, await store.get_in(conn, activity_id), user_id)
+        _not_cancelled(a)
+        if a.status != ActivityStatus.OPEN:
+            raise Stale("confirmed")
+        if now >= a.starts_at:
+            raise Stale("started")
+        live = [
+            *await store.signups_in(conn, a.id, SignupStatus.BOOKED),
+            *await store.signups_in(conn, a.id, SignupStatus.WAITLISTED),
+        ]
+        if not await store.cancel(conn, a.id):
+            raise Stale("cancelled")
+        for s in live:
+            await store.set_status(conn, s.id, SignupStatus.CANCELLED, now)
+        await vn.called_off(conn, services, a, [s.person_id for s in live], now)
+    services.delivery.kick_soon()
+    return CalledOff(a, len(live))
+
+
 async def check(services: Services, user_id: int, code: str) -> tuple[Activity, str]:
     """A volunteer types the organiser's check-in or check-out code: (activity, 'in'|'out')."""
     now = services.clock.now()
@@ -225,6 +277,7 @@ async def check(services: Services, user_id: int, code: str) -> tuple[Activity, 
         if found is None:
             raise NotFound("code")
         a, which = found
+        _not_cancelled(a)
         s = await store.live_signup(conn, a.id, user_id)
         if s is None or s.status != SignupStatus.BOOKED:
             raise NotAllowed("not_booked")
@@ -239,6 +292,7 @@ async def check_for(
     now = services.clock.now()
     async with services.db.transaction() as conn:
         a = await _organiser(services, await store.get_in(conn, activity_id), organiser_id)
+        _not_cancelled(a)
         s = await store.signup_by_code(conn, normal_code(code))
         if s is None or s.activity_id != a.id:
             raise NotFound("code")
@@ -251,6 +305,7 @@ async def check_for(
 async def _stamp(
     conn: aiosqlite.Connection, a: Activity, s: Signup, which: str, now: datetime
 ) -> None:
+    _not_cancelled(a)
     if a.status != ActivityStatus.OPEN:
         raise Stale("confirmed")
     if not a.starts_at - EARLY_CHECKIN <= now <= a.ends_at + LATE_CHECKOUT:
@@ -265,14 +320,16 @@ async def _stamp(
 
 
 async def confirm(services: Services, activity_id: int, user_id: int) -> Confirmed:
-    """The organiser confirms attendance after the activity: those who checked in and out
-    are credited for the minutes that fixed (once); the others are no-shows and earn nothing."""
+    """The organiser confirms attendance after the activity (not before its end): those who
+    checked in and out are credited for the minutes that fixed (once); the others are
+    no-shows and earn nothing."""
     now = services.clock.now()
     attended = no_show = total = 0
     async with services.db.transaction() as conn:
         a = await _organiser(services, await store.get_in(conn, activity_id), user_id)
-        if now < a.starts_at:
-            raise Stale("not_started")
+        _not_cancelled(a)
+        if now < a.ends_at:  # while it is on, the volunteers still serving would be no-shows
+            raise Stale("not_ended", ends_at=a.ends_at.isoformat())
         if not await store.confirm(conn, a.id, now):
             raise Stale("confirmed")
         await vn.confirmed(conn, a)

@@ -1,7 +1,8 @@
 """The buttons of volunteer points, each family declared once (`bot.core.buttons`).
 
 - `va` activities: open one's card, sign up (or join the waiting list), cancel, the
-  organiser's confirmation of attendance.
+  organiser's confirmation of attendance, and the organiser calling the activity off (asked
+  first, then done).
 - `vp` points: an item of the catalogue, redeem it for someone (with the card's key, so a
   second press reserves nothing more), the honour roll and its opt-in, a gift to a family
   member (with a key too).
@@ -16,6 +17,8 @@ VIEW = ACTIVITY("v", INT)
 SIGN_UP = ACTIVITY("s", INT)
 CANCEL = ACTIVITY("c", INT)
 CONFIRM = ACTIVITY("ok", INT)
+CANCEL_ACTIVITY = ACTIVITY("x", INT)  # the organiser asks to call it off
+DROP_ACTIVITY = ACTIVITY("xy", INT)  # and confirms
 
 POINTS = Prefix("vp")
 ITEM = POINTS("i", INT)

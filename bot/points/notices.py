@@ -3,7 +3,8 @@ the caller's transaction, keyed "va:<activity>:…" so a retry tells nobody twic
 
 Keys: announcement va:A:new:U, reminders va:A:rem:sS:MINUTES:U (dropped when the place is
 cancelled), promotion from the waiting list va:A:promo:sS:U, points credited va:A:pts:sS:U,
-the organiser asked to confirm attendance at the end va:A:due:U (dropped once confirmed).
+the organiser asked to confirm attendance at the end va:A:due:U (dropped once confirmed), the
+activity called off va:A:off:U (every pending row of the activity dropped first).
 """
 
 from __future__ import annotations
@@ -157,3 +158,26 @@ async def ask_to_confirm(
 async def confirmed(conn: aiosqlite.Connection, a: Activity) -> None:
     """Attendance is confirmed: the organiser's pending request goes."""
     await drop_pending(conn, key(a.id, "due") + ":", "confirmed")
+
+
+async def called_off(
+    conn: aiosqlite.Connection,
+    services: Services,
+    a: Activity,
+    people: list[int],
+    now: datetime,
+) -> None:
+    """The activity is called off: whatever of it was still to be sent (announcements,
+    reminders, promotions, the request to confirm) is dropped, and everyone who had a place or
+    was waiting is told at once."""
+    for part in ("new", "rem", "promo", "due"):
+        await drop_pending(conn, key(a.id, part) + ":", "activity cancelled")
+    await notices.send(
+        conn,
+        services,
+        people,
+        template="points.called_off",
+        key=key(a.id, "off"),
+        now=now,
+        context=await context_of(services, a),
+    )

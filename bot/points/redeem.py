@@ -72,6 +72,8 @@ async def add_item(
         if found is None or found[0] != "zone":
             raise NotFound("audience", code=zone_code)
         zone_id = found[1]
+    if provider_id is not None and await people.get(services.db, provider_id) is None:
+        raise NotFound("person")  # a mistyped id: nobody could ever take its vouchers
     async with services.db.transaction() as conn:
         return await store.add_item(
             conn,

@@ -33,6 +33,12 @@ async def _blocked(update: object, context: MinhuContext, error: Forbidden) -> N
         log.info("chat %s refused a message (%s)", chat.id if chat else "?", error.message)
 
 
+async def note_start(update: Update, context: MinhuContext) -> None:
+    """The first handler group, for every update: where its writes start counting, so that an
+    error after one of them is not called a failure (`bot.runtime.commits`)."""
+    context.services.commits.begin(update.update_id)
+
+
 async def on_error(update: object, context: MinhuContext) -> None:
     """Log the failure and give the user an answer."""
     error = context.error
@@ -47,8 +53,8 @@ async def on_error(update: object, context: MinhuContext) -> None:
         lang = person.language if person else pick_language(user.language_code if user else None)
         record = services.commits.of(update.update_id)
         text = (
-            services.renderer.render(lang, "common.error_after_commit", record=record)
-            if record is not None
+            services.renderer.render(lang, "common.error_after_commit", record=record or "")
+            if services.commits.saved(update.update_id)
             else services.renderer.render(lang, "common.error")
         )
         try:

@@ -100,6 +100,7 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
         "assignments",
         "bulletin",
         "board",
+        "dashboard",
         "hide",
         "proxy",
         "servicepoint",
@@ -125,7 +126,7 @@ ROLE_COMMANDS: dict[str, tuple[str, ...]] = {
     ),
     "department": ("inbox", "case", "proxy", "tasks", "hide"),
     "representative": ("tasks", "suggest"),
-    "dispatcher": ("board", "proxy", "hide", "visits"),
+    "dispatcher": ("board", "dashboard", "proxy", "hide", "visits"),
 }
 
 

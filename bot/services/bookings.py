@@ -66,9 +66,14 @@ async def free_slots(services: Services, point: Point, day: date) -> list[dateti
 
 
 async def days(services: Services, point_id: int, user_id: int) -> tuple[Point, list[date]]:
-    """The point and the next DAYS local days with a free slot."""
+    """The point and the next DAYS local days with a free slot; refused at once for someone
+    who holds a booking ahead at this point already (one at a time, as `book` keeps it), not
+    after they chose a day, a time and typed a topic."""
     await resident(services, user_id)
     point = await _bookable(services, point_id)
+    ahead = await store.of_person(services.db, user_id, services.clock.now())
+    if any(b.point_id == point.id for b in ahead):
+        raise ServicesStale("already_booked", name=point.name)
     today = services.clock.now().astimezone(services.settings.tz).date()
     found = [
         today + timedelta(days=n)

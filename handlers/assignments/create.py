@@ -29,8 +29,8 @@ from bot.assignments.rules import (
 from bot.core.clock import from_iso
 from bot.people.roles import Role
 from bot.runtime.services import MinhuContext
-from handlers.complaints.staff_flow import retire
 from handlers.kit import conversation as kit
+from handlers.kit import edits
 from handlers.kit.common import Row, answer, in_rows, language_of, pressed, say, t, word_buttons
 from handlers.kit.submitted import (
     ask_to_confirm,
@@ -96,7 +96,7 @@ async def subject(update: Update, context: MinhuContext, draft: Draft) -> int:
         draft |= {"complaint_id": None, "number": None, "text": text}
     else:
         return State.SUBJECT
-    await retire(update, context, draft.get("prompt"))  # its cancel button
+    await edits.retire(update, context, draft.get("prompt"))  # its cancel button
     return await _ask_kind(update, context, draft, edit=False)
 
 
@@ -240,7 +240,7 @@ async def _deadline(
         )
         return State.DEADLINE
     draft["due_at"] = due_at.isoformat()
-    await retire(update, context, draft.get("prompt"))  # the quick-date buttons
+    await edits.retire(update, context, draft.get("prompt"))  # the quick-date buttons
     key = draft.setdefault("id", submissions.new_key())
     await ask_to_confirm(
         update,

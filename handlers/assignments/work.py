@@ -23,7 +23,6 @@ from bot.assignments import service
 from bot.assignments.rules import NotAllowed, Step, decide
 from bot.core.buttons import Family, any_of
 from bot.runtime.services import MinhuContext, Services
-from handlers.complaints.staff_flow import retire
 from handlers.kit import edits
 from handlers.kit.common import answer, keyboard, language_of, say, sent_photo, t
 from handlers.kit.conversation import (
@@ -173,14 +172,14 @@ async def _finish(
     user = update.effective_user
     assert user is not None and context.user_data is not None
     context.user_data.pop(TASK, None)
-    await retire(update, context, task.get("prompt"))
+    await edits.retire(update, context, task.get("prompt"))
     try:
         done = await service.act(context.services, int(task["id"]), step, user.id, **kwargs)
     except NotAllowed as refused:
         await refuse_pressed(update, context, refused)
         return ConversationHandler.END
     if step is not Step.PROGRESS:
-        await retire(update, context, task.get("origin"))
+        await edits.retire(update, context, task.get("origin"))
     await answer(update, context)
     await say(
         update,
@@ -226,7 +225,7 @@ async def done_note(update: Update, context: MinhuContext, task: Task) -> int | 
     if text is None:
         return None
     task["note"] = text
-    await retire(update, context, task.get("prompt"))
+    await edits.retire(update, context, task.get("prompt"))
     lang = await language_of(update, context)
     rows = [[(t(context, lang, "assignments.btn_no_photo"), b.NO_PHOTO.pack())]]
     sent = await ask(update, context, "assignments.ask_photo", rows, b.CANCEL)
@@ -250,7 +249,7 @@ async def no_photo(update: Update, context: MinhuContext, task: Task) -> int:
 async def _retire_prompt(update: Update, context: MinhuContext) -> None:
     task = context.user_data.get(TASK) if context.user_data is not None else None
     if isinstance(task, dict):
-        await retire(update, context, task.get("prompt"))
+        await edits.retire(update, context, task.get("prompt"))
 
 
 def handlers() -> list[BaseHandler]:

@@ -23,7 +23,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 from bot.complaints import said
 from bot.complaints.buttons import SAID, SAID_NO
 from bot.runtime.services import MinhuContext
-from handlers.complaints.report.offered import SAID_SLOT
+from handlers.complaints.report.offered import SAID_SLOT, live_offer
 from handlers.complaints.report.voice import seconds
 from handlers.kit import edits, menu
 from handlers.kit.common import (
@@ -38,7 +38,6 @@ from handlers.kit.common import (
     say_with_keyboard,
     t,
 )
-from handlers.kit.submitted import retire_buttons
 from storage import geo
 
 log = logging.getLogger(__name__)
@@ -101,7 +100,7 @@ async def offer(update: Update, context: MinhuContext) -> None:
         if outcome == "kept":  # the album's next photo: the offer above counts it
             await _show(update, context, item, outcome, edit=int(cast(int, item["offer"])))
         return
-    await _retire(context, message.chat_id, item.get("offer"))
+    await edits.retire(update, context, item.get("offer"))
     sent = await _show(update, context, item, outcome)
     item["offer"] = sent.message_id if sent is not None else None
 
@@ -134,24 +133,10 @@ async def _show(
     return await say(update, context, "said.offer", language=lang, markup=keyboard(rows), **ctx)
 
 
-async def _retire(context: MinhuContext, chat_id: int, offer_id: object) -> None:
-    """Take the buttons off the previous offer: only the latest can be pressed."""
-    if not isinstance(offer_id, int):
-        return
-    try:
-        await edits.edit_buttons(context, chat_id, offer_id, None)
-    except BadRequest as exc:  # deleted by the resident
-        log.info("could not retire an offer: %s", exc.message)
-
-
 async def declined(update: Update, context: MinhuContext) -> None:
     """ "不用了": what was kept is dropped; an older offer's press changes nothing."""
     assert context.user_data is not None
-    key = SAID_NO.one(pressed(update))
-    item = context.user_data.get(SAID_SLOT)
-    if key is None or not isinstance(item, dict) or item.get("id") != key:
-        await answer(update, context, "said.expired")
-        await retire_buttons(update, context)
+    if await live_offer(update, context, SAID_NO.one(pressed(update))) is None:
         return
     context.user_data.pop(SAID_SLOT, None)
     await answer(update, context)

@@ -29,7 +29,6 @@ from handlers.complaints.staff_flow import (
     category_of,
     finish,
     may,
-    retire,
     with_task,
 )
 from handlers.kit import conversation as kit
@@ -133,7 +132,7 @@ async def resolution(update: Update, context: MinhuContext, task: Task) -> int |
     required = (await category_of(context.services, found)).is_hazard
     lang = await language_of(update, context)
     rows = [] if required else [[(t(context, lang, "staff.btn_no_photo"), NO_PHOTO.pack())]]
-    await retire(update, context, task.get("prompt"))
+    await edits.retire(update, context, task.get("prompt"))
     sent = await kit.ask(update, context, "staff.ask_photo", rows, STAFF_CANCEL, required=required)
     task["prompt"] = sent.message_id if sent else None
     return State.PHOTO
@@ -155,7 +154,7 @@ async def no_photo(update: Update, context: MinhuContext, task: Task) -> int | N
 async def _retire_prompt(update: Update, context: MinhuContext) -> None:
     task = context.user_data.get(TASK) if context.user_data is not None else None
     if isinstance(task, dict):
-        await retire(update, context, task.get("prompt"))
+        await edits.retire(update, context, task.get("prompt"))
 
 
 cancel = kit.cancelled("staff.cancelled", TASK, before=_retire_prompt)

@@ -4,12 +4,10 @@ and doing the action at the end (always through `bot.complaints.service.act`, wh
 
 from __future__ import annotations
 
-import logging
 from enum import IntEnum
 from typing import Any, TypedDict
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.complaints.buttons import STAFF_ACTIONS, work_row
@@ -32,8 +30,6 @@ DONE = {
     Action.TRANSFER: "staff.transferred",
 }
 STAY = ("photo_required", "bad_target")  # refusals that keep the step: a photo, another place
-log = logging.getLogger(__name__)
-
 
 # The steps, numbered 120-128 (40-47 before this version: see `kit.renumbered`).
 State = IntEnum(
@@ -91,18 +87,6 @@ async def may(
     return complaint
 
 
-async def retire(update: Update, context: MinhuContext, message_id: Any) -> None:
-    """Take the buttons off one of the bot's messages (not the one being edited right now)."""
-    chat, query = update.effective_chat, update.callback_query
-    if query is not None and query.message is not None and query.message.message_id == message_id:
-        return
-    if isinstance(message_id, int) and chat is not None:
-        try:
-            await edits.edit_buttons(context, chat.id, message_id, None)
-        except BadRequest as exc:
-            log.info("could not retire the buttons of %s: %s", message_id, exc.message)
-
-
 async def finish(
     update: Update, context: MinhuContext, task: Task, action: Action, **kwargs: Any
 ) -> int | None:
@@ -120,12 +104,12 @@ async def finish(
         if refused.reason in STAY:
             return None
         context.user_data.pop(TASK, None)
-        await retire(update, context, task.get("prompt"))
+        await edits.retire(update, context, task.get("prompt"))
         return ConversationHandler.END
     context.user_data.pop(TASK, None)
-    await retire(update, context, task.get("prompt"))
+    await edits.retire(update, context, task.get("prompt"))
     if action is not Action.NOTE:
-        await retire(update, context, task.get("origin"))
+        await edits.retire(update, context, task.get("origin"))
     extra: dict[str, Any] = {"photo": kwargs.get("photo") is not None}
     if action is Action.TRANSFER:
         extra["to"] = await _place(context, kwargs.get("to_department"), kwargs.get("to_grid"))

@@ -33,8 +33,14 @@ from storage.models import Person
 Row = Sequence[tuple[str, str]]
 
 
+MAX_BUTTONS = 100  # Telegram's most under one message ("reply markup is too long" past it)
+
+
 def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
-    """Build an inline keyboard from rows of (label, callback_data)."""
+    """Build an inline keyboard from rows of (label, callback_data); a list that could grow
+    past `MAX_BUTTONS` must cut itself first (this refuses it, as Telegram would)."""
+    if sum(len(row) for row in rows) > MAX_BUTTONS:
+        raise ValueError(f"more than {MAX_BUTTONS} buttons under one message")
     for row in rows:
         for _, data in row:
             if not 1 <= len(data.encode()) <= 64:
@@ -90,7 +96,7 @@ async def say(
     """Answer the user with a rendered template: edit the pressed message or send a new one.
     A choice `shown_above` in the pressed message goes first, in the same message."""
     lang = language or await language_of(update, context)
-    text = t(context, lang, key, **ctx)
+    text, markup = t(context, lang, key, **ctx), edits.solid(markup)
     query = update.callback_query
     pressed_message = query.message if query is not None else None
     if context.above is not None and isinstance(pressed_message, Message):

@@ -73,19 +73,39 @@ async def when(update: Update, context: MinhuContext) -> int | None:
     return State.PLACE
 
 
-async def place(update: Update, context: MinhuContext) -> int | None:
-    """Where."""
+async def _typed_then_ask(
+    update: Update,
+    context: MinhuContext,
+    typed: tuple[str, tuple[int, int], State],
+    ask: tuple[str, str, str, State],
+    **ctx: Any,
+) -> int | None:
+    """A typed step of a form: `typed` = (the work's field, its limits, this step), the text
+    kept there; then `ask` = (the next question, its one button's label and data, the next
+    step), with 取消 under it. Too short or too long: said, and this step again."""
     work = await _work(update, context)
     if work is None:
         return ConversationHandler.END
-    text = await kit.typed_within(update, context, rules.PLACE, "mediation.bad_length")
+    field, limits, step = typed
+    text = await kit.typed_within(update, context, limits, "mediation.bad_length")
     if text is None:
-        return State.PLACE
-    work["place"] = text
+        return step
+    work[field] = text
+    question, label, data, after = ask
     lang = await language_of(update, context)
-    rows = [[(t(context, lang, "mediation.btn_no_helpers"), b.NO_HELPERS.pack())]]
-    await kit.ask(update, context, "mediation.ask_helpers", rows, b.CANCEL, max=rules.HELPERS[1])
-    return State.HELPERS
+    await kit.ask(update, context, question, [[(t(context, lang, label), data)]], b.CANCEL, **ctx)
+    return after
+
+
+async def place(update: Update, context: MinhuContext) -> int | None:
+    """Where; then who else helps."""
+    return await _typed_then_ask(
+        update,
+        context,
+        ("place", rules.PLACE, State.PLACE),
+        ("mediation.ask_helpers", "mediation.btn_no_helpers", b.NO_HELPERS.pack(), State.HELPERS),
+        max=rules.HELPERS[1],
+    )
 
 
 async def helpers(update: Update, context: MinhuContext) -> int | None:
@@ -152,17 +172,12 @@ async def outcome_start(update: Update, context: MinhuContext) -> int:
 
 async def terms(update: Update, context: MinhuContext) -> int | None:
     """The agreement's terms; then a photo of it, or none."""
-    work = await _work(update, context)
-    if work is None:
-        return ConversationHandler.END
-    text = await kit.typed_within(update, context, rules.TERMS, "mediation.bad_length")
-    if text is None:
-        return State.TERMS
-    work["terms"] = text
-    lang = await language_of(update, context)
-    rows = [[(t(context, lang, "mediation.btn_no_photo"), b.NO_PHOTO.pack())]]
-    await kit.ask(update, context, "mediation.ask_photo", rows, b.CANCEL)
-    return State.PHOTO
+    return await _typed_then_ask(
+        update,
+        context,
+        ("terms", rules.TERMS, State.TERMS),
+        ("mediation.ask_photo", "mediation.btn_no_photo", b.NO_PHOTO.pack(), State.PHOTO),
+    )
 
 
 async def photo(update: Update, context: MinhuContext) -> int | None:

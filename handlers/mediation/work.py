@@ -6,12 +6,15 @@ agreement or none; 调解不成: where it is referred, then why)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC
 from enum import IntEnum
+from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.core.buttons import Family
 from bot.core.refusals import Refusal
 from bot.mediation import buttons as b
 from bot.mediation import rules, stats
@@ -170,58 +173,58 @@ async def accept(update: Update, context: MinhuContext) -> None:
     await say(update, context, "mediation.you_answered", edit=True, m=m, agree=agree)
 
 
-async def consent(update: Update, context: MinhuContext) -> None:
-    """The mediator records the named side's answer."""
+async def _card_press(
+    update: Update,
+    context: MinhuContext,
+    family: Family,
+    act: Callable[[int, tuple[Any, ...]], Awaitable[int]],
+) -> None:
+    """A button of the case card: `act(user, fields)` does it (on the server, checking who may)
+    and gives the case's id; the card is shown again as it now is. A forged press, or one
+    refused, changes nothing and is answered."""
     user = update.effective_user
     assert user is not None
-    found = b.CONSENT.parse(pressed(update))
+    found = family.parse(pressed(update))
     if found is None:
         await answer(update, context, "common.invalid_button")
         return
     try:
-        await mediation.consent(context.services, user.id, found[0], found[1], None)
-        case = await mediation.read(context.services, user.id, found[0])
+        case = await mediation.read(context.services, user.id, await act(user.id, found))
     except Refusal as refused:
         await kit.refuse_pressed(update, context, refused)
         return
     await answer(update, context)
     await show(update, context, case, edit=True)
+
+
+async def consent(update: Update, context: MinhuContext) -> None:
+    """The mediator records the named side's answer."""
+
+    async def act(user_id: int, found: tuple[Any, ...]) -> int:
+        await mediation.consent(context.services, user_id, found[0], found[1], None)
+        return int(found[0])
+
+    await _card_press(update, context, b.CONSENT, act)
 
 
 async def came(update: Update, context: MinhuContext) -> None:
     """The mediator records who came to the latest session."""
-    user = update.effective_user
-    assert user is not None
-    found = b.CAME.parse(pressed(update))
-    if found is None:
-        await answer(update, context, "common.invalid_button")
-        return
-    try:
-        s = await mediation_work.attended(context.services, user.id, found[0], found[1], found[2])
-        case = await mediation.read(context.services, user.id, s.mediation_id)
-    except Refusal as refused:
-        await kit.refuse_pressed(update, context, refused)
-        return
-    await answer(update, context)
-    await show(update, context, case, edit=True)
+
+    async def act(user_id: int, found: tuple[Any, ...]) -> int:
+        s = await mediation_work.attended(context.services, user_id, *found)
+        return s.mediation_id
+
+    await _card_press(update, context, b.CAME, act)
 
 
 async def assign(update: Update, context: MinhuContext) -> None:
     """The dispatch centre gives the case to a mediator."""
-    user = update.effective_user
-    assert user is not None
-    found = b.ASSIGN.parse(pressed(update))
-    if found is None:
-        await answer(update, context, "common.invalid_button")
-        return
-    try:
-        await mediation.assign(context.services, user.id, found[0], found[1])
-        case = await mediation.read(context.services, user.id, found[0])
-    except Refusal as refused:
-        await kit.refuse_pressed(update, context, refused)
-        return
-    await answer(update, context)
-    await show(update, context, case, edit=True)
+
+    async def act(user_id: int, found: tuple[Any, ...]) -> int:
+        await mediation.assign(context.services, user_id, found[0], found[1])
+        return int(found[0])
+
+    await _card_press(update, context, b.ASSIGN, act)
 
 
 async def kept(update: Update, context: MinhuContext) -> None:

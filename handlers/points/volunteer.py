@@ -65,6 +65,7 @@ async def _card(
         "booked": booked,
         "waiting": len(waiting),
         "is_open": open_,
+        "cancelled": a.status == ActivityStatus.CANCELLED,
     }
     return ctx, keyboard(rows)
 

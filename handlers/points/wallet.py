@@ -20,7 +20,7 @@ from bot.points.rules import GIFT
 from bot.runtime.services import MinhuContext
 from handlers.kit import conversation as kit
 from handlers.kit import menu
-from handlers.kit.common import answer, keyboard, language_of, parse_int, say, t
+from handlers.kit.common import MAX_BUTTONS, answer, keyboard, language_of, parse_int, say, t
 from handlers.kit.refusals import refuse_pressed
 from storage import points as store
 
@@ -38,7 +38,7 @@ async def show(update: Update, context: MinhuContext) -> None:
         [(t(context, lang, "points.btn_item", title=i.title, points=i.points), ITEM.pack(i.id))]
         for i in items
         if i.stock > 0
-    ]
+    ][: MAX_BUTTONS - 2]  # the cheapest that fit beside the honour roll's two
     rows.append(
         [
             (t(context, lang, "points.btn_honour"), HONOUR.pack()),
@@ -250,7 +250,7 @@ async def catalogue(update: Update, context: MinhuContext) -> None:
     elif args:
         await say(update, context, "points.catalogue_usage")
         return
-    items = await store.items_for(context.services.db, None)
+    items = await store.catalogue(context.services.db)
     await say(
         update,
         context,

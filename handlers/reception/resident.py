@@ -15,8 +15,7 @@ from bot.people.roles import has_role
 from bot.reception import buttons, service
 from bot.reception.rules import Refused, Stale
 from bot.runtime.services import MinhuContext
-from handlers.complaints.staff_flow import retire
-from handlers.kit import menu
+from handlers.kit import edits, menu
 from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import (
     ask,
@@ -125,7 +124,7 @@ async def topic(update: Update, context: MinhuContext) -> int | None:
     text = await typed_within(update, context, service.TOPIC, "reception.bad_length")
     if text is None:
         return None
-    await retire(update, context, context.user_data.pop(PROMPT, None))  # its cancel button
+    await edits.retire(update, context, context.user_data.pop(PROMPT, None))  # its cancel button
     try:
         session_id = taken(context, SLOT, "closed")
         booking_id = await service.book(context.services, session_id, user.id, text)
@@ -151,7 +150,7 @@ async def topic(update: Update, context: MinhuContext) -> int | None:
 async def _retire_prompt(update: Update, context: MinhuContext) -> None:
     """The topic question's cancel button goes."""
     if context.user_data is not None:
-        await retire(update, context, context.user_data.pop(PROMPT, None))
+        await edits.retire(update, context, context.user_data.pop(PROMPT, None))
 
 
 def handlers() -> list[BaseHandler]:

@@ -14,7 +14,7 @@ from bot.core.refusals import Refusal
 from bot.runtime.services import MinhuContext
 from bot.services import bookings, buttons
 from bot.services.rules import TOPIC, ServicesGone
-from handlers.kit.common import Row, answer, keyboard, language_of, pressed, say, t
+from handlers.kit.common import MAX_BUTTONS, Row, answer, keyboard, language_of, pressed, say, t
 from handlers.kit.conversation import (
     cancelled,
     conversation,
@@ -203,17 +203,20 @@ async def appointments(update: Update, context: MinhuContext, *, edit: bool = Fa
         ]
         for b in mine
     ]
-    for b in staffed:
-        if b.status == BOOKED and b.starts_at <= now:
-            rows.append(
-                [
-                    (
-                        t(context, lang, "services.btn_came", name=b.first_name, at=b.starts_at),
-                        buttons.MARK.pack(b.id, 1),
-                    ),
-                    (t(context, lang, "services.btn_absent"), buttons.MARK.pack(b.id, 0)),
-                ]
-            )
+    marks: list[Row] = [
+        [
+            (
+                t(context, lang, "services.btn_came", name=b.first_name, at=b.starts_at),
+                buttons.MARK.pack(b.id, 1),
+            ),
+            (t(context, lang, "services.btn_absent"), buttons.MARK.pack(b.id, 0)),
+        ]
+        for b in staffed
+        if b.status == BOOKED and b.starts_at <= now
+    ]
+    rows = rows[:MAX_BUTTONS]
+    room = (MAX_BUTTONS - len(rows)) // 2  # the oldest to mark first; the rest once they are
+    rows += marks[:room]
     await say(
         update,
         context,
@@ -222,6 +225,7 @@ async def appointments(update: Update, context: MinhuContext, *, edit: bool = Fa
         markup=keyboard(rows) if rows else None,
         mine=mine,
         staffed=staffed,
+        unmarked=max(0, len(marks) - room),
     )
 
 

@@ -107,22 +107,29 @@ async def address(update: Update, context: MinhuContext, draft: Draft) -> int:
 
 @form
 async def phone(update: Update, context: MinhuContext, draft: Draft) -> int:
-    """The household's phone (a mobile or a landline), kept as digits."""
-    assert update.message is not None
-    number = proxy_rules.phone_of(update.message.text or "")
-    if number is None:
-        await say(update, context, "visits.bad_phone")
-        return State.PHONE
+    """The household's phone (a mobile or a landline), kept as digits; or none (⏭)."""
+    number = None
+    if update.message is not None:
+        number = proxy_rules.phone_of(update.message.text or "")
+        if number is None:
+            await say(update, context, "visits.bad_phone")
+            return State.PHONE
+    else:
+        await answer(update, context)
     draft["phone"] = number
-    return await _ask_emergency(update, context, edit=False)
+    return await _ask_emergency(update, context, edit=update.message is None)
 
 
-@form
-async def no_phone(update: Update, context: MinhuContext, draft: Draft) -> int:
-    """No phone."""
-    await answer(update, context)
-    draft["phone"] = None
-    return await _ask_emergency(update, context, edit=True)
+async def _typed_or_skipped(
+    update: Update, context: MinhuContext, limits: tuple[int, int]
+) -> str | None:
+    """An optional step's answer: the text typed (within `limits`), None when ⏭ was pressed,
+    "" when the text did not fit (said; the step is asked again)."""
+    if update.message is None:
+        await answer(update, context)
+        return None
+    text = await kit.typed_within(update, context, limits, "visits.bad_length")
+    return "" if text is None else text
 
 
 async def _ask_emergency(update: Update, context: MinhuContext, *, edit: bool) -> int:
@@ -134,20 +141,12 @@ async def _ask_emergency(update: Update, context: MinhuContext, *, edit: bool) -
 
 @form
 async def emergency(update: Update, context: MinhuContext, draft: Draft) -> int:
-    """An emergency contact, name and phone in words."""
-    text = await kit.typed_within(update, context, rules.CONTACT, "visits.bad_length")
-    if text is None:
+    """An emergency contact, name and phone in words; or none (⏭)."""
+    text = await _typed_or_skipped(update, context, rules.CONTACT)
+    if text == "":
         return State.EMERGENCY
     draft["emergency"] = text
-    return await _ask_kind(update, context, edit=False)
-
-
-@form
-async def no_emergency(update: Update, context: MinhuContext, draft: Draft) -> int:
-    """No emergency contact."""
-    await answer(update, context)
-    draft["emergency"] = None
-    return await _ask_kind(update, context, edit=True)
+    return await _ask_kind(update, context, edit=text is None)
 
 
 async def _ask_kind(update: Update, context: MinhuContext, *, edit: bool) -> int:
@@ -209,20 +208,12 @@ async def cadence(update: Update, context: MinhuContext, draft: Draft) -> int:
 
 @form
 async def notes(update: Update, context: MinhuContext, draft: Draft) -> int:
-    """Notes only this grid's workers and the dispatch centre see."""
-    text = await kit.typed_within(update, context, (1, rules.NOTE[1]), "visits.bad_length")
-    if text is None:
+    """Notes only this grid's workers and the dispatch centre see; or none (⏭)."""
+    text = await _typed_or_skipped(update, context, (1, rules.NOTE[1]))
+    if text == "":
         return State.NOTES
-    draft["notes"] = text
-    return await _ask_consent(update, context, edit=False)
-
-
-@form
-async def no_notes(update: Update, context: MinhuContext, draft: Draft) -> int:
-    """No notes."""
-    await answer(update, context)
-    draft["notes"] = ""
-    return await _ask_consent(update, context, edit=True)
+    draft["notes"] = text or ""
+    return await _ask_consent(update, context, edit=text is None)
 
 
 async def _ask_consent(update: Update, context: MinhuContext, *, edit: bool) -> int:
@@ -285,11 +276,11 @@ def handlers() -> list[BaseHandler]:
                 State.GRID: kit.buttons_step(buttons, (b.HH_GRID, grid)),
                 State.NAME: kit.typed_step(name, typed),
                 State.ADDRESS: kit.typed_step(address, typed),
-                State.PHONE: kit.typed_or_pressed(phone, typed, (b.HH_SKIP, no_phone)),
-                State.EMERGENCY: kit.typed_or_pressed(emergency, typed, (b.HH_SKIP, no_emergency)),
+                State.PHONE: kit.typed_or_pressed(phone, typed, (b.HH_SKIP, phone)),
+                State.EMERGENCY: kit.typed_or_pressed(emergency, typed, (b.HH_SKIP, emergency)),
                 State.KIND: kit.buttons_step(buttons, (b.HH_KIND, kind)),
                 State.CADENCE: kit.buttons_step(buttons, (b.HH_CADENCE, cadence)),
-                State.NOTES: kit.typed_or_pressed(notes, typed, (b.HH_SKIP, no_notes)),
+                State.NOTES: kit.typed_or_pressed(notes, typed, (b.HH_SKIP, notes)),
                 State.CONSENT: kit.buttons_step(buttons, (b.HH_CONSENT, consent)),
             },
             cancel=kit.cancelled("visits.cancelled", DRAFT),

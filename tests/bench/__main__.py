@@ -10,7 +10,10 @@ Rows (targets in brackets):
 - bulletins (tests/bench/bulletins.py, its own targets);
 - routing (属地): a located report among 500 grid polygons [≤ 5 ms] (tests/bench/routing.py);
 - /board for a dispatcher with 10,000 open cases, first page p95 [≤ 150 ms] (tests/bench/board.py);
-- the nearest open service points among 5,000, p95 [≤ 10 ms] (tests/bench/services.py).
+- the nearest open service points among 5,000, p95 [≤ 10 ms] (tests/bench/services.py);
+- the command centre's screen: its board JSON with 10,000 open cases p95 [≤ 100 ms], and 200
+  live pages while cases change at 10/s: delivery lag p95 [≤ 1 s], server CPU
+  (tests/bench/screen.py).
 
 Processes: the emulator runs in its own (tests/bench/emulator.py), each bot in its own, the
 simulated users in theirs (tests/bench/users.py); this one only orchestrates and samples.
@@ -32,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from . import board, broadcast, bulletins, flowbench, procs, report, routing
+from . import board, broadcast, bulletins, flowbench, procs, report, routing, screen
 from . import services as service_circle
 
 QUICK = {
@@ -79,8 +82,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add(
         "--only",
         nargs="+",
-        choices=("flows", "broadcast", "bulletins", "routing", "board", "services"),
-        default=["flows", "broadcast", "bulletins", "routing", "board", "services"],
+        choices=("flows", "broadcast", "bulletins", "routing", "board", "services", "screen"),
+        default=["flows", "broadcast", "bulletins", "routing", "board", "services", "screen"],
     )
     add("--complaints", nargs="+", type=int, default=bulletins.SIZES, help="bulletin sizes")
     add("--regenerate", action="store_true", help="make the bulletin databases again")
@@ -153,6 +156,19 @@ def _services() -> dict[str, Any]:
     return result
 
 
+def _screen(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        options = screen.options(["--runs", str(args.runs)])
+        if args.quick:
+            options = screen.options(["--runs", "1", "--cases", "2000", "--pages", "40",
+                                      "--seconds", "6", "--repeats", "20"])  # fmt: skip
+        result = screen.run(options)
+    except Exception as exc:  # a crashed measurement is a FAILED row, reported, not raised
+        return {"state": "FAILED", "failed": [f"{type(exc).__name__}: {exc}"]}
+    result["state"] = report.state(result["failed"], list(result["verdict"].values()))
+    return result
+
+
 def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
     """(row, state) for every row of the run."""
     think = result["setup"]["think_s"]
@@ -166,6 +182,8 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("/board first page with 10,000 open cases", result["board"]["state"]))
     if "services" in result:
         rows.append(("nearest service among 5,000 points", result["services"]["state"]))
+    if "screen" in result:
+        rows.append(("the screen: board JSON, 200 live pages", result["screen"]["state"]))
     return rows
 
 
@@ -195,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         result["board"] = _board()
     if "services" in args.only:
         result["services"] = _services()
+    if "screen" in args.only:
+        result["screen"] = _screen(args)
     setup = {"residents": args.residents, "runs": args.runs, "echo_mode": args.echo_mode}
     setup |= {"think_s": args.think, "actions_per_user": len(flowbench.minhu_steps(0))}
     result["setup"] = setup
@@ -219,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         v = result["services"]
         print(service_circle.render(v) if "verdict" in v else "\nservices: FAILED")
         print(f"services: {v['state']}" + "".join(f"\n  FAILED: {f}" for f in v.get("failed", [])))
+    if "screen" in result:
+        v = result["screen"]
+        print(screen.render(v) if "verdict" in v else "\nscreen: FAILED")
+        print(f"screen: {v['state']}" + "".join(f"\n  FAILED: {f}" for f in v.get("failed", [])))
     rows = summary(result)
     print(f"\nSummary ({args.runs} runs per row, median (min–max)):")
     if args.runs < 3 or args.quick:

@@ -40,6 +40,7 @@ NEUTRAL_PACKAGES = (
     "nearby",
     "proxy",
     "mediation",
+    "dashboard",
 )
 
 # Imports every neutral module in a fresh interpreter where `telegram` cannot be imported, and

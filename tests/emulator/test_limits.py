@@ -49,6 +49,16 @@ def inline(data: str) -> dict[str, Any]:
     return {"inline_keyboard": [[{"text": "按钮", "callback_data": data}]]}
 
 
+async def test_an_inline_keyboard_holds_at_most_100_buttons(bot: BotCaller, uid: int) -> None:
+    def rows(n: int) -> dict[str, Any]:
+        buttons = [{"text": str(i), "callback_data": f"b{i}"} for i in range(n)]
+        return {"inline_keyboard": [buttons[i : i + 2] for i in range(0, n, 2)]}
+
+    await bot.ok("sendMessage", chat_id=uid, text="ok", reply_markup=rows(100))
+    body = await bot.error("sendMessage", 400, chat_id=uid, text="x", reply_markup=rows(101))
+    assert body["description"] == "Bad Request: reply markup is too long"
+
+
 async def test_callback_data_bytes(bot: BotCaller, uid: int, api: Client) -> None:
     await bot.ok("sendMessage", chat_id=uid, text="ok", reply_markup=inline("审" * 21))
     body = await bot.error(

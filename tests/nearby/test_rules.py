@@ -34,3 +34,10 @@ def test_pages_are_clamped_and_ages_are_whole_days() -> None:
     filed = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)
     assert age_days(filed, datetime(2026, 3, 2, 1, 0, tzinfo=UTC)) == 0
     assert age_days(filed, datetime(2026, 3, 4, 0, 0, tzinfo=UTC)) == 2
+
+
+def test_a_phone_written_with_dots_slashes_or_brackets_is_masked_too() -> None:
+    for written in ("138.1234.5678", "138/1234/5678", "(138)1234-5678", "１３８·１２３４·５６７８"):
+        shown = public_text(f"楼道堆物，找王先生{written}")
+        assert "5678" not in shown and "５６７８" not in shown, shown
+    assert public_text("水管漏水3.5米") == "水管漏水3.5米"  # a short number stays

@@ -44,6 +44,8 @@ SECTION_OF = {
     "mediation_parties": "mediations",
     "households": "home_visits",
     "visits": "visits_made",
+    "dashboard_links": "screen_links",
+    "dashboard_sessions": "screen_sessions",
 }
 # Tables with such a column that hold nothing of a person, and why.
 NOT_PERSONAL = {"bulletins": "chat_id is the bulletin channel or group, never a person"}

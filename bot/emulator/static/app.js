@@ -189,7 +189,7 @@ function renderChat() {
   const atBottom = $("chat").scrollHeight - $("chat").scrollTop - $("chat").clientHeight < 60;
   box.replaceChildren(...msgs.map((m) => renderMessage(m, chat)));
   $("empty").classList.toggle("hidden", msgs.length > 0);
-  if (atBottom || renderChat.lastCount !== msgs.length) $("chat").scrollTop = $("chat").scrollHeight;
+  const follow = atBottom || renderChat.lastCount !== msgs.length;
   renderChat.lastCount = msgs.length;
   const keyboard = S.keyboards.get(key(S.bot, S.chat));
   const rk = $("reply-keyboard");
@@ -198,6 +198,12 @@ function renderChat() {
   const readOnly = chat && chat.type === "channel";
   for (const id of ["composer-input", "composer-send", "photo-input", "send-location"]) $(id).disabled = !S.user || readOnly;
   $("composer-input").placeholder = readOnly ? "Channel (read only)" : keyboard && keyboard.input_field_placeholder ? keyboard.input_field_placeholder : "Message";
+  // Scroll last: the reply keyboard above shrinks the chat, and a photo grows it once loaded.
+  if (follow) {
+    const bottom = () => { $("chat").scrollTop = $("chat").scrollHeight; };
+    bottom();
+    box.querySelectorAll("img").forEach((img) => { if (!img.complete) img.addEventListener("load", bottom, { once: true }); });
+  }
 }
 
 // ---- actions ------------------------------------------------------------------------------
@@ -336,7 +342,19 @@ $("bot-select").addEventListener("change", (ev) => {
   loadChats().catch((e) => toast(e.message));
 });
 
+async function showScreenLink() {
+  // The command centre's screen, when the demo runs one (staff log in with /dashboard).
+  const found = await fetch("/api/config").then((r) => r.json());
+  const url = found.config && found.config.screen_url;
+  if (url) {
+    $("screen-link").href = url;
+    $("screen-link").title = "/dashboard → " + url;
+    $("screen-link").hidden = false;
+  }
+}
+
 (async function init() {
+  showScreenLink().catch(() => {});
   await loadBots().catch(() => {});
   await loadUsers().catch((e) => toast(e.message));
   if (!S.users.length) $("new-user").classList.remove("closed");

@@ -9,7 +9,7 @@ one after the resident declined, files nothing and says so.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from telegram import Update
 from telegram.ext import ConversationHandler
@@ -27,17 +27,32 @@ from storage import geo
 SAID_SLOT = "said"  # the user's data slot of what was sent (bot.complaints.said.Said)
 
 
+async def live_offer(
+    update: Update, context: MinhuContext, offer_id: object, *, retire: bool = True
+) -> dict[str, Any] | None:
+    """What was kept, when a press names the latest offer; else (an older offer, one declined,
+    a forged press) the press is answered as expired, the pressed message loses its buttons
+    (with `retire`) and None comes back."""
+    assert context.user_data is not None
+    item = context.user_data.get(SAID_SLOT)
+    if offer_id is not None and isinstance(item, dict) and item.get("id") == offer_id:
+        return item
+    await answer(update, context, "said.expired")
+    if retire:
+        await retire_buttons(update, context)
+    return None
+
+
 async def accepted(update: Update, context: MinhuContext) -> int | None:
     """File what was sent under the pressed category: the report goes on from the first step
     whose answer is missing. An older offer's press (or a second press of this one, its report
     under way) changes nothing: a report in progress stays at its step."""
     assert context.user_data is not None
     parsed = SAID.parse(pressed(update))
-    item = context.user_data.get(SAID_SLOT)
-    if parsed is None or not isinstance(item, dict) or item.get("id") != parsed[0]:
-        await answer(update, context, "said.expired")
-        if DRAFT not in context.user_data:
-            await retire_buttons(update, context)
+    # A report under way keeps its step's message as it is (it may be this offer, edited).
+    retire = DRAFT not in context.user_data
+    item = await live_offer(update, context, parsed[0] if parsed else None, retire=retire)
+    if parsed is None or item is None:
         return None
     person = await kit.registered(update, context, with_grid=True)
     if person is None or person.grid_id is None:

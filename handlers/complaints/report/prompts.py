@@ -9,13 +9,11 @@ Kept apart from the answer handlers (`handlers.complaints.report.steps`) and the
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable, Coroutine
 from enum import IntEnum
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.complaints import intake
@@ -36,7 +34,6 @@ from bot.proxy.rules import shown_phone
 from bot.runtime.services import MinhuContext
 from handlers.complaints.report.same import offer
 from handlers.kit import conversation as kit
-from handlers.kit import edits
 from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,
@@ -52,8 +49,6 @@ from handlers.kit.common import (
     t,
 )
 from storage import geo
-
-log = logging.getLogger(__name__)
 
 DRAFT = "draft"  # the user's data slot of the draft (intake.Draft)
 
@@ -147,16 +142,6 @@ async def ask_photos(
     )
     draft["photo_prompt"] = sent.message_id if sent else None
     return State.PHOTOS
-
-
-async def retire_photo_prompt(update: Update, context: MinhuContext, draft: Draft) -> None:
-    """Take the buttons off the previous photo prompt, so only the latest one can be pressed."""
-    prompt, chat = draft.pop("photo_prompt", None), update.effective_chat
-    if prompt and chat is not None:
-        try:
-            await edits.edit_buttons(context, chat.id, prompt, None)
-        except BadRequest as exc:
-            log.info("could not retire the photo prompt: %s", exc.message)
 
 
 async def ask_location(update: Update, context: MinhuContext) -> int:

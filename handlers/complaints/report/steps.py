@@ -23,14 +23,13 @@ from handlers.complaints.report.prompts import (
     State,
     ask_photos,
     next_step,
-    retire_photo_prompt,
     show_summary,
     with_draft,
 )
 from handlers.complaints.report.same import join
 from handlers.complaints.report.where import addressed, ask_where, located
 from handlers.kit import conversation as kit
-from handlers.kit import menu
+from handlers.kit import edits, menu
 from handlers.kit.common import (
     MAX_ADDRESS,
     MAX_PHOTOS,
@@ -161,7 +160,7 @@ async def photo(update: Update, context: MinhuContext, draft: Draft) -> int:
         return State.PHOTOS
     draft["photos"].append(list(sent_photo(update)))
     words = _caption_words(update, draft)
-    await retire_photo_prompt(update, context, draft)
+    await edits.retire(update, context, draft.pop("photo_prompt", None))
     return await ask_photos(update, context, draft, words=words)
 
 

@@ -19,9 +19,9 @@ from handlers.complaints.report.prompts import (
     ask_description,
     ask_photos,
     next_step,
-    retire_photo_prompt,
     with_draft,
 )
+from handlers.kit import edits
 from handlers.kit.common import MAX_VOICES, answer, language_of, say, shown_above, t
 from storage import geo
 
@@ -76,7 +76,7 @@ async def at_photos(update: Update, context: MinhuContext, draft: Draft) -> int:
     """A voice note at the photos step: kept like a photo."""
     if not await keep(update, context, draft.setdefault("voices", [])):
         return State.PHOTOS
-    await retire_photo_prompt(update, context, draft)
+    await edits.retire(update, context, draft.pop("photo_prompt", None))
     return await ask_photos(update, context, draft)
 
 
