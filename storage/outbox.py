@@ -125,13 +125,10 @@ async def claim(db: Database, now: datetime, limit: int = 200) -> list[OutboxIte
         )
         cur = await conn.execute(
             # Several processes may claim at once (PostgreSQL): each skips the rows another
-            # has locked (`/* skip locked */`: storage.sql; SQLite has one writer). The rows
-            # are picked once (MATERIALIZED): a subquery run again would pick more.
-            """WITH picked AS MATERIALIZED (
-                   SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?
-                   ORDER BY lane, due_at, id LIMIT ? /* skip locked */)
-               UPDATE outbox SET state = 'sending'
-               WHERE id IN (SELECT id FROM picked) AND state = 'pending'
+            # has locked (`/* skip locked */`: storage.sql; SQLite has one writer).
+            """UPDATE outbox SET state = 'sending'
+               WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?
+                            ORDER BY lane, due_at, id LIMIT ? /* skip locked */)
                RETURNING id, chat_id, lane, kind, template, context, attempts""",
             (stamp, limit),
         )

@@ -139,11 +139,33 @@ def _json_replace(text: str) -> str:
 _SKIP_LOCKED = re.compile(r"/\*\s*skip locked\s*\*/", re.IGNORECASE)
 
 
+def _skip_locked(sql: str) -> str:
+    """`x IN (SELECT … /* skip locked */)` as `x = ANY(ARRAY(SELECT … FOR UPDATE SKIP
+    LOCKED))`: the rows are picked once (PostgreSQL may run an IN subquery again while it
+    updates, and one that skips locked rows would then pick more)."""
+    marker = _SKIP_LOCKED.search(sql)
+    if marker is None:
+        return sql
+    found = None
+    for candidate in re.finditer(r"\bIN\s*\(\s*SELECT\b", sql, re.IGNORECASE):
+        _, end = _arguments(sql, candidate.start() + sql[candidate.start() :].index("(") + 1)
+        if candidate.start() < marker.start() < end:
+            found = (candidate, end)
+    text = _SKIP_LOCKED.sub("FOR UPDATE SKIP LOCKED", sql)
+    if found is None:
+        return text
+    candidate, end = found
+    shift = len("FOR UPDATE SKIP LOCKED") - (marker.end() - marker.start())
+    open_at = candidate.start() + sql[candidate.start() :].index("(")
+    inner = text[open_at + 1 : end - 1 + shift]
+    return f"{text[: candidate.start()]}= ANY(ARRAY({inner})){text[end + shift :]}"
+
+
 def translate(sql: str, id_tables: frozenset[str], *, many: bool = False) -> Statement:
     """The PostgreSQL form of one storage statement written for SQLite. A `/* skip locked */`
     comment (nothing on SQLite, which has one writer) is `FOR UPDATE SKIP LOCKED` here: rows
     several processes compete for go to one of them, the others take the next ones."""
-    text = _SKIP_LOCKED.sub("FOR UPDATE SKIP LOCKED", sql)
+    text = _skip_locked(sql)
     text = _JSON.sub(r"(\1::jsonb ->> '\2')", text.strip().rstrip(";"))
     text = _JSON_EACH.sub(r"jsonb_array_elements_text(\1::jsonb)", _json_replace(text))
     for pattern, to in _FUNCTIONS:

@@ -114,8 +114,15 @@ def test_the_translator_speaks_postgresql() -> None:
         "UPDATE outbox SET context = (context::jsonb || jsonb_build_object("
         "'name', '', 'by', CAST($1 AS TEXT)))::text"
     )
-    claim = dialect.translate("SELECT id FROM outbox LIMIT ? /* skip locked */", ids)
-    assert claim.text == "SELECT id FROM outbox LIMIT $1 FOR UPDATE SKIP LOCKED"
+    claim = dialect.translate(
+        "UPDATE outbox SET a = 1 WHERE id IN (SELECT id FROM outbox LIMIT ? /* skip locked */)"
+        " AND b = 2",
+        ids,
+    )
+    assert claim.text == (
+        "UPDATE outbox SET a = 1 WHERE id = ANY(ARRAY(SELECT id FROM outbox LIMIT $1"
+        " FOR UPDATE SKIP LOCKED)) AND b = 2"
+    )
     with pytest.raises(ValueError, match="INSERT OR REPLACE"):
         dialect.translate("INSERT OR REPLACE INTO zones (code) VALUES (?)", ids)
 
