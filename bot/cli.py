@@ -20,6 +20,7 @@ from storage.csv_import import ImportError_, import_csv
 from storage.db import Database, StorageError
 from storage.models import ROLES, Role
 from storage.seed import seed_demo
+from storage.sql import redact
 
 log = logging.getLogger("minhu")
 
@@ -59,7 +60,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     """Apply pending migrations."""
 
     async def work(db: Database) -> int:
-        print(f"database {settings.database} is at schema version {await db.schema_version()}")
+        version = await db.schema_version()
+        print(f"database {redact(settings.database)} is at schema version {version}")
         return 0
 
     return _with_db(settings, work)
@@ -216,6 +218,14 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return _with_db(settings, work)
 
 
+def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy every row of one database into another (a SQLite file ⇄ a postgresql:// URL)."""
+    from storage.copy import copy_between
+
+    print(asyncio.run(copy_between(args.source, args.target)))
+    return 0
+
+
 def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram Bot API emulator and its chat page."""
     from bot.emulator import EmulatorConfig, serve
@@ -321,6 +331,10 @@ def parser() -> argparse.ArgumentParser:
     dbsub.add_parser(
         "reaggregate", help="rebuild the bulletins' pre-aggregates from the raw rows"
     ).set_defaults(func=cmd_db_reaggregate)
+    copy = dbsub.add_parser("copy", help="copy every row into another database (replacing its)")
+    copy.add_argument("source", help="SQLite file or postgresql:// URL")
+    copy.add_argument("target", help="the same, its rows replaced")
+    copy.set_defaults(func=cmd_db_copy)
     sub.add_parser("seed-demo", help="load the demo town 埭溪镇").set_defaults(func=cmd_seed_demo)
     imp = sub.add_parser("import", help="import a town from CSV")
     imp.add_argument("file")
@@ -381,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"minhu: database error: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # only start-up (and shutdown) errors get this far
-        print(f"minhu: cannot use the database {settings.database}: {exc}", file=sys.stderr)
+        print(f"minhu: cannot use the database {redact(settings.database)}: {exc}", file=sys.stderr)
         return 1
 
 

@@ -1,4 +1,5 @@
-"""Minhu's storage: SQLite through aiosqlite, numbered migrations, data access objects."""
+"""Minhu's storage: SQLite through aiosqlite (or PostgreSQL through asyncpg, for a
+postgresql:// address), numbered migrations, data access objects."""
 
 from storage.db import Database, StorageError
 

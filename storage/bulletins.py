@@ -213,7 +213,7 @@ async def followers_of(db: Database, zone_id: int | None) -> list[tuple[int, str
         """SELECT DISTINCT p.id, p.language FROM subscriptions s
            JOIN people p ON p.id = s.person_id
            WHERE p.blocked_at IS NULL AND p.mute_broadcasts = 0
-             AND (? IS NULL OR s.zone_id = ?)
+             AND (CAST(? AS INTEGER) IS NULL OR s.zone_id = ?)
            ORDER BY p.id""",
         (zone_id, zone_id),
     )

@@ -110,8 +110,10 @@ async def import_file(db: Database, path: Path, now: datetime) -> dict[int, int]
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM calendar_days WHERE year = ?", (year,))
         await conn.executemany(
-            """INSERT OR REPLACE INTO calendar_days (day, year, kind, name, imported_at)
-               VALUES (?, ?, ?, ?, ?)""",
+            """INSERT INTO calendar_days (day, year, kind, name, imported_at)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT(day) DO UPDATE SET year = excluded.year, kind = excluded.kind,
+                   name = excluded.name, imported_at = excluded.imported_at""",
             [(d.day.isoformat(), year, d.kind, d.name, to_iso(now)) for d in days],
         )
     return {year: len(days)}

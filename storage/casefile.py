@@ -20,7 +20,7 @@ OPEN_SQL = "('submitted', 'accepted', 'transferred', 'reopened', 'escalated')"
 DUE_SQL = "CASE WHEN accepted_at IS NULL THEN ack_due_at ELSE resolve_due_at END"
 # The /inbox views: fixed SQL, chosen by name (never built from what a user typed).
 VIEWS: dict[str, str] = {
-    "all": "1",
+    "all": "1 = 1",
     "overdue": f"{DUE_SQL} < ?",
     "new": "accepted_at IS NULL",
     "working": "accepted_at IS NOT NULL",

@@ -41,7 +41,7 @@ async def next_number(conn: aiosqlite.Connection, year: int) -> str:
     name = f"complaint:{year}"
     await conn.execute(
         "INSERT INTO counters (name, value) VALUES (?, 1) "
-        "ON CONFLICT(name) DO UPDATE SET value = value + 1",
+        "ON CONFLICT(name) DO UPDATE SET value = counters.value + 1",
         (name,),
     )
     cur = await conn.execute("SELECT value FROM counters WHERE name = ?", (name,))

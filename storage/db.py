@@ -1,5 +1,8 @@
 """One SQLite database: a writer connection behind a lock, and readers (WAL).
 
+`Database(address)` is this file's class for a file path and `storage.postgres`'s for a
+`postgresql://` URL (the same surface; asyncpg is imported only then).
+
 Each trip to a connection's thread and back costs far more than a small query itself (a
 thread wake-up each way, ~0.1 ms of CPU), so a small read runs on the event loop's own thread
 and a bigger one is one trip to a reader thread: run, fetch and close together.
@@ -155,8 +158,22 @@ class _Readers:
             self._opened.clear()
 
 
+def is_postgres(address: str | Path) -> bool:
+    """Whether the address names a PostgreSQL server rather than a SQLite file."""
+    return str(address).startswith(("postgresql://", "postgres://"))
+
+
 class Database:
     """The database: `transaction()` for writes, `fetch*` for reads."""
+
+    backend = "sqlite"
+
+    def __new__(cls, path: str | Path) -> Database:
+        if cls is Database and is_postgres(path):
+            from storage.postgres import PostgresDatabase
+
+            return super().__new__(PostgresDatabase)
+        return super().__new__(cls)
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)

@@ -165,7 +165,8 @@ async def events(db: Database, complaint_id: int, *, limit: int) -> list[tuple[d
     """A case's latest history (at, kind, note), oldest of them first."""
     rows = await db.fetchall(
         """SELECT at, kind, note FROM (SELECT id, at, kind, note FROM complaint_events
-               WHERE complaint_id = ? ORDER BY at DESC, id DESC LIMIT ?) ORDER BY at, id""",
+               WHERE complaint_id = ? ORDER BY at DESC, id DESC LIMIT ?) AS latest
+           ORDER BY at, id""",
         (complaint_id, limit),
     )
     return [(from_iso(r[0]), str(r[1]), str(r[2])) for r in rows]

@@ -348,7 +348,8 @@ async def of_mediator(db: Database, mediator_id: int) -> list[Mediation]:
 async def of_zone(db: Database, zone_id: int | None) -> list[Mediation]:
     """Open cases of a zone (None: the town), for the dispatch centre."""
     rows = await db.fetchall(
-        f"""{_CASE} WHERE m.status IN ('pending', 'active') AND (? IS NULL OR c.zone_id = ?)
+        f"""{_CASE} WHERE m.status IN ('pending', 'active')
+              AND (CAST(? AS INTEGER) IS NULL OR c.zone_id = ?)
             ORDER BY m.id DESC LIMIT 20""",
         (zone_id, zone_id),
     )
@@ -392,6 +393,6 @@ async def next_deadline(db: Database) -> datetime | None:
                  AND contact_escalated_at IS NULL
                UNION ALL
                SELECT result_due_at FROM mediations
-               WHERE status IN ('pending', 'active') AND result_escalated_at IS NULL)"""
+               WHERE status IN ('pending', 'active') AND result_escalated_at IS NULL) AS due"""
     )
     return from_iso(str(found)) if found else None

@@ -124,9 +124,11 @@ async def claim(db: Database, now: datetime, limit: int = 200) -> list[OutboxIte
             (stamp,),
         )
         cur = await conn.execute(
+            # Several processes may claim at once (PostgreSQL): each skips the rows another
+            # has locked (`/* skip locked */`: storage.sql; SQLite has one writer).
             """UPDATE outbox SET state = 'sending'
                WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?
-                            ORDER BY lane, due_at, id LIMIT ?)
+                            ORDER BY lane, due_at, id LIMIT ? /* skip locked */)
                RETURNING id, chat_id, lane, kind, template, context, attempts""",
             (stamp, limit),
         )

@@ -183,7 +183,7 @@ async def admins_of_zone(db: Database, zone_id: int | None) -> list[int]:
 async def granted_name(db: Database, user_id: int) -> str | None:
     """The name a person was granted a role under, else their first name."""
     name = await db.fetchval(
-        "SELECT COALESCE(NULLIF(MAX(r.display_name), ''), p.first_name) FROM people p "
+        "SELECT COALESCE(NULLIF(MAX(r.display_name), ''), MAX(p.first_name)) FROM people p "
         "LEFT JOIN role_grants r ON r.user_id = p.id WHERE p.id = ?",
         (user_id,),
     )

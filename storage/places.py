@@ -113,7 +113,7 @@ async def write(conn: aiosqlite.Connection, grid_id: int, shape: GridShape, now:
     )
     await conn.execute(
         "INSERT INTO counters (name, value) VALUES (?, 1)"
-        " ON CONFLICT(name) DO UPDATE SET value = value + 1",
+        " ON CONFLICT(name) DO UPDATE SET value = counters.value + 1",
         (VERSION,),
     )
 

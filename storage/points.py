@@ -371,7 +371,7 @@ async def honour(db: Database, start: datetime, end: datetime, top: int = 3) -> 
            JOIN communities c ON c.id = g.community_id
            LEFT JOIN volunteer_honour h ON h.person_id = s.person_id
            WHERE s.status = 'attended' AND a.starts_at >= ? AND a.starts_at < ?
-           GROUP BY c.id, s.person_id
+           GROUP BY c.id, s.person_id, p.id, h.person_id
            ORDER BY c.code, minutes DESC, s.person_id""",
         (to_iso(start), to_iso(end)),
     )

@@ -295,7 +295,7 @@ _ERASE: tuple[str, ...] = (
            SELECT COALESCE(NULLIF(MAX(r.display_name), ''), CAST(?1 AS TEXT))
            FROM role_grants r WHERE r.user_id = ?1))
        WHERE template LIKE 'assignments.%'
-         AND json_extract(context, '$.number') IN (
+         AND CAST(json_extract(context, '$.number') AS INTEGER) IN (
              SELECT id FROM assignments WHERE assignee_id = ?1)
          AND json_extract(context, '$.assignee') = (SELECT first_name FROM people WHERE id = ?1)""",
     # A staff member's first name on the dispatch centre's notices of their requests: the

@@ -92,6 +92,7 @@ SELECT grid_id, category_id, department_id, {ORIGIN} AS origin,
 FROM complaints INDEXED BY complaints_created
 WHERE created_at >= :start AND created_at < :end
 GROUP BY grid_id, category_id, department_id, origin
+ORDER BY grid_id, category_id, department_id NULLS FIRST, origin
 """
 
 

@@ -123,7 +123,7 @@ async def version(db: Database) -> int:
 async def _bump(conn: aiosqlite.Connection) -> None:
     await conn.execute(
         "INSERT INTO counters (name, value) VALUES (?, 1)"
-        " ON CONFLICT(name) DO UPDATE SET value = value + 1",
+        " ON CONFLICT(name) DO UPDATE SET value = counters.value + 1",
         (VERSION,),
     )
 

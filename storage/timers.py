@@ -29,7 +29,7 @@ async def add(
     await conn.execute(
         "INSERT INTO timers (kind, complaint_id, due_at, dedupe_key, created_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO UPDATE SET state = 'pending' "
-        "WHERE state = 'cancelled'",
+        "WHERE timers.state = 'cancelled'",
         (
             kind,
             complaint_id,

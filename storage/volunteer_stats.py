@@ -49,7 +49,7 @@ async def held(db: Database, start: datetime, end: datetime) -> dict[Place, int]
     rows = await db.fetchall(
         f"""SELECT {_PLACE_COLUMNS}, COUNT(*) {_PLACE}
             WHERE a.status = 'confirmed' AND a.starts_at >= ? AND a.starts_at < ?
-            GROUP BY a.zone_id, a.community_id""",
+            GROUP BY z.id, c.id""",
         (to_iso(start), to_iso(end)),
     )
     return {_place(r): int(r[6]) for r in rows}
@@ -62,7 +62,7 @@ async def served(db: Database, start: datetime, end: datetime) -> list[Served]:
             {_PLACE} JOIN volunteer_signups s ON s.activity_id = a.id
             WHERE s.status = 'attended' AND a.status <> 'cancelled'
               AND a.starts_at >= ? AND a.starts_at < ?
-            GROUP BY a.zone_id, a.community_id, s.person_id""",
+            GROUP BY z.id, c.id, s.person_id""",
         (to_iso(start), to_iso(end)),
     )
     return [Served(_place(r), int(r[6]), int(r[7] or 0)) for r in rows]

@@ -3,15 +3,14 @@ was (steps 30–38 became 500–508; handlers.kit.conversation.renumbered)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from handlers.broadcasts.flow import State
 from tests.broadcasts.test_broadcast import ADMIN, _send_out, _town, _until_preview
+from tests.support.databases import raw_connection
 from tests.support.harness import Harness, texts
 
 
 def _steps(bot: Harness) -> list[int]:
-    with sqlite3.connect(bot.db_path) as raw:
+    with raw_connection(bot.db_path) as raw:
         rows = raw.execute("SELECT state FROM ptb_conversations WHERE name = 'broadcast'")
         return [int(row[0]) for row in rows]
 
@@ -19,7 +18,7 @@ def _steps(bot: Harness) -> list[int]:
 async def _saved_by_the_old_version(bot: Harness, step: int) -> None:
     """Restart with the admin's conversation saved under its old step number."""
     await bot.stop()
-    with sqlite3.connect(bot.db_path) as raw:
+    with raw_connection(bot.db_path) as raw:
         raw.execute("UPDATE ptb_conversations SET state = ? WHERE name = 'broadcast'", (step,))
     await bot.start()
 

@@ -86,14 +86,14 @@ async def _big_town(db: Database, grids: int) -> None:
             await (await conn.execute("SELECT id FROM communities WHERE code='BIG-1'")).fetchone()
         )[0]
         for i in range(grids):
-            await conn.execute(
+            cur = await conn.execute(
                 "INSERT INTO grids (community_id, code, name) VALUES (?, ?, ?)",
                 (community, f"BIG-1-{i:03d}", f"第{i}网格<{'格' * (i % 30)}>&"),
             )
             await conn.execute(
                 """INSERT INTO role_grants (user_id, role, grid_id, display_name, granted_at)
-                   VALUES (?, 'grid_worker', last_insert_rowid(), ?, '2026-01-01T00:00')""",
-                (500000 + i, f"网格员<{i}>"),
+                   VALUES (?, 'grid_worker', ?, ?, '2026-01-01T00:00')""",
+                (500000 + i, cur.lastrowid, f"网格员<{i}>"),
             )
 
 

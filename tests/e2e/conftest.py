@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 
 from bot.emulator import Emulator, EmulatorConfig, run_emulator_in_thread
+from tests.support import databases
 from tests.support.e2e import BOT_ID, TOKEN, BotProcess
 
 
@@ -52,9 +54,20 @@ def client(emulator: Emulator) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def minhu(emulator: Emulator, tmp_path: Path) -> Iterator[BotProcess]:
+def e2e_database(tmp_path: Path, db_backend: str) -> Iterator[Path | str]:
+    """Where the bot process keeps its data: a file, or a fresh PostgreSQL database."""
+    if db_backend == "sqlite":
+        yield tmp_path / "e2e.db"
+        return
+    url = asyncio.run(databases.fresh_postgres("empty"))
+    yield url
+    asyncio.run(databases.drop(url))
+
+
+@pytest.fixture
+def minhu(emulator: Emulator, tmp_path: Path, e2e_database: Path | str) -> Iterator[BotProcess]:
     """A fresh database with the demo town and the bot polling the emulator."""
-    bot = BotProcess(emulator.bot_api_base, tmp_path / "e2e.db", tmp_path / "bot.log")
+    bot = BotProcess(emulator.bot_api_base, e2e_database, tmp_path / "bot.log")
     bot.seed()
     bot.start()
     yield bot

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import httpx
 
 from storage.demo_places import centre
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 
@@ -70,7 +70,7 @@ def test_register_report_and_follow(minhu: BotProcess, client: httpx.Client) -> 
     resident.press("MH-2026-000001")
     resident.expect("办理经过")
 
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         row = db.execute("SELECT status, latitude FROM complaints").fetchone()
         assert row == ("submitted", centre("SQ-01-01")[0])
         assert db.execute("SELECT COUNT(*) FROM complaint_photos").fetchone() == (2,)
@@ -105,7 +105,7 @@ def test_a_restart_in_the_middle_of_report(minhu: BotProcess, client: httpx.Clie
     report_until_photos(resident)
     minhu.restart()
     assert "MH-2026-" in finish_report(resident)
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         assert db.execute("SELECT COUNT(*) FROM complaint_photos").fetchone() == (2,)
 
 
@@ -126,7 +126,7 @@ def wait_until_flushed(minhu: BotProcess, user_id: int, needle: str) -> None:
 
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        with sqlite3.connect(minhu.database) as db:
+        with raw_connection(minhu.database) as db:
             row = db.execute(
                 "SELECT data FROM ptb_user_data WHERE user_id = ?", (user_id,)
             ).fetchone()
@@ -156,6 +156,6 @@ def test_bad_input_over_http(minhu: BotProcess, client: httpx.Client) -> None:
     resident.expect("太长")
     resident.say("/grant admin 1")
     resident.expect("没有权限")
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         assert db.execute("SELECT COUNT(*) FROM complaints").fetchone() == (0,)
         assert db.execute("SELECT COUNT(*) FROM role_grants").fetchone() == (0,)

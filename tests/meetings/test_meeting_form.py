@@ -4,13 +4,11 @@ start, capacity 0, too many reserved seats — and stays; the form survives a re
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
-
 import pytest
 
 from storage import meetings as store
 from storage import people
+from tests.support.databases import raw_connection
 from tests.support.harness import Harness, User, register, table_counts, texts
 from tests.support.meetings import ADMIN, LI, START, WANG, YANGSHAN, deliver, grant, local, to, town
 
@@ -163,9 +161,8 @@ async def test_a_form_left_open_by_the_previous_version_resumes_at_the_same_step
     await town(bot, WANG)
     await _form(bot, GOOD[:5])  # the start time is asked next
     await bot.stop()
-    with closing(sqlite3.connect(bot.db_path)) as conn:
+    with raw_connection(bot.db_path) as conn:
         conn.execute("UPDATE ptb_conversations SET state = '66' WHERE name = 'newmeeting'")
-        conn.commit()
     await bot.start()
     summary = await _form_continue(bot, GOOD[5:])
     assert "请确认议事会信息" in summary and "2026年3月10日 09:30" in summary

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.assignments import service as assignments
 from bot.assignments.rules import Step
 from bot.people.roles import has_role
@@ -65,6 +67,7 @@ def _raw(path: Path) -> bytes:
     return path.read_bytes() if path.exists() else b""
 
 
+@pytest.mark.sqlite_only("reads the SQLite file and its write-ahead log byte by byte")
 async def test_after_deleteme_neither_the_database_file_nor_its_log_holds_the_name_or_phone(
     bot: Harness,
 ) -> None:

@@ -4,13 +4,13 @@ conversation the older bot saved open resumes at the same step."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from enum import IntEnum
 
 from telegram.ext import ConversationHandler
 
 from handlers.people import settings
 from handlers.reception import outcomes, publish, resident
+from storage.db import Database
 from tests.support.harness import Harness
 
 # (conversation, the number the older bot saved) → the step it was at
@@ -42,8 +42,8 @@ async def test_an_open_conversation_saved_before_the_upgrade_resumes_at_its_step
     bot: Harness,
 ) -> None:
     await bot.stop()
-    with sqlite3.connect(bot.db_path) as raw:  # as the older bot left them
-        raw.executemany(
+    async with Database(bot.db_path) as db, db.transaction() as raw:  # as the older bot left them
+        await raw.executemany(
             "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)",
             [
                 (name, json.dumps([user, user]), json.dumps(old))

@@ -113,10 +113,12 @@ def test_what_the_parser_refuses(raw: bytes, problem: str) -> None:
     assert problem in str(refused.value)
 
 
-async def test_a_running_bot_sees_an_import_at_its_next_lookup(seeded_db: Path) -> None:
+async def test_a_running_bot_sees_an_import_at_its_next_lookup(
+    seeded_db: Path, tmp_path: Path
+) -> None:
     async with Database(seeded_db) as db:
         assert await service.grid_at(db, 30.405, 119.805) is None  # outside the town
-        path = seeded_db.parent / "more.geojson"
+        path = tmp_path / "more.geojson"
         path.write_bytes(collection(feature("MF-02-01", places=["三合大桥"])))
         assert await service.import_file(db, path, datetime(2026, 11, 30, tzinfo=UTC)) == 1
         grid_id = await db.fetchval("SELECT id FROM grids WHERE code = 'MF-02-01'")

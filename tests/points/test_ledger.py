@@ -5,7 +5,7 @@ row is never changed; the table itself refuses a row that would go negative."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from storage import points as store
 from storage.db import Database
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+NewDatabase = Callable[..., Awaitable["str | Path"]]
 PERSON = 100001
 
 steps = st.lists(
@@ -30,7 +31,7 @@ steps = st.lists(
 )
 
 
-async def _with_person(path: Path) -> Database:
+async def _with_person(path: str | Path) -> Database:
     db = await Database(path).open()
     async with db.transaction() as conn:
         await conn.execute(
@@ -89,8 +90,10 @@ def test_any_sequence_keeps_the_balance_the_sum_and_never_negative(
     asyncio.run(_run(tmp_path_factory.mktemp("ledger") / "minhu.db", sequence))
 
 
-async def test_a_debit_beyond_the_balance_is_refused_and_writes_nothing(tmp_path: Path) -> None:
-    db = await _with_person(tmp_path / "minhu.db")
+async def test_a_debit_beyond_the_balance_is_refused_and_writes_nothing(
+    new_database: NewDatabase,
+) -> None:
+    db = await _with_person(await new_database())
     try:
         async with db.transaction() as conn:
             await ledger.credit(conn, PERSON, 30, Cause.ACTIVITY, now=NOW, ref="1")
@@ -102,27 +105,35 @@ async def test_a_debit_beyond_the_balance_is_refused_and_writes_nothing(tmp_path
         await db.close()
 
 
-async def test_the_table_refuses_a_negative_balance_and_any_change(tmp_path: Path) -> None:
-    db = await _with_person(tmp_path / "minhu.db")
-    await db.close()
-    with sqlite3.connect(tmp_path / "minhu.db") as conn:
-        conn.execute(
-            "INSERT INTO points_ledger (person_id, amount, cause, at) "
-            "VALUES (?, 5, 'correction', ?)",
-            (PERSON, NOW.isoformat()),
-        )
-        with pytest.raises(sqlite3.IntegrityError, match="negative"):
-            conn.execute(
+async def test_the_table_refuses_a_negative_balance_and_any_change(
+    new_database: NewDatabase,
+) -> None:
+    """The table's own triggers (SQLite's, and their PostgreSQL form) refuse, whatever wrote."""
+    db = await _with_person(await new_database())
+    try:
+        async with db.transaction() as conn:
+            await conn.execute(
                 "INSERT INTO points_ledger (person_id, amount, cause, at) "
-                "VALUES (?, -6, 'correction', ?)",
+                "VALUES (?, 5, 'correction', ?)",
                 (PERSON, NOW.isoformat()),
             )
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            conn.execute("UPDATE points_ledger SET amount = 500")
+        with pytest.raises(Exception, match="negative"):
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO points_ledger (person_id, amount, cause, at) "
+                    "VALUES (?, -6, 'correction', ?)",
+                    (PERSON, NOW.isoformat()),
+                )
+        with pytest.raises(Exception, match="append-only"):
+            async with db.transaction() as conn:
+                await conn.execute("UPDATE points_ledger SET amount = 500")
+        assert await store.sum_and_rows(db, PERSON) == (5, [5])
+    finally:
+        await db.close()
 
 
-async def test_an_activity_is_credited_once_whatever_happens(tmp_path: Path) -> None:
-    db = await _with_person(tmp_path / "minhu.db")
+async def test_an_activity_is_credited_once_whatever_happens(new_database: NewDatabase) -> None:
+    db = await _with_person(await new_database())
     try:
         for _ in range(3):
             async with db.transaction() as conn:

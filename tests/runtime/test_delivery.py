@@ -216,6 +216,7 @@ async def _enqueue_bulk(bot: Harness, users: list[User]) -> None:
         )
 
 
+@pytest.mark.sqlite_only("another program holds SQLite's write lock (PostgreSQL has row locks)")
 async def test_sends_are_recorded_although_the_database_was_locked_when_they_were_written(
     seeded_db: Path,
 ) -> None:
@@ -245,6 +246,7 @@ async def test_sends_are_recorded_although_the_database_was_locked_when_they_wer
         await bot.stop()
 
 
+@pytest.mark.sqlite_only("stops the bot from a SQLite function called by a temporary trigger")
 async def test_a_shutdown_in_the_middle_of_recording_sends_loses_none_of_them(bot: Harness) -> None:
     for user in RESIDENTS:
         await register(bot, user)

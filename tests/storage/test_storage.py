@@ -1,8 +1,10 @@
-"""Storage: migrations from scratch, transactions, persistence only after consent."""
+"""Storage: migrations from scratch, transactions, persistence only after consent (on both
+backends; the backup and the file upgraded in place are SQLite's own)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,14 +21,21 @@ from storage.db import (
 )
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+NewDatabase = Callable[..., Awaitable["str | Path"]]
+TABLES_SQL = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table'",
+    "postgres": "SELECT table_name FROM information_schema.tables"
+    " WHERE table_schema = current_schema()",
+}
 
 
-async def test_a_fresh_database_is_built_through_every_migration(tmp_path: Path) -> None:
-    async with Database(tmp_path / "fresh.db") as db:
+async def test_a_fresh_database_is_built_through_every_migration(
+    new_database: NewDatabase, db_backend: str
+) -> None:
+    address = await new_database("fresh.db")
+    async with Database(address) as db:
         assert await db.schema_version() == latest_version() == len(_migration_files())
-        tables = {
-            r[0] for r in await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
+        tables = {r[0] for r in await db.fetchall(TABLES_SQL[db_backend])}
         for table in (
             "zones",
             "communities",
@@ -45,15 +54,16 @@ async def test_a_fresh_database_is_built_through_every_migration(tmp_path: Path)
             "ptb_conversations",
         ):
             assert table in tables
-        assert await db.fetchval("PRAGMA foreign_keys") == 1
-        assert await db.fetchval("PRAGMA journal_mode") == "wal"
+        if db_backend == "sqlite":
+            assert await db.fetchval("PRAGMA foreign_keys") == 1
+            assert await db.fetchval("PRAGMA journal_mode") == "wal"
         assert await db.upgrade() == []  # nothing left to apply
-    async with Database(tmp_path / "fresh.db") as again:  # reopening is idempotent
+    async with Database(address) as again:  # reopening is idempotent
         assert await again.schema_version() == latest_version()
 
 
-async def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
-    async with Database(tmp_path / "t.db") as db:
+async def test_a_failed_transaction_leaves_nothing(new_database: NewDatabase) -> None:
+    async with Database(await new_database("t.db")) as db:
         with pytest.raises(RuntimeError):
             async with db.transaction() as conn:
                 await conn.execute("INSERT INTO zones (code, name) VALUES ('Z', 'zone')")
@@ -61,17 +71,19 @@ async def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
         assert await db.fetchval("SELECT COUNT(*) FROM zones") == 0
 
 
-async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
-    async with Database(tmp_path / "fk.db") as db:
-        with pytest.raises(Exception, match="FOREIGN KEY"):
+async def test_foreign_keys_are_enforced(new_database: NewDatabase) -> None:
+    async with Database(await new_database("fk.db")) as db:
+        with pytest.raises(Exception, match=r"(?i)FOREIGN KEY"):
             async with db.transaction() as conn:
                 await conn.execute(
                     "INSERT INTO grids (community_id, code, name) VALUES (999, 'G', 'g')"
                 )
 
 
-async def test_user_data_is_persisted_only_for_people_who_consented(tmp_path: Path) -> None:
-    async with Database(tmp_path / "p.db") as db:
+async def test_user_data_is_persisted_only_for_people_who_consented(
+    new_database: NewDatabase,
+) -> None:
+    async with Database(await new_database("p.db")) as db:
         persistence = SQLitePersistence(db)
         await persistence.update_user_data(5, {"language": "en"})
         assert await persistence.get_user_data() == {}
@@ -88,8 +100,8 @@ async def test_user_data_is_persisted_only_for_people_who_consented(tmp_path: Pa
         assert await persistence.get_user_data() == {}  # erased with the person
 
 
-async def test_conversations_round_trip(tmp_path: Path) -> None:
-    async with Database(tmp_path / "c.db") as db:
+async def test_conversations_round_trip(new_database: NewDatabase) -> None:
+    async with Database(await new_database("c.db")) as db:
         persistence = SQLitePersistence(db)
         await persistence.update_conversation("report", (7, 7), 12)
         assert await persistence.get_conversations("report") == {(7, 7): 12}
@@ -98,9 +110,9 @@ async def test_conversations_round_trip(tmp_path: Path) -> None:
 
 
 async def test_the_writes_the_framework_hands_over_together_are_one_transaction(
-    tmp_path: Path,
+    new_database: NewDatabase,
 ) -> None:
-    async with Database(tmp_path / "r.db") as db:
+    async with Database(await new_database("r.db")) as db:
         persistence = SQLitePersistence(db)
         await persistence.update_conversation("report", (7, 7), 12)
         before = committed_here()
@@ -117,9 +129,11 @@ async def test_the_writes_the_framework_hands_over_together_are_one_transaction(
         assert await persistence.get_user_data() == {}
 
 
-async def test_a_read_too_big_for_the_event_loop_gives_the_same_answer(tmp_path: Path) -> None:
+async def test_a_read_too_big_for_the_event_loop_gives_the_same_answer(
+    new_database: NewDatabase,
+) -> None:
     """Small reads run on the loop's thread; one past INLINE_STEPS is run again on a thread."""
-    async with Database(tmp_path / "big.db") as db:
+    async with Database(await new_database("big.db")) as db:
         async with db.transaction() as conn:
             await conn.executemany(
                 "INSERT INTO counters (name, value) VALUES (?, ?)",
@@ -156,12 +170,10 @@ async def test_an_old_database_is_upgraded_in_place(tmp_path: Path) -> None:
 
 
 async def test_a_write_is_visible_to_the_next_read_under_concurrent_reads(
-    tmp_path: Path,
+    new_database: NewDatabase,
 ) -> None:
     """Read-your-writes while other coroutines keep reading (no stale WAL snapshot)."""
-    import asyncio
-
-    async with Database(tmp_path / "rw.db") as db:
+    async with Database(await new_database("rw.db")) as db:
         stop = asyncio.Event()
 
         async def reader_loop() -> None:

@@ -156,7 +156,7 @@ class BotProcess:
     """`minhu run` as a real process (polling, or webhook with `webhook_port`)."""
 
     api_base: str
-    database: Path
+    database: Path | str  # a SQLite file, or a postgresql:// URL
     log_path: Path
     webhook_port: int | None = None
     proc: subprocess.Popen[bytes] | None = None
@@ -184,7 +184,7 @@ class BotProcess:
 
     @property
     def offset_file(self) -> Path:
-        return self.database.parent / "clock-offset"
+        return self.log_path.parent / "clock-offset"
 
     def advance(self, seconds: float) -> None:
         """Move the running bot's clock forward (it reads this file on every `now()`)."""

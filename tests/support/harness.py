@@ -14,6 +14,7 @@ from bot.app import MinhuApp, build_application
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.runtime.services import Services, services_of
+from storage.catalog import tables
 from tests.support.fake_telegram import BOT_USER, Call, FakeTelegram
 
 TOKEN = "7000001:TEST-token-for-offline-tests_abcdef"
@@ -38,9 +39,10 @@ class User:
 
 @dataclass
 class Harness:
-    """One bot over one database file; `restart()` builds a fresh application on the same file."""
+    """One bot over one database (a file, or a postgresql:// URL); `restart()` builds a fresh
+    application on the same database."""
 
-    db_path: Path
+    db_path: Path | str
     admin_ids: frozenset[int] = frozenset()
     clock: ManualClock = field(
         default_factory=lambda: ManualClock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
@@ -261,10 +263,4 @@ async def register(
 async def table_counts(bot: Harness) -> dict[str, int]:
     """Rows per table: a snapshot to prove that bad input changed nothing."""
     db = bot.services.db
-    tables = [
-        r[0]
-        for r in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
-    return {t: int(await db.fetchval(f"SELECT COUNT(*) FROM {t}")) for t in tables}
+    return {t: int(await db.fetchval(f"SELECT COUNT(*) FROM {t}")) for t in await tables(db)}

@@ -18,7 +18,7 @@ from bot.meetings import service as meetings
 from bot.points import redeem
 from bot.reception import service as reception
 from bot.visits import service as visits
-from storage import people
+from storage import catalog, people
 from storage.dashboard import add_kiosk
 from storage.submissions import new_key
 from storage.visits import NewHousehold
@@ -165,21 +165,15 @@ async def a_full_life(bot: Harness) -> Life:
 async def personal_columns(bot: Harness) -> dict[str, list[str]]:
     """Every table with a column naming a person, derived from the schema (see NOT_A_PERSON)."""
     db = bot.services.db
-    tables = [
-        r[0]
-        for r in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
     found: dict[str, list[str]] = {}
-    for table in tables:
-        refs = {r[3]: r[2] for r in await db.fetchall(f"PRAGMA foreign_key_list({table})")}
+    for table in await catalog.tables(db):
+        refs = await catalog.column_references(db, table)
         named = []
-        for _, column, kind, *_ in await db.fetchall(f"PRAGMA table_info({table})"):
+        for column, kind in await catalog.typed_columns(db, table):
             name = f"{table}.{column}"
             if name in NOT_A_PERSON or (column in refs and refs[column] != "people"):
                 continue
-            ids = column.endswith(("_id", "_by")) and kind.upper() == "INTEGER"
+            ids = column.endswith(("_id", "_by")) and kind in catalog.INTEGER_TYPES
             person = refs.get(column) == "people" or (table == "people" and column == "id")
             if person or ids or name in TEXT_PERSON:
                 named.append(column)
