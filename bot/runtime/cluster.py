@@ -1,0 +1,265 @@
+"""Several workers on one PostgreSQL database (`minhu worker`).
+
+The receiver (bot/runtime/receiver.py) stores updates; each worker takes chats (a lease in
+`chat_leases`), handles each chat's updates one after another in update_id order through the
+application (`process_update`), saves the conversations, and marks each update done while it
+still holds the chat. A heartbeat renews the leases; a worker that dies (SIGKILL) stops
+renewing, and within LEASE seconds another takes its chats and goes on from their saved state.
+
+Exactly once: an update is marked done only after its handler's commits and the conversation
+state it leads to are saved, and only by the worker holding its chat. An update whose worker
+died before the mark is handled again from the saved state of before it, where confirming a
+form finds the record the first attempt made (its submission key) and its answer's outbox
+row (a dedupe key) is sent once. An update that fails MAX_ATTEMPTS times is set aside (logged).
+
+One worker at a time leads (an advisory lock on a connection of its own): it alone runs the
+outbox's delivery, the timers and the scheduled jobs (`start_background`). The others ask again
+every LEAD_RETRY seconds and one of them takes over within that when the leader's connection
+dies. A leader whose connection fails stops (exit status 3): its jobs must not run twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot.core.clock import Clock
+from bot.runtime.services import services_of
+from storage import cluster as channels
+from storage import inbound
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+LEASE = 5.0  # seconds a chat stays a worker's without a heartbeat
+HEARTBEAT = 1.0  # seconds between renewals of the leases
+POLL = 1.0  # seconds between looks for waiting chats when no notification came
+LEAD_RETRY = 1.0  # seconds between a follower's tries at the leader's lock
+MAX_CHATS = 64  # chats one worker handles at once
+MAX_ATTEMPTS = 3
+KEEP_DONE = timedelta(days=1)  # handled update ids kept against Telegram's retries
+LOST_LEADERSHIP = 3  # exit status of a leader whose connection failed
+
+App = Any  # the Application (bot.app.MinhuApp)
+
+
+def worker_name() -> str:
+    """This process's name in `chat_leases`: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _chat_id(key: str) -> int | None:
+    kind, _, number = key.partition(":")
+    return int(number) if kind in {"chat", "user"} and number else None
+
+
+def refresh_conversations(
+    app: App, saved: dict[str, dict[tuple[Any, ...], Any]], chat_id: int
+) -> int:
+    """Put one chat's saved conversation states into the application's memory (another worker
+    may have moved them on), without marking them for writing back. Returns how many changed."""
+    changed = 0
+    for group in app.handlers.values():
+        for handler in group:
+            if not isinstance(handler, ConversationHandler) or not handler.persistent:
+                continue
+            # PTB's TrackingDict (as persistence.forget uses it): changed here, not tracked
+            states: Any = handler._conversations
+            mine = saved.get(str(handler.name), {})
+            for key in [k for k in states if k and k[0] == chat_id and k not in mine]:
+                states.data.pop(key, None)
+                changed += 1
+            fresh = {k: v for k, v in mine.items() if states.data.get(k) != v}
+            states.update_no_track(fresh)
+            changed += len(fresh)
+    return changed
+
+
+@dataclass
+class Worker:
+    """Takes chats and handles their updates, in order, once."""
+
+    app: App
+    db: Database
+    clock: Clock
+    name: str = field(default_factory=worker_name)
+    lease: float = LEASE
+    active: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    handled: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    async def claim(self) -> list[str]:
+        """Take waiting chats nobody holds and start handling each."""
+        room = MAX_CHATS - len(self.active)
+        if room <= 0:
+            return []
+        now = self._now()
+        keys = await inbound.claim(self.db, self.name, now, now + self.lease, room)
+        for key in keys:  # a chat freed by a task still finishing: the new one waits for it
+            previous = self.active.get(key)
+            self.active[key] = asyncio.create_task(self._drain(key, previous), name=f"CHAT {key}")
+        return keys
+
+    async def heartbeat(self) -> None:
+        """Renew this worker's leases; stop the chats it lost (it was too slow)."""
+        now = self._now()
+        held = await inbound.renew(self.db, self.name, now, now + self.lease)
+        for key, task in list(self.active.items()):
+            if key not in held and not task.done():
+                log.warning("lost the lease of %s; another worker takes it over", key)
+                task.cancel()
+
+    async def _drain(self, key: str, previous: asyncio.Task[None] | None = None) -> None:
+        try:
+            if previous is not None:
+                await asyncio.wait([previous])
+            chat_id = _chat_id(key)
+            if chat_id is not None:
+                saved = await inbound.conversations_of(self.db, chat_id)
+                refresh_conversations(self.app, saved, chat_id)
+            while await self.handle_next(key):
+                pass
+        except inbound.LeaseLost:
+            log.warning("lost the lease of %s; another worker takes it over", key)
+        except Exception:
+            log.exception("handling %s failed; it is retried after its lease", key)
+        finally:
+            if self.active.get(key) is asyncio.current_task():
+                del self.active[key]
+            self.wake.set()
+
+    async def handle_next(self, key: str) -> bool:
+        """Handle the chat's next waiting update; False when none waits (the chat is freed)."""
+        now = self._now()
+        item = await inbound.next_update(self.db, key, self.name, now, now + self.lease)
+        if item is None:
+            return False
+        if item.attempts > MAX_ATTEMPTS:
+            log.error("update %s failed %d times; set aside", item.update_id, MAX_ATTEMPTS)
+        else:
+            update = Update.de_json(item.body, self.app.bot)
+            await self.app.process_update(update)
+            await self.app.update_persistence()
+        if await inbound.done(self.db, item, self.name, self.clock.now()):
+            self.handled += 1
+        else:
+            raise inbound.LeaseLost(key)
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and renew until `stop` is set; then let the chats under way finish."""
+        beat = asyncio.create_task(self._beat(stop))
+        try:
+            while not stop.is_set():
+                self.wake.clear()
+                await self.claim()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_either(self.wake, stop), POLL)
+        finally:
+            beat.cancel()
+            if self.active:
+                await asyncio.gather(*self.active.values(), return_exceptions=True)
+
+    async def _beat(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.heartbeat()
+            except (OSError, ConnectionError) as exc:
+                log.warning("heartbeat failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT)
+
+
+async def _either(a: asyncio.Event, b: asyncio.Event) -> None:
+    waits = [asyncio.create_task(a.wait()), asyncio.create_task(b.wait())]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()
+
+
+@dataclass
+class Leadership:
+    """Tries for the leader's lock; once taken, starts what runs once and watches the link."""
+
+    app: App
+    session: channels.Session
+    start: Any  # async (app) -> None: bot.app.start_background
+    leading: bool = False
+    lost: bool = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if not self.leading and await self.session.try_lead():
+                self.leading = True
+                log.info("this worker leads: delivery, timers and scheduled jobs run here")
+                await self.session.listen(channels.OUTBOX, self._kick)
+                await self.start(self.app)
+            elif self.leading and not await self.session.alive():
+                log.error("the leader's connection failed; stopping so its jobs never run twice")
+                self.lost = True
+                stop.set()
+                return
+            elif self.leading:
+                await self._prune()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), LEAD_RETRY)
+
+    def _kick(self) -> None:
+        services_of(self.app).delivery.kick_soon()
+
+    async def _prune(self) -> None:
+        services = services_of(self.app)
+        await inbound.prune(services.db, services.clock.now() - KEEP_DONE)
+
+
+def ask_leader(db: Database) -> None:
+    """A worker's kick: wake the leader's delivery (NOTIFY after the commit)."""
+    task = asyncio.get_running_loop().create_task(channels.notify(db, channels.OUTBOX))
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+
+
+_pending: set[asyncio.Task[None]] = set()
+
+
+async def serve(app: App, start_background: Any) -> int:
+    """Run one worker until SIGINT/SIGTERM; its exit status."""
+    services = services_of(app)
+    db = services.db
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    app.persistence.shared = True
+    services.delivery.elsewhere = lambda: ask_leader(db)
+    session = await channels.Session(db.path).open()
+    worker = Worker(app, db, services.clock)
+    leadership = Leadership(app, session, start_background)
+    await app.initialize()
+    await app.start()
+    await session.listen(channels.INBOUND, worker.wake.set)
+    log.info("worker %s started", worker.name)
+    try:
+        await asyncio.gather(worker.run(stop), leadership.run(stop))
+    finally:
+        await app.stop()
+        await app.shutdown()
+        await session.close()
+        await db.close()
+    log.info("worker %s stopped after %d updates", worker.name, worker.handled)
+    return LOST_LEADERSHIP if leadership.lost else 0
