@@ -3,7 +3,8 @@
 The receiver `store`s an update and answers Telegram only after the commit. A worker `claim`s
 free or expired chats (`FOR UPDATE SKIP LOCKED`: two workers never take one chat), then takes
 each chat's updates one at a time (`next_update`, which also renews the lease and fails once
-the lease was lost) and marks each `done` while it still holds the chat. Times are seconds
+the lease was lost) and marks each `done` while it still holds the chat. A worker keeps a
+chat while it is active (`renew`) and `release`s it when idle. Times are seconds
 since the epoch, passed in by the caller (its clock).
 """
 
@@ -47,40 +48,60 @@ async def store(db: Database, update_id: int, chat_key: str, body: str, now: dat
 
 
 async def claim(db: Database, worker: str, now: float, until: float, limit: int) -> list[str]:
-    """Take up to `limit` chats that have updates waiting and that nobody holds (free, or
-    their holder's lease expired); skip rows another worker is taking at this moment."""
+    """Take up to `limit` chats with updates waiting that nobody holds (free, or their
+    holder's lease expired) or this worker holds already; skip rows another worker is taking
+    at this moment (`SKIP LOCKED`: two workers never take one chat)."""
     async with db.transaction() as conn:
         cur = await conn.execute(
             """UPDATE chat_leases SET worker = ?, lease_until = ?
                WHERE chat_key IN (
                    SELECT l.chat_key FROM chat_leases l
-                   WHERE l.lease_until < ?
+                   WHERE (l.lease_until < ? OR l.worker = ?)
                      AND EXISTS (SELECT 1 FROM inbound_updates u
                                  WHERE u.chat_key = l.chat_key AND u.done_at IS NULL)
                    ORDER BY l.chat_key LIMIT ?
                    FOR UPDATE SKIP LOCKED)
                RETURNING chat_key""",
-            (worker, until, now, limit),
+            (worker, until, now, worker, limit),
         )
         return [str(r[0]) for r in await cur.fetchall()]
 
 
-async def renew(db: Database, worker: str, now: float, until: float) -> set[str]:
-    """Extend this worker's unexpired leases; return the chats it still holds."""
+def _marks(keys: list[str]) -> str:
+    return ", ".join("?" for _ in keys)
+
+
+async def renew(db: Database, worker: str, keys: list[str], now: float, until: float) -> set[str]:
+    """Extend this worker's unexpired leases of `keys`; return the chats it still holds."""
+    if not keys:
+        return set()
     async with db.transaction() as conn:
         cur = await conn.execute(
             "UPDATE chat_leases SET lease_until = ? WHERE worker = ? AND lease_until >= ? "
-            "RETURNING chat_key",
-            (until, worker, now),
+            f"AND chat_key IN ({_marks(keys)}) RETURNING chat_key",
+            (until, worker, now, *keys),
         )
         return {str(r[0]) for r in await cur.fetchall()}
+
+
+async def release(db: Database, worker: str, keys: list[str]) -> None:
+    """Free chats this worker holds (idle ones, or all at a clean stop)."""
+    if not keys:
+        return
+    async with db.transaction() as conn:
+        await conn.execute(
+            f"UPDATE chat_leases SET lease_until = ? WHERE worker = ? AND chat_key IN "
+            f"({_marks(keys)})",
+            (FREE, worker, *keys),
+        )
 
 
 async def next_update(
     db: Database, chat_key: str, worker: str, now: float, until: float
 ) -> Inbound | None:
     """The chat's oldest waiting update (its attempt counted), the lease renewed; None when
-    nothing waits, and then the chat is freed. Raises `LeaseLost` if the lease is not ours."""
+    nothing waits (the chat stays this worker's: its next updates come here, where its
+    conversations are in memory). Raises `LeaseLost` if the lease is not ours."""
     async with db.transaction() as conn:
         cur = await conn.execute(
             "UPDATE chat_leases SET lease_until = ? "
@@ -96,10 +117,6 @@ async def next_update(
         )
         row = await cur.fetchone()
         if row is None:
-            await conn.execute(
-                "UPDATE chat_leases SET lease_until = ? WHERE chat_key = ? AND worker = ?",
-                (FREE, chat_key, worker),
-            )
             return None
         await conn.execute(
             "UPDATE inbound_updates SET attempts = attempts + 1 WHERE update_id = ?", (row[0],)

@@ -5,6 +5,7 @@ The receiver (bot/runtime/receiver.py) stores updates; each worker takes chats (
 application (`process_update`), saves the conversations, and marks each update done while it
 still holds the chat. A heartbeat renews the leases; a worker that dies (SIGKILL) stops
 renewing, and within LEASE seconds another takes its chats and goes on from their saved state.
+A chat stays with one worker while it is active (IDLE): its next updates need no reload.
 
 Exactly once: an update is marked done only after its handler's commits and the conversation
 state it leads to are saved, and only by the worker holding its chat. An update whose worker
@@ -46,6 +47,9 @@ HEARTBEAT = 1.0  # seconds between renewals of the leases
 POLL = 1.0  # seconds between looks for waiting chats when no notification came
 LEAD_RETRY = 1.0  # seconds between a follower's tries at the leader's lock
 MAX_CHATS = 64  # chats one worker handles at once
+# A chat stays with its worker while active, so its conversations are in that worker's memory
+# (onboarding's, before consent, are nowhere else by design); idle this long, it is freed.
+IDLE = 600.0
 MAX_ATTEMPTS = 3
 KEEP_DONE = timedelta(days=1)  # handled update ids kept against Telegram's retries
 LOST_LEADERSHIP = 3  # exit status of a leader whose connection failed
@@ -94,7 +98,9 @@ class Worker:
     clock: Clock
     name: str = field(default_factory=worker_name)
     lease: float = LEASE
+    idle: float = IDLE
     active: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    held: dict[str, float] = field(default_factory=dict)  # chat → its last activity
     handled: int = 0
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -102,65 +108,89 @@ class Worker:
         return self.clock.now().timestamp()
 
     async def claim(self) -> list[str]:
-        """Take waiting chats nobody holds and start handling each."""
+        """Take waiting chats nobody else holds and start handling each."""
         room = MAX_CHATS - len(self.active)
         if room <= 0:
             return []
         now = self._now()
-        keys = await inbound.claim(self.db, self.name, now, now + self.lease, room)
-        for key in keys:  # a chat freed by a task still finishing: the new one waits for it
-            previous = self.active.get(key)
-            self.active[key] = asyncio.create_task(self._drain(key, previous), name=f"CHAT {key}")
-        return keys
+        keys = await inbound.claim(
+            self.db, self.name, now, now + self.lease, room + len(self.active)
+        )
+        started = []
+        for key in keys:
+            if key in self.active:  # under way: its task takes the new update too
+                continue
+            fresh = key not in self.held
+            self.held[key] = now
+            self.active[key] = asyncio.create_task(self._drain(key, fresh), name=f"CHAT {key}")
+            started.append(key)
+        return started
 
     async def heartbeat(self) -> None:
-        """Renew this worker's leases; stop the chats it lost (it was too slow)."""
+        """Renew the leases of the chats in use, free the idle ones, stop the ones lost (this
+        worker was too slow: another has them now)."""
         now = self._now()
-        held = await inbound.renew(self.db, self.name, now, now + self.lease)
-        for key, task in list(self.active.items()):
-            if key not in held and not task.done():
-                log.warning("lost the lease of %s; another worker takes it over", key)
-                task.cancel()
+        idle = [k for k, t in self.held.items() if k not in self.active and now - t > self.idle]
+        await inbound.release(self.db, self.name, idle)
+        for key in idle:
+            del self.held[key]
+        keys = list(self.held)
+        kept = await inbound.renew(self.db, self.name, keys, now, now + self.lease)
+        for key in keys:
+            if key not in kept:
+                self._lost(key)
 
-    async def _drain(self, key: str, previous: asyncio.Task[None] | None = None) -> None:
+    def _lost(self, key: str) -> None:
+        log.warning("lost the lease of %s; another worker takes it over", key)
+        self.held.pop(key, None)
+        task = self.active.get(key)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def release_all(self) -> None:
+        """At a clean stop: free every chat, for the other workers to take at once."""
+        await inbound.release(self.db, self.name, list(self.held))
+        self.held.clear()
+
+    async def _drain(self, key: str, fresh: bool) -> None:
         try:
-            if previous is not None:
-                await asyncio.wait([previous])
             chat_id = _chat_id(key)
-            if chat_id is not None:
+            if fresh and chat_id is not None:  # another worker may have moved it on
                 saved = await inbound.conversations_of(self.db, chat_id)
                 refresh_conversations(self.app, saved, chat_id)
             while await self.handle_next(key):
                 pass
         except inbound.LeaseLost:
-            log.warning("lost the lease of %s; another worker takes it over", key)
+            self._lost(key)
         except Exception:
-            log.exception("handling %s failed; it is retried after its lease", key)
+            log.exception("handling %s failed; it is tried again after its lease", key)
+            self.held.pop(key, None)  # not renewed: it expires, and is taken again
         finally:
             if self.active.get(key) is asyncio.current_task():
                 del self.active[key]
             self.wake.set()
 
     async def handle_next(self, key: str) -> bool:
-        """Handle the chat's next waiting update; False when none waits (the chat is freed)."""
+        """Handle the chat's next waiting update; False when none waits."""
         now = self._now()
         item = await inbound.next_update(self.db, key, self.name, now, now + self.lease)
         if item is None:
             return False
+        self.held[key] = now
         if item.attempts > MAX_ATTEMPTS:
             log.error("update %s failed %d times; set aside", item.update_id, MAX_ATTEMPTS)
         else:
             update = Update.de_json(item.body, self.app.bot)
             await self.app.process_update(update)
             await self.app.update_persistence()
-        if await inbound.done(self.db, item, self.name, self.clock.now()):
-            self.handled += 1
-        else:
+        if not await inbound.done(self.db, item, self.name, self.clock.now()):
             raise inbound.LeaseLost(key)
+        self.handled += 1
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim and renew until `stop` is set; then let the chats under way finish."""
+        """Claim and renew until `stop` is set; then let the chats under way finish and free
+        every chat."""
         beat = asyncio.create_task(self._beat(stop))
         try:
             while not stop.is_set():
@@ -172,6 +202,7 @@ class Worker:
             beat.cancel()
             if self.active:
                 await asyncio.gather(*self.active.values(), return_exceptions=True)
+            await self.release_all()
 
     async def _beat(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

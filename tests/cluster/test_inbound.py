@@ -50,20 +50,23 @@ async def test_two_workers_claiming_at_once_never_hold_one_chat(url: str, db: Da
     for update_id in range(1, 41):
         await keep(db, update_id, update_id % 20)
     async with Database(url) as other:  # another process's connections
-        rounds = await asyncio.gather(
-            *(
-                inbound.claim(which, name, T, T + LEASE, 50)
-                for _ in range(5)
-                for which, name in ((db, "a"), (other, "b"))
-            )
-        )
-    taken = [key for keys in rounds for key in keys]
-    assert len(taken) == len(set(taken)) == 20  # every chat once, by one worker
-    holders = await db.fetchall("SELECT worker, COUNT(*) FROM chat_leases GROUP BY worker")
-    assert sum(int(r[1]) for r in holders) == 20
+        claims = [
+            (name, inbound.claim(which, name, T, T + LEASE, 50))
+            for _ in range(5)
+            for which, name in ((db, "a"), (other, "b"))
+        ]
+        rounds = await asyncio.gather(*(claim for _, claim in claims))
+    holders: dict[str, set[str]] = {}
+    for (name, _), keys in zip(claims, rounds, strict=True):
+        for key in keys:
+            holders.setdefault(key, set()).add(name)
+    assert len(holders) == 20  # every chat taken …
+    assert all(len(names) == 1 for names in holders.values())  # … by one worker only
+    rows = await db.fetchall("SELECT chat_key, worker FROM chat_leases")
+    assert {r[0]: {r[1]} for r in rows} == holders
 
 
-async def test_a_chat_is_handled_in_update_order_and_then_freed(db: Database) -> None:
+async def test_a_chat_is_handled_in_update_order_and_stays_with_its_worker(db: Database) -> None:
     for update_id in (30, 10, 20):
         await keep(db, update_id, 7)
     await keep(db, 15, 8)
@@ -74,10 +77,15 @@ async def test_a_chat_is_handled_in_update_order_and_then_freed(db: Database) ->
         assert item.body["update_id"] == item.update_id
         assert await inbound.done(db, item, "a", NOW)
     assert seen == [10, 20, 30]
-    # Freed: another worker takes it at once when a new update comes; its body was emptied.
     assert await db.fetchval("SELECT body FROM inbound_updates WHERE update_id = 10") == ""
+    # Emptied, the chat stays a's (its conversations are in a's memory): a new update of it
+    # goes to a, not to b …
     await keep(db, 40, 7)
-    assert set(await inbound.claim(db, "b", T + 1, T + 1 + LEASE, 5)) == {"chat:7", "chat:8"}
+    assert await inbound.claim(db, "b", T + 1, T + 1 + LEASE, 5) == ["chat:8"]
+    assert await inbound.claim(db, "a", T + 1, T + 1 + LEASE, 5) == ["chat:7"]
+    # … until a frees it (idle, or stopping): then b takes it at once.
+    await inbound.release(db, "a", ["chat:7"])
+    assert await inbound.claim(db, "b", T + 2, T + 2 + LEASE, 5) == ["chat:7", "chat:8"]
 
 
 async def test_an_expired_lease_hands_the_chat_over(db: Database) -> None:
@@ -97,8 +105,8 @@ async def test_an_expired_lease_hands_the_chat_over(db: Database) -> None:
     assert not await inbound.done(db, first, "a", NOW)
     with pytest.raises(inbound.LeaseLost):
         await inbound.next_update(db, "chat:7", "a", later, later + LEASE)
-    assert await inbound.renew(db, "a", later, later + LEASE) == set()
-    assert await inbound.renew(db, "b", later, later + LEASE) == {"chat:7"}
+    assert await inbound.renew(db, "a", ["chat:7"], later, later + LEASE) == set()
+    assert await inbound.renew(db, "b", ["chat:7"], later, later + LEASE) == {"chat:7"}
     assert await inbound.done(db, again, "b", NOW)
 
 
