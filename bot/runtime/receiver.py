@@ -37,11 +37,11 @@ class _Hook(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(403)
         try:
             body = json.loads(self.request.body)
+            if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+                raise ValueError("not an update")
             update = Update.de_json(body, None)
         except (ValueError, TypeError, KeyError) as exc:
             raise tornado.web.HTTPError(400) from exc
-        if update is None or not isinstance(body, dict):
-            raise tornado.web.HTTPError(400)
         text = json.dumps(body, ensure_ascii=False)
         if await inbound.store(self.db, update.update_id, chat_key(update), text, self.clock.now()):
             await cluster.notify(self.db, cluster.INBOUND)
