@@ -4,32 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
 from storage import cluster, inbound
 from storage.db import Database
-from tests.support import databases
 
 NOW = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
 T = NOW.timestamp()
 LEASE = 5.0
-
-
-@pytest.fixture
-async def url() -> AsyncIterator[str]:
-    """A fresh, migrated PostgreSQL database (the cluster runs on PostgreSQL only)."""
-    address = await databases.fresh_postgres("empty")
-    yield address
-    await databases.drop(address)
-
-
-@pytest.fixture
-async def db(url: str) -> AsyncIterator[Database]:
-    async with Database(url) as opened:
-        yield opened
 
 
 def body(update_id: int, chat: int) -> str:

@@ -15,13 +15,12 @@ from bot.core.clock import ManualClock
 from bot.runtime import receiver
 from storage import inbound
 from storage.db import Database
-from tests.cluster.test_inbound import db, url  # noqa: F401  (fixtures)
 
 SECRET = "s3cret-token"
 
 
 @pytest.fixture
-async def hook(db: Database) -> AsyncIterator[str]:  # noqa: F811
+async def hook(db: Database) -> AsyncIterator[str]:
     """The receiver listening on a free local port; its webhook URL."""
     app = receiver.application(
         db, ManualClock(datetime(2026, 11, 30, tzinfo=UTC)), "/hook/x", SECRET
@@ -55,7 +54,7 @@ async def post(url: str, body: object, secret: str | None = SECRET) -> int:
 
 async def test_an_update_is_stored_before_the_200_and_a_retry_once(
     hook: str,
-    db: Database,  # noqa: F811
+    db: Database,
 ) -> None:
     assert await post(hook, message(5, 42, "路灯坏了")) == 200
     row = await db.fetchone("SELECT chat_key, body FROM inbound_updates WHERE update_id = 5")
@@ -66,7 +65,7 @@ async def test_an_update_is_stored_before_the_200_and_a_retry_once(
 
 async def test_a_forged_or_broken_request_is_refused_and_stores_nothing(
     hook: str,
-    db: Database,  # noqa: F811
+    db: Database,
 ) -> None:
     assert await post(hook, message(6, 42, "x"), secret=None) == 403
     assert await post(hook, message(6, 42, "x"), secret="guess") == 403
