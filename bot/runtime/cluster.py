@@ -17,6 +17,10 @@ One worker at a time leads (an advisory lock on a connection of its own): it alo
 outbox's delivery, the timers and the scheduled jobs (`start_background`). The others ask again
 every LEAD_RETRY seconds and one of them takes over within that when the leader's connection
 dies. A leader whose connection fails stops (exit status 3): its jobs must not run twice.
+
+The flood gate holds across workers: each process's own gate (bot/runtime/ratelimit.py) lets
+a request go, then it takes a token from buckets in the database that all share
+(`shared_flood`): the bot's 30/s and each chat's limit, for every worker together.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import logging
 import os
 import signal
 import socket
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -35,9 +41,10 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.core.clock import Clock
+from bot.runtime.ratelimit import FloodGate, Limits
 from bot.runtime.services import services_of
 from storage import cluster as channels
-from storage import inbound
+from storage import flood, inbound
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,8 @@ IDLE = 600.0
 MAX_ATTEMPTS = 3
 KEEP_DONE = timedelta(days=1)  # handled update ids kept against Telegram's retries
 LOST_LEADERSHIP = 3  # exit status of a leader whose connection failed
+PRUNE_EVERY = 60  # leader's turns (LEAD_RETRY) between prunings
+KEEP_BUCKETS = 3600.0  # seconds an unused flood bucket is kept (it would be full again)
 
 App = Any  # the Application (bot.app.MinhuApp)
 
@@ -232,6 +241,7 @@ class Leadership:
     start: Any  # async (app) -> None: bot.app.start_background
     leading: bool = False
     lost: bool = False
+    turns: int = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -254,8 +264,36 @@ class Leadership:
         services_of(self.app).delivery.kick_soon()
 
     async def _prune(self) -> None:
+        self.turns += 1
+        if self.turns % PRUNE_EVERY:
+            return
         services = services_of(self.app)
-        await inbound.prune(services.db, services.clock.now() - KEEP_DONE)
+        now = services.clock.now()
+        await inbound.prune(services.db, now - KEEP_DONE)
+        await flood.prune(services.db, now.timestamp() - KEEP_BUCKETS)
+
+
+def shared_flood(
+    db: Database, limits: Limits, clock: Callable[[], float] = time.time
+) -> Callable[[int | None, int], Awaitable[float]]:
+    """The flood gate's buckets shared by every worker: the chat's (1/s private, 20/min
+    group) and the bot's (30/s, its last `reply_reserve` tokens for direct replies only)."""
+
+    async def take(chat_id: int | None, lane: int) -> float:
+        scopes = []
+        if chat_id is not None:
+            private = chat_id > 0
+            rate = limits.private_rate if private else limits.group_rate
+            burst = limits.private_burst if private else limits.group_burst
+            scopes.append(flood.Scope(f"chat:{chat_id}", rate, burst))
+        reserve = limits.reply_reserve
+        floor = 1.0 if lane == 0 else 1.0 + reserve
+        scopes.append(
+            flood.Scope("bot", limits.overall_rate, limits.overall_burst + reserve, floor)
+        )
+        return await flood.take(db, scopes, clock())
+
+    return take
 
 
 def ask_leader(db: Database) -> None:
@@ -277,6 +315,9 @@ async def serve(app: App, start_background: Any) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     app.persistence.shared = True
+    gate = app.bot.rate_limiter
+    if isinstance(gate, FloodGate):
+        gate.shared = shared_flood(db, gate.limits)
     services.delivery.elsewhere = lambda: ask_leader(db)
     session = await channels.Session(db.path).open()
     worker = Worker(app, db, services.clock)

@@ -178,6 +178,10 @@ class FloodGate(BaseRateLimiter[int]):
         limits = self.limits
         self.overall = self._bucket(limits.overall_rate, limits.overall_burst, limits.reply_reserve)
         self._chats: OrderedDict[int, TokenBucket] = OrderedDict()
+        # In a cluster, the buckets every worker shares (bot/runtime/cluster.py): after this
+        # process's own buckets let a request go, it takes (chat, lane) from them too, waiting
+        # the seconds they answer.
+        self.shared: Callable[[int | None, int], Awaitable[float]] | None = None
 
     async def initialize(self) -> None:
         return None
@@ -221,6 +225,9 @@ class FloodGate(BaseRateLimiter[int]):
                 if chat_id is not None:  # an @channel name: paced by the overall bucket only
                     await self._chat_bucket(chat_id).acquire(lane)
                 await self.overall.acquire(lane)
+                if self.shared is not None:
+                    while (wait := await self.shared(chat_id, lane)) > 0:
+                        await self.sleep(wait)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

@@ -23,3 +23,12 @@ CREATE TABLE chat_leases (
     worker       TEXT NOT NULL DEFAULT '',
     lease_until  REAL NOT NULL DEFAULT 0
 );
+
+-- The flood gate across workers: one token bucket per scope ('bot', or 'chat:ID'), refilled
+-- at the scope's rate; every process takes a token here before a message-producing request,
+-- so the bot's 30 msg/s and each chat's limit hold for all the workers together.
+CREATE TABLE flood_buckets (
+    scope   TEXT NOT NULL PRIMARY KEY,
+    tokens  REAL NOT NULL,
+    stamp   REAL NOT NULL               -- seconds since the epoch of the last take
+);
