@@ -204,7 +204,10 @@ class Worker:
         try:
             while not stop.is_set():
                 self.wake.clear()
-                await self.claim()
+                try:
+                    await self.claim()
+                except Exception:  # the database away for a moment: look again after POLL
+                    log.exception("claiming chats failed; trying again")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_either(self.wake, stop), POLL)
         finally:
@@ -217,8 +220,8 @@ class Worker:
         while not stop.is_set():
             try:
                 await self.heartbeat()
-            except (OSError, ConnectionError) as exc:
-                log.warning("heartbeat failed: %s", exc)
+            except Exception:  # a lease not renewed expires: its chat is stopped or taken over
+                log.exception("renewing the leases failed; trying again")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), HEARTBEAT)
 
