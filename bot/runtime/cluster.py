@@ -33,6 +33,7 @@ import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -64,6 +65,13 @@ PRUNE_EVERY = 60  # leader's turns (LEAD_RETRY) between prunings
 KEEP_BUCKETS = 3600.0  # seconds an unused flood bucket is kept (it would be full again)
 
 App = Any  # the Application (bot.app.MinhuApp)
+# Set while an update is handled again (its worker died during it): its callback query may
+# have been answered already, and Telegram refuses a second answer, so none is sent.
+_again: ContextVar[bool] = ContextVar("minhu_handled_again", default=False)
+
+
+def _not_twice(endpoint: str) -> bool:
+    return endpoint == "answerCallbackQuery" and _again.get()
 
 
 def worker_name() -> str:
@@ -190,7 +198,11 @@ class Worker:
             log.error("update %s failed %d times; set aside", item.update_id, MAX_ATTEMPTS)
         else:
             update = Update.de_json(item.body, self.app.bot)
-            await self.app.process_update(update)
+            again = _again.set(item.attempts > 1)
+            try:
+                await self.app.process_update(update)
+            finally:
+                _again.reset(again)
             await self.app.update_persistence()
         if not await inbound.done(self.db, item, self.name, self.clock.now()):
             raise inbound.LeaseLost(key)
@@ -321,6 +333,7 @@ async def serve(app: App, start_background: Any) -> int:
     gate = app.bot.rate_limiter
     if isinstance(gate, FloodGate):
         gate.shared = shared_flood(db, gate.limits)
+        gate.skip = _not_twice
     services.delivery.elsewhere = lambda: ask_leader(db)
     session = await channels.Session(db.path).open()
     worker = Worker(app, db, services.clock)

@@ -182,6 +182,9 @@ class FloodGate(BaseRateLimiter[int]):
         # process's own buckets let a request go, it takes (chat, lane) from them too, waiting
         # the seconds they answer.
         self.shared: Callable[[int | None, int], Awaitable[float]] | None = None
+        # Requests not to make at all, answered True (a worker handling an update again after
+        # a crash does not answer its callback query twice: Telegram refuses a second answer).
+        self.skip: Callable[[str], bool] | None = None
 
     async def initialize(self) -> None:
         return None
@@ -213,6 +216,8 @@ class FloodGate(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
+        if self.skip is not None and self.skip(endpoint):
+            return True
         producing = endpoint.startswith(("send", "edit", "copy", "forward"))
         raw = data.get("chat_id")
         chat_id = (

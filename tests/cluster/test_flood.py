@@ -9,6 +9,7 @@ import contextlib
 from telegram.error import RetryAfter
 
 from bot.emulator import EmulatorConfig
+from bot.runtime import cluster
 from bot.runtime.cluster import shared_flood
 from bot.runtime.ratelimit import FloodGate
 from storage.db import Database
@@ -62,3 +63,22 @@ async def test_replies_to_one_chat_from_two_workers_keep_the_chats_limit(
         await asyncio.gather(*(replies(gate) for gate in gates(time, db, other)))
     assert server.refused == 0
     assert len(server.sent) == 50
+
+
+async def test_an_update_handled_again_does_not_answer_its_callback_query_twice() -> None:
+    gate = FloodGate()
+    gate.skip = cluster._not_twice
+    calls: list[str] = []
+
+    async def call() -> bool:
+        calls.append("answered")
+        return True
+
+    again = cluster._again.set(True)  # its worker died during it: maybe answered already
+    try:
+        assert await gate.process_request(call, (), {}, "answerCallbackQuery", {}, None)
+    finally:
+        cluster._again.reset(again)
+    assert calls == []  # Telegram would refuse a second answer (a 400)
+    assert await gate.process_request(call, (), {}, "answerCallbackQuery", {}, None)
+    assert calls == ["answered"]

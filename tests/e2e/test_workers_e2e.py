@@ -9,12 +9,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.emulator import Emulator
+from bot.runtime.cluster import LEASE
+from storage.codec import to_iso
 from tests.e2e.test_resident_journey import finish_report, register
 from tests.e2e.test_webhook import free_port
 from tests.support import databases
@@ -95,6 +98,7 @@ def test_a_worker_killed_mid_stream_loses_nothing_and_repeats_nothing(
             r[0]
             for r in cluster.query("SELECT chat_key FROM chat_leases WHERE worker LIKE $1", holds)
         }
+        killed_at = datetime.now(UTC)
         first.kill()
         answers = [f.result(timeout=120) for f in running]
 
@@ -119,5 +123,13 @@ def test_a_worker_killed_mid_stream_loses_nothing_and_repeats_nothing(
     assert len(redone) <= len(chats_of_first)
     assert {r[0] for r in redone} <= chats_of_first, (redone, chats_of_first)
     assert held[0][0] in chats_of_first
+    # The update left under way was handled within seconds of the kill (a lease is 5 s).
+    resumed = cluster.query(
+        "SELECT MIN(done_at) FROM inbound_updates WHERE chat_key = $1 AND done_at >= $2",
+        held[0][0],
+        to_iso(killed_at),
+    )[0][0]
+    taken_over = (datetime.fromisoformat(resumed) - killed_at).total_seconds()
+    assert taken_over < LEASE + 5, taken_over
     for client in clients:
         client.close()
