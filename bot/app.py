@@ -98,8 +98,14 @@ MinhuApp = Application[Any, MinhuContext, Any, Any, Any, Any]
 
 
 async def _post_init(app: MinhuApp) -> None:
+    await services_of(app).db.open()
+    await start_background(app)
+
+
+async def start_background(app: MinhuApp) -> None:
+    """What runs once per deployment: the outbox's delivery, timers, broadcasts' progress,
+    scheduled bulletins, the calendar's watch (in a cluster, on the leader only)."""
     services = services_of(app)
-    await services.db.open()
     recovered = await services.delivery.recover()
     if recovered:
         log.info("%d notices were in flight at the last stop; they will be sent", recovered)

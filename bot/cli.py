@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bot.cli_cluster import cluster_commands
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.logs import setup_logging
@@ -312,6 +313,7 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling; --webhook for webhook mode)")
     run.add_argument("--webhook", action="store_true")
     run.set_defaults(func=cmd_run, token=True)
+    cluster_commands(sub)  # receive, worker (bot/cli_cluster.py)
     emu = sub.add_parser("emulator", help="run the Telegram Bot API emulator and chat page")
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=8080)

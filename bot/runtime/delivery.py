@@ -78,6 +78,9 @@ class Delivery:
         self._lock = asyncio.Lock()
         self._again = False
         self.app: AnyApp | None = None
+        # In a cluster, a worker that is not the leader sends nothing but a reply right after
+        # its commit (`deliver_now`): a kick asks the leader (bot/runtime/cluster.py).
+        self.elsewhere: Callable[[], None] | None = None
         # chats whose remaining rows wait, and until when (after their failed row, in order)
         self._stopped_chats: dict[int, datetime] = {}
         self._sent: list[int] = []  # sent, not yet committed as sent (they leave once it is)
@@ -328,6 +331,9 @@ class Delivery:
         """Send what is due now, in the background (right after a commit). Not once the
         application is stopping: the scheduler's shutdown would cancel the job mid-send; the
         rows wait in the outbox for the first pass after the next start."""
+        if self.app is None and self.elsewhere is not None:
+            self.elsewhere()
+            return
         self._again = True
         if application.job_queue is not None and application.running:
             application.job_queue.run_once(
@@ -335,8 +341,11 @@ class Delivery:
             )
 
     def kick_soon(self) -> None:
-        """`kick` on the application this engine was started on (no-op before start-up)."""
-        if self.app is not None:
+        """`kick` on the application this engine was started on (no-op before start-up; in a
+        cluster, a worker's kick goes to the leader)."""
+        if self.app is None and self.elsewhere is not None:
+            self.elsewhere()
+        elif self.app is not None:
             self.kick(self.app)
 
     async def _schedule_wake(self) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from telegram.ext import Application, BasePersistence, ConversationHandler, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from storage import conversations
+from storage import conversations, inbound
 from storage.db import Database
 
 UserData = dict[Any, Any]
@@ -33,6 +33,9 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
             update_interval=update_interval,
         )
         self.db = db
+        # In a cluster several workers share the database: a person's data is read afresh
+        # before each of their updates (another worker may have changed it).
+        self.shared = False
         self._round: tuple[conversations.Writes, asyncio.Future[None]] | None = None
 
     async def _ready(self) -> Database:
@@ -79,7 +82,12 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
         await self._save(conversations.Writes(user_data={user_id: {}}))
 
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
-        return None
+        if not self.shared:
+            return
+        saved = await inbound.user_data_of(await self._ready(), user_id)
+        if saved is not None:
+            user_data.clear()
+            user_data.update(saved)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
         return None

@@ -10,13 +10,19 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 
-def _key(update: object) -> object:
+def _key(update: object) -> tuple[str, int | None]:
     if isinstance(update, Update):
         if update.effective_chat is not None:
             return ("chat", update.effective_chat.id)
         if update.effective_user is not None:
             return ("user", update.effective_user.id)
     return ("global", None)
+
+
+def chat_key(update: object) -> str:
+    """The key whose updates are handled in order: 'chat:ID', 'user:ID' or 'global'."""
+    kind, number = _key(update)
+    return f"{kind}:{number}" if number is not None else kind
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):

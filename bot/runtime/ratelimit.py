@@ -178,6 +178,13 @@ class FloodGate(BaseRateLimiter[int]):
         limits = self.limits
         self.overall = self._bucket(limits.overall_rate, limits.overall_burst, limits.reply_reserve)
         self._chats: OrderedDict[int, TokenBucket] = OrderedDict()
+        # In a cluster, the buckets every worker shares (bot/runtime/cluster.py): after this
+        # process's own buckets let a request go, it takes (chat, lane) from them too, waiting
+        # the seconds they answer.
+        self.shared: Callable[[int | None, int], Awaitable[float]] | None = None
+        # Requests not to make at all, answered True (a worker handling an update again after
+        # a crash does not answer its callback query twice: Telegram refuses a second answer).
+        self.skip: Callable[[str], bool] | None = None
 
     async def initialize(self) -> None:
         return None
@@ -209,6 +216,8 @@ class FloodGate(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
+        if self.skip is not None and self.skip(endpoint):
+            return True
         producing = endpoint.startswith(("send", "edit", "copy", "forward"))
         raw = data.get("chat_id")
         chat_id = (
@@ -221,6 +230,9 @@ class FloodGate(BaseRateLimiter[int]):
                 if chat_id is not None:  # an @channel name: paced by the overall bucket only
                     await self._chat_bucket(chat_id).acquire(lane)
                 await self.overall.acquire(lane)
+                if self.shared is not None:
+                    while (wait := await self.shared(chat_id, lane)) > 0:
+                        await self.sleep(wait)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

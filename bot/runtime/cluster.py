@@ -1,0 +1,353 @@
+"""Several workers on one PostgreSQL database (`minhu worker`).
+
+The receiver (bot/runtime/receiver.py) stores updates; each worker takes chats (a lease in
+`chat_leases`), handles each chat's updates one after another in update_id order through the
+application (`process_update`), saves the conversations, and marks each update done while it
+still holds the chat. A heartbeat renews the leases; a worker that dies (SIGKILL) stops
+renewing, and within LEASE seconds another takes its chats and goes on from their saved state.
+A chat stays with one worker while it is active (IDLE): its next updates need no reload.
+
+Exactly once: an update is marked done only after its handler's commits and the conversation
+state it leads to are saved, and only by the worker holding its chat. An update whose worker
+died before the mark is handled again from the saved state of before it, where confirming a
+form finds the record the first attempt made (its submission key) and its answer's outbox
+row (a dedupe key) is sent once. An update that fails MAX_ATTEMPTS times is set aside (logged).
+
+One worker at a time leads (an advisory lock on a connection of its own): it alone runs the
+outbox's delivery, the timers and the scheduled jobs (`start_background`). The others ask again
+every LEAD_RETRY seconds and one of them takes over within that when the leader's connection
+dies. A leader whose connection fails stops (exit status 3): its jobs must not run twice.
+
+The flood gate holds across workers: each process's own gate (bot/runtime/ratelimit.py) lets
+a request go, then it takes a token from buckets in the database that all share
+(`shared_flood`): the bot's 30/s and each chat's limit, for every worker together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot.core.clock import Clock
+from bot.runtime.ratelimit import FloodGate, Limits
+from bot.runtime.services import services_of
+from storage import cluster as channels
+from storage import flood, inbound
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+LEASE = 5.0  # seconds a chat stays a worker's without a heartbeat
+HEARTBEAT = 1.0  # seconds between renewals of the leases
+POLL = 1.0  # seconds between looks for waiting chats when no notification came
+LEAD_RETRY = 1.0  # seconds between a follower's tries at the leader's lock
+MAX_CHATS = 64  # chats one worker handles at once
+# A chat stays with its worker while active, so its conversations are in that worker's memory
+# (onboarding's, before consent, are nowhere else by design); idle this long, it is freed.
+IDLE = 600.0
+MAX_ATTEMPTS = 3
+KEEP_DONE = timedelta(days=1)  # handled update ids kept against Telegram's retries
+LOST_LEADERSHIP = 3  # exit status of a leader whose connection failed
+PRUNE_EVERY = 60  # leader's turns (LEAD_RETRY) between prunings
+KEEP_BUCKETS = 3600.0  # seconds an unused flood bucket is kept (it would be full again)
+
+App = Any  # the Application (bot.app.MinhuApp)
+# Set while an update is handled again (its worker died during it): its callback query may
+# have been answered already, and Telegram refuses a second answer, so none is sent.
+_again: ContextVar[bool] = ContextVar("minhu_handled_again", default=False)
+
+
+def _not_twice(endpoint: str) -> bool:
+    return endpoint == "answerCallbackQuery" and _again.get()
+
+
+def worker_name() -> str:
+    """This process's name in `chat_leases`: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _chat_id(key: str) -> int | None:
+    kind, _, number = key.partition(":")
+    return int(number) if kind in {"chat", "user"} and number else None
+
+
+def refresh_conversations(
+    app: App, saved: dict[str, dict[tuple[Any, ...], Any]], chat_id: int
+) -> int:
+    """Put one chat's saved conversation states into the application's memory (another worker
+    may have moved them on), without marking them for writing back. Returns how many changed."""
+    changed = 0
+    for group in app.handlers.values():
+        for handler in group:
+            if not isinstance(handler, ConversationHandler) or not handler.persistent:
+                continue
+            # PTB's TrackingDict (as persistence.forget uses it): changed here, not tracked
+            states: Any = handler._conversations
+            mine = saved.get(str(handler.name), {})
+            for key in [k for k in states if k and k[0] == chat_id and k not in mine]:
+                states.data.pop(key, None)
+                changed += 1
+            fresh = {k: v for k, v in mine.items() if states.data.get(k) != v}
+            states.update_no_track(fresh)
+            changed += len(fresh)
+    return changed
+
+
+@dataclass
+class Worker:
+    """Takes chats and handles their updates, in order, once."""
+
+    app: App
+    db: Database
+    clock: Clock
+    name: str = field(default_factory=worker_name)
+    lease: float = LEASE
+    idle: float = IDLE
+    active: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    held: dict[str, float] = field(default_factory=dict)  # chat → its last activity
+    handled: int = 0
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    async def claim(self) -> list[str]:
+        """Take waiting chats nobody else holds and start handling each."""
+        room = MAX_CHATS - len(self.active)
+        if room <= 0:
+            return []
+        now = self._now()
+        keys = await inbound.claim(
+            self.db, self.name, now, now + self.lease, room + len(self.active)
+        )
+        started = []
+        for key in keys:
+            if key in self.active:  # under way: its task takes the new update too
+                continue
+            fresh = key not in self.held
+            self.held[key] = now
+            self.active[key] = asyncio.create_task(self._drain(key, fresh), name=f"CHAT {key}")
+            started.append(key)
+        return started
+
+    async def heartbeat(self) -> None:
+        """Renew the leases of the chats in use, free the idle ones, stop the ones lost (this
+        worker was too slow: another has them now)."""
+        now = self._now()
+        idle = [k for k, t in self.held.items() if k not in self.active and now - t > self.idle]
+        await inbound.release(self.db, self.name, idle)
+        for key in idle:
+            del self.held[key]
+        keys = list(self.held)
+        kept = await inbound.renew(self.db, self.name, keys, now, now + self.lease)
+        for key in keys:
+            if key not in kept:
+                self._lost(key)
+
+    def _lost(self, key: str) -> None:
+        log.warning("lost the lease of %s; another worker takes it over", key)
+        self.held.pop(key, None)
+        task = self.active.get(key)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    async def release_all(self) -> None:
+        """At a clean stop: free every chat, for the other workers to take at once."""
+        await inbound.release(self.db, self.name, list(self.held))
+        self.held.clear()
+
+    async def _drain(self, key: str, fresh: bool) -> None:
+        try:
+            chat_id = _chat_id(key)
+            if fresh and chat_id is not None:  # another worker may have moved it on
+                saved = await inbound.conversations_of(self.db, chat_id)
+                refresh_conversations(self.app, saved, chat_id)
+            while await self.handle_next(key):
+                pass
+        except inbound.LeaseLost:
+            self._lost(key)
+        except Exception:
+            log.exception("handling %s failed; it is tried again after its lease", key)
+            self.held.pop(key, None)  # not renewed: it expires, and is taken again
+        finally:
+            if self.active.get(key) is asyncio.current_task():
+                del self.active[key]
+            self.wake.set()
+
+    async def handle_next(self, key: str) -> bool:
+        """Handle the chat's next waiting update; False when none waits."""
+        now = self._now()
+        item = await inbound.next_update(self.db, key, self.name, now, now + self.lease)
+        if item is None:
+            return False
+        self.held[key] = now
+        if item.attempts > MAX_ATTEMPTS:
+            log.error("update %s failed %d times; set aside", item.update_id, MAX_ATTEMPTS)
+        else:
+            update = Update.de_json(item.body, self.app.bot)
+            again = _again.set(item.attempts > 1)
+            try:
+                await self.app.process_update(update)
+            finally:
+                _again.reset(again)
+            await self.app.update_persistence()
+        if not await inbound.done(self.db, item, self.name, self.clock.now()):
+            raise inbound.LeaseLost(key)
+        self.handled += 1
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and renew until `stop` is set; then let the chats under way finish and free
+        every chat."""
+        beat = asyncio.create_task(self._beat(stop))
+        try:
+            while not stop.is_set():
+                self.wake.clear()
+                try:
+                    await self.claim()
+                except Exception:  # the database away for a moment: look again after POLL
+                    log.exception("claiming chats failed; trying again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_either(self.wake, stop), POLL)
+        finally:
+            beat.cancel()
+            if self.active:
+                await asyncio.gather(*self.active.values(), return_exceptions=True)
+            await self.release_all()
+
+    async def _beat(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.heartbeat()
+            except Exception:  # a lease not renewed expires: its chat is stopped or taken over
+                log.exception("renewing the leases failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT)
+
+
+async def _either(a: asyncio.Event, b: asyncio.Event) -> None:
+    waits = [asyncio.create_task(a.wait()), asyncio.create_task(b.wait())]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()
+
+
+@dataclass
+class Leadership:
+    """Tries for the leader's lock; once taken, starts what runs once and watches the link."""
+
+    app: App
+    session: channels.Session
+    start: Any  # async (app) -> None: bot.app.start_background
+    leading: bool = False
+    lost: bool = False
+    turns: int = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if not self.leading and await self.session.try_lead():
+                self.leading = True
+                log.info("this worker leads: delivery, timers and scheduled jobs run here")
+                await self.session.listen(channels.OUTBOX, self._kick)
+                await self.start(self.app)
+            elif self.leading and not await self.session.alive():
+                log.error("the leader's connection failed; stopping so its jobs never run twice")
+                self.lost = True
+                stop.set()
+                return
+            elif self.leading:
+                await self._prune()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), LEAD_RETRY)
+
+    def _kick(self) -> None:
+        services_of(self.app).delivery.kick_soon()
+
+    async def _prune(self) -> None:
+        self.turns += 1
+        if self.turns % PRUNE_EVERY:
+            return
+        services = services_of(self.app)
+        now = services.clock.now()
+        await inbound.prune(services.db, now - KEEP_DONE)
+        await flood.prune(services.db, now.timestamp() - KEEP_BUCKETS)
+
+
+def shared_flood(
+    db: Database, limits: Limits, clock: Callable[[], float] = time.time
+) -> Callable[[int | None, int], Awaitable[float]]:
+    """The flood gate's buckets shared by every worker: the chat's (1/s private, 20/min
+    group) and the bot's (30/s, its last `reply_reserve` tokens for direct replies only)."""
+
+    async def take(chat_id: int | None, lane: int) -> float:
+        scopes = []
+        if chat_id is not None:
+            private = chat_id > 0
+            rate = limits.private_rate if private else limits.group_rate
+            burst = limits.private_burst if private else limits.group_burst
+            scopes.append(flood.Scope(f"chat:{chat_id}", rate, burst))
+        reserve = limits.reply_reserve
+        floor = 1.0 if lane == 0 else 1.0 + reserve
+        scopes.append(
+            flood.Scope("bot", limits.overall_rate, limits.overall_burst + reserve, floor)
+        )
+        return await flood.take(db, scopes, clock())
+
+    return take
+
+
+def ask_leader(db: Database) -> None:
+    """A worker's kick: wake the leader's delivery (NOTIFY after the commit)."""
+    task = asyncio.get_running_loop().create_task(channels.notify(db, channels.OUTBOX))
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+
+
+_pending: set[asyncio.Task[None]] = set()
+
+
+async def serve(app: App, start_background: Any) -> int:
+    """Run one worker until SIGINT/SIGTERM; its exit status."""
+    services = services_of(app)
+    db = services.db
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    app.persistence.shared = True
+    gate = app.bot.rate_limiter
+    if isinstance(gate, FloodGate):
+        gate.shared = shared_flood(db, gate.limits)
+        gate.skip = _not_twice
+    services.delivery.elsewhere = lambda: ask_leader(db)
+    session = await channels.Session(db.path).open()
+    worker = Worker(app, db, services.clock)
+    leadership = Leadership(app, session, start_background)
+    await app.initialize()
+    await app.start()
+    await session.listen(channels.INBOUND, worker.wake.set)
+    log.info("worker %s started", worker.name)
+    try:
+        await asyncio.gather(worker.run(stop), leadership.run(stop))
+    finally:
+        await app.stop()
+        await app.shutdown()
+        await session.close()
+        await db.close()
+    log.info("worker %s stopped after %d updates", worker.name, worker.handled)
+    return LOST_LEADERSHIP if leadership.lost else 0

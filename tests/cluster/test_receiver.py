@@ -1,0 +1,74 @@
+"""The webhook receiver over real HTTP: an update is stored before it is acknowledged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import tornado.httpserver
+import tornado.netutil
+
+from bot.core.clock import ManualClock
+from bot.runtime import receiver
+from storage import inbound
+from storage.db import Database
+
+SECRET = "s3cret-token"
+
+
+@pytest.fixture
+async def hook(db: Database) -> AsyncIterator[str]:
+    """The receiver listening on a free local port; its webhook URL."""
+    app = receiver.application(
+        db, ManualClock(datetime(2026, 11, 30, tzinfo=UTC)), "/hook/x", SECRET
+    )
+    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    yield f"http://127.0.0.1:{sockets[0].getsockname()[1]}/hook/x"
+    server.stop()
+
+
+def message(update_id: int, chat: int, text: str) -> dict[str, object]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1796000000,
+            "chat": {"id": chat, "type": "private"},
+            "from": {"id": chat, "is_bot": False, "first_name": "王"},
+            "text": text,
+        },
+    }
+
+
+async def post(url: str, body: object, secret: str | None = SECRET) -> int:
+    headers = {receiver.SECRET_HEADER: secret} if secret is not None else {}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(url, content=json.dumps(body), headers=headers)
+    return response.status_code
+
+
+async def test_an_update_is_stored_before_the_200_and_a_retry_once(
+    hook: str,
+    db: Database,
+) -> None:
+    assert await post(hook, message(5, 42, "路灯坏了")) == 200
+    row = await db.fetchone("SELECT chat_key, body FROM inbound_updates WHERE update_id = 5")
+    assert row is not None and row[0] == "chat:42" and "路灯坏了" in row[1]
+    assert await post(hook, message(5, 42, "路灯坏了")) == 200  # Telegram retried
+    assert await inbound.waiting(db) == 1
+
+
+async def test_a_forged_or_broken_request_is_refused_and_stores_nothing(
+    hook: str,
+    db: Database,
+) -> None:
+    assert await post(hook, message(6, 42, "x"), secret=None) == 403
+    assert await post(hook, message(6, 42, "x"), secret="guess") == 403
+    assert await post(hook, "not an update") == 400
+    assert await post(hook, {"no": "update_id"}) == 400
+    assert await inbound.waiting(db) == 0

@@ -1,0 +1,135 @@
+"""A district on one deployment: the webhook receiver and two workers on one PostgreSQL
+database; the leading worker is SIGKILLed while residents are mid-report, and nothing is lost,
+nothing done twice, nobody's conversation starts over."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.emulator import Emulator
+from bot.runtime.cluster import LEASE
+from storage.codec import to_iso
+from tests.e2e.test_resident_journey import finish_report, register
+from tests.e2e.test_webhook import free_port
+from tests.support import databases
+from tests.support.cluster import Cluster
+from tests.support.e2e import TOKEN, Chat, new_user
+
+RESIDENTS = 6
+
+
+@pytest.fixture
+def cluster(emulator: Emulator, tmp_path: Path) -> Iterator[Cluster]:
+    url = asyncio.run(databases.fresh_postgres("seeded"))  # skips without a server
+    running = Cluster(emulator.bot_api_base, url, tmp_path, free_port())
+    try:
+        yield running
+        codes = running.stop()
+        assert set(codes.values()) == {0}, f"{codes}\n{running.logs()}"
+        assert "Traceback" not in running.logs(), running.logs()
+        assert TOKEN not in running.logs()
+    finally:
+        running.stop()
+        # The polling tests after this one start from no webhook.
+        httpx.post(f"{emulator.bot_api_base}{TOKEN}/deleteWebhook", timeout=10)
+        asyncio.run(databases.drop(url))
+
+
+def grant_grid_worker(cluster: Cluster, user_id: int) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "bot", "grant", "grid_worker", str(user_id), "--grid", "SQ-01-01"],
+        env=cluster.env(),
+        check=True,
+        capture_output=True,
+    )
+
+
+def journey(chat: Chat, building: int) -> str:
+    """A report with two photos, its place named (different buildings: different problems,
+    not "the same as MH-…")."""
+    chat.say("/report")
+    chat.expect("类别")
+    chat.press("环境卫生")
+    chat.expect("描述问题")
+    chat.say(f"{building}幢门口垃圾桶满了三天没人清理")
+    chat.expect("照片")
+    chat.photo()
+    chat.expect("第 1 张")
+    chat.photo()
+    chat.expect("第 2 张")
+    return finish_report(chat)
+
+
+def test_a_worker_killed_mid_stream_loses_nothing_and_repeats_nothing(
+    cluster: Cluster, emulator: Emulator
+) -> None:
+    cluster.start(workers=2)
+    first, second = cluster.workers
+    clients = [httpx.Client(base_url=emulator.url, timeout=30) for _ in range(RESIDENTS + 1)]
+    officer = new_user(clients[0], "张网格")
+    grant_grid_worker(cluster, officer.user_id)
+    register(officer)
+    residents = [new_user(c, f"居民{n}") for n, c in enumerate(clients[1:], 1)]
+    # Onboarding keeps nothing before consent, not even its step, so a chat's worker dying
+    # mid-onboarding means /start again (by design); the killing comes mid-report.
+    with ThreadPoolExecutor(RESIDENTS) as pool:
+        list(pool.map(register, residents))
+        running = [pool.submit(journey, r, n) for n, r in enumerate(residents, 1)]
+        # Kill the leader (the first worker) in the middle of the reports, in the middle of an
+        # update: one of its chats has an update taken and not done.
+        under_way = """SELECT u.chat_key FROM inbound_updates u
+                       JOIN chat_leases l ON l.chat_key = u.chat_key
+                       WHERE l.worker LIKE $1 AND u.attempts > 0 AND u.done_at IS NULL"""
+        holds = f"%:{first.pid}"
+        tries = 0
+        while not (held := cluster.query(under_way, holds)):
+            tries += 1
+            assert tries < 5000 and not any(f.done() for f in running), cluster.logs()
+        chats_of_first = {
+            r[0]
+            for r in cluster.query("SELECT chat_key FROM chat_leases WHERE worker LIKE $1", holds)
+        }
+        killed_at = datetime.now(UTC)
+        first.kill()
+        answers = [f.result(timeout=120) for f in running]
+
+    # Every resident's report was made once and answered once, in order (each step waited for
+    # the answer to the one before), including those whose chat the killed worker held.
+    numbers = sorted(a[a.index("MH-2026-") :][:14] for a in answers)
+    assert numbers == [f"MH-2026-{n:06d}" for n in range(1, RESIDENTS + 1)], answers
+    assert cluster.query("SELECT COUNT(*) FROM complaints")[0][0] == RESIDENTS
+    assert cluster.query("SELECT COUNT(*) FROM complaint_photos")[0][0] == 2 * RESIDENTS
+    # The second worker took over leadership: the grid worker hears of every report.
+    assert "this worker leads" in second.log(), cluster.logs()
+    for n in range(1, RESIDENTS + 1):
+        officer.expect(f"MH-2026-{n:06d}", timeout=30)
+    # Each update was marked done once (the last ones may be finishing: the answer is sent
+    # before its update's conversation is saved and marked).
+    officer.wait_until(
+        lambda: not cluster.query("SELECT 1 FROM inbound_updates WHERE done_at IS NULL"),
+        "every update handled",
+    )
+    # Handled again: at most the update each of the killed worker's chats had under way.
+    redone = cluster.query("SELECT chat_key FROM inbound_updates WHERE attempts > 1")
+    assert len(redone) <= len(chats_of_first)
+    assert {r[0] for r in redone} <= chats_of_first, (redone, chats_of_first)
+    assert held[0][0] in chats_of_first
+    # The update left under way was handled within seconds of the kill (a lease is 5 s).
+    resumed = cluster.query(
+        "SELECT MIN(done_at) FROM inbound_updates WHERE chat_key = $1 AND done_at >= $2",
+        held[0][0],
+        to_iso(killed_at),
+    )[0][0]
+    taken_over = (datetime.fromisoformat(resumed) - killed_at).total_seconds()
+    assert taken_over < LEASE + 5, taken_over
+    for client in clients:
+        client.close()
