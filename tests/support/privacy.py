@@ -42,6 +42,8 @@ NOT_A_PERSON = {
     "outbox.broadcast_id": "the broadcast a notice belongs to",
     "submissions.record_id": "the row a submitted form made",
     "broadcasts.progress_message_id": "a message's id in the admin's chat",
+    "inbound_updates.update_id": "Telegram's number of an update (its body, emptied once "
+    "handled, is the only personal part, and lives for seconds)",
 }
 # A person named inside text (a grant's `granted_by` is 'telegram:<admin id>', or 'cli').
 TEXT_PERSON = {"role_grants.granted_by": "granted_by = 'telegram:' || CAST(? AS TEXT)"}
