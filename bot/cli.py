@@ -8,30 +8,21 @@ import contextlib
 import logging
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.cli_cluster import cluster_commands
+from bot.cli_files import cmd_import, cmd_import_grids, cmd_import_services, with_db
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.logs import setup_logging
 from storage import aggregates
-from storage.csv_import import ImportError_, import_csv
 from storage.db import Database, StorageError
 from storage.models import ROLES, Role
 from storage.seed import seed_demo
 from storage.sql import redact
 
 log = logging.getLogger("minhu")
-
-
-def _with_db(settings: Settings, work: Callable[[Database], Awaitable[int]]) -> int:
-    async def runner() -> int:
-        async with Database(settings.database) as db:
-            return await work(db)
-
-    return asyncio.run(runner())
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -65,7 +56,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         print(f"database {redact(settings.database)} is at schema version {version}")
         return 0
 
-    return _with_db(settings, work)
+    return with_db(settings, work)
 
 
 def cmd_db_reaggregate(args: argparse.Namespace, settings: Settings) -> int:
@@ -76,7 +67,7 @@ def cmd_db_reaggregate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"bulletin pre-aggregates rebuilt: {days} day rows")
         return 0
 
-    return _with_db(settings, work)
+    return with_db(settings, work)
 
 
 def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,70 +78,7 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         print("demo town 埭溪镇 loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         return 0
 
-    return _with_db(settings, work)
-
-
-def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Import zones, communities, grids, departments and staff from CSV."""
-
-    async def work(db: Database) -> int:
-        try:
-            result = await import_csv(db, Path(args.file), SystemClock().now())
-        except ImportError_ as exc:
-            for line, message in exc.problems:
-                print(f"{args.file}:{line}: {message}", file=sys.stderr)
-            print("nothing was imported", file=sys.stderr)
-            return 1
-        print("imported: " + ", ".join(f"{v} {k}" for k, v in sorted(result.counts.items())))
-        return 0
-
-    if not Path(args.file).is_file():
-        print(f"no such file: {args.file}", file=sys.stderr)
-        return 1
-    return _with_db(settings, work)
-
-
-def cmd_import_grids(args: argparse.Namespace, settings: Settings) -> int:
-    """Import grid boundaries and place names from GeoJSON (属地 routing)."""
-    from bot.places.service import import_file
-
-    async def work(db: Database) -> int:
-        try:
-            count = await import_file(db, Path(args.file), SystemClock().now())
-        except ImportError_ as exc:
-            for number, message in exc.problems:
-                where = f"feature {number}" if number else "file"
-                print(f"{args.file}: {where}: {message}", file=sys.stderr)
-            print("nothing was imported", file=sys.stderr)
-            return 1
-        print(f"imported boundaries and place names of {count} grids")
-        return 0
-
-    if not Path(args.file).is_file():
-        print(f"no such file: {args.file}", file=sys.stderr)
-        return 1
-    return _with_db(settings, work)
-
-
-def cmd_import_services(args: argparse.Namespace, settings: Settings) -> int:
-    """Import service points (15分钟服务圈) from CSV or GeoJSON."""
-    from bot.services.importer import import_file
-
-    async def work(db: Database) -> int:
-        try:
-            count = await import_file(db, Path(args.file), SystemClock().now())
-        except ImportError_ as exc:
-            for number, message in exc.problems:
-                print(f"{args.file}:{number}: {message}", file=sys.stderr)
-            print("nothing was imported", file=sys.stderr)
-            return 1
-        print(f"imported {count} service points")
-        return 0
-
-    if not Path(args.file).is_file():
-        print(f"no such file: {args.file}", file=sys.stderr)
-        return 1
-    return _with_db(settings, work)
+    return with_db(settings, work)
 
 
 def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
@@ -161,8 +89,8 @@ def cmd_calendar(args: argparse.Namespace, settings: Settings) -> int:
         if not Path(args.file).is_file():
             print(f"no such file: {args.file}", file=sys.stderr)
             return 1
-        return _with_db(settings, lambda db: import_notice(db, Path(args.file)))
-    return _with_db(settings, lambda db: show_year(db, settings.tz, args.year))
+        return with_db(settings, lambda db: import_notice(db, Path(args.file)))
+    return with_db(settings, lambda db: show_year(db, settings.tz, args.year))
 
 
 def cmd_grant(args: argparse.Namespace, settings: Settings) -> int:
@@ -193,7 +121,7 @@ def cmd_grant(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{'granted' if added else 'already held'}: {args.role} to {args.user_id}")
         return 0
 
-    return _with_db(settings, work)
+    return with_db(settings, work)
 
 
 def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
@@ -205,7 +133,7 @@ def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
         print(f"revoked {removed} grant(s) of {args.role} from {args.user_id}")
         return 0
 
-    return _with_db(settings, work)
+    return with_db(settings, work)
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
@@ -216,7 +144,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         print(f"backed up {settings.database} to {args.path}")
         return 0
 
-    return _with_db(settings, work)
+    return with_db(settings, work)
 
 
 def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
@@ -303,7 +231,7 @@ def cmd_bulletin(args: argparse.Namespace, settings: Settings) -> int:
             print(f"wrote {name}")
         return 0
 
-    return _with_db(settings, work)
+    return with_db(settings, work)
 
 
 def parser() -> argparse.ArgumentParser:
