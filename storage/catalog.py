@@ -12,12 +12,6 @@ _TABLES = {
                    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
                      AND c.relname <> 'minhu_schema' ORDER BY c.oid""",
 }
-_COLUMNS = {
-    "sqlite": "SELECT name FROM pragma_table_info(?) ORDER BY cid",
-    "postgres": """SELECT column_name FROM information_schema.columns
-                   WHERE table_schema = current_schema() AND table_name = ?
-                   ORDER BY ordinal_position""",
-}
 _TYPED = {
     "sqlite": "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
     "postgres": """SELECT column_name, data_type FROM information_schema.columns
@@ -33,13 +27,6 @@ _KEYS = {
                      AND t.relnamespace = current_schema()::regnamespace""",
 }
 INTEGER_TYPES = frozenset({"integer", "bigint"})
-_REFERENCES = {
-    "sqlite": 'SELECT DISTINCT "table" FROM pragma_foreign_key_list(?)',
-    "postgres": """SELECT DISTINCT f.relname FROM pg_constraint k
-                   JOIN pg_class t ON t.oid = k.conrelid JOIN pg_class f ON f.oid = k.confrelid
-                   WHERE k.contype = 'f' AND t.relname = ?
-                     AND t.relnamespace = current_schema()::regnamespace""",
-}
 
 
 async def tables(db: Database) -> list[str]:
@@ -49,12 +36,12 @@ async def tables(db: Database) -> list[str]:
 
 async def columns(db: Database, table: str) -> list[str]:
     """A table's columns, in order."""
-    return [r[0] for r in await db.fetchall(_COLUMNS[db.backend], (table,))]
+    return [name for name, _ in await typed_columns(db, table)]
 
 
 async def references(db: Database, table: str) -> set[str]:
     """The tables a table's foreign keys point to."""
-    return {r[0] for r in await db.fetchall(_REFERENCES[db.backend], (table,))}
+    return set((await column_references(db, table)).values())
 
 
 async def typed_columns(db: Database, table: str) -> list[tuple[str, str]]:
