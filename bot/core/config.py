@@ -63,6 +63,10 @@ class Settings:
     web_listen: str = "127.0.0.1"
     web_url: str = ""
     web_secret: str = ""
+    # Several towns on one deployment (bot/core/towns.py): the towns file, and which town
+    # these settings are ("" for a deployment of one town).
+    towns_file: str = ""
+    town: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -171,6 +175,7 @@ def load_settings(
         **_ladder_settings(merged),
         visit_kinds=_visit_kinds(merged),
         **_web_settings(merged),
+        towns_file=merged.get("MINHU_TOWNS", "").strip(),
     )
 
 
