@@ -20,6 +20,7 @@ from bot.complaints.reach import log_at_start as warn_unreachable
 from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.config import Settings
 from bot.core.render import Renderer
+from bot.core.towns import District
 from bot.dashboard.server import Screen
 from bot.escalation.digest import DailyDigest
 from bot.mediation.deadlines import MediationDeadlines
@@ -143,6 +144,7 @@ def build_application(
     request: BaseRequest | None = None,
     raise_errors: bool = False,
     rate_limit: bool = True,
+    district: District | None = None,
 ) -> MinhuApp:
     """Build the bot: every handler registered here, in an order that matters."""
     db = Database(settings.database)
@@ -161,6 +163,7 @@ def build_application(
         delivery=Delivery(db, renderer, clock),
         calendar=WorkCalendar(settings.tz),
         raise_errors=raise_errors,
+        district=district,
     )
     builder = (
         ApplicationBuilder()

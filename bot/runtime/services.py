@@ -14,6 +14,7 @@ from bot.calendar.workdays import WorkCalendar
 from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.render import Renderer
+from bot.core.towns import District
 from bot.runtime.commits import Commits
 from bot.runtime.shown import Shown
 from storage.db import Database
@@ -45,6 +46,8 @@ class Services:
     crashes: list[BaseException | None] = field(default_factory=list)
     commits: Commits = field(default_factory=Commits)  # what each update committed
     shown: Shown = field(default_factory=Shown)  # what edited messages show (no empty edits)
+    # The district this town belongs to (bot/core/towns.py), or None: a deployment of one town.
+    district: District | None = None
 
 
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
