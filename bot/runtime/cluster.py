@@ -262,7 +262,8 @@ class Leadership:
         while not stop.is_set():
             if not self.leading and await self.session.try_lead():
                 self.leading = True
-                log.info("this worker leads: delivery, timers and scheduled jobs run here")
+                town = services_of(self.app).settings.town or "the town"
+                log.info("this worker leads %s: delivery, timers and scheduled jobs run here", town)
                 await self.session.listen(channels.OUTBOX, self._kick)
                 await self.start(self.app)
             elif self.leading and not await self.session.alive():
