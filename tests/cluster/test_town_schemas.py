@@ -75,6 +75,9 @@ async def test_each_town_has_its_own_leader_and_its_own_wake_ups(url: str) -> No
     assert cluster.leader_lock(zhili) != cluster.leader_lock(nanxun) != cluster.LEADER_LOCK
     assert cluster.channel(cluster.INBOUND, nanxun) == "minhu_inbound_nanxun"
     assert cluster.channel(cluster.INBOUND, url) == cluster.INBOUND
+    # `public` named outright is the database's own: the same leader, the same channels
+    assert cluster.leader_lock(town_database(url, "public")) == cluster.LEADER_LOCK
+    assert cluster.channel(cluster.OUTBOX, town_database(url, "public")) == cluster.OUTBOX
 
 
 def test_a_search_path_that_is_not_one_schema_name_is_refused() -> None:
