@@ -85,3 +85,15 @@ def test_a_command_acts_on_the_named_towns_data_only(tmp_path: Path) -> None:
     one = minhu(tmp_path, "grant", "admin", "5", towns='[[town]]\nkey = "deqing"\ntoken = "3:c"')
     assert one.returncode == 0, one.stderr  # one town: no --town needed
     assert sorted(p.name for p in tmp_path.glob("*.db")) == ["minhu-deqing.db", "minhu-nanxun.db"]
+
+
+def test_every_towns_token_is_kept_out_of_the_logs() -> None:
+    import logging
+
+    from bot.core.logs import RedactTokens
+
+    record = logging.LogRecord(
+        "x", logging.INFO, "", 0, "sent with %s and %s", ("1:a", "2:b"), None
+    )
+    assert RedactTokens("", ["1:a", "2:b"]).filter(record)
+    assert record.getMessage() == "sent with <token> and <token>"
