@@ -42,6 +42,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.core.clock import Clock
+from bot.runtime.jobs import pause_jobs
 from bot.runtime.ratelimit import FloodGate, Limits
 from bot.runtime.services import services_of
 from storage import cluster as channels
@@ -360,6 +361,7 @@ async def serve_town(app: App, start_background: Any, stop: asyncio.Event) -> bo
         raise
     finally:
         if app.running:
+            pause_jobs(app)
             await app.stop()
         await app.shutdown()
         await session.close()
