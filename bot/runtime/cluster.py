@@ -42,6 +42,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.core.clock import Clock
+from bot.runtime.jobs import pause_jobs
 from bot.runtime.ratelimit import FloodGate, Limits
 from bot.runtime.services import services_of
 from storage import cluster as channels
@@ -262,7 +263,8 @@ class Leadership:
         while not stop.is_set():
             if not self.leading and await self.session.try_lead():
                 self.leading = True
-                log.info("this worker leads: delivery, timers and scheduled jobs run here")
+                town = services_of(self.app).settings.town or "the town"
+                log.info("this worker leads %s: delivery, timers and scheduled jobs run here", town)
                 await self.session.listen(channels.OUTBOX, self._kick)
                 await self.start(self.app)
             elif self.leading and not await self.session.alive():
@@ -321,33 +323,48 @@ def ask_leader(db: Database) -> None:
 _pending: set[asyncio.Task[None]] = set()
 
 
-async def serve(app: App, start_background: Any) -> int:
-    """Run one worker until SIGINT/SIGTERM; its exit status."""
-    services = services_of(app)
-    db = services.db
+async def serve(apps: list[App], start_background: Any) -> int:
+    """Run one worker until SIGINT/SIGTERM: one application a town (MINHU_TOWNS; one without),
+    each with its own worker and leadership. Its exit status: LOST_LEADERSHIP when any town's
+    leader lost its connection (every town then stops: a supervisor starts the process again)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    lost = await asyncio.gather(*(serve_town(app, start_background, stop) for app in apps))
+    return LOST_LEADERSHIP if any(lost) else 0
+
+
+async def serve_town(app: App, start_background: Any, stop: asyncio.Event) -> bool:
+    """Run one town's worker and leadership until `stop`; whether its leadership was lost."""
+    services = services_of(app)
+    db = services.db
+    town = services.settings.town or "the town"
     app.persistence.shared = True
     gate = app.bot.rate_limiter
     if isinstance(gate, FloodGate):
         gate.shared = shared_flood(db, gate.limits)
         gate.skip = _not_twice
     services.delivery.elsewhere = lambda: ask_leader(db)
-    session = await channels.Session(db.path).open()
     worker = Worker(app, db, services.clock)
+    session = channels.Session(db.path)
     leadership = Leadership(app, session, start_background)
-    await app.initialize()
-    await app.start()
-    await session.listen(channels.INBOUND, worker.wake.set)
-    log.info("worker %s started", worker.name)
     try:
+        await session.open()
+        await app.initialize()
+        await app.start()
+        await session.listen(channels.INBOUND, worker.wake.set)
+        log.info("worker %s started (%s)", worker.name, town)
         await asyncio.gather(worker.run(stop), leadership.run(stop))
+    except BaseException:
+        stop.set()  # one town failing to start stops the others: the process exits
+        raise
     finally:
-        await app.stop()
+        if app.running:
+            pause_jobs(app)
+            await app.stop()
         await app.shutdown()
         await session.close()
         await db.close()
-    log.info("worker %s stopped after %d updates", worker.name, worker.handled)
-    return LOST_LEADERSHIP if leadership.lost else 0
+    log.info("worker %s stopped after %d updates (%s)", worker.name, worker.handled, town)
+    return leadership.lost
