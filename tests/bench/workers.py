@@ -313,7 +313,8 @@ def render(rows: list[dict[str, Any]], setup: dict[str, Any]) -> str:
     out = [
         f"Workers: the report flow flat out, limits off, {setup['residents']} residents at once, "
         f"{setup['rounds']} in turn per lane, {setup['runs']} runs per row; "
-        "reply = update -> first bot message; cpu = the bot's processes (receiver + workers), PostgreSQL's not counted; "
+        "reply = update -> first bot message; cpu = the bot's processes (receiver + workers), "
+        "PostgreSQL's not counted; "
         "machine = all cores busy over the run",
         f"  {'':<46}{'updates/s':<24}{'× SQLite':<10}{'reply p95 ms':<20}{'cpu ms/action':<20}"
         f"{'machine busy %':<16}state",
