@@ -11,6 +11,8 @@ Rows (targets in brackets):
 - routing (属地): a located report among 500 grid polygons [≤ 5 ms] (tests/bench/routing.py);
 - /board for a dispatcher with 10,000 open cases, first page p95 [≤ 150 ms] (tests/bench/board.py);
 - the nearest open service points among 5,000, p95 [≤ 10 ms] (tests/bench/services.py);
+- workers (issue 20): the report flow on PostgreSQL with 1, 2, 4 workers behind one receiver,
+  beside SQLite with `minhu run`: updates/s and reply p95, no targets (tests/bench/workers.py);
 - the command centre's screen: its board JSON with 10,000 open cases p95 [≤ 100 ms], and 200
   live pages while cases change at 10/s: delivery lag p95 [≤ 1 s], server CPU
   (tests/bench/screen.py).
@@ -35,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from . import board, broadcast, bulletins, flowbench, procs, report, routing, screen
+from . import board, broadcast, bulletins, flowbench, procs, report, routing, screen, workers
 from . import services as service_circle
 
 QUICK = {
@@ -46,6 +48,10 @@ QUICK = {
     "think": 0.5,
     "complaints": [2000],
 }
+
+
+ROWS = ("flows", "broadcast", "bulletins", "routing", "board", "services", "screen", "workers")
+LIVE = {"flows", "broadcast", "workers"}  # the rows that need the emulator
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -82,9 +88,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add(
         "--only",
         nargs="+",
-        choices=("flows", "broadcast", "bulletins", "routing", "board", "services", "screen"),
-        default=["flows", "broadcast", "bulletins", "routing", "board", "services", "screen"],
+        choices=ROWS,
+        default=list(ROWS),
     )
+    add("--workers", nargs="+", type=int, default=[1, 2, 4], help="workers row: worker counts")
     add("--complaints", nargs="+", type=int, default=bulletins.SIZES, help="bulletin sizes")
     add("--regenerate", action="store_true", help="make the bulletin databases again")
     add("--require-targets", action="store_true", help="exit 2 when a row is not met")
@@ -107,7 +114,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 async def _live(args: argparse.Namespace, emulator: procs.Emulator, work: Path) -> dict:
     """The rows that need the emulator and the bots."""
-    out: dict[str, Any] = {"flows": [], "broadcast": []}
+    out: dict[str, Any] = {"flows": [], "broadcast": [], "workers": []}
     async with httpx.AsyncClient(base_url=emulator.url, timeout=60) as client:
         if "flows" in args.only:
             print(f"report flow: {args.residents} residents per bot, {args.runs} runs", flush=True)
@@ -115,6 +122,9 @@ async def _live(args: argparse.Namespace, emulator: procs.Emulator, work: Path) 
         if "broadcast" in args.only:
             print(f"broadcast: {args.runs} runs per row", flush=True)
             out["broadcast"] = await broadcast.rows(client, emulator, args, work)
+        if "workers" in args.only:
+            print(f"workers: {args.residents} × {args.rounds} residents, {args.runs} runs")
+            out["workers"] = await workers.rows(client, emulator, args, work)
     return out
 
 
@@ -174,6 +184,7 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
     think = result["setup"]["think_s"]
     rows = [(report.label(r["config"], think), r["state"]) for r in result["flows"]]
     rows += [(broadcast.LABELS[r["config"]], r["state"]) for r in result["broadcast"]]
+    rows += [(workers.label(r["config"]), r["state"]) for r in result.get("workers", [])]
     if "bulletins" in result:
         rows.append(("bulletins", result["bulletins"]["state"]))
     if "routing" in result:
@@ -194,10 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "-m", "tests.bench", *argv])
     result: dict[str, Any] = {"command": command, "machine": report.machine()}
     m = result["machine"]
-    print(f"{command}\nmachine: {m['processor']}, nproc {m['nproc']}, Python {m['python']}, "
+    print(f"{command}\nmachine: {m['cpu_model']}, nproc {m['nproc']}, Python {m['python']}, "
           f"load average {m['loadavg']}", flush=True)  # fmt: skip
-    result |= {"flows": [], "broadcast": []}
-    if {"flows", "broadcast"} & set(args.only):
+    result |= {"flows": [], "broadcast": [], "workers": []}
+    if LIVE & set(args.only):
         with procs.temp_workdir() as work:
             emulator = procs.Emulator(work)
             print(f"emulator (pid {emulator.pid}) at {emulator.url}", flush=True)
@@ -217,12 +228,15 @@ def main(argv: list[str] | None = None) -> int:
         result["screen"] = _screen(args)
     setup = {"residents": args.residents, "runs": args.runs, "echo_mode": args.echo_mode}
     setup |= {"think_s": args.think, "actions_per_user": len(flowbench.minhu_steps(0))}
+    setup |= {"rounds": args.rounds}
     result["setup"] = setup
     print()
     if result["flows"]:
         print(report.render(result["flows"], setup))
     if result["broadcast"]:
         print(broadcast.render(result["broadcast"]))
+    if result["workers"]:
+        print(workers.render(result["workers"], setup))
     if "bulletins" in result:
         b = result["bulletins"]
         print(bulletins.render(b) if "rows" in b else "\nbulletins: FAILED")

@@ -169,6 +169,17 @@ def verdict_lines(row: dict[str, Any]) -> list[str]:
     return out + [f"  FAILED: {reason}" for reason in row["failed"]]
 
 
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo), or the processor's architecture elsewhere."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> dict[str, Any]:
     """Where the benchmark ran."""
     try:
@@ -181,6 +192,7 @@ def machine() -> dict[str, Any]:
         load = "?"
     return {
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
         "machine": platform.machine(),
         "nproc": nproc,
         "python": sys.version.split()[0],
