@@ -2,17 +2,18 @@
 
 Each town keeps its own data (a schema, or a file: bot/core/towns.py). A district admin may
 ask any town's bot for the district's figures, so that bot opens the other towns' databases
-on first use, keeps them open, and closes them when it stops; its own town's is the bot's own
-database, never opened twice.
+on first use (to read: each town's own bot migrates its database), keeps them open, and closes
+them when it stops; its own town's is the bot's own database, never opened twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any
 
 from bot.core.towns import District
-from storage.db import Database
+from storage.db import Database, StorageError, latest_version
 
 BOOKS_KEY = "minhu.district_books"  # the application's TownBooks (bot/app.py puts it there)
 
@@ -36,10 +37,22 @@ class TownBooks:
         async with self._lock:
             found = self._open.get(key)
             if found is None:
-                # Migrated as the town's own bot would (idempotent; PostgreSQL locks it).
-                found = await Database(self.district.town(key).settings.database).open()
-                self._open[key] = found
+                self._open[key] = found = await self._opened(key)
         return found
+
+    async def _opened(self, key: str) -> Database:
+        """Open a town's database to read it; its own bot migrates it, never this one."""
+        db = Database(self.district.town(key).settings.database)
+        try:
+            await db.open(migrate=False)
+            version = await db.schema_version()
+        except (sqlite3.Error, OSError) as exc:  # PostgreSQL's are StorageErrors
+            await db.close()
+            raise StorageError(f"town {key}'s database cannot be opened: {exc}") from exc
+        if version < latest_version():
+            await db.close()
+            raise StorageError(f"town {key}'s database is not migrated yet (version {version})")
+        return db
 
     @property
     def opened(self) -> list[str]:

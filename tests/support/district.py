@@ -24,15 +24,24 @@ TOWNS = (("alpha", "甲镇", "7100001:alpha-token"), ("beta", "乙镇", "7100002
 
 
 def towns_file(
-    where: Path, *, towns: int = 3, channel: int | None = CHANNEL, publisher: str = "alpha"
+    where: Path,
+    *,
+    towns: int = 3,
+    channel: int | None = CHANNEL,
+    publisher: str = "alpha",
+    postgres: str = "",
 ) -> Path:
-    """A towns file of the first `towns` towns, the district admin and the channel."""
+    """A towns file of the first `towns` towns, the district admin and the channel; on
+    PostgreSQL each town names its schema's URL itself (bot.core.towns derives
+    `postgresql:/db?…` from a socket URL `postgresql:///db`, losing its `//`)."""
     lines = ["[district]", 'name = "测试区"', f"admins = [{DISTRICT_ADMIN}]"]
     if channel is not None:
         lines.append(f"channel = {channel}")
     lines.append(f'publisher = "{publisher}"')
     for key, name, token in TOWNS[:towns]:
         lines += ["", "[[town]]", f'key = "{key}"', f'name = "{name}"', f'token = "{token}"']
+        if postgres:
+            lines.append(f'database = "{postgres}?search_path={key}"')
     path = where / "towns.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -45,6 +54,8 @@ def base_settings(database: str, admin_ids: frozenset[int] = frozenset()) -> Set
         database=database,
         admin_ids=admin_ids,
         timezone=str(TZ),
+        # bot.core.towns refuses a town whose derived secret is empty (no base secret)
+        webhook_secret="district-test-secret",
     )
 
 
@@ -74,7 +85,8 @@ async def make_district(
     else:
         base = str(tmp_path / "minhu.db")
     district = load_towns(
-        towns_file(tmp_path, towns=towns, channel=channel), base_settings(base, admin_ids)
+        towns_file(tmp_path, towns=towns, channel=channel, postgres=made[0] if made else ""),
+        base_settings(base, admin_ids),
     )
     for town in district.towns:
         async with Database(town.settings.database) as db:
