@@ -3,6 +3,7 @@ each on PostgreSQL — and its figure for a town is the town bulletin's own."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -85,8 +86,8 @@ async def test_a_town_whose_database_cannot_be_opened_is_named_not_counted(
             await conn.execute("DROP SCHEMA beta CASCADE")
             await conn.close()
         else:
-            Path(district.town("beta").settings.database).unlink()
-            Path(district.town("beta").settings.database).mkdir()  # not a database file
+            os.replace(district.town("beta").settings.database, tmp_path / "elsewhere.db")
+            os.mkdir(district.town("beta").settings.database)  # not a database file
         async with Database(district.town("alpha").settings.database) as own:
             books = TownBooks(district, "alpha", own)
             report = await district_report(books, NOVEMBER, AS_OF)
