@@ -25,6 +25,7 @@ from bot.runtime.services import MinhuContext
 from handlers.kit.common import answer, keyboard, language_of, say, t
 from handlers.kit.conversation import refuse, refuse_pressed
 from storage import district as rows
+from storage.db import StorageError
 
 PREVIEW_KEY = "district_preview"
 
@@ -61,9 +62,13 @@ async def _show(update: Update, context: MinhuContext, books: TownBooks, period:
     for part in DistrictText(services.renderer, found, language).messages():
         await context.bot.send_message(chat.id, part, parse_mode=ParseMode.HTML)
     district = books.district
-    published_at = await rows.published_at(await books.db(district.publisher), period.key)
+    try:
+        published_at = await rows.published_at(await books.db(district.publisher), period.key)
+        publishable = district.channel is not None and published_at is None
+    except StorageError:  # the publisher's database cannot be read now: no button
+        published_at, publishable = None, False
     buttons = []
-    if district.channel is not None and published_at is None:
+    if publishable:
         context.user_data[PREVIEW_KEY] = period.key
         buttons.append([(t(context, lang, "district.btn_publish"), PUBLISH.pack(period.key))])
     else:

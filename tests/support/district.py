@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.app import build_application
 from bot.core.config import Settings
 from bot.core.towns import District, load_towns
+from bot.district.books import books_of
 from storage.db import Database
 from storage.seed import seed_demo
 from tests.support import databases
@@ -122,6 +123,14 @@ class TownHarness(Harness):
         assert self.app.post_init is not None
         await self.app.post_init(self.app)
         return self
+
+    async def stop(self) -> None:
+        """As Harness's, and the other towns' databases closed (as `post_shutdown` does)."""
+        assert self.app is not None
+        books = books_of(self.app.bot_data)
+        if books is not None:
+            await books.close()
+        await super().stop()
 
 
 def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
