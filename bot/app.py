@@ -22,6 +22,8 @@ from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.core.towns import District
 from bot.dashboard.server import Screen
+from bot.district.books import BOOKS_KEY, TownBooks, books_of
+from bot.district.publish import DistrictSchedule
 from bot.escalation.digest import DailyDigest
 from bot.mediation.deadlines import MediationDeadlines
 from bot.runtime.broadcasting import BroadcastProgress
@@ -55,6 +57,7 @@ from handlers import (
     supervision,
     visits,
 )
+from handlers import district as district_view
 from handlers import services as service_circle
 from handlers.kit.common import settle
 from storage.db import Database
@@ -81,6 +84,7 @@ CAPABILITIES: tuple[ModuleType, ...] = (
     points,
     visits,
     bulletins,
+    district_view,
     service_circle,
     chat,
 )
@@ -118,6 +122,9 @@ async def start_background(app: MinhuApp) -> None:
     services.progress.start(app)
     await BulletinSchedule(services).start(app, services.settings.timer_sweep)
     await CalendarWatch(services).start(app, services.settings.timer_sweep)
+    books = books_of(app.bot_data)
+    if books is not None:  # the district bulletin: the publisher town's bot only
+        await DistrictSchedule(books, services).start(app, services.settings.timer_sweep)
     await warn_unreachable(services)
     if services.settings.web_port is not None:
         screen = Screen(services.db, services.settings, services.renderer, services.clock)
@@ -134,6 +141,9 @@ async def _post_shutdown(app: MinhuApp) -> None:
     screen = app.bot_data.pop(SCREEN_KEY, None)
     if isinstance(screen, Screen):
         await screen.stop()
+    books = books_of(app.bot_data)
+    if books is not None:
+        await books.close()
     await services_of(app).db.close()
 
 
@@ -185,6 +195,8 @@ def build_application(
         builder = builder.request(calls).get_updates_request(BotApiRequest(1))
     app: MinhuApp = builder.build()
     app.bot_data[SERVICES_KEY] = services
+    if district is not None:  # the other towns' databases, opened when first read
+        app.bot_data[BOOKS_KEY] = TownBooks(district, settings.town, db)
     services.timers = TimerRunner(services)
     services.timers.sources.append(AssignmentTimers(services))
     services.timers.sources.append(DailyDigest(services))

@@ -158,9 +158,9 @@ async def build_report(
             department = dept_stats.get(g.department_id)
             if department is not None:  # every case a department handles counts for it
                 department.received += g.received
-                department.add(_handled(g))
+                department.add(handled_stats(g))
         elif g.origin in q.RESIDENTS:  # a grid is ranked on residents' cases it handles
-            unit.add(_handled(g))
+            unit.add(handled_stats(g))
     for (_, grid_id), (done, found) in patrols.items():
         if grid_id in grid_stats:
             grid_stats[grid_id].patrols += done
@@ -232,7 +232,9 @@ async def _mediations(
     return rows if total.opened or total.opened_year_before else []
 
 
-def _handled(g: q.ComplaintGroup) -> UnitStats:
+def handled_stats(g: q.ComplaintGroup) -> UnitStats:
+    """What a group of complaints counts for whoever handled them (the district ranks towns
+    on it too)."""
     return UnitStats(
         "",
         "",

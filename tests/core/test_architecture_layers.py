@@ -31,6 +31,7 @@ NEUTRAL_PACKAGES = (
     "assignments",
     "broadcasts",
     "bulletins",
+    "district",
     "reception",
     "patrols",
     "supervision",
@@ -61,6 +62,8 @@ for name in sys.argv[1:]:
 HIDDEN_COMMANDS = {
     "start": "Telegram sends it when a person first opens the chat (and deep links); "
     "a menu entry would only repeat the Start button",
+    "district": "district admins are named in the towns file, not a role the menus know "
+    "(README's District section names the command); anyone else is refused",
 }
 
 PACKAGES = (*EARLY_CAPABILITIES, *CAPABILITIES)  # every handlers package, as the app wires them
