@@ -151,9 +151,15 @@ async def get(db: Database, activity_id: int) -> Activity | None:
     return _activity(r) if r else None
 
 
-async def get_in(conn: aiosqlite.Connection, activity_id: int) -> Activity | None:
-    """One activity, inside the caller's transaction."""
-    cur = await conn.execute("SELECT * FROM volunteer_activities WHERE id = ?", (activity_id,))
+async def get_in(
+    conn: aiosqlite.Connection, activity_id: int, *, hold: bool = False
+) -> Activity | None:
+    """One activity, inside the caller's transaction; `hold` keeps its row locked until the
+    end (PostgreSQL: workers deciding about its places take turns; SQLite has one writer)."""
+    lock = " /* lock */" if hold else ""
+    cur = await conn.execute(
+        "SELECT * FROM volunteer_activities WHERE id = ?" + lock, (activity_id,)
+    )
     r = await cur.fetchone()
     return _activity(r) if r else None
 

@@ -86,11 +86,19 @@ async def insert(
 ) -> tuple[int, str]:
     """A new case (status pending: the other party's consent is not given yet): id, number."""
     prefix = f"TJ-{now.year}-"
-    cur = await conn.execute(
-        "SELECT COUNT(*) FROM mediations WHERE number LIKE ? || '%'", (prefix,)
+    # A counter row, not a count of the cases: two workers opening cases at once would count
+    # the same and collide on the number (its first value counts the cases made before it).
+    name = f"mediation:{now.year}"
+    await conn.execute(
+        "INSERT INTO counters (name, value) VALUES "
+        "(?, (SELECT COUNT(*) FROM mediations WHERE number LIKE ? || '%') + 1) "
+        "ON CONFLICT(name) DO UPDATE SET value = counters.value + 1",
+        (name, prefix),
     )
+    cur = await conn.execute("SELECT value FROM counters WHERE name = ?", (name,))
     row = await cur.fetchone()
-    number = f"{prefix}{(int(row[0]) if row else 0) + 1:06d}"
+    assert row is not None
+    number = f"{prefix}{int(row[0]):06d}"
     cur = await conn.execute(
         """INSERT INTO mediations (number, grid_id, kind, summary, mediator_id, opened_by,
                complaint_id, opened_at, contact_due_at, result_due_at)

@@ -100,6 +100,13 @@ async def balance_in(conn: aiosqlite.Connection, person_id: int) -> int:
     return int(row[0]) if row else 0
 
 
+async def hold_balance(conn: aiosqlite.Connection, person_id: int) -> int:
+    """A person's balance, their row held until the transaction ends: a debit decided on it
+    cannot race another (PostgreSQL: the person's row is locked; SQLite has one writer)."""
+    await conn.execute("SELECT id FROM people WHERE id = ? /* lock */", (person_id,))
+    return await balance_in(conn, person_id)
+
+
 async def balance(db: Database, person_id: int) -> int:
     """A person's balance (for showing)."""
     found = await db.fetchval(
