@@ -303,18 +303,21 @@ async def add_invite(
 async def take_invite(
     conn: aiosqlite.Connection, code: str, now: datetime
 ) -> tuple[int, datetime, bool] | None:
-    """(inviter, expires_at, used already) of a code, marking it used; None if unknown."""
+    """(inviter, expires_at, used already) of a code, marking it used; None if unknown. Taken
+    by one conditional UPDATE: of two people using a code at once (two workers) the second
+    waits for the first one's row and finds it used."""
     cur = await conn.execute(
-        "SELECT person_id, expires_at, used_at FROM family_invites WHERE code = ?", (code,)
+        "UPDATE family_invites SET used_at = ? WHERE code = ? AND used_at IS NULL",
+        (to_iso(now), code),
+    )
+    taken = cur.rowcount == 1
+    cur = await conn.execute(
+        "SELECT person_id, expires_at FROM family_invites WHERE code = ?", (code,)
     )
     r = await cur.fetchone()
     if r is None:
         return None
-    if r["used_at"] is None:
-        await conn.execute(
-            "UPDATE family_invites SET used_at = ? WHERE code = ?", (to_iso(now), code)
-        )
-    return int(r["person_id"]), from_iso(r["expires_at"]), r["used_at"] is not None
+    return int(r["person_id"]), from_iso(r["expires_at"]), not taken
 
 
 async def link(conn: aiosqlite.Connection, a: int, b: int, now: datetime) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.points import ledger
@@ -76,3 +76,26 @@ async def test_two_workers_taking_the_last_unit_of_stock_leave_none_below_zero(
         assert sorted(taken) == [False, True]
         found = await store.item(one, item)
         assert found is not None and found.stock == 0
+
+
+async def test_two_people_using_one_family_invite_at_once_use_it_once(
+    new_database: NewDatabase,
+) -> None:
+    address = await new_database("invite.db")
+    await _town(address, 0)
+    async with Database(address) as db, db.transaction() as conn:
+        await store.add_invite(conn, "ABCD2345", PERSON, NOW, NOW + timedelta(days=1))
+
+    async def use(db: Database) -> bool:
+        """Whether this one got the invitation (it was not used already)."""
+        async with db.transaction() as conn:
+            found = await store.take_invite(conn, "ABCD2345", NOW)
+            assert found is not None and found[0] == PERSON
+            return not found[2]
+
+    async with Database(address) as one, Database(address) as two:
+        meeting = meet([one, two], "family_invites")
+        used = await asyncio.gather(use(one), use(two))
+        assert sorted(used) == [False, True]  # one family link, not two
+        if one.backend == "postgres":
+            assert meeting.lock_waits == 1
