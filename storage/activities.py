@@ -236,10 +236,11 @@ async def live_signup(
 
 
 async def live_activities_of(conn: aiosqlite.Connection, person_id: int) -> list[int]:
-    """The activities a person holds a place or waits for, inside the caller's transaction."""
+    """The activities a person holds a place or waits for, inside the caller's transaction, in
+    the activities' order (their rows are held in it: two erasures never lock crosswise)."""
     cur = await conn.execute(
         "SELECT activity_id FROM volunteer_signups WHERE person_id = ? "
-        "AND status IN ('booked', 'waitlisted') ORDER BY id",
+        "AND status IN ('booked', 'waitlisted') ORDER BY activity_id, id",
         (person_id,),
     )
     return [int(r[0]) for r in await cur.fetchall()]
