@@ -13,6 +13,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.codec import from_iso, record, to_iso
+from storage.complaints import count_up
 from storage.db import Database
 
 _CASE = """SELECT m.*, g.name AS grid_name, c.zone_id AS zone_id FROM mediations m
@@ -86,19 +87,12 @@ async def insert(
 ) -> tuple[int, str]:
     """A new case (status pending: the other party's consent is not given yet): id, number."""
     prefix = f"TJ-{now.year}-"
-    # A counter row, not a count of the cases: two workers opening cases at once would count
-    # the same and collide on the number (its first value counts the cases made before it).
-    name = f"mediation:{now.year}"
-    await conn.execute(
-        "INSERT INTO counters (name, value) VALUES "
-        "(?, (SELECT COUNT(*) FROM mediations WHERE number LIKE ? || '%') + 1) "
-        "ON CONFLICT(name) DO UPDATE SET value = counters.value + 1",
-        (name, prefix),
+    cur = await conn.execute(
+        "SELECT COUNT(*) FROM mediations WHERE number LIKE ? || '%'", (prefix,)
     )
-    cur = await conn.execute("SELECT value FROM counters WHERE name = ?", (name,))
-    row = await cur.fetchone()
-    assert row is not None
-    number = f"{prefix}{int(row[0]):06d}"
+    row = await cur.fetchone()  # where the year's counter starts (two workers counting: one)
+    seq = await count_up(conn, f"mediation:{now.year}", (int(row[0]) if row else 0) + 1)
+    number = f"{prefix}{seq:06d}"
     cur = await conn.execute(
         """INSERT INTO mediations (number, grid_id, kind, summary, mediator_id, opened_by,
                complaint_id, opened_at, contact_due_at, result_due_at)

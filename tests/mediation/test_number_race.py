@@ -31,8 +31,9 @@ async def test_two_workers_opening_cases_at_once_get_two_numbers(seeded_db: Addr
         before = int(await one.fetchval("SELECT COUNT(*) FROM mediations"))
         meeting = meet([one, two], "FROM mediations WHERE number LIKE")
         numbers = await asyncio.gather(_open(one, grid_id, "噪音"), _open(two, grid_id, "漏水"))
+        together = meeting.reached == 2 and meeting.lock_waits == 0  # both counted at once
         assert len(set(numbers)) == 2
         assert sorted(numbers) == [f"TJ-2026-{before + 1:06d}", f"TJ-2026-{before + 2:06d}"]
         assert await _open(one, grid_id, "占道") == f"TJ-2026-{before + 3:06d}"
-        if one.backend == "postgres":
-            assert meeting.lock_waits == 1
+        if one.backend == "postgres":  # they counted the cases together, yet got two numbers
+            assert together
