@@ -151,9 +151,15 @@ async def get(db: Database, activity_id: int) -> Activity | None:
     return _activity(r) if r else None
 
 
-async def get_in(conn: aiosqlite.Connection, activity_id: int) -> Activity | None:
-    """One activity, inside the caller's transaction."""
-    cur = await conn.execute("SELECT * FROM volunteer_activities WHERE id = ?", (activity_id,))
+async def get_in(
+    conn: aiosqlite.Connection, activity_id: int, *, hold: bool = False
+) -> Activity | None:
+    """One activity, inside the caller's transaction; `hold` keeps its row locked until the
+    end (PostgreSQL: workers deciding about its places take turns; SQLite has one writer)."""
+    lock = " /* lock */" if hold else ""
+    cur = await conn.execute(
+        "SELECT * FROM volunteer_activities WHERE id = ?" + lock, (activity_id,)
+    )
     r = await cur.fetchone()
     return _activity(r) if r else None
 
@@ -230,10 +236,11 @@ async def live_signup(
 
 
 async def live_activities_of(conn: aiosqlite.Connection, person_id: int) -> list[int]:
-    """The activities a person holds a place or waits for, inside the caller's transaction."""
+    """The activities a person holds a place or waits for, inside the caller's transaction, in
+    the activities' order (their rows are held in it: two erasures never lock crosswise)."""
     cur = await conn.execute(
         "SELECT activity_id FROM volunteer_signups WHERE person_id = ? "
-        "AND status IN ('booked', 'waitlisted') ORDER BY id",
+        "AND status IN ('booked', 'waitlisted') ORDER BY activity_id, id",
         (person_id,),
     )
     return [int(r[0]) for r in await cur.fetchall()]

@@ -38,16 +38,21 @@ def format_number(year: int, seq: int) -> str:
 
 async def next_number(conn: aiosqlite.Connection, year: int) -> str:
     """Allocate the next number of the year inside the caller's transaction."""
-    name = f"complaint:{year}"
+    return format_number(year, await count_up(conn, f"complaint:{year}"))
+
+
+async def count_up(conn: aiosqlite.Connection, name: str, first: int = 1) -> int:
+    """The next value of a named counter (`first` when it is new), inside the caller's
+    transaction. The upsert holds the counter's row to the end: two workers get two values."""
     await conn.execute(
-        "INSERT INTO counters (name, value) VALUES (?, 1) "
+        "INSERT INTO counters (name, value) VALUES (?, ?) "
         "ON CONFLICT(name) DO UPDATE SET value = counters.value + 1",
-        (name,),
+        (name, first),
     )
     cur = await conn.execute("SELECT value FROM counters WHERE name = ?", (name,))
     row = await cur.fetchone()
     assert row is not None
-    return format_number(year, int(row[0]))
+    return int(row[0])
 
 
 async def insert(

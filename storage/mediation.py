@@ -13,6 +13,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.codec import from_iso, record, to_iso
+from storage.complaints import count_up
 from storage.db import Database
 
 _CASE = """SELECT m.*, g.name AS grid_name, c.zone_id AS zone_id FROM mediations m
@@ -89,8 +90,9 @@ async def insert(
     cur = await conn.execute(
         "SELECT COUNT(*) FROM mediations WHERE number LIKE ? || '%'", (prefix,)
     )
-    row = await cur.fetchone()
-    number = f"{prefix}{(int(row[0]) if row else 0) + 1:06d}"
+    row = await cur.fetchone()  # where the year's counter starts (two workers counting: one)
+    seq = await count_up(conn, f"mediation:{now.year}", (int(row[0]) if row else 0) + 1)
+    number = f"{prefix}{seq:06d}"
     cur = await conn.execute(
         """INSERT INTO mediations (number, grid_id, kind, summary, mediator_id, opened_by,
                complaint_id, opened_at, contact_due_at, result_due_at)

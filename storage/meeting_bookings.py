@@ -207,10 +207,11 @@ async def checked_in_count(db: Database, meeting_id: int) -> int:
 
 
 async def live_of_person(conn: aiosqlite.Connection, person_id: int) -> list[int]:
-    """The ids of a person's seats and places in line (any meeting), in a transaction."""
+    """The ids of a person's seats and places in line (any meeting), in a transaction, in the
+    meetings' order (their rows are held in it: two erasures never lock crosswise)."""
     cur = await conn.execute(
         "SELECT id FROM meeting_bookings WHERE person_id = ? "
-        "AND status IN ('booked', 'waitlisted') ORDER BY id",
+        "AND status IN ('booked', 'waitlisted') ORDER BY meeting_id, id",
         (person_id,),
     )
     return [int(r[0]) for r in await cur.fetchall()]

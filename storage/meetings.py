@@ -141,9 +141,13 @@ async def get(db: Database, meeting_id: int) -> Meeting | None:
     return _meeting(row) if row else None
 
 
-async def get_in(conn: aiosqlite.Connection, meeting_id: int) -> Meeting | None:
-    """One meeting, read inside the caller's transaction."""
-    cur = await conn.execute("SELECT * FROM meetings WHERE id = ?", (meeting_id,))
+async def get_in(
+    conn: aiosqlite.Connection, meeting_id: int, *, hold: bool = False
+) -> Meeting | None:
+    """One meeting, read inside the caller's transaction; `hold` keeps its row locked until
+    the end (PostgreSQL: workers deciding about its seats take turns; SQLite has one writer)."""
+    lock = " /* lock */" if hold else ""
+    cur = await conn.execute("SELECT * FROM meetings WHERE id = ?" + lock, (meeting_id,))
     row = await cur.fetchone()
     return _meeting(row) if row else None
 

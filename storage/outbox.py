@@ -104,8 +104,11 @@ async def enqueue_many(
     )
 
 
-async def claim(db: Database, now: datetime, limit: int = 200) -> list[OutboxItem]:
-    """Take due rows for sending (lane, then due time); drop expired ones, fail blocked ones."""
+async def claim(
+    db: Database, now: datetime, limit: int = 200, claimer: str = ""
+) -> list[OutboxItem]:
+    """Take due rows for sending (lane, then due time), as `claimer` (this process); drop
+    expired ones, fail blocked ones."""
     stamp = to_iso(now)
     async with db.transaction() as conn:
         cur = await conn.execute(
@@ -126,11 +129,11 @@ async def claim(db: Database, now: datetime, limit: int = 200) -> list[OutboxIte
         cur = await conn.execute(
             # Several processes may claim at once (PostgreSQL): each skips the rows another
             # has locked (`/* skip locked */`: storage.sql; SQLite has one writer).
-            """UPDATE outbox SET state = 'sending'
+            """UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_at = ?
                WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ?
                             ORDER BY lane, due_at, id LIMIT ? /* skip locked */)
                RETURNING id, chat_id, lane, kind, template, context, attempts""",
-            (stamp, limit),
+            (claimer, stamp, stamp, limit),
         )
         rows = await cur.fetchall()
     items = [OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
@@ -138,15 +141,18 @@ async def claim(db: Database, now: datetime, limit: int = 200) -> list[OutboxIte
     return items
 
 
-async def claim_key(db: Database, dedupe_key: str, now: datetime) -> OutboxItem | None:
-    """Take one due row by its dedupe key (a reply sent right after its commit); None when it
-    is already sent or being sent."""
+async def claim_key(
+    db: Database, dedupe_key: str, now: datetime, claimer: str = ""
+) -> OutboxItem | None:
+    """Take one due row by its dedupe key (a reply sent right after its commit), as
+    `claimer`; None when it is already sent or being sent."""
+    stamp = to_iso(now)
     async with db.transaction() as conn:
         cur = await conn.execute(
-            """UPDATE outbox SET state = 'sending'
+            """UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_at = ?
                WHERE dedupe_key = ? AND state = 'pending' AND due_at <= ?
                RETURNING id, chat_id, lane, kind, template, context, attempts""",
-            (dedupe_key, to_iso(now)),
+            (claimer, stamp, dedupe_key, stamp),
         )
         r = await cur.fetchone()
     return OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) if r else None
@@ -185,10 +191,18 @@ async def retry_at(db: Database, item_id: int, due_at: datetime, error: str) -> 
         )
 
 
-async def recover(db: Database) -> int:
-    """Rows a crash left 'sending' go back to 'pending'; returns how many."""
+async def recover(db: Database, claimer: str = "", before: datetime | None = None) -> int:
+    """Rows a crash left 'sending' go back to 'pending'; returns how many. Not `claimer`'s own
+    (this process sends them still), and with `before` only those claimed before it: a
+    claim younger than that may be another worker's send in flight (PostgreSQL)."""
+    sql = """UPDATE outbox SET state = 'pending', claimed_by = NULL
+             WHERE state = 'sending' AND COALESCE(claimed_by, '') <> ?"""
+    params: tuple[str, ...] = (claimer,)
+    if before is not None:
+        sql += " AND (claimed_at IS NULL OR claimed_at <= ?)"
+        params = (claimer, to_iso(before))
     async with db.transaction() as conn:
-        cur = await conn.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+        cur = await conn.execute(sql, params)
         return cur.rowcount
 
 

@@ -100,6 +100,13 @@ async def balance_in(conn: aiosqlite.Connection, person_id: int) -> int:
     return int(row[0]) if row else 0
 
 
+async def hold_balance(conn: aiosqlite.Connection, person_id: int) -> int:
+    """A person's balance, their row held until the transaction ends: a debit decided on it
+    cannot race another (PostgreSQL: the person's row is locked; SQLite has one writer)."""
+    await conn.execute("SELECT id FROM people WHERE id = ? /* lock */", (person_id,))
+    return await balance_in(conn, person_id)
+
+
 async def balance(db: Database, person_id: int) -> int:
     """A person's balance (for showing)."""
     found = await db.fetchval(
@@ -296,18 +303,21 @@ async def add_invite(
 async def take_invite(
     conn: aiosqlite.Connection, code: str, now: datetime
 ) -> tuple[int, datetime, bool] | None:
-    """(inviter, expires_at, used already) of a code, marking it used; None if unknown."""
+    """(inviter, expires_at, used already) of a code, marking it used; None if unknown. Taken
+    by one conditional UPDATE: of two people using a code at once (two workers) the second
+    waits for the first one's row and finds it used."""
     cur = await conn.execute(
-        "SELECT person_id, expires_at, used_at FROM family_invites WHERE code = ?", (code,)
+        "UPDATE family_invites SET used_at = ? WHERE code = ? AND used_at IS NULL",
+        (to_iso(now), code),
+    )
+    taken = cur.rowcount == 1
+    cur = await conn.execute(
+        "SELECT person_id, expires_at FROM family_invites WHERE code = ?", (code,)
     )
     r = await cur.fetchone()
     if r is None:
         return None
-    if r["used_at"] is None:
-        await conn.execute(
-            "UPDATE family_invites SET used_at = ? WHERE code = ?", (to_iso(now), code)
-        )
-    return int(r["person_id"]), from_iso(r["expires_at"]), r["used_at"] is not None
+    return int(r["person_id"]), from_iso(r["expires_at"]), not taken
 
 
 async def link(conn: aiosqlite.Connection, a: int, b: int, now: datetime) -> None:

@@ -58,13 +58,16 @@ async def link_in(
            WHERE x.phone = ? AND x.person_id IS NULL ORDER BY x.complaint_id""",
         (phone,),
     )
-    found = [Linked(int(r[0]), str(r[1]), int(r[2])) for r in await cur.fetchall()]
-    for case in found:
-        await conn.execute(
+    found = []
+    for case in [Linked(int(r[0]), str(r[1]), int(r[2])) for r in await cur.fetchall()]:
+        cur = await conn.execute(
             """UPDATE complaint_proxies SET person_id = ?, linked_at = ?
                WHERE complaint_id = ? AND person_id IS NULL""",
             (person_id, to_iso(now), case.complaint_id),
         )
+        if cur.rowcount != 1:  # another worker linked it a moment ago (same phone)
+            continue
+        found.append(case)
         await conn.execute(
             "UPDATE complaints SET reporter_id = ? WHERE id = ?", (person_id, case.complaint_id)
         )

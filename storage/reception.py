@@ -140,7 +140,9 @@ async def book(
     conn: aiosqlite.Connection, session_id: int, person_id: int, topic: str, now: datetime
 ) -> int | None:
     """Take a slot inside the caller's (BEGIN IMMEDIATE) transaction; None when all are taken.
-    The caller checks first that the person has no booking of this session."""
+    The caller checks first that the person has no booking of this session. The session's
+    row is held first: on PostgreSQL two workers' counts would not see each other's slot."""
+    await conn.execute("SELECT id FROM reception_sessions WHERE id = ? /* lock */", (session_id,))
     cur = await conn.execute(
         """INSERT INTO reception_bookings (session_id, person_id, topic, created_at)
            SELECT ?, ?, ?, ? WHERE

@@ -351,7 +351,9 @@ async def book_in(
     now: datetime,
 ) -> int | None:
     """Take a slot inside the caller's transaction; None when it is full, or the person
-    already holds a slot of this point still ahead (-1)."""
+    already holds a slot of this point still ahead (-1). The point's row is held first: on
+    PostgreSQL two workers counting a slot at once would both find room."""
+    await conn.execute("SELECT id FROM service_points WHERE id = ? /* lock */", (point_id,))
     cur = await conn.execute(
         "SELECT COUNT(*) FROM service_bookings WHERE point_id = ? AND person_id = ?"
         " AND status = ? AND starts_at >= ?",

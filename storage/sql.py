@@ -137,6 +137,9 @@ def _json_replace(text: str) -> str:
 
 
 _SKIP_LOCKED = re.compile(r"/\*\s*skip locked\s*\*/", re.IGNORECASE)
+# `SELECT … /* lock */`: the rows read are held until the transaction ends (FOR NO KEY UPDATE:
+# another holder waits, rows that only reference them do not); SQLite's one writer needs none.
+_LOCK = re.compile(r"/\*\s*lock\s*\*/", re.IGNORECASE)
 
 
 def _skip_locked(sql: str) -> str:
@@ -165,7 +168,7 @@ def translate(sql: str, id_tables: frozenset[str], *, many: bool = False) -> Sta
     """The PostgreSQL form of one storage statement written for SQLite. A `/* skip locked */`
     comment (nothing on SQLite, which has one writer) is `FOR UPDATE SKIP LOCKED` here: rows
     several processes compete for go to one of them, the others take the next ones."""
-    text = _skip_locked(sql)
+    text = _LOCK.sub("FOR NO KEY UPDATE", _skip_locked(sql))
     text = _JSON.sub(r"(\1::jsonb ->> '\2')", text.strip().rstrip(";"))
     text = _JSON_EACH.sub(r"jsonb_array_elements_text(\1::jsonb)", _json_replace(text))
     for pattern, to in _FUNCTIONS:

@@ -36,7 +36,7 @@ class CheckedIn:
 
 
 async def _editable(conn: aiosqlite.Connection, meeting_id: int, now: datetime) -> Meeting:
-    m = await store.get_in(conn, meeting_id)
+    m = await store.get_in(conn, meeting_id, hold=True)  # an edit may change the seats
     if m is None:
         raise NotFound("not_found")
     if m.status != MeetingStatus.OPEN:

@@ -176,7 +176,8 @@ async def book(services: Services, meeting_id: int, user_id: int, *, waitlist: b
         raise NotFound("not_found")
     representative = await has_role(services, user_id, Role.REPRESENTATIVE)
     async with db.transaction() as conn:
-        m = _refuse_if_closed(await store.get_in(conn, meeting_id), now)
+        # the meeting's row is held: two workers booking its last seat take turns
+        m = _refuse_if_closed(await store.get_in(conn, meeting_id, hold=True), now)
         existing = await bookings.live_booking(conn, m.id, user_id)
         if existing is not None:
             raise Stale("already", status=existing.status, code=existing.code)
@@ -229,7 +230,7 @@ async def _give_up(
         raise NotFound("not_yours")
     if b.status == BookingStatus.CANCELLED:
         raise Stale("already_cancelled")
-    m = await store.get_in(conn, b.meeting_id)
+    m = await store.get_in(conn, b.meeting_id, hold=True)  # seats are decided one at a time
     assert m is not None
     if m.status == MeetingStatus.CANCELLED:
         raise Stale("meeting_cancelled")

@@ -162,7 +162,7 @@ async def sign_up(services: Services, activity_id: int, user_id: int) -> Placed:
     if await people.get(db, user_id) is None:
         raise NotAllowed("need_start")
     async with db.transaction() as conn:
-        a = _open(await store.get_in(conn, activity_id), now)
+        a = _open(await store.get_in(conn, activity_id, hold=True), now)  # places: one at a time
         existing = await store.live_signup(conn, a.id, user_id)
         if existing is not None:
             raise Stale("already", status=existing.status)
@@ -188,7 +188,7 @@ async def cancel(services: Services, activity_id: int, user_id: int) -> Signup |
     is told. Returns the promoted sign-up, if any."""
     db, now = services.db, services.clock.now()
     async with db.transaction() as conn:
-        a = _open(await store.get_in(conn, activity_id), now)
+        a = _open(await store.get_in(conn, activity_id, hold=True), now)  # places: one at a time
         s = await store.live_signup(conn, a.id, user_id)
         if s is None:
             raise Stale("not_signed_up")
@@ -224,7 +224,7 @@ async def give_up_all(
     coming activities go to the first waiting, who is told. Returns how many."""
     given_up = 0
     for activity_id in await store.live_activities_of(conn, user_id):
-        a = await store.get_in(conn, activity_id)
+        a = await store.get_in(conn, activity_id, hold=True)
         s = await store.live_signup(conn, activity_id, user_id)
         if a is None or s is None or a.status != ActivityStatus.OPEN or now >= a.starts_at:
             continue

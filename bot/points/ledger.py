@@ -44,7 +44,7 @@ async def debit(
     by_id: int | None = None,
 ) -> int:
     """Take points; the balance left. Refused (Stale "too_few") when the balance is short."""
-    have = await store.balance_in(conn, person_id)
+    have = await store.hold_balance(conn, person_id)  # two debits at once take turns
     if amount <= 0 or have < amount:
         raise Stale("too_few", balance=have, points=amount)
     added = await store.add_entry(

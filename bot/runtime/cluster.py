@@ -278,7 +278,11 @@ class Leadership:
                 await asyncio.wait_for(stop.wait(), LEAD_RETRY)
 
     def _kick(self) -> None:
-        services_of(self.app).delivery.kick_soon()
+        """A worker committed: send its rows, and see when its timers fall due."""
+        services = services_of(self.app)
+        services.delivery.kick_soon()
+        if services.timers is not None:
+            services.timers.wake_soon()
 
     async def _prune(self) -> None:
         self.turns += 1

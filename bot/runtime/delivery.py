@@ -20,6 +20,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import secrets
+import socket
 import sqlite3
 import warnings
 from collections import OrderedDict, defaultdict
@@ -52,6 +55,9 @@ MAX_ATTEMPTS = 8
 RECORD_EVERY = 0.1  # seconds between writes of 'sent' outcomes
 RETRY_WRITE = (0.5, 30.0)  # first and longest wait before an outcome write is tried again
 UNLIMITED_BATCH = 500  # rows per claim when no flood gate paces us
+# PostgreSQL: a row another process claimed this long ago, and left 'sending', is put back (its
+# claimer is gone: a leader that lost its lock stops within seconds; a reply's send is one call).
+CLAIM_LEASE = timedelta(minutes=5)
 RENDER_CACHE = 256
 
 
@@ -87,10 +93,16 @@ class Delivery:
         self._recording = asyncio.Lock()
         self._render_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._parts: OrderedDict[int, str] = OrderedDict()
+        # this process in the rows it claims (host, pid and a token: a restart is another)
+        self.claimer = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     async def recover(self) -> int:
-        """At start-up: rows left 'sending' by a crash go back to 'pending'."""
-        return await outbox.recover(self.db)
+        """At start-up (and on each sweep, in a cluster): rows left 'sending' by a crash go
+        back to 'pending'. On PostgreSQL only those claimed by another process more than
+        CLAIM_LEASE ago: a younger claim may be a live worker's send (never sent twice)."""
+        if self.db.backend != "postgres":
+            return await outbox.recover(self.db, self.claimer)
+        return await outbox.recover(self.db, self.claimer, self.clock.now() - CLAIM_LEASE)
 
     async def run_pass(self, bot: ExtBot[Any]) -> int:
         """Send every row that is due now; returns how many were sent."""
@@ -117,7 +129,7 @@ class Delivery:
     async def deliver_now(self, bot: ExtBot[Any], dedupe_key: str) -> bool:
         """Send one row at once, outside a pass (the answer to a committed action); True if
         it went out. A failure leaves it to the passes, like any other row."""
-        item = await outbox.claim_key(self.db, dedupe_key, self.clock.now())
+        item = await outbox.claim_key(self.db, dedupe_key, self.clock.now(), self.claimer)
         if item is None:
             return False
         sent = await self._deliver(bot, item)
@@ -128,7 +140,7 @@ class Delivery:
     async def _claim(self, limit: int) -> list[outbox.OutboxItem]:
         """Due rows, or none while the database is locked (the next sweep tries again)."""
         try:
-            return await outbox.claim(self.db, self.clock.now(), limit)
+            return await outbox.claim(self.db, self.clock.now(), limit, self.claimer)
         except sqlite3.OperationalError as exc:
             log.warning("outbox: cannot claim rows now (%s); the next pass tries again", exc)
             return []
@@ -322,10 +334,15 @@ class Delivery:
     async def _job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.run_pass(context.bot)
 
+    async def _sweep(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self.db.backend == "postgres":  # a claim whose lease ran out while we lead
+            await self.recover()
+        await self.run_pass(context.bot)
+
     def start(self, application: AnyApp, every: float) -> None:
         """Sweep periodically and run a first pass now (misfires run late, never dropped)."""
         self.app = application
-        jobs.start_sweep(application, self._job, SWEEP_JOB, every)
+        jobs.start_sweep(application, self._sweep, SWEEP_JOB, every)
 
     def kick(self, application: AnyApp) -> None:
         """Send what is due now, in the background (right after a commit). Not once the

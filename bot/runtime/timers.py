@@ -43,6 +43,7 @@ class TimerRunner:
         self.app: AnyApp | None = None
         self._lock = asyncio.Lock()
         self.sources: list[TimerSource] = []
+        self._waking: asyncio.Task[int] | None = None
 
     async def run_pass(self) -> int:
         """Handle every due timer; returns how many were handled."""
@@ -130,6 +131,28 @@ class TimerRunner:
 
     async def _job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.run_pass()
+
+    def wake_soon(self) -> asyncio.Task[int] | None:
+        """In a cluster, on the leader, when a worker's commit asks it to send (NOTIFY): a
+        pass now, so a timer that worker made falls due at its moment, not at the next sweep.
+        One at a time (a pass running sees the new rows, or its wake-up job does)."""
+        if self.app is None:
+            return None
+        if self._waking is None or self._waking.done():
+            self._waking = asyncio.get_running_loop().create_task(self._wake())
+        return self._waking
+
+    @property
+    def waking(self) -> asyncio.Task[int] | None:
+        """The pass `wake_soon` started, while it runs."""
+        return self._waking if self._waking is not None and not self._waking.done() else None
+
+    async def _wake(self) -> int:
+        try:
+            return await self.run_pass()
+        except Exception:  # the sweep runs them
+            log.exception("timers: the pass after a worker's commit failed")
+            return 0
 
     def start(self, application: AnyApp, every: float = 30.0) -> None:
         """Sweep periodically; the first sweep runs at once (timers due while we were down)."""

@@ -40,6 +40,7 @@ NOT_A_PERSON = {
     "complaint_sums.category_id": "a counter's category",
     "complaint_sums.department_id": "a counter's department",
     "outbox.broadcast_id": "the broadcast a notice belongs to",
+    "outbox.claimed_by": "the process sending the row (host:pid:token), not a person",
     "submissions.record_id": "the row a submitted form made",
     "broadcasts.progress_message_id": "a message's id in the admin's chat",
     "inbound_updates.update_id": "Telegram's number of an update (its body, emptied once "
