@@ -6,7 +6,6 @@ nothing; a double press sends Telegram no second edit (the session counts no 400
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 
@@ -14,6 +13,7 @@ import httpx
 
 from storage.demo_places import centre
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 OFFER = "要把这条作为问题反映吗"
@@ -44,7 +44,7 @@ def _home_grid(resident: Chat) -> None:
 
 
 def _rows(minhu: BotProcess, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         return [tuple(r) for r in db.execute(sql)]
 
 
