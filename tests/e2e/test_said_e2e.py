@@ -114,7 +114,8 @@ def test_danger_first_the_keyboard_alone_and_bad_input(
 ) -> None:
     resident = new_user(client, "赵大爷")
     register(resident)
-    keyboard = resident.messages()[-1].get("reply_markup") or {}
+    # The buttons come in the message after 登记完成: waited for, not taken as the last one.
+    keyboard = resident.expect("输入框下方").get("reply_markup") or {}
     labels = [b["text"] for row in keyboard.get("keyboard", []) for b in row]
     assert "📝 反映问题" in labels and "📋 我的诉求" in labels and "🏛 议事会" in labels
 
