@@ -21,11 +21,9 @@ Address = str | Path
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Each test that uses a database runs once per backend (but those about the SQLite file
-    itself, marked `sqlite_only`, and the areas not yet ported to PostgreSQL,
-    `tests.support.databases.POSTGRES_PENDING`)."""
+    itself, marked `sqlite_only`)."""
     if "db_backend" in metafunc.fixturenames:
-        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        if sqlite_only or databases.pending(metafunc.definition.path):
+        if metafunc.definition.get_closest_marker("sqlite_only") is not None:
             metafunc.parametrize("db_backend", ["sqlite"])
         else:
             metafunc.parametrize("db_backend", list(databases.BACKENDS))

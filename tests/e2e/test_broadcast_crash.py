@@ -9,7 +9,6 @@ and the old button once more in any case: it must answer that the broadcast was 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import httpx
 from handlers.broadcasts.flow import State
 from tests.e2e.test_resident_journey import register
 from tests.e2e.test_submit_crash import _answered, _current, _kill_after
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 from tests.support.e2e_delivery import add_people, bot_message_counts
 
@@ -58,7 +58,7 @@ def _preview(admin: Chat, round_no: int) -> dict[str, Any]:
 def _at_preview(minhu: BotProcess, admin: Chat) -> bool:
     """Whether the database holds this admin's broadcast at its preview step."""
     key = json.dumps([admin.user_id, admin.user_id])
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         row = db.execute(
             "SELECT state FROM ptb_conversations WHERE name = 'broadcast' AND key = ?", (key,)
         ).fetchone()
@@ -134,7 +134,7 @@ def test_killed_right_after_send_each_broadcast_goes_out_once_and_its_progress_s
         assert f"已经发出（#{round_no}）" in (again["text"] or ""), again
         _wait_for_progress(admin, round_no)  # the progress message, after any crash
 
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         assert db.execute("SELECT COUNT(*) FROM broadcasts").fetchone() == (ROUNDS,)
         rows = db.execute("SELECT COUNT(*) FROM outbox WHERE broadcast_id IS NOT NULL").fetchone()
         assert rows == (ROUNDS * (len(ids) + len(admins)),)  # one row per person each

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import sqlite3
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from bot.emulator import Emulator
 from storage.db import Database
 from tests.e2e.test_resident_journey import register
 from tests.support.bulletins import Town
+from tests.support.databases import raw_connection
 from tests.support.e2e import BOT_ID, TOKEN, BotProcess, Chat, new_user
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -41,10 +41,12 @@ def channel(client: httpx.Client) -> int:
 
 
 @pytest.fixture
-def minhu_with_channel(emulator: Emulator, tmp_path: Path, channel: int) -> Iterator[BotProcess]:
+def minhu_with_channel(
+    emulator: Emulator, tmp_path: Path, e2e_database: Path | str, channel: int
+) -> Iterator[BotProcess]:
     bot = BotProcess(
         emulator.bot_api_base,
-        tmp_path / "e2e.db",
+        e2e_database,
         tmp_path / "bot.log",
         extra_env={"MINHU_BULLETIN_CHAT_ID": str(channel), "MINHU_BULLETIN_MONTHLY": "off"},
     )
@@ -80,11 +82,11 @@ def _wait_for(
     raise AssertionError(f"{text!r} never reached the channel: {_channel_texts(client, channel)}")
 
 
-def _wait_until_recorded(database: Path, timeout: float = 10.0) -> None:
+def _wait_until_recorded(database: Path | str, timeout: float = 10.0) -> None:
     """Until the bot has recorded the channel posts as sent (a read of the real file)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with sqlite3.connect(database) as db:
+        with raw_connection(database) as db:
             left = db.execute(
                 "SELECT COUNT(*) FROM outbox WHERE kind = 'bulletin' AND state <> 'sent'"
             ).fetchone()[0]
@@ -104,7 +106,7 @@ def _week_title(monday: datetime) -> str:
     return f"第{last.isocalendar()[1]}周（{last.month}月{last.day}日—"
 
 
-async def _cases(database: Path, week_start: datetime) -> None:
+async def _cases(database: Path | str, week_start: datetime) -> None:
     """Three cases handled well in the week the bulletin reports (so there is a chart)."""
     async with Database(database) as db:
         town = await Town(db).load()
@@ -134,7 +136,7 @@ def test_the_weekly_bulletin_is_published_once_across_a_kill(
     assert all(len(t) <= 4096 for t in texts)
 
 
-async def _change_records(database: Path, week_start: datetime) -> None:
+async def _change_records(database: Path | str, week_start: datetime) -> None:
     """After publishing: one of the week's cases reopened, and a late one arrives closed."""
     async with Database(database) as db:
         town = await Town(db).load()
@@ -209,7 +211,7 @@ def test_a_published_bulletin_exports_the_same_figures_after_the_records_change(
     assert any(row[1] == "上强社区第二网格" and row[4] == 1 for row in corrected)
 
 
-async def _volunteering(database: Path, month_start: datetime) -> None:
+async def _volunteering(database: Path | str, month_start: datetime) -> None:
     """Last month: one activity in 上强社区, two volunteers (one agreed to be named) served
     90 and 60 minutes."""
     at = month_start + timedelta(days=3, hours=10)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BOT_ID, BotProcess, new_user
 from tests.support.e2e_delivery import wait_until
 
 
-def _blocked_at(database: Path, user_id: int) -> Any:
-    with sqlite3.connect(database) as db:
+def _blocked_at(database: Path | str, user_id: int) -> Any:
+    with raw_connection(database) as db:
         return db.execute("SELECT blocked_at FROM people WHERE id = ?", (user_id,)).fetchone()[0]
 
 

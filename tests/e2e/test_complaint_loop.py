@@ -5,7 +5,6 @@ the 重办 → 30 days later the follow-up (回头看) says "it came back" → a
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tests.e2e.test_resident_journey import finish_report, register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 
@@ -103,7 +103,7 @@ def test_the_closed_loop_of_a_hazard_report(minhu: BotProcess, client: httpx.Cli
     resident.expect("谢谢您打星")
     officer.expect("评价：满意")
 
-    with sqlite3.connect(minhu.database) as db:  # what the bulletin reads
+    with raw_connection(minhu.database) as db:  # what the bulletin reads
         sums = db.execute(
             """SELECT SUM(redone), SUM(ever_resolved), SUM(sat_judged), SUM(satisfied)
                FROM complaint_sums WHERE span = 'd'"""
@@ -119,7 +119,7 @@ def test_the_closed_loop_of_a_hazard_report(minhu: BotProcess, client: httpx.Cli
     assert relapse in resident.expect("新编号")["text"]
     officer.expect(f"新隐患报告 {relapse}")
 
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         first = db.execute(
             "SELECT status, close_reason, satisfaction, rating, redo_count FROM complaints "
             "WHERE id = 1"

@@ -14,9 +14,11 @@ from contextlib import closing
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.emulator import Emulator
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, new_user
 from tests.support.e2e_delivery import (
     add_people,
@@ -29,7 +31,7 @@ from tests.support.e2e_delivery import (
 )
 
 
-def finished(database: Path) -> bool:
+def finished(database: Path | str) -> bool:
     states = outbox_states(database)
     return not states.get("pending") and not states.get("sending")
 
@@ -69,6 +71,7 @@ def test_sigkill_at_several_points_of_a_2000_recipient_broadcast(
     # Zero 429s: checked for the whole session by the emulator fixture.
 
 
+@pytest.mark.sqlite_only("another program holds SQLite's write lock (PostgreSQL has row locks)")
 def test_a_broadcast_goes_on_while_another_program_holds_the_database(
     minhu: BotProcess, client: httpx.Client
 ) -> None:
@@ -153,7 +156,7 @@ def test_people_who_blocked_the_bot_are_marked_and_skipped(
         60,
         "the first broadcast",
     )
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         blocked = [
             r[0]
             for r in db.execute("SELECT id FROM people WHERE blocked_at IS NOT NULL ORDER BY id")
@@ -173,7 +176,7 @@ def _status(counters: dict, code: str) -> int:  # type: ignore[type-arg]
 
 
 def test_a_server_stricter_than_telegram_costs_a_handful_of_429s_and_loses_nothing(
-    tmp_path: Path,
+    tmp_path: Path, e2e_database: Path | str
 ) -> None:
     """A server allowing 8 msg/s, not Telegram's 30: the bot learns the limit (it used to get
     about 2.7 × 429 per message), every reminder arrives once."""
@@ -183,7 +186,7 @@ def test_a_server_stricter_than_telegram_costs_a_handful_of_429s_and_loses_nothi
     strict = EmulatorConfig(port=0, overall_rate=8.0, overall_burst=8)
     with run_emulator_in_thread(strict) as emu, httpx.Client(base_url=emu.url) as client:
         client.post("/api/bots", json={"token": TOKEN}).raise_for_status()
-        bot = BotProcess(emu.bot_api_base, tmp_path / "strict.db", tmp_path / "bot.log")
+        bot = BotProcess(emu.bot_api_base, e2e_database, tmp_path / "bot.log")
         bot.seed()
         ids = add_people(client, bot.database, 1_400_000, 400)
         reminders(bot.database, ids, due_ago=1, expires_in=3600, tag="strict")
@@ -203,7 +206,8 @@ def test_an_unwritable_database_at_start_is_one_clear_line(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     """Full disk, read-only file, or a lock another program holds: one line saying what and
-    which file, exit status 1, no traceback (and no restart loop inside the process)."""
+    which file, exit status 1, no traceback (and no restart loop inside the process). About
+    the SQLite file itself (its size, mode and lock): no `db_backend`, so SQLite only."""
     bot = BotProcess(emulator.bot_api_base, tmp_path / "town.db", tmp_path / "bot.log")
     bot.seed()
     with closing(sqlite3.connect(bot.database)) as db, db:  # a crash left a notice in flight

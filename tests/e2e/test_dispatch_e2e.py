@@ -5,7 +5,6 @@ bot's clock passes the old deadline without escalating and reminds before the ne
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import httpx
 
 from bot.calendar.workdays import WorkCalendar
 from tests.e2e.test_resident_journey import finish_report, register, report_until_photos
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, new_user
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -31,13 +31,13 @@ def minhu_grant(minhu: BotProcess, *args: str) -> None:
 
 
 def case_row(minhu: BotProcess) -> tuple[str, str, str | None]:
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         row = db.execute("SELECT status, resolve_due_at, department_id FROM complaints").fetchone()
     return str(row[0]), str(row[1]), row[2]
 
 
 def pending_timers(minhu: BotProcess) -> list[tuple[str, str]]:
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         rows = db.execute(
             "SELECT kind, due_at FROM timers WHERE state = 'pending' ORDER BY due_at"
         ).fetchall()
@@ -122,7 +122,7 @@ def test_a_reject_is_rerouted_and_an_extension_moves_the_deadline(
     while case_row(minhu)[0] != "accepted" and time.monotonic() < deadline:
         officer.messages(officer.current_seq(), wait=0.5)
     assert case_row(minhu)[0] == "accepted"  # never escalated at the old deadline
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         kinds = [r[0] for r in db.execute("SELECT kind FROM complaint_events ORDER BY id")]
         requests = db.execute("SELECT kind, status FROM dispatch_requests ORDER BY id").fetchall()
     assert "escalated" not in kinds

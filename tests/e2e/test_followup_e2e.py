@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ import httpx
 from tests.e2e.test_meetings_e2e import TITLE, book, count, create_meeting
 from tests.e2e.test_representatives_e2e import admin_chat, grant
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, new_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -126,7 +126,7 @@ def test_residents_see_reception_days_and_a_decision_followed_to_completion(
     registrant.press("返回往期列表")
     registrant.expect("往期议事会与决议落实")
 
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         sent = db.execute(
             "SELECT chat_id, COUNT(*) FROM outbox WHERE template IN "
             "('followup.decision_assigned', 'followup.decision_assigned_public', "

@@ -4,11 +4,10 @@ they are told once — sharing again tells nothing more, someone else's card lin
 
 from __future__ import annotations
 
-import sqlite3
-
 import httpx
 
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, new_user
 
 PHONE = "13812345678"
@@ -17,7 +16,7 @@ PHONE = "13812345678"
 def test_the_resident_hears_once_that_their_household_is_linked(
     minhu: BotProcess, client: httpx.Client
 ) -> None:
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         grid = db.execute("SELECT id FROM grids WHERE code = 'SQ-01-01'").fetchone()[0]
         db.execute(
             """INSERT INTO households (grid_id, kind, cadence_days, name, address, phone,
@@ -45,7 +44,7 @@ def test_the_resident_hears_once_that_their_household_is_linked(
         "the /mydata file",
     )
     assert not [m for m in elder.messages(start) if "网格走亲" in str(m.get("text"))]
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         assert db.execute("SELECT person_id FROM households").fetchone()[0] == elder.user_id
         rows = db.execute("SELECT COUNT(*) FROM outbox WHERE template = 'visits.linked'")
         assert rows.fetchone()[0] == 1

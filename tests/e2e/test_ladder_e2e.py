@@ -7,7 +7,6 @@ working days — each message once, with the bot stopped and started in the midd
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from bot.emulator import Emulator
 from storage.demo_places import centre
 from tests.e2e.test_resident_journey import register
 from tests.e2e.test_routing_e2e import grant
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -37,9 +37,11 @@ def when(bot: BotProcess, *local: int, watching: tuple[Chat, ...] = ()) -> None:
 
 
 @pytest.fixture
-def ladder_bot(emulator: Emulator, tmp_path: Path) -> Iterator[BotProcess]:
+def ladder_bot(
+    emulator: Emulator, tmp_path: Path, e2e_database: Path | str
+) -> Iterator[BotProcess]:
     """The bot started on Wednesday 30 September 2026, 09:55 in 埭溪镇."""
-    bot = BotProcess(emulator.bot_api_base, tmp_path / "e2e.db", tmp_path / "bot.log")
+    bot = BotProcess(emulator.bot_api_base, e2e_database, tmp_path / "bot.log")
     when(bot, 2026, 9, 30, 9, 55)
     bot.seed()
     bot.start()
@@ -124,7 +126,7 @@ def test_a_case_left_alone_walks_the_ladder_across_the_holiday_and_a_restart(
     assert to_admin.count("催办（") == 1  # the daily ones are in the digest
     assert to_admin.count("每日汇总") == 4  # 8, 9, 10 and 12 October
     assert to_admin.count("通报：") == 1
-    with sqlite3.connect(ladder_bot.database) as db:  # the bulletin counts it overdue
+    with raw_connection(ladder_bot.database) as db:  # the bulletin counts it overdue
         assert db.execute(
             "SELECT SUM(overdue) FROM complaint_sums WHERE span = 'd'"
         ).fetchone() == (1,)

@@ -8,7 +8,6 @@ grid's worker see nothing of it."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ import httpx
 
 from tests.e2e.test_resident_journey import register
 from tests.e2e.test_routing_e2e import grant
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -84,7 +84,7 @@ def test_a_mediation_from_invitation_to_follow_up(minhu: BotProcess, client: htt
     mediator.expect("村委会调解室")
     applicant.expect("调解安排")
     other.expect("调解安排")
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         due = db.execute(
             "SELECT COUNT(*) FROM outbox "
             "WHERE template = 'mediation.reminder' AND state = 'pending'"
@@ -141,6 +141,6 @@ def test_a_refusal_and_a_referral_close(minhu: BotProcess, client: httpx.Client)
     mediator.expect("原因")
     mediator.say("双方对赔偿金额分歧太大")
     applicant.expect("司法所")
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         rows = db.execute("SELECT status, referral FROM mediations ORDER BY id").fetchall()
     assert rows == [("declined", None), ("failed", "justice")]

@@ -5,7 +5,6 @@ slept); check-in by code; the result is recorded and every registrant gets it ex
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ import httpx
 import icalendar
 
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BOT_ID, BotProcess, Chat, new_user
 from tests.support.e2e_delivery import bot_message_counts
 
@@ -156,7 +156,7 @@ def test_a_meeting_from_booking_to_result(minhu: BotProcess, client: httpx.Clien
         assert after[resident.user_id] == before[resident.user_id]
     assert [count(r, REMINDER) for r in registrants] == [0, 2, 2]
 
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         rows = db.execute(
             "SELECT person_id, status, checked_in_at IS NOT NULL FROM meeting_bookings ORDER BY id"
         ).fetchall()

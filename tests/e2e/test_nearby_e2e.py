@@ -4,11 +4,10 @@ says "me too"; emergency words in a report get the numbers first."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import httpx
 
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 PROBLEM = "东门的下水道堵了，污水漫到路上，李师傅电话13812345678"
@@ -62,7 +61,7 @@ def test_a_neighbour_sees_a_case_nearby_without_personal_data_and_says_me_too(
         assert private not in shown
     neighbour.press("我也遇到了")
     assert "👍 1" in str(neighbour.expect("👍 1")["text"])
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         rows = db.execute("SELECT person_id FROM complaint_supporters").fetchall()
     assert rows == [(neighbour.user_id,)]
 

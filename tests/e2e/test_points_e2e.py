@@ -8,7 +8,6 @@ presses at once (stock and balance change once), and the provider takes the vouc
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ import httpx
 
 from tests.e2e.test_meetings_e2e import grant_admin
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -24,7 +24,7 @@ TITLE = "东门河道清洁"
 
 
 def _rows(minhu: BotProcess, sql: str, *params: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         return db.execute(sql, params).fetchall()
 
 

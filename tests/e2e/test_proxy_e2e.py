@@ -6,7 +6,6 @@ worker is told they no longer need to relay it."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import httpx
@@ -14,6 +13,7 @@ import httpx
 from storage.demo_places import centre
 from tests.e2e.test_resident_journey import register
 from tests.e2e.test_routing_e2e import grant
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 
@@ -79,7 +79,7 @@ def test_a_worker_files_for_an_elder_who_later_links_the_case(
         f"/api/callbacks/{again['callback_query_id']}", params={"wait": 10, "bot": 5550001}
     ).json()
     assert "已提交过" in str(answered), answered
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         rows = db.execute(
             "SELECT c.number, c.reporter_id, x.name, x.phone, x.consent_by FROM complaints c "
             "JOIN complaint_proxies x ON x.complaint_id = c.id"

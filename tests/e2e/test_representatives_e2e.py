@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, time, timedelta
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tests.e2e.test_resident_journey import finish_report, register, report_until_photos
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -101,7 +101,7 @@ def test_an_assignment_is_returned_once_verified_and_rechecked_a_month_later(
     rep.expect("回头看：交办 #1", timeout=30)
     pressed = rep.press("成效保持")
     assert "成效保持" in rep.answer_of_last_press(pressed["callback_query_id"])["callback"]["text"]
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         kinds = [
             r[0]
             for r in db.execute(
@@ -174,7 +174,7 @@ def test_a_rectification_item_from_an_unannounced_visit_is_resolved(
     rep.expect("谢谢您的评价（满意）")
     rep.press("5 星")
     rep.expect("谢谢您打星")
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         assert db.execute(
             "SELECT kind, status, close_reason, rating FROM complaints WHERE id = 1"
         ).fetchone() == ("rectification", "closed", "confirmed", 5)
@@ -245,7 +245,7 @@ def test_a_reception_day_fills_up_reminds_and_an_outcome_becomes_a_suggestion(
     rep.press("城建")
     assert "MH-2026-000001" in rep.expect("已转为意见建议")["text"]
     officer.expect("新代表意见建议 MH-2026-000001")
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         assert db.execute("SELECT COUNT(*) FROM reception_bookings").fetchone() == (3,)
         sent = db.execute(
             "SELECT COUNT(*) FROM outbox WHERE template = 'reception.remind_resident' "
@@ -292,6 +292,6 @@ def test_two_patrols_one_hazard_in_the_departments_inbox(
     officer.say("/inbox")
     inbox = officer.expect("待办诉求")["text"]
     assert "MH-2026-000001" in inbox and "前签收" in inbox
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         rows = db.execute("SELECT hazard_found, complaint_id FROM patrols ORDER BY id").fetchall()
         assert rows == [(0, None), (1, 1)]

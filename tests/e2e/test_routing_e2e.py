@@ -3,7 +3,6 @@ worker gets it, not A's; a typed address that names a place of B goes to B too."
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 
@@ -11,6 +10,7 @@ import httpx
 
 from storage.demo_places import centre
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 
@@ -61,7 +61,7 @@ def test_a_report_goes_to_the_grid_where_the_problem_is(
 
     texts = [str(m.get("text") or m.get("caption") or "") for m in home_worker.messages(home_seen)]
     assert not any("MH-2026-" in t for t in texts)
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         grids = db.execute(
             "SELECT g.code FROM complaints c JOIN grids g ON g.id = c.grid_id ORDER BY c.id"
         ).fetchall()

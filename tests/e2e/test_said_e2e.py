@@ -6,7 +6,6 @@ nothing; a double press sends Telegram no second edit (the session counts no 400
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 
@@ -14,6 +13,7 @@ import httpx
 
 from storage.demo_places import centre
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 OFFER = "要把这条作为问题反映吗"
@@ -44,7 +44,7 @@ def _home_grid(resident: Chat) -> None:
 
 
 def _rows(minhu: BotProcess, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         return [tuple(r) for r in db.execute(sql)]
 
 
@@ -114,7 +114,8 @@ def test_danger_first_the_keyboard_alone_and_bad_input(
 ) -> None:
     resident = new_user(client, "赵大爷")
     register(resident)
-    keyboard = resident.messages()[-1].get("reply_markup") or {}
+    # The buttons come in the message after 登记完成: waited for, not taken as the last one.
+    keyboard = resident.expect("输入框下方").get("reply_markup") or {}
     labels = [b["text"] for row in keyboard.get("keyboard", []) for b in row]
     assert "📝 反映问题" in labels and "📋 我的诉求" in labels and "🏛 议事会" in labels
 

@@ -5,7 +5,6 @@ slot at the town's health centre."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ from bot.services.rules import walking_m
 from storage.demo_places import centre
 from storage.demo_services import demo_points
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, new_user
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -68,7 +68,7 @@ def test_location_nearest_card_with_pin_question_and_booking(
     resident.say("想做个体检")
     booked = str(resident.expect("预约成功")["text"])
     assert "埭溪镇卫生院" in booked
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         rows = db.execute("SELECT person_id, topic, status FROM service_bookings").fetchall()
         reminders = db.execute(
             "SELECT COUNT(*) FROM outbox WHERE template = 'services.remind'"

@@ -12,7 +12,6 @@ exactly one complaint, and the number of that complaint has reached their chat.
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import time
 from typing import Any
@@ -21,6 +20,7 @@ import httpx
 
 from handlers.complaints.report.prompts import State
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BOT_ID, BotProcess, Chat, new_user
 
 RESIDENTS = 12
@@ -51,7 +51,7 @@ def _at_summary_on_disk(minhu: BotProcess, chats: list[Chat]) -> None:
     wanted = {f"[{c.user_id},{c.user_id}]" for c in chats}
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        with sqlite3.connect(minhu.database) as db:
+        with raw_connection(minhu.database) as db:
             rows = db.execute(
                 "SELECT key, state FROM ptb_conversations WHERE name = 'report'"
             ).fetchall()
@@ -62,7 +62,7 @@ def _at_summary_on_disk(minhu: BotProcess, chats: list[Chat]) -> None:
 
 def _at_summary(minhu: BotProcess, chat: Chat) -> bool:
     """Whether the database holds this resident's report at its summary step."""
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         row = db.execute(
             "SELECT state FROM ptb_conversations WHERE name = 'report' AND key = ?",
             (json.dumps([chat.user_id, chat.user_id]),),
@@ -164,7 +164,7 @@ def test_killed_right_after_confirm_each_report_is_filed_once_and_its_number_arr
         again = _press_old_button(chat, summary)  # from whatever state the restart left
         assert "已提交过" in (again["text"] or ""), again
 
-    with sqlite3.connect(minhu.database) as db:
+    with raw_connection(minhu.database) as db:
         filed = dict(
             db.execute("SELECT reporter_id, COUNT(*) FROM complaints GROUP BY reporter_id")
         )

@@ -6,7 +6,6 @@ of the grid without her name."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from bot.emulator import Emulator
 from tests.e2e.test_dispatch_e2e import minhu_grant
 from tests.e2e.test_resident_journey import register
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, Chat, new_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -25,9 +25,11 @@ DAY = 86400.0
 
 
 @pytest.fixture
-def visits_bot(emulator: Emulator, tmp_path: Path) -> Iterator[BotProcess]:
+def visits_bot(
+    emulator: Emulator, tmp_path: Path, e2e_database: Path | str
+) -> Iterator[BotProcess]:
     """The bot started on Monday 2 March 2026, 10:00 in 埭溪镇."""
-    bot = BotProcess(emulator.bot_api_base, tmp_path / "e2e.db", tmp_path / "bot.log")
+    bot = BotProcess(emulator.bot_api_base, e2e_database, tmp_path / "bot.log")
     target = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)
     bot.offset_file.write_text(str((target - datetime.now(UTC)).total_seconds()))
     bot.seed()
@@ -90,7 +92,7 @@ def test_a_household_is_registered_reminded_escalated_and_a_visit_opens_a_case(
     for chat in (worker, centre, officer):
         register(chat)
     register_household(worker)
-    with sqlite3.connect(visits_bot.database) as db:
+    with raw_connection(visits_bot.database) as db:
         consent = db.execute("SELECT consent_by, consent_at FROM households").fetchone()
     assert consent[0] == worker.user_id and consent[1].startswith("2026-03-02T02:00")
 
@@ -122,5 +124,5 @@ def test_a_household_is_registered_reminded_escalated_and_a_visit_opens_a_case(
     worker.say("/visits")
     coverage = str(worker.expect("走访覆盖")["text"])
     assert "1 户" in coverage and "王奶奶" not in coverage
-    with sqlite3.connect(visits_bot.database) as db:
+    with raw_connection(visits_bot.database) as db:
         assert db.execute("SELECT finding, complaint_id FROM visits").fetchall() == [("hazard", 1)]

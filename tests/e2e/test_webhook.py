@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from bot.emulator import Emulator
 from tests.e2e.test_resident_journey import finish_report, register, report_until_photos
+from tests.support.databases import raw_connection
 from tests.support.e2e import BotProcess, new_user
 
 
@@ -22,9 +22,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def webhook_bot(emulator: Emulator, tmp_path: Path) -> Iterator[BotProcess]:
+def webhook_bot(
+    emulator: Emulator, tmp_path: Path, e2e_database: Path | str
+) -> Iterator[BotProcess]:
     bot = BotProcess(
-        emulator.bot_api_base, tmp_path / "wh.db", tmp_path / "bot.log", webhook_port=free_port()
+        emulator.bot_api_base, e2e_database, tmp_path / "bot.log", webhook_port=free_port()
     )
     bot.seed()
     bot.start()
@@ -37,7 +39,7 @@ def test_the_whole_report_over_a_webhook(webhook_bot: BotProcess, client: httpx.
     register(resident)
     report_until_photos(resident)
     assert "MH-2026-000001" in finish_report(resident)
-    with sqlite3.connect(webhook_bot.database) as db:
+    with raw_connection(webhook_bot.database) as db:
         assert db.execute("SELECT COUNT(*) FROM complaint_photos").fetchone() == (2,)
 
     # A request without the secret token is refused by the bot's webhook server.

@@ -23,34 +23,6 @@ import pytest
 SERVER = os.environ.get("MINHU_TEST_POSTGRES_URL", "postgresql:///postgres")
 BACKENDS = ("sqlite", "postgres")
 
-# What does not run on PostgreSQL yet, here and nowhere else: the end-to-end tests (the real
-# process) but the resident's journey still read and write their SQLite file directly.
-POSTGRES_PENDING: tuple[str, ...] = (
-    "e2e/test_broadcast_chat.py",
-    "e2e/test_broadcast_crash.py",
-    "e2e/test_bulletin_e2e.py",
-    "e2e/test_casefile_e2e.py",
-    "e2e/test_chat_guard_e2e.py",
-    "e2e/test_complaint_loop.py",
-    "e2e/test_delivery.py",
-    "e2e/test_dispatch_e2e.py",
-    "e2e/test_followup_e2e.py",
-    "e2e/test_household_link_e2e.py",
-    "e2e/test_ladder_e2e.py",
-    "e2e/test_mediation_e2e.py",
-    "e2e/test_mediation_photo_e2e.py",
-    "e2e/test_meetings_e2e.py",
-    "e2e/test_nearby_e2e.py",
-    "e2e/test_points_e2e.py",
-    "e2e/test_proxy_e2e.py",
-    "e2e/test_representatives_e2e.py",
-    "e2e/test_routing_e2e.py",
-    "e2e/test_said_e2e.py",
-    "e2e/test_services_e2e.py",
-    "e2e/test_submit_crash.py",
-    "e2e/test_visits_e2e.py",
-    "e2e/test_webhook.py",
-)
 
 _templates: dict[str, str] = {}
 _unreachable: str | None = None  # why not ('' once it answered)
@@ -134,12 +106,6 @@ async def drop_all() -> None:
         await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     _made.clear()
     _templates.clear()
-
-
-def pending(path: Path) -> bool:
-    """Whether this test file's area is not yet ported to PostgreSQL."""
-    text = path.as_posix()
-    return any(f"/{area}/" in text or text.endswith(f"/{area}") for area in POSTGRES_PENDING)
 
 
 class _Rows(list[Any]):

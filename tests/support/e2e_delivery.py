@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,10 +11,11 @@ import httpx
 
 from storage import broadcasts, outbox
 from storage.db import Database
+from tests.support.databases import raw_connection
 from tests.support.e2e import BOT_ID
 
 
-def add_people(client: httpx.Client, database: Path, first_id: int, count: int) -> list[int]:
+def add_people(client: httpx.Client, database: Path | str, first_id: int, count: int) -> list[int]:
     """`count` consented residents in the database, each with an open chat in the emulator."""
     client.post(
         "/api/users/bulk",
@@ -30,7 +30,7 @@ def add_people(client: httpx.Client, database: Path, first_id: int, count: int) 
     ).raise_for_status()
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     ids = list(range(first_id, first_id + count))
-    with sqlite3.connect(database) as db:
+    with raw_connection(database) as db:
         grid = db.execute("SELECT id FROM grids ORDER BY id LIMIT 1").fetchone()[0]
         db.executemany(
             "INSERT INTO people (id, first_name, language, grid_id, consented_at, created_at,"
@@ -40,7 +40,7 @@ def add_people(client: httpx.Client, database: Path, first_id: int, count: int) 
     return ids
 
 
-def broadcast(database: Path, text: str, urgent: bool = False) -> tuple[int, int]:
+def broadcast(database: Path | str, text: str, urgent: bool = False) -> tuple[int, int]:
     """A broadcast to everyone, written as the /broadcast command would."""
 
     async def run() -> tuple[int, int]:
@@ -59,7 +59,7 @@ def broadcast(database: Path, text: str, urgent: bool = False) -> tuple[int, int
 
 
 def reminders(
-    database: Path, ids: list[int], *, due_ago: float, expires_in: float, tag: str
+    database: Path | str, ids: list[int], *, due_ago: float, expires_in: float, tag: str
 ) -> None:
     """One reminder per person, due in the past; expiring `expires_in` seconds from now."""
 
@@ -82,14 +82,14 @@ def reminders(
     asyncio.run(run())
 
 
-def outbox_states(database: Path) -> dict[str, int]:
-    with sqlite3.connect(database) as db:
+def outbox_states(database: Path | str) -> dict[str, int]:
+    with raw_connection(database) as db:
         return dict(db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
 
 
-def broadcast_status(database: Path, broadcast_id: int) -> str:
+def broadcast_status(database: Path | str, broadcast_id: int) -> str:
     """'sending' until the progress job sees no row pending or sending, then 'done'."""
-    with sqlite3.connect(database) as db:
+    with raw_connection(database) as db:
         row = db.execute("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
     return str(row[0])
 
