@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -197,7 +199,11 @@ class District:
     def start(self, workers: int) -> District:
         for number in range(1, workers + 1):
             log = self.folder / f"worker{number}.log"
-            self.workers.append(Process("worker", self.env(), log, b"started").start())
+            worker = Process("worker", self.env(), log, b"started").start()
+            for town in self.towns:  # each town's application started in this process
+                worker.ready = f"started ({town.key})".encode()
+                _wait_ready(worker)
+            self.workers.append(worker)
         self.receiver = Process(
             "receive", self.env(), self.folder / "receiver.log", b"receiver listening"
         ).start()
@@ -246,6 +252,19 @@ class District:
             self._loop = None
 
 
+def _wait_ready(process: Process, timeout: float = 60.0) -> None:
+    """Until the running process's log holds its `ready` line (it dying fails the test)."""
+    deadline = time.monotonic() + timeout
+    assert process.proc is not None
+    while process.ready not in process.log_path.read_bytes():
+        assert time.monotonic() < deadline, f"not ready: {process.ready!r}\n{process.log()}"
+        try:  # waits on the process: its exit fails the test
+            code = process.proc.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            continue
+        raise AssertionError(f"{process.command} exited with {code}:\n{process.log()}")
+
+
 def holds(worker: Process) -> str:
     """A regular expression matching this worker's name in `chat_leases` (host:pid…)."""
     return f":{worker.pid}($|[^0-9])"
@@ -253,7 +272,7 @@ def holds(worker: Process) -> str:
 
 def leads(worker: Process) -> int:
     """How many towns this worker says it leads (its log)."""
-    return len(re.findall(r"leads", worker.log()))
+    return len(re.findall("this worker leads", worker.log()))
 
 
 def counters(client: httpx.Client, bot_id: int) -> dict[str, Any]:
