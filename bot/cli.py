@@ -16,6 +16,7 @@ from bot.cli_files import cmd_import, cmd_import_grids, cmd_import_services, wit
 from bot.core.clock import SystemClock
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.logs import setup_logging
+from bot.core.towns import district_of, town_settings
 from storage import aggregates
 from storage.db import Database, StorageError
 from storage.models import ROLES, Role
@@ -31,6 +32,18 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.app import build_application
 
+    district = district_of(settings)
+    if district is not None:  # every town in this process, each polling with its own token
+        from bot.runtime.towns import poll_all
+
+        if args.webhook:
+            raise ConfigError(
+                "with MINHU_TOWNS, webhooks go to `minhu receive` and `minhu worker` "
+                "(PostgreSQL); `minhu run` polls for every town"
+            )
+        apps = [build_application(t.settings, district=district) for t in district.towns]
+        asyncio.run(poll_all(apps))
+        return 0
     app = build_application(settings)
     if args.webhook:
         if not settings.webhook_url or not settings.webhook_secret:
@@ -257,15 +270,18 @@ def parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     db = sub.add_parser("db", help="database tools")
     dbsub = db.add_subparsers(dest="db_command", required=True)
-    dbsub.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
-    dbsub.add_parser(
+    upgrade = dbsub.add_parser("upgrade", aliases=["migrate"], help="apply migrations")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    reaggregate = dbsub.add_parser(
         "reaggregate", help="rebuild the bulletins' pre-aggregates from the raw rows"
-    ).set_defaults(func=cmd_db_reaggregate)
+    )
+    reaggregate.set_defaults(func=cmd_db_reaggregate)
     copy = dbsub.add_parser("copy", help="copy every row into another database (replacing its)")
     copy.add_argument("source", help="SQLite file or postgresql:// URL")
     copy.add_argument("target", help="the same, its rows replaced")
     copy.set_defaults(func=cmd_db_copy)
-    sub.add_parser("seed-demo", help="load the demo town 埭溪镇").set_defaults(func=cmd_seed_demo)
+    seed = sub.add_parser("seed-demo", help="load the demo town 埭溪镇")
+    seed.set_defaults(func=cmd_seed_demo)
     imp = sub.add_parser("import", help="import a town from CSV")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
@@ -308,6 +324,22 @@ def parser() -> argparse.ArgumentParser:
         "--live", action="store_true", help="count now, even for a published period"
     )
     bulletin.set_defaults(func=cmd_bulletin)
+    for command in (
+        upgrade,
+        reaggregate,
+        seed,
+        imp,
+        grids,
+        svc,
+        cal,
+        grant,
+        revoke,
+        backup,
+        bulletin,
+    ):
+        command.add_argument(
+            "--town", metavar="KEY", help="which town of MINHU_TOWNS (needed with several)"
+        )
     return p
 
 
@@ -315,8 +347,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `minhu` command."""
     args = parser().parse_args(argv)
     try:
-        settings = load_settings(require_token=bool(getattr(args, "token", False)))
-        setup_logging(settings.token)
+        settings = load_settings(require_token=False)
+        if getattr(args, "token", False) and not settings.towns_file:  # else each town's
+            settings = load_settings(require_token=True)
+        district = district_of(settings)
+        tokens = [t.settings.token for t in district.towns] if district else []
+        setup_logging(settings.token, more=tokens)
+        if hasattr(args, "town"):  # a command on one town's data
+            settings = town_settings(settings, district, args.town)
         return int(args.func(args, settings))
     except ConfigError as exc:
         print(f"minhu: configuration error: {exc}", file=sys.stderr)

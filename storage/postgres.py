@@ -145,6 +145,10 @@ class PostgresDatabase(Database):
 
     def __init__(self, url: str | Path) -> None:
         self.path = str(url)
+        try:  # one town of several: its own schema (`?search_path=<key>`), made on first open
+            self.schema = dialect.schema_of(self.path)
+        except ValueError as exc:
+            raise StorageError(f"{dialect.redact(self.path)}: {exc}") from None
         self._pool: Any = None
         self._lock = asyncio.Lock()
         self._id_tables: frozenset[str] = frozenset()
@@ -242,10 +246,13 @@ class PostgresDatabase(Database):
             return await _version(conn)
 
     async def upgrade(self) -> list[str]:
-        """Apply every migration newer than the database's version; return the names applied."""
+        """Apply every migration newer than the database's version; return the names applied.
+        A town's schema is made first if missing (its version table is its own)."""
         applied = []
         async with self._lock, self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            if self.schema is not None:  # every connection's search_path names it
+                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
             await conn.execute("CREATE TABLE IF NOT EXISTS minhu_schema (version INTEGER NOT NULL)")
             for statement in dialect.prelude():
                 await conn.execute(statement)

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from storage.db import MigrationError, _split_sql
 
@@ -297,6 +297,22 @@ def migration_statements(name: str, script: str) -> Iterator[str]:
 def prelude() -> list[str]:
     """What runs before the migrations on PostgreSQL (postgres/prelude.sql, idempotent)."""
     return _overrides("prelude.sql").get("", [])
+
+
+SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def schema_of(url: str) -> str | None:
+    """The schema a PostgreSQL address names (`?search_path=<schema>`: one town of several),
+    or None for the server's default (`public`). Anything but a plain lower-case name is
+    refused: it is written into SQL as an identifier."""
+    found = [v for k, v in parse_qsl(urlsplit(url).query) if k == "search_path"]
+    if not found:
+        return None
+    schema = found[-1].strip()
+    if not SCHEMA_RE.match(schema):
+        raise ValueError(f"search_path must be one schema name (a-z, 0-9, _), got {schema!r}")
+    return schema
 
 
 def redact(url: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 _TOKEN_RE = re.compile(r"\d{5,20}:[A-Za-z0-9_-]{20,}")
 
@@ -11,13 +12,13 @@ _TOKEN_RE = re.compile(r"\d{5,20}:[A-Za-z0-9_-]{20,}")
 class RedactTokens(logging.Filter):
     """Replace anything shaped like a bot token (and the configured one) with a marker."""
 
-    def __init__(self, token: str = "") -> None:
+    def __init__(self, token: str = "", more: Iterable[str] = ()) -> None:
         super().__init__()
-        self.token = token
+        self.tokens = [t for t in (token, *more) if t]  # more: the towns' of MINHU_TOWNS
 
     def _clean(self, text: str) -> str:
-        if self.token:
-            text = text.replace(self.token, "<token>")
+        for token in self.tokens:
+            text = text.replace(token, "<token>")
         return _TOKEN_RE.sub("<token>", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -30,11 +31,11 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def setup_logging(token: str = "", level: int = logging.INFO) -> None:
+def setup_logging(token: str = "", level: int = logging.INFO, more: Iterable[str] = ()) -> None:
     """Plain, timestamped logs on stderr; httpx request lines (they carry URLs) only at WARNING."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactTokens(token))
+    handler.addFilter(RedactTokens(token, more))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -36,7 +36,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.config import TOKEN_RE, ConfigError, Settings
@@ -83,7 +83,9 @@ def town_database(base: str, key: str) -> str:
         parts = urlsplit(base)
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "search_path"]
         query.append(("search_path", key))
-        return urlunsplit(parts._replace(query=urlencode(query)))
+        # Not urlunsplit: it drops the empty host of a local socket (postgresql:///minhu).
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query)}{fragment}"
     path = Path(base)
     return str(path.with_name(f"{path.stem}-{key}{path.suffix or '.db'}"))
 
@@ -212,3 +214,28 @@ def _chat(entry: dict[str, Any], name: str, where: str) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or value == 0:
         raise ConfigError(f"MINHU_TOWNS: {where}'s {name} must be a chat id like -100…")
     return value
+
+
+def district_of(settings: Settings) -> District | None:
+    """The district of MINHU_TOWNS, or None for a deployment of one town."""
+    return load_towns(settings.towns_file, settings) if settings.towns_file else None
+
+
+def town_settings(settings: Settings, district: District | None, key: str | None) -> Settings:
+    """The settings a command on one town's data uses (`--town KEY`): the only town, or the
+    one named; without MINHU_TOWNS, the deployment's own."""
+    if district is None:
+        if key is not None:
+            raise ConfigError(f"--town {key} needs MINHU_TOWNS (the towns file)")
+        return settings
+    keys = ", ".join(t.key for t in district.towns)
+    if key is None:
+        if len(district.towns) == 1:
+            return district.towns[0].settings
+        raise ConfigError(
+            f"MINHU_TOWNS has {len(district.towns)} towns: name one with --town ({keys})"
+        )
+    try:
+        return district.town(key).settings
+    except KeyError:
+        raise ConfigError(f"--town {key!r} is not a town of MINHU_TOWNS ({keys})") from None

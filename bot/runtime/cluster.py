@@ -321,33 +321,47 @@ def ask_leader(db: Database) -> None:
 _pending: set[asyncio.Task[None]] = set()
 
 
-async def serve(app: App, start_background: Any) -> int:
-    """Run one worker until SIGINT/SIGTERM; its exit status."""
-    services = services_of(app)
-    db = services.db
+async def serve(apps: list[App], start_background: Any) -> int:
+    """Run one worker until SIGINT/SIGTERM: one application a town (MINHU_TOWNS; one without),
+    each with its own worker and leadership. Its exit status: LOST_LEADERSHIP when any town's
+    leader lost its connection (every town then stops: a supervisor starts the process again)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    lost = await asyncio.gather(*(serve_town(app, start_background, stop) for app in apps))
+    return LOST_LEADERSHIP if any(lost) else 0
+
+
+async def serve_town(app: App, start_background: Any, stop: asyncio.Event) -> bool:
+    """Run one town's worker and leadership until `stop`; whether its leadership was lost."""
+    services = services_of(app)
+    db = services.db
+    town = services.settings.town or "the town"
     app.persistence.shared = True
     gate = app.bot.rate_limiter
     if isinstance(gate, FloodGate):
         gate.shared = shared_flood(db, gate.limits)
         gate.skip = _not_twice
     services.delivery.elsewhere = lambda: ask_leader(db)
-    session = await channels.Session(db.path).open()
     worker = Worker(app, db, services.clock)
+    session = channels.Session(db.path)
     leadership = Leadership(app, session, start_background)
-    await app.initialize()
-    await app.start()
-    await session.listen(channels.INBOUND, worker.wake.set)
-    log.info("worker %s started", worker.name)
     try:
+        await session.open()
+        await app.initialize()
+        await app.start()
+        await session.listen(channels.INBOUND, worker.wake.set)
+        log.info("worker %s started (%s)", worker.name, town)
         await asyncio.gather(worker.run(stop), leadership.run(stop))
+    except BaseException:
+        stop.set()  # one town failing to start stops the others: the process exits
+        raise
     finally:
-        await app.stop()
+        if app.running:
+            await app.stop()
         await app.shutdown()
         await session.close()
         await db.close()
-    log.info("worker %s stopped after %d updates", worker.name, worker.handled)
-    return LOST_LEADERSHIP if leadership.lost else 0
+    log.info("worker %s stopped after %d updates (%s)", worker.name, worker.handled, town)
+    return leadership.lost

@@ -4,6 +4,10 @@ gets its 200, so an update Telegram counts as delivered is never lost; the worke
 Telegram retries an update until it gets a 2xx; a retry of a stored update_id is answered 200
 and stored once. A request without the secret token is refused (403), a body that is not an
 update 400: neither is stored.
+
+Several towns (MINHU_TOWNS): one receiver serves them all, each town's bot posting to
+`<path>/<key>` with its own secret; its update is stored in that town's database (its
+schema). A key that is no town's is 404, another town's secret 403: nothing stored.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from bot.runtime.processor import chat_key
 from storage import cluster, inbound
 from storage.db import Database
 
+Town = tuple[Database, str]  # where a town's updates are stored, and its secret
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -28,12 +34,16 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 class _Hook(tornado.web.RequestHandler):
     """POST an update: stored and committed, then 200."""
 
-    def initialize(self, db: Database, clock: Clock, secret: str) -> None:
-        self.db, self.clock, self.secret = db, clock, secret
+    def initialize(self, towns: dict[str, Town], clock: Clock) -> None:
+        self.towns, self.clock = towns, clock
 
-    async def post(self) -> None:
+    async def post(self, key: str = "") -> None:
+        town = self.towns.get(key)
+        if town is None:
+            raise tornado.web.HTTPError(404)
+        db, secret = town
         given = self.request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+        if not hmac.compare_digest(given.encode(), secret.encode()):
             raise tornado.web.HTTPError(403)
         try:
             body = json.loads(self.request.body)
@@ -43,8 +53,8 @@ class _Hook(tornado.web.RequestHandler):
         except (ValueError, TypeError, KeyError) as exc:
             raise tornado.web.HTTPError(400) from exc
         text = json.dumps(body, ensure_ascii=False)
-        if await inbound.store(self.db, update.update_id, chat_key(update), text, self.clock.now()):
-            await cluster.notify(self.db, cluster.INBOUND)
+        if await inbound.store(db, update.update_id, chat_key(update), text, self.clock.now()):
+            await cluster.notify(db, cluster.INBOUND)
         self.set_status(200)
         self.finish()
 
@@ -52,7 +62,16 @@ class _Hook(tornado.web.RequestHandler):
 def application(db: Database, clock: Clock, path: str, secret: str) -> tornado.web.Application:
     """The receiver's HTTP application: one route, `/<path>`."""
     route = "/" + path.lstrip("/")
-    return tornado.web.Application([(route, _Hook, {"db": db, "clock": clock, "secret": secret})])
+    return tornado.web.Application([(route, _Hook, {"towns": {"": (db, secret)}, "clock": clock})])
+
+
+def district_application(
+    towns: dict[str, Town], clock: Clock, path: str
+) -> tornado.web.Application:
+    """The receiver of several towns: `/<path>/<key>`, each town's updates into its database."""
+    base = path.strip("/")
+    route = f"/{base}/([a-z][a-z0-9_]*)" if base else "/([a-z][a-z0-9_]*)"
+    return tornado.web.Application([(route, _Hook, {"towns": towns, "clock": clock})])
 
 
 async def register(token: str, api_url: str, url: str, secret: str) -> None:

@@ -72,3 +72,39 @@ async def test_a_forged_or_broken_request_is_refused_and_stores_nothing(
     assert await post(hook, "not an update") == 400
     assert await post(hook, {"no": "update_id"}) == 400
     assert await inbound.waiting(db) == 0
+
+
+@pytest.fixture
+async def district_hook(url: str) -> AsyncIterator[tuple[str, dict[str, Database]]]:
+    """One receiver for two towns (a schema each): its base URL and the towns' databases."""
+    from bot.core.towns import town_database
+
+    towns = {k: await Database(town_database(url, k)).open() for k in ("zhili", "nanxun")}
+    routes = {k: (db, f"{k}-secret") for k, db in towns.items()}
+    app = receiver.district_application(
+        routes, ManualClock(datetime(2026, 11, 30, tzinfo=UTC)), "/hook/"
+    )
+    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    yield f"http://127.0.0.1:{sockets[0].getsockname()[1]}/hook", towns
+    server.stop()
+    for db in towns.values():
+        await db.close()
+
+
+async def test_each_towns_updates_go_to_its_own_database_with_its_own_secret(
+    district_hook: tuple[str, dict[str, Database]], db: Database
+) -> None:
+    base, towns = district_hook
+    assert await post(f"{base}/zhili", message(1, 42, "织里"), secret="zhili-secret") == 200
+    assert await post(f"{base}/nanxun", message(1, 42, "南浔"), secret="nanxun-secret") == 200
+    # another town's secret, a key that is no town, the bare path: refused, nothing stored
+    assert await post(f"{base}/zhili", message(2, 42, "x"), secret="nanxun-secret") == 403
+    assert await post(f"{base}/deqing", message(3, 42, "x"), secret="zhili-secret") == 404
+    assert await post(base, message(4, 42, "x"), secret="zhili-secret") == 404
+    assert await post(f"{base}/Zhili", message(5, 42, "x"), secret="zhili-secret") == 404
+    for key, text in (("zhili", "织里"), ("nanxun", "南浔")):
+        rows = await towns[key].fetchall("SELECT update_id, body FROM inbound_updates")
+        assert [r[0] for r in rows] == [1] and text in rows[0][1]
+    assert await inbound.waiting(db) == 0  # the deployment's own schema: nothing
