@@ -121,7 +121,7 @@ def broadcast(admin: TownChat, town: TownSpec, together: threading.Barrier) -> s
     summary = str(admin.expect("确认发送")["text"])
     together.wait(timeout=60)
     admin.press("确认发送")
-    admin.expect("发送中", timeout=30)
+    admin.expect("公告 #", timeout=30)  # its progress: 发送中, or 已发完 already
     return summary
 
 
