@@ -42,8 +42,10 @@ def cmd_receive(args: argparse.Namespace, settings: Settings) -> int:
         _require_postgres(town, "receive")
 
     async def serve() -> int:
-        opened = [await Database(town.database).open() for town in towns]
+        opened: list[Database] = []
         try:
+            for town in towns:
+                opened.append(await Database(town.database).open())
             path = urlparse(settings.webhook_url).path
             if district is None:
                 app = receiver.application(opened[0], SystemClock(), path, settings.webhook_secret)

@@ -312,7 +312,7 @@ def schema_of(url: str) -> str | None:
     schema = found[-1].strip()
     if not SCHEMA_RE.match(schema):
         raise ValueError(f"search_path must be one schema name (a-z, 0-9, _), got {schema!r}")
-    return schema
+    return None if schema == "public" else schema  # the default's: the same leader, channels
 
 
 def redact(url: str) -> str:

@@ -158,8 +158,10 @@ def _town(entry: dict[str, Any], base: Settings, index: int) -> Town:
         database=_text(entry, "database", where, default=town_database(base.database, key)),
         bulletin_chat_id=base.bulletin_chat_id if bulletin is None else bulletin,
         webhook_url=webhook,
-        webhook_secret=_text(
-            entry, "webhook_secret", where, default=town_secret(base.webhook_secret, key)
+        webhook_secret=(
+            _text(entry, "webhook_secret", where, default="")
+            if "webhook_secret" in entry  # else derived; none without MINHU_WEBHOOK_SECRET
+            else town_secret(base.webhook_secret, key)
         ),
         web_port=port,
         town=key,

@@ -42,6 +42,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.core.clock import Clock
+from bot.runtime.jobs import pause_jobs
 from bot.runtime.ratelimit import FloodGate, Limits
 from bot.runtime.services import services_of
 from storage import cluster as channels
@@ -262,7 +263,8 @@ class Leadership:
         while not stop.is_set():
             if not self.leading and await self.session.try_lead():
                 self.leading = True
-                log.info("this worker leads: delivery, timers and scheduled jobs run here")
+                town = services_of(self.app).settings.town or "the town"
+                log.info("this worker leads %s: delivery, timers and scheduled jobs run here", town)
                 await self.session.listen(channels.OUTBOX, self._kick)
                 await self.start(self.app)
             elif self.leading and not await self.session.alive():
@@ -359,6 +361,7 @@ async def serve_town(app: App, start_background: Any, stop: asyncio.Event) -> bo
         raise
     finally:
         if app.running:
+            pause_jobs(app)
             await app.stop()
         await app.shutdown()
         await session.close()

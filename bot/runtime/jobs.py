@@ -74,3 +74,11 @@ def schedule_wake(
     if due is not None and due > now:
         wait = due - now
         app.job_queue.run_once(guarded(callback, name), wait, name=name, job_kwargs=JOB_KWARGS)
+
+
+def pause_jobs(app: AnyApp) -> None:
+    """Before stopping: no job starts any more. The stop waits for the running ones, then shuts
+    APScheduler down, which cancels a job started in between (a traceback in the log)."""
+    queue = app.job_queue
+    if queue is not None and queue.scheduler.running:
+        queue.scheduler.pause()

@@ -11,6 +11,8 @@ from typing import Any
 
 from telegram import Update
 
+from bot.runtime.jobs import pause_jobs
+
 log = logging.getLogger(__name__)
 
 App = Any  # the Application (bot.app.MinhuApp)
@@ -45,6 +47,7 @@ async def _stop(app: App) -> None:
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
+            pause_jobs(app)
             await app.stop()
             if app.post_stop is not None:
                 await app.post_stop(app)

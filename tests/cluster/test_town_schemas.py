@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -74,8 +75,30 @@ async def test_each_town_has_its_own_leader_and_its_own_wake_ups(url: str) -> No
     assert cluster.leader_lock(zhili) != cluster.leader_lock(nanxun) != cluster.LEADER_LOCK
     assert cluster.channel(cluster.INBOUND, nanxun) == "minhu_inbound_nanxun"
     assert cluster.channel(cluster.INBOUND, url) == cluster.INBOUND
+    # `public` named outright is the database's own: the same leader, the same channels
+    assert cluster.leader_lock(town_database(url, "public")) == cluster.LEADER_LOCK
+    assert cluster.channel(cluster.OUTBOX, town_database(url, "public")) == cluster.OUTBOX
 
 
 def test_a_search_path_that_is_not_one_schema_name_is_refused() -> None:
     with pytest.raises(StorageError, match="one schema name"):
         Database('postgresql:///minhu?search_path=a"; DROP')
+
+
+async def test_a_grown_town_is_copied_into_its_schema_of_the_district(
+    url: str, tmp_path: Path
+) -> None:
+    from bot.cli import main
+    from bot.demo.run import prepare_database
+    from storage.copy import table_rows
+
+    town = tmp_path / "town.db"
+    await prepare_database(town)
+    zhili = town_database(url, "zhili")
+    assert await asyncio.to_thread(main, ["db", "copy", str(town), zhili]) == 0
+    async with Database(town) as a, Database(zhili) as pg, Database(url) as public:
+        tables = await catalog.tables(a)
+        assert set(tables) == set(await catalog.tables(pg))
+        assert [t for t in tables if await table_rows(a, t) != await table_rows(pg, t)] == []
+        assert await pg.fetchval("SELECT COUNT(*) FROM complaints") > 0
+        assert await public.fetchval("SELECT COUNT(*) FROM complaints") == 0

@@ -65,6 +65,11 @@ def test_each_town_is_the_deployment_with_its_own_values(tmp_path: Path) -> None
     assert zhili.settings.town == "zhili" and district.town("nanxun") is nanxun
 
 
+def test_without_a_webhook_secret_a_town_has_none(tmp_path: Path) -> None:
+    district = _load(tmp_path, TWO, MINHU_WEBHOOK_SECRET="")  # polling: no secret needed
+    assert [t.settings.webhook_secret for t in district.towns] == ["", ""]
+
+
 def test_sqlite_towns_get_a_file_each() -> None:
     assert town_database("data/minhu.db", "zhili") == "data/minhu-zhili.db"
     assert town_database("postgresql:///minhu?search_path=x", "a") == (

@@ -75,11 +75,18 @@ class Cluster:
     port: int
     workers: list[Process] = field(default_factory=list)
     receiver: Process | None = None
+    towns_file: Path | None = None  # several towns (MINHU_TOWNS): each its token, its schema
+    worker_ready: bytes = b"started"
 
     def env(self) -> dict[str, str]:
+        if self.towns_file is not None:
+            base = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+            return {**self._env(base), "MINHU_TOWNS": str(self.towns_file)}
+        return {**self._env(dict(os.environ)), "TELEGRAM_BOT_TOKEN": TOKEN}
+
+    def _env(self, base: dict[str, str]) -> dict[str, str]:
         return {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
+            **base,
             "MINHU_TELEGRAM_API_URL": self.api_base,
             "MINHU_DATABASE": self.database,
             "MINHU_ADMIN_IDS": "619999",
@@ -93,7 +100,8 @@ class Cluster:
     def start(self, workers: int) -> Cluster:
         for number in range(1, workers + 1):
             log = self.folder / f"worker{number}.log"
-            self.workers.append(Process("worker", self.env(), log, b"started").start())
+            process = Process("worker", self.env(), log, self.worker_ready)
+            self.workers.append(process.start())
         self.receiver = Process(
             "receive", self.env(), self.folder / "receiver.log", b"receiver listening"
         ).start()

@@ -28,6 +28,7 @@ class Chat:
     user_id: int
     seq: int = 0
     seen: list[dict[str, Any]] = field(default_factory=list)
+    bot: int = BOT_ID  # the bot talked to (several towns: several bots)
 
     def _after(self) -> int:
         return self.seq
@@ -35,7 +36,7 @@ class Chat:
     def _post(self, path: str, **body: Any) -> dict[str, Any]:
         self.seq = self.current_seq()
         response = self.client.post(
-            f"/api/users/{self.user_id}/{path}", json={"bot": BOT_ID, **body}
+            f"/api/users/{self.user_id}/{path}", json={"bot": self.bot, **body}
         )
         response.raise_for_status()
         result: dict[str, Any] = response.json()
@@ -43,7 +44,7 @@ class Chat:
 
     def current_seq(self) -> int:
         r = self.client.get(
-            f"/api/chats/{self.user_id}/messages", params={"after_seq": 1 << 40, "bot": BOT_ID}
+            f"/api/chats/{self.user_id}/messages", params={"after_seq": 1 << 40, "bot": self.bot}
         )
         return int(r.json()["seq"])
 
@@ -94,7 +95,7 @@ class Chat:
     def messages(self, after_seq: int = 0, wait: float = 0) -> list[dict[str, Any]]:
         r = self.client.get(
             f"/api/chats/{self.user_id}/messages",
-            params={"after_seq": after_seq, "wait": wait, "bot": BOT_ID},
+            params={"after_seq": after_seq, "wait": wait, "bot": self.bot},
         )
         r.raise_for_status()
         return list(r.json()["messages"])
@@ -139,16 +140,16 @@ class Chat:
         raise AssertionError(f"no button {label_part!r} appeared")
 
     def answer_of_last_press(self, query_id: str) -> dict[str, Any]:
-        r = self.client.get(f"/api/callbacks/{query_id}", params={"wait": 10, "bot": BOT_ID})
+        r = self.client.get(f"/api/callbacks/{query_id}", params={"wait": 10, "bot": self.bot})
         r.raise_for_status()
         return dict(r.json())
 
 
-def new_user(client: httpx.Client, name: str, language: str = "zh-hans") -> Chat:
+def new_user(client: httpx.Client, name: str, language: str = "zh-hans", bot: int = BOT_ID) -> Chat:
     uid = next(_user_ids)
     r = client.post("/api/users", json={"id": uid, "first_name": name, "language_code": language})
     r.raise_for_status()
-    return Chat(client, uid)
+    return Chat(client, uid, bot=bot)
 
 
 @dataclass
