@@ -22,7 +22,7 @@ from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.core.towns import District
 from bot.dashboard.server import Screen
-from bot.district.books import BOOKS_KEY, TownBooks, books_of
+from bot.district.books import BOOKS_KEY, TownBooks, books_of, runs_here
 from bot.district.publish import DistrictSchedule
 from bot.escalation.digest import DailyDigest
 from bot.mediation.deadlines import MediationDeadlines
@@ -197,6 +197,7 @@ def build_application(
     app.bot_data[SERVICES_KEY] = services
     if district is not None:  # the other towns' databases, opened when first read
         app.bot_data[BOOKS_KEY] = TownBooks(district, settings.town, db)
+        runs_here(str(settings.database), services)
     services.timers = TimerRunner(services)
     services.timers.sources.append(AssignmentTimers(services))
     services.timers.sources.append(DailyDigest(services))

@@ -10,12 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import weakref
 from typing import Any
 
 from bot.core.towns import District
 from storage.db import Database, StorageError, latest_version
 
 BOOKS_KEY = "minhu.district_books"  # the application's TownBooks (bot/app.py puts it there)
+# The towns whose application runs in this process (`minhu run` with several towns), by their
+# database's address: their Services (weakly: a stopped bot is forgotten with it).
+_HERE: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+
+
+def runs_here(address: str, services: Any) -> None:
+    """This process runs the town at `address`: another town's bot that writes rows into its
+    outbox (the district bulletin) kicks its delivery directly."""
+    _HERE[address] = services
+
+
+def running_here(address: str) -> Any | None:
+    """The Services of the town at `address` if its application runs in this process."""
+    return _HERE.get(address)
 
 
 class TownBooks:

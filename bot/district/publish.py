@@ -21,14 +21,15 @@ from datetime import UTC, datetime, time
 
 from bot.core.periods import Period, containing, last_complete
 from bot.core.refusals import NotAllowed, Stale
-from bot.district.books import TownBooks
+from bot.district.books import TownBooks, running_here
 from bot.district.figures import district_report, rules_of
 from bot.district.render import DistrictText
 from bot.district.rules import DistrictReport
 from bot.runtime import jobs
 from bot.runtime.jobs import AnyApp
 from bot.runtime.services import Services
-from storage import bulletins, district
+from storage import bulletins, cluster, district
+from storage.db import Database, is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ async def publish(
         raise AlreadyPublished("already", when=await district.published_at(db, period.key))
     if publisher == services.settings.town:
         services.delivery.kick_soon()
+    else:
+        await wake_publisher(books, db)
     log.info(
         "district bulletin %s (%s) published: %d messages, sent by town %s",
         period.key,
@@ -101,6 +104,18 @@ async def publish(
         publisher,
     )
     return Outcome(period, len(parts))
+
+
+async def wake_publisher(books: TownBooks, db: Database) -> None:
+    """After rows were committed into the publisher town's outbox from another town's bot:
+    kick its delivery if its application runs in this process, and on PostgreSQL NOTIFY its
+    outbox channel (its leader, in whichever process, listens there)."""
+    address = str(books.district.town(books.district.publisher).settings.database)
+    local = running_here(address)
+    if local is not None:
+        local.delivery.kick_soon()
+    if is_postgres(db.path):
+        await cluster.notify(db, cluster.OUTBOX)
 
 
 def latest_moment(now: datetime, services: Services) -> tuple[datetime, Period]:

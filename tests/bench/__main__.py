@@ -15,7 +15,10 @@ Rows (targets in brackets):
   beside SQLite with `minhu run`: updates/s and reply p95, no targets (tests/bench/workers.py);
 - the command centre's screen: its board JSON with 10,000 open cases p95 [≤ 100 ms], and 200
   live pages while cases change at 10/s: delivery lag p95 [≤ 1 s], server CPU
-  (tests/bench/screen.py).
+  (tests/bench/screen.py);
+- the district bulletin at 10 towns × 1,000,000 complaints on PostgreSQL against the bare SQL
+  aggregate [≤ 2×], peak memory, one town on SQLite beside it (tests/bench/district.py;
+  --quick: 10 towns × 10,000).
 
 Processes: the emulator runs in its own (tests/bench/emulator.py), each bot in its own, the
 simulated users in theirs (tests/bench/users.py); this one only orchestrates and samples.
@@ -38,6 +41,7 @@ from typing import Any
 import httpx
 
 from . import board, broadcast, bulletins, flowbench, procs, report, routing, screen, workers
+from . import district as district_row
 from . import services as service_circle
 
 QUICK = {
@@ -50,7 +54,8 @@ QUICK = {
 }
 
 
-ROWS = ("flows", "broadcast", "bulletins", "routing", "board", "services", "screen", "workers")
+ROWS = ("flows", "broadcast", "bulletins", "routing", "board", "services", "screen", "workers",
+        "district")  # fmt: skip
 LIVE = {"flows", "broadcast", "workers"}  # the rows that need the emulator
 
 
@@ -179,6 +184,17 @@ def _screen(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def _district(args: argparse.Namespace) -> dict[str, Any]:
+    per_town = 10_000 if args.quick else 1_000_000
+    try:
+        result = district_row.run(10, per_town, args.runs)
+    except Exception as exc:  # a crashed measurement is a FAILED row, reported, not raised
+        return {"state": "FAILED", "failed": [f"{type(exc).__name__}: {exc}"]}
+    if result.get("state") != "SKIPPED":
+        result["state"] = report.state([], [result["verdict"]["ratio_met"]])
+    return result
+
+
 def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
     """(row, state) for every row of the run."""
     think = result["setup"]["think_s"]
@@ -195,6 +211,10 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("nearest service among 5,000 points", result["services"]["state"]))
     if "screen" in result:
         rows.append(("the screen: board JSON, 200 live pages", result["screen"]["state"]))
+    if "district" in result:
+        d = result["district"]
+        state = f"SKIPPED: {d['why']}" if d["state"] == "SKIPPED" else d["state"]
+        rows.append(("district bulletin, 10 towns, vs bare SQL", state))
     return rows
 
 
@@ -226,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         result["services"] = _services()
     if "screen" in args.only:
         result["screen"] = _screen(args)
+    if "district" in args.only:
+        result["district"] = _district(args)
     setup = {"residents": args.residents, "runs": args.runs, "echo_mode": args.echo_mode}
     setup |= {"think_s": args.think, "actions_per_user": len(flowbench.minhu_steps(0))}
     setup |= {"rounds": args.rounds}
@@ -257,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
         v = result["screen"]
         print(screen.render(v) if "verdict" in v else "\nscreen: FAILED")
         print(f"screen: {v['state']}" + "".join(f"\n  FAILED: {f}" for f in v.get("failed", [])))
+    if "district" in result:
+        v = result["district"]
+        print(district_row.render(v) if "towns" in v else "\ndistrict: FAILED")
+        print(f"district: {v['state']}" + "".join(f"\n  FAILED: {f}" for f in v.get("failed", [])))
     rows = summary(result)
     print(f"\nSummary ({args.runs} runs per row, median (min–max)):")
     if args.runs < 3 or args.quick:

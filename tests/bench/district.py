@@ -1,17 +1,21 @@
-"""District bulletin benchmark: every town's month read and ranked (bot.district.figures), at
-10 million complaints across 10 towns on PostgreSQL (a schema each), against the bare SQL
-aggregate of the same months (storage.rankings.complaint_groups, each town's raw rows); beside
-it one town's figure on SQLite.
+"""District bulletin benchmark, a row of `make bench` (`--only district`): every town's month
+read and ranked (bot.district.figures), at 10 million complaints across 10 towns on PostgreSQL
+(a schema each, in a fresh database dropped after), against the bare SQL aggregate of the same
+months (storage.rankings.complaint_groups, each town's raw rows); beside it one town's figure
+on SQLite. No server: the row is SKIPPED with the reason.
 
 Each town gets the demo town's grids and categories and `--per-town` complaints spread evenly
-over the two years before NOW, made by the server (`generate_series`, triggers off), then its
-pre-aggregates rebuilt (`storage.aggregates.reaggregate`). Measured after one warm-up, `--runs`
-times (median shown): "district" is `district_report` for last month over all towns (what
-/district and the schedule count before rendering), "bare" the raw aggregate of every town's
-month, run the same way (concurrently). Target: district ≤ 2× bare. Peak memory is this
-process's VmHWM (the data is made by the server, not in Python).
+over the two years before NOW, made by the server in one INSERT … SELECT FROM generate_series
+(triggers off, the table's indexes dropped and built again after the load), then its
+pre-aggregates rebuilt by the product's own `storage.aggregates.reaggregate` (one GROUP BY on
+the server); two towns at a time. Measured after one warm-up, `--runs` times, median (min–max),
+each side in a process of its own: "district" is `district_report` for last month over all
+towns (what /district and the schedule count before rendering), "bare" the raw aggregate of
+every town's month, run concurrently. Target: district ≤ 2× bare. Peak memory is each
+measuring process's VmHWM (the data is made by the server, not in Python).
 
-    python -m tests.bench.district [--towns 10] [--per-town 1000000] [--runs 3] [--sqlite]
+    python -m tests.bench --only district [--quick]      # --quick: 10 towns × 10,000
+    python -m tests.bench.district [--towns 10] [--per-town 1000000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +41,7 @@ from storage.aggregates import reaggregate
 from storage.db import Database
 from storage.rankings import complaint_groups
 from storage.seed import seed_demo
+from tests.bench.stats import fmt, spread
 from tests.support.databases import SERVER, url_of
 
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # 09:00 on the 2nd in China: the schedule
@@ -87,7 +92,15 @@ def generate_sql(n: int, cats: int, grids: int) -> str:
     )
 
 
+DROPPABLE = """SELECT i.indexname, i.indexdef FROM pg_indexes i
+    WHERE i.schemaname = $1 AND i.tablename = 'complaints' AND NOT EXISTS (
+        SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"""
+
+
 async def _postgres_town(url: str, key: str, n: int) -> None:
+    """One town's schema: migrated and seeded, `n` complaints made by the server with the
+    table's indexes dropped and triggers off, the indexes built after, then the product's own
+    reaggregate (one GROUP BY on the server)."""
     import asyncpg  # type: ignore[import-untyped]
 
     admin = await asyncpg.connect(url)
@@ -100,12 +113,29 @@ async def _postgres_town(url: str, key: str, n: int) -> None:
         grids = [r[0] for r in await db.fetchall("SELECT id FROM grids ORDER BY id")]
         conn = await asyncpg.connect(url, server_settings={"search_path": key})
         try:
+            indexes = await conn.fetch(DROPPABLE, key)
+            for name, _ in indexes:
+                await conn.execute(f"DROP INDEX {key}.{name}")
             await conn.execute("SET session_replication_role = replica")  # no triggers
+            await conn.execute("SET maintenance_work_mem = '256MB'")
             await conn.execute(generate_sql(n, len(cats), len(grids)), cats, grids)
+            for _, definition in indexes:
+                await conn.execute(definition)
             await conn.execute("ANALYZE complaints")
         finally:
             await conn.close()
         await reaggregate(db)
+
+
+async def generate_postgres(url: str, keys: list[str], n: int) -> None:
+    """Every town, two at a time (the server's two cores)."""
+    gate = asyncio.Semaphore(2)
+
+    async def one(key: str) -> None:
+        async with gate:
+            await _postgres_town(url, key, n)
+
+    await asyncio.gather(*(one(key) for key in keys))
 
 
 def _district(addresses: dict[str, str]) -> District:
@@ -130,39 +160,54 @@ async def _time(fn: Any, runs: int) -> list[float]:
     return samples
 
 
-async def measure(addresses: dict[str, str], runs: int) -> dict[str, Any]:
+async def measure(kind: str, addresses: dict[str, str], runs: int) -> dict[str, Any]:
+    """In its own process: "district" (the product's district_report, every town) or "bare"
+    (the raw aggregate of every town's month, concurrently); samples in s and peak RSS."""
     district = _district(addresses)
-    first = next(iter(addresses.values()))
     period = last_complete("month", NOW, TZ)
     start, end = period.bounds(TZ)
-    async with Database(first) as own:
+    async with Database(next(iter(addresses.values()))) as own:
         books = TownBooks(district, district.towns[0].key, own)
         dbs = [await books.db(t.key) for t in district.towns]
 
         async def whole() -> None:
             report = await district_report(books, period, NOW)
-            assert len(report.ranked) + len(report.short) == len(addresses)
+            if len(report.ranked) + len(report.short) != len(addresses):
+                raise AssertionError(f"towns missing from the report: {report.unread}")
 
         async def bare() -> None:
             await asyncio.gather(*(complaint_groups(db, start, end, NOW) for db in dbs))
 
-        complaints = sum([int(await db.fetchval("SELECT COUNT(*) FROM complaints")) for db in dbs])
-        district_s = await _time(whole, runs)
-        bare_s = await _time(bare, runs)
+        count = sum([int(await db.fetchval("SELECT COUNT(*) FROM complaints")) for db in dbs])
+        samples = await _time(whole if kind == "district" else bare, runs)
         await books.close()
-    d, b = statistics.median(district_s), statistics.median(bare_s)
+    return {"samples_s": samples, "complaints": count, "peak_rss_mb": _peak_mb()}
+
+
+def _in_process(kind: str, addresses: dict[str, str], runs: int) -> dict[str, Any]:
+    """`measure` in a process of its own."""
+    command = [sys.executable, "-m", "tests.bench.district", "--measure", kind, "--runs",
+               str(runs), *[f"{k}={v}" for k, v in addresses.items()]]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)
+    if done.returncode:
+        raise RuntimeError(f"{kind} measurement failed: {done.stderr.strip()[-500:]}")
+    return dict(json.loads(done.stdout))
+
+
+def compare(addresses: dict[str, str], runs: int) -> dict[str, Any]:
+    """District and bare, each in its own process; medians (min–max) and the ratio."""
+    whole = _in_process("district", addresses, runs)
+    bare = _in_process("bare", addresses, runs)
+    d, b = spread(whole["samples_s"]), spread(bare["samples_s"])
+    ratio = d["median"] / b["median"] if d["median"] and b["median"] else None
     return {
         "towns": len(addresses),
-        "complaints": complaints,
-        "period": period.key,
-        "district_ms": round(d * 1000, 1),
-        "bare_ms": round(b * 1000, 1),
-        "ratio": round(d / b, 3),
-        "target_ratio": TARGET_RATIO,
-        "ok": d / b <= TARGET_RATIO,
-        "district_samples_ms": [round(s * 1000, 1) for s in district_s],
-        "bare_samples_ms": [round(s * 1000, 1) for s in bare_s],
-        "peak_rss_mb": _peak_mb(),
+        "complaints": whole["complaints"],
+        "district_ms": spread([s * 1000 for s in whole["samples_s"]]),
+        "bare_ms": spread([s * 1000 for s in bare["samples_s"]]),
+        "ratio": None if ratio is None else round(ratio, 3),
+        "district_peak_rss_mb": whole["peak_rss_mb"],
+        "bare_peak_rss_mb": bare["peak_rss_mb"],
     }
 
 
@@ -207,39 +252,93 @@ async def _sqlite_town(path: Path, n: int) -> None:
         await reaggregate(db)
 
 
-async def main(argv: list[str]) -> dict[str, Any]:
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(SERVER)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _missing() -> str | None:
+    try:
+        await _admin("SELECT 1")
+    except Exception as exc:  # any refusal: no server for this run
+        return f"no PostgreSQL server at {SERVER} ({type(exc).__name__})"
+    return None
+
+
+def run(towns: int = 10, per_town: int = 1_000_000, runs: int = 3) -> dict[str, Any]:
+    """The `make bench` row: a fresh database (dropped after), the towns generated, district
+    and bare measured each in its own process; one town on SQLite beside it."""
+    out: dict[str, Any] = {"towns": towns, "per_town": per_town, "runs": runs}
+    missing = asyncio.run(_missing())
+    if missing:
+        return out | {"state": "SKIPPED", "why": missing}
+    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
+    asyncio.run(_admin(f"CREATE DATABASE {NAME}"))
+    url = url_of(NAME)
+    keys = [f"t{i:02d}" for i in range(towns)]
+    try:
+        t0 = time.perf_counter()
+        asyncio.run(generate_postgres(url, keys, per_town))
+        out["generate_s"] = round(time.perf_counter() - t0, 1)
+        print(f"district: {towns * per_town:,} complaints in {out['generate_s']} s", flush=True)
+        out["postgres"] = compare({k: f"{url}?search_path={k}" for k in keys}, runs)
+    finally:
+        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "town.db"
+        t0 = time.perf_counter()
+        asyncio.run(_sqlite_town(path, per_town))
+        out["sqlite_generate_s"] = round(time.perf_counter() - t0, 1)
+        out["sqlite_one_town"] = compare({"t00": str(path)}, runs)
+    ratio = out["postgres"]["ratio"]
+    out["verdict"] = {"ratio_met": ratio is not None and ratio <= TARGET_RATIO}
+    return out
+
+
+def render(result: dict[str, Any]) -> str:
+    """The row's figures and verdict."""
+    lines = [f"\ndistrict bulletin, {result['towns']} towns × {result['per_town']:,} complaints"]
+    if result.get("state") == "SKIPPED":
+        return "\n".join([*lines, f"  SKIPPED: {result['why']}"])
+    for name, key in (("PostgreSQL", "postgres"), ("SQLite, one town", "sqlite_one_town")):
+        row = result.get(key)
+        if row:
+            lines.append(
+                f"  {name:<17} district {fmt(row['district_ms'], 0, ' ms')}, bare "
+                f"{fmt(row['bare_ms'], 0, ' ms')}, ratio {row['ratio']}, peak RSS "
+                f"{row['district_peak_rss_mb']} MB (bare {row['bare_peak_rss_mb']} MB)"
+            )
+    if "generate_s" in result:
+        lines.append(f"  generated in {result['generate_s']} s (SQLite town "
+                     f"{result.get('sqlite_generate_s')} s)")  # fmt: skip
+    if "verdict" in result:
+        met = result["verdict"]["ratio_met"]
+        lines.append(f"  target district ≤ {TARGET_RATIO}× bare: {'met' if met else 'not met'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.district")
     parser.add_argument("--towns", type=int, default=10)
     parser.add_argument("--per-town", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--sqlite", action="store_true", help="also one town on SQLite")
+    parser.add_argument("--measure", choices=("district", "bare"), help="(internal) one side")
+    parser.add_argument("addresses", nargs="*", help="(with --measure) key=address ...")
     args = parser.parse_args(argv)
-    import asyncpg
-
-    admin = await asyncpg.connect(SERVER)
-    await admin.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
-    await admin.execute(f"CREATE DATABASE {NAME}")
-    await admin.close()
-    url = url_of(NAME)
-    out: dict[str, Any] = {"per_town": args.per_town}
-    t0 = time.perf_counter()
-    keys = [f"t{i:02d}" for i in range(args.towns)]
-    for key in keys:
-        await _postgres_town(url, key, args.per_town)
-    out["generate_s"] = round(time.perf_counter() - t0, 1)
-    try:
-        out["postgres"] = await measure({k: f"{url}?search_path={k}" for k in keys}, args.runs)
-    finally:
-        admin = await asyncpg.connect(SERVER)
-        await admin.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
-        await admin.close()
-    if args.sqlite:
-        with tempfile.TemporaryDirectory() as work:
-            path = Path(work) / "town.db"
-            await _sqlite_town(path, args.per_town)
-            out["sqlite_one_town"] = await measure({"t00": str(path)}, args.runs)
-    return out
+    if args.measure:
+        addresses = dict(a.split("=", 1) for a in args.addresses)
+        print(json.dumps(asyncio.run(measure(args.measure, addresses, args.runs))))
+        return 0
+    result = run(args.towns, args.per_town, args.runs)
+    print(render(result))
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1:])), ensure_ascii=False, indent=1))
+    raise SystemExit(main(sys.argv[1:]))

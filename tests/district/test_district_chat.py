@@ -6,6 +6,7 @@ of one town says so."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from bot.core.refusals import Stale
 from bot.core.towns import District
 from bot.district.books import books_of
 from bot.district.publish import AlreadyPublished, DistrictSchedule, publish
-from storage.db import Database
+from storage import cluster
+from storage.db import Database, is_postgres
 from tests.conftest import ADMIN_ID
 from tests.support import databases
 from tests.support.bulletins import Town, local
@@ -209,3 +211,32 @@ async def test_a_deployment_of_one_town_says_it_has_no_district(bot: Harness) ->
     await register(bot, user)
     await bot.send(user, "/district")
     assert "只服务一个镇" in bot.fake.texts(user.id)[-1]
+
+
+async def test_publishing_in_another_towns_bot_wakes_the_publishers_delivery(
+    towns: Towns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Published in 乙镇's bot: 甲镇's delivery (same process) is kicked, and on PostgreSQL its
+    outbox channel notified, so the rows go out without waiting for its sweep (no time passes)."""
+    alpha = towns.alpha
+    kicks: list[int] = []
+    monkeypatch.setattr(alpha.services.delivery, "kick_soon", lambda: kicks.append(1))
+    address = towns.district.town("alpha").settings.database
+    heard = asyncio.Event()
+    session = None
+    if is_postgres(address):
+        session = await cluster.Session(address).open()
+        await session.listen(cluster.OUTBOX, heard.set)
+    try:
+        books = books_of(towns.beta.app.bot_data if towns.beta.app else {})
+        assert books is not None
+        before = alpha.clock.now()
+        outcome = await publish(books, towns.beta.services, NOVEMBER, trigger="manual")
+        assert outcome is not None and kicks == [1]
+        if session is not None:
+            await asyncio.wait_for(heard.wait(), timeout=30)  # the NOTIFY, not a sweep
+    finally:
+        if session is not None:
+            await session.close()
+    calls = [c for c in await deliver(alpha) if c.params.get("chat_id") == CHANNEL]
+    assert len(calls) == outcome.messages and alpha.clock.now() == before
