@@ -35,8 +35,12 @@ class LeaseLost(Exception):
     """The chat's lease expired and may be another worker's now."""
 
 
-async def store(db: Database, update_id: int, chat_key: str, body: str, now: datetime) -> bool:
-    """Keep an update (and its chat's lease row); False if this update_id was already kept."""
+async def store(
+    db: Database, update_id: int, chat_key: str, body: str, now: datetime, wake: str = ""
+) -> bool:
+    """Keep an update (and its chat's lease row); False if this update_id was already kept.
+    A new one notifies the PostgreSQL channel `wake` (if given) in the same transaction:
+    the listeners hear it once the update is committed, with no round trip of its own."""
     async with db.transaction() as conn:
         cur = await conn.execute(
             "INSERT OR IGNORE INTO inbound_updates (update_id, chat_key, body, received_at) "
@@ -44,6 +48,8 @@ async def store(db: Database, update_id: int, chat_key: str, body: str, now: dat
             (update_id, chat_key, body, to_iso(now)),
         )
         await conn.execute("INSERT OR IGNORE INTO chat_leases (chat_key) VALUES (?)", (chat_key,))
+        if wake and cur.rowcount == 1:
+            await conn.execute("SELECT pg_notify(?, '')", (wake,))
     return bool(cur.rowcount == 1)
 
 
@@ -111,17 +117,16 @@ async def next_update(
         if cur.rowcount != 1:
             raise LeaseLost(chat_key)
         cur = await conn.execute(
-            "SELECT update_id, body, attempts FROM inbound_updates "
-            "WHERE chat_key = ? AND done_at IS NULL ORDER BY update_id LIMIT 1",
+            "UPDATE inbound_updates SET attempts = attempts + 1 WHERE update_id = ("
+            "SELECT update_id FROM inbound_updates "
+            "WHERE chat_key = ? AND done_at IS NULL ORDER BY update_id LIMIT 1) "
+            "RETURNING update_id, body, attempts",
             (chat_key,),
         )
         row = await cur.fetchone()
         if row is None:
             return None
-        await conn.execute(
-            "UPDATE inbound_updates SET attempts = attempts + 1 WHERE update_id = ?", (row[0],)
-        )
-    return Inbound(int(row[0]), chat_key, json.loads(row[1]), int(row[2]) + 1)
+    return Inbound(int(row[0]), chat_key, json.loads(row[1]), int(row[2]))
 
 
 async def done(db: Database, item: Inbound, worker: str, now: datetime) -> bool:

@@ -165,7 +165,11 @@ class PostgresDatabase(Database):
             return self
         try:
             self._pool = await asyncpg.create_pool(
-                self.path, min_size=1, max_size=POOL_SIZE, statement_cache_size=2000
+                self.path,
+                min_size=1,
+                max_size=POOL_SIZE,
+                statement_cache_size=2000,
+                reset=_keep_session,
             )
         except (OSError, asyncpg.PostgresError) as exc:
             raise StorageError(f"cannot connect to {dialect.redact(self.path)}: {exc}") from exc
@@ -319,6 +323,14 @@ class PostgresDatabase(Database):
 
     def __repr__(self) -> str:
         return f"PostgresDatabase({dialect.redact(self.path)!r})"
+
+
+async def _keep_session(conn: Any) -> None:
+    """A connection back in the pool: asyncpg has rolled back any open transaction already;
+    its default reset would also send `RESET ALL; UNLISTEN *; CLOSE ALL` and unlock advisory
+    locks, a round trip on every release for session state this pool never sets (LISTEN and
+    the leader's lock live on a connection of their own, storage/cluster.py)."""
+    return None
 
 
 async def _version(conn: Any) -> int:

@@ -53,8 +53,8 @@ class _Hook(tornado.web.RequestHandler):
         except (ValueError, TypeError, KeyError) as exc:
             raise tornado.web.HTTPError(400) from exc
         text = json.dumps(body, ensure_ascii=False)
-        if await inbound.store(db, update.update_id, chat_key(update), text, self.clock.now()):
-            await cluster.notify(db, cluster.INBOUND)
+        wake = cluster.channel(cluster.INBOUND, db.path)  # notified at the store's commit
+        await inbound.store(db, update.update_id, chat_key(update), text, self.clock.now(), wake)
         self.set_status(200)
         self.finish()
 

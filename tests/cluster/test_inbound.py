@@ -129,3 +129,26 @@ async def test_a_notification_wakes_a_listener(url: str, db: Database) -> None:
     finally:
         await session.close()
     assert heard.is_set()
+
+
+async def test_a_stored_update_wakes_a_listener_once(url: str, db: Database) -> None:
+    session = await cluster.Session(url).open()
+    heard: list[int] = []
+    both = asyncio.Event()
+
+    def hear() -> None:
+        heard.append(1)
+        if len(heard) == 2:
+            both.set()
+
+    try:
+        await session.listen(cluster.INBOUND, hear)
+        wake = cluster.channel(cluster.INBOUND, url)
+        assert await inbound.store(db, 1, "chat:7", body(1, 7), NOW, wake)
+        assert not await inbound.store(db, 1, "chat:7", body(1, 7), NOW, wake)  # a retry
+        assert await inbound.store(db, 2, "chat:7", body(2, 7), NOW, wake)
+        await asyncio.wait_for(both.wait(), 10)
+        await session.conn.fetchval("SELECT 1")  # anything else in flight is in by now
+    finally:
+        await session.close()
+    assert heard == [1, 1]  # the two new updates, not the retry
