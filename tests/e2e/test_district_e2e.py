@@ -270,15 +270,21 @@ def test_three_towns_broadcast_and_report_through_a_worker_kill_each_in_its_own_
         # This bot wrote to this town's people only.
         assert set(counts) <= everyone, (t.key, set(counts) - everyone)
         # No flood control, no refusal, for any bot.
+        # An update handled again after the kill may repeat an edit the killed worker made
+        # (what a message shows is remembered per process): Telegram's "message is not
+        # modified" is the edit's success (handlers/kit/edits.py), not a refusal.
         seen = counters(client, t.bot_id)
-        status = seen["status"]
-        assert status.get("429", 0) == 0 and status.get("400", 0) == 0, (
-            t.key,
-            status,
-            [e for e in seen["errors"] if e["error_code"] in (400, 429)],
-        )
+        refused = [
+            e
+            for e in seen["errors"]
+            if e["error_code"] in (400, 429)
+            and not (
+                e["method"].startswith("editMessage") and "not modified" in (e["description"] or "")
+            )
+        ]
+        assert seen["status"].get("429", 0) == 0 and not refused, (t.key, refused)
 
-    # The update under way at the kill was handled again within seconds (a lease is 5 s).
+    # The update under way at the kill was handled again within seconds (a lease is 10 s).
     taken_over = None
     for key, rows in held.items():
         resumed = district.query(
