@@ -51,7 +51,13 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-LEASE = 5.0  # seconds a chat stays a worker's without a heartbeat
+# A chat stays a worker's this long without a heartbeat: long enough for a loaded loop (three
+# towns' leaders starting at once) to renew in time. Renewals go over a connection of their own
+# (`beat_db`), not the pool the handlers, delivery and flood gate keep busy. A worker stops a
+# chat itself once FENCE seconds are left of its last renewal (fencing): another may take it
+# only after the lease, and by then this one has stopped.
+LEASE = 10.0
+FENCE = 3.0
 HEARTBEAT = 1.0  # seconds between renewals of the leases
 POLL = 1.0  # seconds between looks for waiting chats when no notification came
 LEAD_RETRY = 1.0  # seconds between a follower's tries at the leader's lock
@@ -121,6 +127,8 @@ class Worker:
     held: dict[str, float] = field(default_factory=dict)  # chat → its last activity
     handled: int = 0
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    beat_db: Database | None = None  # the heartbeat's own connection (None: the pool's)
+    renewed: dict[str, float] = field(default_factory=dict)  # chat → its last renewal
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
@@ -139,7 +147,7 @@ class Worker:
             if key in self.active:  # under way: its task takes the new update too
                 continue
             fresh = key not in self.held
-            self.held[key] = now
+            self.held[key] = self.renewed[key] = now
             self.active[key] = asyncio.create_task(self._drain(key, fresh), name=f"CHAT {key}")
             started.append(key)
         return started
@@ -147,20 +155,30 @@ class Worker:
     async def heartbeat(self) -> None:
         """Renew the leases of the chats in use, free the idle ones, stop the ones lost (this
         worker was too slow: another has them now)."""
-        now = self._now()
+        now, db = self._now(), self.beat_db or self.db
         idle = [k for k, t in self.held.items() if k not in self.active and now - t > self.idle]
-        await inbound.release(self.db, self.name, idle)
+        await inbound.release(db, self.name, idle)
         for key in idle:
             del self.held[key]
         keys = list(self.held)
-        kept = await inbound.renew(self.db, self.name, keys, now, now + self.lease)
+        kept = await inbound.renew(db, self.name, keys, now, now + self.lease)
         for key in keys:
             if key not in kept:
                 self._lost(key)
+            else:
+                self.renewed[key] = max(now, self.renewed.get(key, now))
+
+    def fence(self) -> None:
+        """Stop the chats whose lease runs out before a renewal can come (the heartbeat was
+        late or failed): another worker may take them once it has."""
+        now = self._now()
+        for key in [k for k in self.held if now > self.renewed.get(k, now) + self.lease - FENCE]:
+            self._lost(key)
 
     def _lost(self, key: str) -> None:
         log.warning("lost the lease of %s; another worker takes it over", key)
         self.held.pop(key, None)
+        self.renewed.pop(key, None)
         task = self.active.get(key)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
@@ -194,7 +212,7 @@ class Worker:
         item = await inbound.next_update(self.db, key, self.name, now, now + self.lease)
         if item is None:
             return False
-        self.held[key] = now
+        self.held[key] = self.renewed[key] = now
         if item.attempts > MAX_ATTEMPTS:
             log.error("update %s failed %d times; set aside", item.update_id, MAX_ATTEMPTS)
         else:
@@ -232,9 +250,10 @@ class Worker:
     async def _beat(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await self.heartbeat()
+                await asyncio.wait_for(self.heartbeat(), self.lease - FENCE)
             except Exception:  # a lease not renewed expires: its chat is stopped or taken over
                 log.exception("renewing the leases failed; trying again")
+            self.fence()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), HEARTBEAT)
 
@@ -350,11 +369,13 @@ async def serve_town(app: App, start_background: Any, stop: asyncio.Event) -> bo
         gate.shared = shared_flood(db, gate.limits)
         gate.skip = _not_twice
     services.delivery.elsewhere = lambda: ask_leader(db)
-    worker = Worker(app, db, services.clock)
+    beat = Database(db.path)
+    worker = Worker(app, db, services.clock, beat_db=beat)
     session = channels.Session(db.path)
     leadership = Leadership(app, session, start_background)
     try:
         await session.open()
+        await beat.open(migrate=False)
         await app.initialize()
         await app.start()
         await session.listen(channels.INBOUND, worker.wake.set)
@@ -369,6 +390,7 @@ async def serve_town(app: App, start_background: Any, stop: asyncio.Event) -> bo
             await app.stop()
         await app.shutdown()
         await session.close()
+        await beat.close()
         await db.close()
     log.info("worker %s stopped after %d updates (%s)", worker.name, worker.handled, town)
     return leadership.lost

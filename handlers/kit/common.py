@@ -185,6 +185,14 @@ def sent_photo(update: Update) -> tuple[str, str]:
     return biggest.file_id, biggest.file_unique_id
 
 
+def add_photo(photos: list[list[str]], update: Update) -> None:
+    """Add the photo just sent to a draft's photos, unless they have it (the same
+    file_unique_id: the update handled again, after its worker died or lost the chat)."""
+    file_id, unique = sent_photo(update)
+    if all(p[1] != unique for p in photos):
+        photos.append([file_id, unique])
+
+
 def parse_int(value: str) -> int | None:
     """A positive integer from callback data, or None for anything forged."""
     if not value.isdigit() or len(value) > 12:

@@ -25,6 +25,7 @@ from bot.supervision.service import Draft, Refused
 from handlers.kit import conversation as kit
 from handlers.kit.common import (
     MAX_ADDRESS,
+    add_photo,
     answer,
     current_person,
     in_rows,
@@ -32,7 +33,6 @@ from handlers.kit.common import (
     pressed,
     say,
     say_with_keyboard,
-    sent_photo,
     t,
     word_buttons,
 )
@@ -158,7 +158,7 @@ async def photo(update: Update, context: MinhuContext, draft: Draft) -> int:
     if len(photos) >= supervision.MAX_PHOTOS:
         await say(update, context, "supervision.too_many_photos", max=supervision.MAX_PHOTOS)
         return State.PHOTOS
-    photos.append(list(sent_photo(update)))
+    add_photo(photos, update)
     await say(update, context, "supervision.photo_received", count=len(photos))
     return State.PHOTOS
 

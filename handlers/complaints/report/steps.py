@@ -35,11 +35,11 @@ from handlers.kit.common import (
     MAX_PHOTOS,
     MAX_TEXT,
     MIN_DESCRIPTION,
+    add_photo,
     answer,
     language_of,
     say,
     say_with_keyboard,
-    sent_photo,
     shown_above,
     t,
 )
@@ -76,7 +76,7 @@ async def description(update: Update, context: MinhuContext, draft: Draft) -> in
     text = (update.message.text or update.message.caption or "").strip()
     # A photo is kept even when its caption is no description yet (the resident is told).
     if update.message.photo and len(draft["photos"]) < MAX_PHOTOS:
-        draft["photos"].append(list(sent_photo(update)))
+        add_photo(draft["photos"], update)
     if len(text) < MIN_DESCRIPTION or len(text) > MAX_TEXT:
         await say(
             update,
@@ -158,7 +158,7 @@ async def photo(update: Update, context: MinhuContext, draft: Draft) -> int:
     if len(draft["photos"]) >= MAX_PHOTOS:
         await say(update, context, "report.too_many_photos", max=MAX_PHOTOS)
         return State.PHOTOS
-    draft["photos"].append(list(sent_photo(update)))
+    add_photo(draft["photos"], update)
     words = _caption_words(update, draft)
     await edits.retire(update, context, draft.pop("photo_prompt", None))
     return await ask_photos(update, context, draft, words=words)
