@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from storage import submissions
 from storage.db import Database
 from tests.conftest import Address
+from tests.support.races import meet
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -17,27 +18,21 @@ NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 async def test_two_workers_confirming_one_form_make_one_record(seeded_db: Address) -> None:
     key = submissions.new_key()
     async with Database(seeded_db) as one, Database(seeded_db) as two:
-        first_looked, second_started = asyncio.Event(), asyncio.Event()
+        # Each confirm is held right after its look-up until the other looked too (the race),
+        # or until the server shows the other waiting on this one's lock (the fix).
+        meeting = meet([one, two], "FROM submissions WHERE key")
 
-        async def first() -> int:
-            async with one.transaction() as conn:
-                assert await submissions.find_in(conn, key) is None
-                first_looked.set()
-                await second_started.wait()
-                await asyncio.sleep(0.2)  # the second's look-up is under way meanwhile
-                await submissions.record(conn, key, "complaint", 41, NOW)
-                return 41
-
-        async def second() -> int:
-            await first_looked.wait()
-            second_started.set()
-            async with two.transaction() as conn:
+        async def confirm(db: Database, record_id: int) -> int:
+            async with db.transaction() as conn:
                 found = await submissions.find_in(conn, key)
                 if found is not None:
                     return found.record_id
-                await submissions.record(conn, key, "complaint", 42, NOW)
-                return 42
+                await submissions.record(conn, key, "complaint", record_id, NOW)
+                return record_id
 
-        made = await asyncio.gather(first(), second())
-        assert made == [41, 41]
-        assert await submissions.find(one, key) == submissions.Submission(key, "complaint", 41)
+        made = await asyncio.gather(confirm(one, 41), confirm(two, 42))
+        assert made[0] == made[1], made
+        first = submissions.Submission(key, "complaint", made[0])
+        assert await submissions.find(one, key) == first
+        if one.backend == "postgres":
+            assert meeting.lock_waits == 1 and meeting.reached == 2
