@@ -19,6 +19,7 @@ from storage.sql import redact, schema_of
 LEADER_LOCK = 0x6D696E68_6C656164  # "minh" "lead": not the migration lock
 INBOUND = "minhu_inbound"  # an update was stored
 OUTBOX = "minhu_outbox"  # a worker committed outbox rows: the leader sends them
+CLAIMERS = 0x5C  # the outbox claimers' locks' first key (the submissions' is 0x5B)
 
 
 def leader_lock(url: str) -> int:
@@ -68,6 +69,11 @@ class Session:
         closes)."""
         lock = leader_lock(self.url) if key is None else key
         return bool(await self.conn.fetchval("SELECT pg_try_advisory_lock($1)", lock))
+
+    async def hold_claimer(self, claimer: str) -> None:
+        """Hold the lock that says the outbox claimer `claimer` lives (this process): freed by
+        the server when this connection dies, and then its rows are put back at once."""
+        await self.conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", CLAIMERS, claimer)
 
     async def alive(self) -> bool:
         """Whether the connection still answers (a leader that cannot ask is no leader)."""

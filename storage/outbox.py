@@ -191,14 +191,23 @@ async def retry_at(db: Database, item_id: int, due_at: datetime, error: str) -> 
         )
 
 
-async def recover(db: Database, claimer: str = "", before: datetime | None = None) -> int:
+async def recover(
+    db: Database, claimer: str = "", before: datetime | None = None, alive: int | None = None
+) -> int:
     """Rows a crash left 'sending' go back to 'pending'; returns how many. Not `claimer`'s own
     (this process sends them still), and with `before` only those claimed before it: a
-    claim younger than that may be another worker's send in flight (PostgreSQL)."""
+    claim younger than that may be another worker's send in flight (PostgreSQL) — unless, with
+    `alive` (PostgreSQL), the claimer's lock `(alive, hashtext(claimer))` is free: a process
+    holds it while it lives (`storage.cluster.Session.hold_claimer`), so its rows are put back
+    at once when it died."""
     sql = """UPDATE outbox SET state = 'pending', claimed_by = NULL
              WHERE state = 'sending' AND COALESCE(claimed_by, '') <> ?"""
-    params: tuple[str, ...] = (claimer,)
-    if before is not None:
+    params: tuple[object, ...] = (claimer,)
+    if before is not None and alive is not None:
+        sql += """ AND (claimed_at IS NULL OR claimed_at <= ?
+                        OR pg_try_advisory_xact_lock(?, hashtext(claimed_by)))"""
+        params = (claimer, to_iso(before), alive)
+    elif before is not None:
         sql += " AND (claimed_at IS NULL OR claimed_at <= ?)"
         params = (claimer, to_iso(before))
     async with db.transaction() as conn:

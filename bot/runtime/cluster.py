@@ -375,6 +375,7 @@ async def serve_town(app: App, start_background: Any, stop: asyncio.Event) -> bo
     leadership = Leadership(app, session, start_background)
     try:
         await session.open()
+        await session.hold_claimer(services.delivery.claimer)  # freed when this process dies
         await beat.open(migrate=False)
         await app.initialize()
         await app.start()

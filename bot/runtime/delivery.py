@@ -44,6 +44,7 @@ from bot.runtime import jobs
 from bot.runtime.jobs import AnyApp
 from bot.runtime.ratelimit import retry_seconds
 from storage import bulletins, outbox, people
+from storage.cluster import CLAIMERS
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,9 @@ MAX_ATTEMPTS = 8
 RECORD_EVERY = 0.1  # seconds between writes of 'sent' outcomes
 RETRY_WRITE = (0.5, 30.0)  # first and longest wait before an outcome write is tried again
 UNLIMITED_BATCH = 500  # rows per claim when no flood gate paces us
-# PostgreSQL: a row another process claimed this long ago, and left 'sending', is put back (its
-# claimer is gone: a leader that lost its lock stops within seconds; a reply's send is one call).
+# PostgreSQL: a row another process claimed, and left 'sending', is put back when the claimer's
+# lock is free (the process died: its connection closed) or, whatever the lock says, this long
+# after the claim (a leader that lost its lock stops within seconds; a reply's send is one call).
 CLAIM_LEASE = timedelta(minutes=5)
 RENDER_CACHE = 256
 
@@ -102,7 +104,9 @@ class Delivery:
         CLAIM_LEASE ago: a younger claim may be a live worker's send (never sent twice)."""
         if self.db.backend != "postgres":
             return await outbox.recover(self.db, self.claimer)
-        return await outbox.recover(self.db, self.claimer, self.clock.now() - CLAIM_LEASE)
+        return await outbox.recover(
+            self.db, self.claimer, self.clock.now() - CLAIM_LEASE, alive=CLAIMERS
+        )
 
     async def run_pass(self, bot: ExtBot[Any]) -> int:
         """Send every row that is due now; returns how many were sent."""

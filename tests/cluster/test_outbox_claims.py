@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from bot.core.clock import ManualClock
 from bot.runtime.delivery import CLAIM_LEASE, Delivery
 from storage import outbox
+from storage.cluster import Session
 from storage.db import Database
 
 NOW = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
@@ -35,12 +36,28 @@ async def test_a_new_leader_leaves_a_live_workers_send_alone(url: str, db: Datab
     await _enqueue(db, "reply")
     async with Database(url) as other:
         sender = worker(other, clock)  # a worker sends a reply right after its commit …
+        life = await Session(url).open()
+        await life.hold_claimer(sender.claimer)  # … and lives (as `minhu worker` holds it)
         item = await outbox.claim_key(other, "reply", clock.now(), sender.claimer)
         assert item is not None
         leader = worker(db, clock)  # … while a new leader starts up
         assert await leader.recover() == 0
         assert await _state(db, "reply") == "sending"  # still the worker's: not sent twice
         assert await outbox.claim(db, clock.now(), 10, leader.claimer) == []
+        await life.close()  # the worker dies (SIGKILL closes its connections)
+        assert await leader.recover() == 1  # at once, not after the lease
+        assert await _state(db, "reply") == "pending"
+
+
+async def test_a_claim_of_a_process_that_never_lived_as_a_worker_waits_for_no_lease(
+    db: Database,
+) -> None:
+    """`minhu run` on PostgreSQL restarted: the rows its last life claimed are sent at once."""
+    clock = ManualClock(NOW)
+    await _enqueue(db, "old")
+    before = worker(db, clock)
+    assert await outbox.claim_key(db, "old", clock.now(), before.claimer) is not None
+    assert await worker(db, clock).recover() == 1
 
 
 async def test_a_gone_workers_claim_is_put_back_after_the_lease(db: Database) -> None:

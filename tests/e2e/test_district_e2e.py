@@ -125,14 +125,6 @@ def broadcast(admin: TownChat, town: TownSpec, together: threading.Barrier) -> s
     return summary
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the broadcast under way at the kill never reports 已发完 within 60 s: the outbox "
-    "rows the killed leader had claimed stay 'sending' until their CLAIM_LEASE (5 min, "
-    "bot/runtime/delivery.py) runs out before the new leader's recover() takes them back "
-    "(3 of 3 runs on branch fence; the lapsed leases, the photo stored twice, the "
-    "UniqueViolation on submissions_pkey and the 'not modified' edits are fixed there)",
-)
 def test_three_towns_broadcast_and_report_through_a_worker_kill_each_in_its_own_world(
     district: District, emulator: Emulator
 ) -> None:
