@@ -14,9 +14,16 @@ from storage.db import Database
 from tests.support.databases import raw_connection
 from tests.support.e2e import BOT_ID
 
+POSTGRES_IDS = 10_000_000  # added to a test's first id on PostgreSQL
+
 
 def add_people(client: httpx.Client, database: Path | str, first_id: int, count: int) -> list[int]:
-    """`count` consented residents in the database, each with an open chat in the emulator."""
+    """`count` consented residents in the database, each with an open chat in the emulator.
+
+    The emulator lives the whole session, so the [postgres] run of a test takes other ids than
+    its [sqlite] run (their messages would be counted together)."""
+    if str(database).startswith(("postgresql://", "postgres://")):
+        first_id += POSTGRES_IDS
     client.post(
         "/api/users/bulk",
         json={
