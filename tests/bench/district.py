@@ -42,7 +42,7 @@ from storage.db import Database
 from storage.rankings import complaint_groups
 from storage.seed import seed_demo
 from tests.bench.stats import fmt, spread
-from tests.support.databases import SERVER, url_of
+from tests.support.databases import admin, server_missing, url_of
 
 NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # 09:00 on the 2nd in China: the schedule
 TZ = ZoneInfo("Asia/Shanghai")
@@ -252,33 +252,15 @@ async def _sqlite_town(path: Path, n: int) -> None:
         await reaggregate(db)
 
 
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(SERVER)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def _missing() -> str | None:
-    try:
-        await _admin("SELECT 1")
-    except Exception as exc:  # any refusal: no server for this run
-        return f"no PostgreSQL server at {SERVER} ({type(exc).__name__})"
-    return None
-
-
 def run(towns: int = 10, per_town: int = 1_000_000, runs: int = 3) -> dict[str, Any]:
     """The `make bench` row: a fresh database (dropped after), the towns generated, district
     and bare measured each in its own process; one town on SQLite beside it."""
     out: dict[str, Any] = {"towns": towns, "per_town": per_town, "runs": runs}
-    missing = asyncio.run(_missing())
+    missing = asyncio.run(server_missing())
     if missing:
         return out | {"state": "SKIPPED", "why": missing}
-    asyncio.run(_admin(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
-    asyncio.run(_admin(f"CREATE DATABASE {NAME}"))
+    asyncio.run(admin(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
+    asyncio.run(admin(f"CREATE DATABASE {NAME}"))
     url = url_of(NAME)
     keys = [f"t{i:02d}" for i in range(towns)]
     try:
@@ -288,7 +270,7 @@ def run(towns: int = 10, per_town: int = 1_000_000, runs: int = 3) -> dict[str, 
         print(f"district: {towns * per_town:,} complaints in {out['generate_s']} s", flush=True)
         out["postgres"] = compare({k: f"{url}?search_path={k}" for k in keys}, runs)
     finally:
-        asyncio.run(_admin(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
+        asyncio.run(admin(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)"))
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "town.db"
         t0 = time.perf_counter()

@@ -12,6 +12,7 @@ import pytest
 
 from tests.bench import workers
 from tests.bench.test_harness import _bench
+from tests.support import databases
 
 
 def _run(updates: float, **extra: Any) -> dict[str, Any]:
@@ -58,8 +59,8 @@ def test_the_table_shows_each_row_beside_sqlite_and_a_skipped_row_with_its_reaso
 
 
 def test_no_server_is_one_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers, "SERVER", "postgresql://127.0.0.1:1/postgres")
-    why = asyncio.run(workers.postgres_missing())
+    monkeypatch.setattr(databases, "SERVER", "postgresql://127.0.0.1:1/postgres")
+    why = asyncio.run(databases.server_missing())
     assert why is not None and why.startswith("no PostgreSQL server at postgresql://127.0.0.1:1/")
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
 import socket
 import sqlite3
 import time
@@ -29,6 +28,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from tests.support.databases import admin, server_missing, url_of
+
 from . import procs, report
 from .flows import minhu_steps
 from .stats import fmt, spread
@@ -38,7 +39,6 @@ BOT_ID = 7100003
 FIRST_USER = 5_000_000
 USERS_PER_RUN = 100_000
 SECRET = "bench-workers-secret"
-SERVER = os.environ.get("MINHU_TEST_POSTGRES_URL", "postgresql:///postgres")
 FIGURES = (
     "updates_per_s",
     "first_p50_ms",
@@ -55,31 +55,6 @@ def label(config: str) -> str:
         return "workers: SQLite, minhu run (one process)"
     n = int(config)
     return f"workers: PostgreSQL, {n} worker{'s' if n > 1 else ''} + receiver"
-
-
-def _url_of(name: str) -> str:
-    parts = urlsplit(SERVER)
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.scheme}://{parts.netloc}/{name}{query}"
-
-
-async def _admin(sql: str) -> None:
-    import asyncpg  # type: ignore[import-untyped]
-
-    conn = await asyncpg.connect(SERVER)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def postgres_missing() -> str | None:
-    """Why the PostgreSQL rows cannot run (None when the server answers)."""
-    try:
-        await _admin("SELECT 1")
-    except Exception as exc:  # any refusal: no server for this run
-        return f"no PostgreSQL server at {SERVER} ({type(exc).__name__})"
-    return None
 
 
 async def _query(database: str, sql: str) -> list[tuple[Any, ...]]:
@@ -150,8 +125,8 @@ class WorkersBench:
             database = str(work / f"workers-sqlite-{index}.db")
         else:
             name = f"minhu_bench_{uuid.uuid4().hex[:12]}"
-            await _admin(f"CREATE DATABASE {name}")
-            database = _url_of(name)
+            await admin(f"CREATE DATABASE {name}")
+            database = url_of(name)
         seed = await asyncio.create_subprocess_exec(
             str(procs.BIN / "minhu"), "seed-demo", env=self._env(database), cwd=work,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
@@ -228,7 +203,7 @@ class WorkersBench:
                 await self.client.post(f"/bot{TOKEN}/deleteWebhook")
                 if database:
                     name = urlsplit(database).path.lstrip("/")
-                    await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                    await admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         return figures
 
     async def _check(self, config: str, database: str, users: dict[str, Any]) -> list[str]:
@@ -305,7 +280,7 @@ async def rows(
     """The SQLite row, then each worker count; PostgreSQL rows SKIPPED without a server."""
     bench = WorkersBench(client, emulator, args)
     await bench.setup()
-    missing = await postgres_missing()
+    missing = await server_missing()
     out = []
     try:
         for config in ["sqlite", *map(str, args.workers)]:

@@ -37,7 +37,8 @@ def url_of(name: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/{name}{query}"
 
 
-async def _admin(sql: str) -> None:
+async def admin(sql: str) -> None:
+    """Run one statement on the server's maintenance database (CREATE/DROP DATABASE …)."""
     import asyncpg  # type: ignore[import-untyped]
 
     conn = await asyncpg.connect(SERVER)
@@ -47,12 +48,21 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
+async def server_missing() -> str | None:
+    """Why no PostgreSQL work can run (None when the server answers): one line."""
+    try:
+        await admin("SELECT 1")
+    except Exception as exc:  # any refusal: no server for this run
+        return f"no PostgreSQL server at {SERVER} ({type(exc).__name__})"
+    return None
+
+
 async def require_server() -> None:
     """Skip (or fail under CI=true) when no PostgreSQL server answers: one reason, one line."""
     global _unreachable
     if _unreachable is None:
         try:
-            await _admin("SELECT 1")
+            await admin("SELECT 1")
             _unreachable = ""
         except Exception as exc:  # any refusal: no server for this run
             _unreachable = f"no PostgreSQL server at {SERVER} ({type(exc).__name__})"
@@ -70,12 +80,12 @@ async def _template(kind: str) -> str:
     name = _templates.get(kind)
     if name is None:
         name = f"minhu_tpl_{kind}_{_session}"
-        await _admin(f"CREATE DATABASE {name}")
+        await admin(f"CREATE DATABASE {name}")
         _made.append(name)
         async with Database(url_of(name)) as db:
             if kind == "seeded":
                 await seed_demo(db)
-        await _admin(f"ALTER DATABASE {name} WITH is_template = true")
+        await admin(f"ALTER DATABASE {name} WITH is_template = true")
         _templates[kind] = name
     return name
 
@@ -85,7 +95,7 @@ async def fresh_postgres(kind: str = "empty") -> str:
     await require_server()
     template = await _template(kind)
     name = f"minhu_t_{uuid.uuid4().hex[:12]}"
-    await _admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    await admin(f"CREATE DATABASE {name} TEMPLATE {template}")
     _made.append(name)
     return url_of(name)
 
@@ -93,7 +103,7 @@ async def fresh_postgres(kind: str = "empty") -> str:
 async def drop(url: str) -> None:
     """Drop a test database (its connections closed by force)."""
     name = urlsplit(url).path.lstrip("/")
-    await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    await admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     if name in _made:
         _made.remove(name)
 
@@ -102,8 +112,8 @@ async def drop_all() -> None:
     """Drop what this session made (templates last)."""
     for name in list(reversed(_made)):
         if name.startswith("minhu_tpl_"):
-            await _admin(f"ALTER DATABASE {name} WITH is_template = false")
-        await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            await admin(f"ALTER DATABASE {name} WITH is_template = false")
+        await admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     _made.clear()
     _templates.clear()
 
