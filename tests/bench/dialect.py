@@ -16,28 +16,25 @@ tables and columns Core would need declared). Without SQLAlchemy installed the S
 are left out and the row is SKIPPED with the reason; without a server, SKIPPED.
 
     python -m tests.bench --only dialect [--quick]
-    python -m tests.bench.dialect [--iterations 1000] [--repeats 3] [--warmup 100]
+    python -m tests.bench.dialect [--iterations 500] [--repeats 3] [--warmup 50]
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import asyncio
 import importlib.util
 import json
-import re
 import statistics
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import storage
 from storage import sql as dialect
 from tests.bench import dialect_paths as paths
+from tests.bench import dialect_sql as statements
 from tests.bench.stats import fmt, spread
 from tests.support.databases import admin, server_missing, url_of
 
@@ -110,7 +107,21 @@ async def _first(url: str, sql: str) -> Any:
         await conn.close()
 
 
+async def _reset(url: str) -> None:
+    """Before each process: the tables its updates churn as the first found them (the earlier
+    ways' handled updates gone, dead rows vacuumed), so no way pays for another's leftovers."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("DELETE FROM inbound_updates; DELETE FROM chat_leases")
+        await conn.execute("VACUUM ANALYZE inbound_updates, chat_leases, outbox, complaints")
+    finally:
+        await conn.close()
+
+
 def _in_process(way: str, url: str, iterations: int, warmup: int, seed: int) -> dict[str, Any]:
+    asyncio.run(_reset(url))
     command = [
         sys.executable,
         "-m",
@@ -155,83 +166,6 @@ async def _prepare(url: str, name: str) -> dict[str, int]:
     return {"tables": int(row[0]), "columns": int(row[1])}
 
 
-_SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
-ISMS = {  # what the translator rewrites, as the storage modules write it
-    "INSERT OR IGNORE": re.compile(r"\bINSERT\s+OR\s+IGNORE\b", re.I),
-    "IFNULL": re.compile(r"\bIFNULL\s*\(", re.I),
-    "instr": re.compile(r"\binstr\s*\(", re.I),
-    "json_extract/each/replace": re.compile(r"\bjson_(extract|each|replace)\s*\(", re.I),
-    "IS [NOT] ?": re.compile(r"\bIS\s+(NOT\s+)?\?", re.I),
-    "INDEXED BY": re.compile(r"\bINDEXED\s+BY\b", re.I),
-    "/* lock */, /* skip locked */": re.compile(r"/\*\s*(skip locked|lock)\s*\*/", re.I),
-}
-_ID_TABLE = re.compile(r"CREATE TABLE (\w+) \(\s*id\s+INTEGER PRIMARY KEY", re.IGNORECASE)
-
-
-def _texts(tree: ast.AST) -> list[str]:
-    """The string constants and f-strings (each `{…}` as `?`) of a module."""
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr):
-            found.append(
-                "".join(v.value if isinstance(v, ast.Constant) else "?" for v in node.values)
-            )
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            found.append(node.value)
-    return found
-
-
-def identity_tables() -> frozenset[str]:
-    """The tables with an `id INTEGER PRIMARY KEY` (an identity on PostgreSQL)."""
-    folder = Path(storage.__file__).parent / "migrations"
-    text = "\n".join(p.read_text("utf-8") for p in sorted(folder.glob("*.sql")))
-    return frozenset(_ID_TABLE.findall(text))
-
-
-def census() -> dict[str, Any]:
-    """The code argument: sql.py's lines (statements vs migrations), storage's statements and
-    how many the translator rewrites beyond numbering placeholders."""
-    root = Path(storage.__file__).parent
-    lines = (root / "sql.py").read_text("utf-8").splitlines()
-    migrations_at = next(i for i, line in enumerate(lines) if line.startswith("# Migrations"))
-    id_tables = identity_tables()
-    statements = set()
-    for path in sorted(root.glob("*.py")):
-        if path.name in {"sql.py", "postgres.py"}:
-            continue
-        for text in _texts(ast.parse(path.read_text("utf-8"))):
-            if _SQL_START.match(text) and re.search(r"\b(FROM|INTO|SET|VALUES)\b", text, re.I):
-                statements.add(" ".join(text.split()))
-    kinds = dict.fromkeys(ISMS, 0) | {"RETURNING id (lastrowid)": 0}
-    rewritten = 0
-    for text in list(statements):
-        try:
-            translated = dialect.translate(text, id_tables)
-        except ValueError:  # a fragment of an f-string (copy.py's INSERT INTO {table})
-            statements.discard(text)
-            continue
-        for name, pattern in ISMS.items():
-            kinds[name] += bool(pattern.search(text))
-        kinds["RETURNING id (lastrowid)"] += translated.added_returning
-        rewritten += _rewritten(text, id_tables)
-    hot = sum(_rewritten(text, id_tables) for text in paths.OURS.values())
-    return {
-        "sql_py_lines": len(lines),
-        "statement_lines": migrations_at,
-        "migration_lines": len(lines) - migrations_at,
-        "statements": len(statements),
-        "rewritten": rewritten,
-        "kinds": kinds,
-        "hot_path_rewritten": hot,
-    }
-
-
-def _rewritten(text: str, id_tables: frozenset[str]) -> bool:
-    """Whether the translator changes more than the placeholders of a statement."""
-    translated = dialect.translate(text, id_tables).text
-    return translated != dialect._placeholders(text.strip().rstrip(";"))[0]
-
-
 def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """One way over the repeats: medians (min–max) per action, statement and CPU."""
     counts = {a: len(keys) for a, (_, keys) in paths.ACTIONS.items()}
@@ -252,7 +186,7 @@ def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(
-    iterations: int = 1000, repeats: int = 3, warmup: int = 100, name: str = NAME
+    iterations: int = 500, repeats: int = 3, warmup: int = 50, name: str = NAME
 ) -> dict[str, Any]:
     """The `make bench` row (a fresh database, dropped after)."""
     out: dict[str, Any] = {"iterations": iterations, "repeats": repeats, "warmup": warmup}
@@ -267,7 +201,7 @@ def run(
         ways = ["ours", "raw"]
         out["why"] = "SQLAlchemy is not installed (pip install -e '.[test]'): ours and raw only"
     url = url_of(name)
-    out["census"] = census()
+    out["census"] = statements.census()
     try:
         out["census"] |= asyncio.run(_prepare(url, name))
         runs: dict[str, list[dict[str, Any]]] = {w: [] for w in ways}
@@ -297,11 +231,11 @@ def render(result: dict[str, Any]) -> str:
     if "ways" not in result:
         return "\n".join([*lines, f"  SKIPPED: {result.get('why')}"])
     ways = result["ways"]
-    head = "".join(f"{LABELS[w]:>22}" for w in ways)
+    head = "".join(f"{LABELS[w]:>24}" for w in ways)
     ratios = "".join(f"{LABELS[w][:7] + '÷raw':>12}" for w in ways if w != "raw")
     lines.append(f"  {'statement':<18}{head}{ratios}")
     for k in paths.RAW:
-        row = "".join(f"{fmt(v['statements'][k], 0):>22}" for v in ways.values())
+        row = "".join(f"{fmt(v['statements'][k], 0):>24}" for v in ways.values())
         base = ways["raw"]["statements"][k]["median"]
         row += "".join(
             f"{v['statements'][k]['median'] / base:>12.2f}" for w, v in ways.items() if w != "raw"
@@ -311,12 +245,12 @@ def render(result: dict[str, Any]) -> str:
     counts = {a: len(keys) for a, (_, keys) in paths.ACTIONS.items()}
     counts["iteration"] = sum(counts.values())
     for a, n in counts.items():
-        row = "".join(f"{fmt(v['actions'][a], 0):>22}" for v in ways.values())
+        row = "".join(f"{fmt(v['actions'][a], 0):>24}" for v in ways.values())
         row += "".join(f"{result['ratios'][w][a]:>12.2f}" for w in ways if w != "raw")
         lines.append(f"  {f'{a} ({n})':<18}{row}")
     lines.append(f"  {'CPU µs/statement':<18}")
     for a in counts:
-        row = "".join(f"{fmt(v['cpu_per_statement_us'][a], 0):>22}" for v in ways.values())
+        row = "".join(f"{fmt(v['cpu_per_statement_us'][a], 0):>24}" for v in ways.values())
         lines.append(f"  {a:<18}{row}")
     cache = ways["ours"].get("cache", {})
     lines.append(
@@ -343,7 +277,7 @@ def render(result: dict[str, Any]) -> str:
 def bench(quick: bool, runs: int) -> dict[str, Any]:
     """The row as `python -m tests.bench` runs it: a crashed measurement is FAILED, reported."""
     try:
-        result = run(30 if quick else 1000, runs, 5 if quick else 100)
+        result = run(30 if quick else 500, runs, 5 if quick else 50)
     except Exception as exc:  # a crashed measurement is a FAILED row, reported, not raised
         return {"state": "FAILED", "failed": [f"{type(exc).__name__}: {exc}"]}
     if result.get("state") != "SKIPPED":
@@ -371,9 +305,9 @@ def printed(result: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.dialect")
-    parser.add_argument("--iterations", type=int, default=1000)
+    parser.add_argument("--iterations", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--measure", choices=WAYS, help="(internal) one way, in this process")
     parser.add_argument("--url", help="(with --measure) the database")
     parser.add_argument("--seed", type=int, default=1, help="(with --measure) unique keys")

@@ -1,16 +1,19 @@
 """The dialect row's statements (tests/bench/dialect.py): each as the storage modules write it,
 read from storage/ itself at import time (`storage_sql`: the one string constant of that
 function that starts so, so the bench cannot drift from the product), and the same statement
-hand-written in PostgreSQL's dialect (`RAW`, the floor and SQLAlchemy's `text()`)."""
+hand-written in PostgreSQL's dialect (`RAW`, the floor and SQLAlchemy's `text()`). And the
+census of the code argument: every statement of storage/ and what the translator does to it."""
 
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import storage
+from storage import sql as dialect
 
 Outcome = tuple[list[Any], int, Any]  # rows, rowcount, the id of an inserted row
 
@@ -133,3 +136,80 @@ def storage_sql(module: str, function: str, start: str) -> str:
 
 
 OURS = {key: storage_sql(*where) for key, where in _WHERE.items()}
+
+
+_SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
+ISMS = {  # what the translator rewrites, as the storage modules write it
+    "INSERT OR IGNORE": re.compile(r"\bINSERT\s+OR\s+IGNORE\b", re.I),
+    "IFNULL": re.compile(r"\bIFNULL\s*\(", re.I),
+    "instr": re.compile(r"\binstr\s*\(", re.I),
+    "json_extract/each/replace": re.compile(r"\bjson_(extract|each|replace)\s*\(", re.I),
+    "IS [NOT] ?": re.compile(r"\bIS\s+(NOT\s+)?\?", re.I),
+    "INDEXED BY": re.compile(r"\bINDEXED\s+BY\b", re.I),
+    "/* lock */, /* skip locked */": re.compile(r"/\*\s*(skip locked|lock)\s*\*/", re.I),
+}
+_ID_TABLE = re.compile(r"CREATE TABLE (\w+) \(\s*id\s+INTEGER PRIMARY KEY", re.IGNORECASE)
+
+
+def _texts(tree: ast.AST) -> list[str]:
+    """The string constants and f-strings (each `{…}` as `?`) of a module."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            found.append(
+                "".join(v.value if isinstance(v, ast.Constant) else "?" for v in node.values)
+            )
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.append(node.value)
+    return found
+
+
+def identity_tables() -> frozenset[str]:
+    """The tables with an `id INTEGER PRIMARY KEY` (an identity on PostgreSQL)."""
+    folder = Path(storage.__file__).parent / "migrations"
+    text = "\n".join(p.read_text("utf-8") for p in sorted(folder.glob("*.sql")))
+    return frozenset(_ID_TABLE.findall(text))
+
+
+def census() -> dict[str, Any]:
+    """The code argument: sql.py's lines (statements vs migrations), storage's statements and
+    how many the translator rewrites beyond numbering placeholders."""
+    root = Path(storage.__file__).parent
+    lines = (root / "sql.py").read_text("utf-8").splitlines()
+    migrations_at = next(i for i, line in enumerate(lines) if line.startswith("# Migrations"))
+    id_tables = identity_tables()
+    statements = set()
+    for path in sorted(root.glob("*.py")):
+        if path.name in {"sql.py", "postgres.py"}:
+            continue
+        for text in _texts(ast.parse(path.read_text("utf-8"))):
+            if _SQL_START.match(text) and re.search(r"\b(FROM|INTO|SET|VALUES)\b", text, re.I):
+                statements.add(" ".join(text.split()))
+    kinds = dict.fromkeys(ISMS, 0) | {"RETURNING id (lastrowid)": 0}
+    rewritten = 0
+    for text in list(statements):
+        try:
+            translated = dialect.translate(text, id_tables)
+        except ValueError:  # a fragment of an f-string (copy.py's INSERT INTO {table})
+            statements.discard(text)
+            continue
+        for name, pattern in ISMS.items():
+            kinds[name] += bool(pattern.search(text))
+        kinds["RETURNING id (lastrowid)"] += translated.added_returning
+        rewritten += _rewritten(text, id_tables)
+    hot = sum(_rewritten(text, id_tables) for text in OURS.values())
+    return {
+        "sql_py_lines": len(lines),
+        "statement_lines": migrations_at,
+        "migration_lines": len(lines) - migrations_at,
+        "statements": len(statements),
+        "rewritten": rewritten,
+        "kinds": kinds,
+        "hot_path_rewritten": hot,
+    }
+
+
+def _rewritten(text: str, id_tables: frozenset[str]) -> bool:
+    """Whether the translator changes more than the placeholders of a statement."""
+    translated = dialect.translate(text, id_tables).text
+    return translated != dialect._placeholders(text.strip().rstrip(";"))[0]

@@ -15,7 +15,7 @@ import pytest
 from storage import sql
 from tests.bench import dialect
 from tests.bench.dialect_paths import ACTIONS
-from tests.bench.dialect_sql import OURS, RAW
+from tests.bench.dialect_sql import OURS, RAW, identity_tables
 from tests.support.databases import require_server
 
 
@@ -24,7 +24,7 @@ def _name() -> str:
 
 
 def test_the_floor_runs_the_statements_the_translator_makes() -> None:
-    tables = dialect.identity_tables()
+    tables = identity_tables()
     assert {"complaints", "outbox", "complaint_events"} <= tables
     assert "submissions" not in tables  # WITHOUT ROWID, its key is text
     for key, text in OURS.items():
