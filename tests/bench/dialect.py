@@ -5,15 +5,17 @@ with the demo town, four ways: ours (storage.postgres: translator + asyncpg pool
 with hand-written PostgreSQL (the floor), SQLAlchemy 2 async over asyncpg with the same texts as
 `text()`, and SQLAlchemy Core constructs built per call (tests/bench/dialect_core.py).
 
-Each way runs in a process of its own, once per repeat (the ways' order rotates between
-repeats, the machine being shared): `--warmup` iterations, then `--iterations`, each the four
-actions in turn (read, report, outbox, update). Per statement and per action: the median µs of
-the iterations; per action the client process's CPU µs (process_time) per statement; over the
-repeats, the median (min–max). Target: ours ÷ raw ≤ 1.2 over a whole iteration. Also: the
-translator's cost (its cache's hits, one translation's µs) and the census of the code argument
-(sql.py's lines, how many storage statements the translator rewrites beyond placeholders, the
-tables and columns Core would need declared). Without SQLAlchemy installed the SQLAlchemy ways
-are left out and the row is SKIPPED with the reason; without a server, SKIPPED.
+Each way runs in a process of its own, a new one per repeat (the churned tables emptied and
+vacuumed first): `--warmup` iterations, then `--iterations`, each the four actions in turn
+(read, report, outbox, update), in slices of 25 taken in turn by the four live processes (the
+order rotating), so that a shared machine's changing load falls on every way alike. Per
+statement and per action: the median µs of the iterations; per action the client process's
+CPU µs (process_time) per statement; over the repeats, the median (min–max). Target: ours ÷
+raw ≤ 1.2 over a whole iteration. Also: the translator's cost (its cache's hits, one
+translation's µs) and the census of the code argument (sql.py's lines, how many storage
+statements the translator rewrites beyond placeholders, the tables and columns Core would
+need declared). Without SQLAlchemy installed the SQLAlchemy ways are left out and the row is
+SKIPPED with the reason; without a server, SKIPPED.
 
     python -m tests.bench --only dialect [--quick]
     python -m tests.bench.dialect [--iterations 500] [--repeats 3] [--warmup 50]
@@ -41,6 +43,7 @@ from tests.support.databases import admin, server_missing, url_of
 NAME = "minhu_bench_dialect"
 PERSON = 990_000_001
 TARGET = 1.2
+SLICE = 25  # iterations a way runs before the next way takes its turn
 WAYS = ("ours", "raw", "sa_text", "sa_core")
 LABELS = {"ours": "ours", "raw": "raw asyncpg", "sa_text": "SA text()", "sa_core": "SA Core"}
 
@@ -62,8 +65,9 @@ def _translate_cost(id_tables: frozenset[str], db: Any) -> dict[str, float]:
     return {"translate_us": round(fresh, 2), "cached_us": round(cached, 3)}
 
 
-async def measure(way_name: str, url: str, iterations: int, warmup: int, seed: int) -> dict:
-    """In its own process: one way, the four actions `warmup` + `iterations` times."""
+async def measure(way_name: str, url: str, warmup: int, seed: int) -> dict:
+    """In its own process: one way, `warmup` iterations, then "ready"; each line on stdin is a
+    slice of iterations to run (answered "ok"), 0 ends it: the figures as JSON."""
     way = paths.WAYS[way_name]()
     await way.open(url)
     try:
@@ -79,12 +83,17 @@ async def measure(way_name: str, url: str, iterations: int, warmup: int, seed: i
         way.samples = {k: [] for k in way.samples}
         wall: dict[str, list[float]] = {a: [] for a in paths.ACTIONS}
         cpu: dict[str, list[float]] = {a: [] for a in paths.ACTIONS}
-        for u in range(warmup, warmup + iterations):
-            for name, (action, _) in paths.ACTIONS.items():
-                c0, t0 = time.process_time(), time.perf_counter()
-                await action(way, town, u)
-                wall[name].append(time.perf_counter() - t0)
-                cpu[name].append(time.process_time() - c0)
+        start = warmup
+        print("ready", flush=True)
+        while (n := int(sys.stdin.readline() or 0)) > 0:  # the orchestrator waits meanwhile
+            for u in range(start, start + n):
+                for name, (action, _) in paths.ACTIONS.items():
+                    c0, t0 = time.process_time(), time.perf_counter()
+                    await action(way, town, u)
+                    wall[name].append(time.perf_counter() - t0)
+                    cpu[name].append(time.process_time() - c0)
+            start += n
+            print("ok", flush=True)
         out: dict[str, Any] = {
             "action_us": {a: statistics.median(v) * 1e6 for a, v in wall.items()},
             "action_cpu_us": {a: statistics.fmean(v) * 1e6 for a, v in cpu.items()},
@@ -120,27 +129,54 @@ async def _reset(url: str) -> None:
         await conn.close()
 
 
-def _in_process(way: str, url: str, iterations: int, warmup: int, seed: int) -> dict[str, Any]:
+def _answer(proc: subprocess.Popen[str], want: str) -> str:
+    line = proc.stdout.readline() if proc.stdout else ""
+    if not line.startswith(want):
+        proc.kill()
+        _, errors = proc.communicate()
+        raise RuntimeError(f"a measuring process failed: {errors.strip()[-800:]}")
+    return line
+
+
+def _tell(proc: subprocess.Popen[str], line: str) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write(line + "\n")
+    proc.stdin.flush()
+
+
+def _repeat(ways: list[str], url: str, iterations: int, warmup: int, r: int) -> dict[str, Any]:
+    """One repeat: a process per way, all alive at once, driven in lockstep slices of SLICE
+    iterations (one way runs while the others wait on their stdin), so that the machine's
+    changing load falls on every way alike; the order rotates each slice."""
     asyncio.run(_reset(url))
-    command = [
-        sys.executable,
-        "-m",
-        "tests.bench.dialect",
-        "--measure",
-        way,
-        "--url",
-        url,
-        "--iterations",
-        str(iterations),
-        "--warmup",
-        str(warmup),
-        "--seed",
-        str(seed),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
-    if done.returncode:
-        raise RuntimeError(f"{way} measurement failed: {done.stderr.strip()[-800:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    procs: dict[str, subprocess.Popen[str]] = {}
+    try:
+        for i, way in enumerate(ways):
+            command = [sys.executable, "-m", "tests.bench.dialect", "--measure", way, "--url",
+                       url, "--warmup", str(warmup), "--seed", str(1 + r * 10 + i)]  # fmt: skip
+            procs[way] = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True)  # fmt: skip
+            # One warms up at a time: a claim takes any free chat with updates waiting, so two
+            # processes running at once could take each other's (as two workers would).
+            _answer(procs[way], "ready")
+        done, turn = 0, r
+        while done < iterations:
+            n = min(SLICE, iterations - done)
+            for way in ways[turn % len(ways) :] + ways[: turn % len(ways)]:
+                _tell(procs[way], str(n))
+                _answer(procs[way], "ok")
+            done, turn = done + n, turn + 1
+        out = {}
+        for way in ways:
+            _tell(procs[way], "0")
+            out[way] = json.loads(_answer(procs[way], "{"))
+            procs[way].communicate(timeout=60)
+        return out
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
 
 
 async def _prepare(url: str, name: str) -> dict[str, int]:
@@ -206,8 +242,8 @@ def run(
         out["census"] |= asyncio.run(_prepare(url, name))
         runs: dict[str, list[dict[str, Any]]] = {w: [] for w in ways}
         for r in range(repeats):
-            for i, way in enumerate(ways[r % len(ways) :] + ways[: r % len(ways)]):
-                runs[way].append(_in_process(way, url, iterations, warmup, 1 + r * 10 + i))
+            for way, found in _repeat(ways, url, iterations, warmup, r).items():
+                runs[way].append(found)
     finally:
         asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     out["ways"] = {w: _summarise(v) for w, v in runs.items()}
@@ -225,8 +261,8 @@ def run(
 def render(result: dict[str, Any]) -> str:
     """The row's figures and verdict."""
     lines = [
-        f"\ndialect: {result['iterations']} iterations × {result['repeats']} repeats, one "
-        "process per way and repeat; µs median (min–max of repeats)"
+        f"\ndialect: {result['iterations']} iterations × {result['repeats']} repeats, a "
+        f"process per way and repeat, in lockstep slices of {SLICE}; µs median (min–max)"
     ]
     if "ways" not in result:
         return "\n".join([*lines, f"  SKIPPED: {result.get('why')}"])
@@ -313,10 +349,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=1, help="(with --measure) unique keys")
     args = parser.parse_args(argv)
     if args.measure:
-        found = asyncio.run(
-            measure(args.measure, args.url, args.iterations, args.warmup, args.seed)
-        )
-        print(json.dumps(found))
+        print(json.dumps(asyncio.run(measure(args.measure, args.url, args.warmup, args.seed))))
         return 0
     result = run(args.iterations, args.repeats, args.warmup)
     print(render(result))
