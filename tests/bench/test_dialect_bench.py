@@ -57,7 +57,7 @@ def test_a_tiny_run_measures_every_way_and_judges() -> None:
     assert all(r > 0 for ratios in result["ratios"].values() for r in ratios.values())
     assert result["verdict"]["ours_met"] == (result["ratios"]["ours"]["iteration"] <= 1.2)
     census = result["census"]
-    assert census["statements"] > census["rewritten"] > census["hot_path_rewritten"] == 6
+    assert census["statements"] > census["rewritten"] > census["hot_path_rewritten"] > 0
     assert census["tables"] > 10 and census["columns"] > census["tables"]
     text = dialect.render(result)
     for word in ("people.get", "update.done", "iteration (20)", "translator:", "SA Core÷raw"):
