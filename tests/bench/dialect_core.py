@@ -133,9 +133,10 @@ async def builders(engine: AsyncEngine) -> dict[str, Callable[..., Built]]:
             c.id, c.chat_id, c.lane, c.kind, c.template, c.context, c.attempts
         ), None
 
-    def finish(state: str, error: str | None, _: str, at: str, item_id: int) -> Built:
+    def finish(state: str, error: str | None, _: str, at: str, item_id: int, by: str) -> Built:
         sent_at = at if state == "sent" else out.c.sent_at
-        return update(out).where(out.c.id == item_id).values(
+        mine = (out.c.state == "sending") & (func.coalesce(out.c.claimed_by, "") == by)
+        return update(out).where((out.c.id == item_id) & mine).values(
             state=state, attempts=out.c.attempts + 1, last_error=error, sent_at=sent_at
         ), None
 

@@ -313,7 +313,7 @@ async def outbox(way: Way, town: Town, u: int) -> None:
     if len(rows) != 1:
         raise AssertionError(f"the reply of {_key(town, u)} was not claimed")
     async with way.tx() as t:
-        await t.run("outbox.finish", ("sent", None, "sent", stamp, rows[0][0]))
+        await t.run("outbox.finish", ("sent", None, "sent", stamp, rows[0][0], "bench"))
 
 
 async def update(way: Way, town: Town, u: int) -> None:

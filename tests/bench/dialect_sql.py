@@ -69,7 +69,8 @@ RAW = {
     "WHERE dedupe_key = $3 AND state = 'pending' AND due_at <= $4 "
     "RETURNING id, chat_id, lane, kind, template, context, attempts",
     "outbox.finish": "UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = $2, "
-    "sent_at = CASE WHEN $3 = 'sent' THEN $4 ELSE sent_at END WHERE id = $5",
+    "sent_at = CASE WHEN $3 = 'sent' THEN $4 ELSE sent_at END "
+    "WHERE id = $5 AND state = 'sending' AND COALESCE(claimed_by, '') = $6",
     "update.store": "INSERT INTO inbound_updates (update_id, chat_key, body, received_at) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     "lease.insert": "INSERT INTO chat_leases (chat_key) VALUES ($1) ON CONFLICT DO NOTHING",
@@ -109,18 +110,41 @@ KIND = (
 )
 
 
+def _strings(node: ast.AST, names: dict[str, str]) -> list[str]:
+    """A function's string constants; an f-string made of constants and the module's string
+    names (e.g. outbox's `{_MINE}`) is read whole, its parts are not read apart."""
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append(str(v.value))
+            elif isinstance(v.value, ast.Name) and v.value.id in names:  # type: ignore[attr-defined]
+                parts.append(names[v.value.id])  # type: ignore[attr-defined]
+            else:
+                return []  # built at run time: not one statement
+        return ["".join(parts)]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    return [s for child in ast.iter_child_nodes(node) for s in _strings(child, names)]
+
+
 @cache
 def _functions(module: str) -> dict[str, list[str]]:
     tree = ast.parse((Path(storage.__file__).parent / f"{module}.py").read_text("utf-8"))
-    found: dict[str, list[str]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            found[node.name] = [
-                n.value
-                for n in ast.walk(node)
-                if isinstance(n, ast.Constant) and isinstance(n.value, str)
-            ]
-    return found
+    names = {
+        t.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
+    return {
+        node.name: _strings(node, names)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
 
 
 def storage_sql(module: str, function: str, start: str) -> str:
@@ -153,11 +177,11 @@ _ID_TABLE = re.compile(r"CREATE TABLE (\w+) \(\s*id\s+INTEGER PRIMARY KEY", re.I
 
 def _texts(tree: ast.AST) -> list[str]:
     """The string constants and f-strings (each `{…}` as `?`) of a module."""
-    found = []
+    found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
             found.append(
-                "".join(v.value if isinstance(v, ast.Constant) else "?" for v in node.values)
+                "".join(str(v.value) if isinstance(v, ast.Constant) else "?" for v in node.values)
             )
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             found.append(node.value)
