@@ -174,13 +174,36 @@ async def running(db: Database) -> list[Broadcast]:
 
 
 async def set_progress_message(
-    db: Database, broadcast_id: int, chat_id: int, message_id: int
+    db: Database, broadcast_id: int, chat_id: int, message_id: int, shown: str
 ) -> None:
-    """Remember the admin's progress message, edited in place as sending goes on."""
+    """Remember the admin's progress message, edited in place as sending goes on, and what it
+    shows (`shown`: a digest of its text)."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
-            (chat_id, message_id, broadcast_id),
+            """UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ?,
+                   progress_shown = ? WHERE id = ?""",
+            (chat_id, message_id, shown, broadcast_id),
+        )
+
+
+async def take_progress_edit(db: Database, broadcast_id: int, shown: str) -> bool:
+    """Take the right to edit the progress message to the text of digest `shown`: False when
+    it shows that already (or another process is editing it to that)."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            """UPDATE broadcasts SET progress_shown = ?
+               WHERE id = ? AND (progress_shown IS NULL OR progress_shown <> ?)""",
+            (shown, broadcast_id, shown),
+        )
+        return cur.rowcount == 1
+
+
+async def give_back_progress_edit(db: Database, broadcast_id: int, shown: str) -> None:
+    """An edit taken with `take_progress_edit` did not go through: whoever comes next tries."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE broadcasts SET progress_shown = NULL WHERE id = ? AND progress_shown = ?",
+            (broadcast_id, shown),
         )
 
 

@@ -7,6 +7,7 @@ records where it showed it (`progress_shown`). Handlers write through `send` and
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from bot.broadcasts.rules import Status, duration_seconds
@@ -69,11 +70,18 @@ async def progress(services: Services, broadcast: Broadcast) -> tuple[Status, Fi
     return status, figures
 
 
-async def progress_shown(services: Services, broadcast: Broadcast, message_id: int) -> None:
-    """Remember the progress message first shown, edited in place from now on."""
+def shown_digest(text: str) -> str:
+    """What the progress message's text is kept as (to tell whether an edit changes it)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+async def progress_shown(
+    services: Services, broadcast: Broadcast, message_id: int, text: str
+) -> None:
+    """Remember the progress message first shown (`text`), edited in place from now on."""
     assert broadcast.progress_chat_id is not None
     await broadcasts.set_progress_message(
-        services.db, broadcast.id, broadcast.progress_chat_id, message_id
+        services.db, broadcast.id, broadcast.progress_chat_id, message_id, shown_digest(text)
     )
 
 

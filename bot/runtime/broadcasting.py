@@ -6,7 +6,10 @@ and once more when nothing is pending, when the broadcast is marked done. The jo
 rows every time (`broadcasts.status = 'sending'`), so after a restart it carries on. The
 progress message is the admin's confirmation: the confirm handler shows it right after the
 commit (`show`), and a broadcast committed without one (a crash, an API error in between)
-gets it from the next round, so the admin always learns that it is sending. What a message
+gets it from the first round after `FIRST_SHOW_GRACE`, so the admin always learns that it is
+sending. With several workers the confirm may be handled by one and the job run by the leader:
+what the message shows is kept in the database (`broadcasts.progress_shown`), and each edit is
+taken there first, so no process edits it to the text it has already. What a message
 says, and the broadcast's status, come from `bot.broadcasts.service`.
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
+from datetime import timedelta
 from typing import Any
 
 from telegram.constants import ParseMode
@@ -28,7 +31,6 @@ from bot.runtime.jobs import AnyApp
 from bot.runtime.services import MinhuContext, Services
 from storage import broadcasts
 from storage.broadcasts import Broadcast
-from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +39,23 @@ PROGRESS_SECONDS = 5.0
 PROGRESS_JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
-# What each broadcast's progress message says, per database (one town, one process).
-_SHOWN: weakref.WeakKeyDictionary[Database, dict[int, str]] = weakref.WeakKeyDictionary()
+# A broadcast committed this long ago without a progress message is given one by the job: the
+# confirm handler shows it right after its commit (maybe in another worker), and the job must
+# not show a second one meanwhile.
+FIRST_SHOW_GRACE = timedelta(seconds=15)
 
 
 async def edit_progress(
     services: Services, bot: ExtBot[Any], broadcast: Broadcast, text: str
 ) -> bool:
     """Edit the progress message in place; False if it could not be (tried again later). The
-    same text again is not sent (Telegram refuses it as "message is not modified")."""
+    same text again is not sent (Telegram refuses it as "message is not modified"): what the
+    message shows is kept in the database, so this holds across processes too."""
     if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
         return False
-    shown = _SHOWN.setdefault(services.db, {})
-    if shown.get(broadcast.id) == text:
-        return True
+    shown = service.shown_digest(text)
+    if not await broadcasts.take_progress_edit(services.db, broadcast.id, shown):
+        return True  # it shows that already
     try:
         await bot.edit_message_text(
             text,
@@ -60,15 +65,14 @@ async def edit_progress(
         )
     except BadRequest as exc:
         if "not modified" in exc.message:
-            shown[broadcast.id] = text
             return True
         log.info("progress of broadcast %s not shown: %s", broadcast.id, exc.message)
-        return False
     except TelegramError as exc:
         log.info("progress of broadcast %s not shown now: %s", broadcast.id, exc)
-        return False
-    shown[broadcast.id] = text
-    return True
+    else:
+        return True
+    await broadcasts.give_back_progress_edit(services.db, broadcast.id, shown)
+    return False
 
 
 async def show_final(services: Services, bot: ExtBot[Any], broadcast: Broadcast) -> None:
@@ -102,11 +106,14 @@ class BroadcastProgress:
         await self.refresh(context.bot)
 
     async def refresh(self, bot: ExtBot[Any]) -> None:
-        """One round: edit the messages whose figures changed; finish what is done."""
+        """One round: edit the messages whose figures changed; finish what is done. A broadcast
+        still without its message is given one once the confirm's own showing is overdue."""
         async with self._lock:
             running = await broadcasts.running(self.services.db)
+            late = self.services.clock.now() - FIRST_SHOW_GRACE
             for broadcast in running:
-                await self._refresh_one(bot, broadcast)
+                if broadcast.progress_message_id is not None or broadcast.created_at <= late:
+                    await self._refresh_one(bot, broadcast)
             still = {b.id for b in running}
             for gone in set(self._shown) - still:
                 del self._shown[gone]
@@ -134,7 +141,7 @@ class BroadcastProgress:
             except TelegramError as exc:
                 log.info("progress of broadcast %s not shown now: %s", broadcast.id, exc)
                 return
-            await service.progress_shown(self.services, broadcast, sent.message_id)
+            await service.progress_shown(self.services, broadcast, sent.message_id, text)
             self._shown[broadcast.id] = seen
         elif await edit_progress(self.services, bot, broadcast, text):
             self._shown[broadcast.id] = seen
