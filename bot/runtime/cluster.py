@@ -133,6 +133,10 @@ class Worker:
     beat_db: Database | None = None  # the heartbeat's own connection (None: the pool's)
     renewed: dict[str, float] = field(default_factory=dict)  # chat → its last renewal
     heard: set[str] = field(default_factory=set)  # chats with an update stored mid-drain
+    wanted: set[str] = field(default_factory=set)  # chats heard of, to claim
+    # chats a claim for them did not get (another worker's), until when none is tried for
+    # their notifications (the claim every POLL seconds still looks at every chat)
+    others: dict[str, float] = field(default_factory=dict)
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
@@ -143,13 +147,17 @@ class Worker:
         if room <= 0:
             return []
         now = self._now()
+        wanted, self.wanted = self.wanted, set()
         keys = await inbound.claim(
             self.db, self.name, now, now + self.lease, room + len(self.active)
         )
+        for key in wanted.difference(keys):
+            self.others[key] = now + self.lease
         started = []
         for key in keys:
             if key in self.active:  # under way: its task takes the new update too
                 continue
+            self.others.pop(key, None)
             fresh = key not in self.held
             self.held[key] = self.renewed[key] = now
             self.active[key] = asyncio.create_task(self._drain(key, fresh), name=f"CHAT {key}")
@@ -159,18 +167,22 @@ class Worker:
     def hear(self, key: str) -> None:
         """An update of chat `key` was stored (the receiver's NOTIFY). The chat's drain under
         way takes it; a chat this worker holds, idle, starts at once (its lease is checked by
-        the first `advance`); any other means a claim."""
+        the first `advance`); a chat another worker was found holding is left to it (its
+        holder hears it too); any other means a claim."""
         if key in self.active:
             self.heard.add(key)
         elif key in self.held and len(self.active) < MAX_CHATS:
             self.active[key] = asyncio.create_task(self._drain(key, False), name=f"CHAT {key}")
-        else:
+        elif self.others.get(key, 0.0) <= self._now():
+            self.others.pop(key, None)
+            self.wanted.add(key)
             self.wake.set()
 
     async def heartbeat(self) -> None:
         """Renew the leases of the chats in use, free the idle ones, stop the ones lost (this
         worker was too slow: another has them now)."""
         now, db = self._now(), self.beat_db or self.db
+        self.others = {k: t for k, t in self.others.items() if t > now}
         idle = [k for k, t in self.held.items() if k not in self.active and now - t > self.idle]
         await inbound.release(db, self.name, idle)
         for key in idle:
