@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.db import Database
+from storage.db import Database, count_commit
 
 
 async def user_data(db: Database) -> dict[int, Any]:
@@ -84,6 +84,7 @@ async def save(db: Database, writes: Writes) -> None:
         rows += [[{"user_id": u, "data": d} for u, d, _ in saved]]
         ends = [{"name": n, "key": k} for n, k in ended]
         await db.fetchall(_SAVE_PG, [json.dumps(x, ensure_ascii=False) for x in [ends, *rows]])
+        count_commit()
         return
     async with db.transaction() as conn:
         if ended:
