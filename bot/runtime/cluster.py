@@ -137,6 +137,7 @@ class Worker:
     # chats a claim for them did not get (another worker's), until when none is tried for
     # their notifications (the claim every POLL seconds still looks at every chat)
     others: dict[str, float] = field(default_factory=dict)
+    stopping: bool = False  # no chat starts once set (its leases are about to be freed)
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
@@ -169,6 +170,8 @@ class Worker:
         way takes it; a chat this worker holds, idle, starts at once (its lease is checked by
         the first `advance`); a chat another worker was found holding is left to it (its
         holder hears it too); any other means a claim."""
+        if self.stopping:
+            return
         if key in self.active:
             self.heard.add(key)
         elif key in self.held and len(self.active) < MAX_CHATS:
@@ -288,6 +291,7 @@ class Worker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_either(self.wake, stop), POLL)
         finally:
+            self.stopping = True
             beat.cancel()
             if self.active:
                 await asyncio.gather(*self.active.values(), return_exceptions=True)

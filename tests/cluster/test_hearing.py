@@ -27,6 +27,15 @@ async def test_a_chat_under_way_takes_its_new_update_without_a_claim() -> None:
     draining.cancel()
 
 
+async def test_a_stopping_worker_starts_no_chat_on_hearing_of_it() -> None:
+    worker = Worker(app=None, db=None, clock=ManualClock(NOW), name="a")  # type: ignore[arg-type]
+    worker.held["chat:7"] = NOW.timestamp()  # idle, still this worker's
+    worker.stopping = True  # its chats are about to be freed for the others
+    worker.hear("chat:7")
+    worker.hear("chat:8")
+    assert worker.active == {} and not worker.wanted and not worker.wake.is_set()
+
+
 async def test_a_chat_another_worker_holds_is_claimed_once_then_left_to_it(db: Database) -> None:
     body = json.dumps({"update_id": 1, "message": {"chat": {"id": 7}}})
     assert await inbound.store(db, 1, "chat:7", body, NOW)
