@@ -109,3 +109,33 @@ async def test_each_towns_updates_go_to_its_own_database_with_its_own_secret(
         rows = await towns[key].fetchall("SELECT update_id, body FROM inbound_updates")
         assert [r[0] for r in rows] == [1] and json.loads(rows[0][1])["message"]["text"] == text
     assert await inbound.waiting(db) == 0  # the deployment's own schema: nothing
+
+
+def test_the_chat_key_read_from_the_raw_json_is_the_one_ptb_gives() -> None:
+    """The receiver's few dict lookups agree with PTB's effective chat / user, and hand any
+    other kind of update (or an odd one) to PTB."""
+    from telegram import Update
+
+    from bot.runtime.processor import chat_key
+
+    user = {"id": 42, "is_bot": False, "first_name": "王"}
+    group = {"id": -1001, "type": "supergroup", "title": "上强"}
+    msg = message(7, 42, "x")["message"]
+    bodies: list[dict[str, object]] = [
+        message(7, 42, "x"),
+        {"update_id": 8, "edited_message": {**msg, "edit_date": 1796000001}},
+        {"update_id": 9, "message": {**msg, "chat": group}},
+        {"update_id": 10, "callback_query": {"id": "q", "from": user, "chat_instance": "c",
+                                             "data": "d", "message": {**msg, "chat": group}}},
+        {"update_id": 11, "callback_query": {"id": "q", "from": user, "chat_instance": "c",
+                                             "data": "d", "inline_message_id": "i"}},
+        {"update_id": 12, "inline_query": {"id": "q", "from": user, "query": "", "offset": ""}},
+        {"update_id": 13, "poll_answer": {"poll_id": "p", "user": user, "option_ids": [0],
+                                         "option_persistent_ids": ["a"]}},
+        {"update_id": 14},
+    ]  # fmt: skip
+    for body in bodies:
+        assert receiver.raw_chat_key(body) == chat_key(Update.de_json(body, None)), body
+    assert receiver.raw_chat_key(bodies[3]) == "chat:-1001"
+    assert receiver.raw_chat_key(bodies[4]) == "user:42"
+    assert receiver.raw_chat_key(bodies[-1]) == "global"
