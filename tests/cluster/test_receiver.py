@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -120,7 +121,7 @@ def test_the_chat_key_read_from_the_raw_json_is_the_one_ptb_gives() -> None:
 
     user = {"id": 42, "is_bot": False, "first_name": "王"}
     group = {"id": -1001, "type": "supergroup", "title": "上强"}
-    msg = message(7, 42, "x")["message"]
+    msg: dict[str, Any] = dict(message(7, 42, "x")["message"])  # type: ignore[call-overload]
     bodies: list[dict[str, object]] = [
         message(7, 42, "x"),
         {"update_id": 8, "edited_message": {**msg, "edit_date": 1796000001}},
