@@ -161,10 +161,17 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db_copy(args: argparse.Namespace, settings: Settings) -> int:
-    """Copy every row of one database into another (a SQLite file ⇄ a postgresql:// URL)."""
+    """Copy every row of one database into another (a SQLite file ⇄ a postgresql:// URL):
+    the target given, or the database of the town `--town` names (the configured one without
+    MINHU_TOWNS) — with PostgreSQL, that town's schema of the deployment's database."""
     from storage.copy import copy_between
 
-    print(asyncio.run(copy_between(args.source, args.target)))
+    target = args.target
+    if target is None:
+        target = town_settings(settings, district_of(settings), args.into_town).database
+    elif args.into_town is not None:
+        raise ConfigError("give the target or --town, not both")
+    print(asyncio.run(copy_between(args.source, target)))
     return 0
 
 
@@ -278,7 +285,15 @@ def parser() -> argparse.ArgumentParser:
     reaggregate.set_defaults(func=cmd_db_reaggregate)
     copy = dbsub.add_parser("copy", help="copy every row into another database (replacing its)")
     copy.add_argument("source", help="SQLite file or postgresql:// URL")
-    copy.add_argument("target", help="the same, its rows replaced")
+    copy.add_argument(
+        "target", nargs="?", help="the same, its rows replaced (default: --town's database)"
+    )
+    copy.add_argument(
+        "--town",
+        dest="into_town",
+        metavar="KEY",
+        help="copy into this town's database (MINHU_TOWNS: its schema or file)",
+    )
     copy.set_defaults(func=cmd_db_copy)
     seed = sub.add_parser("seed-demo", help="load the demo town 埭溪镇")
     seed.set_defaults(func=cmd_seed_demo)

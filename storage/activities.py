@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
+from storage import codes
 from storage.codec import from_iso, to_iso
 from storage.db import Database
 
@@ -136,7 +137,9 @@ async def insert(
 
 
 async def code_taken(conn: aiosqlite.Connection, code: str) -> bool:
-    """Whether a code is any activity's or sign-up's already."""
+    """Whether a code is any activity's or sign-up's already, inside the transaction that
+    will insert it if free (the code held until that transaction ends: `storage.codes`)."""
+    await codes.hold(conn, code)
     cur = await conn.execute(
         """SELECT 1 FROM volunteer_activities WHERE checkin_code = ?1 OR checkout_code = ?1
            UNION ALL SELECT 1 FROM volunteer_signups WHERE code = ?1""",

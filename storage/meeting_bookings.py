@@ -10,6 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage import codes
 from storage.codec import from_iso, to_iso
 from storage.db import Database
 
@@ -112,6 +113,9 @@ async def booking_by_code(conn: aiosqlite.Connection, code: str) -> Booking | No
 
 
 async def code_taken(conn: aiosqlite.Connection, code: str) -> bool:
+    """Whether a booking has this code, inside the transaction that will insert it if free
+    (the code held until that transaction ends: `storage.codes`)."""
+    await codes.hold(conn, code)
     cur = await conn.execute("SELECT 1 FROM meeting_bookings WHERE code = ?", (code,))
     return await cur.fetchone() is not None
 

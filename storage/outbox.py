@@ -158,37 +158,63 @@ async def claim_key(
     return OutboxItem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) if r else None
 
 
-async def finish(db: Database, item_id: int, state: str, now: datetime, error: str = "") -> None:
-    """Record the final outcome of a claimed row: sent, failed, dead or dropped."""
+# A claimed row's outcome is recorded only while the row is still this claimer's: a claim
+# recovered (its claimer thought dead, or its lease over) and taken by another worker is
+# theirs to record (PostgreSQL; SQLite has one process, whose rows are always its own).
+_MINE = "state = 'sending' AND COALESCE(claimed_by, '') = ?"
+
+
+async def finish(
+    db: Database, item_id: int, state: str, now: datetime, error: str = "", claimer: str = ""
+) -> bool:
+    """Record the final outcome of a row `claimer` claimed: sent, failed, dead or dropped;
+    False when the row is no longer its claim (recovered, maybe re-claimed by another)."""
     async with db.transaction() as conn:
-        await conn.execute(
-            """UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?,
-                   sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?""",
-            (state, error or None, state, to_iso(now), item_id),
+        cur = await conn.execute(
+            f"""UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?,
+                   sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
+                WHERE id = ? AND {_MINE}""",
+            (state, error or None, state, to_iso(now), item_id, claimer),
         )
+        return cur.rowcount == 1
 
 
-async def mark_sent(db: Database, item_ids: list[int], now: datetime) -> None:
-    """Record many successful sends in one transaction (rows already recorded are left)."""
+async def mark_sent(
+    db: Database, item_ids: list[int], now: datetime, claimer: str = ""
+) -> list[int]:
+    """Record many successful sends in one transaction; returns the ids not recorded (no
+    longer `claimer`'s: recorded already, or re-claimed by another worker). A row put back
+    by a recovery and not taken again is recorded all the same: it went out."""
     if not item_ids:
-        return
-    stamp = to_iso(now)
+        return []
+    stamp, done = to_iso(now), set[int]()
     async with db.transaction() as conn:
-        await conn.executemany(
-            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL,"
-            " sent_at = ? WHERE id = ? AND state = 'sending'",
-            [(stamp, item_id) for item_id in item_ids],
-        )
+        for at in range(0, len(item_ids), 500):
+            chunk = item_ids[at : at + 500]
+            cur = await conn.execute(
+                f"""UPDATE outbox SET state = 'sent', attempts = attempts + 1,
+                       last_error = NULL, sent_at = ?, claimed_by = ?
+                    WHERE id IN ({", ".join("?" * len(chunk))})
+                      AND ({_MINE} OR (state = 'pending' AND claimed_by IS NULL))
+                    RETURNING id""",
+                (stamp, claimer, *chunk, claimer),
+            )
+            done.update(r[0] for r in await cur.fetchall())
+    return [i for i in item_ids if i not in done]
 
 
-async def retry_at(db: Database, item_id: int, due_at: datetime, error: str) -> None:
-    """Put a claimed row back, due again at `due_at` (after a timeout or flood control)."""
+async def retry_at(
+    db: Database, item_id: int, due_at: datetime, error: str, claimer: str = ""
+) -> bool:
+    """Put a row `claimer` claimed back, due again at `due_at` (after a timeout or flood
+    control); False when it is no longer its claim."""
     async with db.transaction() as conn:
-        await conn.execute(
-            """UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?,
-                   due_at = ? WHERE id = ?""",
-            (error, to_iso(due_at), item_id),
+        cur = await conn.execute(
+            f"""UPDATE outbox SET state = 'pending', attempts = attempts + 1, last_error = ?,
+                   due_at = ? WHERE id = ? AND {_MINE}""",
+            (error, to_iso(due_at), item_id, claimer),
         )
+        return cur.rowcount == 1
 
 
 async def recover(

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage import codes
 from storage.codec import from_iso, to_iso
 from storage.db import Database
 
@@ -258,7 +259,9 @@ async def redemption_by_code(conn: aiosqlite.Connection, code: str) -> Redemptio
 
 
 async def code_taken(conn: aiosqlite.Connection, code: str) -> bool:
-    """Whether a voucher or invitation code exists."""
+    """Whether a voucher or invitation code exists, inside the transaction that will insert
+    it if free (the code held until that transaction ends: `storage.codes`)."""
+    await codes.hold(conn, code)
     cur = await conn.execute(
         "SELECT 1 FROM points_redemptions WHERE code = ?1 UNION ALL "
         "SELECT 1 FROM family_invites WHERE code = ?1",

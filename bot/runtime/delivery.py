@@ -29,7 +29,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from jinja2 import TemplateError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
@@ -61,6 +61,7 @@ UNLIMITED_BATCH = 500  # rows per claim when no flood gate paces us
 # after the claim (a leader that lost its lock stops within seconds; a reply's send is one call).
 CLAIM_LEASE = timedelta(minutes=5)
 RENDER_CACHE = 256
+T = TypeVar("T")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -160,8 +161,10 @@ class Delivery:
         """Commit the buffered 'sent' outcomes; ids leave the buffer only once committed."""
         async with self._recording:
             done = list(self._sent)
-            await outbox.mark_sent(self.db, done, self.clock.now())
+            lost = await outbox.mark_sent(self.db, done, self.clock.now(), self.claimer)
             del self._sent[: len(done)]  # only this method removes; sends only append
+        if lost:  # sent, but meanwhile put back and taken by another worker: theirs to record
+            log.warning("outbox: sent rows no longer this worker's claims: %s", lost[:10])
 
     async def _record_periodically(self, stop: asyncio.Event) -> None:
         """Bound what a crash can make us send twice to RECORD_EVERY seconds of sends."""
@@ -178,7 +181,7 @@ class Delivery:
         await recorder
         await self._durably(self._record)
 
-    async def _durably(self, write: Callable[[], Awaitable[None]]) -> None:
+    async def _durably(self, write: Callable[[], Awaitable[T]]) -> T:
         """An outcome write, tried again while the database refuses it (locked, disk full)."""
         wait = RETRY_WRITE[0]
         while True:
@@ -188,6 +191,12 @@ class Delivery:
                 log.warning("outbox: cannot record an outcome (%s); retrying in %.1f s", exc, wait)
             await asyncio.sleep(wait)
             wait = min(wait * 2, RETRY_WRITE[1])
+
+    async def _outcome(self, write: Callable[..., Awaitable[bool]], item_id: int, *a: Any) -> None:
+        """Record a claimed row's outcome (durably); a row no longer ours — its claim was put
+        back (lease over, or we seemed dead) and maybe taken by another worker — is left."""
+        if not await self._durably(partial(write, self.db, item_id, *a, claimer=self.claimer)):
+            log.warning("outbox %s: no longer this worker's claim; left to its new one", item_id)
 
     async def _send_batch(self, bot: ExtBot[Any], items: list[outbox.OutboxItem]) -> int:
         by_chat: dict[int, list[outbox.OutboxItem]] = defaultdict(list)
@@ -203,8 +212,7 @@ class Delivery:
                     elif item.chat_id in self._stopped_chats:
                         until = self._stopped_chats[item.chat_id]
                         for rest in chat_items[number + 1 :]:
-                            held = partial(outbox.retry_at, self.db, rest.id, until, "held")
-                            await self._durably(held)
+                            await self._outcome(outbox.retry_at, rest.id, until, "held")
                         break
                 return done
 
@@ -224,31 +232,31 @@ class Delivery:
         except Forbidden as exc:
             reason = f"blocked: {exc.message}"
             await self._durably(partial(people.mark_blocked, self.db, item.chat_id, now))
-            await self._durably(partial(outbox.finish, self.db, item.id, "failed", now, reason))
+            await self._outcome(outbox.finish, item.id, "failed", now, reason)
             log.info("outbox %s: %s blocked the bot; skipped from now on", item.id, item.chat_id)
             return False
         except RetryAfter as exc:
             until = now + timedelta(seconds=retry_seconds(exc))
-            await self._durably(partial(outbox.retry_at, self.db, item.id, until, "flood control"))
+            await self._outcome(outbox.retry_at, item.id, until, "flood control")
             self._stopped_chats[item.chat_id] = until
             return False
         except BadRequest as exc:
             reason = exc.message
-            await self._durably(partial(outbox.finish, self.db, item.id, "dead", now, reason))
+            await self._outcome(outbox.finish, item.id, "dead", now, reason)
             log.warning("outbox %s (%s) dead letter: %s", item.id, item.kind, reason)
             return False
         except NetworkError as exc:  # timeouts included
             reason, until = f"network: {exc.message}", now + backoff(item.attempts)
             if item.attempts + 1 >= MAX_ATTEMPTS:
-                await self._durably(partial(outbox.finish, self.db, item.id, "dead", now, reason))
+                await self._outcome(outbox.finish, item.id, "dead", now, reason)
                 log.warning("outbox %s dead after %s attempts", item.id, MAX_ATTEMPTS)
             else:
-                await self._durably(partial(outbox.retry_at, self.db, item.id, until, reason))
+                await self._outcome(outbox.retry_at, item.id, until, reason)
             self._stopped_chats[item.chat_id] = until
             return False
         except (TemplateError, KeyError, TypeError) as exc:
             reason = f"template: {exc}"
-            await self._durably(partial(outbox.finish, self.db, item.id, "dead", now, reason))
+            await self._outcome(outbox.finish, item.id, "dead", now, reason)
             log.error("outbox %s: cannot render %s: %s", item.id, item.template, exc)
             return False
         self._sent.append(item.id)  # bulk rows are recorded in batches: throughput

@@ -44,6 +44,7 @@ class TimerRunner:
         self._lock = asyncio.Lock()
         self.sources: list[TimerSource] = []
         self._waking: asyncio.Task[int] | None = None
+        self._again = False  # a worker's commit asked for a pass (`wake_soon`)
 
     async def run_pass(self) -> int:
         """Handle every due timer; returns how many were handled."""
@@ -135,9 +136,11 @@ class TimerRunner:
     def wake_soon(self) -> asyncio.Task[int] | None:
         """In a cluster, on the leader, when a worker's commit asks it to send (NOTIFY): a
         pass now, so a timer that worker made falls due at its moment, not at the next sweep.
-        One at a time (a pass running sees the new rows, or its wake-up job does)."""
+        One at a time: asked while one runs, it runs once more after it (that pass may have
+        read the rows before the worker's commit)."""
         if self.app is None:
             return None
+        self._again = True  # a pass running may have read the rows before that commit
         if self._waking is None or self._waking.done():
             self._waking = asyncio.get_running_loop().create_task(self._wake())
         return self._waking
@@ -148,11 +151,15 @@ class TimerRunner:
         return self._waking if self._waking is not None and not self._waking.done() else None
 
     async def _wake(self) -> int:
+        """Passes until no commit asked for one while the last ran."""
+        done = 0
         try:
-            return await self.run_pass()
+            while self._again:
+                self._again = False
+                done += await self.run_pass()
         except Exception:  # the sweep runs them
             log.exception("timers: the pass after a worker's commit failed")
-            return 0
+        return done
 
     def start(self, application: AnyApp, every: float = 30.0) -> None:
         """Sweep periodically; the first sweep runs at once (timers due while we were down)."""

@@ -19,6 +19,8 @@ Rows (targets in brackets):
 - the district bulletin at 10 towns × 1,000,000 complaints on PostgreSQL against the bare SQL
   aggregate [≤ 2×], peak memory, one town on SQLite beside it (tests/bench/district.py;
   --quick: 10 towns × 10,000).
+- dialect (issue 20): the report's hot-path statements through our translator + asyncpg, raw
+  asyncpg and SQLAlchemy 2 (text() and Core), ours ÷ raw [≤ 1.2] (tests/bench/dialect.py).
 
 Processes: the emulator runs in its own (tests/bench/emulator.py), each bot in its own, the
 simulated users in theirs (tests/bench/users.py); this one only orchestrates and samples.
@@ -41,6 +43,7 @@ from typing import Any
 import httpx
 
 from . import board, broadcast, bulletins, flowbench, procs, report, routing, screen, workers
+from . import dialect as dialect_row
 from . import district as district_row
 from . import services as service_circle
 
@@ -55,7 +58,7 @@ QUICK = {
 
 
 ROWS = ("flows", "broadcast", "bulletins", "routing", "board", "services", "screen", "workers",
-        "district")  # fmt: skip
+        "district", "dialect")  # fmt: skip
 LIVE = {"flows", "broadcast", "workers"}  # the rows that need the emulator
 
 
@@ -220,6 +223,8 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
         d = result["district"]
         state = f"SKIPPED: {d['why']}" if d["state"] == "SKIPPED" else d["state"]
         rows.append(("district bulletin, 10 towns, vs bare SQL", state))
+    if "dialect" in result:
+        rows.append(dialect_row.summary(result["dialect"]))
     return rows
 
 
@@ -253,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         result["screen"] = _screen(args)
     if "district" in args.only:
         result["district"] = _district(args)
+    if "dialect" in args.only:
+        result["dialect"] = dialect_row.bench(args.quick, args.runs)
     setup = {"residents": args.residents, "runs": args.runs, "echo_mode": args.echo_mode}
     setup |= {"think_s": args.think, "actions_per_user": len(flowbench.minhu_steps(0))}
     setup |= {"rounds": args.rounds, "limits": args.workers_limits}
@@ -288,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         v = result["district"]
         print(district_row.render(v) if "towns" in v else "\ndistrict: FAILED")
         print(f"district: {v['state']}" + "".join(f"\n  FAILED: {f}" for f in v.get("failed", [])))
+    if "dialect" in result:
+        print(dialect_row.printed(result["dialect"]))
     rows = summary(result)
     print(f"\nSummary ({args.runs} runs per row, median (min–max)):")
     if args.runs < 3 or args.quick:

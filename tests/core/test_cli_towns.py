@@ -21,10 +21,12 @@ token = "222:bbb"
 """
 
 
-def minhu(tmp_path: Path, *args: str, towns: str | None = TWO) -> subprocess.CompletedProcess[str]:
+def minhu(
+    tmp_path: Path, *args: str, towns: str | None = TWO, database: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "MINHU_DATABASE": str(tmp_path / "minhu.db"),
+        "MINHU_DATABASE": database or str(tmp_path / "minhu.db"),
     }
     if towns is not None:
         (tmp_path / "towns.toml").write_text(towns, encoding="utf-8")
