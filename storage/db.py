@@ -54,6 +54,13 @@ def committed_here() -> int:
     return found[0]
 
 
+def count_commit() -> None:
+    """A write committed outside `transaction` (PostgreSQL: one statement is its own)."""
+    counted = _commits.get(None)
+    if counted is not None:
+        counted[0] += 1
+
+
 class StorageError(Exception):
     """Base class of storage errors."""
 

@@ -13,14 +13,16 @@ died before the mark is handled again from the saved state of before it, where c
 form finds the record the first attempt made (its submission key) and its answer's outbox
 row (a dedupe key) is sent once. An update that fails MAX_ATTEMPTS times is set aside (logged).
 
-One worker at a time leads (an advisory lock on a connection of its own): it alone runs the
-outbox's delivery, the timers and the scheduled jobs (`start_background`). The others ask again
-every LEAD_RETRY seconds and one of them takes over within that when the leader's connection
-dies. A leader whose connection fails stops (exit status 3): its jobs must not run twice.
+One worker at a time leads: it alone runs the outbox's delivery, the timers and the scheduled
+jobs; the leader's lock and the watch on each worker's session connection are in
+bot/runtime/leadership.py. The flood gate holds across workers (`shared_flood` there).
 
-The flood gate holds across workers: each process's own gate (bot/runtime/ratelimit.py) lets
-a request go, then it takes a token from buckets in the database that all share
-(`shared_flood`): the bot's 30/s and each chat's limit, for every worker together.
+CPU: a round trip to PostgreSQL costs about as much CPU as a handler's Python, so the path of
+one update takes as few as it can (issue 20's profile): the receiver stores it in one statement
+and NOTIFYs its chat key; the worker that holds that chat goes on with it without a claim (an
+active chat's drain takes it, an idle held chat starts at once), and marks each update done,
+renews the lease, takes the next update and the person's saved data in one statement
+(`inbound.advance`).
 """
 
 from __future__ import annotations
@@ -31,11 +33,8 @@ import logging
 import os
 import signal
 import socket
-import time
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -43,10 +42,18 @@ from telegram.ext import ConversationHandler
 
 from bot.core.clock import Clock
 from bot.runtime.jobs import pause_jobs
-from bot.runtime.ratelimit import FloodGate, Limits
+from bot.runtime.leadership import (  # the names this module had before the split
+    LEAD_RETRY,
+    LOST_LEADERSHIP,
+    Leadership,
+    _either,
+    ask_leader,
+    shared_flood,
+)
+from bot.runtime.ratelimit import FloodGate
 from bot.runtime.services import services_of
 from storage import cluster as channels
-from storage import flood, inbound
+from storage import inbound
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -60,16 +67,12 @@ LEASE = 10.0
 FENCE = 3.0
 HEARTBEAT = 1.0  # seconds between renewals of the leases
 POLL = 1.0  # seconds between looks for waiting chats when no notification came
-LEAD_RETRY = 1.0  # seconds between a follower's tries at the leader's lock
 MAX_CHATS = 64  # chats one worker handles at once
 # A chat stays with its worker while active, so its conversations are in that worker's memory
 # (onboarding's, before consent, are nowhere else by design); idle this long, it is freed.
 IDLE = 600.0
 MAX_ATTEMPTS = 3
-KEEP_DONE = timedelta(days=1)  # handled update ids kept against Telegram's retries
-LOST_LEADERSHIP = 3  # exit status of a leader whose connection failed
-PRUNE_EVERY = 60  # leader's turns (LEAD_RETRY) between prunings
-KEEP_BUCKETS = 3600.0  # seconds an unused flood bucket is kept (it would be full again)
+__all__ = ["LEAD_RETRY", "LOST_LEADERSHIP", "Leadership", "Worker", "serve", "shared_flood"]
 
 App = Any  # the Application (bot.app.MinhuApp)
 # Set while an update is handled again (its worker died during it): its callback query may
@@ -129,6 +132,12 @@ class Worker:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     beat_db: Database | None = None  # the heartbeat's own connection (None: the pool's)
     renewed: dict[str, float] = field(default_factory=dict)  # chat → its last renewal
+    heard: set[str] = field(default_factory=set)  # chats with an update stored mid-drain
+    wanted: set[str] = field(default_factory=set)  # chats heard of, to claim
+    # chats a claim for them did not get (another worker's), until when none is tried for
+    # their notifications (the claim every POLL seconds still looks at every chat)
+    others: dict[str, float] = field(default_factory=dict)
+    stopping: bool = False  # no chat starts once set (its leases are about to be freed)
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
@@ -139,23 +148,44 @@ class Worker:
         if room <= 0:
             return []
         now = self._now()
+        wanted, self.wanted = self.wanted, set()
         keys = await inbound.claim(
             self.db, self.name, now, now + self.lease, room + len(self.active)
         )
+        for key in wanted.difference(keys):
+            self.others[key] = now + self.lease
         started = []
         for key in keys:
             if key in self.active:  # under way: its task takes the new update too
                 continue
+            self.others.pop(key, None)
             fresh = key not in self.held
             self.held[key] = self.renewed[key] = now
             self.active[key] = asyncio.create_task(self._drain(key, fresh), name=f"CHAT {key}")
             started.append(key)
         return started
 
+    def hear(self, key: str) -> None:
+        """An update of chat `key` was stored (the receiver's NOTIFY). The chat's drain under
+        way takes it; a chat this worker holds, idle, starts at once (its lease is checked by
+        the first `advance`); a chat another worker was found holding is left to it (its
+        holder hears it too); any other means a claim."""
+        if self.stopping:
+            return
+        if key in self.active:
+            self.heard.add(key)
+        elif key in self.held and len(self.active) < MAX_CHATS:
+            self.active[key] = asyncio.create_task(self._drain(key, False), name=f"CHAT {key}")
+        elif self.others.get(key, 0.0) <= self._now():
+            self.others.pop(key, None)
+            self.wanted.add(key)
+            self.wake.set()
+
     async def heartbeat(self) -> None:
         """Renew the leases of the chats in use, free the idle ones, stop the ones lost (this
         worker was too slow: another has them now)."""
         now, db = self._now(), self.beat_db or self.db
+        self.others = {k: t for k, t in self.others.items() if t > now}
         idle = [k for k, t in self.held.items() if k not in self.active and now - t > self.idle]
         await inbound.release(db, self.name, idle)
         for key in idle:
@@ -189,44 +219,63 @@ class Worker:
         self.held.clear()
 
     async def _drain(self, key: str, fresh: bool) -> None:
+        full = len(self.active) >= MAX_CHATS
         try:
             chat_id = _chat_id(key)
             if fresh and chat_id is not None:  # another worker may have moved it on
                 saved = await inbound.conversations_of(self.db, chat_id)
                 refresh_conversations(self.app, saved, chat_id)
-            while await self.handle_next(key):
-                pass
+            finished: inbound.Inbound | None = None
+            while True:
+                self.heard.discard(key)  # the next `advance` sees what was stored till now
+                finished = await self.handle_next(key, finished)
+                if finished is None and key not in self.heard:
+                    break
         except inbound.LeaseLost:
             self._lost(key)
         except Exception:
             log.exception("handling %s failed; it is tried again after its lease", key)
             self.held.pop(key, None)  # not renewed: it expires, and is taken again
         finally:
+            self.heard.discard(key)
             if self.active.get(key) is asyncio.current_task():
                 del self.active[key]
-            self.wake.set()
+            if full:  # room again: look for the chats waiting
+                self.wake.set()
 
-    async def handle_next(self, key: str) -> bool:
-        """Handle the chat's next waiting update; False when none waits."""
+    async def handle_next(
+        self, key: str, finished: inbound.Inbound | None = None
+    ) -> inbound.Inbound | None:
+        """Mark `finished` done and handle the chat's next waiting update, returned for the
+        next call to mark (one statement for both, `inbound.advance`); None when none waits."""
         now = self._now()
-        item = await inbound.next_update(self.db, key, self.name, now, now + self.lease)
-        if item is None:
-            return False
+        chat_id = _chat_id(key)
+        person = chat_id if chat_id is not None and chat_id > 0 else None  # a private chat's
+        turn = await inbound.advance(
+            self.db, key, self.name, now, now + self.lease, finished, self.clock.now(), person
+        )
         self.held[key] = self.renewed[key] = now
+        if turn.finished:
+            self.handled += 1
+        item = turn.item
+        if item is None:
+            return None
         if item.attempts > MAX_ATTEMPTS:
             log.error("update %s failed %d times; set aside", item.update_id, MAX_ATTEMPTS)
-        else:
-            update = Update.de_json(item.body, self.app.bot)
-            again = _again.set(item.attempts > 1)
-            try:
-                await self.app.process_update(update)
-            finally:
-                _again.reset(again)
-            await self.app.update_persistence()
-        if not await inbound.done(self.db, item, self.name, self.clock.now()):
-            raise inbound.LeaseLost(key)
-        self.handled += 1
-        return True
+            return item
+        update = Update.de_json(item.body, self.app.bot)
+        again = _again.set(item.attempts > 1)
+        persistence = self.app.persistence
+        if person is not None:  # read with the update: the refresh needs no round trip
+            persistence.fresh[person] = turn.user_data
+        try:
+            await self.app.process_update(update)
+        finally:
+            _again.reset(again)
+            if person is not None:
+                persistence.fresh.pop(person, None)
+        await self.app.update_persistence()
+        return item
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and renew until `stop` is set; then let the chats under way finish and free
@@ -242,6 +291,7 @@ class Worker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_either(self.wake, stop), POLL)
         finally:
+            self.stopping = True
             beat.cancel()
             if self.active:
                 await asyncio.gather(*self.active.values(), return_exceptions=True)
@@ -256,94 +306,6 @@ class Worker:
             self.fence()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), HEARTBEAT)
-
-
-async def _either(a: asyncio.Event, b: asyncio.Event) -> None:
-    waits = [asyncio.create_task(a.wait()), asyncio.create_task(b.wait())]
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in waits:
-            task.cancel()
-
-
-@dataclass
-class Leadership:
-    """Tries for the leader's lock; once taken, starts what runs once and watches the link."""
-
-    app: App
-    session: channels.Session
-    start: Any  # async (app) -> None: bot.app.start_background
-    leading: bool = False
-    lost: bool = False
-    turns: int = 0
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            if not self.leading and await self.session.try_lead():
-                self.leading = True
-                town = services_of(self.app).settings.town or "the town"
-                log.info("this worker leads %s: delivery, timers and scheduled jobs run here", town)
-                await self.session.listen(channels.OUTBOX, self._kick)
-                await self.start(self.app)
-            elif self.leading and not await self.session.alive():
-                log.error("the leader's connection failed; stopping so its jobs never run twice")
-                self.lost = True
-                stop.set()
-                return
-            elif self.leading:
-                await self._prune()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), LEAD_RETRY)
-
-    def _kick(self) -> None:
-        """A worker committed: send its rows, and see when its timers fall due."""
-        services = services_of(self.app)
-        services.delivery.kick_soon()
-        if services.timers is not None:
-            services.timers.wake_soon()
-
-    async def _prune(self) -> None:
-        self.turns += 1
-        if self.turns % PRUNE_EVERY:
-            return
-        services = services_of(self.app)
-        now = services.clock.now()
-        await inbound.prune(services.db, now - KEEP_DONE)
-        await flood.prune(services.db, now.timestamp() - KEEP_BUCKETS)
-
-
-def shared_flood(
-    db: Database, limits: Limits, clock: Callable[[], float] = time.time
-) -> Callable[[int | None, int], Awaitable[float]]:
-    """The flood gate's buckets shared by every worker: the chat's (1/s private, 20/min
-    group) and the bot's (30/s, its last `reply_reserve` tokens for direct replies only)."""
-
-    async def take(chat_id: int | None, lane: int) -> float:
-        scopes = []
-        if chat_id is not None:
-            private = chat_id > 0
-            rate = limits.private_rate if private else limits.group_rate
-            burst = limits.private_burst if private else limits.group_burst
-            scopes.append(flood.Scope(f"chat:{chat_id}", rate, burst))
-        reserve = limits.reply_reserve
-        floor = 1.0 if lane == 0 else 1.0 + reserve
-        scopes.append(
-            flood.Scope("bot", limits.overall_rate, limits.overall_burst + reserve, floor)
-        )
-        return await flood.take(db, scopes, clock())
-
-    return take
-
-
-def ask_leader(db: Database) -> None:
-    """A worker's kick: wake the leader's delivery (NOTIFY after the commit)."""
-    task = asyncio.get_running_loop().create_task(channels.notify(db, channels.OUTBOX))
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
-
-
-_pending: set[asyncio.Task[None]] = set()
 
 
 async def serve(apps: list[App], start_background: Any) -> int:
@@ -372,14 +334,15 @@ async def serve_town(app: App, start_background: Any, stop: asyncio.Event) -> bo
     beat = Database(db.path)
     worker = Worker(app, db, services.clock, beat_db=beat)
     session = channels.Session(db.path)
-    leadership = Leadership(app, session, start_background)
+    leadership = Leadership(app, session, start_background, regained=worker.wake.set)
     try:
         await session.open()
         await session.hold_claimer(services.delivery.claimer)  # freed when this process dies
         await beat.open(migrate=False)
         await app.initialize()
         await app.start()
-        await session.listen(channels.INBOUND, worker.wake.set)
+        await session.listen_keys(channels.INBOUND, worker.hear)
+        leadership.watch()
         log.info("worker %s started (%s)", worker.name, town)
         await asyncio.gather(worker.run(stop), leadership.run(stop))
     except BaseException:

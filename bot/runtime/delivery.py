@@ -98,6 +98,9 @@ class Delivery:
         self._parts: OrderedDict[int, str] = OrderedDict()
         # this process in the rows it claims (host, pid and a token: a restart is another)
         self.claimer = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        # False while a cluster worker's claimer's lock is not held (its session connection
+        # dropped; bot/runtime/leadership.py): recovery may put its rows back, so it claims none.
+        self.claiming = True
 
     async def recover(self) -> int:
         """At start-up (and on each sweep, in a cluster): rows left 'sending' by a crash go
@@ -134,6 +137,8 @@ class Delivery:
     async def deliver_now(self, bot: ExtBot[Any], dedupe_key: str) -> bool:
         """Send one row at once, outside a pass (the answer to a committed action); True if
         it went out. A failure leaves it to the passes, like any other row."""
+        if not self.claiming:
+            return False  # the leader sends it (the caller's kick)
         item = await outbox.claim_key(self.db, dedupe_key, self.clock.now(), self.claimer)
         if item is None:
             return False
@@ -144,6 +149,8 @@ class Delivery:
 
     async def _claim(self, limit: int) -> list[outbox.OutboxItem]:
         """Due rows, or none while the database is locked (the next sweep tries again)."""
+        if not self.claiming:
+            return []
         try:
             return await outbox.claim(self.db, self.clock.now(), limit, self.claimer)
         except sqlite3.OperationalError as exc:

@@ -36,6 +36,9 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
         # In a cluster several workers share the database: a person's data is read afresh
         # before each of their updates (another worker may have changed it).
         self.shared = False
+        # A cluster's worker reads a person's data with the update it takes (one round trip,
+        # storage.inbound.advance) and leaves it here for the refresh just after: used once.
+        self.fresh: dict[int, UserData | None] = {}
         self._round: tuple[conversations.Writes, asyncio.Future[None]] | None = None
 
     async def _ready(self) -> Database:
@@ -84,7 +87,10 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], dict[Any, Any]
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
         if not self.shared:
             return
-        saved = await inbound.user_data_of(await self._ready(), user_id)
+        if user_id in self.fresh:
+            saved = self.fresh.pop(user_id)
+        else:
+            saved = await inbound.user_data_of(await self._ready(), user_id)
         if saved is not None:
             user_data.clear()
             user_data.update(saved)

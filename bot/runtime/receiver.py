@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from typing import Any
 
 import tornado.web
 from telegram import Bot, Update
@@ -29,6 +30,29 @@ Town = tuple[Database, str]  # where a town's updates are stored, and its secret
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def _chat_of(message: Any) -> str | None:
+    chat = message.get("chat") if isinstance(message, dict) else None
+    number = chat.get("id") if isinstance(chat, dict) else None
+    return f"chat:{number}" if isinstance(number, int) and not isinstance(number, bool) else None
+
+
+def raw_chat_key(body: dict[str, Any]) -> str:
+    """The update's chat key (as `processor.chat_key` gives it) read from its JSON: a few dict
+    lookups for a message or a button press, the updates that come by the thousand; any other
+    kind is read the long way (PTB's Update, which also refuses a malformed one)."""
+    for kind in ("message", "edited_message"):
+        if kind in body:
+            found = _chat_of(body[kind])
+            if found is not None:
+                return found
+    query = body.get("callback_query")
+    if isinstance(query, dict) and "message" in query:
+        found = _chat_of(query["message"])
+        if found is not None:
+            return found
+    return chat_key(Update.de_json(body, None))
 
 
 class _Hook(tornado.web.RequestHandler):
@@ -46,15 +70,15 @@ class _Hook(tornado.web.RequestHandler):
         if not hmac.compare_digest(given.encode(), secret.encode()):
             raise tornado.web.HTTPError(403)
         try:
-            body = json.loads(self.request.body)
+            text = self.request.body.decode()
+            body = json.loads(text)
             if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
                 raise ValueError("not an update")
-            update = Update.de_json(body, None)
+            key = raw_chat_key(body)
         except (ValueError, TypeError, KeyError) as exc:
             raise tornado.web.HTTPError(400) from exc
-        text = json.dumps(body, ensure_ascii=False)
         wake = cluster.channel(cluster.INBOUND, db.path)  # notified at the store's commit
-        await inbound.store(db, update.update_id, chat_key(update), text, self.clock.now(), wake)
+        await inbound.store(db, body["update_id"], key, text, self.clock.now(), wake)
         self.set_status(200)
         self.finish()
 

@@ -100,6 +100,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=list(ROWS),
     )
     add("--workers", nargs="+", type=int, default=[1, 2, 4], help="workers row: worker counts")
+    add(
+        "--workers-limits",
+        action="store_true",
+        help="workers row: Telegram's limits on (emulator) and the bot's gate on",
+    )
     add("--complaints", nargs="+", type=int, default=bulletins.SIZES, help="bulletin sizes")
     add("--regenerate", action="store_true", help="make the bulletin databases again")
     add("--require-targets", action="store_true", help="exit 2 when a row is not met")
@@ -257,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         result["dialect"] = dialect_row.bench(args.quick, args.runs)
     setup = {"residents": args.residents, "runs": args.runs, "echo_mode": args.echo_mode}
     setup |= {"think_s": args.think, "actions_per_user": len(flowbench.minhu_steps(0))}
-    setup |= {"rounds": args.rounds}
+    setup |= {"rounds": args.rounds, "limits": args.workers_limits}
     result["setup"] = setup
     print()
     if result["flows"]:

@@ -78,3 +78,11 @@ def test_a_quick_run_of_sqlite_and_two_workers_through_real_processes(tmp_path: 
     assert two["first_p95_ms"]["median"] > 0
     (run,) = two["each_run"]
     assert run["actions"] >= 4 * 13 and run["problems"] == [] and run["tickets"] == 4
+
+
+def test_the_limits_on_variant_is_named_so_and_compared_with_sqlite_limits_on() -> None:
+    rows = [workers.verdict("sqlite:limits", [_run(40)]), workers.verdict("2:limits", [_run(10)])]
+    text = workers.render(rows, {"residents": 4, "rounds": 1, "runs": 1, "limits": True})
+    assert text.startswith("Workers: the report flow flat out, limits on, 4 residents")
+    assert "workers: PostgreSQL, 2 workers + receiver, limits on" in text
+    assert "0.25" in text  # 10 ÷ 40: beside SQLite with the limits on too

@@ -2,6 +2,9 @@
 (same simulated users, same driver) on PostgreSQL with 1, 2 and 4 `minhu worker` processes
 behind one `minhu receive`, beside the same flow on SQLite with `minhu run` (one process),
 flat out, Telegram's limits off (the bot's own gate off too): what the deployment handles.
+With `--workers-limits` every row runs with the limits on instead (the emulator's flood
+control and the bot's gate, shared by the workers through the database): its config is
+"<n>:limits", its label says "limits on".
 
 Every run gets a fresh database: a SQLite file, or a PostgreSQL database created on the server
 of MINHU_TEST_POSTGRES_URL (default the local socket) and dropped after the run; both get
@@ -49,12 +52,20 @@ FIGURES = (
 )
 
 
+LIMITS = ":limits"  # a config's suffix: Telegram's limits on, the bot's gate on
+
+
+def _base(config: str) -> str:
+    return config.removesuffix(LIMITS)
+
+
 def label(config: str) -> str:
-    """The row's name: "sqlite" or the number of workers."""
-    if config == "sqlite":
-        return "workers: SQLite, minhu run (one process)"
-    n = int(config)
-    return f"workers: PostgreSQL, {n} worker{'s' if n > 1 else ''} + receiver"
+    """The row's name: "sqlite" or the number of workers (and "limits on")."""
+    limits = ", limits on" if config.endswith(LIMITS) else ""
+    if _base(config) == "sqlite":
+        return f"workers: SQLite, minhu run (one process){limits}"
+    n = int(_base(config))
+    return f"workers: PostgreSQL, {n} worker{'s' if n > 1 else ''} + receiver{limits}"
 
 
 async def _query(database: str, sql: str) -> list[tuple[Any, ...]]:
@@ -110,9 +121,10 @@ class WorkersBench:
         body = {"token": TOKEN, "first_name": "Minhu"}
         (await self.client.post("/api/bots", json=body)).raise_for_status()
 
-    def _env(self, database: str, port: int | None = None) -> dict[str, str]:
+    def _env(self, database: str, port: int | None = None, limits: bool = False) -> dict[str, str]:
         env = procs._env({"TELEGRAM_BOT_TOKEN": TOKEN, "MINHU_DATABASE": database})
-        env |= {"MINHU_TELEGRAM_API_URL": self.emulator.api_base, "MINHU_RATE_LIMIT": "off"}
+        rate = "on" if limits else "off"
+        env |= {"MINHU_TELEGRAM_API_URL": self.emulator.api_base, "MINHU_RATE_LIMIT": rate}
         if port is not None:
             env["MINHU_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/hook/bench"
             env["MINHU_WEBHOOK_PORT"] = str(port)
@@ -121,7 +133,7 @@ class WorkersBench:
 
     async def _database(self, config: str, index: int, work: Path) -> str:
         """A fresh database with the demo town: a file, or a new PostgreSQL database."""
-        if config == "sqlite":
+        if _base(config) == "sqlite":
             database = str(work / f"workers-sqlite-{index}.db")
         else:
             name = f"minhu_bench_{uuid.uuid4().hex[:12]}"
@@ -138,17 +150,17 @@ class WorkersBench:
 
     async def _start(self, config: str, database: str, work: Path) -> list[procs.BotProcess]:
         """`minhu run`, or N `minhu worker` then `minhu receive`; once they serve."""
-        if config == "sqlite":
-            minhu = procs.BotProcess(
-                "minhu", [str(procs.BIN / "minhu"), "run"], self._env(database), work
-            )
+        limits = config.endswith(LIMITS)
+        if _base(config) == "sqlite":
+            env = self._env(database, limits=limits)
+            minhu = procs.BotProcess("minhu", [str(procs.BIN / "minhu"), "run"], env, work)
             await procs.wait_polling(self.client, minhu, BOT_ID)
             return [minhu]
         port = _free_port()
-        env = self._env(database, port)
+        env = self._env(database, port, limits)
         started = [
             procs.BotProcess(f"worker{n}", [str(procs.BIN / "minhu"), "worker"], env, work)
-            for n in range(1, int(config) + 1)
+            for n in range(1, int(_base(config)) + 1)
         ]
         for worker in started:
             await _wait_log(worker, "started")
@@ -161,7 +173,8 @@ class WorkersBench:
         """One run of one configuration: its figures, or {"error": …}."""
         args = self.args
         (await self.client.post("/api/reset")).raise_for_status()
-        resp = await self.client.patch("/api/config", json={"flood_control": False})
+        limits = {"flood_control": config.endswith(LIMITS)}
+        resp = await self.client.patch("/api/config", json=limits)
         resp.raise_for_status()
         first, self.next_user = self.next_user, self.next_user + USERS_PER_RUN
         figures: dict[str, Any] = {}
@@ -199,7 +212,7 @@ class WorkersBench:
                 if code not in (0, -2) and "error" not in figures:
                     figures["error"] = f"{proc.name} exited with {code}: {proc.log_tail(3)}"
             figures["log_errors"] = [e for p in running for e in p.log_errors()][:5]
-            if config != "sqlite":
+            if _base(config) != "sqlite":
                 await self.client.post(f"/bot{TOKEN}/deleteWebhook")
                 if database:
                     name = urlsplit(database).path.lstrip("/")
@@ -227,7 +240,7 @@ class WorkersBench:
         tickets = {t for u in users["users"] if not u["error"] for t in u["tickets"]}
         if len(tickets) != filed or reporters < filed:
             problems.append(f"{len(tickets)} tickets shown, {reporters} stored, {filed} filed")
-        if config != "sqlite":
+        if _base(config) != "sqlite":
             sql = "SELECT COUNT(*) FILTER (WHERE done_at IS NULL), "
             sql += "COUNT(*) FILTER (WHERE attempts > 1) FROM inbound_updates"
             deadline = time.monotonic() + 30  # late updates of timed-out users finish
@@ -283,8 +296,9 @@ async def rows(
     missing = await server_missing()
     out = []
     try:
-        for config in ["sqlite", *map(str, args.workers)]:
-            if config != "sqlite" and missing:
+        suffix = LIMITS if getattr(args, "workers_limits", False) else ""
+        for config in [f"{c}{suffix}" for c in ["sqlite", *map(str, args.workers)]]:
+            if _base(config) != "sqlite" and missing:
                 out.append({"config": config, "state": "SKIPPED", "failed": [], "why": missing})
                 print(f"  {label(config)}: SKIPPED ({missing})", flush=True)
                 continue
@@ -302,7 +316,8 @@ async def rows(
 def render(rows: list[dict[str, Any]], setup: dict[str, Any]) -> str:
     """The rows as a table, with the ratio of each to the SQLite one-process row."""
     out = [
-        f"Workers: the report flow flat out, limits off, {setup['residents']} residents at once, "
+        f"Workers: the report flow flat out, limits {'on' if setup.get('limits') else 'off'}, "
+        f"{setup['residents']} residents at once, "
         f"{setup['rounds']} in turn per lane, {setup['runs']} runs per row; "
         "reply = update -> first bot message; cpu = the bot's processes (receiver + workers), "
         "PostgreSQL's not counted; "
@@ -310,7 +325,7 @@ def render(rows: list[dict[str, Any]], setup: dict[str, Any]) -> str:
         f"  {'':<46}{'updates/s':<24}{'× SQLite':<10}{'reply p95 ms':<20}{'cpu ms/action':<20}"
         f"{'machine busy %':<16}state",
     ]
-    base = next((r for r in rows if r["config"] == "sqlite" and "updates_per_s" in r), None)
+    base = next((r for r in rows if _base(r["config"]) == "sqlite" and "updates_per_s" in r), None)
     for row in rows:
         if row["state"] == "SKIPPED":
             out.append(f"  {label(row['config']):<46}SKIPPED: {row['why']}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -58,7 +59,8 @@ async def test_an_update_is_stored_before_the_200_and_a_retry_once(
 ) -> None:
     assert await post(hook, message(5, 42, "路灯坏了")) == 200
     row = await db.fetchone("SELECT chat_key, body FROM inbound_updates WHERE update_id = 5")
-    assert row is not None and row[0] == "chat:42" and "路灯坏了" in row[1]
+    assert row is not None and row[0] == "chat:42"
+    assert json.loads(row[1]) == message(5, 42, "路灯坏了")  # the body as it came
     assert await post(hook, message(5, 42, "路灯坏了")) == 200  # Telegram retried
     assert await inbound.waiting(db) == 1
 
@@ -106,5 +108,35 @@ async def test_each_towns_updates_go_to_its_own_database_with_its_own_secret(
     assert await post(f"{base}/Zhili", message(5, 42, "x"), secret="zhili-secret") == 404
     for key, text in (("zhili", "织里"), ("nanxun", "南浔")):
         rows = await towns[key].fetchall("SELECT update_id, body FROM inbound_updates")
-        assert [r[0] for r in rows] == [1] and text in rows[0][1]
+        assert [r[0] for r in rows] == [1] and json.loads(rows[0][1])["message"]["text"] == text
     assert await inbound.waiting(db) == 0  # the deployment's own schema: nothing
+
+
+def test_the_chat_key_read_from_the_raw_json_is_the_one_ptb_gives() -> None:
+    """The receiver's few dict lookups agree with PTB's effective chat / user, and hand any
+    other kind of update (or an odd one) to PTB."""
+    from telegram import Update
+
+    from bot.runtime.processor import chat_key
+
+    user = {"id": 42, "is_bot": False, "first_name": "王"}
+    group = {"id": -1001, "type": "supergroup", "title": "上强"}
+    msg: dict[str, Any] = dict(message(7, 42, "x")["message"])  # type: ignore[call-overload]
+    bodies: list[dict[str, object]] = [
+        message(7, 42, "x"),
+        {"update_id": 8, "edited_message": {**msg, "edit_date": 1796000001}},
+        {"update_id": 9, "message": {**msg, "chat": group}},
+        {"update_id": 10, "callback_query": {"id": "q", "from": user, "chat_instance": "c",
+                                             "data": "d", "message": {**msg, "chat": group}}},
+        {"update_id": 11, "callback_query": {"id": "q", "from": user, "chat_instance": "c",
+                                             "data": "d", "inline_message_id": "i"}},
+        {"update_id": 12, "inline_query": {"id": "q", "from": user, "query": "", "offset": ""}},
+        {"update_id": 13, "poll_answer": {"poll_id": "p", "user": user, "option_ids": [0],
+                                         "option_persistent_ids": ["a"]}},
+        {"update_id": 14},
+    ]  # fmt: skip
+    for body in bodies:
+        assert receiver.raw_chat_key(body) == chat_key(Update.de_json(body, None)), body
+    assert receiver.raw_chat_key(bodies[3]) == "chat:-1001"
+    assert receiver.raw_chat_key(bodies[4]) == "user:42"
+    assert receiver.raw_chat_key(bodies[-1]) == "global"
