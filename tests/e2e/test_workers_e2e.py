@@ -111,10 +111,10 @@ def test_a_worker_killed_mid_stream_loses_nothing_and_repeats_nothing(
     redone = cluster.query("SELECT chat_key FROM inbound_updates WHERE attempts > 1")
     assert len(redone) <= len(kill.held())
     assert {r[0] for r in redone} <= kill.held(), (redone, kill.chats)
-    # What it left unhandled was handled within seconds of the kill (within its lease, 10 s).
+    # Its chats with updates left went on within seconds of the kill (within its lease, 10 s).
     taken_over = cluster.taken_over(kill)
     assert taken_over is None or taken_over < LEASE + 5, taken_over
-    print(f"\nworkers e2e: {len(kill.stranded[None])} update(s) left at the kill, handled "
-          f"again within {taken_over} s (to the second)")  # fmt: skip
+    print(f"\nworkers e2e: {len(kill.stranded[None])} update(s) left at the kill, their chats "
+          f"taken over within {taken_over} s (to the second)")  # fmt: skip
     for client in clients:
         client.close()

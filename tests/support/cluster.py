@@ -223,8 +223,9 @@ class Cluster:
         return Kill(worker, at, chats, stranded)
 
     def taken_over(self, kill: Kill) -> float | None:
-        """Seconds from the kill until the last update it left was handled (to the second:
-        handled times are stored so); None when it left none. Every one must be handled."""
+        """Seconds from the kill until the last of its chats with updates left went on: the
+        first of a chat's left updates handled (to the second: handled times are stored so);
+        None when it left none. Every left update must be handled by now."""
         last: str | None = None
         for town, updates in kill.stranded.items():
             if not updates:
@@ -236,7 +237,11 @@ class Cluster:
             )
             undone = [r["update_id"] for r in rows if r["done_at"] is None]
             assert not undone and len(rows) == len(updates), (town, undone, updates)
-            last = max([last or "", *(r["done_at"] for r in rows)])
+            resumed: dict[str, str] = {}
+            for r in rows:
+                chat = updates[r["update_id"]]
+                resumed[chat] = min(resumed.get(chat, r["done_at"]), r["done_at"])
+            last = max([last or "", *resumed.values()])
         if last is None:
             return None
         since = datetime.fromisoformat(last) - datetime.fromisoformat(to_iso(kill.at))
