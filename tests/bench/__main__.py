@@ -16,6 +16,9 @@ Rows (targets in brackets):
 - the command centre's screen: its board JSON with 10,000 open cases p95 [≤ 100 ms], and 200
   live pages while cases change at 10/s: delivery lag p95 [≤ 1 s], server CPU
   (tests/bench/screen.py);
+- three towns broadcasting at once on PostgreSQL (3 bots, a receiver, 3 workers), N = 3/10 of
+  --recipients a town: aggregate rate [≥ 0.97 × 3 × 30/s], 429s per bot [0], one town alone
+  on SQLite beside it (tests/bench/towns_broadcast.py);
 - the district bulletin at 10 towns × 1,000,000 complaints on PostgreSQL against the bare SQL
   aggregate [≤ 2×], peak memory, one town on SQLite beside it (tests/bench/district.py;
   --quick: 10 towns × 10,000).
@@ -46,6 +49,7 @@ from . import board, broadcast, bulletins, flowbench, procs, report, routing, sc
 from . import dialect as dialect_row
 from . import district as district_row
 from . import services as service_circle
+from . import towns_broadcast as towns_row
 
 QUICK = {
     "residents": 4,
@@ -58,8 +62,8 @@ QUICK = {
 
 
 ROWS = ("flows", "broadcast", "bulletins", "routing", "board", "services", "screen", "workers",
-        "district", "dialect")  # fmt: skip
-LIVE = {"flows", "broadcast", "workers"}  # the rows that need the emulator
+        "towns", "district", "dialect")  # fmt: skip
+LIVE = {"flows", "broadcast", "workers", "towns"}  # the rows that need the emulator
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -84,7 +88,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="echo users only send text (default), or mirror Minhu's text/button mix",
     )
     add("--configs", nargs="+", choices=("flat", "paced"), default=["flat", "paced"])
-    add("--recipients", type=int, default=10_000, help="broadcast size")
+    add("--recipients", type=int, default=10_000, help="broadcast size (towns: 3/10 a town)")
     add(
         "--broadcast-limits",
         nargs="+",
@@ -138,6 +142,10 @@ async def _live(args: argparse.Namespace, emulator: procs.Emulator, work: Path) 
         if "workers" in args.only:
             print(f"workers: {args.residents} × {args.rounds} residents, {args.runs} runs")
             out["workers"] = await workers.rows(client, emulator, args, work)
+        if "towns" in args.only:
+            n = towns_row.per_town(args.recipients)
+            print(f"towns: 3 towns × {n:,} recipients at once, {args.runs} runs", flush=True)
+            out["towns"] = await towns_row.rows(client, emulator, args, work)
     return out
 
 
@@ -209,6 +217,12 @@ def summary(result: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [(report.label(r["config"], think), r["state"]) for r in result["flows"]]
     rows += [(broadcast.LABELS[r["config"]], r["state"]) for r in result["broadcast"]]
     rows += [(workers.label(r["config"]), r["state"]) for r in result.get("workers", [])]
+    if result.get("towns"):
+        t = result["towns"]
+        state = f"SKIPPED: {t['why']}" if t["state"] == "SKIPPED" else t["state"]
+        rows.append(("three towns broadcasting at once (PostgreSQL)", state))
+        if t.get("baseline"):
+            rows.append(("… one town alone on SQLite (baseline)", t["baseline"]["state"]))
     if "bulletins" in result:
         rows.append(("bulletins", result["bulletins"]["state"]))
     if "routing" in result:
@@ -271,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         print(broadcast.render(result["broadcast"]))
     if result["workers"]:
         print(workers.render(result["workers"], setup))
+    if result.get("towns"):
+        print(towns_row.render(result["towns"]))
     if "bulletins" in result:
         b = result["bulletins"]
         print(bulletins.render(b) if "rows" in b else "\nbulletins: FAILED")

@@ -11,12 +11,10 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from bot.core.towns import town_database
 from bot.emulator import Emulator
 from tests.e2e.test_resident_journey import finish_report, register
 from tests.e2e.test_webhook import free_port
@@ -51,9 +49,9 @@ def cluster(emulator: Emulator, tmp_path: Path) -> Iterator[Cluster]:
             "/api/bots",
             json={"token": SECOND_TOKEN, "first_name": "南浔 Minhu", "username": "nanxun_bot"},
         ).raise_for_status()
-    running = Cluster(emulator.bot_api_base, url, tmp_path, free_port())
-    running.towns_file = towns_file(tmp_path)
-    running.worker_ready = b"started (nanxun)"
+    running = Cluster(
+        emulator.bot_api_base, url, tmp_path, free_port(), towns_file(tmp_path), tuple(TOWNS)
+    )
     try:
         yield running
         codes = running.stop()
@@ -65,21 +63,6 @@ def cluster(emulator: Emulator, tmp_path: Path) -> Iterator[Cluster]:
         for token, _ in TOWNS.values():
             httpx.post(f"{emulator.bot_api_base}{token}/deleteWebhook", timeout=10)
         asyncio.run(databases.drop(url))
-
-
-def in_town(cluster: Cluster, key: str, sql: str, *args: Any) -> list[Any]:
-    """Rows of a query in one town's schema."""
-
-    async def run() -> list[Any]:
-        import asyncpg
-
-        conn = await asyncpg.connect(town_database(cluster.database, key))
-        try:
-            return list(await conn.fetch(sql, *args))
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 def minhu(cluster: Cluster, *args: str) -> subprocess.CompletedProcess[str]:
@@ -115,15 +98,10 @@ def test_two_towns_on_two_workers_one_killed_each_town_keeps_its_own(
         for i, (key, (_, bot)) in enumerate(TOWNS.items())
     }
     everyone = [(key, n, r) for key, rs in residents.items() for n, r in enumerate(rs, 1)]
-    lease = "SELECT chat_key FROM chat_leases WHERE worker LIKE $1"
 
     def holding_both() -> list[Process]:
         """The workers holding chats of both towns right now."""
-        return [
-            w
-            for w in cluster.workers
-            if all(in_town(cluster, key, lease, f"%:{w.pid}") for key in TOWNS)
-        ]
+        return [w for w in cluster.workers if all(cluster.held_by(w, key) for key in TOWNS)]
 
     with ThreadPoolExecutor(len(everyone)) as pool:
         list(pool.map(register, [r for _, _, r in everyone]))
@@ -134,7 +112,7 @@ def test_two_towns_on_two_workers_one_killed_each_town_keeps_its_own(
             assert not all(f.done() for f in running), cluster.logs()
         victim = victims[0]
         second = next(w for w in cluster.workers if w is not victim)
-        victim.kill()
+        kill = cluster.kill(victim)
         answers = [f.result(timeout=120) for f in running]
 
     # Each town numbered its own cases from 1: nothing of one is in the other.
@@ -143,9 +121,9 @@ def test_two_towns_on_two_workers_one_killed_each_town_keeps_its_own(
         by_town[key].append(answer[answer.index("MH-2026-") :][:14])
     for key in TOWNS:
         assert sorted(by_town[key]) == [f"MH-2026-{n:06d}" for n in range(1, RESIDENTS + 1)]
-        people = {r[0] for r in in_town(cluster, key, "SELECT id FROM people")}
+        people = {r[0] for r in cluster.in_town(key, "SELECT id FROM people")}
         assert people == {r.user_id for r in residents[key]}, key
-        assert in_town(cluster, key, "SELECT COUNT(*) FROM complaints")[0][0] == RESIDENTS
+        assert cluster.in_town(key, "SELECT COUNT(*) FROM complaints")[0][0] == RESIDENTS
     assert cluster.query("SELECT COUNT(*) FROM complaints")[0][0] == 0  # the database's own
     # The second worker took the lead of both towns and every update of both was handled.
     for key in TOWNS:
@@ -153,12 +131,19 @@ def test_two_towns_on_two_workers_one_killed_each_town_keeps_its_own(
     residents["zhili"][0].wait_until(
         lambda: (
             not any(
-                in_town(cluster, key, "SELECT 1 FROM inbound_updates WHERE done_at IS NULL")
+                cluster.in_town(key, "SELECT 1 FROM inbound_updates WHERE done_at IS NULL")
                 for key in TOWNS
             )
         ),
         "every update of both towns handled",
     )
+    # Handled again: only updates of the killed worker's chats, each at most once more.
+    for key in TOWNS:
+        redone = cluster.in_town(
+            key, "SELECT chat_key, attempts FROM inbound_updates WHERE attempts > 1"
+        )
+        assert {r[0] for r in redone} <= kill.held(key), (key, redone, kill.chats)
+        assert all(r[1] == 2 for r in redone), redone
     for client in clients:
         client.close()
     with httpx.Client(base_url=emulator.url) as client:  # the first bot's: the conftest's

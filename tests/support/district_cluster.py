@@ -4,12 +4,7 @@ file); people talk to each town's bot through the emulator."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,10 +18,9 @@ from storage.db import Database
 from storage.meetings import NewMeeting
 from storage.meetings import insert as insert_meeting
 from storage.seed import seed_demo
-from tests.support.cluster import Process
+from tests.support.cluster import Cluster, Process
 from tests.support.e2e import Chat
 
-SECRET = "e2e-district-secret"
 HOME_GRID = "SQ-01-01"
 
 
@@ -132,12 +126,14 @@ async def seed_town(base: str, town: TownSpec, reporter_ids: list[int]) -> None:
         grid = await db.fetchval("SELECT id FROM grids WHERE code = ?", (HOME_GRID,))
         zone = await db.fetchval("SELECT id FROM zones WHERE code = 'SQ'")
         async with db.transaction() as conn:
-            for uid in [*reporter_ids, *town.recipient_ids]:
-                await conn.execute(
-                    "INSERT INTO people (id, first_name, language, grid_id, consented_at,"
-                    " created_at, updated_at) VALUES (?, ?, 'zh-CN', ?, ?, ?, ?)",
-                    (uid, f"{town.name}居民", grid, stamp, stamp, stamp),
-                )
+            await conn.executemany(
+                "INSERT INTO people (id, first_name, language, grid_id, consented_at,"
+                " created_at, updated_at) VALUES (?, ?, 'zh-CN', ?, ?, ?, ?)",
+                [
+                    (uid, f"{town.name}居民", grid, stamp, stamp, stamp)
+                    for uid in [*reporter_ids, *town.recipient_ids]
+                ],
+            )
             starts = now + timedelta(days=10)
             meeting = NewMeeting(
                 title=town.meeting_title,
@@ -166,108 +162,15 @@ def towns_file(path: Path, towns: list[TownSpec]) -> Path:
 
 
 @dataclass
-class District:
-    """A receiver and workers serving every town of `towns` from `database`."""
+class District(Cluster):
+    """A receiver and workers serving every town of `towns` from `database` (the deployment's
+    postgresql:// URL; each town a schema in it): a cluster with its towns file written."""
 
-    api_base: str
-    database: str  # the deployment's postgresql:// URL; each town is a schema in it
-    folder: Path
-    port: int
-    towns: list[TownSpec]
-    workers: list[Process] = field(default_factory=list)
-    receiver: Process | None = None
-    _loop: asyncio.AbstractEventLoop | None = None
-    _conns: dict[str, Any] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    towns: list[TownSpec] = field(default_factory=list)
 
-    def env(self) -> dict[str, str]:
-        first = self.towns[0]
-        return {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": first.token,
-            "MINHU_TOWNS": str(towns_file(self.folder / "towns.toml", self.towns)),
-            "MINHU_TELEGRAM_API_URL": self.api_base,
-            "MINHU_DATABASE": self.database,
-            "MINHU_ADMIN_IDS": str(first.admin_id),
-            "MINHU_PERSISTENCE_INTERVAL": "0.2",
-            "MINHU_TIMER_SWEEP": "1",
-            "MINHU_WEBHOOK_URL": f"http://127.0.0.1:{self.port}/hook/district",
-            "MINHU_WEBHOOK_PORT": str(self.port),
-            "MINHU_WEBHOOK_SECRET": SECRET,
-        }
-
-    def start(self, workers: int) -> District:
-        for number in range(1, workers + 1):
-            log = self.folder / f"worker{number}.log"
-            worker = Process("worker", self.env(), log, b"started").start()
-            for town in self.towns:  # each town's application started in this process
-                worker.ready = f"started ({town.key})".encode()
-                _wait_ready(worker)
-            self.workers.append(worker)
-        self.receiver = Process(
-            "receive", self.env(), self.folder / "receiver.log", b"receiver listening"
-        ).start()
-        return self
-
-    def stop(self) -> dict[str, int]:
-        codes = {}
-        if self.receiver is not None and self.receiver.proc is not None:
-            codes["receiver"] = self.receiver.stop()
-        for number, worker in enumerate(self.workers, 1):
-            if worker.proc is not None:
-                codes[f"worker{number}"] = worker.stop()
-        self.close()
-        return codes
-
-    def logs(self) -> str:
-        parts = [self.receiver] if self.receiver else []
-        return "\n".join(f"== {p.log_path.name}\n{p.log()}" for p in [*parts, *self.workers])
-
-    def query(self, key: str, sql: str, *args: Any) -> list[Any]:
-        """Rows of a query in town `key`'s schema (one connection per town, kept open)."""
-        import asyncpg
-
-        with self._lock:
-            if self._loop is None:
-                self._loop = asyncio.new_event_loop()
-            loop = self._loop
-
-            async def run() -> list[Any]:
-                conn = self._conns.get(key)
-                if conn is None:
-                    conn = await asyncpg.connect(town_database(self.database, key))
-                    self._conns[key] = conn
-                return list(await conn.fetch(sql, *args))
-
-            return loop.run_until_complete(run())
-
-    def close(self) -> None:
-        with self._lock:
-            if self._loop is None:
-                return
-            for conn in self._conns.values():
-                self._loop.run_until_complete(conn.close())
-            self._conns.clear()
-            self._loop.close()
-            self._loop = None
-
-
-def _wait_ready(process: Process, timeout: float = 60.0) -> None:
-    """Until the running process's log holds its `ready` line (it dying fails the test)."""
-    deadline = time.monotonic() + timeout
-    assert process.proc is not None
-    while process.ready not in process.log_path.read_bytes():
-        assert time.monotonic() < deadline, f"not ready: {process.ready!r}\n{process.log()}"
-        try:  # waits on the process: its exit fails the test
-            code = process.proc.wait(timeout=0.05)
-        except subprocess.TimeoutExpired:
-            continue
-        raise AssertionError(f"{process.command} exited with {code}:\n{process.log()}")
-
-
-def holds(worker: Process) -> str:
-    """A regular expression matching this worker's name in `chat_leases` (host:pid…)."""
-    return f":{worker.pid}($|[^0-9])"
+    def __post_init__(self) -> None:
+        self.towns_file = towns_file(self.folder / "towns.toml", self.towns)
+        self.town_keys = tuple(town.key for town in self.towns)
 
 
 def leads(worker: Process) -> int:
