@@ -4,7 +4,6 @@ residents mid-report get every answer once."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,10 +15,8 @@ import pytest
 from bot.emulator import Emulator
 from storage.cluster import CLAIMERS
 from tests.e2e.test_resident_journey import finish_report, register
-from tests.e2e.test_webhook import free_port
-from tests.support import databases
-from tests.support.cluster import Cluster
-from tests.support.e2e import TOKEN, Chat, new_user
+from tests.support.cluster import Cluster, seeded
+from tests.support.e2e import Chat, new_user
 
 RESIDENTS = 4
 # The backends holding an outbox claimer's lock (two-key advisory lock CLAIMERS, hashtext),
@@ -35,18 +32,8 @@ LEADER_PIDS = """SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND grante
 
 @pytest.fixture
 def cluster(emulator: Emulator, tmp_path: Path) -> Iterator[Cluster]:
-    url = asyncio.run(databases.fresh_postgres("seeded"))  # skips without a server
-    running = Cluster(emulator.bot_api_base, url, tmp_path, free_port())
-    try:
+    with seeded(emulator.bot_api_base, tmp_path) as running:
         yield running
-        codes = running.stop()
-        assert set(codes.values()) == {0}, f"{codes}\n{running.logs()}"
-        assert "Traceback" not in running.logs(), running.logs()
-        assert TOKEN not in running.logs()
-    finally:
-        running.stop()
-        httpx.post(f"{emulator.bot_api_base}{TOKEN}/deleteWebhook", timeout=10)
-        asyncio.run(databases.drop(url))
 
 
 def journey(chat: Chat, building: int) -> str:

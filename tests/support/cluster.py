@@ -12,10 +12,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bot.core.towns import town_database
 from storage.codec import to_iso
@@ -246,3 +250,26 @@ class Cluster:
             return None
         since = datetime.fromisoformat(last) - datetime.fromisoformat(to_iso(kill.at))
         return since.total_seconds()
+
+
+@contextmanager
+def seeded(api_base: str, folder: Path) -> Iterator[Cluster]:
+    """A one-town cluster on a fresh PostgreSQL database with the demo town (the test skips
+    without a server), not started; once the test is done every process must have stopped
+    with status 0, without a traceback or the token in a log. The polling tests after it
+    start from no webhook, and the database is dropped."""
+    from tests.e2e.test_webhook import free_port
+    from tests.support import databases
+
+    url = asyncio.run(databases.fresh_postgres("seeded"))
+    running = Cluster(api_base, url, folder, free_port())
+    try:
+        yield running
+        codes = running.stop()
+        assert set(codes.values()) == {0}, f"{codes}\n{running.logs()}"
+        assert "Traceback" not in running.logs(), running.logs()
+        assert TOKEN not in running.logs()
+    finally:
+        running.stop()
+        httpx.post(f"{api_base}{TOKEN}/deleteWebhook", timeout=10)
+        asyncio.run(databases.drop(url))
