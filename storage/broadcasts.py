@@ -186,24 +186,35 @@ async def set_progress_message(
         )
 
 
-async def take_progress_edit(db: Database, broadcast_id: int, shown: str) -> bool:
-    """Take the right to edit the progress message to the text of digest `shown`: False when
-    it shows that already (or another process is editing it to that)."""
+async def take_progress_edit(
+    db: Database, broadcast_id: int, shown: str
+) -> tuple[bool, str | None]:
+    """Take the right to edit the progress message to the text of digest `shown`: (False, …)
+    when it shows that already (or another process is editing it to that); else (True, the
+    digest it showed before, for `give_back_progress_edit`)."""
     async with db.transaction() as conn:
+        cur = await conn.execute(
+            "SELECT progress_shown FROM broadcasts WHERE id = ? /* lock */", (broadcast_id,)
+        )
+        row = await cur.fetchone()
+        before = None if row is None else row[0]
         cur = await conn.execute(
             """UPDATE broadcasts SET progress_shown = ?
                WHERE id = ? AND (progress_shown IS NULL OR progress_shown <> ?)""",
             (shown, broadcast_id, shown),
         )
-        return cur.rowcount == 1
+        return cur.rowcount == 1, before
 
 
-async def give_back_progress_edit(db: Database, broadcast_id: int, shown: str) -> None:
-    """An edit taken with `take_progress_edit` did not go through: whoever comes next tries."""
+async def give_back_progress_edit(
+    db: Database, broadcast_id: int, shown: str, before: str | None
+) -> None:
+    """An edit to `shown` taken with `take_progress_edit` did not go through: the message still
+    shows `before`, and whoever comes next tries."""
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE broadcasts SET progress_shown = NULL WHERE id = ? AND progress_shown = ?",
-            (broadcast_id, shown),
+            "UPDATE broadcasts SET progress_shown = ? WHERE id = ? AND progress_shown = ?",
+            (before, broadcast_id, shown),
         )
 
 

@@ -54,7 +54,8 @@ async def edit_progress(
     if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
         return False
     shown = service.shown_digest(text)
-    if not await broadcasts.take_progress_edit(services.db, broadcast.id, shown):
+    taken, before = await broadcasts.take_progress_edit(services.db, broadcast.id, shown)
+    if not taken:
         return True  # it shows that already
     try:
         await bot.edit_message_text(
@@ -71,7 +72,7 @@ async def edit_progress(
         log.info("progress of broadcast %s not shown now: %s", broadcast.id, exc)
     else:
         return True
-    await broadcasts.give_back_progress_edit(services.db, broadcast.id, shown)
+    await broadcasts.give_back_progress_edit(services.db, broadcast.id, shown, before)
     return False
 
 

@@ -32,8 +32,11 @@ async def test_another_process_does_not_edit_the_progress_to_what_it_shows(
     bot.fake.faults.append(("sendMessage", 429, "Too Many Requests: retry after 60", 60))
     await _send_out(bot)
     bot.fake.faults.append(("editMessageText", 0, "", 0))  # the first try times out
+    shown = "SELECT progress_shown FROM broadcasts"
+    before = await bot.services.db.fetchval(shown)
     await BroadcastProgress(bot.services).refresh(bot.app.bot)  # type: ignore[arg-type]
     assert _edits(bot, since) == 1  # the timed-out one
+    assert await bot.services.db.fetchval(shown) == before  # it still shows the old text
     await BroadcastProgress(bot.services).refresh(bot.app.bot)  # type: ignore[arg-type]
     assert _edits(bot, since) == 2  # given back after the timeout: tried again
     await BroadcastProgress(bot.services).refresh(bot.app.bot)  # type: ignore[arg-type]
