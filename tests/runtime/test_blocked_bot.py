@@ -4,24 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage import outbox, people
+from storage import people
 from tests.support.chat import membership
 from tests.support.harness import Harness, User, register
-
-
-async def _notice(bot: Harness, user: User, key: str) -> None:
-    now = bot.clock.now()
-    async with bot.services.db.transaction() as conn:
-        await outbox.enqueue(
-            conn,
-            chat_id=user.id,
-            kind="reminder",
-            template="notices.reminder",
-            context={"language": "zh-CN", "text": "明天上午九点议事会"},
-            due_at=now,
-            dedupe_key=key,
-            now=now,
-        )
+from tests.support.outbox import reminder
 
 
 async def test_blocking_the_bot_mid_report_marks_the_resident_and_is_no_crash(
@@ -46,7 +32,7 @@ async def test_blocking_and_unblocking_stop_and_resume_notices(
     await membership(bot, resident, "member", "kicked")
     person = await people.get(bot.services.db, resident.id)
     assert person is not None and person.blocked_at == bot.clock.now()
-    await _notice(bot, resident, "while-blocked")
+    await reminder(bot.services.db, resident.id, "while-blocked", bot.clock.now())
     since = len(bot.fake.calls)
     assert await bot.services.delivery.run_pass(bot.app.bot) == 0  # type: ignore[union-attr]
     assert bot.fake.sent_to(resident.id, since) == []  # not even tried
@@ -55,7 +41,7 @@ async def test_blocking_and_unblocking_stop_and_resume_notices(
     await membership(bot, resident, "kicked", "member")
     person = await people.get(bot.services.db, resident.id)
     assert person is not None and person.blocked_at is None
-    await _notice(bot, resident, "after-unblocking")
+    await reminder(bot.services.db, resident.id, "after-unblocking", bot.clock.now())
     assert await bot.services.delivery.run_pass(bot.app.bot) == 1  # type: ignore[union-attr]
     assert "明天上午九点议事会" in bot.fake.texts(resident.id, since)[-1]
 

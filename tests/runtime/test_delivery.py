@@ -15,6 +15,7 @@ from telegram.request import RequestData
 from storage import outbox, people
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.harness import Harness, User, register
+from tests.support.outbox import reminder
 
 RESIDENTS = [User(700001 + i, f"居民{i}") for i in range(4)]
 
@@ -28,19 +29,15 @@ async def _enqueue(
     expires_in: float | None = None,
     text: str = "明天上午九点议事会",
 ) -> None:
-    now = bot.clock.now()
-    async with bot.services.db.transaction() as conn:
-        await outbox.enqueue(
-            conn,
-            chat_id=user.id,
-            kind="reminder",
-            template="notices.reminder",
-            context={"language": "zh-CN", "text": text},
-            due_at=now + timedelta(seconds=due_in),
-            dedupe_key=key,
-            now=now,
-            expires_at=now + timedelta(seconds=expires_in) if expires_in is not None else None,
-        )
+    await reminder(
+        bot.services.db,
+        user.id,
+        key,
+        bot.clock.now(),
+        due_in=due_in,
+        expires_in=expires_in,
+        text=text,
+    )
 
 
 async def _states(bot: Harness) -> dict[str, str]:

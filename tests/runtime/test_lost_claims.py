@@ -17,23 +17,10 @@ from storage.db import Database
 from tests.conftest import Address
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.harness import Harness, User, register
+from tests.support.outbox import reminder
 
 OTHER = "other-host:42:feedbeef"
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-
-
-async def _enqueue(db: Database, chat_id: int, key: str, now: datetime) -> None:
-    async with db.transaction() as conn:
-        await outbox.enqueue(
-            conn,
-            chat_id=chat_id,
-            kind="reminder",
-            template="notices.reminder",
-            context={"language": "zh-CN", "text": "议事会改期"},
-            due_at=now,
-            dedupe_key=key,
-            now=now,
-        )
 
 
 async def _row(db: Database, key: str) -> tuple[Any, ...]:
@@ -55,8 +42,8 @@ async def test_outcomes_apply_only_while_the_row_is_still_the_claimers(
 ) -> None:
     async with Database(await new_database()) as db:
         now = NOW
-        await _enqueue(db, 910001, "taken", now)
-        await _enqueue(db, 910002, "put-back", now)
+        await reminder(db, 910001, "taken", now)
+        await reminder(db, 910002, "put-back", now)
         mine = await outbox.claim(db, now, claimer="me")
         ids = {i.chat_id: i.id for i in mine}
         assert set(ids) == {910001, 910002}
@@ -116,7 +103,7 @@ async def test_a_worker_whose_claim_was_taken_back_leaves_the_row_to_its_new_cla
             fake.faults.append(("sendMessage", 429, "Too Many Requests: retry after 7", 7))
         elif fault == "refused":
             fake.faults.append(("sendMessage", 400, "Bad Request: can't parse entities", 0))
-        await _enqueue(bot.services.db, user.id, "stalled", fake.now)
+        await reminder(bot.services.db, user.id, "stalled", fake.now)
         due_before = (await _row(bot.services.db, "stalled"))[3]
         with caplog.at_level(logging.WARNING, logger="bot.runtime.delivery"):
             sent = await bot.services.delivery.run_pass(bot.app.bot)  # type: ignore[union-attr]
