@@ -74,18 +74,26 @@ async def _add_people(client: httpx.AsyncClient, database: Path, first: int, cou
         )
 
 
-async def _bot_msgs(client: httpx.AsyncClient, chat: int) -> list[dict[str, Any]]:
-    resp = await client.get(f"/api/chats/{chat}/messages", params={"bot": BOT_ID})
+async def bot_msgs(client: httpx.AsyncClient, chat: int, bot: int = BOT_ID) -> list[dict[str, Any]]:
+    """The messages `bot` sent to `chat`."""
+    resp = await client.get(f"/api/chats/{chat}/messages", params={"bot": bot})
     return [m for m in resp.json().get("messages", []) if m.get("from_bot")]
 
 
-async def _audience_sent(client: httpx.AsyncClient, base: int) -> int:
+async def audience_sent(
+    client: httpx.AsyncClient,
+    base: int,
+    *,
+    bot: int = BOT_ID,
+    admin: int = ADMIN_ID,
+    probe: int = PROBE_ID,
+) -> int:
     """Messages sent to the audience so far: sendMessage less the admin's conversation and the
     answers to the talking resident."""
-    sent = int((await procs.counters(client, BOT_ID))["methods"].get("sendMessage", 0)) - base
-    admin = len(await _bot_msgs(client, ADMIN_ID))
-    answers = [m for m in await _bot_msgs(client, PROBE_ID) if MARK not in (m.get("text") or "")]
-    return sent - admin - len(answers)
+    sent = int((await procs.counters(client, bot))["methods"].get("sendMessage", 0)) - base
+    admin_msgs = len(await bot_msgs(client, admin, bot))
+    answers = [m for m in await bot_msgs(client, probe, bot) if MARK not in (m.get("text") or "")]
+    return sent - admin_msgs - len(answers)
 
 
 def _peak_memory_mb(pid: int) -> float | None:
@@ -107,18 +115,29 @@ def _rate(samples: list[tuple[float, int]], low: int, high: int) -> float | None
     return round((high - low) / (t_high - t_low), 2)
 
 
-async def _deliveries(client: httpx.AsyncClient, total: int) -> list[str]:
-    """What is wrong with the audience's copies (empty: each resident got exactly one)."""
-    resp = await client.get("/api/stats/bot-messages", params={"bot": BOT_ID})
-    counts = {int(k): int(v) for k, v in resp.json()["counts"].items()}
-    audience = [*range(FIRST_RESIDENT, FIRST_RESIDENT + total - 1)]
+async def copies(client: httpx.AsyncClient, bot: int = BOT_ID) -> dict[int, int]:
+    """How many messages `bot` sent each chat."""
+    resp = await client.get("/api/stats/bot-messages", params={"bot": bot})
+    return {int(k): int(v) for k, v in resp.json()["counts"].items()}
+
+
+async def deliveries(
+    client: httpx.AsyncClient,
+    counts: dict[int, int],
+    audience: list[int],
+    *,
+    bot: int = BOT_ID,
+    probe: int = PROBE_ID,
+) -> list[str]:
+    """What is wrong with the audience's copies (empty: each resident got exactly one), from
+    `copies`' counts."""
     missing = sum(1 for uid in audience if counts.get(uid, 0) == 0)
     twice = sum(1 for uid in audience if counts.get(uid, 0) > 1)
-    probe = [m for m in await _bot_msgs(client, PROBE_ID) if MARK in (m.get("text") or "")]
+    probe_copies = [m for m in await bot_msgs(client, probe, bot) if MARK in (m.get("text") or "")]
     problems = [f"{missing} residents got no copy"] if missing else []
     problems += [f"{twice} residents got more than one"] if twice else []
-    if len(probe) != 1:
-        problems.append(f"the talking resident got {len(probe)} copies")
+    if len(probe_copies) != 1:
+        problems.append(f"the talking resident got {len(probe_copies)} copies")
     return problems
 
 
@@ -135,7 +154,7 @@ async def _sample(
     samples: list[tuple[float, int]] = []
     started = time.perf_counter()
     while True:
-        sent = await _audience_sent(client, base)
+        sent = await audience_sent(client, base)
         samples.append((time.perf_counter(), sent))
         if sent >= size or time.perf_counter() - started > limit:
             return samples
@@ -199,7 +218,8 @@ async def run_once(
         row["failures"].append(f"the admin: {admin['error']}")
     row["failures"] += [f"the talking resident: {f}" for f in probe.get("failures", [])]
     if not row["failures"]:
-        row["failures"] += await _deliveries(client, size)
+        audience = [*range(FIRST_RESIDENT, FIRST_RESIDENT + size - 1)]
+        row["failures"] += await deliveries(client, await copies(client), audience)
     if diff["status"].get("400"):
         row["failures"].append(f"{diff['status']['400']} × 400")
     low, high = int(size * 0.05), int(size * 0.95)

@@ -40,8 +40,7 @@ from tests.support.district_cluster import District, TownSpec, add_bots, seed_to
 from . import broadcast, procs, report
 from .stats import fmt, percentile, spread
 
-TEXT = "本周六上午九点，党群服务中心义诊，欢迎参加。"
-MARK = "义诊"  # in the announcement, never in an answer to /help
+TEXT = "本周六上午九点，党群服务中心义诊，欢迎参加。"  # broadcast.MARK (义诊): never in an answer
 WORKERS = 3
 PLACES = [("zhili", "织里镇"), ("balidian", "八里店镇"), ("shuanglin", "双林镇")]
 TARGET = 0.97 * 3 * 30
@@ -68,31 +67,21 @@ def per_town(recipients: int) -> int:
     return max(10, recipients * 3 // 10)
 
 
-async def _bot_texts(client: httpx.AsyncClient, bot: int, chat: int) -> list[str]:
-    resp = await client.get(f"/api/chats/{chat}/messages", params={"bot": bot})
-    return [m.get("text") or "" for m in resp.json().get("messages", []) if m.get("from_bot")]
-
-
 async def _audience(client: httpx.AsyncClient, town: TownSpec, base: int) -> int:
     """The town's audience's messages so far."""
-    sent = (await procs.counters(client, town.bot_id))["methods"].get("sendMessage", 0) - base
-    admin_msgs = await _bot_texts(client, town.bot_id, town.admin_id)
-    answers = [t for t in await _bot_texts(client, town.bot_id, probe_of(town)) if MARK not in t]
-    return int(sent) - len(admin_msgs) - len(answers)
+    return await broadcast.audience_sent(
+        client, base, bot=town.bot_id, admin=town.admin_id, probe=probe_of(town)
+    )
 
 
 async def _deliveries(client: httpx.AsyncClient, town: TownSpec) -> list[str]:
     """What is wrong with the town's copies (empty: each resident got exactly one, and the
     bot wrote to nobody outside its town)."""
-    resp = await client.get("/api/stats/bot-messages", params={"bot": town.bot_id})
-    counts = {int(k): int(v) for k, v in resp.json()["counts"].items()}
-    missing = sum(1 for uid in town.recipient_ids if counts.get(uid, 0) == 0)
-    twice = sum(1 for uid in town.recipient_ids if counts.get(uid, 0) > 1)
-    copies = sum(MARK in t for t in await _bot_texts(client, town.bot_id, probe_of(town)))
-    problems = [f"{town.key}: {missing} residents got no copy"] if missing else []
-    problems += [f"{town.key}: {twice} residents got more than one"] if twice else []
-    if copies != 1:
-        problems.append(f"{town.key}: the talking resident got {copies} copies")
+    counts = await broadcast.copies(client, town.bot_id)
+    found = await broadcast.deliveries(
+        client, counts, town.recipient_ids, bot=town.bot_id, probe=probe_of(town)
+    )
+    problems = [f"{town.key}: {problem}" for problem in found]
     strangers = set(counts) - {*town.recipient_ids, probe_of(town), town.admin_id}
     if strangers:
         problems.append(f"{town.key}: its bot wrote to {len(strangers)} people of no town of it")
