@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import random
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -42,12 +41,6 @@ from .stats import percentile, spread
 STATE_TARGET_MS = 100.0
 LAG_TARGET_S = 1.0
 BEARING = (30.515, 119.89, 0.072, 0.08)  # the demo town: south, west, height, width
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def locate(path: Path, share: float = 0.6, seed: int = 3) -> int:
@@ -173,7 +166,7 @@ def live_window(
 
 def one_run(args: argparse.Namespace, path: Path, work: Path) -> dict[str, Any]:
     cookies = asyncio.run(sessions(path))
-    port = _free_port()
+    port = procs.free_port()
     url = f"http://127.0.0.1:{port}"
     server = _start("serve", str(path), str(port))
     try:

@@ -138,7 +138,7 @@ async def run_once(
         url = await _prepare(client, emulator, n)
         folder = work / f"towns-{index}"
         folder.mkdir(exist_ok=True)
-        district = District(emulator.api_base, url, folder, _free_port(), towns=spec)
+        district = District(emulator.api_base, url, folder, procs.free_port(), towns=spec)
         await asyncio.to_thread(district.start, WORKERS)
         pids = [p.pid for p in [*district.workers, *filter(None, [district.receiver])]]
         base = {
@@ -233,15 +233,6 @@ async def _figures(
         for t in spec:
             out["failures"] += await _deliveries(client, t)
     return out
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def verdict(runs: list[dict[str, Any]], baseline: dict[str, Any] | None) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import socket
 import sqlite3
 import time
 import uuid
@@ -80,13 +79,6 @@ async def _query(database: str, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in await conn.fetch(sql)]
     finally:
         await conn.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _busy() -> tuple[float, float]:
@@ -156,7 +148,7 @@ class WorkersBench:
             minhu = procs.BotProcess("minhu", [str(procs.BIN / "minhu"), "run"], env, work)
             await procs.wait_polling(self.client, minhu, BOT_ID)
             return [minhu]
-        port = _free_port()
+        port = procs.free_port()
         env = self._env(database, port, limits)
         started = [
             procs.BotProcess(f"worker{n}", [str(procs.BIN / "minhu"), "worker"], env, work)
